@@ -1,0 +1,388 @@
+"""The ``carrier-tracker`` command line: the composition root (imports readers/tui lazily)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import socket
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__, db, ledger, messages
+from .config import Settings, load_settings
+from .enums import Mode, Role, Verdict
+from .errors import CarrierTrackerError, ConflictError, ImportProblems
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with 2 and a plain message (it already does; keep the prefix short)."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"错误：{message}\n")
+
+
+class App:
+    """What a command needs: settings, an engine with the current schema, the ledger key."""
+
+    def __init__(self, args: argparse.Namespace, *, need_schema: bool = True) -> None:
+        self.settings: Settings = load_settings(args.db)
+        self.engine = db.make_engine(self.settings.database_url)
+        if need_schema:
+            db.require_schema(self.engine)
+        self._key: bytes | None = None
+
+    @property
+    def key(self) -> bytes:
+        """The ledger key, created on first use."""
+        if self._key is None:
+            self._key = ledger.load_key(self.settings.ledger_key_path)
+        return self._key
+
+
+def _default_operator() -> str:
+    return os.environ.get("CARRIER_TRACKER_OPERATOR") or getpass.getuser()
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    app = App(args, need_schema=False)
+    before, after = db.upgrade(app.engine)
+    key_path = app.settings.ledger_key_path
+    app.key  # noqa: B018  (creates the key file on first run)
+    url = app.engine.url.render_as_string(hide_password=True)
+    if before == after:
+        _print(f"数据库已是最新版本（{after}）：{url}")
+    else:
+        _print(f"数据库已初始化/升级：{before or '空'} → {after}：{url}")
+    _print(f"台账密钥：{key_path}")
+    return EXIT_OK
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from .importer import write_template
+
+    path = Path(args.file)
+    if path.exists() and not args.force:
+        raise ConflictError(f"文件已存在：{path}（加 --force 覆盖）")
+    write_template(path)
+    _print(f"已生成导入模板：{path}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importer import import_workbook
+
+    app = App(args)
+    path = Path(args.file)
+    if not path.is_file():
+        raise CarrierTrackerError(f"找不到文件：{path}")
+    with db.session_scope(app.engine) as session:
+        result = import_workbook(
+            session=session, key=app.key, path=path, operator=args.operator,
+            progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+        )
+    _print(
+        f"已导入会议 {result.meeting_code}：人员 {result.attendees}，文件 {result.documents}，"
+        f"共 {result.copies} 份；已绑定文件标签 {result.tags}、会议证标签 {result.pass_tags}"
+    )
+    return EXIT_OK
+
+
+def cmd_meetings(args: argparse.Namespace) -> int:
+    from .meetings import list_meetings
+
+    app = App(args)
+    with db.session_scope(app.engine) as session:
+        rows = list_meetings(session)
+    if args.json:
+        _print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        _print("尚无会议。用 carrier-tracker import FILE.xlsx 导入。")
+    for r in rows:
+        status = messages.MEETING_STATUS_LABEL[r["status"]]
+        _print(f"{r['code']}\t{r['level']}\t{status}\t载体 {r['carriers']}\t未收回 {r['outstanding']}\t{r['title']}")
+    return EXIT_OK
+
+
+def cmd_bind(args: argparse.Namespace) -> int:
+    from .enrollment import bind_copy
+
+    app = App(args)
+    if args.copy_no < 1:
+        raise CarrierTrackerError(f"份号应为正整数：{args.copy_no}")
+    with db.session_scope(app.engine) as session:
+        b = bind_copy(
+            session=session, key=app.key, meeting_code=args.meeting, doc_no=args.doc_no,
+            copy_no=args.copy_no, uid=args.uid, operator=args.operator, station=args.station,
+        )
+    _print(f"{b.item} 已绑定标签 {b.uid}" + ("（原已绑定）" if b.already else ""))
+    return EXIT_OK
+
+
+def cmd_bind_pass(args: argparse.Namespace) -> int:
+    from .enrollment import bind_pass
+
+    app = App(args)
+    with db.session_scope(app.engine) as session:
+        b = bind_pass(
+            session=session, key=app.key, meeting_code=args.meeting,
+            attendee_code=args.attendee_code, uid=args.uid, operator=args.operator,
+            station=args.station,
+        )
+    _print(f"{b.item} 已绑定标签 {b.uid}" + ("（原已绑定）" if b.already else ""))
+    return EXIT_OK
+
+
+def cmd_tap(args: argparse.Namespace) -> int:
+    from .custody import record_tap
+    from .uids import normalize_uid
+
+    app = App(args)
+    mode = Mode(args.mode)
+    for uid in args.uids:  # check every UID before tapping any: bad input changes nothing
+        normalize_uid(uid)
+    refused = False
+    for uid in args.uids:
+        with db.session_scope(app.engine) as session:
+            outcome = record_tap(
+                session=session, key=app.key, meeting_code=args.meeting, uid=uid, mode=mode,
+                attendee_code=args.attendee, consignment_no=args.consignment,
+                station=args.station, operator=args.operator, note=args.note or "",
+                override=args.override,
+            )
+        refused |= outcome.refused
+        label = messages.VERDICT_LABEL[outcome.verdict]
+        _print(f"{outcome.uid}\t{label}\t{outcome.message}")
+    return EXIT_REFUSED if refused else EXIT_OK
+
+
+def cmd_consignment(args: argparse.Namespace) -> int:
+    from .meetings import open_consignment
+
+    app = App(args)
+    with db.session_scope(app.engine) as session:
+        c = open_consignment(
+            session=session, key=app.key, meeting_code=args.meeting, number=args.number,
+            unit=args.unit, recipient=args.recipient or "", operator=args.operator,
+            station=args.station,
+        )
+    _print(f"已登记机要件 {c.number} → {c.unit} {c.recipient}".rstrip())
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .meetings import status
+
+    app = App(args)
+    with db.session_scope(app.engine) as session:
+        data = status(session, args.meeting)
+    if args.json:
+        _print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    m = data["meeting"]
+    _print(f"{m['code']}  {m['title']}  {m['level']}  {messages.MEETING_STATUS_LABEL[m['status']]}")
+    for kind, states in data["totals"].items():
+        label = messages.KIND_LABEL[kind]  # type: ignore[index]
+        parts = [f"{messages.STATE_LABEL[s]} {n}" for s, n in states.items() if n]  # type: ignore[index]
+        _print(f"  {label}：" + ("，".join(parts) or "无"))
+    if data["unbound"]:
+        _print(f"  未绑定标签的载体：{data['unbound']}")
+    _print(f"  未收回：{data['outstanding']}" + (f"（其中挂失 {data['lost']}）" if data["lost"] else ""))
+    for person in data["attendees"]:
+        _print(f"  {person['code']} {person['name']}（{person['unit']}）持有 {len(person['items'])} 件：")
+        for it in person["items"]:
+            what = f"会议证 {it['pass']}" if it["kind"] == "pass" else f"{it['document']} 第{it['copy']:03d}份"
+            _print(f"      {what}  {messages.STATE_LABEL[it['state']]}  自 {it['since'] or '-'}")  # type: ignore[index]
+    for it in data["in_transit"]:
+        _print(f"  机要件 {it['consignment']}：{it['document']} 第{it['copy']:03d}份  递送中  自 {it['since']}")
+    for it in data["unassigned"]:
+        what = f"会议证 {it['pass']}" if it["kind"] == "pass" else f"{it['document']} 第{it['copy']:03d}份"
+        _print(f"  {what}  {messages.STATE_LABEL[it['state']]}")  # type: ignore[index]
+    if not data["outstanding"]:
+        _print("  全部收回")
+    return EXIT_OK
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    from .meetings import close_meeting
+
+    app = App(args)
+    if args.with_exceptions and not (args.note or "").strip():
+        raise CarrierTrackerError("--with-exceptions 需要同时给出 --note 说明")
+    try:
+        with db.session_scope(app.engine) as session:
+            meeting = close_meeting(
+                session=session, key=app.key, meeting_code=args.meeting,
+                with_exceptions=args.with_exceptions, note=args.note or "",
+                operator=args.operator, station=args.station,
+            )
+    except ConflictError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_REFUSED
+    _print(f"会议 {meeting.code} 已结束")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from .custody import find_meeting
+    from .models import Meeting
+
+    app = App(args)
+    ok = True
+    with db.session_scope(app.engine) as session:
+        meetings = (
+            [find_meeting(session, args.meeting)] if args.meeting
+            else list(session.exec(select(Meeting).order_by(Meeting.code)).all())  # type: ignore[arg-type]
+        )
+        for m in meetings:
+            report = ledger.verify_meeting(session, app.key, m)
+            if report.ok:
+                _print(f"{m.code}\t事件 {report.count}\t头哈希 {report.head_hash}\t完整")
+            else:
+                ok = False
+                _print(f"{m.code}\t事件 {report.count}\t第 {report.broken_seq} 条起被篡改：{report.problem}")
+    return EXIT_OK if ok else EXIT_REFUSED
+
+
+def cmd_operator(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from .models import Operator
+
+    app = App(args)
+    with db.session_scope(app.engine) as session:
+        op = session.exec(select(Operator).where(Operator.name == args.name)).first()
+        if op is None:
+            op = Operator(name=args.name)
+        op.role = args.role
+        session.add(op)
+    _print(f"操作员 {args.name}：{args.role}")
+    return EXIT_OK
+
+
+def _lazy(module: str, func: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        result: int = getattr(importlib.import_module(module), func)(args)
+        return result
+
+    return run
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", metavar="URL",
+        help="数据库 URL（默认：用户数据目录中的 SQLite；也可用环境变量 CARRIER_TRACKER_DB）",
+    )
+    who = argparse.ArgumentParser(add_help=False)
+    who.add_argument("--station", default=socket.gethostname(), help="工作台名称（默认：主机名）")
+    who.add_argument("--operator", default=_default_operator(), help="操作员姓名（默认：登录用户）")
+
+    parser = _Parser(
+        prog="carrier-tracker",
+        description="涉密会议文件与会议证 NFC 载体管理：发放、休会收回、清退、机要递送与审计台账。",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str, parents: Sequence[argparse.ArgumentParser] = (common,)) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_, parents=list(parents))
+        p.set_defaults(func=func)
+        return p
+
+    add("init", cmd_init, "创建或升级数据库结构，生成台账密钥")
+    p = add("template", cmd_template, "生成空白导入模板 .xlsx")
+    p.add_argument("file", metavar="FILE.xlsx")
+    p.add_argument("--force", action="store_true", help="覆盖已有文件")
+    p = add("import", cmd_import, "导入会议工作簿（先整体检查，有任何问题则不导入）", (common, who))
+    p.add_argument("file", metavar="FILE.xlsx")
+    p = add("meetings", cmd_meetings, "列出会议")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p = add("bind", cmd_bind, "为文件的某一份绑定标签", (common, who))
+    p.add_argument("meeting", metavar="MEETING")
+    p.add_argument("doc_no", metavar="DOC_NO")
+    p.add_argument("copy_no", metavar="COPY_NO", type=int)
+    p.add_argument("uid", metavar="UID")
+    p = add("bind-pass", cmd_bind_pass, "为参会人员的会议证绑定标签", (common, who))
+    p.add_argument("meeting", metavar="MEETING")
+    p.add_argument("attendee_code", metavar="ATTENDEE_CODE")
+    p.add_argument("uid", metavar="UID")
+    p = add("tap", cmd_tap, "记录一次或多次刷卡（每个 UID 一行结果；有拒绝时退出码为 1）", (common, who))
+    p.add_argument("meeting", metavar="MEETING")
+    p.add_argument("--mode", required=True, choices=[m.value for m in Mode], help="操作方式")
+    p.add_argument("--attendee", metavar="CODE", help="领取人编号（发放时必填）")
+    p.add_argument("--consignment", metavar="NO", help="机要编号（机要发出时必填）")
+    p.add_argument("--note", metavar="TEXT", help="说明（挂失时必填）")
+    p.add_argument("--override", action="store_true", help="复会发还时允许发给休会前持有人以外的人")
+    p.add_argument("uids", metavar="UID", nargs="+")
+    p = add("consignment", cmd_consignment, "登记一个机要递送件", (common, who))
+    p.add_argument("meeting", metavar="MEETING")
+    p.add_argument("number", metavar="NO")
+    p.add_argument("--unit", required=True, help="接收单位")
+    p.add_argument("--recipient", metavar="NAME", help="接收人")
+    p = add("status", cmd_status, "各状态数量及每位参会人员未收回的载体")
+    p.add_argument("meeting", metavar="MEETING")
+    p.add_argument("--json", action="store_true", help="输出 JSON（格式见 README）")
+    p = add("close", cmd_close, "结束会议（全部收回后才可结束）", (common, who))
+    p.add_argument("meeting", metavar="MEETING")
+    p.add_argument("--with-exceptions", action="store_true", help="有挂失载体时由保密负责人带例外结束")
+    p.add_argument("--note", metavar="TEXT", help="结束说明（带例外结束时必填）")
+    p = add("verify", cmd_verify, "校验台账哈希链（全部完整时退出码为 0）")
+    p.add_argument("meeting", metavar="MEETING", nargs="?")
+    p = add("operator", cmd_operator, "登记操作员及其角色（保密负责人可批准带离、挂失）")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--role", choices=[r.value for r in Role], default=Role.CUSTODIAN.value)
+
+    p = add("readers", _lazy("carrier_tracker.reader_commands", "cmd_readers"), "列出可用的读卡器", ())
+    p = add("watch", _lazy("carrier_tracker.reader_commands", "cmd_watch"), "显示读卡器的每一次刷卡（Ctrl-C 退出）", ())
+    p.add_argument("--reader", metavar="SPEC", required=True, help="读卡器，如 pcsc:、nfc:usb、wedge:stdin、sim:")
+    p.add_argument("--debounce", type=float, default=1.5, metavar="SECONDS", help="同一标签移开后再次读取的忽略时间")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; errors go to stderr in plain words, never a traceback."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        code: int = args.func(args)
+        return code
+    except ImportProblems as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_USAGE
+    except CarrierTrackerError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

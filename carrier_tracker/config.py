@@ -1,0 +1,67 @@
+"""Settings and platform paths: where the database and the ledger key live."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "carrier-tracker"
+ENV_DB = "CARRIER_TRACKER_DB"
+ENV_HOME = "CARRIER_TRACKER_HOME"
+ENV_KEY = "CARRIER_TRACKER_KEY_FILE"
+
+
+def _data_dir() -> Path:
+    home = os.environ.get(ENV_HOME)
+    return Path(home) / "data" if home else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def _config_dir() -> Path:
+    home = os.environ.get(ENV_HOME)
+    return Path(home) / "config" if home else Path(platformdirs.user_config_dir(APP_NAME))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; build with :func:`load_settings`."""
+
+    data_dir: Path = field(default_factory=_data_dir)
+    """Directory of the default SQLite database (platform user-data dir, or $CARRIER_TRACKER_HOME/data)."""
+
+    config_dir: Path = field(default_factory=_config_dir)
+    """Directory of the ledger key (platform user-config dir, or $CARRIER_TRACKER_HOME/config)."""
+
+    db_url: str = ""
+    """SQLAlchemy URL of the database; empty means the SQLite file in ``data_dir``."""
+
+    key_file: Path | None = None
+    """Ledger HMAC key file; default ``config_dir/ledger.key`` (override: $CARRIER_TRACKER_KEY_FILE)."""
+
+    @property
+    def database_url(self) -> str:
+        """The URL to connect to: ``db_url`` or the default SQLite file."""
+        return self.db_url or f"sqlite:///{self.data_dir / 'carrier-tracker.db'}"
+
+    @property
+    def ledger_key_path(self) -> Path:
+        """Where the ledger key lives."""
+        return self.key_file or self.config_dir / "ledger.key"
+
+
+def load_settings(db_url: str | None = None) -> Settings:
+    """Settings from the command line and the environment (command line wins).
+
+    Args:
+        db_url: the ``--db`` value, if given.
+
+    Returns:
+        The resolved settings.
+    """
+    key = os.environ.get(ENV_KEY)
+    return Settings(
+        db_url=db_url or os.environ.get(ENV_DB, ""),
+        key_file=Path(key) if key else None,
+    )

@@ -1,0 +1,607 @@
+"""Custody rules: one call per tap, one transaction, one ``Outcome`` (DESIGN §5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from . import ledger, messages
+from .enums import MODE_ACTION, Action, CarrierKind, Level, MeetingStatus, Mode, Role, State, Verdict
+from .errors import NotFoundError
+from .messages import MODE_LABEL, STATE_LABEL
+from .models import Attendee, Carrier, Consignment, Document, Event, Meeting, Operator, utcnow
+from .uids import normalize_uid
+
+# Modes a pass takes part in; a pass tapped in any other mode is refused.
+PASS_MODES = frozenset({Mode.ISSUE, Mode.RECALL, Mode.ENTRANCE, Mode.LOST, Mode.FOUND})
+ISSUABLE = frozenset({State.REGISTERED, State.COLLECTED, State.RECOVERED})
+DISPATCHABLE = frozenset({State.REGISTERED, State.COLLECTED, State.RECOVERED})
+RECALLABLE = frozenset({State.ISSUED, State.COLLECTED, State.CARRIED_OUT})
+RETURNABLE = frozenset({State.IN_TRANSIT, State.DELIVERED, State.CARRIED_OUT})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one tap did. ``message`` is the line shown to the custodian."""
+
+    verdict: Verdict
+    message: str
+    uid: str
+    mode: Mode
+    reason: str = ""
+    seq: int | None = None
+    carrier_id: int | None = None
+    kind: CarrierKind | None = None
+    item: str = ""
+    state: State | None = None
+    attendee_id: int | None = None
+    attendee_name: str = ""
+    at: datetime | None = None
+
+    @property
+    def refused(self) -> bool:
+        """True when the tap was refused."""
+        return self.verdict is Verdict.REFUSED
+
+
+@dataclass
+class _Decision:
+    verdict: Verdict
+    reason: str = ""
+    to_state: State | None = None
+    holder: Attendee | None = None  # new holder (accepted) or the person involved (event)
+    set_holder: bool = False
+    remembered: Attendee | None = None
+    consignment: Consignment | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class _Context:
+    session: Session
+    meeting: Meeting
+    carrier: Carrier
+    document: Document | None
+    owner: Attendee | None
+    holder: Attendee | None
+    remembered: Attendee | None
+    attendee: Attendee | None
+    consignment: Consignment | None
+    mode: Mode
+    operator: str
+    note: str
+    override: bool
+    item: str
+
+    @property
+    def state(self) -> State:
+        return State(self.carrier.state)
+
+    def refuse(self, key: str, **fields: object) -> _Decision:
+        return _Decision(Verdict.REFUSED, messages.text(key, **fields))
+
+    def wrong_state(self) -> _Decision:
+        return self.refuse(
+            "wrong_state", item=self.item, state=STATE_LABEL[self.state], mode=MODE_LABEL[self.mode]
+        )
+
+    def already(self) -> _Decision:
+        return _Decision(Verdict.ALREADY, holder=self.holder)
+
+
+def item_label(carrier: Carrier, document: Document | None, owner: Attendee | None) -> str:
+    """How a carrier is named to people: ``J-01 第003份`` or ``会议证 P001（张三）``."""
+    if carrier.kind == CarrierKind.PASS:
+        assert owner is not None
+        return messages.text("pass_item", number=owner.pass_number or owner.code, name=owner.name)
+    assert document is not None and carrier.copy_number is not None
+    return messages.text("copy_item", doc=document.number, copy=carrier.copy_number)
+
+
+def is_officer(session: Session, meeting: Meeting, operator: str) -> bool:
+    """True when ``operator`` may approve: the meeting's 保密负责人 or a registered officer."""
+    if not operator:
+        return False
+    if operator == meeting.officer:
+        return True
+    found = session.exec(
+        select(Operator).where(Operator.name == operator, Operator.role == Role.OFFICER)
+    ).first()
+    return found is not None
+
+
+def _pass_issued(session: Session, attendee: Attendee) -> bool:
+    pass_state = session.exec(
+        select(Carrier.state).where(
+            Carrier.kind == CarrierKind.PASS, Carrier.owner_id == attendee.id
+        )
+    ).first()
+    return pass_state == State.ISSUED
+
+
+def _check_recipient(ctx: _Context, person: Attendee) -> _Decision | None:
+    """Clearance and pass rules for handing a copy to ``person``; None when allowed."""
+    if ctx.document is not None:
+        if Level(person.clearance).rank < Level(ctx.document.level).rank:
+            return ctx.refuse(
+                "clearance", name=person.name, clearance=person.clearance, level=ctx.document.level
+            )
+        if ctx.meeting.requires_passes and not _pass_issued(ctx.session, person):
+            return ctx.refuse("pass_required", name=person.name)
+    return None
+
+
+def _issue(ctx: _Context) -> _Decision:
+    target = ctx.attendee
+    if ctx.carrier.kind == CarrierKind.PASS:
+        assert ctx.owner is not None
+        if target is not None and target.id != ctx.owner.id:
+            return ctx.refuse("pass_owner", owner=ctx.owner.name, name=target.name)
+        target = ctx.owner
+    if target is None:
+        return ctx.refuse("attendee_required")
+    if ctx.state is State.ISSUED:
+        if ctx.holder is not None and ctx.holder.id == target.id:
+            return ctx.already()
+        return ctx.refuse("held_by_other", item=ctx.item, holder=_name(ctx.holder))
+    if ctx.state not in ISSUABLE:
+        return ctx.wrong_state()
+    refusal = _check_recipient(ctx, target)
+    if refusal:
+        return refusal
+    return _Decision(Verdict.ACCEPTED, to_state=State.ISSUED, holder=target, set_holder=True)
+
+
+def _collect(ctx: _Context) -> _Decision:
+    if ctx.state is State.COLLECTED:
+        return _Decision(Verdict.ALREADY, holder=ctx.remembered)
+    if ctx.state is not State.ISSUED:
+        return ctx.wrong_state()
+    return _Decision(
+        Verdict.ACCEPTED,
+        to_state=State.COLLECTED,
+        holder=ctx.holder,
+        set_holder=True,
+        remembered=ctx.holder,
+        extra={"clear_holder": True},
+    )
+
+
+def _reissue(ctx: _Context) -> _Decision:
+    if ctx.state is State.ISSUED:
+        if ctx.attendee is not None and ctx.holder is not None and ctx.attendee.id != ctx.holder.id:
+            return ctx.refuse("held_by_other", item=ctx.item, holder=_name(ctx.holder))
+        return ctx.already()
+    if ctx.state is not State.COLLECTED:
+        return ctx.wrong_state()
+    target = ctx.remembered
+    if ctx.attendee is not None and (target is None or ctx.attendee.id != target.id):
+        if target is not None and not ctx.override:
+            return ctx.refuse("reissue_other", item=ctx.item, holder=target.name)
+        target = ctx.attendee
+    if target is None:
+        return ctx.refuse("attendee_required")
+    refusal = _check_recipient(ctx, target)
+    if refusal:
+        return refusal
+    return _Decision(Verdict.ACCEPTED, to_state=State.ISSUED, holder=target, set_holder=True)
+
+
+def _recall(ctx: _Context) -> _Decision:
+    if ctx.state in (State.RECOVERED, State.REGISTERED):
+        return ctx.already()
+    if ctx.state not in RECALLABLE:
+        return ctx.wrong_state()
+    return _Decision(
+        Verdict.ACCEPTED,
+        to_state=State.RECOVERED,
+        holder=ctx.holder or ctx.remembered,
+        extra={"clear_holder": True},
+    )
+
+
+def _carry_out(ctx: _Context) -> _Decision:
+    if ctx.state is State.CARRIED_OUT:
+        return ctx.already()
+    if ctx.state is not State.ISSUED:
+        return ctx.wrong_state()
+    assert ctx.document is not None and ctx.holder is not None
+    if not ctx.document.may_take_away:
+        return ctx.refuse("not_take_away", item=ctx.item)
+    if not ctx.holder.out_of_town:
+        return ctx.refuse("not_out_of_town", name=ctx.holder.name)
+    if not is_officer(ctx.session, ctx.meeting, ctx.operator):
+        return ctx.refuse("officer_required", operator=ctx.operator or "未填写")
+    return _Decision(Verdict.ACCEPTED, to_state=State.CARRIED_OUT, holder=ctx.holder)
+
+
+def _dispatch(ctx: _Context) -> _Decision:
+    if ctx.consignment is None:
+        return ctx.refuse("consignment_required")
+    current = ctx.carrier.consignment_id
+    if ctx.state is State.IN_TRANSIT:
+        if current == ctx.consignment.id:
+            return _Decision(Verdict.ALREADY, consignment=ctx.consignment)
+        return ctx.refuse("consignment_other", item=ctx.item, number=_consignment_no(ctx, current))
+    if ctx.state not in DISPATCHABLE:
+        return ctx.wrong_state()
+    return _Decision(
+        Verdict.ACCEPTED,
+        to_state=State.IN_TRANSIT,
+        consignment=ctx.consignment,
+        extra={"clear_holder": True, "set_consignment": True},
+    )
+
+
+def _deliver(ctx: _Context) -> _Decision:
+    current = ctx.carrier.consignment_id
+    if ctx.consignment is not None and ctx.state in (State.IN_TRANSIT, State.DELIVERED):
+        if current != ctx.consignment.id:
+            return ctx.refuse(
+                "consignment_other", item=ctx.item, number=_consignment_no(ctx, current)
+            )
+    consignment = ctx.session.get(Consignment, current) if current else None
+    if ctx.state is State.DELIVERED:
+        return _Decision(Verdict.ALREADY, consignment=consignment)
+    if ctx.state is not State.IN_TRANSIT:
+        return ctx.wrong_state()
+    return _Decision(Verdict.ACCEPTED, to_state=State.DELIVERED, consignment=consignment)
+
+
+def _return(ctx: _Context) -> _Decision:
+    if ctx.state is State.RECOVERED:
+        return ctx.already()
+    if ctx.state not in RETURNABLE:
+        return ctx.wrong_state()
+    current = ctx.carrier.consignment_id
+    consignment = ctx.session.get(Consignment, current) if current else None
+    return _Decision(
+        Verdict.ACCEPTED,
+        to_state=State.RECOVERED,
+        holder=ctx.holder,
+        consignment=consignment if ctx.state is not State.CARRIED_OUT else None,
+        extra={"clear_holder": True},
+    )
+
+
+def _report_lost(ctx: _Context) -> _Decision:
+    if ctx.state is State.LOST:
+        return ctx.already()
+    if ctx.state is State.DELIVERED:
+        return ctx.refuse("delivered_final", item=ctx.item)
+    if not is_officer(ctx.session, ctx.meeting, ctx.operator):
+        return ctx.refuse("officer_required", operator=ctx.operator or "未填写")
+    if not ctx.note.strip():
+        return ctx.refuse("note_required")
+    return _Decision(Verdict.ACCEPTED, to_state=State.LOST, holder=ctx.holder or ctx.remembered)
+
+
+def _found(ctx: _Context) -> _Decision:
+    if ctx.state is State.RECOVERED:
+        return ctx.already()
+    if ctx.state is not State.LOST:
+        return ctx.wrong_state()
+    return _Decision(
+        Verdict.ACCEPTED, to_state=State.RECOVERED, holder=ctx.holder, extra={"clear_holder": True}
+    )
+
+
+def _entrance(ctx: _Context) -> _Decision:
+    if ctx.carrier.kind != CarrierKind.PASS:
+        return ctx.refuse("only_for_pass", item=ctx.item)
+    assert ctx.owner is not None
+    if ctx.state is not State.ISSUED:
+        return ctx.refuse("pass_not_issued", item=ctx.item)
+    return _Decision(
+        Verdict.ACCEPTED,
+        holder=ctx.owner,
+        extra={"message": messages.text("admitted", name=ctx.owner.name, unit=ctx.owner.unit)},
+    )
+
+
+_RULES = {
+    Mode.ISSUE: _issue,
+    Mode.COLLECT: _collect,
+    Mode.REISSUE: _reissue,
+    Mode.RECALL: _recall,
+    Mode.CARRY_OUT: _carry_out,
+    Mode.DISPATCH: _dispatch,
+    Mode.DELIVER: _deliver,
+    Mode.RETURN: _return,
+    Mode.LOST: _report_lost,
+    Mode.FOUND: _found,
+    Mode.ENTRANCE: _entrance,
+}
+
+
+def _name(person: Attendee | None) -> str:
+    return person.name if person is not None else "（未知）"
+
+
+def _consignment_no(ctx: _Context, consignment_id: int | None) -> str:
+    found = ctx.session.get(Consignment, consignment_id) if consignment_id else None
+    return found.number if found else "（无）"
+
+
+def find_meeting(session: Session, code: str) -> Meeting:
+    """The meeting with this code.
+
+    Raises:
+        NotFoundError: there is none.
+    """
+    meeting = session.exec(select(Meeting).where(Meeting.code == code)).first()
+    if meeting is None:
+        raise NotFoundError(messages.text("no_meeting", code=code))
+    return meeting
+
+
+def find_attendee(session: Session, meeting: Meeting, code: str) -> Attendee:
+    """The attendee with this code in the meeting.
+
+    Raises:
+        NotFoundError: there is none.
+    """
+    found = session.exec(
+        select(Attendee).where(Attendee.meeting_id == meeting.id, Attendee.code == code)
+    ).first()
+    if found is None:
+        raise NotFoundError(messages.text("no_attendee", meeting=meeting.code, code=code))
+    return found
+
+
+def find_consignment(session: Session, meeting: Meeting, number: str) -> Consignment:
+    """The consignment with this number in the meeting.
+
+    Raises:
+        NotFoundError: there is none.
+    """
+    found = session.exec(
+        select(Consignment).where(
+            Consignment.meeting_id == meeting.id, Consignment.number == number
+        )
+    ).first()
+    if found is None:
+        raise NotFoundError(messages.text("consignment_unknown", number=number))
+    return found
+
+
+def _refresh_consignment(session: Session, consignment: Consignment, now: datetime) -> None:
+    states = set(
+        session.exec(select(Carrier.state).where(Carrier.consignment_id == consignment.id)).all()
+    )
+    if State.IN_TRANSIT in states:
+        consignment.state = "in_transit"
+        consignment.dispatched_at = consignment.dispatched_at or now
+    elif states == {State.DELIVERED}:
+        consignment.state = "delivered"
+        consignment.received_at = consignment.received_at or now
+    elif states and State.DELIVERED not in states:
+        consignment.state = "returned"
+    session.add(consignment)
+
+
+def record_tap(
+    *,
+    session: Session,
+    key: bytes,
+    meeting_code: str,
+    uid: str,
+    mode: Mode,
+    attendee_code: str | None = None,
+    consignment_no: str | None = None,
+    station: str = "",
+    operator: str = "",
+    note: str = "",
+    override: bool = False,
+    now: datetime | None = None,
+) -> Outcome:
+    """Apply one tap: decide, change the carrier, append one ledger event.
+
+    The caller owns the transaction (one per tap). Every tap — accepted, "already" or refused —
+    appends exactly one event; a refusal changes nothing else.
+
+    Args:
+        session: the open session (its transaction is this tap's).
+        key: the ledger key.
+        meeting_code: the meeting the desk works on.
+        uid: the tag UID as read (normalised here).
+        mode: the desk's mode.
+        attendee_code: the current attendee, when the mode needs one.
+        consignment_no: the consignment, for dispatch (and to check deliveries).
+        station: the desk's name.
+        operator: who is at the desk.
+        note: free text; required to report a loss.
+        override: allow reissue to someone other than the remembered holder.
+        now: the time of the tap (default: now, UTC).
+
+    Returns:
+        The outcome.
+
+    Raises:
+        NotFoundError: the meeting, attendee or consignment named does not exist.
+        BadUid: the UID is malformed.
+    """
+    now = ledger.as_utc(now or utcnow())
+    tag = normalize_uid(uid)
+    meeting_id = find_meeting(session, meeting_code).id
+    assert meeting_id is not None
+    head = ledger.lock_head(session, meeting_id)
+    # Re-read under the lock: another desk may have changed these while we waited.
+    meeting = session.exec(
+        select(Meeting).where(Meeting.id == meeting_id).execution_options(populate_existing=True)
+    ).one()
+    attendee = find_attendee(session, meeting, attendee_code) if attendee_code else None
+    consignment = find_consignment(session, meeting, consignment_no) if consignment_no else None
+    carrier = session.exec(
+        select(Carrier).where(Carrier.tag_uid == tag).execution_options(populate_existing=True)
+    ).first()
+    event = Event(
+        meeting_id=meeting_id,
+        seq=0,
+        tag_uid=tag,
+        action=MODE_ACTION[mode],
+        verdict=Verdict.REFUSED,
+        attendee_id=attendee.id if attendee else None,
+        consignment_id=consignment.id if consignment else None,
+        station=station,
+        operator=operator,
+        at=now,
+        note=note,
+        prev_hash="",
+        hash="",
+    )
+
+    def finish(outcome_message: str, decision_verdict: Verdict, reason: str = "", **kw: object) -> Outcome:
+        event.verdict = decision_verdict
+        event.reason = reason
+        ledger.append(session, key, head, event)
+        return Outcome(
+            verdict=decision_verdict,
+            message=outcome_message,
+            uid=tag,
+            mode=mode,
+            reason=reason,
+            seq=event.seq,
+            at=now,
+            **kw,  # type: ignore[arg-type]
+        )
+
+    if carrier is not None and carrier.meeting_id == meeting_id:
+        event.carrier_id = carrier.id
+        event.from_state = event.to_state = carrier.state
+    if meeting.status == MeetingStatus.CLOSED:
+        reason = messages.text("meeting_closed")
+        return finish(reason, Verdict.REFUSED, reason)
+    if carrier is None or carrier.meeting_id != meeting_id:
+        if carrier is None:
+            reason = messages.text("unknown_tag", uid=tag)
+        else:
+            other = session.get(Meeting, carrier.meeting_id)
+            reason = messages.text("other_meeting", meeting=other.code if other else "?")
+        return finish(reason, Verdict.REFUSED, reason)
+
+    document = session.get(Document, carrier.document_id) if carrier.document_id else None
+    owner = session.get(Attendee, carrier.owner_id) if carrier.owner_id else None
+    holder = session.get(Attendee, carrier.holder_id) if carrier.holder_id else None
+    remembered = (
+        session.get(Attendee, carrier.remembered_holder_id) if carrier.remembered_holder_id else None
+    )
+    item = item_label(carrier, document, owner)
+    ctx = _Context(
+        session=session,
+        meeting=meeting,
+        carrier=carrier,
+        document=document,
+        owner=owner,
+        holder=holder,
+        remembered=remembered,
+        attendee=attendee,
+        consignment=consignment,
+        mode=mode,
+        operator=operator,
+        note=note,
+        override=override,
+        item=item,
+    )
+    common = {"carrier_id": carrier.id, "kind": CarrierKind(carrier.kind), "item": item}
+
+    if carrier.kind == CarrierKind.PASS and mode not in PASS_MODES:
+        reason = messages.text("not_for_pass", mode=MODE_LABEL[mode])
+        return finish(reason, Verdict.REFUSED, reason, state=ctx.state, **common)
+
+    decision = _RULES[mode](ctx)
+    person = decision.holder
+    if person is not None:
+        event.attendee_id = person.id
+    if decision.consignment is not None:
+        event.consignment_id = decision.consignment.id
+
+    if decision.verdict is Verdict.REFUSED:
+        return finish(decision.reason, Verdict.REFUSED, decision.reason, state=ctx.state, **common)
+    if decision.verdict is Verdict.ALREADY:
+        message = messages.text("already", item=item, state=STATE_LABEL[ctx.state])
+        return finish(
+            message,
+            Verdict.ALREADY,
+            state=ctx.state,
+            attendee_id=person.id if person else None,
+            attendee_name=person.name if person else "",
+            **common,
+        )
+
+    # Accepted.
+    if decision.to_state is not None and decision.to_state != carrier.state:
+        carrier.state = decision.to_state
+        carrier.state_since = now
+        carrier.version += 1
+        if decision.set_holder and not decision.extra.get("clear_holder"):
+            assert decision.holder is not None
+            carrier.holder_id = decision.holder.id
+            carrier.remembered_holder_id = None
+        if decision.extra.get("clear_holder"):
+            carrier.holder_id = None
+            carrier.remembered_holder_id = decision.remembered.id if decision.remembered else None
+        if decision.extra.get("set_consignment") and decision.consignment is not None:
+            carrier.consignment_id = decision.consignment.id
+        session.add(carrier)
+        session.flush()
+        if decision.consignment is not None:
+            _refresh_consignment(session, decision.consignment, now)
+    event.to_state = carrier.state
+    if meeting.status == MeetingStatus.PLANNED:
+        meeting.status = MeetingStatus.OPEN
+        session.add(meeting)
+    if "message" in decision.extra:
+        message = str(decision.extra["message"])
+    elif person is not None:
+        message = messages.text("accepted", mode=MODE_LABEL[mode], item=item, holder=person.name)
+    elif decision.consignment is not None:
+        message = messages.text(
+            "accepted", mode=MODE_LABEL[mode], item=item, holder=decision.consignment.unit
+        )
+    else:
+        message = messages.text("accepted_plain", mode=MODE_LABEL[mode], item=item)
+    return finish(
+        message,
+        Verdict.ACCEPTED,
+        state=State(carrier.state),
+        attendee_id=person.id if person else None,
+        attendee_name=person.name if person else "",
+        **common,
+    )
+
+
+def append_admin_event(
+    *,
+    session: Session,
+    key: bytes,
+    meeting: Meeting,
+    action: Action,
+    operator: str = "",
+    station: str = "",
+    note: str = "",
+    carrier: Carrier | None = None,
+    now: datetime | None = None,
+) -> Event:
+    """Append a non-tap event (enrollment, consignment, close, import) to a meeting's chain."""
+    assert meeting.id is not None
+    head = ledger.lock_head(session, meeting.id)
+    event = Event(
+        meeting_id=meeting.id,
+        seq=0,
+        carrier_id=carrier.id if carrier else None,
+        tag_uid=carrier.tag_uid if carrier else None,
+        action=action,
+        verdict=Verdict.ACCEPTED,
+        from_state=None,
+        to_state=carrier.state if carrier else None,
+        station=station,
+        operator=operator,
+        at=ledger.as_utc(now or utcnow()),
+        note=note,
+        prev_hash="",
+        hash="",
+    )
+    return ledger.append(session, key, head, event)

@@ -1,0 +1,119 @@
+"""Binding tags to copies and passes (the ``enroll`` step of DESIGN §5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from . import messages
+from .custody import append_admin_event, find_attendee, find_meeting, item_label
+from .enums import Action, CarrierKind, MeetingStatus
+from .errors import ConflictError, NotFoundError
+from .models import Attendee, Carrier, Document, Meeting
+from .uids import normalize_uid
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A tag now bound to a carrier; ``already`` when it was bound to it before."""
+
+    item: str
+    uid: str
+    already: bool
+
+
+def describe_carrier(session: Session, carrier: Carrier) -> tuple[str, str]:
+    """``(item label, meeting code)`` of a carrier, for messages."""
+    document = session.get(Document, carrier.document_id) if carrier.document_id else None
+    owner = session.get(Attendee, carrier.owner_id) if carrier.owner_id else None
+    meeting = session.get(Meeting, carrier.meeting_id)
+    return item_label(carrier, document, owner), meeting.code if meeting else "?"
+
+
+def _bind(
+    session: Session, key: bytes, meeting: Meeting, carrier: Carrier, uid: str, operator: str, station: str
+) -> Binding:
+    tag = normalize_uid(uid)
+    if meeting.status == MeetingStatus.CLOSED:
+        raise ConflictError(messages.text("meeting_closed"))
+    item, _ = describe_carrier(session, carrier)
+    if carrier.tag_uid == tag:
+        return Binding(item, tag, already=True)
+    if carrier.tag_uid is not None:
+        raise ConflictError(messages.text("carrier_bound", item=item, uid=carrier.tag_uid))
+    other = session.exec(select(Carrier).where(Carrier.tag_uid == tag)).first()
+    if other is not None:
+        other_item, other_meeting = describe_carrier(session, other)
+        raise ConflictError(
+            messages.text("uid_bound", uid=tag, item=other_item, meeting=other_meeting)
+        )
+    carrier.tag_uid = tag
+    session.add(carrier)
+    session.flush()
+    append_admin_event(
+        session=session, key=key, meeting=meeting, action=Action.ENROLL, carrier=carrier,
+        operator=operator, station=station,
+    )
+    return Binding(item, tag, already=False)
+
+
+def copy_carrier(session: Session, meeting: Meeting, doc_no: str, copy_no: int) -> Carrier:
+    """The carrier of copy ``copy_no`` of document ``doc_no``.
+
+    Raises:
+        NotFoundError: no such document or copy.
+    """
+    document = session.exec(
+        select(Document).where(Document.meeting_id == meeting.id, Document.number == doc_no)
+    ).first()
+    if document is None:
+        raise NotFoundError(messages.text("no_document", meeting=meeting.code, number=doc_no))
+    carrier = session.exec(
+        select(Carrier).where(Carrier.document_id == document.id, Carrier.copy_number == copy_no)
+    ).first()
+    if carrier is None:
+        raise NotFoundError(
+            messages.text("no_copy", number=doc_no, copy=copy_no, copies=document.copies)
+        )
+    return carrier
+
+
+def pass_carrier(session: Session, attendee: Attendee) -> Carrier:
+    """The pass carrier of an attendee (created at import)."""
+    carrier = session.exec(
+        select(Carrier).where(Carrier.kind == CarrierKind.PASS, Carrier.owner_id == attendee.id)
+    ).one()
+    return carrier
+
+
+def bind_copy(
+    *, session: Session, key: bytes, meeting_code: str, doc_no: str, copy_no: int, uid: str,
+    operator: str = "", station: str = "",
+) -> Binding:
+    """Bind a tag to a numbered copy.
+
+    Raises:
+        NotFoundError: no such meeting, document or copy.
+        ConflictError: the tag is bound elsewhere, or the copy has another tag.
+        BadUid: the UID is malformed.
+    """
+    meeting = find_meeting(session, meeting_code)
+    carrier = copy_carrier(session, meeting, doc_no, copy_no)
+    return _bind(session, key, meeting, carrier, uid, operator, station)
+
+
+def bind_pass(
+    *, session: Session, key: bytes, meeting_code: str, attendee_code: str, uid: str,
+    operator: str = "", station: str = "",
+) -> Binding:
+    """Bind a tag to an attendee's pass.
+
+    Raises:
+        NotFoundError: no such meeting or attendee.
+        ConflictError: the tag is bound elsewhere, or the pass has another tag.
+        BadUid: the UID is malformed.
+    """
+    meeting = find_meeting(session, meeting_code)
+    attendee = find_attendee(session, meeting, attendee_code)
+    return _bind(session, key, meeting, pass_carrier(session, attendee), uid, operator, station)

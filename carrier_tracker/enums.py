@@ -1,0 +1,140 @@
+"""Enumerations of the domain: classification levels, carrier states, tap modes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """Classification level; values are the Chinese labels used on paper and in Excel."""
+
+    NEIBU = "内部"
+    MIMI = "秘密"
+    JIMI = "机密"
+    JUEMI = "绝密"
+
+    @property
+    def rank(self) -> int:
+        """Order of the levels: 内部 < 秘密 < 机密 < 绝密."""
+        return _LEVEL_RANK[self]
+
+    @property
+    def marking(self) -> str:
+        """The marking printed on classified paper, e.g. ``机密★``."""
+        return f"{self.value}★" if self is not Level.NEIBU else self.value
+
+    @classmethod
+    def parse(cls, text: str) -> Level:
+        """Parse a level from its Chinese label or English name (``jimi``, ``机密``, ``机密★``).
+
+        Raises:
+            ValueError: the text names no level.
+        """
+        cleaned = text.strip().rstrip("★*级").strip()
+        for level in cls:
+            if cleaned in (level.value, level.name, level.name.lower()):
+                return level
+        raise ValueError(text)
+
+
+_LEVEL_RANK = {Level.NEIBU: 0, Level.MIMI: 1, Level.JIMI: 2, Level.JUEMI: 3}
+
+
+class MeetingStatus(StrEnum):
+    """Life cycle of a meeting: planned → open (first accepted tap) → closed."""
+
+    PLANNED = "planned"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CarrierKind(StrEnum):
+    """What a tag is attached to."""
+
+    COPY = "copy"
+    PASS = "pass"
+
+
+class State(StrEnum):
+    """Custody state of a carrier (DESIGN §5)."""
+
+    REGISTERED = "registered"
+    ISSUED = "issued"
+    COLLECTED = "collected"
+    CARRIED_OUT = "carried_out"
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
+    RECOVERED = "recovered"
+    LOST = "lost"
+
+
+# Still out of the custodians' hands: a meeting cannot close while any carrier is here.
+OUTSTANDING = frozenset({State.ISSUED, State.CARRIED_OUT, State.IN_TRANSIT, State.LOST})
+
+
+class Mode(StrEnum):
+    """What a tap means at the desk; values are the CLI spellings of ``tap --mode``."""
+
+    ISSUE = "issue"
+    COLLECT = "collect"
+    REISSUE = "reissue"
+    RECALL = "recall"
+    CARRY_OUT = "carry-out"
+    DISPATCH = "dispatch"
+    DELIVER = "deliver"
+    RETURN = "return"
+    ENTRANCE = "entrance"
+    LOST = "lost"
+    FOUND = "found"
+
+
+class Action(StrEnum):
+    """Ledger actions: every tap mode plus the non-tap events."""
+
+    ENROLL = "enroll"
+    ISSUE = "issue"
+    COLLECT = "collect"
+    REISSUE = "reissue"
+    RECALL = "recall"
+    CARRY_OUT = "carry_out"
+    DISPATCH = "dispatch"
+    DELIVER = "deliver"
+    RETURN = "return"
+    ENTRANCE = "entrance"
+    REPORT_LOST = "report_lost"
+    FOUND = "found"
+    CONSIGNMENT = "consignment"
+    OPEN = "open"
+    CLOSE = "close"
+    IMPORT = "import"
+
+
+MODE_ACTION = {
+    Mode.ISSUE: Action.ISSUE,
+    Mode.COLLECT: Action.COLLECT,
+    Mode.REISSUE: Action.REISSUE,
+    Mode.RECALL: Action.RECALL,
+    Mode.CARRY_OUT: Action.CARRY_OUT,
+    Mode.DISPATCH: Action.DISPATCH,
+    Mode.DELIVER: Action.DELIVER,
+    Mode.RETURN: Action.RETURN,
+    Mode.ENTRANCE: Action.ENTRANCE,
+    Mode.LOST: Action.REPORT_LOST,
+    Mode.FOUND: Action.FOUND,
+}
+
+
+class Verdict(StrEnum):
+    """The three outcomes of a tap."""
+
+    ACCEPTED = "accepted"
+    ALREADY = "already"
+    REFUSED = "refused"
+
+
+class Role(StrEnum):
+    """Operator roles."""
+
+    CUSTODIAN = "custodian"
+    OFFICER = "officer"
+    AUDITOR = "auditor"

@@ -1,0 +1,179 @@
+"""The tamper-evident ledger: one HMAC-SHA256 chain of events per meeting (DESIGN §6)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from . import messages
+from .errors import LedgerError
+from .models import Event, LedgerHead, Meeting
+
+GENESIS = "0" * 64
+KEY_BYTES = 32
+
+
+def as_utc(at: datetime) -> datetime:
+    """Attach UTC to a naive datetime read back from SQLite; convert aware ones to UTC."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def load_key(path: Path, *, create: bool = True) -> bytes:
+    """Read the ledger key, creating it (0600, random) on first use.
+
+    Args:
+        path: the key file.
+        create: create it when missing.
+
+    Returns:
+        The key bytes.
+
+    Raises:
+        LedgerError: the file cannot be read or created, or others may read it.
+    """
+    try:
+        if not path.exists() and create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(KEY_BYTES) + "\n")
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            raise LedgerError(messages.text("key_permissions", path=path, mode=oct(mode)))
+        key = bytes.fromhex(path.read_text().strip())
+    except FileExistsError:  # another process created it between exists() and open()
+        return load_key(path, create=False)
+    except (OSError, ValueError) as e:
+        raise LedgerError(messages.text("key_unreadable", path=path, reason=e)) from e
+    if len(key) < 16:
+        raise LedgerError(messages.text("key_unreadable", path=path, reason="密钥过短"))
+    return key
+
+
+def canonical_bytes(event: Event) -> bytes:
+    """The bytes an event's hash covers: every field but ``id`` and ``hash``, as sorted JSON."""
+    body = {
+        "meeting_id": event.meeting_id,
+        "seq": event.seq,
+        "carrier_id": event.carrier_id,
+        "tag_uid": event.tag_uid,
+        "action": event.action,
+        "verdict": event.verdict,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "attendee_id": event.attendee_id,
+        "consignment_id": event.consignment_id,
+        "station": event.station,
+        "operator": event.operator,
+        "at": as_utc(event.at).isoformat(timespec="microseconds"),
+        "note": event.note,
+        "reason": event.reason,
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def event_hash(key: bytes, prev_hash: str, event: Event) -> str:
+    """HMAC-SHA256(key, prev_hash ‖ canonical bytes), hex."""
+    return hmac.new(key, prev_hash.encode() + canonical_bytes(event), hashlib.sha256).hexdigest()
+
+
+def lock_head(session: Session, meeting_id: int) -> LedgerHead:
+    """Lock (``FOR UPDATE``; SQLite holds the write lock already) and return a meeting's head.
+
+    Every tap takes this lock first, so all custody changes of one meeting serialise.
+    """
+    head = session.exec(
+        select(LedgerHead).where(LedgerHead.meeting_id == meeting_id).with_for_update()
+    ).first()
+    if head is None:
+        head = LedgerHead(meeting_id=meeting_id, seq=0, hash=GENESIS)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def append(session: Session, key: bytes, head: LedgerHead, event: Event) -> Event:
+    """Chain ``event`` after ``head`` (which the caller locked) and add it to the session.
+
+    Raises:
+        LedgerError: another writer took the same sequence number (a lost race).
+    """
+    event.meeting_id = head.meeting_id
+    event.seq = head.seq + 1
+    event.at = as_utc(event.at)
+    event.prev_hash = head.hash
+    event.hash = event_hash(key, head.hash, event)
+    head.seq = event.seq
+    head.hash = event.hash
+    session.add(event)
+    session.add(head)
+    try:
+        session.flush()
+    except IntegrityError as e:
+        raise LedgerError(f"台账序号冲突（会议 {head.meeting_id} 序号 {event.seq}），请重试") from e
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The result of verifying one meeting's chain."""
+
+    meeting_code: str
+    count: int
+    head_hash: str
+    broken_seq: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the whole chain verifies."""
+        return self.broken_seq is None
+
+
+def verify_events(
+    key: bytes, meeting_code: str, events: Iterable[Event], head: LedgerHead | None
+) -> ChainReport:
+    """Recompute a chain from events in ``seq`` order and compare with the stored head.
+
+    Detects an edited row (hash mismatch), a deleted or reordered row (seq gap or prev_hash
+    mismatch) and a truncated tail (the stored head names a later event).
+    """
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    for ev in events:
+        count += 1
+        if ev.seq != expected_seq:
+            return ChainReport(meeting_code, count, prev, expected_seq, f"缺少或错序：期望序号 {expected_seq}，实为 {ev.seq}")
+        if ev.prev_hash != prev:
+            return ChainReport(meeting_code, count, prev, ev.seq, "前序哈希不符")
+        if not hmac.compare_digest(event_hash(key, prev, ev), ev.hash):
+            return ChainReport(meeting_code, count, prev, ev.seq, "内容被修改（哈希不符）")
+        prev = ev.hash
+        expected_seq += 1
+    if head is None and count:
+        return ChainReport(meeting_code, count, prev, count, "台账记录头缺失")
+    if head is not None and (head.seq != count or head.hash != prev):
+        return ChainReport(meeting_code, count, prev, count + 1, f"台账末尾缺失（记录头为序号 {head.seq}）")
+    return ChainReport(meeting_code, count, prev)
+
+
+def verify_meeting(session: Session, key: bytes, meeting: Meeting) -> ChainReport:
+    """Verify one meeting's chain as stored."""
+    assert meeting.id is not None
+    events = session.exec(
+        select(Event).where(Event.meeting_id == meeting.id).order_by(col(Event.seq))
+    ).yield_per(2000)
+    head = session.get(LedgerHead, meeting.id)
+    return verify_events(key, meeting.code, events, head)

@@ -1,0 +1,162 @@
+"""All tables (DESIGN §4). Enum-valued columns hold the enum's string value."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """The current time, UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def _ts(nullable: bool = True) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class Meeting(SQLModel, table=True):
+    """A classified meeting, identified on the CLI by its code name (会议代号)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    title: str = Field(max_length=200)
+    level: str = Field(max_length=8)
+    venue: str = Field(default="", max_length=200)
+    starts_at: datetime | None = Field(default=None, sa_column=_ts())
+    ends_at: datetime | None = Field(default=None, sa_column=_ts())
+    organizer: str = Field(default="", max_length=200)
+    officer: str = Field(default="", max_length=100)
+    requires_passes: bool = True
+    status: str = Field(default="planned", max_length=16)
+    closed_at: datetime | None = Field(default=None, sa_column=_ts())
+    closed_by: str | None = Field(default=None, max_length=100)
+    close_note: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+
+
+class Attendee(SQLModel, table=True):
+    """A person admitted to a meeting."""
+
+    __table_args__ = (UniqueConstraint("meeting_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    code: str = Field(max_length=32)
+    name: str = Field(max_length=100)
+    unit: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=100)
+    out_of_town: bool = False
+    clearance: str = Field(max_length=8)
+    pass_number: str = Field(default="", max_length=32)
+
+
+class Document(SQLModel, table=True):
+    """A classified document of a meeting, with its number of copies."""
+
+    __table_args__ = (UniqueConstraint("meeting_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    number: str = Field(max_length=64)
+    title: str = Field(max_length=300)
+    level: str = Field(max_length=8)
+    copies: int
+    collect_at_breaks: bool = False
+    may_take_away: bool = False
+
+
+class Consignment(SQLModel, table=True):
+    """A confidential-courier consignment (机要件) carrying copies to a recipient unit."""
+
+    __table_args__ = (UniqueConstraint("meeting_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    number: str = Field(max_length=64)
+    unit: str = Field(max_length=200)
+    recipient: str = Field(default="", max_length=100)
+    state: str = Field(default="open", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    dispatched_at: datetime | None = Field(default=None, sa_column=_ts())
+    received_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class Carrier(SQLModel, table=True):
+    """Anything tagged and tracked: one numbered copy of a document, or an attendee's pass."""
+
+    __table_args__ = (
+        UniqueConstraint("document_id", "copy_number"),
+        Index("ix_carrier_meeting_state", "meeting_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    kind: str = Field(max_length=8)
+    document_id: int | None = Field(default=None, foreign_key="document.id", index=True)
+    copy_number: int | None = None
+    owner_id: int | None = Field(default=None, foreign_key="attendee.id", index=True)
+    tag_uid: str | None = Field(default=None, max_length=32, unique=True)
+    state: str = Field(default="registered", max_length=16)
+    holder_id: int | None = Field(default=None, foreign_key="attendee.id", index=True)
+    remembered_holder_id: int | None = Field(default=None, foreign_key="attendee.id")
+    consignment_id: int | None = Field(default=None, foreign_key="consignment.id", index=True)
+    state_since: datetime | None = Field(default=None, sa_column=_ts())
+    version: int = 0
+
+
+class Event(SQLModel, table=True):
+    """One ledger entry; append-only. ``(meeting_id, seq)`` is unique, so a lost race fails."""
+
+    __table_args__ = (UniqueConstraint("meeting_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    seq: int
+    carrier_id: int | None = Field(default=None, foreign_key="carrier.id", index=True)
+    tag_uid: str | None = Field(default=None, max_length=32)
+    action: str = Field(max_length=16)
+    verdict: str = Field(max_length=16)
+    from_state: str | None = Field(default=None, max_length=16)
+    to_state: str | None = Field(default=None, max_length=16)
+    attendee_id: int | None = Field(default=None, foreign_key="attendee.id", index=True)
+    consignment_id: int | None = Field(default=None, foreign_key="consignment.id")
+    station: str = Field(default="", max_length=100)
+    operator: str = Field(default="", max_length=100)
+    at: datetime = Field(sa_column=_ts(nullable=False))
+    note: str = ""
+    reason: str = ""
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+    @property
+    def accepted(self) -> bool:
+        """True unless the tap was refused."""
+        return self.verdict != "refused"
+
+
+class LedgerHead(SQLModel, table=True):
+    """The newest event of a meeting's chain; locked by every append so appends serialise."""
+
+    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
+    seq: int = 0
+    hash: str = Field(max_length=64)
+
+
+class Station(SQLModel, table=True):
+    """A desk with its reader."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    reader: str = Field(default="", max_length=200)
+
+
+class Operator(SQLModel, table=True):
+    """A person who operates a desk; officers approve take-aways, losses and exceptions."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    role: str = Field(default="custodian", max_length=16)
+    pin_hash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))

@@ -1,0 +1,97 @@
+"""Small meetings built straight through the ORM, for unit tests of the rules."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from carrier_tracker.enums import CarrierKind, Level, MeetingStatus, State
+from carrier_tracker.models import Attendee, Carrier, Consignment, Document, Meeting
+
+
+@dataclass
+class World:
+    """A meeting with people, documents and carriers, addressable by short names."""
+
+    meeting: Meeting
+    people: dict[str, Attendee] = field(default_factory=dict)
+    docs: dict[str, Document] = field(default_factory=dict)
+    copies: dict[tuple[str, int], Carrier] = field(default_factory=dict)
+    passes: dict[str, Carrier] = field(default_factory=dict)
+    consignments: dict[str, Consignment] = field(default_factory=dict)
+
+    def copy_uid(self, doc: str, n: int) -> str:
+        uid = self.copies[(doc, n)].tag_uid
+        assert uid
+        return uid
+
+    def pass_uid(self, code: str) -> str:
+        uid = self.passes[code].tag_uid
+        assert uid
+        return uid
+
+
+def uid(n: int) -> str:
+    """A distinct 7-byte UID for small integers."""
+    return f"04{n:012X}"
+
+
+def make_world(
+    session: Session,
+    *,
+    code: str = "M1",
+    level: Level = Level.JIMI,
+    requires_passes: bool = True,
+    officer: str = "赵官",
+    status: MeetingStatus = MeetingStatus.OPEN,
+) -> World:
+    """Meeting M1 (机密): people A001 张三 (机密, local), A002 李四 (机密, out of town),
+    A003 王五 (秘密, local); documents D1 (机密, 3 copies, take-away allowed, collected at breaks),
+    D2 (秘密, 2 copies), D3 (内部, 1 copy, no tag); consignment K1 to 北京某所."""
+    meeting = Meeting(
+        code=code, title="测试会议", level=level, requires_passes=requires_passes,
+        officer=officer, status=status,
+    )
+    session.add(meeting)
+    session.flush()
+    world = World(meeting)
+    n = 0
+    for pcode, name, clearance, away in [
+        ("A001", "张三", Level.JIMI, False),
+        ("A002", "李四", Level.JIMI, True),
+        ("A003", "王五", Level.MIMI, False),
+    ]:
+        person = Attendee(meeting_id=meeting.id, code=pcode, name=name, unit="某单位",  # type: ignore[arg-type]
+                          clearance=clearance, out_of_town=away, pass_number="P" + pcode[1:])
+        session.add(person)
+        session.flush()
+        n += 1
+        card = Carrier(meeting_id=meeting.id, kind=CarrierKind.PASS, owner_id=person.id,  # type: ignore[arg-type]
+                       tag_uid=uid(zlib.crc32(code.encode()) % 1000 * 1000 + n), state=State.REGISTERED)
+        session.add(card)
+        world.people[pcode] = person
+        world.passes[pcode] = card
+    for dno, level_, copies, away, brk, tagged in [
+        ("D1", Level.JIMI, 3, True, True, True),
+        ("D2", Level.MIMI, 2, False, False, True),
+        ("D3", Level.NEIBU, 1, False, False, False),
+    ]:
+        doc = Document(meeting_id=meeting.id, number=dno, title=f"文件{dno}", level=level_,  # type: ignore[arg-type]
+                       copies=copies, may_take_away=away, collect_at_breaks=brk)
+        session.add(doc)
+        session.flush()
+        world.docs[dno] = doc
+        for k in range(1, copies + 1):
+            n += 1
+            c = Carrier(meeting_id=meeting.id, kind=CarrierKind.COPY, document_id=doc.id,  # type: ignore[arg-type]
+                        copy_number=k, tag_uid=uid(zlib.crc32(code.encode()) % 1000 * 1000 + n) if tagged else None,
+                        state=State.REGISTERED)
+            session.add(c)
+            world.copies[(dno, k)] = c
+    cons = Consignment(meeting_id=meeting.id, number="K1", unit="北京某所", recipient="钱七")  # type: ignore[arg-type]
+    session.add(cons)
+    world.consignments["K1"] = cons
+    session.commit()
+    return world
