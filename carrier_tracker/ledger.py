@@ -10,6 +10,7 @@ import secrets
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import import_module
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -91,12 +92,25 @@ def event_hash(key: bytes, prev_hash: str, event: Event) -> str:
 def lock_head(session: Session, meeting_id: int) -> LedgerHead:
     """Lock (``FOR UPDATE``; SQLite holds the write lock already) and return a meeting's head.
 
-    Every tap takes this lock first, so all custody changes of one meeting serialise.
+    Every tap takes this lock first, so all custody changes of one meeting serialise. The head
+    row is created idempotently (``ON CONFLICT DO NOTHING``) so two desks making the first
+    append of a meeting do not both insert it.
     """
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        module = import_module(f"sqlalchemy.dialects.{dialect}")
+        session.execute(
+            module.insert(LedgerHead)
+            .values(meeting_id=meeting_id, seq=0, hash=GENESIS)
+            .on_conflict_do_nothing(index_elements=["meeting_id"])
+        )
     head = session.exec(
-        select(LedgerHead).where(LedgerHead.meeting_id == meeting_id).with_for_update()
+        select(LedgerHead)
+        .where(LedgerHead.meeting_id == meeting_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
-    if head is None:
+    if head is None:  # other dialects: plain insert (a lost race surfaces as LedgerError)
         head = LedgerHead(meeting_id=meeting_id, seq=0, hash=GENESIS)
         session.add(head)
         session.flush()

@@ -1,0 +1,35 @@
+"""The layering of DESIGN §3: the core never pulls in Textual or the readers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_core_imports_without_textual_or_readers() -> None:
+    code = (
+        "import sys, carrier_tracker.cli, carrier_tracker.custody, carrier_tracker.importer, "
+        "carrier_tracker.meetings, carrier_tracker.ledger\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'readers', 'tui', 'nfc', 'smartcard')]\n"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == ""
+
+
+def test_readers_import_nothing_of_ours() -> None:
+    code = (
+        "import sys, readers, readers.base, readers.sim\n"
+        "print(','.join(m for m in sys.modules if m.split('.')[0] in ('carrier_tracker', 'tui', 'textual')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == ""
+
+
+def test_import_linter_contracts_hold() -> None:
+    out = subprocess.run(["lint-imports", "--no-cache"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
