@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import ledger, messages
 from .enums import MODE_ACTION, Action, CarrierKind, Level, MeetingStatus, Mode, Role, State, Verdict
@@ -425,18 +425,24 @@ def record_tap(
     """
     now = ledger.as_utc(now or utcnow())
     tag = normalize_uid(uid)
-    meeting_id = find_meeting(session, meeting_code).id
+    meeting = find_meeting(session, meeting_code)
+    meeting_id = meeting.id
     assert meeting_id is not None
     head = ledger.lock_head(session, meeting_id)
-    # Re-read under the lock: another desk may have changed these while we waited.
-    meeting = session.exec(
-        select(Meeting).where(Meeting.id == meeting_id).execution_options(populate_existing=True)
-    ).one()
+    if session.get_bind().dialect.name != "sqlite":
+        # Re-read under the lock: another desk may have changed the meeting while we waited.
+        # (SQLite took the database write lock at BEGIN IMMEDIATE, before the first read.)
+        session.refresh(meeting)
     attendee = find_attendee(session, meeting, attendee_code) if attendee_code else None
     consignment = find_consignment(session, meeting, consignment_no) if consignment_no else None
-    carrier = session.exec(
-        select(Carrier).where(Carrier.tag_uid == tag).execution_options(populate_existing=True)
+    row = session.exec(
+        select(Carrier, Document, Attendee)
+        .join(Document, col(Document.id) == Carrier.document_id, isouter=True)
+        .join(Attendee, col(Attendee.id) == Carrier.owner_id, isouter=True)
+        .where(Carrier.tag_uid == tag)
+        .execution_options(populate_existing=True)
     ).first()
+    carrier, document, owner = row if row is not None else (None, None, None)
     event = Event(
         meeting_id=meeting_id,
         seq=0,
@@ -482,8 +488,6 @@ def record_tap(
             reason = messages.text("other_meeting", meeting=other.code if other else "?")
         return finish(reason, Verdict.REFUSED, reason)
 
-    document = session.get(Document, carrier.document_id) if carrier.document_id else None
-    owner = session.get(Attendee, carrier.owner_id) if carrier.owner_id else None
     holder = session.get(Attendee, carrier.holder_id) if carrier.holder_id else None
     remembered = (
         session.get(Attendee, carrier.remembered_holder_id) if carrier.remembered_holder_id else None
@@ -546,8 +550,8 @@ def record_tap(
         if decision.extra.get("set_consignment") and decision.consignment is not None:
             carrier.consignment_id = decision.consignment.id
         session.add(carrier)
-        session.flush()
         if decision.consignment is not None:
+            session.flush()
             _refresh_consignment(session, decision.consignment, now)
     event.to_state = carrier.state
     if meeting.status == MeetingStatus.PLANNED:

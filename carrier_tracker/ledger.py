@@ -96,6 +96,17 @@ def lock_head(session: Session, meeting_id: int) -> LedgerHead:
     row is created idempotently (``ON CONFLICT DO NOTHING``) so two desks making the first
     append of a meeting do not both insert it.
     """
+    def select_head() -> LedgerHead | None:
+        return session.exec(
+            select(LedgerHead)
+            .where(LedgerHead.meeting_id == meeting_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+
+    head = select_head()
+    if head is not None:
+        return head
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
         module = import_module(f"sqlalchemy.dialects.{dialect}")
@@ -104,12 +115,7 @@ def lock_head(session: Session, meeting_id: int) -> LedgerHead:
             .values(meeting_id=meeting_id, seq=0, hash=GENESIS)
             .on_conflict_do_nothing(index_elements=["meeting_id"])
         )
-    head = session.exec(
-        select(LedgerHead)
-        .where(LedgerHead.meeting_id == meeting_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+        head = select_head()
     if head is None:  # other dialects: plain insert (a lost race surfaces as LedgerError)
         head = LedgerHead(meeting_id=meeting_id, seq=0, hash=GENESIS)
         session.add(head)
