@@ -276,6 +276,38 @@ def cmd_operator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import export_meeting
+
+    app = App(args)
+    path = Path(args.output)
+    if path.suffix.lower() != ".xlsx":
+        raise CarrierTrackerError(f"输出文件应以 .xlsx 结尾：{path}")
+    if not path.parent.is_dir():
+        raise CarrierTrackerError(f"目录不存在：{path.parent}")
+    with db.session_scope(app.engine) as session:
+        result = export_meeting(
+            session=session, key=app.key, meeting_code=args.meeting, path=path,
+            operator=args.operator, progress=lambda m: print(m, file=sys.stderr, flush=True),
+        )
+    _print(f"已导出 {path}：登记表 {result.rows['文件发放回收登记表']} 行，操作日志 {result.rows['操作日志']} 条")
+    _print(f"台账头哈希 {result.chain.head_hash}（{'校验完整' if result.chain.ok else '校验失败'}）")
+    return EXIT_OK if result.chain.ok else EXIT_REFUSED
+
+
+def cmd_carry_list(args: argparse.Namespace) -> int:
+    from .export import export_carry_list
+
+    app = App(args)
+    path = Path(args.output)
+    if path.suffix.lower() != ".xlsx":
+        raise CarrierTrackerError(f"输出文件应以 .xlsx 结尾：{path}")
+    with db.session_scope(app.engine) as session:
+        n = export_carry_list(session=session, meeting_code=args.meeting, attendee_code=args.attendee_code, path=path)
+    _print(f"已导出带离文件目录 {path}：{n} 份")
+    return EXIT_OK
+
+
 def _lazy(module: str, func: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         import importlib
@@ -355,6 +387,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME")
     p.add_argument("--role", choices=[r.value for r in Role], default=Role.CUSTODIAN.value)
 
+    p = add("export", cmd_export, "导出保密办工作簿（登记表、会议证、未收回、机要、带离目录、操作日志）", (common, who))
+    p.add_argument("meeting", metavar="MEETING")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    p = add("carry-list", cmd_carry_list, "导出一位外地代表的带离文件目录")
+    p.add_argument("meeting", metavar="MEETING")
+    p.add_argument("attendee_code", metavar="ATTENDEE_CODE")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+
     p = add("readers", _lazy("carrier_tracker.reader_commands", "cmd_readers"), "列出可用的读卡器", ())
     p = add("watch", _lazy("carrier_tracker.reader_commands", "cmd_watch"), "显示读卡器的每一次刷卡（Ctrl-C 退出）", ())
     p.add_argument("--reader", metavar="SPEC", required=True, help="读卡器，如 pcsc:、nfc:usb、wedge:stdin、sim:")
@@ -382,6 +422,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as e:  # a bug: one plain line, the traceback only on request
+        if os.environ.get("CARRIER_TRACKER_DEBUG"):
+            raise
+        print(f"内部错误：{type(e).__name__}: {e}（设置 CARRIER_TRACKER_DEBUG=1 可查看详细信息）", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -77,21 +77,25 @@ class _Parsed:
 
 
 def clean_text(value: Any) -> str:
-    """A cell as text: NFKC-normalised (full-width digits and spaces become ASCII), trimmed."""
+    """A cell as free text (names, titles): runs of white space folded, trimmed.
+
+    Full-width punctuation in Chinese text is kept as typed.
+    """
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+    return _SPACES.sub(" ", str(value)).strip()
 
 
 def clean_code(value: Any) -> str:
-    """A code (人员编号, 文件编号): like :func:`clean_text` with every space removed."""
-    return clean_text(value).replace(" ", "")
+    """A code, number or keyword: NFKC-normalised (full-width digits, letters, hyphens and
+    spaces become ASCII) with every space removed."""
+    return unicodedata.normalize("NFKC", clean_text(value)).replace(" ", "")
 
 
 def _header_key(text: str) -> str:
-    text = clean_text(text).lower().rstrip("*").strip()
+    text = unicodedata.normalize("NFKC", clean_text(text)).lower().rstrip("*").strip()
     return re.split(r"[（(]", text, maxsplit=1)[0].strip()
 
 
@@ -164,7 +168,7 @@ def _read_sheet(parsed: _Parsed, spec: Sheet, ws: Any) -> None:
 
 
 def _level(parsed: _Parsed, spec: Sheet, row: _Row, key: str) -> Level | None:
-    raw = clean_text(row.values.get(key))
+    raw = clean_code(row.values.get(key))
     header = spec.column(key).header
     if not raw:
         parsed.add(spec, row.number, header, "不能为空")
@@ -182,7 +186,7 @@ def _bool(parsed: _Parsed, spec: Sheet, row: _Row, key: str, default: bool) -> b
         return default
     if isinstance(value, bool):
         return value
-    raw = clean_text(value).lower()
+    raw = clean_code(value).lower()
     if raw in _TRUE:
         return True
     if raw in _FALSE:
@@ -211,8 +215,8 @@ def _positive_int(parsed: _Parsed, spec: Sheet, row: _Row, key: str, maximum: in
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
     else:
-        raw = clean_text(value)
-        number = int(raw) if raw.isdigit() else None
+        raw = clean_code(value)
+        number = int(raw) if raw.isascii() and raw.isdigit() else None
     if number is None or not 1 <= number <= maximum:
         parsed.add(spec, row.number, header, f"“{clean_text(value)}”不是 1 到 {maximum} 之间的整数")
         return None
@@ -228,7 +232,7 @@ def _datetime(parsed: _Parsed, spec: Sheet, row: _Row, key: str, tz: ZoneInfo | 
     elif isinstance(value, date):
         result = datetime.combine(value, time())
     else:
-        raw = clean_text(value).replace("/", "-").replace("T", " ")
+        raw = unicodedata.normalize("NFKC", clean_text(value)).replace("/", "-").replace("T", " ")
         try:
             result = datetime.fromisoformat(raw)
         except ValueError:
@@ -236,7 +240,7 @@ def _datetime(parsed: _Parsed, spec: Sheet, row: _Row, key: str, tz: ZoneInfo | 
             return None
     if result.tzinfo is None:
         result = result.replace(tzinfo=tz) if tz else result.astimezone()
-    return result
+    return result.astimezone(UTC)  # stored in UTC (SQLite keeps no offset), shown in local time
 
 
 def _uid(parsed: _Parsed, spec: Sheet, row: _Row, key: str, seen: dict[str, str], where: str) -> str | None:
@@ -395,7 +399,7 @@ def validate(path: Path, session: Session, *, tz: ZoneInfo | None = None) -> tup
 
 def import_workbook(
     *, session: Session, key: bytes, path: Path, operator: str = "", tz: ZoneInfo | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, now: datetime | None = None,
 ) -> ImportResult:
     """Validate a workbook and, if it has no problem, write the whole meeting.
 
@@ -444,6 +448,7 @@ def import_workbook(
         session=session, key=key, meeting=meeting, action=Action.IMPORT, operator=operator,
         note=(f"导入 {path.name}：人员 {len(attendees)}，文件 {len(documents)}，份数 {copies}，"
               f"文件标签 {len(tags)}，会议证标签 {pass_tags}，SHA-256 {digest}"),
+        now=now,
     )
     return ImportResult(meeting.code, len(attendees), len(documents), copies, len(tags), pass_tags, digest)
 

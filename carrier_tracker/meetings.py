@@ -188,7 +188,7 @@ def status(session: Session, meeting_code: str) -> dict[str, Any]:
 
 def open_consignment(
     *, session: Session, key: bytes, meeting_code: str, number: str, unit: str,
-    recipient: str = "", operator: str = "", station: str = "",
+    recipient: str = "", operator: str = "", station: str = "", now: datetime | None = None,
 ) -> Consignment:
     """Open a courier consignment to which copies can then be dispatched.
 
@@ -212,7 +212,7 @@ def open_consignment(
         raise ConflictError(messages.text("consignment_exists", number=number)) from e
     append_admin_event(
         session=session, key=key, meeting=meeting, action=Action.CONSIGNMENT, operator=operator,
-        station=station, note=f"{number} → {unit} {recipient}".strip(),
+        station=station, note=f"{number} → {unit} {recipient}".strip(), now=now,
     )
     return consignment
 

@@ -1,0 +1,446 @@
+"""The 保密办 workbook: register, passes, outstanding, courier, carry lists, audit log (DESIGN §10).
+
+Streams rows with openpyxl's write-only mode so a 50,000-copy meeting never sits in memory as
+cells. Deterministic apart from the export timestamp: every sheet is sorted by stable keys.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from sqlmodel import Session, col, select
+
+from . import messages
+from .custody import find_attendee, find_meeting
+from .enums import Action, CarrierKind, Level, State, Verdict
+from .ledger import ChainReport, as_utc, verify_meeting
+from .meetings import outstanding_items, totals
+from .messages import ACTION_LABEL, MEETING_STATUS_LABEL, STATE_LABEL, VERDICT_LABEL
+from .models import Attendee, Carrier, Consignment, Document, Event, Meeting, utcnow
+
+DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_THIN = Side(style="thin", color="999999")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WRAP = Alignment(vertical="top", wrap_text=True)
+
+REGISTER_HEADERS = ["序号", "文件编号", "文件名称", "密级", "份号", "领取人", "单位", "发放时间", "发放经办人",
+                    "休会收回次数", "回收时间", "回收经办人", "当前状态", "机要编号", "备注"]
+PASS_HEADERS = ["序号", "会议证号", "持证人", "人员编号", "单位", "标签UID", "发放时间", "发放经办人",
+                "回收时间", "回收经办人", "当前状态", "备注"]
+OUTSTANDING_HEADERS = ["序号", "人员编号", "姓名", "单位", "类别", "文件编号", "份号/证号", "当前状态", "自何时"]
+COURIER_HEADERS = ["序号", "机要编号", "接收单位", "接收人", "文件编号", "文件名称", "密级", "份号", "发出时间",
+                   "签收时间", "当前状态"]
+CARRY_HEADERS = ["序号", "人员编号", "姓名", "单位", "文件编号", "文件名称", "密级", "份号", "带离时间", "批准人",
+                 "当前状态"]
+LOG_HEADERS = ["序号", "时间", "工作台", "操作员", "操作", "载体", "标签UID", "人员", "机要编号", "结果",
+               "原因", "原状态", "新状态", "说明", "哈希"]
+SUMMARY_SHEET, REGISTER_SHEET, PASS_SHEET, OUTSTANDING_SHEET = "汇总", "文件发放回收登记表", "会议证发放回收", "未收回清单"
+COURIER_SHEET, CARRY_SHEET, LOG_SHEET = "机要递送登记", "带离文件目录", "操作日志"
+
+
+def _width(text: str) -> int:
+    """Display width of text: CJK characters count twice."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+@dataclass
+class _Sheet:
+    """A write-only sheet with a header row, print setup, and column widths that fit."""
+
+    ws: Any
+    headers: Sequence[str]
+    widths: list[int] = field(default_factory=list)
+    rows: int = 0
+
+    def row(self, values: Sequence[Any]) -> None:
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(self.ws, value=value)
+            if isinstance(value, datetime):
+                cell.number_format = DATE_FORMAT
+            cells.append(cell)
+        self.ws.append(cells)
+        self.rows += 1
+
+
+class _Local:
+    """Converts stored UTC times to naive local datetimes, as Excel wants."""
+
+    def __init__(self, tz: tzinfo | None) -> None:
+        self.tz = tz
+
+    def __call__(self, at: datetime | None) -> datetime | None:
+        if at is None:
+            return None
+        local = as_utc(at).astimezone(self.tz)
+        return local.replace(tzinfo=None, microsecond=0)
+
+
+def _new_sheet(wb: Workbook, title: str, headers: Sequence[str], marking: str, meeting_code: str,
+               widths: Sequence[int] | None = None) -> _Sheet:
+    ws = wb.create_sheet(title)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    for hf in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
+        hf.left.text = marking
+        hf.left.font = "SimSun,Bold"
+        hf.center.text = title
+        hf.right.text = f"会议代号 {meeting_code}"
+    for hf in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
+        hf.center.text = "第 &P 页 共 &N 页"
+        hf.left.text = marking
+    ws.print_title_rows = "1:1"
+    ws.freeze_panes = "A2"
+    sheet = _Sheet(ws, headers, list(widths) if widths else [_width(h) + 4 for h in headers])
+    # Write-only sheets write <cols> with the first row: widths (sized for Chinese text per
+    # sheet kind) are fixed here, before any row is streamed.
+    for i, w in enumerate(sheet.widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    header_cells = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.font, cell.fill, cell.border, cell.alignment = _HEADER_FONT, _HEADER_FILL, _BORDER, _WRAP
+        header_cells.append(cell)
+    ws.append(header_cells)
+    return sheet
+
+
+@dataclass
+class _History:
+    """What the ledger says of one carrier."""
+
+    issued_at: datetime | None = None
+    issued_by: str = ""
+    issued_to: int | None = None
+    collects: int = 0
+    recovered_at: datetime | None = None
+    recovered_by: str = ""
+    carried_at: datetime | None = None
+    carried_by: str = ""
+    carried_to: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _histories(session: Session, meeting: Meeting) -> dict[int, _History]:
+    """One pass over the accepted events, in order, folded per carrier."""
+    out: dict[int, _History] = defaultdict(_History)
+    rows = session.exec(
+        select(Event.carrier_id, Event.action, Event.at, Event.operator, Event.attendee_id, Event.note)
+        .where(Event.meeting_id == meeting.id, Event.verdict == Verdict.ACCEPTED, col(Event.carrier_id).is_not(None))
+        .order_by(col(Event.seq))
+    ).yield_per(5000)
+    for carrier_id, action, at, operator, attendee_id, note in rows:
+        h = out[carrier_id]
+        if action in (Action.ISSUE, Action.REISSUE):
+            h.issued_at, h.issued_by, h.issued_to = at, operator, attendee_id
+        elif action == Action.COLLECT:
+            h.collects += 1
+        elif action in (Action.RECALL, Action.RETURN, Action.FOUND):
+            h.recovered_at, h.recovered_by = at, operator
+        elif action == Action.CARRY_OUT:
+            h.carried_at, h.carried_by, h.carried_to = at, operator, attendee_id
+        if action == Action.REPORT_LOST and note:
+            h.notes.append(f"挂失：{note}")
+    return out
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote."""
+
+    path: Path
+    rows: dict[str, int]
+    chain: ChainReport
+
+
+def _base(session: Session, meeting_code: str) -> tuple[Meeting, dict[int, Attendee], dict[int, Document], dict[int, Consignment]]:
+    meeting = find_meeting(session, meeting_code)
+    people = {a.id: a for a in session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()}  # type: ignore[misc]
+    docs = {d.id: d for d in session.exec(select(Document).where(Document.meeting_id == meeting.id)).all()}  # type: ignore[misc]
+    cons = {c.id: c for c in session.exec(select(Consignment).where(Consignment.meeting_id == meeting.id)).all()}  # type: ignore[misc]
+    return meeting, people, docs, cons
+
+
+def export_meeting(
+    *, session: Session, key: bytes, meeting_code: str, path: Path, operator: str = "",
+    tz: tzinfo | None = None, now: datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ExportResult:
+    """Write the 保密办 workbook for one meeting.
+
+    Args:
+        session: an open session (read only).
+        key: the ledger key, to verify the chain at export time.
+        meeting_code: the meeting.
+        path: the .xlsx to write (written to a temporary name, then renamed).
+        operator: who exports (shown in the summary).
+        tz: the local time zone for dates (default: the machine's).
+        now: the export time (default: now).
+        progress: called with a line of progress now and then.
+
+    Returns:
+        Rows written per sheet and the chain report.
+
+    Raises:
+        NotFoundError: no such meeting.
+    """
+    say = progress or (lambda _m: None)
+    local = _Local(tz)
+    meeting, people, docs, cons = _base(session, meeting_code)
+    marking = Level(meeting.level).marking
+    chain = verify_meeting(session, key, meeting)
+    say(f"台账校验：{'完整' if chain.ok else '被篡改'}，事件 {chain.count}")
+    histories = _histories(session, meeting)
+    wb = Workbook(write_only=True)
+    counts: dict[str, int] = {}
+    snapshot = meeting.status != "closed"
+    exported_at = now or utcnow()
+
+    # 汇总
+    summary = _new_sheet(wb, SUMMARY_SHEET, ["项目", "内容"], marking, meeting.code, [22, 90])
+    facts: list[tuple[str, Any]] = [
+        ("会议名称", meeting.title), ("会议代号", meeting.code), ("密级", marking), ("地点", meeting.venue),
+        ("开始时间", local(meeting.starts_at)), ("结束时间", local(meeting.ends_at)),
+        ("主办部门", meeting.organizer), ("保密负责人", meeting.officer),
+        ("实行会议证", "是" if meeting.requires_passes else "否"),
+        ("会议状态", MEETING_STATUS_LABEL[meeting.status]),  # type: ignore[index]
+        ("结束时间（系统）", local(meeting.closed_at)), ("结束操作人", meeting.closed_by or ""),
+        ("结束说明", meeting.close_note or ""),
+        ("导出性质", "会议进行中的快照（非最终登记）" if snapshot else "会议已结束，最终登记"),
+    ]
+    tot = totals(session, meeting)
+    for kind in (CarrierKind.COPY, CarrierKind.PASS):
+        label = messages.KIND_LABEL[kind]
+        for state in State:
+            facts.append((f"{label}·{STATE_LABEL[state]}", tot[kind][state]))
+    outstanding = outstanding_items(session, meeting)
+    facts += [
+        ("未收回合计", len(outstanding)),
+        ("台账事件数", chain.count),
+        ("台账头哈希", chain.head_hash),
+        ("导出时校验结果", "完整" if chain.ok else f"第 {chain.broken_seq} 条起被篡改：{chain.problem}"),
+        ("导出时间", local(exported_at)),
+        ("导出人", operator),
+    ]
+    for k, v in facts:
+        summary.row([k, v])
+    counts[SUMMARY_SHEET] = summary.rows
+
+    # 文件发放回收登记表 — one row per copy, by document number then copy number.
+    register = _new_sheet(wb, REGISTER_SHEET, REGISTER_HEADERS, marking, meeting.code,
+                          [6, 12, 36, 8, 6, 10, 28, 19, 12, 8, 19, 12, 12, 14, 24])
+    copies = session.exec(
+        select(Carrier).where(Carrier.meeting_id == meeting.id, Carrier.kind == CarrierKind.COPY)
+        .order_by(col(Carrier.document_id), col(Carrier.copy_number))
+    ).yield_per(5000)
+    copy_rows = sorted(
+        ((docs[c.document_id].number, c.copy_number, c) for c in copies),  # type: ignore[index]
+        key=lambda t: (t[0], t[1]),
+    )
+    for i, (doc_no, copy_no, c) in enumerate(copy_rows, start=1):
+        doc = docs[c.document_id]  # type: ignore[index]
+        h = histories.get(c.id or 0, _History())
+        person = people.get(h.issued_to or c.holder_id or 0)  # type: ignore[arg-type]
+        notes = list(h.notes)
+        if c.tag_uid is None:
+            notes.append("未绑定标签")
+        register.row([
+            i, doc_no, doc.title, doc.level, f"{copy_no:03d}", person.name if person else "",
+            person.unit if person else "", local(h.issued_at), h.issued_by, h.collects,
+            local(h.recovered_at), h.recovered_by, STATE_LABEL[State(c.state)],
+            cons[c.consignment_id].number if c.consignment_id in cons else "", "；".join(notes),
+        ])
+    counts[REGISTER_SHEET] = register.rows
+    say(f"登记表：{register.rows} 份")
+
+    # 会议证发放回收
+    passes = _new_sheet(wb, PASS_SHEET, PASS_HEADERS, marking, meeting.code,
+                        [6, 10, 10, 10, 28, 18, 19, 12, 19, 12, 12, 20])
+    pass_rows = session.exec(
+        select(Carrier).where(Carrier.meeting_id == meeting.id, Carrier.kind == CarrierKind.PASS)
+    ).all()
+    for i, c in enumerate(sorted(pass_rows, key=lambda c: people[c.owner_id].code), start=1):  # type: ignore[index]
+        owner = people[c.owner_id]  # type: ignore[index]
+        h = histories.get(c.id or 0, _History())
+        passes.row([
+            i, owner.pass_number, owner.name, owner.code, owner.unit, c.tag_uid or "",
+            local(h.issued_at), h.issued_by, local(h.recovered_at), h.recovered_by,
+            STATE_LABEL[State(c.state)], "；".join(h.notes),
+        ])
+    counts[PASS_SHEET] = passes.rows
+
+    # 未收回清单
+    out_sheet = _new_sheet(wb, OUTSTANDING_SHEET, OUTSTANDING_HEADERS, marking, meeting.code,
+                           [6, 10, 10, 28, 8, 12, 10, 12, 19])
+    by_code = {a.code: a for a in people.values()}
+    ordered = sorted(outstanding, key=lambda it: (it.attendee_code or "~", it.kind, it.document or "", it.copy or 0, it.pass_number or ""))
+    for i, it in enumerate(ordered, start=1):
+        person = by_code.get(it.attendee_code or "")
+        out_sheet.row([
+            i, it.attendee_code or "", person.name if person else (f"机要件 {it.consignment}" if it.consignment else ""),
+            person.unit if person else "", messages.KIND_LABEL[CarrierKind(it.kind)],
+            it.document or "", f"{it.copy:03d}" if it.copy else (it.pass_number or ""),
+            STATE_LABEL[State(it.state)], local(it.since),
+        ])
+    if not ordered:
+        out_sheet.row(["", "", "全部收回，无未收回载体"])
+    counts[OUTSTANDING_SHEET] = len(ordered)
+
+    # 机要递送登记
+    courier = _new_sheet(wb, COURIER_SHEET, COURIER_HEADERS, marking, meeting.code,
+                         [6, 14, 28, 10, 12, 36, 8, 6, 19, 19, 12])
+    dispatch_times: dict[int, tuple[datetime | None, datetime | None]] = {}
+    for carrier_id, action, at in session.exec(
+        select(Event.carrier_id, Event.action, Event.at).where(
+            Event.meeting_id == meeting.id, Event.verdict == Verdict.ACCEPTED,
+            col(Event.action).in_([Action.DISPATCH, Action.DELIVER]),
+        ).order_by(col(Event.seq))
+    ):
+        sent, received = dispatch_times.get(carrier_id, (None, None))  # type: ignore[arg-type]
+        dispatch_times[carrier_id] = (at, None) if action == Action.DISPATCH else (sent, at)  # type: ignore[index]
+    in_cons = [c for _d, _n, c in copy_rows if c.consignment_id in cons]
+    n = 0
+    for consignment in sorted(cons.values(), key=lambda c: c.number):
+        members = [c for c in in_cons if c.consignment_id == consignment.id]
+        if not members:
+            n += 1
+            courier.row([n, consignment.number, consignment.unit, consignment.recipient, "", "", "", "",
+                         None, None, "尚未发出"])
+        for c in members:
+            n += 1
+            doc = docs[c.document_id]  # type: ignore[index]
+            sent, received = dispatch_times.get(c.id or 0, (None, None))
+            courier.row([n, consignment.number, consignment.unit, consignment.recipient, doc.number,
+                         doc.title, doc.level, f"{c.copy_number:03d}", local(sent), local(received),
+                         STATE_LABEL[State(c.state)]])
+    counts[COURIER_SHEET] = n
+
+    # 带离文件目录
+    carry = _new_sheet(wb, CARRY_SHEET, CARRY_HEADERS, marking, meeting.code,
+                       [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12])
+    n = 0
+    for row in carry_list_rows(session, meeting, people, docs, histories, None):
+        n += 1
+        carry.row([n, *row[:7], local(row[7]), *row[8:]])
+    if n == 0:
+        carry.row(["", "", "无带离文件"])
+    counts[CARRY_SHEET] = n
+
+    # 操作日志
+    log = _new_sheet(wb, LOG_SHEET, LOG_HEADERS, marking, meeting.code,
+                     [7, 19, 12, 10, 10, 22, 16, 10, 12, 8, 30, 10, 10, 30, 66])
+    labels = {c_id: label for c_id, label in _carrier_labels(session, meeting, people, docs)}
+    events = session.exec(select(Event).where(Event.meeting_id == meeting.id).order_by(col(Event.seq))).yield_per(5000)
+    for ev in events:
+        person = people.get(ev.attendee_id or 0)
+        log.row([
+            ev.seq, local(ev.at), ev.station, ev.operator, ACTION_LABEL.get(Action(ev.action), ev.action),
+            labels.get(ev.carrier_id or 0, ""), ev.tag_uid or "", person.name if person else "",
+            cons[ev.consignment_id].number if ev.consignment_id in cons else "",
+            VERDICT_LABEL[Verdict(ev.verdict)], ev.reason,
+            STATE_LABEL[State(ev.from_state)] if ev.from_state else "",
+            STATE_LABEL[State(ev.to_state)] if ev.to_state else "", ev.note, ev.hash,
+        ])
+    counts[LOG_SHEET] = log.rows
+    say(f"操作日志：{log.rows} 条")
+
+    for sheet in (summary, register, passes, out_sheet, courier, carry, log):
+        _finish(sheet)
+    tmp = path.with_name(path.name + ".tmp")
+    wb.save(tmp)
+    tmp.replace(path)
+    return ExportResult(path, counts, chain)
+
+
+def _finish(sheet: _Sheet) -> None:
+    last = get_column_letter(len(sheet.headers))
+    sheet.ws.auto_filter.ref = f"A1:{last}{max(sheet.rows + 1, 2)}"
+
+
+def _carrier_labels(session: Session, meeting: Meeting, people: dict[int, Attendee], docs: dict[int, Document]) -> Iterator[tuple[int, str]]:
+    for c_id, kind, doc_id, copy_no, owner_id in session.exec(
+        select(Carrier.id, Carrier.kind, Carrier.document_id, Carrier.copy_number, Carrier.owner_id)
+        .where(Carrier.meeting_id == meeting.id)
+    ):
+        if kind == CarrierKind.PASS:
+            owner = people[owner_id]  # type: ignore[index]
+            yield c_id, f"会议证 {owner.pass_number or owner.code}（{owner.name}）"  # type: ignore[misc]
+        else:
+            yield c_id, f"{docs[doc_id].number} 第{copy_no:03d}份"  # type: ignore[index,misc]
+
+
+def carry_list_rows(
+    session: Session, meeting: Meeting, people: dict[int, Attendee], docs: dict[int, Document],
+    histories: dict[int, _History], attendee: Attendee | None,
+) -> Iterable[list[Any]]:
+    """Rows of the carry list: every copy an out-of-town delegate took away (ever), sorted."""
+    carriers = {c.id: c for c in session.exec(
+        select(Carrier).where(Carrier.meeting_id == meeting.id, Carrier.kind == CarrierKind.COPY)
+    ).all()}
+    rows = []
+    for c_id, h in histories.items():
+        if h.carried_at is None or h.carried_to is None:
+            continue
+        if attendee is not None and h.carried_to != attendee.id:
+            continue
+        person = people[h.carried_to]
+        c = carriers[c_id]
+        doc = docs[c.document_id]  # type: ignore[index]
+        rows.append([person.code, person.name, person.unit, doc.number, doc.title, doc.level,
+                     f"{c.copy_number:03d}", h.carried_at, h.carried_by, STATE_LABEL[State(c.state)]])
+    rows.sort(key=lambda r: (r[0], r[3], r[6]))
+    return rows
+
+
+def export_carry_list(
+    *, session: Session, meeting_code: str, attendee_code: str, path: Path, tz: tzinfo | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Write one delegate's carry list (带离文件目录), ready to print and mail to their unit.
+
+    Returns:
+        The number of copies on the list.
+
+    Raises:
+        NotFoundError: no such meeting or attendee.
+    """
+    local = _Local(tz)
+    meeting, people, docs, _cons = _base(session, meeting_code)
+    person = find_attendee(session, meeting, attendee_code)
+    histories = _histories(session, meeting)
+    marking = Level(meeting.level).marking
+    wb = Workbook(write_only=True)
+    sheet = _new_sheet(wb, CARRY_SHEET, CARRY_HEADERS, marking, meeting.code,
+                       [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12])
+    n = 0
+    for row in carry_list_rows(session, meeting, people, docs, histories, person):
+        n += 1
+        sheet.row([n, *row[:7], local(row[7]), *row[8:]])
+    if n == 0:
+        sheet.row(["", person.code, person.name, person.unit, "无带离文件"])
+    sheet.row([])
+    sheet.row(["", "会议", f"{meeting.title}（{meeting.code}）"])
+    sheet.row(["", "寄送单位", person.unit])
+    sheet.row(["", "制表时间", local(now or utcnow())])
+    sheet.row(["", "经办人签字", ""])
+    _finish(sheet)
+    tmp = path.with_name(path.name + ".tmp")
+    wb.save(tmp)
+    tmp.replace(path)
+    return n

@@ -1,0 +1,210 @@
+"""The 保密办 workbook read back with openpyxl: sheets, headers, rows, values, print setup."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from sqlmodel import Session, func, select
+
+from carrier_tracker import ledger
+from carrier_tracker.custody import record_tap
+from carrier_tracker.enums import Mode
+from carrier_tracker.export import (
+    CARRY_HEADERS,
+    COURIER_HEADERS,
+    LOG_HEADERS,
+    OUTSTANDING_HEADERS,
+    PASS_HEADERS,
+    REGISTER_HEADERS,
+    export_carry_list,
+    export_meeting,
+)
+from carrier_tracker.importer import import_workbook, write_template
+from carrier_tracker.meetings import open_consignment
+from carrier_tracker.models import Attendee, Carrier, Document, Event, Meeting
+from tests.conftest import SAMPLE
+from tests.integration.cli_helpers import CODE, copy_uid, pass_uid
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 12, 8, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
+GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden_export.json"
+SHEETS = ["汇总", "文件发放回收登记表", "会议证发放回收", "未收回清单", "机要递送登记", "带离文件目录", "操作日志"]
+
+
+def scripted_meeting(session: Session, key: bytes) -> None:
+    """The sample meeting after a fixed sequence of taps at fixed times."""
+    import_workbook(session=session, key=key, path=SAMPLE, operator="孙文管", tz=SHANGHAI, now=T0)
+    session.commit()
+    minute = iter(range(1, 1000))
+
+    def tap(uid: str, mode: Mode, **kw: Any) -> None:
+        record_tap(session=session, key=key, meeting_code=CODE, uid=uid, mode=mode, station="一号台",
+                       operator=kw.pop("operator", "孙文管"), now=T0 + timedelta(minutes=next(minute)), **kw)
+        session.commit()
+
+    for code in ("A001", "A003", "A005"):
+        tap(pass_uid(code), Mode.ISSUE)
+    tap(copy_uid("HY-01", 1), Mode.ISSUE, attendee_code="A001")
+    tap(copy_uid("HY-01", 2), Mode.ISSUE, attendee_code="A003")
+    tap(copy_uid("HY-02", 1), Mode.ISSUE, attendee_code="A003")
+    tap(copy_uid("HY-01", 1), Mode.ISSUE, attendee_code="A003")  # refused: held by A001
+    tap(copy_uid("HY-01", 1), Mode.COLLECT)
+    tap(copy_uid("HY-01", 2), Mode.COLLECT)
+    tap(copy_uid("HY-01", 1), Mode.REISSUE)
+    tap(copy_uid("HY-02", 1), Mode.CARRY_OUT, operator="赵保密")
+    open_consignment(session=session, key=key, meeting_code=CODE, number="JY-001", unit="北京有色金属研究总院",
+                     recipient="钱七", operator="孙文管", now=T0 + timedelta(minutes=30))
+    session.commit()
+    tap(copy_uid("HY-05", 3), Mode.DISPATCH, consignment_no="JY-001")
+    tap(copy_uid("HY-05", 3), Mode.DELIVER)
+    tap(copy_uid("HY-06", 9), Mode.LOST, operator="赵保密", note="会场遗失，已报告")
+    tap("04FFFFFFFFFFFF", Mode.ISSUE, attendee_code="A005")  # unknown tag
+
+
+def sheet_values(path: Path) -> dict[str, list[list[Any]]]:
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for ws in wb:
+        out[ws.title] = [[c.isoformat() if isinstance(c, datetime) else c for c in row] for row in ws.iter_rows(values_only=True)]
+    return out
+
+
+@pytest.fixture
+def exported(session: Session, key: bytes, tmp_path: Path) -> Path:
+    scripted_meeting(session, key)
+    path = tmp_path / "out.xlsx"
+    export_meeting(session=session, key=key, meeting_code=CODE, path=path, operator="审计员", tz=SHANGHAI,
+                   now=datetime(2026, 12, 9, 10, 0, tzinfo=UTC))
+    return path
+
+
+def test_sheets_headers_and_print_setup(exported: Path) -> None:
+    wb = openpyxl.load_workbook(exported)
+    assert wb.sheetnames == SHEETS
+    expected_headers = {
+        "文件发放回收登记表": REGISTER_HEADERS, "会议证发放回收": PASS_HEADERS, "未收回清单": OUTSTANDING_HEADERS,
+        "机要递送登记": COURIER_HEADERS, "带离文件目录": CARRY_HEADERS, "操作日志": LOG_HEADERS,
+    }
+    assert REGISTER_HEADERS == ["序号", "文件编号", "文件名称", "密级", "份号", "领取人", "单位", "发放时间", "发放经办人",
+                                "休会收回次数", "回收时间", "回收经办人", "当前状态", "机要编号", "备注"]
+    for ws in wb:
+        if ws.title in expected_headers:
+            assert [c.value for c in ws[1]] == expected_headers[ws.title]
+        assert ws.page_setup.orientation == "landscape"
+        assert str(ws.page_setup.paperSize) == "9"  # A4
+        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$1:$1"
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+        assert ws.oddHeader.left.text == "机密★"
+        assert ws.oddHeader.right.text == f"会议代号 {CODE}"
+        assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
+        assert all((ws.column_dimensions[c].width or 0) >= 6 for c in "ABC")
+
+
+def test_rows_match_database(exported: Path, session: Session, key: bytes) -> None:
+    wb = openpyxl.load_workbook(exported)
+    copies = session.exec(select(func.count()).select_from(Carrier).where(Carrier.kind == "copy")).one()
+    passes = session.exec(select(func.count()).select_from(Carrier).where(Carrier.kind == "pass")).one()
+    events = session.exec(select(func.count()).select_from(Event)).one()
+    assert wb["文件发放回收登记表"].max_row == copies + 1
+    assert wb["会议证发放回收"].max_row == passes + 1
+    assert wb["操作日志"].max_row == events + 1
+
+    register = {(r[1], r[4]): r for r in wb["文件发放回收登记表"].iter_rows(min_row=2, values_only=True)}
+    row = register[("HY-01", "001")]
+    assert row[5] == session.exec(select(Attendee.name).where(Attendee.code == "A001")).one()
+    assert row[7] == datetime(2026, 12, 8, 8, 30 + 10)  # re-issued at minute 10, local time
+    assert row[9] == 1 and row[12] == "已发放"
+    row = register[("HY-05", "003")]
+    assert row[12] == "已签收" and row[13] == "JY-001"
+    assert "会场遗失" in register[("HY-06", "009")][14]
+
+    log = list(wb["操作日志"].iter_rows(min_row=2, values_only=True))
+    db_events = session.exec(select(Event).order_by(Event.seq)).all()
+    assert [r[0] for r in log] == [e.seq for e in db_events]
+    assert [r[14] for r in log] == [e.hash for e in db_events]
+    refused = [r for r in log if r[9] == "拒绝"]
+    assert {r[10] for r in refused} == {"HY-01 第001份 已发给 " + str(register[("HY-01", "001")][5]), "未知标签 04FFFFFFFFFFFF"}
+
+    summary = dict(wb["汇总"].iter_rows(min_row=2, values_only=True))
+    meeting = session.exec(select(Meeting)).one()
+    report = ledger.verify_meeting(session, key, meeting)
+    assert summary["台账头哈希"] == report.head_hash
+    assert summary["台账事件数"] == report.count == events
+    assert summary["导出时校验结果"] == "完整"
+    assert summary["导出性质"].startswith("会议进行中的快照")
+    assert summary["密级"] == "机密★" and summary["会议代号"] == CODE
+    assert summary["文件·已发放"] == 1 and summary["文件·已挂失"] == 1
+
+    outstanding = list(wb["未收回清单"].iter_rows(min_row=2, values_only=True))
+    # 3 passes, HY-01/1 (A001), HY-02/1 carried out (A003), HY-06/9 lost; HY-01/2 is collected.
+    assert len(outstanding) == 6
+    carry = list(wb["带离文件目录"].iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[4], r[7], r[9]) for r in carry] == [("A003", "HY-02", "001", "赵保密")]
+    courier = list(wb["机要递送登记"].iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[2], r[4], r[7], r[10]) for r in courier] == [("JY-001", "北京有色金属研究总院", "HY-05", "003", "已签收")]
+
+
+def test_golden(exported: Path) -> None:
+    values = sheet_values(exported)
+    if not GOLDEN.exists():  # first run writes it; review and commit it
+        GOLDEN.write_text(json.dumps(values, ensure_ascii=False, indent=1), encoding="utf-8")
+        pytest.fail(f"wrote {GOLDEN}; review it and run again")
+    assert values == json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+def test_deterministic_apart_from_timestamp(session: Session, key: bytes, tmp_path: Path) -> None:
+    scripted_meeting(session, key)
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    export_meeting(session=session, key=key, meeting_code=CODE, path=a, tz=SHANGHAI, now=datetime(2026, 12, 9, tzinfo=UTC))
+    export_meeting(session=session, key=key, meeting_code=CODE, path=b, tz=SHANGHAI, now=datetime(2026, 12, 10, tzinfo=UTC))
+    va, vb = sheet_values(a), sheet_values(b)
+    diff = [(s, i) for s in va for i, (ra, rb) in enumerate(zip(va[s], vb[s], strict=True)) if ra != rb]
+    assert diff == [("汇总", 35)]  # only the 导出时间 row
+    assert va["汇总"][35][0] == "导出时间"
+
+
+def test_carry_list(session: Session, key: bytes, tmp_path: Path) -> None:
+    scripted_meeting(session, key)
+    path = tmp_path / "carry.xlsx"
+    assert export_carry_list(session=session, meeting_code=CODE, attendee_code="A003", path=path, tz=SHANGHAI) == 1
+    ws = openpyxl.load_workbook(path).active
+    assert [c.value for c in ws[1]] == CARRY_HEADERS
+    assert ws["E2"].value == "HY-02" and ws["H2"].value == "001"
+    assert ws.oddHeader.left.text == "机密★"
+    empty = tmp_path / "none.xlsx"
+    assert export_carry_list(session=session, meeting_code=CODE, attendee_code="A001", path=empty) == 0
+    assert "无带离文件" in [c.value for c in openpyxl.load_workbook(empty).active[2]]
+
+
+def test_template_round_trip(session: Session, key: bytes, tmp_path: Path) -> None:
+    template = tmp_path / "template.xlsx"
+    write_template(template)
+    wb = openpyxl.load_workbook(template)
+    wb["会议"].append(["RT-1", "往返测试会议", "秘密", "二号会议室", "2026-12-20 09:00", None, "科技处", "周官", None])
+    wb["参会人员"].append(["B01", "甲一", "甲单位", "科长", "否", "秘密", "C01", "04:0a:0b:0c:0d:0e:01"])
+    wb["参会人员"].append(["B02", "乙二", "乙单位", "科员", "是", "内部", None, None])
+    wb["文件"].append(["W-1", "往返文件（一）", "秘密", 2, "是", "否"])
+    wb["标签绑定"].append(["W-1", 1, "040a0b0c0d0e02"])
+    wb.save(template)
+    import_workbook(session=session, key=key, path=template, tz=SHANGHAI)
+    session.commit()
+    out = tmp_path / "rt.xlsx"
+    export_meeting(session=session, key=key, meeting_code="RT-1", path=out, tz=SHANGHAI)
+    got = openpyxl.load_workbook(out)
+    summary = dict(got["汇总"].iter_rows(min_row=2, values_only=True))
+    assert (summary["会议名称"], summary["会议代号"], summary["密级"], summary["地点"]) == ("往返测试会议", "RT-1", "秘密★", "二号会议室")
+    assert summary["开始时间"] == datetime(2026, 12, 20, 9, 0)
+    assert summary["实行会议证"] == "否"  # 秘密 meeting: passes not required by default
+    passes = list(got["会议证发放回收"].iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[2], r[3], r[4], r[5]) for r in passes] == [("C01", "甲一", "B01", "甲单位", "040A0B0C0D0E01"), (None, "乙二", "B02", "乙单位", None)]
+    register = list(got["文件发放回收登记表"].iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[2], r[3], r[4], r[14]) for r in register] == [("W-1", "往返文件（一）", "秘密", "001", None), ("W-1", "往返文件（一）", "秘密", "002", "未绑定标签")]
+    assert session.exec(select(Document.title)).one() == "往返文件（一）"  # full-width punctuation kept
