@@ -1,0 +1,40 @@
+"""Choosing a backend from a spec string ``scheme:rest``; its module is imported only then."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from .base import DEFAULT_DEBOUNCE, Reader, ReaderError, ReaderStatus
+
+# scheme -> (module, class, what to install when the import fails)
+BACKENDS: dict[str, tuple[str, str, str]] = {
+    "pcsc": ("readers.pcsc_reader", "PcscReader", "pip install 'carrier-tracker[pcsc]'（需先 apt install pcscd libpcsclite-dev）"),
+    "nfc": ("readers.nfcpy_reader", "NfcpyReader", "pip install nfcpy"),
+    "wedge": ("readers.wedge", "WedgeReader", "pip install 'carrier-tracker[evdev]'（仅 /dev/input 设备需要）"),
+    "sim": ("readers.sim", "SimReader", ""),
+}
+
+
+def open_reader(
+    spec: str, *, debounce: float = DEFAULT_DEBOUNCE,
+    on_status: Callable[[ReaderStatus], None] | None = None, **options: Any,
+) -> Reader:
+    """Open the reader a spec names: ``pcsc:``, ``pcsc:ACR122``, ``nfc:usb``, ``nfc:udp:localhost:54321``,
+    ``wedge:stdin?format=dec10&order=reversed``, ``wedge:/dev/input/event3``, ``sim:``, ``sim:FILE``.
+
+    Raises:
+        ReaderError: unknown scheme (lists the valid ones) or missing library (names the fix).
+    """
+    scheme, sep, _rest = spec.partition(":")
+    if not sep or scheme not in BACKENDS:
+        valid = "、".join(f"{s}:" for s in BACKENDS)
+        raise ReaderError(f"未知的读卡器类型“{spec}”，可用：{valid}")
+    module_name, class_name, fix = BACKENDS[scheme]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise ReaderError(f"读卡器 {scheme}: 所需的库未安装（{e.name}）。安装方法：{fix}") from e
+    cls: type[Reader] = getattr(module, class_name)
+    return cls(spec, debounce=debounce, on_status=on_status, **options)
