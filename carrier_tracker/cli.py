@@ -14,7 +14,7 @@ from typing import Any
 
 from . import __version__, db, ledger, messages
 from .config import Settings, load_settings
-from .enums import Mode, Role, Verdict
+from .enums import Mode, Role
 from .errors import CarrierTrackerError, ConflictError, ImportProblems
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -394,6 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("attendee_code", metavar="ATTENDEE_CODE")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+
+    p = add("demo", _lazy("carrier_tracker.demo", "cmd_demo"), "演示：用示例会议和模拟读卡器走完一次会议（临时数据库）", ())
+    p.add_argument("--fast", action="store_true", help="不停顿")
+    p.add_argument("--no-colour", action="store_true", help="不用颜色")
 
     p = add("readers", _lazy("carrier_tracker.reader_commands", "cmd_readers"), "列出可用的读卡器", ())
     p = add("watch", _lazy("carrier_tracker.reader_commands", "cmd_watch"), "显示读卡器的每一次刷卡（Ctrl-C 退出）", ())

@@ -8,7 +8,17 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from . import ledger, messages
-from .enums import MODE_ACTION, Action, CarrierKind, Level, MeetingStatus, Mode, Role, State, Verdict
+from .enums import (
+    MODE_ACTION,
+    Action,
+    CarrierKind,
+    Level,
+    MeetingStatus,
+    Mode,
+    Role,
+    State,
+    Verdict,
+)
 from .errors import NotFoundError
 from .messages import MODE_LABEL, STATE_LABEL
 from .models import Attendee, Carrier, Consignment, Document, Event, Meeting, Operator, utcnow
@@ -237,11 +247,9 @@ def _dispatch(ctx: _Context) -> _Decision:
 
 def _deliver(ctx: _Context) -> _Decision:
     current = ctx.carrier.consignment_id
-    if ctx.consignment is not None and ctx.state in (State.IN_TRANSIT, State.DELIVERED):
-        if current != ctx.consignment.id:
-            return ctx.refuse(
-                "consignment_other", item=ctx.item, number=_consignment_no(ctx, current)
-            )
+    in_courier = ctx.state in (State.IN_TRANSIT, State.DELIVERED)
+    if ctx.consignment is not None and in_courier and current != ctx.consignment.id:
+        return ctx.refuse("consignment_other", item=ctx.item, number=_consignment_no(ctx, current))
     consignment = ctx.session.get(Consignment, current) if current else None
     if ctx.state is State.DELIVERED:
         return _Decision(Verdict.ALREADY, consignment=consignment)

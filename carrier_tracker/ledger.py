@@ -10,8 +10,8 @@ import secrets
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import import_module
 from datetime import UTC, datetime
+from importlib import import_module
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError

@@ -157,7 +157,7 @@ class Reader(ABC):
             self._closed = True
         self._close()
 
-    def _close(self) -> None:
+    def _close(self) -> None:  # noqa: B027  (optional hook, not abstract)
         """Backend-specific release (default: nothing)."""
 
     def __enter__(self) -> Reader:

@@ -6,6 +6,7 @@ originality signatures are read and verified (see :mod:`readers.originality`).
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterator
@@ -34,7 +35,7 @@ class NfcpyReader(Reader):
         if hasattr(tag, "signature") and "NTAG21" in str(getattr(tag, "product", "")):
             try:
                 sig = bytes(tag.signature)
-            except Exception:  # noqa: BLE001  (a failed read is "no signature", never "genuine")
+            except Exception:
                 sig = b""
             originality = verify_signature(bytes(tag.identifier), sig, self.trusted_keys)
         q.put(Seen(uid, tag_type=str(getattr(tag, "type", "")), product=str(getattr(tag, "product", "")),
@@ -47,7 +48,7 @@ class NfcpyReader(Reader):
         while not stop.is_set():
             try:
                 self._clf = nfc.ContactlessFrontend(self.path)
-            except (OSError, IOError) as e:  # ENODEV: no such device
+            except OSError as e:  # ENODEV: no such device
                 self.set_status(False, self.path, f"未找到 NFC 读卡器（{e.strerror or e}）")
                 backoff.wait(stop)
                 continue
@@ -70,7 +71,7 @@ class NfcpyReader(Reader):
                     )
                     if result is None and stop.is_set():
                         break
-            except (OSError, IOError) as e:
+            except OSError as e:
                 self.set_status(False, self.path, f"读卡器已断开（{e}）")
                 if current:
                     q.put(Gone(current.pop()))
@@ -90,10 +91,8 @@ class NfcpyReader(Reader):
     def _close_clf(self) -> None:
         clf, self._clf = self._clf, None
         if clf is not None:
-            try:
+            with contextlib.suppress(Exception):
                 clf.close()
-            except Exception:  # noqa: BLE001  (closing a vanished device must not crash)
-                pass
 
     def _close(self) -> None:
         self._close_clf()

@@ -18,7 +18,7 @@ def verify_signature(uid: bytes, signature: bytes | None, public_keys: tuple[str
         return Originality.ABSENT
     if len(signature) != 32:
         return Originality.FAILED
-    from ecdsa import SECP128r1, BadSignatureError, VerifyingKey
+    from ecdsa import BadSignatureError, SECP128r1, VerifyingKey
     from ecdsa.util import sigdecode_string
 
     for key_hex in public_keys:

@@ -36,7 +36,7 @@ def pg_database_url(name: str) -> str:
             exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
             if not exists:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         skip_or_fail(f"PostgreSQL at {PG_URL} not reachable: {e}")
     finally:
         admin.dispose()

@@ -120,7 +120,7 @@ def test_input_errors_exit_2_without_traceback(cli: Cli) -> None:
     r = cli("tap", "NOPE", "--mode", "recall", copy_uid("HY-01", 1))
     assert r.code == 2 and "无此会议代号：NOPE" in r.err
     r = cli("tap", CODE, "--mode", "fly", copy_uid("HY-01", 1))
-    assert r.code == 2 and "invalid choice" in r.err or "无效" in r.err
+    assert (r.code == 2 and "invalid choice" in r.err) or "无效" in r.err
     r = cli("tap", CODE, "--mode", "issue", "--attendee", "Z999", copy_uid("HY-01", 1))
     assert r.code == 2 and "无参会人员 Z999" in r.err
     r = cli("bind", CODE, "HY-01", "1", copy_uid("HY-01", 2))

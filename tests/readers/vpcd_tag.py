@@ -6,6 +6,7 @@ and a payload; a 1-byte payload is a control code (0 off, 1 on, 2 reset, 4 send 
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -34,10 +35,8 @@ class VirtualTag:
     def remove(self) -> None:
         sock, self._sock = self._sock, None
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
         if self._thread is not None:
             self._thread.join(timeout=2)

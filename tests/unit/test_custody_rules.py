@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 from carrier_tracker.custody import record_tap
 from carrier_tracker.enums import MeetingStatus, Mode, State, Verdict
 from carrier_tracker.models import Carrier, Consignment, Event
-from tests.factories import World, make_world, uid
+from tests.factories import World, make_world
 
 
 @dataclass

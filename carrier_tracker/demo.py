@@ -1,0 +1,120 @@
+"""``carrier-tracker demo``: the sample meeting walked end to end through the simulated reader.
+
+A throw-away SQLite database is built from samples/meeting.xlsx; a script of desk steps presents
+tags to the ``sim:`` reader; every tap goes through the same custody service as a real desk.
+(The Textual desk UI will take this command over; until then this shows the whole flow.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import queue
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from . import db, ledger, messages
+from .custody import record_tap
+from .enums import Mode, Verdict
+from .errors import CarrierTrackerError
+from .export import export_meeting
+from .importer import import_workbook
+from .meetings import close_meeting, open_consignment, status
+
+SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "meeting.xlsx"
+CODE = "HY2026-12"
+COLOURS = {Verdict.ACCEPTED: "\033[32m", Verdict.ALREADY: "\033[33m", Verdict.REFUSED: "\033[31m"}
+
+
+def _uid(label: str) -> str:
+    return "04" + hashlib.sha256(f"{CODE}/{label}".encode()).hexdigest().upper()[:12]
+
+
+# (mode, attendee, operator, consignment, tag label, what the custodian is doing)
+STEPS: list[tuple[Mode, str | None, str, str | None, str, str]] = [
+    (Mode.ISSUE, None, "孙文管", None, "pass/A001", "发放会议证"),
+    (Mode.ISSUE, None, "孙文管", None, "pass/A003", "发放会议证"),
+    (Mode.ENTRANCE, None, "门岗", None, "pass/A001", "入场核验"),
+    (Mode.ENTRANCE, None, "门岗", None, "pass/A002", "入场核验：未领证者"),
+    (Mode.ISSUE, "A001", "孙文管", None, "HY-01/1", "发放文件"),
+    (Mode.ISSUE, "A003", "孙文管", None, "HY-02/1", "发放文件"),
+    (Mode.ISSUE, "A003", "孙文管", None, "HY-01/1", "错发：该份已在他人手中"),
+    (Mode.ISSUE, "A010", "孙文管", None, "HY-04/1", "知悉范围不足 / 未领证"),
+    (Mode.COLLECT, None, "孙文管", None, "HY-01/1", "休会：收回公用性文件"),
+    (Mode.REISSUE, None, "孙文管", None, "HY-01/1", "复会：发还原持有人"),
+    (Mode.CARRY_OUT, None, "赵保密", None, "HY-02/1", "外地代表带离（保密负责人批准）"),
+    (Mode.DISPATCH, None, "孙文管", "JY-2026-001", "HY-05/2", "机要发出"),
+    (Mode.DELIVER, None, "孙文管", None, "HY-05/2", "机要签收"),
+    (Mode.RETURN, None, "孙文管", None, "HY-02/1", "带离文件交回"),
+    (Mode.RECALL, None, "孙文管", None, "HY-01/1", "会后清退"),
+    (Mode.RECALL, None, "孙文管", None, "pass/A001", "收回会议证"),
+    (Mode.RECALL, None, "孙文管", None, "pass/A003", "收回会议证"),
+]
+
+
+def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = True) -> int:
+    """Run the scripted demo; returns 0 when the meeting closed with a verified ledger."""
+    from readers import open_reader
+
+    work = workdir or Path(tempfile.mkdtemp(prefix="carrier-tracker-demo-"))
+    engine = db.make_engine(f"sqlite:///{work / 'demo.db'}")
+    db.upgrade(engine)
+    key = ledger.load_key(work / "ledger.key")
+    with db.session_scope(engine) as s:
+        result = import_workbook(session=s, key=key, path=SAMPLE, operator="孙文管")
+    with db.session_scope(engine) as s:
+        open_consignment(session=s, key=key, meeting_code=CODE, number="JY-2026-001", unit="北京有色金属研究总院",
+                         recipient="钱七", operator="孙文管")
+    print(f"演示数据库：{work / 'demo.db'}")
+    print(f"已导入会议 {CODE}：{result.attendees} 人，{result.documents} 种文件共 {result.copies} 份\n")
+
+    reader = open_reader("sim:", debounce=0.0)
+    stop = threading.Event()
+    taps: queue.Queue[str] = queue.Queue()
+
+    def listen() -> None:
+        for tap in reader.taps(stop):
+            taps.put(tap.uid)
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    reset = "\033[0m" if colour else ""
+    for mode, attendee, operator, consignment, label, doing in STEPS:
+        print(f"[{messages.MODE_LABEL[mode]}] {doing}")
+        reader.present(_uid(label))  # the custodian lays the tag on the reader
+        uid = taps.get(timeout=5)
+        reader.remove()
+        with db.session_scope(engine) as s:
+            outcome = record_tap(session=s, key=key, meeting_code=CODE, uid=uid, mode=mode, attendee_code=attendee,
+                                 consignment_no=consignment, station="演示台", operator=operator)
+        start = COLOURS[outcome.verdict] if colour else ""
+        print(f"    {start}{messages.VERDICT_LABEL[outcome.verdict]}：{outcome.message}{reset}")
+        time.sleep(pause)
+    stop.set()
+    listener.join(timeout=2)
+    reader.close()
+
+    with db.session_scope(engine) as s:
+        data = status(s, CODE)
+    print(f"\n未收回：{data['outstanding']}" + ("  全部收回" if not data["outstanding"] else ""))
+    try:
+        with db.session_scope(engine) as s:
+            close_meeting(session=s, key=key, meeting_code=CODE, operator="孙文管")
+        print(f"会议 {CODE} 已结束")
+    except CarrierTrackerError as e:
+        print(f"不能结束会议：{e}")
+        return 1
+    out = work / "保密办登记.xlsx"
+    with db.session_scope(engine) as s:
+        exported = export_meeting(session=s, key=key, meeting_code=CODE, path=out, operator="孙文管")
+    print(f"台账：{exported.chain.count} 条事件，头哈希 {exported.chain.head_hash}，{'校验完整' if exported.chain.ok else '校验失败'}")
+    print(f"保密办工作簿：{out}")
+    engine.dispose()
+    return 0 if exported.chain.ok else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """CLI entry point."""
+    return run_demo(pause=0.0 if args.fast else 0.6, colour=not args.no_colour)

@@ -1,0 +1,22 @@
+"""The README's main-job command runs the whole sample meeting to a verified close."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_runs_a_meeting_to_close(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)}
+    p = subprocess.run([sys.executable, "-m", "carrier_tracker.cli", "demo", "--fast", "--no-colour"],
+                       env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    out = p.stdout
+    assert "拒绝：HY-01 第001份 已发给" in out
+    assert "拒绝：会议证 P002" in out
+    assert "全部收回" in out and "会议 HY2026-12 已结束" in out and "校验完整" in out
+    assert list(tmp_path.glob("carrier-tracker-demo-*/保密办登记.xlsx"))
