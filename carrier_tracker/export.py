@@ -362,10 +362,15 @@ def export_meeting(
 
     for sheet in (summary, register, passes, out_sheet, courier, carry, log):
         _finish(sheet)
+    _save(wb, path)
+    return ExportResult(path, counts, chain)
+
+
+def _save(wb: Workbook, path: Path) -> None:
+    """Write to a temporary name, then rename: a failed export never leaves half a file."""
     tmp = path.with_name(path.name + ".tmp")
     wb.save(tmp)
     tmp.replace(path)
-    return ExportResult(path, counts, chain)
 
 
 def _finish(sheet: _Sheet) -> None:
@@ -440,7 +445,5 @@ def export_carry_list(
     sheet.row(["", "制表时间", local(now or utcnow())])
     sheet.row(["", "经办人签字", ""])
     _finish(sheet)
-    tmp = path.with_name(path.name + ".tmp")
-    wb.save(tmp)
-    tmp.replace(path)
+    _save(wb, path)
     return n

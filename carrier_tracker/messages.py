@@ -89,7 +89,7 @@ TEXT: dict[str, str] = {
     "consignment_unknown": "无此机要编号 {number}",
     "consignment_other": "{item} 属于机要件 {number}",
     "delivered_final": "{item} 已由接收单位签收，不能挂失",
-    "pass_not_issued": "会议证 {item} 未发放，不得入场",
+    "pass_not_issued": "{item} 未发放，不得入场",
     "admitted": "准予入场：{name}（{unit}）",
     # outcome lines
     "accepted": "{mode}：{item} → {holder}",

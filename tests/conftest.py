@@ -43,6 +43,16 @@ def pg_database_url(name: str) -> str:
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
+def fresh_pg_url(name: str) -> str:
+    """URL of PostgreSQL database ``name`` with an empty public schema."""
+    url = pg_database_url(name)
+    eng = make_engine(url)
+    with eng.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    eng.dispose()
+    return url
+
+
 @pytest.fixture(scope="session")
 def _pg_engine() -> Iterator[Engine]:
     engine = make_engine(pg_database_url("ct_unit"))

@@ -6,23 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from carrier_tracker import db
-from tests.conftest import SAMPLE, pg_database_url
+from tests.conftest import SAMPLE, fresh_pg_url
 from tests.integration.cli_helpers import CODE, Cli, copy_uid, pass_uid
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Cli:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ct.db'}"
-    else:
-        url = pg_database_url("ct_cli")
-        eng = db.make_engine(url)
-        with eng.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        eng.dispose()
+    url = f"sqlite:///{tmp_path / 'ct.db'}" if request.param == "sqlite" else fresh_pg_url("ct_cli")
     return Cli(tmp_path / "home", url)
 
 

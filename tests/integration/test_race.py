@@ -6,14 +6,13 @@ import multiprocessing as mp
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from carrier_tracker import db, ledger
 from carrier_tracker.custody import record_tap
 from carrier_tracker.enums import Mode, State, Verdict
 from carrier_tracker.models import Carrier, Event, Meeting
-from tests.conftest import KEY, pg_database_url
+from tests.conftest import KEY, fresh_pg_url
 from tests.factories import make_world
 
 ROUNDS = 12
@@ -37,11 +36,7 @@ def race_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'race.db'}"
     else:
-        url = pg_database_url("ct_race")
-        eng = db.make_engine(url)
-        with eng.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        eng.dispose()
+        url = fresh_pg_url("ct_race")
     engine = db.make_engine(url)
     db.upgrade(engine)  # the real migrations, on both backends
     with Session(engine) as session:
