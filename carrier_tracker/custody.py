@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from . import ledger, messages
 from .enums import (
@@ -21,7 +23,8 @@ from .enums import (
 )
 from .errors import NotFoundError
 from .messages import MODE_LABEL, STATE_LABEL
-from .models import Attendee, Carrier, Consignment, Document, Event, Meeting, Operator, utcnow
+from .models import Attendee, Carrier, Consignment, Event, Meeting, Operator, utcnow
+from .tap_store import TapStore as _Store
 from .uids import normalize_uid
 
 # Modes a pass takes part in; a pass tapped in any other mode is refused.
@@ -61,24 +64,24 @@ class _Decision:
     verdict: Verdict
     reason: str = ""
     to_state: State | None = None
-    holder: Attendee | None = None  # new holder (accepted) or the person involved (event)
+    holder: Any = None  # new holder (accepted) or the person involved (event)
     set_holder: bool = False
-    remembered: Attendee | None = None
-    consignment: Consignment | None = None
+    remembered: Any = None
+    consignment: Any = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
 class _Context:
-    session: Session
-    meeting: Meeting
-    carrier: Carrier
-    document: Document | None
-    owner: Attendee | None
-    holder: Attendee | None
-    remembered: Attendee | None
-    attendee: Attendee | None
-    consignment: Consignment | None
+    store: _Store
+    meeting: Any
+    carrier: Any
+    document: Any
+    owner: Any
+    holder: Any
+    remembered: Any
+    attendee: Any
+    consignment: Any
     mode: Mode
     operator: str
     note: str
@@ -101,7 +104,7 @@ class _Context:
         return _Decision(Verdict.ALREADY, holder=self.holder)
 
 
-def item_label(carrier: Carrier, document: Document | None, owner: Attendee | None) -> str:
+def item_label(carrier: Any, document: Any, owner: Any) -> str:
     """How a carrier is named to people: ``J-01 第003份`` or ``会议证 P001（张三）``."""
     if carrier.kind == CarrierKind.PASS:
         assert owner is not None
@@ -122,15 +125,6 @@ def is_officer(session: Session, meeting: Meeting, operator: str) -> bool:
     return found is not None
 
 
-def _pass_issued(session: Session, attendee: Attendee) -> bool:
-    pass_state = session.exec(
-        select(Carrier.state).where(
-            Carrier.kind == CarrierKind.PASS, Carrier.owner_id == attendee.id
-        )
-    ).first()
-    return pass_state == State.ISSUED
-
-
 def _check_recipient(ctx: _Context, person: Attendee) -> _Decision | None:
     """Clearance and pass rules for handing a copy to ``person``; None when allowed."""
     if ctx.document is not None:
@@ -138,7 +132,7 @@ def _check_recipient(ctx: _Context, person: Attendee) -> _Decision | None:
             return ctx.refuse(
                 "clearance", name=person.name, clearance=person.clearance, level=ctx.document.level
             )
-        if ctx.meeting.requires_passes and not _pass_issued(ctx.session, person):
+        if ctx.meeting.requires_passes and not ctx.store.pass_issued(person.id):
             return ctx.refuse("pass_required", name=person.name)
     return None
 
@@ -222,7 +216,7 @@ def _carry_out(ctx: _Context) -> _Decision:
         return ctx.refuse("not_take_away", item=ctx.item)
     if not ctx.holder.out_of_town:
         return ctx.refuse("not_out_of_town", name=ctx.holder.name)
-    if not is_officer(ctx.session, ctx.meeting, ctx.operator):
+    if not ctx.store.is_officer(ctx.meeting, ctx.operator):
         return ctx.refuse("officer_required", operator=ctx.operator or "未填写")
     return _Decision(Verdict.ACCEPTED, to_state=State.CARRIED_OUT, holder=ctx.holder)
 
@@ -250,7 +244,7 @@ def _deliver(ctx: _Context) -> _Decision:
     in_courier = ctx.state in (State.IN_TRANSIT, State.DELIVERED)
     if ctx.consignment is not None and in_courier and current != ctx.consignment.id:
         return ctx.refuse("consignment_other", item=ctx.item, number=_consignment_no(ctx, current))
-    consignment = ctx.session.get(Consignment, current) if current else None
+    consignment = ctx.store.consignment(current)
     if ctx.state is State.DELIVERED:
         return _Decision(Verdict.ALREADY, consignment=consignment)
     if ctx.state is not State.IN_TRANSIT:
@@ -263,8 +257,7 @@ def _return(ctx: _Context) -> _Decision:
         return ctx.already()
     if ctx.state not in RETURNABLE:
         return ctx.wrong_state()
-    current = ctx.carrier.consignment_id
-    consignment = ctx.session.get(Consignment, current) if current else None
+    consignment = ctx.store.consignment(ctx.carrier.consignment_id)
     return _Decision(
         Verdict.ACCEPTED,
         to_state=State.RECOVERED,
@@ -279,7 +272,7 @@ def _report_lost(ctx: _Context) -> _Decision:
         return ctx.already()
     if ctx.state is State.DELIVERED:
         return ctx.refuse("delivered_final", item=ctx.item)
-    if not is_officer(ctx.session, ctx.meeting, ctx.operator):
+    if not ctx.store.is_officer(ctx.meeting, ctx.operator):
         return ctx.refuse("officer_required", operator=ctx.operator or "未填写")
     if not ctx.note.strip():
         return ctx.refuse("note_required")
@@ -329,8 +322,8 @@ def _name(person: Attendee | None) -> str:
 
 
 def _consignment_no(ctx: _Context, consignment_id: int | None) -> str:
-    found = ctx.session.get(Consignment, consignment_id) if consignment_id else None
-    return found.number if found else "（无）"
+    found = ctx.store.consignment(consignment_id)
+    return str(found.number) if found else "（无）"
 
 
 def find_meeting(session: Session, code: str) -> Meeting:
@@ -373,21 +366,6 @@ def find_consignment(session: Session, meeting: Meeting, number: str) -> Consign
     if found is None:
         raise NotFoundError(messages.text("consignment_unknown", number=number))
     return found
-
-
-def _refresh_consignment(session: Session, consignment: Consignment, now: datetime) -> None:
-    states = set(
-        session.exec(select(Carrier.state).where(Carrier.consignment_id == consignment.id)).all()
-    )
-    if State.IN_TRANSIT in states:
-        consignment.state = "in_transit"
-        consignment.dispatched_at = consignment.dispatched_at or now
-    elif states == {State.DELIVERED}:
-        consignment.state = "delivered"
-        consignment.received_at = consignment.received_at or now
-    elif states and State.DELIVERED not in states:
-        consignment.state = "returned"
-    session.add(consignment)
 
 
 def record_tap(
@@ -433,44 +411,31 @@ def record_tap(
     """
     now = ledger.as_utc(now or utcnow())
     tag = normalize_uid(uid)
-    meeting = find_meeting(session, meeting_code)
+    store = _Store(session)
+    meeting = store.meeting_by_code(meeting_code)
+    if meeting is None:
+        raise NotFoundError(messages.text("no_meeting", code=meeting_code))
     meeting_id = meeting.id
-    assert meeting_id is not None
-    head = ledger.lock_head(session, meeting_id)
-    if session.get_bind().dialect.name != "sqlite":
+    head = store.lock_head(meeting_id)
+    if not store.sqlite:
         # Re-read under the lock: another desk may have changed the meeting while we waited.
         # (SQLite took the database write lock at BEGIN IMMEDIATE, before the first read.)
-        session.refresh(meeting)
-    attendee = find_attendee(session, meeting, attendee_code) if attendee_code else None
-    consignment = find_consignment(session, meeting, consignment_no) if consignment_no else None
-    row = session.exec(
-        select(Carrier, Document, Attendee)
-        .join(Document, col(Document.id) == Carrier.document_id, isouter=True)
-        .join(Attendee, col(Attendee.id) == Carrier.owner_id, isouter=True)
-        .where(Carrier.tag_uid == tag)
-        .execution_options(populate_existing=True)
-    ).first()
-    carrier, document, owner = row if row is not None else (None, None, None)
-    event = Event(
-        meeting_id=meeting_id,
-        seq=0,
-        tag_uid=tag,
-        action=MODE_ACTION[mode],
-        verdict=Verdict.REFUSED,
+        meeting = store.meeting_by_id(meeting_id)
+    attendee = store.attendee(meeting, attendee_code) if attendee_code else None
+    consignment = store.consignment_by_number(meeting, consignment_no) if consignment_no else None
+    carrier, document, owner = store.carrier_by_uid(tag)
+    event = SimpleNamespace(
+        meeting_id=meeting_id, seq=0, carrier_id=None, tag_uid=tag, action=MODE_ACTION[mode].value,
+        verdict=Verdict.REFUSED.value, from_state=None, to_state=None,
         attendee_id=attendee.id if attendee else None,
         consignment_id=consignment.id if consignment else None,
-        station=station,
-        operator=operator,
-        at=now,
-        note=note,
-        prev_hash="",
-        hash="",
+        station=station, operator=operator, at=now, note=note, reason="", prev_hash="", hash="",
     )
 
-    def finish(outcome_message: str, decision_verdict: Verdict, reason: str = "", **kw: object) -> Outcome:
-        event.verdict = decision_verdict
+    def finish(outcome_message: str, decision_verdict: Verdict, reason: str = "", **kw: Any) -> Outcome:
+        event.verdict = decision_verdict.value
         event.reason = reason
-        ledger.append(session, key, head, event)
+        store.append(key, head, event)
         return Outcome(
             verdict=decision_verdict,
             message=outcome_message,
@@ -479,7 +444,7 @@ def record_tap(
             reason=reason,
             seq=event.seq,
             at=now,
-            **kw,  # type: ignore[arg-type]
+            **kw,
         )
 
     if carrier is not None and carrier.meeting_id == meeting_id:
@@ -492,17 +457,15 @@ def record_tap(
         if carrier is None:
             reason = messages.text("unknown_tag", uid=tag)
         else:
-            other = session.get(Meeting, carrier.meeting_id)
+            other = store.meeting_by_id(carrier.meeting_id)
             reason = messages.text("other_meeting", meeting=other.code if other else "?")
         return finish(reason, Verdict.REFUSED, reason)
 
-    holder = session.get(Attendee, carrier.holder_id) if carrier.holder_id else None
-    remembered = (
-        session.get(Attendee, carrier.remembered_holder_id) if carrier.remembered_holder_id else None
-    )
+    holder = store.attendee_by_id(carrier.holder_id)
+    remembered = store.attendee_by_id(carrier.remembered_holder_id)
     item = item_label(carrier, document, owner)
     ctx = _Context(
-        session=session,
+        store=store,
         meeting=meeting,
         carrier=carrier,
         document=document,
@@ -544,27 +507,25 @@ def record_tap(
         )
 
     # Accepted.
+    new_state = State(carrier.state)
     if decision.to_state is not None and decision.to_state != carrier.state:
-        carrier.state = decision.to_state
-        carrier.state_since = now
-        carrier.version += 1
+        new_state = decision.to_state
+        values: dict[str, Any] = {"state": new_state.value, "state_since": now, "version": carrier.version + 1}
         if decision.set_holder and not decision.extra.get("clear_holder"):
             assert decision.holder is not None
-            carrier.holder_id = decision.holder.id
-            carrier.remembered_holder_id = None
+            values["holder_id"] = decision.holder.id
+            values["remembered_holder_id"] = None
         if decision.extra.get("clear_holder"):
-            carrier.holder_id = None
-            carrier.remembered_holder_id = decision.remembered.id if decision.remembered else None
+            values["holder_id"] = None
+            values["remembered_holder_id"] = decision.remembered.id if decision.remembered else None
         if decision.extra.get("set_consignment") and decision.consignment is not None:
-            carrier.consignment_id = decision.consignment.id
-        session.add(carrier)
+            values["consignment_id"] = decision.consignment.id
+        store.update_carrier(carrier, values)
         if decision.consignment is not None:
-            session.flush()
-            _refresh_consignment(session, decision.consignment, now)
-    event.to_state = carrier.state
+            store.refresh_consignment(decision.consignment, now)
+    event.to_state = new_state.value
     if meeting.status == MeetingStatus.PLANNED:
-        meeting.status = MeetingStatus.OPEN
-        session.add(meeting)
+        store.open_meeting(meeting_id)
     if "message" in decision.extra:
         message = str(decision.extra["message"])
     elif person is not None:
@@ -578,7 +539,7 @@ def record_tap(
     return finish(
         message,
         Verdict.ACCEPTED,
-        state=State(carrier.state),
+        state=new_state,
         attendee_id=person.id if person else None,
         attendee_name=person.name if person else "",
         **common,

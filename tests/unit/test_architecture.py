@@ -30,6 +30,7 @@ def test_readers_import_nothing_of_ours() -> None:
 
 
 def test_import_linter_contracts_hold() -> None:
-    out = subprocess.run(["lint-imports", "--no-cache"],
+    lint = Path(sys.executable).with_name("lint-imports")  # installed beside this interpreter
+    out = subprocess.run([str(lint), "--no-cache"],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
