@@ -395,9 +395,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("attendee_code", metavar="ATTENDEE_CODE")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
 
-    p = add("demo", _lazy("carrier_tracker.demo", "cmd_demo"), "演示：用示例会议和模拟读卡器走完一次会议（临时数据库）", ())
-    p.add_argument("--fast", action="store_true", help="不停顿")
-    p.add_argument("--no-colour", action="store_true", help="不用颜色")
+    p = add("tui", _lazy("carrier_tracker.demo", "cmd_tui"), "打开工作台界面", (common, who))
+    p.add_argument("meeting", metavar="MEETING", nargs="?", help="会议代号（不填则先选择）")
+    p.add_argument("--reader", metavar="SPEC", default="pcsc:", help="读卡器（默认 pcsc:，见 carrier-tracker readers）")
+    p = add("demo", _lazy("carrier_tracker.demo", "cmd_demo"), "演示：示例会议 + 模拟读卡器 + 虚拟标签托盘（临时数据库）", ())
+    p.add_argument("--script", action="store_true", help="不开界面，按脚本在终端里走完一次会议")
+    p.add_argument("--fast", action="store_true", help="脚本演示不停顿")
+    p.add_argument("--no-colour", action="store_true", help="脚本演示不用颜色")
 
     p = add("readers", _lazy("carrier_tracker.reader_commands", "cmd_readers"), "列出可用的读卡器", ())
     p = add("watch", _lazy("carrier_tracker.reader_commands", "cmd_watch"), "显示读卡器的每一次刷卡（Ctrl-C 退出）", ())

@@ -115,6 +115,44 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
     return 0 if exported.chain.ok else 1
 
 
+def prepare_demo_database(workdir: Path) -> tuple[str, Path]:
+    """A throw-away SQLite database with the sample meeting; returns (URL, key path)."""
+    url = f"sqlite:///{workdir / 'demo.db'}"
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    key_path = workdir / "ledger.key"
+    key = ledger.load_key(key_path)
+    with db.session_scope(engine) as s:
+        import_workbook(session=s, key=key, path=SAMPLE, operator="孙文管")
+    with db.session_scope(engine) as s:
+        open_consignment(session=s, key=key, meeting_code=CODE, number="JY-2026-001", unit="北京有色金属研究总院",
+                         recipient="钱七", operator="孙文管")
+    engine.dispose()
+    return url, key_path
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """CLI entry point."""
-    return run_demo(pause=0.0 if args.fast else 0.6, colour=not args.no_colour)
+    """CLI entry point: the TUI on a throw-away database with the sim reader and a tag tray."""
+    if args.script:
+        return run_demo(pause=0.0 if args.fast else 0.6, colour=not args.no_colour)
+    from tui.app import make_app
+
+    work = Path(tempfile.mkdtemp(prefix="carrier-tracker-demo-"))
+    url, key_path = prepare_demo_database(work)
+    app = make_app(url, "sim:", meeting=CODE, station="演示台", operator="赵保密", key_path=key_path, tray=True)
+    app.run()
+    print(f"演示数据库保留在 {work / 'demo.db'}（可用 --db sqlite:///{work / 'demo.db'} 查看）")
+    return 0
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    """CLI entry point of ``tui``."""
+    from readers import ReaderError
+    from tui.app import make_app
+
+    try:
+        app = make_app(args.db, args.reader, meeting=args.meeting, station=args.station, operator=args.operator)
+    except ReaderError as e:
+        raise CarrierTrackerError(str(e)) from e
+    app.run()
+    return 0

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from . import messages
 from .errors import LedgerError
@@ -62,7 +63,7 @@ def load_key(path: Path, *, create: bool = True) -> bytes:
     return key
 
 
-def canonical_bytes(event: Event) -> bytes:
+def canonical_bytes(event: Any) -> bytes:
     """The bytes an event's hash covers: every field but ``id`` and ``hash``, as sorted JSON."""
     body = {
         "meeting_id": event.meeting_id,
@@ -84,7 +85,7 @@ def canonical_bytes(event: Event) -> bytes:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def event_hash(key: bytes, prev_hash: str, event: Event) -> str:
+def event_hash(key: bytes, prev_hash: str, event: Any) -> str:
     """HMAC-SHA256(key, prev_hash ‖ canonical bytes), hex."""
     return hmac.new(key, prev_hash.encode() + canonical_bytes(event), hashlib.sha256).hexdigest()
 
@@ -162,7 +163,7 @@ class ChainReport:
 
 
 def verify_events(
-    key: bytes, meeting_code: str, events: Iterable[Event], head: LedgerHead | None
+    key: bytes, meeting_code: str, events: Iterable[Any], head: LedgerHead | None
 ) -> ChainReport:
     """Recompute a chain from events in ``seq`` order and compare with the stored head.
 
@@ -192,8 +193,10 @@ def verify_events(
 def verify_meeting(session: Session, key: bytes, meeting: Meeting) -> ChainReport:
     """Verify one meeting's chain as stored."""
     assert meeting.id is not None
-    events = session.exec(
-        select(Event).where(Event.meeting_id == meeting.id).order_by(col(Event.seq))
-    ).yield_per(2000)
+    table = Event.__table__  # type: ignore[attr-defined]
+    # Plain rows (attribute access like Event): 200,000 ORM objects would dominate the time.
+    events = session.connection().execute(
+        select(table).where(table.c.meeting_id == meeting.id).order_by(table.c.seq)
+    ).yield_per(5000)
     head = session.get(LedgerHead, meeting.id)
     return verify_events(key, meeting.code, events, head)

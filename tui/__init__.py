@@ -1,0 +1,1 @@
+"""The Textual desk application for custodians (DESIGN §9)."""
