@@ -45,7 +45,7 @@ class Desk:
         """Present a tag on the sim reader; wait until this tap is recorded; return the outcome text."""
         before = self.events()
         self.app.simulate_tap(uid)
-        for _ in range(100):
+        for _ in range(500):  # up to 10 s on a loaded machine; returns as soon as it is recorded
             await pilot.pause(0.02)
             if self.events() > before:
                 await pilot.pause(0.05)
