@@ -31,6 +31,8 @@ class CourierScreen(Screen[None]):
         Binding("f8", "pick('return')", "退回", priority=True),
     ]
 
+    current: str | None = None
+
     def action_pick(self, which: str) -> None:
         """Same keys as the desk modes: F6 dispatch, F7 receipt, F8 return."""
         self.query_one(f"#{which}", RadioButton).value = True
@@ -58,7 +60,6 @@ class CourierScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(ReaderStatusBar).show(self.app.reader_status)  # type: ignore[attr-defined]
         self.query_one(DataTable).add_columns("机要编号", "接收单位", "接收人", "状态", "递送中", "已签收")
-        self.current: str | None = None
         self._refresh()
 
     def _refresh(self) -> None:
@@ -66,8 +67,12 @@ class CourierScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         with ctx.session() as s:
-            for c, moving, delivered in consignments(s, ctx.meeting):
-                table.add_row(c.number, c.unit, c.recipient, c.state, str(moving), str(delivered), key=c.number)
+            rows = consignments(s, ctx.meeting)
+        for c, moving, delivered in rows:
+            table.add_row(c.number, c.unit, c.recipient, c.state, str(moving), str(delivered), key=c.number)
+        if self.current is None and rows:  # preselect so the first tap can go straight out
+            self.current = rows[0][0].number
+            self.query_one("#current", Label).update(f"当前机要件：{self.current}")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.current = event.row_key.value if event.row_key else None
