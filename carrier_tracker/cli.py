@@ -23,7 +23,7 @@ EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 class _Parser(argparse.ArgumentParser):
     """argparse that exits with 2 and a plain message (it already does; keep the prefix short)."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"错误：{message}\n")
 
@@ -196,8 +196,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     m = data["meeting"]
     _print(f"{m['code']}  {m['title']}  {m['level']}  {messages.MEETING_STATUS_LABEL[m['status']]}")
     for kind, states in data["totals"].items():
-        label = messages.KIND_LABEL[kind]  # type: ignore[index]
-        parts = [f"{messages.STATE_LABEL[s]} {n}" for s, n in states.items() if n]  # type: ignore[index]
+        label = messages.KIND_LABEL[kind]
+        parts = [f"{messages.STATE_LABEL[s]} {n}" for s, n in states.items() if n]
         _print(f"  {label}：" + ("，".join(parts) or "无"))
     if data["unbound"]:
         _print(f"  未绑定标签的载体：{data['unbound']}")
@@ -206,12 +206,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         _print(f"  {person['code']} {person['name']}（{person['unit']}）持有 {len(person['items'])} 件：")
         for it in person["items"]:
             what = f"会议证 {it['pass']}" if it["kind"] == "pass" else f"{it['document']} 第{it['copy']:03d}份"
-            _print(f"      {what}  {messages.STATE_LABEL[it['state']]}  自 {it['since'] or '-'}")  # type: ignore[index]
+            _print(f"      {what}  {messages.STATE_LABEL[it['state']]}  自 {it['since'] or '-'}")
     for it in data["in_transit"]:
         _print(f"  机要件 {it['consignment']}：{it['document']} 第{it['copy']:03d}份  递送中  自 {it['since']}")
     for it in data["unassigned"]:
         what = f"会议证 {it['pass']}" if it["kind"] == "pass" else f"{it['document']} 第{it['copy']:03d}份"
-        _print(f"  {what}  {messages.STATE_LABEL[it['state']]}")  # type: ignore[index]
+        _print(f"  {what}  {messages.STATE_LABEL[it['state']]}")
     if not data["outstanding"]:
         _print("  全部收回")
     return EXIT_OK
@@ -248,7 +248,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     with db.session_scope(app.engine) as session:
         meetings = (
             [find_meeting(session, args.meeting)] if args.meeting
-            else list(session.exec(select(Meeting).order_by(Meeting.code)).all())  # type: ignore[arg-type]
+            else list(session.exec(select(Meeting).order_by(Meeting.code)).all())
         )
         for m in meetings:
             report = ledger.verify_meeting(session, app.key, m)
@@ -323,12 +323,12 @@ def _lazy(module: str, func: str) -> Callable[[argparse.Namespace], int]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--db", metavar="URL",
         help="数据库 URL（默认：用户数据目录中的 SQLite；也可用环境变量 CARRIER_TRACKER_DB）",
     )
-    who = argparse.ArgumentParser(add_help=False)
+    who = _Parser(add_help=False)
     who.add_argument("--station", default=socket.gethostname(), help="工作台名称（默认：主机名）")
     who.add_argument("--operator", default=_default_operator(), help="操作员姓名（默认：登录用户）")
 
@@ -339,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str, parents: Sequence[argparse.ArgumentParser] = (common,)) -> argparse.ArgumentParser:
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str, parents: Sequence[_Parser] = (common,)) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_, parents=list(parents))
         p.set_defaults(func=func)
         return p

@@ -125,7 +125,7 @@ def is_officer(session: Session, meeting: Meeting, operator: str) -> bool:
     return found is not None
 
 
-def _check_recipient(ctx: _Context, person: Attendee) -> _Decision | None:
+def _check_recipient(ctx: _Context, person: Any) -> _Decision | None:
     """Clearance and pass rules for handing a copy to ``person``; None when allowed."""
     if ctx.document is not None:
         if Level(person.clearance).rank < Level(ctx.document.level).rank:
@@ -421,6 +421,7 @@ def record_tap(
         # Re-read under the lock: another desk may have changed the meeting while we waited.
         # (SQLite took the database write lock at BEGIN IMMEDIATE, before the first read.)
         meeting = store.meeting_by_id(meeting_id)
+    assert meeting is not None
     attendee = store.attendee(meeting, attendee_code) if attendee_code else None
     consignment = store.consignment_by_number(meeting, consignment_no) if consignment_no else None
     carrier, document, owner = store.carrier_by_uid(tag)

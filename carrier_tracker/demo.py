@@ -70,7 +70,10 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
     print(f"演示数据库：{work / 'demo.db'}")
     print(f"已导入会议 {CODE}：{result.attendees} 人，{result.documents} 种文件共 {result.copies} 份\n")
 
+    from readers.sim import SimReader
+
     reader = open_reader("sim:", debounce=0.0)
+    assert isinstance(reader, SimReader)
     stop = threading.Event()
     taps: queue.Queue[str] = queue.Queue()
 

@@ -136,7 +136,7 @@ def _histories(session: Session, meeting: Meeting) -> dict[int, _History]:
     """One pass over the accepted events, in order, folded per carrier."""
     out: dict[int, _History] = defaultdict(_History)
     rows = session.exec(
-        select(Event.carrier_id, Event.action, Event.at, Event.operator, Event.attendee_id, Event.note)
+        select(Event.carrier_id, Event.action, Event.at, Event.operator, Event.attendee_id, Event.note)  # type: ignore[call-overload]
         .where(Event.meeting_id == meeting.id, Event.verdict == Verdict.ACCEPTED, col(Event.carrier_id).is_not(None))
         .order_by(col(Event.seq))
     ).yield_per(5000)
@@ -164,11 +164,11 @@ class ExportResult:
     chain: ChainReport
 
 
-def _base(session: Session, meeting_code: str) -> tuple[Meeting, dict[int, Attendee], dict[int, Document], dict[int, Consignment]]:
+def _base(session: Session, meeting_code: str) -> tuple[Meeting, dict[int | None, Attendee], dict[int | None, Document], dict[int | None, Consignment]]:
     meeting = find_meeting(session, meeting_code)
-    people = {a.id: a for a in session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()}  # type: ignore[misc]
-    docs = {d.id: d for d in session.exec(select(Document).where(Document.meeting_id == meeting.id)).all()}  # type: ignore[misc]
-    cons = {c.id: c for c in session.exec(select(Consignment).where(Consignment.meeting_id == meeting.id)).all()}  # type: ignore[misc]
+    people = {a.id: a for a in session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()}
+    docs = {d.id: d for d in session.exec(select(Document).where(Document.meeting_id == meeting.id)).all()}
+    cons = {c.id: c for c in session.exec(select(Consignment).where(Consignment.meeting_id == meeting.id)).all()}
     return meeting, people, docs, cons
 
 
@@ -245,13 +245,13 @@ def export_meeting(
         .order_by(col(Carrier.document_id), col(Carrier.copy_number))
     ).yield_per(5000)
     copy_rows = sorted(
-        ((docs[c.document_id].number, c.copy_number, c) for c in copies),  # type: ignore[index]
+        ((docs[c.document_id].number, c.copy_number, c) for c in copies),
         key=lambda t: (t[0], t[1]),
     )
     for i, (doc_no, copy_no, c) in enumerate(copy_rows, start=1):
-        doc = docs[c.document_id]  # type: ignore[index]
+        doc = docs[c.document_id]
         h = histories.get(c.id or 0, _History())
-        person = people.get(h.issued_to or c.holder_id or 0)  # type: ignore[arg-type]
+        person = people.get(h.issued_to or c.holder_id or 0)
         notes = list(h.notes)
         if c.tag_uid is None:
             notes.append("未绑定标签")
@@ -270,8 +270,8 @@ def export_meeting(
     pass_rows = session.exec(
         select(Carrier).where(Carrier.meeting_id == meeting.id, Carrier.kind == CarrierKind.PASS)
     ).all()
-    for i, c in enumerate(sorted(pass_rows, key=lambda c: people[c.owner_id].code), start=1):  # type: ignore[index]
-        owner = people[c.owner_id]  # type: ignore[index]
+    for i, c in enumerate(sorted(pass_rows, key=lambda c: people[c.owner_id].code), start=1):
+        owner = people[c.owner_id]
         h = histories.get(c.id or 0, _History())
         passes.row([
             i, owner.pass_number, owner.name, owner.code, owner.unit, c.tag_uid or "",
@@ -319,7 +319,7 @@ def export_meeting(
                          None, None, "尚未发出"])
         for c in members:
             n += 1
-            doc = docs[c.document_id]  # type: ignore[index]
+            doc = docs[c.document_id]
             sent, received = dispatch_times.get(c.id or 0, (None, None))
             courier.row([n, consignment.number, consignment.unit, consignment.recipient, doc.number,
                          doc.title, doc.level, f"{c.copy_number:03d}", local(sent), local(received),
@@ -378,20 +378,20 @@ def _finish(sheet: _Sheet) -> None:
     sheet.ws.auto_filter.ref = f"A1:{last}{max(sheet.rows + 1, 2)}"
 
 
-def _carrier_labels(session: Session, meeting: Meeting, people: dict[int, Attendee], docs: dict[int, Document]) -> Iterator[tuple[int, str]]:
+def _carrier_labels(session: Session, meeting: Meeting, people: dict[int | None, Attendee], docs: dict[int | None, Document]) -> Iterator[tuple[int, str]]:
     for c_id, kind, doc_id, copy_no, owner_id in session.exec(
-        select(Carrier.id, Carrier.kind, Carrier.document_id, Carrier.copy_number, Carrier.owner_id)
+        select(Carrier.id, Carrier.kind, Carrier.document_id, Carrier.copy_number, Carrier.owner_id)  # type: ignore[call-overload]
         .where(Carrier.meeting_id == meeting.id)
     ):
         if kind == CarrierKind.PASS:
-            owner = people[owner_id]  # type: ignore[index]
-            yield c_id, f"会议证 {owner.pass_number or owner.code}（{owner.name}）"  # type: ignore[misc]
+            owner = people[owner_id]
+            yield c_id, f"会议证 {owner.pass_number or owner.code}（{owner.name}）"
         else:
-            yield c_id, f"{docs[doc_id].number} 第{copy_no:03d}份"  # type: ignore[index,misc]
+            yield c_id, f"{docs[doc_id].number} 第{copy_no:03d}份"
 
 
 def carry_list_rows(
-    session: Session, meeting: Meeting, people: dict[int, Attendee], docs: dict[int, Document],
+    session: Session, meeting: Meeting, people: dict[int | None, Attendee], docs: dict[int | None, Document],
     histories: dict[int, _History], attendee: Attendee | None,
 ) -> Iterable[list[Any]]:
     """Rows of the carry list: every copy an out-of-town delegate took away (ever), sorted."""
@@ -406,7 +406,7 @@ def carry_list_rows(
             continue
         person = people[h.carried_to]
         c = carriers[c_id]
-        doc = docs[c.document_id]  # type: ignore[index]
+        doc = docs[c.document_id]
         rows.append([person.code, person.name, person.unit, doc.number, doc.title, doc.level,
                      f"{c.copy_number:03d}", h.carried_at, h.carried_by, STATE_LABEL[State(c.state)]])
     rows.sort(key=lambda r: (r[0], r[3], r[6]))

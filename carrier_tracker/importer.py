@@ -383,7 +383,7 @@ def validate(path: Path, session: Session, *, tz: ZoneInfo | None = None) -> tup
 
     # UIDs already bound in the database (any meeting).
     if seen_uids:
-        taken = set()
+        taken: set[str | None] = set()
         uids = list(seen_uids)
         for i in range(0, len(uids), 500):
             taken.update(session.exec(select(Carrier.tag_uid).where(col(Carrier.tag_uid).in_(uids[i:i + 500]))).all())

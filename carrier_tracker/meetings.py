@@ -72,7 +72,7 @@ def outstanding_items(session: Session, meeting: Meeting) -> list[OutstandingIte
     holder = Attendee.__table__.alias("holder")  # type: ignore[attr-defined]
     owner = Attendee.__table__.alias("owner")  # type: ignore[attr-defined]
     stmt = (
-        select(
+        select(  # type: ignore[call-overload]
             Carrier.kind,
             Document.number,
             Carrier.copy_number,
@@ -96,7 +96,7 @@ def outstanding_items(session: Session, meeting: Meeting) -> list[OutstandingIte
         .order_by(col(Document.number), col(Carrier.copy_number), owner.c.code)
     )
     items = []
-    for kind, doc, copy_no, pass_no, owner_code, state, since, holder_code, cons in session.exec(stmt):  # type: ignore[call-overload]
+    for kind, doc, copy_no, pass_no, owner_code, state, since, holder_code, cons in session.exec(stmt):
         is_pass = kind == CarrierKind.PASS
         items.append(
             OutstandingItem(

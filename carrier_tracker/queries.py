@@ -28,11 +28,11 @@ class TagInfo:
 def tag_info(session: Session, uid: str) -> TagInfo | None:
     """The carrier a tag is bound to (any meeting), or None."""
     row = session.exec(
-        select(Carrier.id, Carrier.kind, Carrier.meeting_id, Attendee.code, Carrier.state)
+        select(Carrier.id, Carrier.kind, Carrier.meeting_id, Attendee.code, Carrier.state)  # type: ignore[call-overload]
         .join(Attendee, col(Attendee.id) == Carrier.owner_id, isouter=True)
         .where(Carrier.tag_uid == uid)
     ).first()
-    return TagInfo(*row) if row else None  # type: ignore[arg-type]
+    return TagInfo(*row) if row else None
 
 
 def attendees(session: Session, meeting: Meeting) -> list[Attendee]:
@@ -88,7 +88,7 @@ def outstanding_by_attendee(session: Session, meeting: Meeting, only: set[int] |
     """Outstanding items per attendee id (lost items stay with whoever had them)."""
     holder = func.coalesce(Carrier.holder_id, Carrier.remembered_holder_id, Carrier.owner_id)
     stmt = (
-        select(holder, Carrier.kind, Document.number, Carrier.copy_number, Attendee.pass_number, Carrier.state, Carrier.state_since)
+        select(holder, Carrier.kind, Document.number, Carrier.copy_number, Attendee.pass_number, Carrier.state, Carrier.state_since)  # type: ignore[call-overload]
         .join(Document, col(Document.id) == Carrier.document_id, isouter=True)
         .join(Attendee, col(Attendee.id) == Carrier.owner_id, isouter=True)
         .where(Carrier.meeting_id == meeting.id, col(Carrier.state).in_([s.value for s in OUTSTANDING if s != State.IN_TRANSIT]))
@@ -96,7 +96,7 @@ def outstanding_by_attendee(session: Session, meeting: Meeting, only: set[int] |
     if only is not None:
         stmt = stmt.where(holder.in_(list(only)))
     out: dict[int, list[HeldItem]] = {}
-    for who, kind, doc, copy_no, pass_no, state, since in session.exec(stmt.order_by(col(Document.number), col(Carrier.copy_number))):  # type: ignore[call-overload]
+    for who, kind, doc, copy_no, pass_no, state, since in session.exec(stmt.order_by(col(Document.number), col(Carrier.copy_number))):
         if who is None:
             continue
         label = f"会议证 {pass_no}" if kind == CarrierKind.PASS else f"{doc} 第{copy_no:03d}份"
@@ -146,7 +146,7 @@ def copies_table(session: Session, meeting: Meeting, search: str = "", limit: in
     )
     holder = Attendee.__table__.alias("holder")  # type: ignore[attr-defined]
     stmt = (
-        select(Document.number, Carrier.copy_number, Document.title, Document.level, Carrier.state, holder.c.name,
+        select(Document.number, Carrier.copy_number, Document.title, Document.level, Carrier.state, holder.c.name,  # type: ignore[call-overload]
                Carrier.state_since, Carrier.tag_uid)
         .select_from(Carrier)
         .join(Document, col(Document.id) == Carrier.document_id)
@@ -159,14 +159,14 @@ def copies_table(session: Session, meeting: Meeting, search: str = "", limit: in
         like = f"%{search}%"
         stmt = stmt.where(col(Document.number).ilike(like) | col(Document.title).ilike(like) | holder.c.name.ilike(like)
                           | holder.c.code.ilike(like) | col(Carrier.tag_uid).ilike(like))
-    return [tuple(r) for r in session.exec(stmt.limit(limit)).all()]  # type: ignore[call-overload]
+    return [tuple(r) for r in session.exec(stmt.limit(limit)).all()]
 
 
 def audit_events(session: Session, meeting: Meeting, search: str = "", limit: int = 500) -> list[tuple[Any, ...]]:
     """Newest events first; filtered by copy label, attendee, action or operator text."""
     holder = Attendee.__table__.alias("who")  # type: ignore[attr-defined]
     stmt = (
-        select(Event.seq, Event.at, Event.station, Event.operator, Event.action, Event.verdict, Event.reason,
+        select(Event.seq, Event.at, Event.station, Event.operator, Event.action, Event.verdict, Event.reason,  # type: ignore[call-overload]
                Document.number, Carrier.copy_number, holder.c.name, Event.tag_uid)
         .select_from(Event)
         .join(Carrier, col(Carrier.id) == Event.carrier_id, isouter=True)
@@ -183,7 +183,7 @@ def audit_events(session: Session, meeting: Meeting, search: str = "", limit: in
         if action_codes:
             cond = cond | col(Event.action).in_([a.value for a in action_codes])
         stmt = stmt.where(cond)
-    return [tuple(r) for r in session.exec(stmt.limit(limit)).all()]  # type: ignore[call-overload]
+    return [tuple(r) for r in session.exec(stmt.limit(limit)).all()]
 
 
 def consignments(session: Session, meeting: Meeting) -> list[tuple[Consignment, int, int]]:

@@ -162,7 +162,7 @@ class TapStore:
         """Chain and insert the event, then move the head (the caller holds its lock)."""
         event.seq = head.seq + 1
         event.prev_hash = head.hash
-        event.hash = ledger.event_hash(key, head.hash, event)  # type: ignore[arg-type]
+        event.hash = ledger.event_hash(key, head.hash, event)
         try:
             self.conn.execute(_INSERT_EVENT, {c: getattr(event, c) for c in _EVENT_COLUMNS})
         except IntegrityError as e:

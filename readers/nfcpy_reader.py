@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-import nfc  # type: ignore[import-untyped]
+import nfc
 
 from .base import Backoff, Gone, Originality, Reader, Seen, drain, uid_hex
 from .originality import NXP_NTAG21X_KEY, verify_signature

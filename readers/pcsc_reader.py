@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from smartcard import scard  # type: ignore[import-untyped]
+from smartcard import scard
 
 from .base import Backoff, Gone, Reader, Seen, uid_hex
 

@@ -83,7 +83,7 @@ class WedgeReader(Reader):
 
     def _lines_from_evdev(self, stop: threading.Event) -> Iterator[Seen | Gone]:
         try:
-            import evdev  # type: ignore[import-not-found]
+            import evdev
         except ImportError as e:
             raise ReaderError("读取 /dev/input 需要 evdev：pip install 'carrier-tracker[evdev]'") from e
         try:

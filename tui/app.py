@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -58,8 +60,10 @@ class CarrierTrackerApp(App[None]):
     # -- lifecycle -------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.reader = open_reader(self.reader_spec, debounce=self.debounce,
-                                  on_status=lambda st: self.post_message(ReaderStatusChanged(st)))
+        def on_status(status: ReaderStatus) -> None:  # called on the reader's thread
+            self.post_message(ReaderStatusChanged(status))
+
+        self.reader = open_reader(self.reader_spec, debounce=self.debounce, on_status=on_status)
         self.reader_status = self.reader.status
         self.run_reader()
         self.set_interval(POLL_SECONDS, self.poll_ledger)
@@ -139,8 +143,11 @@ class CarrierTrackerApp(App[None]):
         from .screens.enroll import EnrollScreen
         from .screens.reconcile import ReconcileScreen
 
-        return {"reconcile": ReconcileScreen, "enroll": EnrollScreen, "courier": CourierScreen,
-                "copies": CopiesScreen, "audit": AuditScreen}[name]()
+        screens: dict[str, type[Screen[None]]] = {
+            "reconcile": ReconcileScreen, "enroll": EnrollScreen, "courier": CourierScreen,
+            "copies": CopiesScreen, "audit": AuditScreen,
+        }
+        return screens[name]()
 
     def action_show(self, name: str) -> None:
         """Bring a screen to the top (the desk stays at the bottom of the stack)."""
@@ -156,7 +163,7 @@ class CarrierTrackerApp(App[None]):
             self.pop_screen()
         self.push_screen(self._make(name))
 
-    def get_system_commands(self, screen: Screen):  # type: ignore[no-untyped-def,override]
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for name, title, help_ in [
             ("desk", "工作台", "刷卡发放、收回、清退"), ("reconcile", "清点", "每人未收回的载体，全部收回后结束会议"),
@@ -172,7 +179,7 @@ class CarrierTrackerApp(App[None]):
         reader = self.reader
         if reader is None or not hasattr(reader, "present"):
             return
-        reader.present(uid)  # type: ignore[attr-defined]
+        reader.present(uid)
         self.set_timer(0.2, reader.remove)  # type: ignore[attr-defined]
 
 

@@ -37,7 +37,7 @@ class CopiesScreen(Screen[None]):
         with ctx.session() as s:
             for number, copy_no, title, level, state, holder, since, uid in copies_table(s, ctx.meeting, search):
                 when = as_utc(since).astimezone().strftime("%m-%d %H:%M") if since else ""
-                table.add_row(number, f"{copy_no:03d}", title, level, STATE_LABEL[state], holder or "", when, uid or "未绑定")  # type: ignore[index]
+                table.add_row(number, f"{copy_no:03d}", title, level, STATE_LABEL[state], holder or "", when, uid or "未绑定")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._load(event.value.strip())

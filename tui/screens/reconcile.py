@@ -10,7 +10,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Header, Label, ProgressBar
 
+from carrier_tracker.enums import MeetingStatus
 from carrier_tracker.errors import ConflictError
+from carrier_tracker.models import Meeting
 from carrier_tracker.ledger import as_utc
 from carrier_tracker.meetings import close_meeting
 from carrier_tracker.messages import STATE_LABEL
@@ -123,12 +125,17 @@ class ReconcileScreen(Screen[None]):
         ctx = self.app.ctx  # type: ignore[attr-defined]
         with ctx.session() as s:
             done, total = recovery_progress(s, ctx.meeting)
+            meeting = s.get(Meeting, ctx.meeting.id)
+            closed = meeting is not None and meeting.status == MeetingStatus.CLOSED
         out = total - done
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
         self.query_one("#totals", Label).update(f"已收回 {done} / {total}，未收回 {out}")
         banner = self.query_one("#all-back", Label)
         banner.set_class(out == 0, "all-back")
-        banner.update("全部收回 —— 按 Ctrl+W 结束会议" if out == 0 else "")
+        if closed:
+            banner.update(f"全部收回　会议 {ctx.code} 已结束")
+        else:
+            banner.update("全部收回 —— 按 Ctrl+W 结束会议" if out == 0 else "")
 
     def action_close_meeting(self) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
@@ -144,6 +151,6 @@ class ReconcileScreen(Screen[None]):
                 self.app.bell()
                 return
             self.notify(f"会议 {ctx.code} 已结束", timeout=10)
-            self.query_one("#all-back", Label).update(f"会议 {ctx.code} 已结束")
+            self._totals()
 
         self.app.push_screen(ConfirmClose(ctx.code), callback=done)
