@@ -105,7 +105,7 @@ def cmd_meetings(args: argparse.Namespace) -> int:
     from .meetings import list_meetings
 
     app = App(args)
-    with db.session_scope(app.engine) as session:
+    with db.read_scope(app.engine) as session:
         rows = list_meetings(session)
     if args.json:
         _print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -188,7 +188,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .meetings import status
 
     app = App(args)
-    with db.session_scope(app.engine) as session:
+    with db.read_scope(app.engine) as session:
         data = status(session, args.meeting)
     if args.json:
         _print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -245,7 +245,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     app = App(args)
     ok = True
-    with db.session_scope(app.engine) as session:
+    with db.read_scope(app.engine) as session:
         meetings = (
             [find_meeting(session, args.meeting)] if args.meeting
             else list(session.exec(select(Meeting).order_by(Meeting.code)).all())
@@ -285,7 +285,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CarrierTrackerError(f"输出文件应以 .xlsx 结尾：{path}")
     if not path.parent.is_dir():
         raise CarrierTrackerError(f"目录不存在：{path.parent}")
-    with db.session_scope(app.engine) as session:
+    with db.read_scope(app.engine) as session:
         result = export_meeting(
             session=session, key=app.key, meeting_code=args.meeting, path=path,
             operator=args.operator, progress=lambda m: print(m, file=sys.stderr, flush=True),
@@ -302,7 +302,7 @@ def cmd_carry_list(args: argparse.Namespace) -> int:
     path = Path(args.output)
     if path.suffix.lower() != ".xlsx":
         raise CarrierTrackerError(f"输出文件应以 .xlsx 结尾：{path}")
-    with db.session_scope(app.engine) as session:
+    with db.read_scope(app.engine) as session:
         n = export_carry_list(session=session, meeting_code=args.meeting, attendee_code=args.attendee_code, path=path)
     _print(f"已导出带离文件目录 {path}：{n} 份")
     return EXIT_OK

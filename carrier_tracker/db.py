@@ -17,6 +17,7 @@ from . import messages
 from .errors import DatabaseError, SchemaError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+READ_ONLY = "carrier_tracker_read_only"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -68,7 +69,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (exports, status, screens) take a WAL snapshot and never block a desk's tap.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -88,6 +90,38 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     session = Session(engine, expire_on_commit=False)
     try:
         yield session
+        session.commit()
+    except OperationalError as e:
+        session.rollback()
+        raise DatabaseError(
+            messages.text("db_unreachable", url=engine.url.render_as_string(), reason=e.orig)
+        ) from e
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A read-only transaction on a consistent snapshot that never blocks writers.
+
+    SQLite: a deferred ``BEGIN`` (WAL readers see one snapshot and take no write lock; the tap
+    scope's ``BEGIN IMMEDIATE`` would stall every desk for the length of an export).
+    PostgreSQL: ``REPEATABLE READ``, so a long export sees one consistent state.
+
+    Raises:
+        DatabaseError: the database could not be reached.
+    """
+    options: dict[str, Any] = {READ_ONLY: True}
+    if not is_sqlite(engine):
+        options["isolation_level"] = "REPEATABLE READ"
+    session = Session(engine.execution_options(**options), expire_on_commit=False)
+    try:
+        yield session
+        # End the snapshot. Nothing was written; commit (not rollback) so objects read here stay
+        # usable after the scope (rollback would expire them).
         session.commit()
     except OperationalError as e:
         session.rollback()

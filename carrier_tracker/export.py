@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +24,17 @@ from sqlmodel import Session, col, select
 from . import messages
 from .custody import find_attendee, find_meeting
 from .enums import Action, CarrierKind, Level, State, Verdict
-from .ledger import ChainReport, as_utc, verify_meeting
+from .ledger import ChainReport, ChainVerifier, event_rows, verify_meeting_at
 from .meetings import outstanding_items, totals
 from .messages import ACTION_LABEL, MEETING_STATUS_LABEL, STATE_LABEL, VERDICT_LABEL
-from .models import Attendee, Carrier, Consignment, Document, Event, Meeting, utcnow
+from .models import Attendee, Carrier, Consignment, Document, Event, LedgerHead, Meeting, utcnow
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(vertical="top", wrap_text=True)
+PARALLEL_VERIFY_MIN = 20_000  # events: longer chains are verified in a child process
 
 REGISTER_HEADERS = ["序号", "文件编号", "文件名称", "密级", "份号", "领取人", "单位", "发放时间", "发放经办人",
                     "休会收回次数", "回收时间", "回收经办人", "当前状态", "机要编号", "备注"]
@@ -64,22 +67,33 @@ class _Sheet:
 
     def row(self, values: Sequence[Any]) -> None:
         # Plain values: openpyxl gives datetimes a date number format by itself, and a
-        # WriteOnlyCell per value would double the time of a 200,000-row log.
-        self.ws.append(values)
+        # WriteOnlyCell per value would double the time of a 200,000-row log. An empty string
+        # becomes no cell at all (None), as Excel itself saves a blank.
+        self.ws.append([None if v == "" else v for v in values])
         self.rows += 1
 
 
 class _Local:
-    """Converts stored UTC times to naive local datetimes, as Excel wants."""
+    """Converts stored UTC times to naive local datetimes, as Excel wants.
+
+    The UTC offset is looked up once per hour of UTC time (offsets change on the hour), which
+    matters for a 200,000-event log.
+    """
 
     def __init__(self, tz: tzinfo | None) -> None:
         self.tz = tz
+        self._offsets: dict[tuple[int, int, int, int], timedelta] = {}
 
     def __call__(self, at: datetime | None) -> datetime | None:
         if at is None:
             return None
-        local = as_utc(at).astimezone(self.tz)
-        return local.replace(tzinfo=None, microsecond=0)
+        utc = at.replace(tzinfo=None) if at.tzinfo is None else at.astimezone(UTC).replace(tzinfo=None)
+        hour = (utc.year, utc.month, utc.day, utc.hour)
+        offset = self._offsets.get(hour)
+        if offset is None:
+            probe = utc.replace(minute=0, second=0, microsecond=0, tzinfo=UTC).astimezone(self.tz)
+            offset = self._offsets[hour] = probe.utcoffset() or timedelta(0)
+        return (utc + offset).replace(microsecond=0)
 
 
 def _new_sheet(wb: Workbook, title: str, headers: Sequence[str], marking: str, meeting_code: str,
@@ -132,16 +146,15 @@ class _History:
     notes: list[str] = field(default_factory=list)
 
 
-def _histories(session: Session, meeting: Meeting) -> dict[int, _History]:
-    """One pass over the accepted events, in order, folded per carrier."""
-    out: dict[int, _History] = defaultdict(_History)
-    rows = session.exec(
-        select(Event.carrier_id, Event.action, Event.at, Event.operator, Event.attendee_id, Event.note)  # type: ignore[call-overload]
-        .where(Event.meeting_id == meeting.id, Event.verdict == Verdict.ACCEPTED, col(Event.carrier_id).is_not(None))
-        .order_by(col(Event.seq))
-    ).yield_per(5000)
-    for carrier_id, action, at, operator, attendee_id, note in rows:
-        h = out[carrier_id]
+class _HistoryFold:
+    """Folds accepted events, in seq order, into each carrier's history and courier times."""
+
+    def __init__(self) -> None:
+        self.histories: dict[int, _History] = defaultdict(_History)
+        self.dispatch_times: dict[int, tuple[datetime | None, datetime | None]] = {}
+
+    def feed(self, carrier_id: int, action: str, at: datetime, operator: str, attendee_id: int | None, note: str) -> None:
+        h = self.histories[carrier_id]
         if action in (Action.ISSUE, Action.REISSUE):
             h.issued_at, h.issued_by, h.issued_to = at, operator, attendee_id
         elif action == Action.COLLECT:
@@ -150,9 +163,25 @@ def _histories(session: Session, meeting: Meeting) -> dict[int, _History]:
             h.recovered_at, h.recovered_by = at, operator
         elif action == Action.CARRY_OUT:
             h.carried_at, h.carried_by, h.carried_to = at, operator, attendee_id
+        elif action == Action.DISPATCH:
+            self.dispatch_times[carrier_id] = (at, None)
+        elif action == Action.DELIVER:
+            self.dispatch_times[carrier_id] = (self.dispatch_times.get(carrier_id, (None, None))[0], at)
         if action == Action.REPORT_LOST and note:
             h.notes.append(f"挂失：{note}")
-    return out
+
+
+def _histories(session: Session, meeting: Meeting) -> dict[int, _History]:
+    """The accepted events of a meeting, folded per carrier (for a carry list on its own)."""
+    fold = _HistoryFold()
+    rows = session.exec(
+        select(Event.carrier_id, Event.action, Event.at, Event.operator, Event.attendee_id, Event.note)  # type: ignore[call-overload]
+        .where(Event.meeting_id == meeting.id, Event.verdict == Verdict.ACCEPTED, col(Event.carrier_id).is_not(None))
+        .order_by(col(Event.seq))
+    ).yield_per(5000)
+    for row in rows:
+        fold.feed(*row)
+    return fold.histories
 
 
 @dataclass(frozen=True)
@@ -175,7 +204,7 @@ def _base(session: Session, meeting_code: str) -> tuple[Meeting, dict[int | None
 def export_meeting(
     *, session: Session, key: bytes, meeting_code: str, path: Path, operator: str = "",
     tz: tzinfo | None = None, now: datetime | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, parallel_verify_min: int = PARALLEL_VERIFY_MIN,
 ) -> ExportResult:
     """Write the 保密办 workbook for one meeting.
 
@@ -188,6 +217,8 @@ def export_meeting(
         tz: the local time zone for dates (default: the machine's).
         now: the export time (default: now).
         progress: called with a line of progress now and then.
+        parallel_verify_min: chains at least this long (on a file or server database) are
+            verified in a child process, on the other core, while the workbook is written.
 
     Returns:
         Rows written per sheet and the chain report.
@@ -198,51 +229,68 @@ def export_meeting(
     say = progress or (lambda _m: None)
     local = _Local(tz)
     meeting, people, docs, cons = _base(session, meeting_code)
+    head = session.get(LedgerHead, meeting.id)
+    background = _verify_in_background(session, key, meeting, head, parallel_verify_min)
     marking = Level(meeting.level).marking
-    chain = verify_meeting(session, key, meeting)
-    say(f"台账校验：{'完整' if chain.ok else '被篡改'}，事件 {chain.count}")
-    histories = _histories(session, meeting)
     wb = Workbook(write_only=True)
     counts: dict[str, int] = {}
     snapshot = meeting.status != "closed"
     exported_at = now or utcnow()
 
-    # 汇总
+    # Sheets are created in their printed order; write-only sheets may be filled in any order:
+    # the log is filled first, 汇总 last (it reports the chain verified during the log pass).
     summary = _new_sheet(wb, SUMMARY_SHEET, ["项目", "内容"], marking, meeting.code, [22, 90])
-    facts: list[tuple[str, Any]] = [
-        ("会议名称", meeting.title), ("会议代号", meeting.code), ("密级", marking), ("地点", meeting.venue),
-        ("开始时间", local(meeting.starts_at)), ("结束时间", local(meeting.ends_at)),
-        ("主办部门", meeting.organizer), ("保密负责人", meeting.officer),
-        ("实行会议证", "是" if meeting.requires_passes else "否"),
-        ("会议状态", MEETING_STATUS_LABEL[meeting.status]),  # type: ignore[index]
-        ("结束时间（系统）", local(meeting.closed_at)), ("结束操作人", meeting.closed_by or ""),
-        ("结束说明", meeting.close_note or ""),
-        ("导出性质", "会议进行中的快照（非最终登记）" if snapshot else "会议已结束，最终登记"),
-    ]
-    tot = totals(session, meeting)
-    for kind in (CarrierKind.COPY, CarrierKind.PASS):
-        label = messages.KIND_LABEL[kind]
-        for state in State:
-            facts.append((f"{label}·{STATE_LABEL[state]}", tot[kind][state]))
     outstanding = outstanding_items(session, meeting)
-    facts += [
-        ("未收回合计", len(outstanding)),
-        ("台账事件数", chain.count),
-        ("台账头哈希", chain.head_hash),
-        ("导出时校验结果", "完整" if chain.ok else f"第 {chain.broken_seq} 条起被篡改：{chain.problem}"),
-        ("导出时间", local(exported_at)),
-        ("导出人", operator),
-    ]
-    for k, v in facts:
-        summary.row([k, v])
-    counts[SUMMARY_SHEET] = summary.rows
-
-    # 文件发放回收登记表 — one row per copy, by document number then copy number.
     register = _new_sheet(wb, REGISTER_SHEET, REGISTER_HEADERS, marking, meeting.code,
                           [6, 12, 36, 8, 6, 10, 28, 19, 12, 8, 19, 12, 12, 14, 24])
-    copies = session.exec(
-        select(Carrier).where(Carrier.meeting_id == meeting.id, Carrier.kind == CarrierKind.COPY)
-        .order_by(col(Carrier.document_id), col(Carrier.copy_number))
+    passes = _new_sheet(wb, PASS_SHEET, PASS_HEADERS, marking, meeting.code,
+                        [6, 10, 10, 10, 28, 18, 19, 12, 19, 12, 12, 20])
+    out_sheet = _new_sheet(wb, OUTSTANDING_SHEET, OUTSTANDING_HEADERS, marking, meeting.code,
+                           [6, 10, 10, 28, 8, 12, 10, 12, 19])
+    courier = _new_sheet(wb, COURIER_SHEET, COURIER_HEADERS, marking, meeting.code,
+                         [6, 14, 28, 10, 12, 36, 8, 6, 19, 19, 12])
+    carry = _new_sheet(wb, CARRY_SHEET, CARRY_HEADERS, marking, meeting.code,
+                       [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12])
+    log = _new_sheet(wb, LOG_SHEET, LOG_HEADERS, marking, meeting.code,
+                     [7, 19, 12, 10, 10, 22, 16, 10, 12, 8, 30, 10, 10, 30, 66])
+
+    # 操作日志 first (its sheet is last): one pass over the events writes the log, verifies the
+    # chain (unless a child process does) and folds each carrier's history for the register.
+    labels = {c_id: label for c_id, label in _carrier_labels(session, meeting, people, docs)}
+    events = event_rows(session, meeting)
+    action_label = {a.value: ACTION_LABEL[a] for a in Action}
+    state_label = {st.value: STATE_LABEL[st] for st in State}
+    verdict_label = {v.value: VERDICT_LABEL[v] for v in Verdict}
+    verifier = ChainVerifier(key, meeting.code)
+    fold = _HistoryFold()
+    for ev in events:
+        if background is None:
+            verifier.feed(ev)
+        if ev.verdict == "accepted" and ev.carrier_id is not None:
+            fold.feed(ev.carrier_id, ev.action, ev.at, ev.operator, ev.attendee_id, ev.note)
+        person = people.get(ev.attendee_id or 0)
+        log.row([
+            ev.seq, local(ev.at), ev.station, ev.operator, action_label.get(ev.action, ev.action),
+            labels.get(ev.carrier_id or 0, ""), ev.tag_uid or "", person.name if person else "",
+            cons[ev.consignment_id].number if ev.consignment_id in cons else "",
+            verdict_label[ev.verdict], ev.reason, state_label.get(ev.from_state, ""),
+            state_label.get(ev.to_state, ""), ev.note, ev.hash,
+        ])
+    counts[LOG_SHEET] = log.rows
+    histories, dispatch_times = fold.histories, fold.dispatch_times
+    if background is None:
+        chain = verifier.report(head)
+    else:
+        pool, future = background
+        chain = future.result()
+        pool.shutdown()
+    say(f"操作日志：{log.rows} 条；台账校验：{'完整' if chain.ok else '被篡改'}")
+
+
+    # 文件发放回收登记表 — one row per copy, by document number then copy number.
+    carrier_table = Carrier.__table__  # type: ignore[attr-defined]
+    copies = session.connection().execute(
+        select(carrier_table).where(carrier_table.c.meeting_id == meeting.id, carrier_table.c.kind == CarrierKind.COPY.value)
     ).yield_per(5000)
     copy_rows = sorted(
         ((docs[c.document_id].number, c.copy_number, c) for c in copies),
@@ -265,24 +313,20 @@ def export_meeting(
     say(f"登记表：{register.rows} 份")
 
     # 会议证发放回收
-    passes = _new_sheet(wb, PASS_SHEET, PASS_HEADERS, marking, meeting.code,
-                        [6, 10, 10, 10, 28, 18, 19, 12, 19, 12, 12, 20])
     pass_rows = session.exec(
         select(Carrier).where(Carrier.meeting_id == meeting.id, Carrier.kind == CarrierKind.PASS)
     ).all()
-    for i, c in enumerate(sorted(pass_rows, key=lambda c: people[c.owner_id].code), start=1):
-        owner = people[c.owner_id]
-        h = histories.get(c.id or 0, _History())
+    for i, card in enumerate(sorted(pass_rows, key=lambda p: people[p.owner_id].code), start=1):
+        owner = people[card.owner_id]
+        h = histories.get(card.id or 0, _History())
         passes.row([
-            i, owner.pass_number, owner.name, owner.code, owner.unit, c.tag_uid or "",
+            i, owner.pass_number, owner.name, owner.code, owner.unit, card.tag_uid or "",
             local(h.issued_at), h.issued_by, local(h.recovered_at), h.recovered_by,
-            STATE_LABEL[State(c.state)], "；".join(h.notes),
+            STATE_LABEL[State(card.state)], "；".join(h.notes),
         ])
     counts[PASS_SHEET] = passes.rows
 
     # 未收回清单
-    out_sheet = _new_sheet(wb, OUTSTANDING_SHEET, OUTSTANDING_HEADERS, marking, meeting.code,
-                           [6, 10, 10, 28, 8, 12, 10, 12, 19])
     by_code = {a.code: a for a in people.values()}
     ordered = sorted(outstanding, key=lambda it: (it.attendee_code or "~", it.kind, it.document or "", it.copy or 0, it.pass_number or ""))
     for i, it in enumerate(ordered, start=1):
@@ -298,17 +342,6 @@ def export_meeting(
     counts[OUTSTANDING_SHEET] = len(ordered)
 
     # 机要递送登记
-    courier = _new_sheet(wb, COURIER_SHEET, COURIER_HEADERS, marking, meeting.code,
-                         [6, 14, 28, 10, 12, 36, 8, 6, 19, 19, 12])
-    dispatch_times: dict[int, tuple[datetime | None, datetime | None]] = {}
-    for carrier_id, action, at in session.exec(
-        select(Event.carrier_id, Event.action, Event.at).where(
-            Event.meeting_id == meeting.id, Event.verdict == Verdict.ACCEPTED,
-            col(Event.action).in_([Action.DISPATCH, Action.DELIVER]),
-        ).order_by(col(Event.seq))
-    ):
-        sent, received = dispatch_times.get(carrier_id, (None, None))  # type: ignore[arg-type]
-        dispatch_times[carrier_id] = (at, None) if action == Action.DISPATCH else (sent, at)  # type: ignore[index]
     in_cons = [c for _d, _n, c in copy_rows if c.consignment_id in cons]
     n = 0
     for consignment in sorted(cons.values(), key=lambda c: c.number):
@@ -327,8 +360,6 @@ def export_meeting(
     counts[COURIER_SHEET] = n
 
     # 带离文件目录
-    carry = _new_sheet(wb, CARRY_SHEET, CARRY_HEADERS, marking, meeting.code,
-                       [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12])
     n = 0
     for row in carry_list_rows(session, meeting, people, docs, histories, None):
         n += 1
@@ -337,33 +368,56 @@ def export_meeting(
         carry.row(["", "", "无带离文件"])
     counts[CARRY_SHEET] = n
 
-    # 操作日志
-    log = _new_sheet(wb, LOG_SHEET, LOG_HEADERS, marking, meeting.code,
-                     [7, 19, 12, 10, 10, 22, 16, 10, 12, 8, 30, 10, 10, 30, 66])
-    labels = {c_id: label for c_id, label in _carrier_labels(session, meeting, people, docs)}
-    table = Event.__table__  # type: ignore[attr-defined]
-    events = session.connection().execute(
-        select(table).where(table.c.meeting_id == meeting.id).order_by(table.c.seq)
-    ).yield_per(5000)
-    action_label = {a.value: ACTION_LABEL[a] for a in Action}
-    state_label = {st.value: STATE_LABEL[st] for st in State}
-    verdict_label = {v.value: VERDICT_LABEL[v] for v in Verdict}
-    for ev in events:
-        person = people.get(ev.attendee_id or 0)
-        log.row([
-            ev.seq, local(ev.at), ev.station, ev.operator, action_label.get(ev.action, ev.action),
-            labels.get(ev.carrier_id or 0, ""), ev.tag_uid or "", person.name if person else "",
-            cons[ev.consignment_id].number if ev.consignment_id in cons else "",
-            verdict_label[ev.verdict], ev.reason, state_label.get(ev.from_state, ""),
-            state_label.get(ev.to_state, ""), ev.note, ev.hash,
-        ])
-    counts[LOG_SHEET] = log.rows
-    say(f"操作日志：{log.rows} 条")
+    # 汇总 (now that the chain is known)
+    facts: list[tuple[str, Any]] = [
+        ("会议名称", meeting.title), ("会议代号", meeting.code), ("密级", marking), ("地点", meeting.venue),
+        ("开始时间", local(meeting.starts_at)), ("结束时间", local(meeting.ends_at)),
+        ("主办部门", meeting.organizer), ("保密负责人", meeting.officer),
+        ("实行会议证", "是" if meeting.requires_passes else "否"),
+        ("会议状态", MEETING_STATUS_LABEL[meeting.status]),  # type: ignore[index]
+        ("结束时间（系统）", local(meeting.closed_at)), ("结束操作人", meeting.closed_by or ""),
+        ("结束说明", meeting.close_note or ""),
+        ("导出性质", "会议进行中的快照（非最终登记）" if snapshot else "会议已结束，最终登记"),
+    ]
+    tot = totals(session, meeting)
+    for kind in (CarrierKind.COPY, CarrierKind.PASS):
+        label = messages.KIND_LABEL[kind]
+        for state in State:
+            facts.append((f"{label}·{STATE_LABEL[state]}", tot[kind][state]))
+    facts += [
+        ("未收回合计", len(outstanding)),
+        ("台账事件数", chain.count),
+        ("台账头哈希", chain.head_hash),
+        ("导出时校验结果", "完整" if chain.ok else f"第 {chain.broken_seq} 条起被篡改：{chain.problem}"),
+        ("导出时间", local(exported_at)),
+        ("导出人", operator),
+    ]
+    for k, v in facts:
+        summary.row([k, v])
+    counts[SUMMARY_SHEET] = summary.rows
+
 
     for sheet in (summary, register, passes, out_sheet, courier, carry, log):
         _finish(sheet)
     _save(wb, path)
     return ExportResult(path, counts, chain)
+
+
+def _verify_in_background(
+    session: Session, key: bytes, meeting: Meeting, head: LedgerHead | None, minimum: int,
+) -> tuple[ProcessPoolExecutor, Future[ChainReport]] | None:
+    """Start verifying a long chain in a child process; None to verify inline instead.
+
+    The hashing is pure CPU and independent of the workbook, so on two cores it costs no wall
+    time. In-memory databases cannot be opened by another process, and short chains are not
+    worth a process start.
+    """
+    url = session.get_bind().engine.url
+    if head is None or head.seq < minimum or (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")):
+        return None
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+    future = pool.submit(verify_meeting_at, url.render_as_string(hide_password=False), key, meeting.code)
+    return pool, future
 
 
 def _save(wb: Workbook, path: Path) -> None:

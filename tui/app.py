@@ -79,7 +79,7 @@ class CarrierTrackerApp(App[None]):
         assert meeting is not None
         self.title = meeting.title
         self.sub_title = f"{meeting.code}  {meeting.level}★  工作台 {self.ctx.station}  操作员 {self.ctx.operator}"
-        with self.ctx.session() as s:
+        with self.ctx.read() as s:
             self.last_seq = newest_seq(s, meeting)
         self.action_show("desk")
 
@@ -119,7 +119,7 @@ class CarrierTrackerApp(App[None]):
         """Look for events newer than the last seen (this desk's or another's)."""
         if self.ctx.meeting is None:
             return
-        with self.ctx.session() as s:
+        with self.ctx.read() as s:
             newest = newest_seq(s, self.ctx.meeting)
         if newest != self.last_seq:
             old, self.last_seq = self.last_seq, newest
@@ -199,7 +199,7 @@ def make_app(
     key = ledger.load_key(key_path or settings.ledger_key_path)
     ctx = DeskContext(engine=engine, key=key, station=station, operator=operator)
     items: list[tuple[str, str]] | None = None
-    with ctx.session() as s:
+    with ctx.read() as s:
         if meeting:
             ctx.meeting = find_meeting(s, meeting)
             if tray:

@@ -29,6 +29,12 @@ class DeskContext:
         with db.session_scope(self.engine) as s:
             yield s
 
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only snapshot that never holds up another desk's taps (polls, screens)."""
+        with db.read_scope(self.engine) as s:
+            yield s
+
     @property
     def code(self) -> str:
         assert self.meeting is not None

@@ -208,3 +208,27 @@ def test_template_round_trip(session: Session, key: bytes, tmp_path: Path) -> No
     register = list(got["文件发放回收登记表"].iter_rows(min_row=2, values_only=True))
     assert [(r[1], r[2], r[3], r[4], r[14]) for r in register] == [("W-1", "往返文件（一）", "秘密", "001", None), ("W-1", "往返文件（一）", "秘密", "002", "未绑定标签")]
     assert session.exec(select(Document.title)).one() == "往返文件（一）"  # full-width punctuation kept
+
+
+def test_background_verification_matches_inline_and_catches_tampering(tmp_path: Path, key: bytes) -> None:
+    """Long chains are verified in a child process; it must agree with inline verification."""
+    from sqlalchemy import text
+
+    from carrier_tracker import db
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'bg.db'}")
+    db.upgrade(engine)
+    with db.session_scope(engine) as s:
+        scripted_meeting(s, key)
+    inline, background = tmp_path / "inline.xlsx", tmp_path / "bg.xlsx"
+    with db.read_scope(engine) as s:
+        a = export_meeting(session=s, key=key, meeting_code=CODE, path=inline, tz=SHANGHAI)
+        b = export_meeting(session=s, key=key, meeting_code=CODE, path=background, tz=SHANGHAI, parallel_verify_min=1)
+    assert a.chain == b.chain and a.chain.ok
+    with db.session_scope(engine) as s:
+        s.execute(text("UPDATE event SET note = 'edited' WHERE seq = 5"))
+    with db.read_scope(engine) as s:
+        c = export_meeting(session=s, key=key, meeting_code=CODE, path=background, tz=SHANGHAI, parallel_verify_min=1)
+    assert not c.chain.ok and c.chain.broken_seq == 5
+    summary = dict(openpyxl.load_workbook(background)["汇总"].iter_rows(min_row=2, values_only=True))
+    assert summary["导出时校验结果"].startswith("第 5 条起被篡改")

@@ -34,7 +34,7 @@ class AuditScreen(Screen[None]):
 
     def _verify(self) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        with ctx.session() as s:
+        with ctx.read() as s:
             report = verify_meeting(s, ctx.key, ctx.meeting)
         label = self.query_one("#verify", Label)
         label.set_class(report.ok, "verify-ok")
@@ -48,7 +48,7 @@ class AuditScreen(Screen[None]):
         ctx = self.app.ctx  # type: ignore[attr-defined]
         table = self.query_one(DataTable)
         table.clear()
-        with ctx.session() as s:
+        with ctx.read() as s:
             rows = audit_events(s, ctx.meeting, search)
         for seq, at, station, operator, action, verdict, reason, doc, copy_no, who, uid in rows:
             item = f"{doc} 第{copy_no:03d}份" if doc else (uid or "")

@@ -34,7 +34,7 @@ class CopiesScreen(Screen[None]):
         ctx = self.app.ctx  # type: ignore[attr-defined]
         table = self.query_one(DataTable)
         table.clear()
-        with ctx.session() as s:
+        with ctx.read() as s:
             for number, copy_no, title, level, state, holder, since, uid in copies_table(s, ctx.meeting, search):
                 when = as_utc(since).astimezone().strftime("%m-%d %H:%M") if since else ""
                 table.add_row(number, f"{copy_no:03d}", title, level, STATE_LABEL[state], holder or "", when, uid or "未绑定")

@@ -66,7 +66,7 @@ class CourierScreen(Screen[None]):
         ctx = self.app.ctx  # type: ignore[attr-defined]
         table = self.query_one(DataTable)
         table.clear()
-        with ctx.session() as s:
+        with ctx.read() as s:
             rows = consignments(s, ctx.meeting)
         for c, moving, delivered in rows:
             table.add_row(c.number, c.unit, c.recipient, c.state, str(moving), str(delivered), key=c.number)

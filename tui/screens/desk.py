@@ -65,7 +65,7 @@ class DeskScreen(Screen[None]):
 
     def on_mount(self) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        with ctx.session() as s:
+        with ctx.read() as s:
             self.people = {a.code: a for a in attendees(s, ctx.meeting)}
         suggestions = [f"{a.code} {a.name}" for a in self.people.values()] + [f"{a.name} {a.code}" for a in self.people.values()]
         self.query_one("#attendee-input", Input).suggester = SuggestFromList(suggestions, case_sensitive=False)
@@ -123,7 +123,7 @@ class DeskScreen(Screen[None]):
             label.update("当前领取人：（未选择——刷会议证或输入编号/姓名）")
             return
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        with ctx.session() as s:
+        with ctx.read() as s:
             count = holdings(s, self.attendee.id or 0)
         a = self.attendee
         out = "  外地代表" if a.out_of_town else ""

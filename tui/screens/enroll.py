@@ -40,7 +40,7 @@ class EnrollScreen(Screen[None]):
     def on_mount(self) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
         self.query_one(ReaderStatusBar).show(self.app.reader_status)  # type: ignore[attr-defined]
-        with ctx.session() as s:
+        with ctx.read() as s:
             self.docs = {d.number: d for d in documents(s, ctx.meeting)}
         options = [(f"{d.number} {d.title}（{d.copies} 份）", d.number) for d in self.docs.values()]
         options.append(("会议证（按人员编号顺序）", PASSES))
@@ -62,7 +62,7 @@ class EnrollScreen(Screen[None]):
         if target is Select.BLANK or target is None:
             label.update("")
             return
-        with ctx.session() as s:
+        with ctx.read() as s:
             if target == PASSES:
                 left = unbound_passes(s, ctx.meeting)
                 total = len(self.app.desk.people) or 1  # type: ignore[attr-defined]

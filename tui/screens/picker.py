@@ -23,7 +23,7 @@ class MeetingPicker(Screen[None]):
 
     def on_mount(self) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        with ctx.session() as s:
+        with ctx.read() as s:
             rows = list_meetings(s)
         options = self.query_one(OptionList)
         for r in rows:
@@ -33,6 +33,6 @@ class MeetingPicker(Screen[None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        with ctx.session() as s:
+        with ctx.read() as s:
             ctx.meeting = find_meeting(s, event.option.id or "")
         self.dismiss(None)

@@ -67,7 +67,7 @@ class ReconcileScreen(Screen[None]):
         table.add_column("单位", key="unit")
         table.add_column("件数", key="count")
         table.add_column("未收回（文件编号 份号 状态 自何时）", key="items")
-        with ctx.session() as s:
+        with ctx.read() as s:
             self.names = {a.id: (a.code, a.name, a.unit) for a in attendees(s, ctx.meeting)}  # type: ignore[misc]
             self.items = outstanding_by_attendee(s, ctx.meeting)
             self.seen_seq = self.app.last_seq  # type: ignore[attr-defined]
@@ -96,7 +96,7 @@ class ReconcileScreen(Screen[None]):
     def on_ledger_advanced(self, message: LedgerAdvanced) -> None:
         """Refresh only the attendees the new events touched."""
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        with ctx.session() as s:
+        with ctx.read() as s:
             newest, carriers, named = changed_since(s, ctx.meeting, self.seen_seq)
             affected = (named | holders_of(s, carriers)) & set(self.names)
             affected |= {a for a, held in self.items.items() if a in named}
@@ -123,7 +123,7 @@ class ReconcileScreen(Screen[None]):
 
     def _totals(self) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        with ctx.session() as s:
+        with ctx.read() as s:
             done, total = recovery_progress(s, ctx.meeting)
             meeting = s.get(Meeting, ctx.meeting.id)
             closed = meeting is not None and meeting.status == MeetingStatus.CLOSED
