@@ -45,8 +45,9 @@ COURIER_HEADERS = ["序号", "机要编号", "接收单位", "接收人", "文�
                    "签收时间", "当前状态"]
 CARRY_HEADERS = ["序号", "人员编号", "姓名", "单位", "文件编号", "文件名称", "密级", "份号", "带离时间", "批准人",
                  "当前状态"]
-LOG_HEADERS = ["序号", "时间", "工作台", "操作员", "操作", "载体", "标签UID", "人员", "机要编号", "结果",
-               "原因", "原状态", "新状态", "说明", "哈希"]
+# The issue's columns plus 标签UID (unknown tags have no carrier) and 说明 (loss reports, import
+# digest). States and consignments are on the register and courier sheets, not repeated here.
+LOG_HEADERS = ["序号", "时间", "工作台", "操作员", "操作", "载体", "标签UID", "人员", "结果", "原因", "说明", "哈希"]
 SUMMARY_SHEET, REGISTER_SHEET, PASS_SHEET, OUTSTANDING_SHEET = "汇总", "文件发放回收登记表", "会议证发放回收", "未收回清单"
 COURIER_SHEET, CARRY_SHEET, LOG_SHEET = "机要递送登记", "带离文件目录", "操作日志"
 
@@ -252,14 +253,13 @@ def export_meeting(
     carry = _new_sheet(wb, CARRY_SHEET, CARRY_HEADERS, marking, meeting.code,
                        [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12])
     log = _new_sheet(wb, LOG_SHEET, LOG_HEADERS, marking, meeting.code,
-                     [7, 19, 12, 10, 10, 22, 16, 10, 12, 8, 30, 10, 10, 30, 66])
+                     [7, 19, 12, 10, 10, 22, 16, 10, 8, 30, 30, 66])
 
     # 操作日志 first (its sheet is last): one pass over the events writes the log, verifies the
     # chain (unless a child process does) and folds each carrier's history for the register.
     labels = {c_id: label for c_id, label in _carrier_labels(session, meeting, people, docs)}
     events = event_rows(session, meeting)
     action_label = {a.value: ACTION_LABEL[a] for a in Action}
-    state_label = {st.value: STATE_LABEL[st] for st in State}
     verdict_label = {v.value: VERDICT_LABEL[v] for v in Verdict}
     verifier = ChainVerifier(key, meeting.code)
     fold = _HistoryFold()
@@ -272,9 +272,7 @@ def export_meeting(
         log.row([
             ev.seq, local(ev.at), ev.station, ev.operator, action_label.get(ev.action, ev.action),
             labels.get(ev.carrier_id or 0, ""), ev.tag_uid or "", person.name if person else "",
-            cons[ev.consignment_id].number if ev.consignment_id in cons else "",
-            verdict_label[ev.verdict], ev.reason, state_label.get(ev.from_state, ""),
-            state_label.get(ev.to_state, ""), ev.note, ev.hash,
+            verdict_label[ev.verdict], ev.reason, ev.note, ev.hash,
         ])
     counts[LOG_SHEET] = log.rows
     histories, dispatch_times = fold.histories, fold.dispatch_times

@@ -129,9 +129,10 @@ def test_rows_match_database(exported: Path, session: Session, key: bytes) -> No
     log = list(wb["操作日志"].iter_rows(min_row=2, values_only=True))
     db_events = session.exec(select(Event).order_by(Event.seq)).all()
     assert [r[0] for r in log] == [e.seq for e in db_events]
-    assert [r[14] for r in log] == [e.hash for e in db_events]
-    refused = [r for r in log if r[9] == "拒绝"]
-    assert {r[10] for r in refused} == {"HY-01 第001份 已发给 " + str(register[("HY-01", "001")][5]), "未知标签 04FFFFFFFFFFFF"}
+    assert [r[11] for r in log] == [e.hash for e in db_events]
+    assert LOG_HEADERS == ["序号", "时间", "工作台", "操作员", "操作", "载体", "标签UID", "人员", "结果", "原因", "说明", "哈希"]
+    refused = [r for r in log if r[8] == "拒绝"]
+    assert {r[9] for r in refused} == {"HY-01 第001份 已发给 " + str(register[("HY-01", "001")][5]), "未知标签 04FFFFFFFFFFFF"}
 
     summary = dict(wb["汇总"].iter_rows(min_row=2, values_only=True))
     meeting = session.exec(select(Meeting)).one()
