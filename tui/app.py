@@ -41,6 +41,7 @@ class CarrierTrackerApp(App[None]):
         Binding("ctrl+k", "show('courier')", "机要", priority=True),
         Binding("ctrl+l", "show('copies')", "载体", priority=True),
         Binding("ctrl+t", "show('audit')", "审计", priority=True),
+        Binding("ctrl+o", "export", "导出", priority=True),
         Binding("ctrl+q", "quit", "退出", priority=True),
     ]
 
@@ -56,6 +57,7 @@ class CarrierTrackerApp(App[None]):
         self._stop = threading.Event()
         self.last_seq = 0
         self._screens: dict[str, Screen[None]] = {}
+        self.last_export: Path | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -171,6 +173,43 @@ class CarrierTrackerApp(App[None]):
             ("copies", "载体一览", "每一份文件的状态和持有人"), ("audit", "审计台账", "操作日志与哈希链校验"),
         ]:
             yield SystemCommand(title, help_, lambda n=name: self.action_show(n))
+        yield SystemCommand("导出保密办工作簿", "登记表、会议证、未收回清单、机要、带离目录、操作日志", self.action_export)
+
+    # -- export ------------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        """Ask for a path and write the 保密办 workbook (marked as a snapshot while open)."""
+        from datetime import datetime
+
+        from .screens.export_dialog import ExportDialog
+
+        if self.ctx.meeting is None:
+            return
+        stamp = datetime.now().strftime("%Y%m%d-%H%M")
+        default = Path.cwd() / f"保密办-{self.ctx.meeting.code}-{stamp}.xlsx"
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.write_export(path)
+
+        self.push_screen(ExportDialog(default), callback=chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
+    def write_export(self, path: Path) -> None:
+        """Write the workbook in a thread (a large meeting takes a while); report by notification."""
+        from carrier_tracker.export import export_meeting
+
+        self.call_from_thread(self.notify, f"正在导出 {path.name}…", timeout=3)
+        try:
+            with self.ctx.read() as s:
+                result = export_meeting(session=s, key=self.ctx.key, meeting_code=self.ctx.code, path=path,
+                                        operator=self.ctx.operator)
+        except Exception as e:
+            self.call_from_thread(self.notify, f"导出失败：{e}", severity="error", timeout=10)
+            return
+        verdict = "台账校验完整" if result.chain.ok else f"台账第 {result.chain.broken_seq} 条起被篡改"
+        self.call_from_thread(self.notify, f"已导出 {path}（{verdict}）", timeout=10)
+        self.last_export = path
 
     # -- demo ------------------------------------------------------------------------------------
 

@@ -134,3 +134,26 @@ async def test_reader_offline_and_back(desk: Callable[..., Desk]) -> None:
         d.app.reader.go_online()  # type: ignore[union-attr]
         await wait_for(pilot, lambda: "在线" in str(bar.render()))
         assert "成功" in await d.tap(pilot, pass_uid("A001"))  # and taps work again
+
+
+async def test_export_action_writes_the_workbook(desk: Callable[..., Desk], tmp_path: Path) -> None:
+    import openpyxl
+
+    d = desk()
+    d.seed([(pass_uid("A001"), Mode.ISSUE, {})])
+    target = tmp_path / "出口.xlsx"
+    async with d.app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: d.app.screen.query("#path").first() is not None)
+        field = d.app.screen.query_one("#path", Input)
+        field.value = str(tmp_path / "no-such-dir" / "x.xlsx")
+        await pilot.press("enter")
+        assert "目录不存在" in str(d.app.screen.query_one("#error", Label).render())
+        field.value = str(target)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: d.app.last_export == target, timeout=20)
+    wb = openpyxl.load_workbook(target)
+    assert wb.sheetnames[0] == "汇总" and "操作日志" in wb.sheetnames
+    summary = dict(wb["汇总"].iter_rows(min_row=2, values_only=True))
+    assert summary["导出时校验结果"] == "完整" and summary["导出人"] == "赵保密"

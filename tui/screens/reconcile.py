@@ -12,10 +12,10 @@ from textual.widgets import Checkbox, DataTable, Footer, Header, Label, Progress
 
 from carrier_tracker.enums import MeetingStatus
 from carrier_tracker.errors import ConflictError
-from carrier_tracker.models import Meeting
 from carrier_tracker.ledger import as_utc
 from carrier_tracker.meetings import close_meeting
 from carrier_tracker.messages import STATE_LABEL
+from carrier_tracker.models import Meeting
 from carrier_tracker.queries import (
     HeldItem,
     attendees,

@@ -1,0 +1,53 @@
+"""Debounce window rules, and a missing nfcpy device reported as offline (not a crash)."""
+
+from __future__ import annotations
+
+import queue
+import time
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from readers import ReaderStatus, open_reader
+from readers.base import Debouncer
+from tests.readers.test_contract import Running
+
+
+def test_same_uid_within_window_after_removal_is_dropped() -> None:
+    d = Debouncer(1.5)
+    assert d.seen("A", 0.0)
+    d.gone("A", 0.5)
+    assert not d.seen("A", 1.9)  # 1.4 s after it left: a re-read
+    d.gone("A", 2.0)
+    assert d.seen("A", 3.6)  # 1.6 s after it left: a new tap
+
+
+def test_tag_left_on_the_reader_is_one_tap() -> None:
+    d = Debouncer(1.5)
+    assert d.seen("A", 0.0)
+    assert not d.seen("A", 100.0)  # never removed: still the same presentation
+
+
+@given(st.lists(st.tuples(st.sampled_from("ABC"), st.floats(0, 5)), max_size=30))
+def test_a_different_uid_is_never_dropped(steps: list[tuple[str, float]]) -> None:
+    d = Debouncer(1.5)
+    now, last = 0.0, None
+    for uid, gap in steps:
+        now += gap
+        accepted = d.seen(uid, now)
+        if uid != last:
+            assert accepted
+        last = uid
+        d.gone(uid, now + 0.1)
+
+
+def test_nfc_usb_without_a_device_reports_offline() -> None:
+    statuses: queue.Queue[ReaderStatus] = queue.Queue()
+    running = Running(open_reader("nfc:usb", on_status=statuses.put))
+    try:
+        status = statuses.get(timeout=10)
+        assert not status.online and "未找到 NFC 读卡器" in status.detail
+        time.sleep(0.2)
+        assert running.thread.is_alive()  # still retrying, not crashed
+    finally:
+        assert running.finish() < 8
