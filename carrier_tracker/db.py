@@ -81,13 +81,8 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error.
-
-    Raises:
-        DatabaseError: the database could not be reached or the commit failed.
-    """
-    session = Session(engine, expire_on_commit=False)
+def _scope(session: Session, engine: Engine) -> Iterator[Session]:
+    """Commit on success, roll back on any error, always close; database errors in plain words."""
     try:
         yield session
         session.commit()
@@ -104,12 +99,24 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One write transaction (one tap): commit on success, roll back on any error.
+
+    Raises:
+        DatabaseError: the database could not be reached or the commit failed.
+    """
+    with _scope(Session(engine, expire_on_commit=False), engine) as session:
+        yield session
+
+
+@contextmanager
 def read_scope(engine: Engine) -> Iterator[Session]:
     """A read-only transaction on a consistent snapshot that never blocks writers.
 
     SQLite: a deferred ``BEGIN`` (WAL readers see one snapshot and take no write lock; the tap
     scope's ``BEGIN IMMEDIATE`` would stall every desk for the length of an export).
-    PostgreSQL: ``REPEATABLE READ``, so a long export sees one consistent state.
+    PostgreSQL: ``REPEATABLE READ``, so a long export sees one consistent state. It ends with a
+    commit, not a rollback: nothing was written, and objects read here stay usable afterwards.
 
     Raises:
         DatabaseError: the database could not be reached.
@@ -117,22 +124,8 @@ def read_scope(engine: Engine) -> Iterator[Session]:
     options: dict[str, Any] = {READ_ONLY: True}
     if not is_sqlite(engine):
         options["isolation_level"] = "REPEATABLE READ"
-    session = Session(engine.execution_options(**options), expire_on_commit=False)
-    try:
+    with _scope(Session(engine.execution_options(**options), expire_on_commit=False), engine) as session:
         yield session
-        # End the snapshot. Nothing was written; commit (not rollback) so objects read here stay
-        # usable after the scope (rollback would expire them).
-        session.commit()
-    except OperationalError as e:
-        session.rollback()
-        raise DatabaseError(
-            messages.text("db_unreachable", url=engine.url.render_as_string(), reason=e.orig)
-        ) from e
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _alembic_config(connection: Connection) -> Any:
