@@ -17,13 +17,12 @@ from .enums import (
     Level,
     MeetingStatus,
     Mode,
-    Role,
     State,
     Verdict,
 )
 from .errors import NotFoundError
 from .messages import MODE_LABEL, STATE_LABEL
-from .models import Attendee, Carrier, Consignment, Event, Meeting, Operator, utcnow
+from .models import Attendee, Carrier, Event, Meeting, utcnow
 from .tap_store import TapStore as _Store
 from .uids import normalize_uid
 
@@ -115,15 +114,7 @@ def item_label(carrier: Any, document: Any, owner: Any) -> str:
 
 def is_officer(session: Session, meeting: Meeting, operator: str) -> bool:
     """True when ``operator`` may approve: the meeting's 保密负责人 or a registered officer."""
-    if not operator:
-        return False
-    if operator == meeting.officer:
-        return True
-    found = session.exec(
-        select(Operator).where(Operator.name == operator, Operator.role == Role.OFFICER)
-    ).first()
-    return found is not None
-
+    return _Store(session).is_officer(meeting, operator)
 
 def _check_recipient(ctx: _Context, person: Any) -> _Decision | None:
     """Clearance and pass rules for handing a copy to ``person``; None when allowed."""
@@ -349,22 +340,6 @@ def find_attendee(session: Session, meeting: Meeting, code: str) -> Attendee:
     ).first()
     if found is None:
         raise NotFoundError(messages.text("no_attendee", meeting=meeting.code, code=code))
-    return found
-
-
-def find_consignment(session: Session, meeting: Meeting, number: str) -> Consignment:
-    """The consignment with this number in the meeting.
-
-    Raises:
-        NotFoundError: there is none.
-    """
-    found = session.exec(
-        select(Consignment).where(
-            Consignment.meeting_id == meeting.id, Consignment.number == number
-        )
-    ).first()
-    if found is None:
-        raise NotFoundError(messages.text("consignment_unknown", number=number))
     return found
 
 

@@ -137,7 +137,8 @@ class TapStore:
         state = self.conn.execute(_PASS_STATE, {"owner_id": attendee_id}).scalar()
         return state == State.ISSUED
 
-    def is_officer(self, meeting: SimpleNamespace, operator: str) -> bool:
+    def is_officer(self, meeting: Any, operator: str) -> bool:
+        """True when ``operator`` is the meeting's 保密负责人 or an operator registered as officer."""
         if not operator:
             return False
         if operator == meeting.officer:
