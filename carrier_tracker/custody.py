@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -22,7 +22,7 @@ from .enums import (
 )
 from .errors import NotFoundError
 from .messages import MODE_LABEL, STATE_LABEL
-from .models import Attendee, Carrier, Event, Meeting, utcnow
+from .models import Attendee, Carrier, Meeting, utcnow
 from .tap_store import TapStore as _Store
 from .uids import normalize_uid
 
@@ -64,10 +64,12 @@ class _Decision:
     reason: str = ""
     to_state: State | None = None
     holder: Any = None  # new holder (accepted) or the person involved (event)
-    set_holder: bool = False
+    set_holder: bool = False  # the carrier goes to ``holder``
+    clear_holder: bool = False  # back in custody (remembering ``remembered``, if any)
     remembered: Any = None
     consignment: Any = None
-    extra: dict[str, object] = field(default_factory=dict)
+    set_consignment: bool = False  # the carrier joins ``consignment``
+    message: str = ""  # replaces the standard accepted line
 
 
 @dataclass
@@ -116,6 +118,7 @@ def is_officer(session: Session, meeting: Meeting, operator: str) -> bool:
     """True when ``operator`` may approve: the meeting's 保密负责人 or a registered officer."""
     return _Store(session).is_officer(meeting, operator)
 
+
 def _check_recipient(ctx: _Context, person: Any) -> _Decision | None:
     """Clearance and pass rules for handing a copy to ``person``; None when allowed."""
     if ctx.document is not None:
@@ -158,9 +161,8 @@ def _collect(ctx: _Context) -> _Decision:
         Verdict.ACCEPTED,
         to_state=State.COLLECTED,
         holder=ctx.holder,
-        set_holder=True,
+        clear_holder=True,
         remembered=ctx.holder,
-        extra={"clear_holder": True},
     )
 
 
@@ -193,7 +195,7 @@ def _recall(ctx: _Context) -> _Decision:
         Verdict.ACCEPTED,
         to_state=State.RECOVERED,
         holder=ctx.holder or ctx.remembered,
-        extra={"clear_holder": True},
+        clear_holder=True,
     )
 
 
@@ -226,7 +228,8 @@ def _dispatch(ctx: _Context) -> _Decision:
         Verdict.ACCEPTED,
         to_state=State.IN_TRANSIT,
         consignment=ctx.consignment,
-        extra={"clear_holder": True, "set_consignment": True},
+        clear_holder=True,
+        set_consignment=True,
     )
 
 
@@ -254,7 +257,7 @@ def _return(ctx: _Context) -> _Decision:
         to_state=State.RECOVERED,
         holder=ctx.holder,
         consignment=consignment if ctx.state is not State.CARRIED_OUT else None,
-        extra={"clear_holder": True},
+        clear_holder=True,
     )
 
 
@@ -276,7 +279,7 @@ def _found(ctx: _Context) -> _Decision:
     if ctx.state is not State.LOST:
         return ctx.wrong_state()
     return _Decision(
-        Verdict.ACCEPTED, to_state=State.RECOVERED, holder=ctx.holder, extra={"clear_holder": True}
+        Verdict.ACCEPTED, to_state=State.RECOVERED, holder=ctx.holder, clear_holder=True
     )
 
 
@@ -289,7 +292,7 @@ def _entrance(ctx: _Context) -> _Decision:
     return _Decision(
         Verdict.ACCEPTED,
         holder=ctx.owner,
-        extra={"message": messages.text("admitted", name=ctx.owner.name, unit=ctx.owner.unit)},
+        message=messages.text("admitted", name=ctx.owner.name, unit=ctx.owner.unit),
     )
 
 
@@ -487,14 +490,14 @@ def record_tap(
     if decision.to_state is not None and decision.to_state != carrier.state:
         new_state = decision.to_state
         values: dict[str, Any] = {"state": new_state.value, "state_since": now, "version": carrier.version + 1}
-        if decision.set_holder and not decision.extra.get("clear_holder"):
+        if decision.set_holder:
             assert decision.holder is not None
             values["holder_id"] = decision.holder.id
             values["remembered_holder_id"] = None
-        if decision.extra.get("clear_holder"):
+        if decision.clear_holder:
             values["holder_id"] = None
             values["remembered_holder_id"] = decision.remembered.id if decision.remembered else None
-        if decision.extra.get("set_consignment") and decision.consignment is not None:
+        if decision.set_consignment and decision.consignment is not None:
             values["consignment_id"] = decision.consignment.id
         store.update_carrier(carrier, values)
         if decision.consignment is not None:
@@ -502,8 +505,8 @@ def record_tap(
     event.to_state = new_state.value
     if meeting.status == MeetingStatus.PLANNED:
         store.open_meeting(meeting_id)
-    if "message" in decision.extra:
-        message = str(decision.extra["message"])
+    if decision.message:
+        message = decision.message
     elif person is not None:
         message = messages.text("accepted", mode=MODE_LABEL[mode], item=item, holder=person.name)
     elif decision.consignment is not None:
@@ -533,24 +536,18 @@ def append_admin_event(
     note: str = "",
     carrier: Carrier | None = None,
     now: datetime | None = None,
-) -> Event:
-    """Append a non-tap event (enrollment, consignment, close, import) to a meeting's chain."""
+) -> None:
+    """Append a non-tap event (enrollment, consignment, close, import) to a meeting's chain.
+
+    Same lock and append as a tap (TapStore), so every writer serialises on the one head.
+    """
     assert meeting.id is not None
-    head = ledger.lock_head(session, meeting.id)
-    event = Event(
-        meeting_id=meeting.id,
-        seq=0,
-        carrier_id=carrier.id if carrier else None,
-        tag_uid=carrier.tag_uid if carrier else None,
-        action=action,
-        verdict=Verdict.ACCEPTED,
-        from_state=None,
-        to_state=carrier.state if carrier else None,
-        station=station,
-        operator=operator,
-        at=ledger.as_utc(now or utcnow()),
-        note=note,
-        prev_hash="",
-        hash="",
-    )
-    return ledger.append(session, key, head, event)
+    store = _Store(session)
+    head = store.lock_head(meeting.id)
+    store.append(key, head, SimpleNamespace(
+        meeting_id=meeting.id, seq=0, carrier_id=carrier.id if carrier else None,
+        tag_uid=carrier.tag_uid if carrier else None, action=action.value,
+        verdict=Verdict.ACCEPTED.value, from_state=None, to_state=carrier.state if carrier else None,
+        attendee_id=None, consignment_id=None, station=station, operator=operator,
+        at=ledger.as_utc(now or utcnow()), note=note, reason="", prev_hash="", hash="",
+    ))

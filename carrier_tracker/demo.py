@@ -16,12 +16,13 @@ import time
 from pathlib import Path
 
 from . import db, ledger, messages
-from .custody import record_tap
+from .custody import find_meeting, record_tap
 from .enums import Mode, Verdict
 from .errors import CarrierTrackerError
 from .export import export_meeting
 from .importer import import_workbook
 from .meetings import close_meeting, open_consignment, status
+from .queries import attendees, documents
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "meeting.xlsx"
 CODE = "HY2026-12"
@@ -59,16 +60,14 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
     from readers import open_reader
 
     work = workdir or Path(tempfile.mkdtemp(prefix="carrier-tracker-demo-"))
-    engine = db.make_engine(f"sqlite:///{work / 'demo.db'}")
-    db.upgrade(engine)
-    key = ledger.load_key(work / "ledger.key")
-    with db.session_scope(engine) as s:
-        result = import_workbook(session=s, key=key, path=SAMPLE, operator="孙文管")
-    with db.session_scope(engine) as s:
-        open_consignment(session=s, key=key, meeting_code=CODE, number="JY-2026-001", unit="北京有色金属研究总院",
-                         recipient="钱七", operator="孙文管")
+    url, key_path = prepare_demo_database(work)
+    engine = db.make_engine(url)
+    key = ledger.load_key(key_path)
+    with db.read_scope(engine) as s:
+        meeting = find_meeting(s, CODE)
+        people, docs = attendees(s, meeting), documents(s, meeting)
     print(f"演示数据库：{work / 'demo.db'}")
-    print(f"已导入会议 {CODE}：{result.attendees} 人，{result.documents} 种文件共 {result.copies} 份\n")
+    print(f"已导入会议 {CODE}：{len(people)} 人，{len(docs)} 种文件共 {sum(d.copies for d in docs)} 份\n")
 
     from readers.sim import SimReader
 

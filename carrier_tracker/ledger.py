@@ -11,11 +11,9 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from . import messages
@@ -94,62 +92,6 @@ def canonical_bytes(event: Any) -> bytes:
 def event_hash(key: bytes, prev_hash: str, event: Any) -> str:
     """HMAC-SHA256(key, prev_hash ‖ canonical bytes), hex."""
     return hmac.new(key, prev_hash.encode() + canonical_bytes(event), hashlib.sha256).hexdigest()
-
-
-def lock_head(session: Session, meeting_id: int) -> LedgerHead:
-    """Lock (``FOR UPDATE``; SQLite holds the write lock already) and return a meeting's head.
-
-    Every tap takes this lock first, so all custody changes of one meeting serialise. The head
-    row is created idempotently (``ON CONFLICT DO NOTHING``) so two desks making the first
-    append of a meeting do not both insert it.
-    """
-    def select_head() -> LedgerHead | None:
-        return session.exec(
-            select(LedgerHead)
-            .where(LedgerHead.meeting_id == meeting_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).first()
-
-    head = select_head()
-    if head is not None:
-        return head
-    dialect = session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        module = import_module(f"sqlalchemy.dialects.{dialect}")
-        session.execute(
-            module.insert(LedgerHead)
-            .values(meeting_id=meeting_id, seq=0, hash=GENESIS)
-            .on_conflict_do_nothing(index_elements=["meeting_id"])
-        )
-        head = select_head()
-    if head is None:  # other dialects: plain insert (a lost race surfaces as LedgerError)
-        head = LedgerHead(meeting_id=meeting_id, seq=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
-    return head
-
-
-def append(session: Session, key: bytes, head: LedgerHead, event: Event) -> Event:
-    """Chain ``event`` after ``head`` (which the caller locked) and add it to the session.
-
-    Raises:
-        LedgerError: another writer took the same sequence number (a lost race).
-    """
-    event.meeting_id = head.meeting_id
-    event.seq = head.seq + 1
-    event.at = as_utc(event.at)
-    event.prev_hash = head.hash
-    event.hash = event_hash(key, head.hash, event)
-    head.seq = event.seq
-    head.hash = event.hash
-    session.add(event)
-    session.add(head)
-    try:
-        session.flush()
-    except IntegrityError as e:
-        raise LedgerError(f"台账序号冲突（会议 {head.meeting_id} 序号 {event.seq}），请重试") from e
-    return event
 
 
 @dataclass(frozen=True)

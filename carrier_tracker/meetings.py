@@ -15,8 +15,9 @@ from . import messages
 from .custody import append_admin_event, find_meeting, is_officer
 from .enums import OUTSTANDING, Action, CarrierKind, MeetingStatus, State
 from .errors import ConflictError
-from .ledger import as_utc, lock_head
+from .ledger import as_utc
 from .models import Attendee, Carrier, Consignment, Document, Meeting, utcnow
+from .tap_store import TapStore
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -239,7 +240,7 @@ def close_meeting(
     """
     meeting = find_meeting(session, meeting_code)
     assert meeting.id is not None
-    lock_head(session, meeting.id)  # no tap may slip in between the count and the close
+    TapStore(session).lock_head(meeting.id)  # no tap may slip in between the count and the close
     session.refresh(meeting)
     if meeting.status == MeetingStatus.CLOSED:
         raise ConflictError(
