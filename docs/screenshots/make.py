@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from carrier_tracker.demo import CODE, prepare_demo_database  # noqa: E402
+from carrier_tracker.cli.demo import CODE, prepare_demo_database  # noqa: E402
 from tests.integration.cli_helpers import copy_uid, pass_uid  # noqa: E402
 from tui.app import make_app  # noqa: E402
 

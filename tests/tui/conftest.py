@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from carrier_tracker import db, ledger
 from carrier_tracker.custody import record_tap
-from carrier_tracker.demo import CODE, prepare_demo_database
+from carrier_tracker.cli.demo import CODE, prepare_demo_database
 from carrier_tracker.enums import Mode
 from carrier_tracker.models import Carrier, Event
 from tests.integration.cli_helpers import copy_uid, pass_uid

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, Label
 
-from carrier_tracker.demo import CODE
+from carrier_tracker.cli.demo import CODE
 from carrier_tracker.enums import Mode
 from carrier_tracker.models import Meeting
 from tests.tui.conftest import Desk, copy_uid, pass_uid, wait_for

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__, db, ledger, messages
-from .config import Settings, load_settings
-from .enums import Mode, Role
-from .errors import CarrierTrackerError, ConflictError, ImportProblems
+from .. import __version__, db, ledger, messages
+from ..config import Settings, load_settings
+from ..enums import Mode, Role
+from ..errors import CarrierTrackerError, ConflictError, ImportProblems
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -72,7 +72,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from .importer import write_template
+    from ..importer import write_template
 
     path = Path(args.file)
     if path.exists() and not args.force:
@@ -83,7 +83,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .importer import import_workbook
+    from ..importer import import_workbook
 
     app = App(args)
     path = Path(args.file)
@@ -102,7 +102,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_meetings(args: argparse.Namespace) -> int:
-    from .meetings import list_meetings
+    from ..meetings import list_meetings
 
     app = App(args)
     with db.read_scope(app.engine) as session:
@@ -119,7 +119,7 @@ def cmd_meetings(args: argparse.Namespace) -> int:
 
 
 def cmd_bind(args: argparse.Namespace) -> int:
-    from .enrollment import bind_copy
+    from ..enrollment import bind_copy
 
     app = App(args)
     if args.copy_no < 1:
@@ -134,7 +134,7 @@ def cmd_bind(args: argparse.Namespace) -> int:
 
 
 def cmd_bind_pass(args: argparse.Namespace) -> int:
-    from .enrollment import bind_pass
+    from ..enrollment import bind_pass
 
     app = App(args)
     with db.session_scope(app.engine) as session:
@@ -148,8 +148,8 @@ def cmd_bind_pass(args: argparse.Namespace) -> int:
 
 
 def cmd_tap(args: argparse.Namespace) -> int:
-    from .custody import record_tap
-    from .uids import normalize_uid
+    from ..custody import record_tap
+    from ..uids import normalize_uid
 
     app = App(args)
     mode = Mode(args.mode)
@@ -171,7 +171,7 @@ def cmd_tap(args: argparse.Namespace) -> int:
 
 
 def cmd_consignment(args: argparse.Namespace) -> int:
-    from .meetings import open_consignment
+    from ..meetings import open_consignment
 
     app = App(args)
     with db.session_scope(app.engine) as session:
@@ -185,7 +185,7 @@ def cmd_consignment(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from .meetings import status
+    from ..meetings import status
 
     app = App(args)
     with db.read_scope(app.engine) as session:
@@ -218,7 +218,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_close(args: argparse.Namespace) -> int:
-    from .meetings import close_meeting
+    from ..meetings import close_meeting
 
     app = App(args)
     if args.with_exceptions and not (args.note or "").strip():
@@ -240,8 +240,8 @@ def cmd_close(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from sqlmodel import select
 
-    from .custody import find_meeting
-    from .models import Meeting
+    from ..custody import find_meeting
+    from ..models import Meeting
 
     app = App(args)
     ok = True
@@ -263,7 +263,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_operator(args: argparse.Namespace) -> int:
     from sqlmodel import select
 
-    from .models import Operator
+    from ..models import Operator
 
     app = App(args)
     with db.session_scope(app.engine) as session:
@@ -277,7 +277,7 @@ def cmd_operator(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import export_meeting
+    from ..export import export_meeting
 
     app = App(args)
     path = Path(args.output)
@@ -296,7 +296,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_carry_list(args: argparse.Namespace) -> int:
-    from .export import export_carry_list
+    from ..export import export_carry_list
 
     app = App(args)
     path = Path(args.output)
@@ -395,16 +395,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("attendee_code", metavar="ATTENDEE_CODE")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
 
-    p = add("tui", _lazy("carrier_tracker.demo", "cmd_tui"), "打开工作台界面", (common, who))
+    p = add("tui", _lazy("carrier_tracker.cli.demo", "cmd_tui"), "打开工作台界面", (common, who))
     p.add_argument("meeting", metavar="MEETING", nargs="?", help="会议代号（不填则先选择）")
     p.add_argument("--reader", metavar="SPEC", default="pcsc:", help="读卡器（默认 pcsc:，见 carrier-tracker readers）")
-    p = add("demo", _lazy("carrier_tracker.demo", "cmd_demo"), "演示：示例会议 + 模拟读卡器 + 虚拟标签托盘（临时数据库）", ())
+    p = add("demo", _lazy("carrier_tracker.cli.demo", "cmd_demo"), "演示：示例会议 + 模拟读卡器 + 虚拟标签托盘（临时数据库）", ())
     p.add_argument("--script", action="store_true", help="不开界面，按脚本在终端里走完一次会议")
     p.add_argument("--fast", action="store_true", help="脚本演示不停顿")
     p.add_argument("--no-colour", action="store_true", help="脚本演示不用颜色")
 
-    p = add("readers", _lazy("carrier_tracker.reader_commands", "cmd_readers"), "列出可用的读卡器", ())
-    p = add("watch", _lazy("carrier_tracker.reader_commands", "cmd_watch"), "显示读卡器的每一次刷卡（Ctrl-C 退出）", ())
+    p = add("readers", _lazy("carrier_tracker.cli.reader_commands", "cmd_readers"), "列出可用的读卡器", ())
+    p = add("watch", _lazy("carrier_tracker.cli.reader_commands", "cmd_watch"), "显示读卡器的每一次刷卡（Ctrl-C 退出）", ())
     p.add_argument("--reader", metavar="SPEC", required=True, help="读卡器，如 pcsc:、nfc:usb、wedge:stdin、sim:")
     p.add_argument("--debounce", type=float, default=1.5, metavar="SECONDS", help="同一标签移开后再次读取的忽略时间")
     return parser

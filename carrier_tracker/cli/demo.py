@@ -15,14 +15,14 @@ import threading
 import time
 from pathlib import Path
 
-from . import db, ledger, messages
-from .custody import find_meeting, record_tap
-from .enums import Mode, Verdict
-from .errors import CarrierTrackerError
-from .export import export_meeting
-from .importer import import_workbook
-from .meetings import close_meeting, open_consignment, status
-from .queries import attendees, documents
+from .. import db, ledger, messages
+from ..custody import find_meeting, record_tap
+from ..enums import Mode, Verdict
+from ..errors import CarrierTrackerError
+from ..export import export_meeting
+from ..importer import import_workbook
+from ..meetings import close_meeting, open_consignment, status
+from ..queries import attendees, documents
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "meeting.xlsx"
 CODE = "HY2026-12"

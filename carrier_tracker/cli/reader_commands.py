@@ -6,7 +6,7 @@ import argparse
 import sys
 import threading
 
-from .errors import CarrierTrackerError
+from ..errors import CarrierTrackerError
 
 ORIGINALITY_LABEL = {"unknown": "未校验", "absent": "无签名", "genuine": "原厂芯片", "failed": "签名不符（疑似克隆）"}
 
