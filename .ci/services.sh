@@ -43,8 +43,24 @@ start_pcscd() {
     for _ in $(seq 1 100); do grep -q "daemon ready" "$CT_SERVICES_DIR/pcscd.log" 2>/dev/null && break; sleep 0.1; done
     grep -q "daemon ready" "$CT_SERVICES_DIR/pcscd.log" || { cat "$CT_SERVICES_DIR/pcscd.log" >&2; return 1; }
   fi
+  check_vpcd || return 1
   export CT_VPCD_PORT=$VPCD_PORT CT_PCSCD_CONFIG="$CT_SERVICES_DIR/pcsc"
   echo "services: pcscd up with vpcd on port $VPCD_PORT"
+}
+
+# The pcscd in use must have loaded the vpcd driver and be listening on our port: a pcscd
+# started by someone else without it would make every PC/SC test fail for the wrong reason.
+check_vpcd() {
+  local pid; pid=$(pgrep -x pcscd | head -1)
+  if [ -z "$pid" ] || ! grep -q libifdvpcd "/proc/$pid/maps" 2>/dev/null; then
+    echo "services: pcscd (pid ${pid:-none}) has not loaded the vpcd driver; stop it and run again" >&2
+    return 1
+  fi
+  local port; port=$(printf '%04X' "$VPCD_PORT")
+  if ! awk -v p=":$port" 'NR > 1 && $4 == "0A" && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
+    echo "services: nothing listens on the vpcd port $VPCD_PORT (is pcscd's vpcd configured for another port?)" >&2
+    return 1
+  fi
 }
 
 stop_all() {

@@ -71,7 +71,9 @@ async def measure(url: str, key_path: Path, taps: int) -> None:
             await pilot.pause(0.01)
         await pilot.pause(0.3)
         desk = app.screen
-        desk.attendee = desk.people["A00001"]
+        while not desk.people:  # loaded on the read lane
+            await pilot.pause(0.01)
+        desk._choose(desk.people["A00001"])
         panel = desk.query_one(OutcomePanel)
         times = []
         for i in range(taps):
@@ -103,12 +105,14 @@ async def measure(url: str, key_path: Path, taps: int) -> None:
             with db.session_scope(engine) as s:  # "another desk"
                 record_tap(session=s, key=key, meeting_code="BIG", uid=uid_for(f"BIG/D{i + 950:04d}/1"), mode=Mode.ISSUE,
                            attendee_code=f"A{(i % 2000) + 1:05d}", station="desk-2", operator="赵保密")
-            old = recon.seen_seq
+            shown = recon.recon
             t0 = time.perf_counter()
-            recon.on_ledger_advanced(LedgerAdvanced(old, old + 1))  # what the 1 s poll triggers
+            recon.post_message(LedgerAdvanced(0, 1))  # what the 1 s poll posts; the read runs on the read lane
+            while recon.recon is shown and time.perf_counter() - t0 < 10:
+                await asyncio.sleep(0.0005)
             refresh.append(time.perf_counter() - t0)
             await pilot.pause(0)
-        print(f"reconciliation live refresh: median {statistics.median(refresh) * 1000:.1f} ms, max {max(refresh) * 1000:.1f} ms "
+        print(f"reconciliation live refresh (read in a worker, then drawn): median {statistics.median(refresh) * 1000:.1f} ms, max {max(refresh) * 1000:.1f} ms "
               "(n=30; target < 100 ms)")
         print(f"resident memory after the run: {rss_mb():.0f} MB (target < 300 MB)")
 

@@ -51,6 +51,27 @@ class Settings:
         return self.key_file or self.config_dir / "ledger.key"
 
 
+def make_private_dir(path: Path) -> None:
+    """Create a directory (and its missing parents) readable by its owner only (0700).
+
+    Directories that already exist keep their mode; the ledger key's checks refuse one that
+    others may write.
+
+    Raises:
+        OSError: it cannot be created.
+    """
+    if path.is_dir():
+        return
+    if not path.parent.exists():
+        make_private_dir(path.parent)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        if not path.is_dir():
+            raise
+    os.chmod(path, 0o700)  # mkdir's mode is masked by the umask; 0700 is what we promise
+
+
 def load_settings(db_url: str | None = None) -> Settings:
     """Settings from the command line and the environment (command line wins).
 

@@ -1,37 +1,24 @@
-"""Custody rules: one call per tap, one transaction, one ``Outcome`` (DESIGN §5)."""
+"""The tap service: load the facts, ``rules.decide``, ``rules.apply``, append (DESIGN §5).
+
+One call per tap, one transaction, one ``Outcome``; the rules themselves live in ``rules.py``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
-from . import ledger, messages
-from .enums import (
-    MODE_ACTION,
-    Action,
-    CarrierKind,
-    Level,
-    MeetingStatus,
-    Mode,
-    State,
-    Verdict,
-)
+from . import ledger, messages, rules
+from .enums import MODE_ACTION, Action, CarrierKind, Level, MeetingStatus, Mode, State, Verdict
 from .errors import NotFoundError
-from .messages import MODE_LABEL, STATE_LABEL
 from .models import Attendee, Carrier, Meeting, utcnow
 from .tap_store import TapStore as _Store
+from .text_fields import check_who, normalize_code
 from .uids import normalize_uid
-
-# Modes a pass takes part in; a pass tapped in any other mode is refused.
-PASS_MODES = frozenset({Mode.ISSUE, Mode.RECALL, Mode.ENTRANCE, Mode.LOST, Mode.FOUND})
-ISSUABLE = frozenset({State.REGISTERED, State.COLLECTED, State.RECOVERED})
-DISPATCHABLE = frozenset({State.REGISTERED, State.COLLECTED, State.RECOVERED})
-RECALLABLE = frozenset({State.ISSUED, State.COLLECTED, State.CARRIED_OUT})
-RETURNABLE = frozenset({State.IN_TRANSIT, State.DELIVERED, State.CARRIED_OUT})
 
 
 @dataclass(frozen=True)
@@ -51,6 +38,8 @@ class Outcome:
     attendee_id: int | None = None
     attendee_name: str = ""
     at: datetime | None = None
+    warning: str = ""
+    """Accepted, with a remark worth a yellow banner (e.g. a repeated admission)."""
 
     @property
     def refused(self) -> bool:
@@ -59,50 +48,29 @@ class Outcome:
 
 
 @dataclass
-class _Decision:
-    verdict: Verdict
+class NewEvent:
+    """A ledger event about to be appended (``seq``, ``prev_hash`` and ``hash`` are set by
+    the append, under the head lock)."""
+
+    meeting_id: int
+    action: str
+    verdict: str
+    at: datetime
+    carrier_id: int | None = None
+    tag_uid: str | None = None
+    from_state: str | None = None
+    to_state: str | None = None
+    attendee_id: int | None = None
+    consignment_id: int | None = None
+    station: str = ""
+    operator: str = ""
+    note: str = ""
     reason: str = ""
-    to_state: State | None = None
-    holder: Any = None  # new holder (accepted) or the person involved (event)
-    set_holder: bool = False  # the carrier goes to ``holder``
-    clear_holder: bool = False  # back in custody (remembering ``remembered``, if any)
-    remembered: Any = None
-    consignment: Any = None
-    set_consignment: bool = False  # the carrier joins ``consignment``
-    message: str = ""  # replaces the standard accepted line
-
-
-@dataclass
-class _Context:
-    store: _Store
-    meeting: Any
-    carrier: Any
-    document: Any
-    owner: Any
-    holder: Any
-    remembered: Any
-    attendee: Any
-    consignment: Any
-    mode: Mode
-    operator: str
-    note: str
-    override: bool
-    item: str
-
-    @property
-    def state(self) -> State:
-        return State(self.carrier.state)
-
-    def refuse(self, key: str, **fields: object) -> _Decision:
-        return _Decision(Verdict.REFUSED, messages.text(key, **fields))
-
-    def wrong_state(self) -> _Decision:
-        return self.refuse(
-            "wrong_state", item=self.item, state=STATE_LABEL[self.state], mode=MODE_LABEL[self.mode]
-        )
-
-    def already(self) -> _Decision:
-        return _Decision(Verdict.ALREADY, holder=self.holder)
+    approver: str = ""
+    payload: str | None = None
+    seq: int = 0
+    prev_hash: str = ""
+    hash: str = ""
 
 
 def item_label(carrier: Any, document: Any, owner: Any) -> str:
@@ -119,214 +87,16 @@ def is_officer(session: Session, meeting: Meeting, operator: str) -> bool:
     return _Store(session).is_officer(meeting, operator)
 
 
-def _check_recipient(ctx: _Context, person: Any) -> _Decision | None:
-    """Clearance and pass rules for handing a copy to ``person``; None when allowed."""
-    if ctx.document is not None:
-        if Level(person.clearance).rank < Level(ctx.document.level).rank:
-            return ctx.refuse(
-                "clearance", name=person.name, clearance=person.clearance, level=ctx.document.level
-            )
-        if ctx.meeting.requires_passes and not ctx.store.pass_issued(person.id):
-            return ctx.refuse("pass_required", name=person.name)
-    return None
-
-
-def _issue(ctx: _Context) -> _Decision:
-    target = ctx.attendee
-    if ctx.carrier.kind == CarrierKind.PASS:
-        assert ctx.owner is not None
-        if target is not None and target.id != ctx.owner.id:
-            return ctx.refuse("pass_owner", owner=ctx.owner.name, name=target.name)
-        target = ctx.owner
-    if target is None:
-        return ctx.refuse("attendee_required")
-    if ctx.state is State.ISSUED:
-        if ctx.holder is not None and ctx.holder.id == target.id:
-            return ctx.already()
-        return ctx.refuse("held_by_other", item=ctx.item, holder=_name(ctx.holder))
-    if ctx.state not in ISSUABLE:
-        return ctx.wrong_state()
-    refusal = _check_recipient(ctx, target)
-    if refusal:
-        return refusal
-    return _Decision(Verdict.ACCEPTED, to_state=State.ISSUED, holder=target, set_holder=True)
-
-
-def _collect(ctx: _Context) -> _Decision:
-    if ctx.state is State.COLLECTED:
-        return _Decision(Verdict.ALREADY, holder=ctx.remembered)
-    if ctx.state is not State.ISSUED:
-        return ctx.wrong_state()
-    return _Decision(
-        Verdict.ACCEPTED,
-        to_state=State.COLLECTED,
-        holder=ctx.holder,
-        clear_holder=True,
-        remembered=ctx.holder,
-    )
-
-
-def _reissue(ctx: _Context) -> _Decision:
-    if ctx.state is State.ISSUED:
-        if ctx.attendee is not None and ctx.holder is not None and ctx.attendee.id != ctx.holder.id:
-            return ctx.refuse("held_by_other", item=ctx.item, holder=_name(ctx.holder))
-        return ctx.already()
-    if ctx.state is not State.COLLECTED:
-        return ctx.wrong_state()
-    target = ctx.remembered
-    if ctx.attendee is not None and (target is None or ctx.attendee.id != target.id):
-        if target is not None and not ctx.override:
-            return ctx.refuse("reissue_other", item=ctx.item, holder=target.name)
-        target = ctx.attendee
-    if target is None:
-        return ctx.refuse("attendee_required")
-    refusal = _check_recipient(ctx, target)
-    if refusal:
-        return refusal
-    return _Decision(Verdict.ACCEPTED, to_state=State.ISSUED, holder=target, set_holder=True)
-
-
-def _recall(ctx: _Context) -> _Decision:
-    if ctx.state in (State.RECOVERED, State.REGISTERED):
-        return ctx.already()
-    if ctx.state not in RECALLABLE:
-        return ctx.wrong_state()
-    return _Decision(
-        Verdict.ACCEPTED,
-        to_state=State.RECOVERED,
-        holder=ctx.holder or ctx.remembered,
-        clear_holder=True,
-    )
-
-
-def _carry_out(ctx: _Context) -> _Decision:
-    if ctx.state is State.CARRIED_OUT:
-        return ctx.already()
-    if ctx.state is not State.ISSUED:
-        return ctx.wrong_state()
-    assert ctx.document is not None and ctx.holder is not None
-    if not ctx.document.may_take_away:
-        return ctx.refuse("not_take_away", item=ctx.item)
-    if not ctx.holder.out_of_town:
-        return ctx.refuse("not_out_of_town", name=ctx.holder.name)
-    if not ctx.store.is_officer(ctx.meeting, ctx.operator):
-        return ctx.refuse("officer_required", operator=ctx.operator or "未填写")
-    return _Decision(Verdict.ACCEPTED, to_state=State.CARRIED_OUT, holder=ctx.holder)
-
-
-def _dispatch(ctx: _Context) -> _Decision:
-    if ctx.consignment is None:
-        return ctx.refuse("consignment_required")
-    current = ctx.carrier.consignment_id
-    if ctx.state is State.IN_TRANSIT:
-        if current == ctx.consignment.id:
-            return _Decision(Verdict.ALREADY, consignment=ctx.consignment)
-        return ctx.refuse("consignment_other", item=ctx.item, number=_consignment_no(ctx, current))
-    if ctx.state not in DISPATCHABLE:
-        return ctx.wrong_state()
-    return _Decision(
-        Verdict.ACCEPTED,
-        to_state=State.IN_TRANSIT,
-        consignment=ctx.consignment,
-        clear_holder=True,
-        set_consignment=True,
-    )
-
-
-def _deliver(ctx: _Context) -> _Decision:
-    current = ctx.carrier.consignment_id
-    in_courier = ctx.state in (State.IN_TRANSIT, State.DELIVERED)
-    if ctx.consignment is not None and in_courier and current != ctx.consignment.id:
-        return ctx.refuse("consignment_other", item=ctx.item, number=_consignment_no(ctx, current))
-    consignment = ctx.store.consignment(current)
-    if ctx.state is State.DELIVERED:
-        return _Decision(Verdict.ALREADY, consignment=consignment)
-    if ctx.state is not State.IN_TRANSIT:
-        return ctx.wrong_state()
-    return _Decision(Verdict.ACCEPTED, to_state=State.DELIVERED, consignment=consignment)
-
-
-def _return(ctx: _Context) -> _Decision:
-    if ctx.state is State.RECOVERED:
-        return ctx.already()
-    if ctx.state not in RETURNABLE:
-        return ctx.wrong_state()
-    consignment = ctx.store.consignment(ctx.carrier.consignment_id)
-    return _Decision(
-        Verdict.ACCEPTED,
-        to_state=State.RECOVERED,
-        holder=ctx.holder,
-        consignment=consignment if ctx.state is not State.CARRIED_OUT else None,
-        clear_holder=True,
-    )
-
-
-def _report_lost(ctx: _Context) -> _Decision:
-    if ctx.state is State.LOST:
-        return ctx.already()
-    if ctx.state is State.DELIVERED:
-        return ctx.refuse("delivered_final", item=ctx.item)
-    if not ctx.store.is_officer(ctx.meeting, ctx.operator):
-        return ctx.refuse("officer_required", operator=ctx.operator or "未填写")
-    if not ctx.note.strip():
-        return ctx.refuse("note_required")
-    return _Decision(Verdict.ACCEPTED, to_state=State.LOST, holder=ctx.holder or ctx.remembered)
-
-
-def _found(ctx: _Context) -> _Decision:
-    if ctx.state is State.RECOVERED:
-        return ctx.already()
-    if ctx.state is not State.LOST:
-        return ctx.wrong_state()
-    return _Decision(
-        Verdict.ACCEPTED, to_state=State.RECOVERED, holder=ctx.holder, clear_holder=True
-    )
-
-
-def _entrance(ctx: _Context) -> _Decision:
-    if ctx.carrier.kind != CarrierKind.PASS:
-        return ctx.refuse("only_for_pass", item=ctx.item)
-    assert ctx.owner is not None
-    if ctx.state is not State.ISSUED:
-        return ctx.refuse("pass_not_issued", item=ctx.item)
-    return _Decision(
-        Verdict.ACCEPTED,
-        holder=ctx.owner,
-        message=messages.text("admitted", name=ctx.owner.name, unit=ctx.owner.unit),
-    )
-
-
-_RULES = {
-    Mode.ISSUE: _issue,
-    Mode.COLLECT: _collect,
-    Mode.REISSUE: _reissue,
-    Mode.RECALL: _recall,
-    Mode.CARRY_OUT: _carry_out,
-    Mode.DISPATCH: _dispatch,
-    Mode.DELIVER: _deliver,
-    Mode.RETURN: _return,
-    Mode.LOST: _report_lost,
-    Mode.FOUND: _found,
-    Mode.ENTRANCE: _entrance,
-}
-
-
-def _name(person: Attendee | None) -> str:
-    return person.name if person is not None else "（未知）"
-
-
-def _consignment_no(ctx: _Context, consignment_id: int | None) -> str:
-    found = ctx.store.consignment(consignment_id)
-    return str(found.number) if found else "（无）"
-
-
 def find_meeting(session: Session, code: str) -> Meeting:
     """The meeting with this code.
 
     Raises:
         NotFoundError: there is none.
     """
-    meeting = session.exec(select(Meeting).where(Meeting.code == code)).first()
+    code = normalize_code(code)
+    meeting = session.exec(
+        select(Meeting).where(func.lower(Meeting.code) == code.lower()).order_by(col(Meeting.code) != code)
+    ).first()
     if meeting is None:
         raise NotFoundError(messages.text("no_meeting", code=code))
     return meeting
@@ -338,12 +108,96 @@ def find_attendee(session: Session, meeting: Meeting, code: str) -> Attendee:
     Raises:
         NotFoundError: there is none.
     """
+    code = normalize_code(code)
     found = session.exec(
-        select(Attendee).where(Attendee.meeting_id == meeting.id, Attendee.code == code)
+        select(Attendee)
+        .where(Attendee.meeting_id == meeting.id, func.lower(Attendee.code) == code.lower())
+        .order_by(col(Attendee.code) != code)
     ).first()
     if found is None:
         raise NotFoundError(messages.text("no_attendee", meeting=meeting.code, code=code))
     return found
+
+
+def _person(row: Any, issued: set[int], holding: dict[int, list[rules.Held]]) -> rules.Person | None:
+    if row is None:
+        return None
+    return rules.Person(
+        id=row.id, code=row.code, name=row.name, unit=row.unit, clearance=Level(row.clearance),
+        out_of_town=bool(row.out_of_town), pass_issued=row.id in issued,
+        holding=tuple(holding.get(row.id, ())),
+    )
+
+
+def load_facts(
+    store: _Store, meeting: Any, tag: str, tap: rules.Tap, *, attendee: Any, consignment: Any
+) -> tuple[rules.Facts, Any]:
+    """Read everything ``rules.decide`` needs for one tap (under the head lock).
+
+    Only the facts the tap's mode can consult are read: pass states and holdings for a hand-over
+    (and holdings for a pass's recall), the officer check for approvals, admissions for the
+    entrance. The rest keep their neutral defaults, which no guard of that mode reads.
+
+    Returns:
+        The facts and the carrier row (None for an unknown tag or another meeting's tag).
+    """
+    mode = tap.mode
+    meeting_facts = rules.MeetingFacts(
+        id=meeting.id, code=meeting.code, status=MeetingStatus(meeting.status),
+        requires_passes=bool(meeting.requires_passes),
+    )
+    chosen = rules.ConsignmentFacts(consignment.id, consignment.number, consignment.unit) if consignment else None
+    takes_attendee = mode in (Mode.ISSUE, Mode.REISSUE)
+    target_row = attendee if takes_attendee else None
+    carrier = store.carrier_by_uid(tag)
+    if carrier is None or carrier.meeting_id != meeting.id:
+        other = store.meeting_by_id(carrier.meeting_id) if carrier is not None else None
+        facts = rules.Facts(meeting_facts, tag, None, other_meeting=other.code if other else None,
+                            target=_person(target_row, set(), {}))
+        return facts, None
+    is_copy = carrier.kind == CarrierKind.COPY
+    people = [p for p in (target_row, carrier.holder, carrier.remembered, carrier.owner) if p is not None]
+    ids = sorted({p.id for p in people})
+    issued: set[int] = set()
+    holding: dict[int, list[rules.Held]] = {}
+    if ids and is_copy and takes_attendee and meeting_facts.requires_passes:
+        issued = store.passes_issued(ids)
+    if ids and ((is_copy and takes_attendee) or (not is_copy and mode is Mode.RECALL)):
+        for holder_id, carrier_id, document_id, number, copy_no, state in store.holdings(ids):
+            label = messages.text("copy_item", doc=number, copy=copy_no)
+            holding.setdefault(holder_id, []).append(rules.Held(carrier_id, document_id, label, State(state)))
+    document, current = carrier.document, carrier.consignment
+    doc_facts = (
+        rules.DocumentFacts(
+            id=document.id, number=document.number, level=Level(document.level),
+            may_take_away=bool(document.may_take_away), collect_at_breaks=bool(document.collect_at_breaks),
+        )
+        if document is not None else None
+    )
+    needs_officer = mode in (Mode.CARRY_OUT, Mode.LOST) or tap.override
+    carrier_facts = rules.CarrierFacts(
+        id=carrier.id,
+        kind=CarrierKind(carrier.kind),
+        item=item_label(carrier, document, carrier.owner),
+        custody=rules.Custody(
+            State(carrier.state), carrier.holder_id, carrier.remembered_holder_id, carrier.consignment_id
+        ),
+        document=doc_facts,
+        owner=_person(carrier.owner, issued, holding),
+        holder=_person(carrier.holder, issued, holding),
+        remembered=_person(carrier.remembered, issued, holding),
+        consignment=rules.ConsignmentFacts(current.id, current.number, current.unit) if current else None,
+    )
+    facts = rules.Facts(
+        meeting=meeting_facts,
+        uid=tag,
+        carrier=carrier_facts,
+        target=_person(target_row, issued, holding),
+        consignment=chosen,
+        operator_is_officer=store.is_officer(meeting, tap.operator) if needs_officer else False,
+        admissions=store.admissions(meeting.id, carrier.id) if mode is Mode.ENTRANCE else 0,
+    )
+    return facts, carrier
 
 
 def record_tap(
@@ -361,23 +215,27 @@ def record_tap(
     override: bool = False,
     now: datetime | None = None,
 ) -> Outcome:
-    """Apply one tap: decide, change the carrier, append one ledger event.
+    """Apply one tap: load the facts, decide, apply, append one ledger event.
 
     The caller owns the transaction (one per tap). Every tap — accepted, "already" or refused —
-    appends exactly one event; a refusal changes nothing else.
+    appends exactly one event; a refusal changes nothing else. The event names only the person
+    it concerns (the recipient, the holder it came back from), never merely the desk's current
+    attendee.
 
     Args:
         session: the open session (its transaction is this tap's).
         key: the ledger key.
-        meeting_code: the meeting the desk works on.
+        meeting_code: the meeting the desk works on (any letter case).
         uid: the tag UID as read (normalised here).
         mode: the desk's mode.
-        attendee_code: the current attendee, when the mode needs one.
+        attendee_code: the current attendee; read only by the modes that hand something over
+            (issue, reissue).
         consignment_no: the consignment, for dispatch (and to check deliveries).
         station: the desk's name.
         operator: who is at the desk.
         note: free text; required to report a loss.
-        override: allow reissue to someone other than the remembered holder.
+        override: an officer's exception (reissue to someone else, a second copy, a pass
+            recalled while copies are out).
         now: the time of the tap (default: now, UTC).
 
     Returns:
@@ -389,141 +247,79 @@ def record_tap(
     """
     now = ledger.as_utc(now or utcnow())
     tag = normalize_uid(uid)
+    check_who(station=station, operator=operator, note=note)  # before the database sees them
+    meeting_code = normalize_code(meeting_code)
+    attendee_code = normalize_code(attendee_code) if attendee_code else None
+    consignment_no = normalize_code(consignment_no) if consignment_no else None
     store = _Store(session)
     meeting = store.meeting_by_code(meeting_code)
     if meeting is None:
         raise NotFoundError(messages.text("no_meeting", code=meeting_code))
-    meeting_id = meeting.id
-    head = store.lock_head(meeting_id)
+    head = store.lock_head(meeting.id)
     if not store.sqlite:
-        # Re-read under the lock: another desk may have changed the meeting while we waited.
+        # Re-read under the lock: another desk may have changed (closed) the meeting meanwhile.
         # (SQLite took the database write lock at BEGIN IMMEDIATE, before the first read.)
-        meeting = store.meeting_by_id(meeting_id)
+        meeting = store.meeting_by_id(meeting.id)
     assert meeting is not None
     attendee = store.attendee(meeting, attendee_code) if attendee_code else None
     consignment = store.consignment_by_number(meeting, consignment_no) if consignment_no else None
-    carrier, document, owner = store.carrier_by_uid(tag)
-    event = SimpleNamespace(
-        meeting_id=meeting_id, seq=0, carrier_id=None, tag_uid=tag, action=MODE_ACTION[mode].value,
-        verdict=Verdict.REFUSED.value, from_state=None, to_state=None,
-        attendee_id=attendee.id if attendee else None,
-        consignment_id=consignment.id if consignment else None,
-        station=station, operator=operator, at=now, note=note, reason="", prev_hash="", hash="",
+
+    tap = rules.Tap(mode=mode, operator=operator, note=note, override=override)
+    facts, carrier = load_facts(store, meeting, tag, tap, attendee=attendee, consignment=consignment)
+    decision = rules.decide(facts, tap)
+    before = facts.carrier.custody if facts.carrier else None
+    event = NewEvent(
+        meeting_id=meeting.id, action=MODE_ACTION[mode].value, verdict=decision.verdict.value, at=now,
+        carrier_id=facts.carrier.id if facts.carrier else None, tag_uid=tag,
+        from_state=before.state.value if before else None,
+        to_state=(decision.to_state or before.state).value if before else None,
+        attendee_id=decision.person.id if decision.person else None,
+        consignment_id=decision.consignment.id if decision.consignment else None,
+        station=station, operator=operator, note=note, reason=decision.reason,
     )
-
-    def finish(outcome_message: str, decision_verdict: Verdict, reason: str = "", **kw: Any) -> Outcome:
-        event.verdict = decision_verdict.value
-        event.reason = reason
-        store.append(key, head, event)
-        return Outcome(
-            verdict=decision_verdict,
-            message=outcome_message,
-            uid=tag,
-            mode=mode,
-            reason=reason,
-            seq=event.seq,
-            at=now,
-            **kw,
-        )
-
-    if carrier is not None and carrier.meeting_id == meeting_id:
-        event.carrier_id = carrier.id
-        event.from_state = event.to_state = carrier.state
-    if meeting.status == MeetingStatus.CLOSED:
-        reason = messages.text("meeting_closed")
-        return finish(reason, Verdict.REFUSED, reason)
-    if carrier is None or carrier.meeting_id != meeting_id:
-        if carrier is None:
-            reason = messages.text("unknown_tag", uid=tag)
-        else:
-            other = store.meeting_by_id(carrier.meeting_id)
-            reason = messages.text("other_meeting", meeting=other.code if other else "?")
-        return finish(reason, Verdict.REFUSED, reason)
-
-    holder = store.attendee_by_id(carrier.holder_id)
-    remembered = store.attendee_by_id(carrier.remembered_holder_id)
-    item = item_label(carrier, document, owner)
-    ctx = _Context(
-        store=store,
-        meeting=meeting,
-        carrier=carrier,
-        document=document,
-        owner=owner,
-        holder=holder,
-        remembered=remembered,
-        attendee=attendee,
-        consignment=consignment,
+    if decision.accepted and before is not None:
+        after = rules.apply(before, change_of(event))
+        if after != before:
+            values: dict[str, Any] = {
+                "state": after.state.value, "holder_id": after.holder_id,
+                "remembered_holder_id": after.remembered_id, "consignment_id": after.consignment_id,
+                "version": carrier.version + 1,
+                "state_since": now if after.state is not before.state else carrier.state_since,
+            }
+            store.update_carrier(carrier, values)
+        if decision.consignment is not None and after.state is not before.state:
+            row = store.consignment(decision.consignment.id)
+            if row is not None:
+                store.refresh_consignment(row, now)
+        if meeting.status == MeetingStatus.PLANNED:
+            store.open_meeting(meeting.id)
+    store.append(key, head, event)
+    person = decision.person
+    return Outcome(
+        verdict=decision.verdict,
+        message=decision.message,
+        uid=tag,
         mode=mode,
-        operator=operator,
-        note=note,
-        override=override,
-        item=item,
-    )
-    common = {"carrier_id": carrier.id, "kind": CarrierKind(carrier.kind), "item": item}
-
-    if carrier.kind == CarrierKind.PASS and mode not in PASS_MODES:
-        reason = messages.text("not_for_pass", mode=MODE_LABEL[mode])
-        return finish(reason, Verdict.REFUSED, reason, state=ctx.state, **common)
-
-    decision = _RULES[mode](ctx)
-    person = decision.holder
-    if person is not None:
-        event.attendee_id = person.id
-    if decision.consignment is not None:
-        event.consignment_id = decision.consignment.id
-
-    if decision.verdict is Verdict.REFUSED:
-        return finish(decision.reason, Verdict.REFUSED, decision.reason, state=ctx.state, **common)
-    if decision.verdict is Verdict.ALREADY:
-        message = messages.text("already", item=item, state=STATE_LABEL[ctx.state])
-        return finish(
-            message,
-            Verdict.ALREADY,
-            state=ctx.state,
-            attendee_id=person.id if person else None,
-            attendee_name=person.name if person else "",
-            **common,
-        )
-
-    # Accepted.
-    new_state = State(carrier.state)
-    if decision.to_state is not None and decision.to_state != carrier.state:
-        new_state = decision.to_state
-        values: dict[str, Any] = {"state": new_state.value, "state_since": now, "version": carrier.version + 1}
-        if decision.set_holder:
-            assert decision.holder is not None
-            values["holder_id"] = decision.holder.id
-            values["remembered_holder_id"] = None
-        if decision.clear_holder:
-            values["holder_id"] = None
-            values["remembered_holder_id"] = decision.remembered.id if decision.remembered else None
-        if decision.set_consignment and decision.consignment is not None:
-            values["consignment_id"] = decision.consignment.id
-        store.update_carrier(carrier, values)
-        if decision.consignment is not None:
-            store.refresh_consignment(decision.consignment, now)
-    event.to_state = new_state.value
-    if meeting.status == MeetingStatus.PLANNED:
-        store.open_meeting(meeting_id)
-    if decision.message:
-        message = decision.message
-    elif person is not None:
-        message = messages.text("accepted", mode=MODE_LABEL[mode], item=item, holder=person.name)
-    elif decision.consignment is not None:
-        message = messages.text(
-            "accepted", mode=MODE_LABEL[mode], item=item, holder=decision.consignment.unit
-        )
-    else:
-        message = messages.text("accepted_plain", mode=MODE_LABEL[mode], item=item)
-    return finish(
-        message,
-        Verdict.ACCEPTED,
-        state=new_state,
+        reason=decision.reason,
+        seq=event.seq,
+        carrier_id=facts.carrier.id if facts.carrier else None,
+        kind=facts.carrier.kind if facts.carrier else None,
+        item=facts.carrier.item if facts.carrier else "",
+        state=State(event.to_state) if event.to_state else None,
         attendee_id=person.id if person else None,
         attendee_name=person.name if person else "",
-        **common,
+        at=now,
+        warning=decision.warning,
     )
 
+
+def change_of(event: Any) -> rules.Change:
+    """The part of an event (new or stored) that ``rules.apply`` reads."""
+    return rules.Change(
+        action=Action(event.action), verdict=Verdict(event.verdict),
+        to_state=State(event.to_state) if event.to_state else None,
+        attendee_id=event.attendee_id, consignment_id=event.consignment_id,
+    )
 
 def append_admin_event(
     *,
@@ -536,18 +332,21 @@ def append_admin_event(
     note: str = "",
     carrier: Carrier | None = None,
     now: datetime | None = None,
+    payload: str | None = None,
 ) -> None:
     """Append a non-tap event (enrollment, consignment, close, import) to a meeting's chain.
 
     Same lock and append as a tap (TapStore), so every writer serialises on the one head.
+    ``payload`` is the canonical JSON of the reference facts the event creates (see
+    ``audit.py``), covered by the event's hash.
     """
     assert meeting.id is not None
+    check_who(station=station, operator=operator)
     store = _Store(session)
     head = store.lock_head(meeting.id)
-    store.append(key, head, SimpleNamespace(
-        meeting_id=meeting.id, seq=0, carrier_id=carrier.id if carrier else None,
-        tag_uid=carrier.tag_uid if carrier else None, action=action.value,
-        verdict=Verdict.ACCEPTED.value, from_state=None, to_state=carrier.state if carrier else None,
-        attendee_id=None, consignment_id=None, station=station, operator=operator,
-        at=ledger.as_utc(now or utcnow()), note=note, reason="", prev_hash="", hash="",
+    store.append(key, head, NewEvent(
+        meeting_id=meeting.id, action=action.value, verdict=Verdict.ACCEPTED.value,
+        at=ledger.as_utc(now or utcnow()), carrier_id=carrier.id if carrier else None,
+        tag_uid=carrier.tag_uid if carrier else None, to_state=carrier.state if carrier else None,
+        station=station, operator=operator, note=note, payload=payload,
     ))

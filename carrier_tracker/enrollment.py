@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from . import messages
@@ -48,9 +49,17 @@ def _bind(
         raise ConflictError(
             messages.text("uid_bound", uid=tag, item=other_item, meeting=other_meeting)
         )
-    carrier.tag_uid = tag
-    session.add(carrier)
-    session.flush()
+    try:
+        with session.begin_nested():  # a savepoint: losing a race leaves the transaction usable
+            carrier.tag_uid = tag
+            session.add(carrier)
+            session.flush()
+    except IntegrityError as e:  # another desk bound the tag after our check: say to what
+        other = session.exec(select(Carrier).where(Carrier.tag_uid == tag)).first()
+        other_item, other_meeting = describe_carrier(session, other) if other else ("?", "?")
+        raise ConflictError(
+            messages.text("uid_bound", uid=tag, item=other_item, meeting=other_meeting)
+        ) from e
     append_admin_event(
         session=session, key=key, meeting=meeting, action=Action.ENROLL, carrier=carrier,
         operator=operator, station=station,

@@ -35,3 +35,20 @@ class ImportProblems(CarrierTrackerError):
     def __init__(self, problems: list[object], message: str) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+class TextError(CarrierTrackerError):
+    """A text given by the user breaks a rule of :mod:`carrier_tracker.text_fields` (too long,
+    empty, control characters, a code that collides with another once normalised)."""
+
+
+class OutputError(CarrierTrackerError):
+    """A file cannot be written where the user asked (missing directory, a directory, a name
+    too long, permission denied, disk full); nothing was left behind."""
+
+
+def os_reason(err: OSError) -> str:
+    """Why an operating-system call failed, in the custodian's words (never a traceback)."""
+    from . import messages
+
+    return messages.OS_ERROR.get(err.errno or 0, err.strerror or type(err).__name__)

@@ -6,9 +6,14 @@ cells. Deterministic apart from the export timestamp: every sheet is sorted by s
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from multiprocessing import get_context
@@ -24,10 +29,14 @@ from sqlmodel import Session, col, select
 from . import messages
 from .custody import find_attendee, find_meeting
 from .enums import Action, CarrierKind, Level, State, Verdict
-from .ledger import ChainReport, ChainVerifier, event_rows, verify_meeting_at
-from .meetings import outstanding_items, totals
+from .errors import OutputError, os_reason
+from .audit import AuditReport, Expected, audit_meeting_at, finish_audit
+from .ledger import ChainReport, ChainVerifier, event_rows
+from .meetings import totals
 from .messages import ACTION_LABEL, MEETING_STATUS_LABEL, STATE_LABEL, VERDICT_LABEL
 from .models import Attendee, Carrier, Consignment, Document, Event, LedgerHead, Meeting, utcnow
+from .readmodel import reconciliation
+from .text_fields import printable
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -68,10 +77,56 @@ class _Sheet:
 
     def row(self, values: Sequence[Any]) -> None:
         # Plain values: openpyxl gives datetimes a date number format by itself, and a
-        # WriteOnlyCell per value would double the time of a 200,000-row log. An empty string
-        # becomes no cell at all (None), as Excel itself saves a blank.
-        self.ws.append([None if v == "" else v for v in values])
+        # WriteOnlyCell per value would double the time of a 200,000-row log; only text that
+        # needs care (see text_cell) gets its own cell. An empty string becomes no cell at all
+        # (None), as Excel itself saves a blank.
+        # The test inlined here is text_cell's fast path (a function call per value would cost
+        # 0.5 s on a 200,000-row log; this costs 0.15 s).
+        self.ws.append([
+            v if type(v) is not str or (v and v[0] not in _TRIGGERS and v.isprintable() and len(v) <= EXCEL_CELL_MAX)
+            else text_cell(self.ws, v)
+            for v in values
+        ])
         self.rows += 1
+
+
+# Text a spreadsheet could take for a formula or DDE call (OWASP "CSV injection": a leading
+# = + - @, tab or CR; full-width ＝＋－＠ too, which some spreadsheet programs accept), and the
+# control characters an .xlsx cannot hold.
+_NEEDS_CARE = re.compile("^[=+\\-@\t\r\n\uff1d\uff0b\uff0d\uff20]|[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_TRIGGERS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+_XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+EXCEL_CELL_MAX = 32_767
+
+
+def text_cell(ws: Any, value: str) -> Any:
+    """A text value as it must go into the 保密办 workbook: never a formula.
+
+    Text that starts like a formula becomes an explicit string cell with Excel's quote prefix
+    (the cell shows exactly what was typed, and stays text even when someone edits it), as
+    OWASP advises for spreadsheet exports. Control characters an .xlsx cannot hold are shown
+    as ``\\x01``; text beyond Excel's 32,767 characters is cut with a visible mark (entry
+    limits keep new data far below it). Anything else stays a plain value (fast path).
+
+    Args:
+        ws: the write-only sheet the cell is for.
+        value: the text.
+
+    Returns:
+        None for an empty string, the text itself, or a string cell.
+    """
+    if not value:
+        return None
+    if len(value) <= EXCEL_CELL_MAX and _NEEDS_CARE.search(value) is None:
+        return value
+    value = _XLSX_ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    if len(value) > EXCEL_CELL_MAX:
+        mark = messages.text("text_shortened", head="", length=len(value))
+        value = value[: EXCEL_CELL_MAX - len(mark)] + mark
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"  # openpyxl makes "=…" a formula; this cell is text whatever it says
+    cell.quotePrefix = True
+    return cell
 
 
 class _Local:
@@ -111,7 +166,7 @@ def _new_sheet(wb: Workbook, title: str, headers: Sequence[str], marking: str, m
         hf.left.text = marking
         hf.left.font = "SimSun,Bold"
         hf.center.text = title
-        hf.right.text = f"会议代号 {meeting_code}"
+        hf.right.text = f"会议代号 {meeting_code.replace('&', '&&')}"  # "&" starts a header code
     for hf in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
         hf.center.text = "第 &P 页 共 &N 页"
         hf.left.text = marking
@@ -192,6 +247,9 @@ class ExportResult:
     path: Path
     rows: dict[str, int]
     chain: ChainReport
+    audit: AuditReport
+    """The chain and the tables checked against it; a workbook written from a database that
+    does not match its ledger says "校验未通过" on 汇总 and in every page header."""
 
 
 def _base(session: Session, meeting_code: str) -> tuple[Meeting, dict[int | None, Attendee], dict[int | None, Document], dict[int | None, Consignment]]:
@@ -231,179 +289,199 @@ def export_meeting(
     local = _Local(tz)
     meeting, people, docs, cons = _base(session, meeting_code)
     head = session.get(LedgerHead, meeting.id)
-    background = _verify_in_background(session, key, meeting, head, parallel_verify_min)
-    marking = Level(meeting.level).marking
-    wb = Workbook(write_only=True)
-    counts: dict[str, int] = {}
-    snapshot = meeting.status != "closed"
-    exported_at = now or utcnow()
+    # The output is checked and created before any work; a failure removes it and stops the
+    # child process verifying the chain.
+    with _workbook_at(path) as wb, _verification(session, key, meeting, head, parallel_verify_min) as background:
+        marking = Level(meeting.level).marking
+        counts: dict[str, int] = {}
+        snapshot = meeting.status != "closed"
+        exported_at = now or utcnow()
 
-    # Sheets are created in their printed order; write-only sheets may be filled in any order:
-    # the log is filled first, 汇总 last (it reports the chain verified during the log pass).
-    summary = _new_sheet(wb, SUMMARY_SHEET, ["项目", "内容"], marking, meeting.code, [22, 90])
-    outstanding = outstanding_items(session, meeting)
-    register = _new_sheet(wb, REGISTER_SHEET, REGISTER_HEADERS, marking, meeting.code,
-                          [6, 12, 36, 8, 6, 10, 28, 19, 12, 8, 19, 12, 12, 14, 24])
-    passes = _new_sheet(wb, PASS_SHEET, PASS_HEADERS, marking, meeting.code,
-                        [6, 10, 10, 10, 28, 18, 19, 12, 19, 12, 12, 20])
-    out_sheet = _new_sheet(wb, OUTSTANDING_SHEET, OUTSTANDING_HEADERS, marking, meeting.code,
-                           [6, 10, 10, 28, 8, 12, 10, 12, 19])
-    courier = _new_sheet(wb, COURIER_SHEET, COURIER_HEADERS, marking, meeting.code,
-                         [6, 14, 28, 10, 12, 36, 8, 6, 19, 19, 12])
-    carry = _new_sheet(wb, CARRY_SHEET, CARRY_HEADERS, marking, meeting.code,
-                       [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12])
-    log = _new_sheet(wb, LOG_SHEET, LOG_HEADERS, marking, meeting.code,
-                     [7, 19, 12, 10, 10, 22, 16, 10, 8, 30, 30, 66])
+        # Sheets are created in their printed order; write-only sheets may be filled in any order:
+        # the log is filled first, 汇总 last (it reports the chain verified during the log pass).
+        summary = _new_sheet(wb, SUMMARY_SHEET, ["项目", "内容"], marking, meeting.code, [22, 90])
+        outstanding = reconciliation(session, meeting).items
+        register = _new_sheet(wb, REGISTER_SHEET, REGISTER_HEADERS, marking, meeting.code,
+                              [6, 12, 36, 8, 6, 10, 28, 19, 12, 8, 19, 12, 12, 14, 24])
+        passes = _new_sheet(wb, PASS_SHEET, PASS_HEADERS, marking, meeting.code,
+                            [6, 10, 10, 10, 28, 18, 19, 12, 19, 12, 12, 20])
+        out_sheet = _new_sheet(wb, OUTSTANDING_SHEET, OUTSTANDING_HEADERS, marking, meeting.code,
+                               [6, 10, 10, 28, 8, 12, 10, 12, 19])
+        courier = _new_sheet(wb, COURIER_SHEET, COURIER_HEADERS, marking, meeting.code,
+                             [6, 14, 28, 10, 12, 36, 8, 6, 19, 19, 12])
+        carry = _new_sheet(wb, CARRY_SHEET, CARRY_HEADERS, marking, meeting.code,
+                           [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12])
+        log = _new_sheet(wb, LOG_SHEET, LOG_HEADERS, marking, meeting.code,
+                         [7, 19, 12, 10, 10, 22, 16, 10, 8, 30, 30, 66])
 
-    # 操作日志 first (its sheet is last): one pass over the events writes the log, verifies the
-    # chain (unless a child process does) and folds each carrier's history for the register.
-    labels = {c_id: label for c_id, label in _carrier_labels(session, meeting, people, docs)}
-    events = event_rows(session, meeting)
-    action_label = {a.value: ACTION_LABEL[a] for a in Action}
-    verdict_label = {v.value: VERDICT_LABEL[v] for v in Verdict}
-    verifier = ChainVerifier(key, meeting.code)
-    fold = _HistoryFold()
-    for ev in events:
+        # 操作日志 first (its sheet is last): one pass over the events writes the log, verifies the
+        # chain (unless a child process does) and folds each carrier's history for the register.
+        labels = {c_id: label for c_id, label in _carrier_labels(session, meeting, people, docs)}
+        events = event_rows(session, meeting)
+        action_label = {a.value: ACTION_LABEL[a] for a in Action}
+        verdict_label = {v.value: VERDICT_LABEL[v] for v in Verdict}
+        verifier = ChainVerifier(key, meeting.code)
+        expected = Expected()
+        fold = _HistoryFold()
+        for ev in events:
+            if background is None:
+                verifier.feed(ev)
+                expected.feed(ev)
+            if ev.verdict == "accepted" and ev.carrier_id is not None:
+                fold.feed(ev.carrier_id, ev.action, ev.at, ev.operator, ev.attendee_id, ev.note)
+            person = people.get(ev.attendee_id or 0)
+            log.row([
+                ev.seq, local(ev.at), ev.station, ev.operator, action_label.get(ev.action, ev.action),
+                labels.get(ev.carrier_id or 0, ""), ev.tag_uid or "", person.name if person else "",
+                verdict_label[ev.verdict], ev.reason, ev.note, ev.hash,
+            ])
+        counts[LOG_SHEET] = log.rows
+        histories, dispatch_times = fold.histories, fold.dispatch_times
         if background is None:
-            verifier.feed(ev)
-        if ev.verdict == "accepted" and ev.carrier_id is not None:
-            fold.feed(ev.carrier_id, ev.action, ev.at, ev.operator, ev.attendee_id, ev.note)
-        person = people.get(ev.attendee_id or 0)
-        log.row([
-            ev.seq, local(ev.at), ev.station, ev.operator, action_label.get(ev.action, ev.action),
-            labels.get(ev.carrier_id or 0, ""), ev.tag_uid or "", person.name if person else "",
-            verdict_label[ev.verdict], ev.reason, ev.note, ev.hash,
-        ])
-    counts[LOG_SHEET] = log.rows
-    histories, dispatch_times = fold.histories, fold.dispatch_times
-    if background is None:
-        chain = verifier.report(head)
-    else:
-        pool, future = background
-        chain = future.result()
-        pool.shutdown()
-    say(f"操作日志：{log.rows} 条；台账校验：{'完整' if chain.ok else '被篡改'}")
+            audit = finish_audit(session, meeting, verifier, expected, head)
+        else:
+            pool, future = background
+            audit = future.result()
+            pool.shutdown()
+        chain = audit.chain
+        say(f"操作日志：{log.rows} 条；台账校验：{messages.text('audit_ok') if audit.ok else messages.text('audit_not_ok')}")
 
 
-    # 文件发放回收登记表 — one row per copy, by document number then copy number.
-    carrier_table = Carrier.__table__  # type: ignore[attr-defined]
-    copies = session.connection().execute(
-        select(carrier_table).where(carrier_table.c.meeting_id == meeting.id, carrier_table.c.kind == CarrierKind.COPY.value)
-    ).yield_per(5000)
-    copy_rows = sorted(
-        ((docs[c.document_id].number, c.copy_number, c) for c in copies),
-        key=lambda t: (t[0], t[1]),
-    )
-    for i, (doc_no, copy_no, c) in enumerate(copy_rows, start=1):
-        doc = docs[c.document_id]
-        h = histories.get(c.id or 0, _History())
-        person = people.get(h.issued_to or c.holder_id or 0)
-        notes = list(h.notes)
-        if c.tag_uid is None:
-            notes.append("未绑定标签")
-        register.row([
-            i, doc_no, doc.title, doc.level, f"{copy_no:03d}", person.name if person else "",
-            person.unit if person else "", local(h.issued_at), h.issued_by, h.collects,
-            local(h.recovered_at), h.recovered_by, STATE_LABEL[State(c.state)],
-            cons[c.consignment_id].number if c.consignment_id in cons else "", "；".join(notes),
-        ])
-    counts[REGISTER_SHEET] = register.rows
-    say(f"登记表：{register.rows} 份")
-
-    # 会议证发放回收
-    pass_rows = session.exec(
-        select(Carrier).where(Carrier.meeting_id == meeting.id, Carrier.kind == CarrierKind.PASS)
-    ).all()
-    for i, card in enumerate(sorted(pass_rows, key=lambda p: people[p.owner_id].code), start=1):
-        owner = people[card.owner_id]
-        h = histories.get(card.id or 0, _History())
-        passes.row([
-            i, owner.pass_number, owner.name, owner.code, owner.unit, card.tag_uid or "",
-            local(h.issued_at), h.issued_by, local(h.recovered_at), h.recovered_by,
-            STATE_LABEL[State(card.state)], "；".join(h.notes),
-        ])
-    counts[PASS_SHEET] = passes.rows
-
-    # 未收回清单
-    by_code = {a.code: a for a in people.values()}
-    ordered = sorted(outstanding, key=lambda it: (it.attendee_code or "~", it.kind, it.document or "", it.copy or 0, it.pass_number or ""))
-    for i, it in enumerate(ordered, start=1):
-        person = by_code.get(it.attendee_code or "")
-        out_sheet.row([
-            i, it.attendee_code or "", person.name if person else (f"机要件 {it.consignment}" if it.consignment else ""),
-            person.unit if person else "", messages.KIND_LABEL[CarrierKind(it.kind)],
-            it.document or "", f"{it.copy:03d}" if it.copy else (it.pass_number or ""),
-            STATE_LABEL[State(it.state)], local(it.since),
-        ])
-    if not ordered:
-        out_sheet.row(["", "", "全部收回，无未收回载体"])
-    counts[OUTSTANDING_SHEET] = len(ordered)
-
-    # 机要递送登记
-    in_cons = [c for _d, _n, c in copy_rows if c.consignment_id in cons]
-    n = 0
-    for consignment in sorted(cons.values(), key=lambda c: c.number):
-        members = [c for c in in_cons if c.consignment_id == consignment.id]
-        if not members:
-            n += 1
-            courier.row([n, consignment.number, consignment.unit, consignment.recipient, "", "", "", "",
-                         None, None, "尚未发出"])
-        for c in members:
-            n += 1
+        # 文件发放回收登记表 — one row per copy, by document number then copy number.
+        carrier_table = Carrier.__table__  # type: ignore[attr-defined]
+        copies = session.connection().execute(
+            select(carrier_table).where(carrier_table.c.meeting_id == meeting.id, carrier_table.c.kind == CarrierKind.COPY.value)
+        ).yield_per(5000)
+        copy_rows = sorted(
+            ((docs[c.document_id].number, c.copy_number, c) for c in copies),
+            key=lambda t: (t[0], t[1]),
+        )
+        for i, (doc_no, copy_no, c) in enumerate(copy_rows, start=1):
             doc = docs[c.document_id]
-            sent, received = dispatch_times.get(c.id or 0, (None, None))
-            courier.row([n, consignment.number, consignment.unit, consignment.recipient, doc.number,
-                         doc.title, doc.level, f"{c.copy_number:03d}", local(sent), local(received),
-                         STATE_LABEL[State(c.state)]])
-    counts[COURIER_SHEET] = n
+            h = histories.get(c.id or 0, _History())
+            person = people.get(h.issued_to or c.holder_id or 0)
+            notes = list(h.notes)
+            if c.tag_uid is None:
+                notes.append("未绑定标签")
+            register.row([
+                i, doc_no, doc.title, doc.level, f"{copy_no:03d}", person.name if person else "",
+                person.unit if person else "", local(h.issued_at), h.issued_by, h.collects,
+                local(h.recovered_at), h.recovered_by, STATE_LABEL[State(c.state)],
+                cons[c.consignment_id].number if c.consignment_id in cons else "", "；".join(notes),
+            ])
+        counts[REGISTER_SHEET] = register.rows
+        say(f"登记表：{register.rows} 份")
 
-    # 带离文件目录
-    n = 0
-    for row in carry_list_rows(session, meeting, people, docs, histories, None):
-        n += 1
-        carry.row([n, *row[:7], local(row[7]), *row[8:]])
-    if n == 0:
-        carry.row(["", "", "无带离文件"])
-    counts[CARRY_SHEET] = n
+        # 会议证发放回收
+        pass_rows = session.exec(
+            select(Carrier).where(Carrier.meeting_id == meeting.id, Carrier.kind == CarrierKind.PASS)
+        ).all()
+        for i, card in enumerate(sorted(pass_rows, key=lambda p: people[p.owner_id].code), start=1):
+            owner = people[card.owner_id]
+            h = histories.get(card.id or 0, _History())
+            passes.row([
+                i, owner.pass_number, owner.name, owner.code, owner.unit, card.tag_uid or "",
+                local(h.issued_at), h.issued_by, local(h.recovered_at), h.recovered_by,
+                STATE_LABEL[State(card.state)], "；".join(h.notes),
+            ])
+        counts[PASS_SHEET] = passes.rows
 
-    # 汇总 (now that the chain is known)
-    facts: list[tuple[str, Any]] = [
-        ("会议名称", meeting.title), ("会议代号", meeting.code), ("密级", marking), ("地点", meeting.venue),
-        ("开始时间", local(meeting.starts_at)), ("结束时间", local(meeting.ends_at)),
-        ("主办部门", meeting.organizer), ("保密负责人", meeting.officer),
-        ("实行会议证", "是" if meeting.requires_passes else "否"),
-        ("会议状态", MEETING_STATUS_LABEL[meeting.status]),  # type: ignore[index]
-        ("结束时间（系统）", local(meeting.closed_at)), ("结束操作人", meeting.closed_by or ""),
-        ("结束说明", meeting.close_note or ""),
-        ("导出性质", "会议进行中的快照（非最终登记）" if snapshot else "会议已结束，最终登记"),
-    ]
-    tot = totals(session, meeting)
-    for kind in (CarrierKind.COPY, CarrierKind.PASS):
-        label = messages.KIND_LABEL[kind]
-        for state in State:
-            facts.append((f"{label}·{STATE_LABEL[state]}", tot[kind][state]))
-    facts += [
-        ("未收回合计", len(outstanding)),
-        ("台账事件数", chain.count),
-        ("台账头哈希", chain.head_hash),
-        ("导出时校验结果", "完整" if chain.ok else f"第 {chain.broken_seq} 条起被篡改：{chain.problem}"),
-        ("导出时间", local(exported_at)),
-        ("导出人", operator),
-    ]
-    for k, v in facts:
-        summary.row([k, v])
-    counts[SUMMARY_SHEET] = summary.rows
+        # 未收回清单
+        by_code = {a.code: a for a in people.values()}
+        ordered = sorted(outstanding, key=lambda it: (it.attendee_code or "~", it.kind, it.document or "", it.copy or 0, it.pass_number or ""))
+        for i, it in enumerate(ordered, start=1):
+            person = by_code.get(it.attendee_code or "")
+            out_sheet.row([
+                i, it.attendee_code or "", person.name if person else (f"机要件 {it.consignment}" if it.consignment else ""),
+                person.unit if person else "", messages.KIND_LABEL[CarrierKind(it.kind)],
+                it.document or "", f"{it.copy:03d}" if it.copy else (it.pass_number or ""),
+                STATE_LABEL[State(it.state)], local(it.since),
+            ])
+        if not ordered:
+            out_sheet.row(["", "", "全部收回，无未收回载体"])
+        counts[OUTSTANDING_SHEET] = len(ordered)
+
+        # 机要递送登记
+        in_cons = [c for _d, _n, c in copy_rows if c.consignment_id in cons]
+        n = 0
+        for consignment in sorted(cons.values(), key=lambda c: c.number):
+            members = [c for c in in_cons if c.consignment_id == consignment.id]
+            if not members:
+                n += 1
+                courier.row([n, consignment.number, consignment.unit, consignment.recipient, "", "", "", "",
+                             None, None, "尚未发出"])
+            for c in members:
+                n += 1
+                doc = docs[c.document_id]
+                sent, received = dispatch_times.get(c.id or 0, (None, None))
+                courier.row([n, consignment.number, consignment.unit, consignment.recipient, doc.number,
+                             doc.title, doc.level, f"{c.copy_number:03d}", local(sent), local(received),
+                             STATE_LABEL[State(c.state)]])
+        counts[COURIER_SHEET] = n
+
+        # 带离文件目录
+        n = 0
+        for row in carry_list_rows(session, meeting, people, docs, histories, None):
+            n += 1
+            carry.row([n, *row[:7], local(row[7]), *row[8:]])
+        if n == 0:
+            carry.row(["", "", "无带离文件"])
+        counts[CARRY_SHEET] = n
+
+        # 汇总 (now that the chain is known)
+        facts: list[tuple[str, Any]] = [
+            ("会议名称", meeting.title), ("会议代号", meeting.code), ("密级", marking), ("地点", meeting.venue),
+            ("开始时间", local(meeting.starts_at)), ("结束时间", local(meeting.ends_at)),
+            ("主办部门", meeting.organizer), ("保密负责人", meeting.officer),
+            ("实行会议证", "是" if meeting.requires_passes else "否"),
+            ("会议状态", MEETING_STATUS_LABEL[meeting.status]),  # type: ignore[index]
+            ("结束时间（系统）", local(meeting.closed_at)), ("结束操作人", meeting.closed_by or ""),
+            ("结束说明", meeting.close_note or ""),
+            ("导出性质", "会议进行中的快照（非最终登记）" if snapshot else "会议已结束，最终登记"),
+        ]
+        tot = totals(session, meeting)
+        for kind in (CarrierKind.COPY, CarrierKind.PASS):
+            label = messages.KIND_LABEL[kind]
+            for state in State:
+                facts.append((f"{label}·{STATE_LABEL[state]}", tot[kind][state]))
+        facts += [
+            ("未收回合计", len(outstanding)),
+            ("台账事件数", chain.count),
+            ("台账头哈希", chain.head_hash),
+            ("导出时校验结果", "完整" if audit.ok else (
+                f"校验未通过：第 {chain.broken_seq} 条起被篡改：{chain.problem}" if not chain.ok
+                else "校验未通过：" + messages.text("audit_failed", count=len(audit.differences)))),
+            *(("校验差异", d) for d in audit.differences[:200]),
+            *((("校验说明", messages.text("audit_no_snapshot")),) if not audit.snapshot else ()),
+            ("导出时间", local(exported_at)),
+            ("导出人", operator),
+        ]
+        for k, v in facts:
+            summary.row([k, v])
+        counts[SUMMARY_SHEET] = summary.rows
 
 
-    for sheet in (summary, register, passes, out_sheet, courier, carry, log):
-        _finish(sheet)
-    _save(wb, path)
-    return ExportResult(path, counts, chain)
+        for sheet in (summary, register, passes, out_sheet, courier, carry, log):
+            _finish(sheet, failed=not audit.ok)
+    return ExportResult(path, counts, chain, audit)
+
+
+@contextmanager
+def _verification(
+    session: Session, key: bytes, meeting: Meeting, head: LedgerHead | None, minimum: int,
+) -> Iterator[tuple[ProcessPoolExecutor, Future[AuditReport]] | None]:
+    """:func:`_verify_in_background` for the length of a block, never outliving it."""
+    background = _verify_in_background(session, key, meeting, head, minimum)
+    try:
+        yield background
+    finally:
+        if background is not None:
+            background[0].shutdown(wait=False, cancel_futures=True)
 
 
 def _verify_in_background(
     session: Session, key: bytes, meeting: Meeting, head: LedgerHead | None, minimum: int,
-) -> tuple[ProcessPoolExecutor, Future[ChainReport]] | None:
+) -> tuple[ProcessPoolExecutor, Future[AuditReport]] | None:
     """Start verifying a long chain in a child process; None to verify inline instead.
 
     The hashing is pure CPU and independent of the workbook, so on two cores it costs no wall
@@ -414,18 +492,131 @@ def _verify_in_background(
     if head is None or head.seq < minimum or (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")):
         return None
     pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-    future = pool.submit(verify_meeting_at, url.render_as_string(hide_password=False), key, meeting.code)
+    future = pool.submit(audit_meeting_at, url.render_as_string(hide_password=False), key, meeting.code)
     return pool, future
 
 
-def _save(wb: Workbook, path: Path) -> None:
-    """Write to a temporary name, then rename: a failed export never leaves half a file."""
-    tmp = path.with_name(path.name + ".tmp")
-    wb.save(tmp)
-    tmp.replace(path)
+NAME_MAX = 255  # bytes in one file name (Linux)
 
 
-def _finish(sheet: _Sheet) -> None:
+def check_file_name(path: Path) -> None:
+    """Refuse a file name longer than the file system allows (it would fail deep inside).
+
+    Raises:
+        OutputError: the name is too long.
+    """
+    if len(os.fsencode(path.name)) > NAME_MAX:
+        raise OutputError(messages.text("out_name_too_long", name=printable(path.name, 40), limit=NAME_MAX))
+
+
+def check_output_path(path: Path) -> None:
+    """Refuse an output path that cannot work, before any work is done.
+
+    Raises:
+        OutputError: not ``.xlsx``, a directory, in a missing directory, or a name too long.
+    """
+    if path.suffix.lower() != ".xlsx":
+        raise OutputError(messages.text("out_suffix", path=path))
+    check_file_name(path)
+    try:
+        if path.is_dir():
+            raise OutputError(messages.text("out_is_dir", path=path))
+        if not path.parent.is_dir():
+            raise OutputError(messages.text("out_dir_missing", dir=path.parent))
+    except OSError as e:
+        raise OutputError(messages.text("out_failed", path=path, reason=os_reason(e))) from e
+
+
+def _io_reason(err: Exception) -> str:
+    """Plain words for an OSError, or for lxml's ``SerialisationError('IO_ENOSPC')``."""
+    if isinstance(err, OSError):
+        return os_reason(err)
+    number = getattr(errno, str(err).removeprefix("IO_"), None)
+    return os_reason(OSError(number, str(err))) if isinstance(number, int) else str(err)
+
+
+def open_output(path: Path) -> Path:
+    """Create the temporary file an export is written to, beside ``path`` (0600, a short
+    hidden name): permission problems show up before any work is done.
+
+    Raises:
+        OutputError: the file cannot be created.
+    """
+    check_output_path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ct-", suffix=".xlsx.tmp")
+    except OSError as e:
+        raise OutputError(messages.text("out_failed", path=path, reason=os_reason(e))) from e
+    os.close(fd)
+    return Path(tmp)
+
+
+def discard(wb: Workbook, tmp: Path | None) -> None:
+    """Drop a half-written workbook: close each write-only sheet's streams in order (so no
+    "Exception ignored" noise when they are collected) and delete every temporary file."""
+    for ws in wb.worksheets:
+        writer = getattr(ws, "_writer", None)
+        for stream in (getattr(ws, "_rows", None), getattr(writer, "xf", None)):
+            try:
+                if stream is not None:
+                    stream.close()
+            except Exception:  # best effort: the export has failed already
+                pass
+        out = getattr(writer, "out", None)
+        if isinstance(out, str):
+            Path(out).unlink(missing_ok=True)
+    if tmp is not None:
+        tmp.unlink(missing_ok=True)
+
+
+def save_atomically(wb: Workbook, path: Path) -> None:
+    """Save an ordinary (not write-only) workbook the way exports are saved: to a temporary
+    name beside ``path``, then renamed; nothing is left behind on failure.
+
+    Raises:
+        OutputError: the path is unusable or the file cannot be written.
+    """
+    tmp = open_output(path)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(messages.text("out_failed", path=path, reason=os_reason(e))) from e
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _workbook_at(path: Path) -> Iterator[Workbook]:
+    """A write-only workbook saved to ``path`` when the block ends: written to a temporary
+    name beside it, then renamed, so a failed export (permission, disk full, …) leaves no
+    file behind and says so in one line.
+
+    Raises:
+        OutputError: the file cannot be written.
+    """
+    from lxml.etree import SerialisationError  # how lxml's incremental writer reports EFBIG/ENOSPC
+
+    tmp = open_output(path)
+    wb = Workbook(write_only=True)
+    try:
+        yield wb
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except (OSError, SerialisationError) as e:
+        discard(wb, tmp)
+        raise OutputError(messages.text("out_failed", path=path, reason=_io_reason(e))) from e
+    except BaseException:
+        discard(wb, tmp)
+        raise
+
+
+def _finish(sheet: _Sheet, *, failed: bool = False) -> None:
+    if failed:  # headers are written when the workbook is saved: mark every printed page
+        for hf in (sheet.ws.oddHeader, sheet.ws.evenHeader, sheet.ws.firstHeader):
+            hf.center.text = f"{hf.center.text}（校验未通过）"
     last = get_column_letter(len(sheet.headers))
     sheet.ws.auto_filter.ref = f"A1:{last}{max(sheet.rows + 1, 2)}"
 
@@ -482,20 +673,19 @@ def export_carry_list(
     person = find_attendee(session, meeting, attendee_code)
     histories = _histories(session, meeting)
     marking = Level(meeting.level).marking
-    wb = Workbook(write_only=True)
-    sheet = _new_sheet(wb, CARRY_SHEET, CARRY_HEADERS, marking, meeting.code,
-                       [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12])
-    n = 0
-    for row in carry_list_rows(session, meeting, people, docs, histories, person):
-        n += 1
-        sheet.row([n, *row[:7], local(row[7]), *row[8:]])
-    if n == 0:
-        sheet.row(["", person.code, person.name, person.unit, "无带离文件"])
-    sheet.row([])
-    sheet.row(["", "会议", f"{meeting.title}（{meeting.code}）"])
-    sheet.row(["", "寄送单位", person.unit])
-    sheet.row(["", "制表时间", local(now or utcnow())])
-    sheet.row(["", "经办人签字", ""])
-    _finish(sheet)
-    _save(wb, path)
+    with _workbook_at(path) as wb:
+        sheet = _new_sheet(wb, CARRY_SHEET, CARRY_HEADERS, marking, meeting.code,
+                           [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12])
+        n = 0
+        for row in carry_list_rows(session, meeting, people, docs, histories, person):
+            n += 1
+            sheet.row([n, *row[:7], local(row[7]), *row[8:]])
+        if n == 0:
+            sheet.row(["", person.code, person.name, person.unit, "无带离文件"])
+        sheet.row([])
+        sheet.row(["", "会议", f"{meeting.title}（{meeting.code}）"])
+        sheet.row(["", "寄送单位", person.unit])
+        sheet.row(["", "制表时间", local(now or utcnow())])
+        sheet.row(["", "经办人签字", ""])
+        _finish(sheet)
     return n

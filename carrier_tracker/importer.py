@@ -3,28 +3,57 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import unicodedata
+import xml.parsers.expat
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from . import messages
 from .custody import append_admin_event
 from .enums import Action, CarrierKind, Level
-from .errors import ImportProblems
+from .errors import ImportProblems, TextError, os_reason
 from .models import Attendee, Carrier, Document, Meeting
+from .text_fields import check_code, check_text, normalize_code, printable
 from .uids import BadUid, normalize_uid
 from .workbook_schema import ATTENDEES, DOCUMENTS, MEETING, SHEETS, TAGS, Sheet
 
+MAX_FILE_BYTES = 20 * 2**20
+"""A workbook larger than this is refused unread (the largest allowed meeting is ~6 MB)."""
+MAX_UNPACKED_BYTES = 200 * 2**20
+"""All parts together, uncompressed (the largest allowed meeting: ~40 MB): a zip bomb stops here."""
+MAX_SHARED_STRINGS_BYTES = 40 * 2**20
+"""The shared-string table is the one part openpyxl holds whole in memory."""
+MAX_OTHER_PART_BYTES = 8 * 2**20
+"""Styles, workbook, relationships, … (everything but worksheets and shared strings)."""
+MAX_PARTS = 1_000
+"""Files inside the zip (a workbook has a dozen or two; images add a few)."""
+MAX_ATTENDEES = 10_000
+MAX_DOCUMENTS = 1_000
 MAX_COPIES = 10_000
+"""Copies of one document."""
+MAX_MEETING_COPIES = 100_000
+"""Copies of all documents of one meeting (and so rows of 标签绑定)."""
+MAX_MEETING_ROWS = 100
+"""Reading 会议 stops here (it must have exactly one row)."""
+MAX_HEADER_COLUMNS = 64
+"""Headers are looked for in the first 64 columns; anything to the right is never read."""
+PROBLEMS_SHOWN = 50
+"""A refusal lists the first 50 problems and the total."""
+
+_ROW_LIMITS = {"meeting": (MAX_MEETING_ROWS, "import_unit_rows"), "attendees": (MAX_ATTENDEES, "import_unit_people"),
+               "documents": (MAX_DOCUMENTS, "import_unit_documents"), "tags": (MAX_MEETING_COPIES, "import_unit_tags")}
 _TRUE = {"是", "y", "yes", "true", "1", "✓", "√", "对", "t"}
 _FALSE = {"否", "n", "no", "false", "0", "", "×", "x", "f"}
 _SPACES = re.compile(r"\s+")
@@ -45,7 +74,7 @@ class Problem:
             where += f" 第{self.row}行"
         if self.column:
             where += f" [{self.column}]"
-        return f"{where}：{self.message}"
+        return f"{where}：{printable(self.message, 400)}"
 
 
 @dataclass
@@ -71,6 +100,8 @@ class ImportResult:
 class _Parsed:
     problems: list[Problem] = field(default_factory=list)
     rows: dict[str, list[_Row]] = field(default_factory=dict)
+    name: str = ""
+    digest: str = ""
 
     def add(self, sheet: Sheet, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(sheet.name, row, column, message))
@@ -89,9 +120,15 @@ def clean_text(value: Any) -> str:
 
 
 def clean_code(value: Any) -> str:
-    """A code, number or keyword: NFKC-normalised (full-width digits, letters, hyphens and
-    spaces become ASCII) with every space removed."""
-    return unicodedata.normalize("NFKC", clean_text(value)).replace(" ", "")
+    """A code, number or keyword: :func:`~carrier_tracker.text_fields.normalize_code` of the
+    cell's text (NFKC, invisible characters and every space removed)."""
+    return normalize_code(clean_text(value))
+
+
+def _shown(value: Any) -> str:
+    """A cell's value as echoed in a problem: escaped and cut short (a cell may hold 32,767
+    characters of anything)."""
+    return printable(clean_text(value), 40)
 
 
 def _header_key(text: str) -> str:
@@ -104,16 +141,88 @@ def _match_sheet(spec: Sheet, names: list[str]) -> str | None:
     return next((n for n in names if _header_key(n) in wanted), None)
 
 
-def _read_workbook(path: Path) -> Any:
-    """Open the file with openpyxl, turning every way it can fail into one clear problem."""
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+def _refuse(key: str, **fields: object) -> ImportProblems:
+    return ImportProblems([], messages.text(key, **fields))
 
-    where = path.name
+
+class _DoctypeFound(Exception):
+    pass
+
+
+class _PrologEnd(Exception):
+    pass
+
+
+def _declares_entities(stream: IO[bytes]) -> bool:
+    """True when an XML part has a document type declaration (where entities live: the
+    "billion laughs" bomb). Only the prolog is read: the scan stops at the root element."""
+    parser = xml.parsers.expat.ParserCreate()
+
+    def doctype(*_args: Any) -> None:
+        raise _DoctypeFound
+
+    def root(*_args: Any) -> None:
+        raise _PrologEnd
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = root
     try:
-        head = path.read_bytes()[:8]
+        while chunk := stream.read(1 << 16):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _DoctypeFound:
+        return True
+    except (_PrologEnd, xml.parsers.expat.ExpatError):
+        return False  # malformed XML is openpyxl's to refuse
+    return False
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    return head.lstrip()[:1] == b"<" or head[:3] == b"\xef\xbb\xbf" or head[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
+def _check_archive(data: bytes, where: str) -> None:
+    """Refuse, before openpyxl parses anything, a zip that would unpack too large and any XML
+    part that declares a DTD (Excel never writes one)."""
+    mb = 2**20
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_PARTS:
+            raise _refuse("import_too_many_parts", name=where, count=len(infos), limit=MAX_PARTS)
+        total = sum(i.file_size for i in infos)
+        if total > MAX_UNPACKED_BYTES:
+            raise _refuse("import_unpacked_too_big", name=where, size=total // mb, limit=MAX_UNPACKED_BYTES // mb)
+        for info in infos:
+            lowered = info.filename.lower()
+            limit = (MAX_UNPACKED_BYTES if "worksheets/" in lowered else
+                     MAX_SHARED_STRINGS_BYTES if lowered.endswith("sharedstrings.xml") else MAX_OTHER_PART_BYTES)
+            if info.file_size > limit:
+                raise _refuse("import_unpacked_too_big", name=f"{where}（{printable(info.filename)}）",
+                              size=info.file_size // mb, limit=limit // mb)
+            with archive.open(info) as part:
+                head = part.read(4)
+                if not _looks_like_xml(head):
+                    continue
+                with archive.open(info) as again:
+                    if _declares_entities(again):
+                        raise _refuse("import_xml_entities", name=where, part=printable(info.filename))
+
+
+def _read_workbook(path: Path) -> tuple[Any, bytes]:
+    """Open the file with openpyxl (read-only, streaming), turning every way it can fail into
+    one clear problem. The bytes are read once: what is validated is what is imported and
+    hashed, even if the file changes meanwhile."""
+    import openpyxl
+
+    where = printable(path.name)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _refuse("import_file_too_big", name=where, size=round(size / 2**20, 1), limit=MAX_FILE_BYTES // 2**20)
+        data = path.read_bytes()
     except OSError as e:
-        raise ImportProblems([], f"无法读取文件 {path}：{e.strerror or e}") from e
+        raise ImportProblems([], f"无法读取文件 {printable(str(path))}：{os_reason(e)}") from e
+    head = data[:8]
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportProblems(
             [], f"{where}：这是旧版 Excel (.xls) 文件或带密码保护的工作簿，请去掉密码并另存为 .xlsx 后再导入"
@@ -123,48 +232,101 @@ def _read_workbook(path: Path) -> Any:
             [], f"{where}：不是 Excel .xlsx 文件（可能是 CSV 或其他文件改了扩展名），请用 Excel 另存为 .xlsx"
         )
     try:
-        return openpyxl.load_workbook(path, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError) as e:
+        _check_archive(data, where)
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False), data
+    except ImportProblems:
+        raise
+    except Exception as e:  # a hostile or broken file can make the parser raise anything
         raise ImportProblems([], f"{where}：文件已损坏，无法读取（{type(e).__name__}）") from e
 
 
+def _sheet_rows(ws: Any) -> tuple[Iterator[tuple[int, list[dict[str, Any]]]], Any]:
+    """The rows present in a read-only sheet's XML, each with only its present cells (a cell
+    at ZZ100000 costs one cell, not a 100,000 × 702 grid), and the parser, whose
+    ``merged_cells`` is known once the rows are read. openpyxl's own read-only iterator pads
+    every row to the sheet's declared width; its parser (pinned openpyxl) does not."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    wb = ws.parent
+    parser = WorkSheetParser(ws._get_source(), ws._shared_strings, data_only=False, epoch=wb.epoch,
+                             date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+    return parser.parse(), parser
+
+
 def _read_sheet(parsed: _Parsed, spec: Sheet, ws: Any) -> None:
-    rows = list(ws.iter_rows())
-    if not rows:
-        parsed.add(spec, None, None, "工作表为空，缺少表头")
-        return
-    header_cells = rows[0]
+    rows, parser = _sheet_rows(ws)
+    limit, unit = _ROW_LIMITS[spec.key]
+    header_row: int | None = None
     index: dict[str, int] = {}
-    for col_spec in spec.columns:
-        names = {_header_key(col_spec.header), *(_header_key(a) for a in col_spec.aliases)}
-        for i, cell in enumerate(header_cells):
-            if cell.value is not None and _header_key(str(cell.value)) in names:
-                index[col_spec.key] = i
-                break
-        else:
-            if col_spec.required:
-                parsed.add(spec, 1, col_spec.header, "缺少此列")
-    merged = [r for r in ws.merged_cells.ranges if r.max_row >= 2]
-    for rng in merged:
-        parsed.add(spec, rng.min_row, None, f"含合并单元格 {rng.coord}，请取消合并并逐行填写")
     out: list[_Row] = []
-    for row in rows[1:]:
-        values: dict[str, Any] = {}
+    for number, cells in rows:
+        if header_row is None:
+            present = {c["column"]: c["value"] for c in cells
+                       if c["column"] <= MAX_HEADER_COLUMNS and c["value"] is not None and str(c["value"]).strip()}
+            if not present:
+                continue
+            header_row = number
+            for col_spec in spec.columns:
+                names = {_header_key(col_spec.header), *(_header_key(a) for a in col_spec.aliases)}
+                found = next((col for col, v in sorted(present.items()) if _header_key(str(v)) in names), None)
+                if found is not None:
+                    index[col_spec.key] = found
+                elif col_spec.required:
+                    parsed.add(spec, number, col_spec.header, "缺少此列")
+            wanted = {col: key for key, col in index.items()}
+            continue
+        values: dict[str, Any] = dict.fromkeys(index)
         blank = True
-        for key, i in index.items():
-            cell = row[i] if i < len(row) else None
-            value = cell.value if cell is not None else None
-            if cell is not None and cell.data_type == "f":
-                parsed.add(spec, cell.row, spec.column(key).header, "单元格含公式，请复制后“粘贴为数值”")
+        for cell in cells:
+            key = wanted.get(cell["column"])
+            if key is None:
+                continue
+            value = cell["value"]
+            if cell["data_type"] == "f":
+                parsed.add(spec, number, spec.column(key).header, "单元格含公式，请复制后“粘贴为数值”")
                 value = None
             if isinstance(value, str) and not value.strip():
                 value = None
             if value is not None:
                 blank = False
             values[key] = value
-        if not blank:
-            out.append(_Row(row[0].row, values))
+        if blank:
+            continue
+        out.append(_Row(number, values))
+        if len(out) > limit:
+            raise ImportProblems([], messages.text(
+                "import_too_many_rows", sheet=spec.name, limit=f"{limit:,}", unit=messages.text(unit)))
+    if header_row is None:
+        parsed.add(spec, None, None, "工作表为空，缺少表头")
+        return
+    from openpyxl.worksheet.cell_range import CellRange
+
+    merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
+    for merge in merged:
+        rng = CellRange(merge.ref)
+        if rng.max_row > header_row:
+            parsed.add(spec, rng.min_row, None, f"含合并单元格 {rng.coord}，请取消合并并逐行填写")
     parsed.rows[spec.key] = out
+
+
+def _text(parsed: _Parsed, spec: Sheet, row: _Row, key: str) -> str:
+    """A free-text cell, checked against its column's length and for control characters."""
+    column = spec.column(key)
+    try:
+        return check_text(column.header, clean_text(row.values.get(key)), column.max_len, required=column.required)
+    except TextError as e:
+        parsed.add(spec, row.number, column.header, str(e).removeprefix(column.header))
+        return ""
+
+
+def _code(parsed: _Parsed, spec: Sheet, row: _Row, key: str) -> str:
+    """A code cell, normalised (:func:`~carrier_tracker.text_fields.normalize_code`) and checked."""
+    column = spec.column(key)
+    try:
+        return check_code(column.header, clean_text(row.values.get(key)), column.max_len, required=column.required)
+    except TextError as e:
+        parsed.add(spec, row.number, column.header, str(e).removeprefix(column.header))
+        return ""
 
 
 def _level(parsed: _Parsed, spec: Sheet, row: _Row, key: str) -> Level | None:
@@ -176,7 +338,7 @@ def _level(parsed: _Parsed, spec: Sheet, row: _Row, key: str) -> Level | None:
     try:
         return Level.parse(raw)
     except ValueError:
-        parsed.add(spec, row.number, header, f"密级“{raw}”无效，应为 秘密、机密、绝密 或 内部")
+        parsed.add(spec, row.number, header, f"密级“{printable(raw, 40)}”无效，应为 秘密、机密、绝密 或 内部")
         return None
 
 
@@ -191,15 +353,8 @@ def _bool(parsed: _Parsed, spec: Sheet, row: _Row, key: str, default: bool) -> b
         return True
     if raw in _FALSE:
         return False
-    parsed.add(spec, row.number, spec.column(key).header, f"“{clean_text(value)}”不是 是/否")
+    parsed.add(spec, row.number, spec.column(key).header, f"“{_shown(value)}”不是 是/否")
     return default
-
-
-def _required(parsed: _Parsed, spec: Sheet, row: _Row, key: str, clean: Callable[[Any], str] = clean_text) -> str:
-    text = clean(row.values.get(key))
-    if not text:
-        parsed.add(spec, row.number, spec.column(key).header, "不能为空")
-    return text
 
 
 def _positive_int(parsed: _Parsed, spec: Sheet, row: _Row, key: str, maximum: int) -> int | None:
@@ -216,9 +371,9 @@ def _positive_int(parsed: _Parsed, spec: Sheet, row: _Row, key: str, maximum: in
         number = int(value)
     else:
         raw = clean_code(value)
-        number = int(raw) if raw.isascii() and raw.isdigit() else None
+        number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
     if number is None or not 1 <= number <= maximum:
-        parsed.add(spec, row.number, header, f"“{clean_text(value)}”不是 1 到 {maximum} 之间的整数")
+        parsed.add(spec, row.number, header, f"“{_shown(value)}”不是 1 到 {maximum} 之间的整数")
         return None
     return number
 
@@ -234,9 +389,9 @@ def _datetime(parsed: _Parsed, spec: Sheet, row: _Row, key: str, tz: ZoneInfo | 
     else:
         raw = unicodedata.normalize("NFKC", clean_text(value)).replace("/", "-").replace("T", " ")
         try:
-            result = datetime.fromisoformat(raw)
+            result = datetime.fromisoformat(raw[:64])
         except ValueError:
-            parsed.add(spec, row.number, spec.column(key).header, f"“{raw}”不是日期时间，应如 2026-12-01 09:00")
+            parsed.add(spec, row.number, spec.column(key).header, f"“{printable(raw, 40)}”不是日期时间，应如 2026-12-01 09:00")
             return None
     if result.tzinfo is None:
         result = result.replace(tzinfo=tz) if tz else result.astimezone()
@@ -249,6 +404,8 @@ def _uid(parsed: _Parsed, spec: Sheet, row: _Row, key: str, seen: dict[str, str]
         return None
     header = spec.column(key).header
     try:
+        if len(str(value)) > 64:  # no UID is this long: do not echo the whole cell
+            raise BadUid(messages.text("bad_uid", uid=_shown(value)))
         uid = normalize_uid(value)
     except BadUid as e:
         parsed.add(spec, row.number, header, str(e))
@@ -260,39 +417,53 @@ def _uid(parsed: _Parsed, spec: Sheet, row: _Row, key: str, seen: dict[str, str]
     return uid
 
 
-def validate(path: Path, session: Session, *, tz: ZoneInfo | None = None) -> tuple[_Parsed, dict[str, Any]]:
-    """Read and validate a workbook without writing anything.
+def read_workbook(path: Path, *, tz: ZoneInfo | None = None) -> tuple[_Parsed, dict[str, Any]]:
+    """Read and validate a workbook on its own, without the database (and so without any
+    lock): bounded in size, rows and memory, every problem of the file collected.
 
     Returns:
         The parse (with every problem) and the cleaned data ready to write.
-    """
-    wb = _read_workbook(path)
-    parsed = _Parsed()
-    names = list(wb.sheetnames)
-    for spec in SHEETS:
-        found = _match_sheet(spec, names)
-        if found is None:
-            if not spec.optional:
-                parsed.add(spec, None, None, "缺少此工作表")
-            parsed.rows[spec.key] = []
-            continue
-        _read_sheet(parsed, spec, wb[found])
 
+    Raises:
+        ImportProblems: the file cannot be read at all, or exceeds a limit (reading stops).
+    """
+    wb, raw = _read_workbook(path)
+    try:
+        parsed = _Parsed(name=printable(path.name), digest=hashlib.sha256(raw).hexdigest())
+        names = list(wb.sheetnames)
+        for spec in SHEETS:
+            found = _match_sheet(spec, names)
+            if found is None:
+                if not spec.optional:
+                    parsed.add(spec, None, None, "缺少此工作表")
+                parsed.rows[spec.key] = []
+                continue
+            try:
+                _read_sheet(parsed, spec, wb[found])
+            except ImportProblems:
+                raise
+            except Exception as e:  # the worksheet XML of a hostile file
+                raise ImportProblems([], f"{parsed.name}：文件已损坏，无法读取（{type(e).__name__}）") from e
+        has_meeting_sheet = _match_sheet(MEETING, names) is not None
+    finally:
+        wb.close()
+    return parsed, _validate_rows(parsed, has_meeting_sheet, tz)
+
+
+def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None) -> dict[str, Any]:
     data: dict[str, Any] = {"meeting": None, "attendees": [], "documents": [], "tags": []}
     seen_uids: dict[str, str] = {}
 
     # 会议
     meeting_rows = parsed.rows.get("meeting", [])
-    if _match_sheet(MEETING, names) is not None and len(meeting_rows) != 1:
+    if has_meeting_sheet and len(meeting_rows) != 1:
         parsed.add(MEETING, None, None, f"应恰好填写一行会议信息，实有 {len(meeting_rows)} 行")
     meeting_level: Level | None = None
     if meeting_rows:
         row = meeting_rows[0]
-        code = _required(parsed, MEETING, row, "code", clean_code)
-        title = _required(parsed, MEETING, row, "title")
+        code = _code(parsed, MEETING, row, "code")
+        title = _text(parsed, MEETING, row, "title")
         meeting_level = _level(parsed, MEETING, row, "level")
-        if code and session.exec(select(Meeting.id).where(Meeting.code == code)).first() is not None:
-            parsed.add(MEETING, row.number, MEETING.column("code").header, messages.text("meeting_exists", code=code))
         starts = _datetime(parsed, MEETING, row, "starts_at", tz)
         ends = _datetime(parsed, MEETING, row, "ends_at", tz)
         if starts and ends and ends < starts:
@@ -301,29 +472,30 @@ def validate(path: Path, session: Session, *, tz: ZoneInfo | None = None) -> tup
             "code": code,
             "title": title,
             "level": meeting_level.value if meeting_level else "",
-            "venue": clean_text(row.values.get("venue")),
+            "venue": _text(parsed, MEETING, row, "venue"),
             "starts_at": starts,
             "ends_at": ends,
-            "organizer": clean_text(row.values.get("organizer")),
-            "officer": clean_text(row.values.get("officer")),
+            "organizer": _text(parsed, MEETING, row, "organizer"),
+            "officer": _text(parsed, MEETING, row, "officer"),
             "requires_passes": _bool(
                 parsed, MEETING, row, "requires_passes",
                 default=bool(meeting_level and meeting_level.rank >= Level.JIMI.rank),
             ),
         }
+        data["meeting_row"] = row.number
 
     # 参会人员
     codes: dict[str, int] = {}
     pass_numbers: dict[str, int] = {}
     for row in parsed.rows.get("attendees", []):
-        code = _required(parsed, ATTENDEES, row, "code", clean_code)
-        name = _required(parsed, ATTENDEES, row, "name")
+        code = _code(parsed, ATTENDEES, row, "code")
+        name = _text(parsed, ATTENDEES, row, "name")
         clearance = _level(parsed, ATTENDEES, row, "clearance")
         if code in codes:
             parsed.add(ATTENDEES, row.number, ATTENDEES.column("code").header, f"人员编号 {code} 重复（与第{codes[code]}行）")
         elif code:
             codes[code] = row.number
-        pass_number = clean_code(row.values.get("pass_number"))
+        pass_number = _code(parsed, ATTENDEES, row, "pass_number")
         if pass_number in pass_numbers:
             parsed.add(ATTENDEES, row.number, ATTENDEES.column("pass_number").header, f"会议证号 {pass_number} 重复（与第{pass_numbers[pass_number]}行）")
         elif pass_number:
@@ -332,8 +504,8 @@ def validate(path: Path, session: Session, *, tz: ZoneInfo | None = None) -> tup
         data["attendees"].append({
             "code": code,
             "name": name,
-            "unit": clean_text(row.values.get("unit")),
-            "title": clean_text(row.values.get("title")),
+            "unit": _text(parsed, ATTENDEES, row, "unit"),
+            "title": _text(parsed, ATTENDEES, row, "title"),
             "out_of_town": _bool(parsed, ATTENDEES, row, "out_of_town", default=False),
             "clearance": clearance.value if clearance else "",
             "pass_number": pass_number,
@@ -342,11 +514,13 @@ def validate(path: Path, session: Session, *, tz: ZoneInfo | None = None) -> tup
 
     # 文件
     documents: dict[str, tuple[int, int]] = {}
+    total_copies = 0
     for row in parsed.rows.get("documents", []):
-        number = _required(parsed, DOCUMENTS, row, "number", clean_code)
-        title = _required(parsed, DOCUMENTS, row, "title")
+        number = _code(parsed, DOCUMENTS, row, "number")
+        title = _text(parsed, DOCUMENTS, row, "title")
         level = _level(parsed, DOCUMENTS, row, "level")
         copies = _positive_int(parsed, DOCUMENTS, row, "copies", MAX_COPIES)
+        total_copies += copies or 0
         if level and meeting_level and level.rank > meeting_level.rank:
             parsed.add(DOCUMENTS, row.number, DOCUMENTS.column("level").header, f"文件密级 {level.value} 高于会议密级 {meeting_level.value}")
         if number in documents:
@@ -361,11 +535,13 @@ def validate(path: Path, session: Session, *, tz: ZoneInfo | None = None) -> tup
             "collect_at_breaks": _bool(parsed, DOCUMENTS, row, "collect_at_breaks", default=False),
             "may_take_away": _bool(parsed, DOCUMENTS, row, "may_take_away", default=False),
         })
+    if total_copies > MAX_MEETING_COPIES:
+        raise ImportProblems([], messages.text("import_too_many_copies", count=f"{total_copies:,}", limit=f"{MAX_MEETING_COPIES:,}"))
 
     # 标签绑定
     bound: dict[tuple[str, int], int] = {}
     for row in parsed.rows.get("tags", []):
-        doc_no = _required(parsed, TAGS, row, "document", clean_code)
+        doc_no = _code(parsed, TAGS, row, "document")
         copy_no = _positive_int(parsed, TAGS, row, "copy", MAX_COPIES)
         if doc_no and doc_no not in documents:
             parsed.add(TAGS, row.number, TAGS.column("document").header, f"文件编号 {doc_no} 不在“文件”表中")
@@ -380,8 +556,24 @@ def validate(path: Path, session: Session, *, tz: ZoneInfo | None = None) -> tup
         uid = _uid(parsed, TAGS, row, "uid", seen_uids, f"标签绑定第{row.number}行")
         if uid and doc_no and copy_no:
             data["tags"].append((doc_no, copy_no, uid))
+    data["uids"] = seen_uids
+    return data
 
-    # UIDs already bound in the database (any meeting).
+
+def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> None:
+    """Add the problems only the database can show: the meeting code taken (also by a code
+    that differs only in width or invisible characters), tags already bound anywhere."""
+    meeting = data.get("meeting")
+    if meeting and meeting["code"]:
+        code = meeting["code"]
+        header = MEETING.column("code").header
+        for existing in session.exec(select(Meeting.code)).all():
+            if existing == code:
+                parsed.add(MEETING, data["meeting_row"], header, messages.text("meeting_exists", code=code))
+            elif normalize_code(existing) == code:
+                parsed.add(MEETING, data["meeting_row"], header, messages.text(
+                    "code_collides", label=header, code=code, other=printable(existing, 40)))
+    seen_uids: dict[str, str] = data["uids"]
     if seen_uids:
         taken: set[str | None] = set()
         uids = list(seen_uids)
@@ -394,26 +586,101 @@ def validate(path: Path, session: Session, *, tz: ZoneInfo | None = None) -> tup
                 "标签UID" if seen_uids[problem_uid].startswith("标签") else "会议证标签UID",
                 f"标签 {problem_uid} 已在数据库中绑定（其他会议或载体）",
             ))
+
+
+def validate(path: Path, session: Session, *, tz: ZoneInfo | None = None) -> tuple[_Parsed, dict[str, Any]]:
+    """Read and validate a workbook, the database included, without writing anything.
+
+    Returns:
+        The parse (with every problem) and the cleaned data ready to write.
+    """
+    parsed, data = read_workbook(path, tz=tz)
+    check_database(session, parsed, data)
     return parsed, data
+
+
+def _raise_problems(parsed: _Parsed) -> None:
+    """Refuse with every problem counted, the first :data:`PROBLEMS_SHOWN` listed."""
+    if not parsed.problems:
+        return
+    total = len(parsed.problems)
+    lines = [f"{parsed.name} 有 {total} 处问题，未导入任何数据："]
+    lines += [f"  {p}" for p in parsed.problems[:PROBLEMS_SHOWN]]
+    if total > PROBLEMS_SHOWN:
+        lines.append(messages.text("import_more_problems", rest=total - PROBLEMS_SHOWN, total=total))
+    raise ImportProblems(list(parsed.problems), "\n".join(lines))
 
 
 def import_workbook(
     *, session: Session, key: bytes, path: Path, operator: str = "", tz: ZoneInfo | None = None,
     progress: Callable[[str], None] | None = None, now: datetime | None = None,
 ) -> ImportResult:
-    """Validate a workbook and, if it has no problem, write the whole meeting.
+    """Validate a workbook and, if it has no problem, write the whole meeting in ``session``.
+
+    The CLI uses :func:`import_file`, which validates before it takes the write lock.
 
     Raises:
-        ImportProblems: the file cannot be read or has problems (all listed); nothing written.
+        ImportProblems: the file cannot be read or has problems (all counted, the first 50
+            listed); nothing written.
     """
     say = progress or (lambda _msg: None)
     say("正在检查工作簿…")
     parsed, data = validate(path, session, tz=tz)
-    if parsed.problems:
-        lines = [f"{path.name} 有 {len(parsed.problems)} 处问题，未导入任何数据："]
-        lines += [f"  {p}" for p in parsed.problems]
-        raise ImportProblems(list(parsed.problems), "\n".join(lines))
+    _raise_problems(parsed)
     say("检查通过，正在写入…")
+    return _write(session=session, key=key, parsed=parsed, data=data, operator=operator, say=say, now=now)
+
+
+def import_file(
+    *, engine: Engine, key: bytes, path: Path, operator: str = "", tz: ZoneInfo | None = None,
+    progress: Callable[[str], None] | None = None, now: datetime | None = None,
+) -> ImportResult:
+    """Import a workbook into the database behind ``engine`` without holding up other desks.
+
+    The file is read and validated with no transaction open, checked against the database in
+    a read transaction, and only then written in one write transaction (which repeats the
+    cheap database checks: another desk may have imported meanwhile). A refused file never
+    takes the write lock.
+
+    Raises:
+        ImportProblems: the file cannot be read, exceeds a limit or has problems; nothing written.
+    """
+    from . import db
+
+    say = progress or (lambda _msg: None)
+    say("正在检查工作簿…")
+    parsed, data = read_workbook(path, tz=tz)
+    with db.read_scope(engine) as session:
+        check_database(session, parsed, data)
+    _raise_problems(parsed)
+    say("检查通过，正在写入…")
+    with db.session_scope(engine) as session:
+        check_database(session, parsed, data)
+        _raise_problems(parsed)
+        return _write(session=session, key=key, parsed=parsed, data=data, operator=operator, say=say, now=now)
+
+
+def _carrier_rows(meeting_id: int, attendees: list[Attendee], people: list[dict[str, Any]],
+                  documents: list[Document], tags: dict[tuple[str, int], str]) -> Iterator[dict[str, Any]]:
+    for person, row in zip(attendees, people, strict=True):
+        yield {
+            "meeting_id": meeting_id, "kind": CarrierKind.PASS.value, "document_id": None,
+            "copy_number": None, "owner_id": person.id, "tag_uid": row["pass_uid"],
+            "state": "registered", "version": 0,
+        }
+    for doc in documents:
+        for n in range(1, doc.copies + 1):
+            yield {
+                "meeting_id": meeting_id, "kind": CarrierKind.COPY.value, "document_id": doc.id,
+                "copy_number": n, "owner_id": None, "tag_uid": tags.get((doc.number, n)),
+                "state": "registered", "version": 0,
+            }
+
+
+def _write(
+    *, session: Session, key: bytes, parsed: _Parsed, data: dict[str, Any], operator: str,
+    say: Callable[[str], None], now: datetime | None,
+) -> ImportResult:
     meeting = Meeting(**data["meeting"])
     session.add(meeting)
     session.flush()
@@ -424,33 +691,25 @@ def import_workbook(
     session.add_all(documents)
     session.flush()
     tags = {(doc, copy): uid for doc, copy, uid in data["tags"]}
-    carriers: list[dict[str, Any]] = []
-    for person, row in zip(attendees, data["attendees"], strict=True):
-        carriers.append({
-            "meeting_id": meeting.id, "kind": CarrierKind.PASS.value, "document_id": None,
-            "copy_number": None, "owner_id": person.id, "tag_uid": row["pass_uid"],
-            "state": "registered", "version": 0,
-        })
-    for doc in documents:
-        for n in range(1, doc.copies + 1):
-            carriers.append({
-                "meeting_id": meeting.id, "kind": CarrierKind.COPY.value, "document_id": doc.id,
-                "copy_number": n, "owner_id": None, "tag_uid": tags.get((doc.number, n)),
-                "state": "registered", "version": 0,
-            })
-    for i in range(0, len(carriers), 5000):
-        session.execute(insert(Carrier), carriers[i:i + 5000])
-        say(f"已写入载体 {min(i + 5000, len(carriers))}/{len(carriers)}")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    total = len(attendees) + sum(d.copies for d in documents)
+    rows = _carrier_rows(meeting.id, attendees, data["attendees"], documents, tags)
+    written = 0
+    while chunk := list(islice(rows, 5000)):  # chunks keep 100,000 copies out of memory at once
+        session.execute(insert(Carrier), chunk)
+        written += len(chunk)
+        say(f"已写入载体 {written}/{total}")
     copies = sum(d.copies for d in documents)
     pass_tags = sum(1 for a in data["attendees"] if a["pass_uid"])
+    from .audit import import_snapshot
+
     append_admin_event(
         session=session, key=key, meeting=meeting, action=Action.IMPORT, operator=operator,
-        note=(f"导入 {path.name}：人员 {len(attendees)}，文件 {len(documents)}，份数 {copies}，"
-              f"文件标签 {len(tags)}，会议证标签 {pass_tags}，SHA-256 {digest}"),
+        payload=import_snapshot(session, meeting),
+        note=(f"导入 {parsed.name}：人员 {len(attendees)}，文件 {len(documents)}，份数 {copies}，"
+              f"文件标签 {len(tags)}，会议证标签 {pass_tags}，SHA-256 {parsed.digest}"),
         now=now,
     )
-    return ImportResult(meeting.code, len(attendees), len(documents), copies, len(tags), pass_tags, digest)
+    return ImportResult(meeting.code, len(attendees), len(documents), copies, len(tags), pass_tags, parsed.digest)
 
 
 def write_template(path: Path) -> None:
@@ -459,6 +718,7 @@ def write_template(path: Path) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
+    from .export import save_atomically
     from .workbook_schema import INSTRUCTIONS
 
     wb = openpyxl.Workbook()
@@ -474,8 +734,8 @@ def write_template(path: Path) -> None:
         for j, column in enumerate(spec.columns, start=1):
             cell = ws.cell(row=1, column=j, value=column.header)
             cell.font, cell.fill = bold, fill
-            if column.hint or column.required:
-                cell.comment = Comment(("必填。" if column.required else "选填。") + column.hint, "carrier-tracker")
+            parts = ["必填" if column.required else "选填", column.hint, f"最多 {column.max_len} 字" if column.max_len else ""]
+            cell.comment = Comment("。".join(p for p in parts if p) + "。", "carrier-tracker")
             ws.column_dimensions[cell.column_letter].width = column.width
         ws.freeze_panes = "A2"
-    wb.save(path)
+    save_atomically(wb, path)

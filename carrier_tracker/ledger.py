@@ -17,6 +17,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from . import messages
+from .config import make_private_dir
 from .errors import LedgerError
 from .models import Event, LedgerHead, Meeting
 
@@ -29,28 +30,62 @@ def as_utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
+def _check_key_permissions(path: Path) -> None:
+    """Refuse a key that another user could read, replace or own (DESIGN §6: 0600, ours).
+
+    Raises:
+        LedgerError: naming the ``chmod``/``chown`` that fixes it.
+    """
+    uid = os.geteuid()
+    user = _user_name(uid)
+    folder = path.parent
+    st = folder.stat()
+    if st.st_uid != uid:
+        raise LedgerError(messages.text("key_dir_owner", dir=folder, owner=st.st_uid, user=user))
+    if stat.S_IMODE(st.st_mode) & 0o022:
+        raise LedgerError(messages.text("key_dir_mode", dir=folder, mode=oct(stat.S_IMODE(st.st_mode))))
+    st = path.stat()
+    if st.st_uid != uid:
+        raise LedgerError(messages.text("key_owner", path=path, owner=st.st_uid, user=user))
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o077:
+        raise LedgerError(messages.text("key_permissions", path=path, mode=oct(mode)))
+
+
+def _user_name(uid: int) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return str(uid)
+
+
 def load_key(path: Path, *, create: bool = True) -> bytes:
-    """Read the ledger key, creating it (0600, random) on first use.
+    """Read the ledger key, creating it (0600, random, in a 0700 directory) on first use.
 
     Args:
         path: the key file.
-        create: create it when missing.
+        create: create it when missing (commands that only read pass False: a fresh key
+            would make every chain look tampered with).
 
     Returns:
         The key bytes.
 
     Raises:
-        LedgerError: the file cannot be read or created, or others may read it.
+        LedgerError: the file is missing (without ``create``), cannot be read or created, or
+            it or its directory is not the user's own or may be written (the file: read) by
+            others.
     """
     try:
-        if not path.exists() and create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            if not create:
+                raise LedgerError(messages.text("key_missing", path=path))
+            make_private_dir(path.parent)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(KEY_BYTES) + "\n")
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            raise LedgerError(messages.text("key_permissions", path=path, mode=oct(mode)))
+        _check_key_permissions(path)
         key = bytes.fromhex(path.read_text().strip())
     except FileExistsError:  # another process created it between exists() and open()
         return load_key(path, create=False)
@@ -66,7 +101,10 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 def canonical_bytes(event: Any) -> bytes:
     """The bytes an event's hash covers: every field but ``id`` and ``hash``, as JSON with keys
-    in sorted order (built in that order, so no sort per event: the export verifies 200,000)."""
+    in sorted order (built in that order, so no sort per event: the export verifies 200,000).
+
+    ``approver`` and ``payload`` (added by schema 0002) are covered when present, and left out
+    when empty, so every event written before them keeps its hash."""
     at = event.at
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     body = {
@@ -86,7 +124,81 @@ def canonical_bytes(event: Any) -> bytes:
         "to_state": event.to_state,
         "verdict": event.verdict,
     }
+    approver, payload = getattr(event, "approver", ""), getattr(event, "payload", None)
+    if approver or payload is not None:
+        if approver:
+            body["approver"] = approver
+        if payload is not None:
+            body["payload"] = payload
+        body = dict(sorted(body.items()))
     return _ENCODER.encode(body).encode()
+
+
+FINGERPRINT_SETTING = "ledger_key_fingerprint"
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A fingerprint of the key (an HMAC of a fixed label): recorded in the database so a wrong
+    or missing key is named as such, never mistaken for tampering. It reveals nothing of the key."""
+    return hmac.new(key, b"carrier-tracker ledger key fingerprint", hashlib.sha256).hexdigest()
+
+
+def open_key(engine: Any, path: Path, *, writes: bool) -> bytes:
+    """The ledger key for this database, checked against the fingerprint the database holds.
+
+    A database that already holds events never gets a new key: without its key file the
+    command stops and says so. A command that writes records the fingerprint the first time
+    (a new database, or one made before fingerprints).
+
+    Args:
+        engine: the database.
+        path: the key file.
+        writes: the command may create a key (for a database with no events) and record the
+            fingerprint.
+
+    Raises:
+        LedgerError: the key is missing for a database with events, or is not this database's.
+    """
+    from sqlalchemy import func as sql_func
+
+    from .db import read_scope, session_scope
+    from .models import Setting, SystemEvent
+
+    with read_scope(engine) as session:
+        stored = session.get(Setting, FINGERPRINT_SETTING)
+        recorded = stored.value if stored is not None else None
+        has_events = bool(
+            session.exec(select(sql_func.count()).select_from(Event)).one()
+            or session.exec(select(sql_func.count()).select_from(SystemEvent)).one()
+        )
+    if not path.exists() and (recorded is not None or has_events):
+        raise LedgerError(messages.text("key_missing_for_db", path=path))
+    key = load_key(path, create=writes)
+    fingerprint = key_fingerprint(key)
+    if recorded is not None and not hmac.compare_digest(recorded, fingerprint):
+        raise LedgerError(messages.text("key_mismatch", path=path, have=fingerprint[:12], want=recorded[:12]))
+    if recorded is None and writes:
+        with session_scope(engine) as session:
+            if session.get(Setting, FINGERPRINT_SETTING) is None:
+                session.add(Setting(name=FINGERPRINT_SETTING, value=fingerprint))
+    return key
+
+
+def seal_heads(session: Session, key: bytes) -> int:
+    """Bind heads written before head MACs existed (schema 0001) to the key; returns how many."""
+    count = 0
+    for head in session.exec(select(LedgerHead).where(LedgerHead.mac == "")).all():
+        if head.seq:
+            head.mac = head_mac(key, head.meeting_id, head.seq, head.hash)
+            session.add(head)
+            count += 1
+    return count
+
+
+def head_mac(key: bytes, chain: int | str, seq: int, head_hash: str) -> str:
+    """HMAC binding a chain's head (its event count and newest hash) to the key: a head rewound
+    to an earlier event fails unless whoever rewound it holds the key (or kept the old row)."""
+    return hmac.new(key, f"head|{chain}|{seq}|{head_hash}".encode(), hashlib.sha256).hexdigest()
 
 
 def event_hash(key: bytes, prev_hash: str, event: Any) -> str:
@@ -145,6 +257,10 @@ class ChainVerifier:
             return ChainReport(self.meeting_code, count, prev, count, "台账记录头缺失")
         if head is not None and (head.seq != count or head.hash != prev):
             return ChainReport(self.meeting_code, count, prev, count + 1, f"台账末尾缺失（记录头为序号 {head.seq}）")
+        if head is not None and count and not hmac.compare_digest(
+            getattr(head, "mac", "") or "", head_mac(self.key, head.meeting_id, head.seq, head.hash)
+        ):
+            return ChainReport(self.meeting_code, count, prev, count, "台账记录头校验码不符（记录头或末尾事件被回退、改动）")
         return ChainReport(self.meeting_code, count, prev)
 
 
@@ -179,16 +295,3 @@ def verify_meeting(session: Session, key: bytes, meeting: Meeting) -> ChainRepor
     events = event_rows(session, meeting)
     head = session.get(LedgerHead, meeting.id)
     return verify_events(key, meeting.code, events, head)
-
-
-def verify_meeting_at(url: str, key: bytes, meeting_code: str) -> ChainReport:
-    """Verify one meeting's chain on a fresh connection (run in a child process by the export)."""
-    from .db import make_engine, read_scope
-
-    engine = make_engine(url)
-    try:
-        with read_scope(engine) as session:
-            meeting = session.exec(select(Meeting).where(Meeting.code == meeting_code)).one()
-            return verify_meeting(session, key, meeting)
-    finally:
-        engine.dispose()

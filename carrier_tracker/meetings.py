@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,12 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from . import messages
+from .audit import audit_meeting, consignment_snapshot
 from .custody import append_admin_event, find_meeting, is_officer
-from .enums import OUTSTANDING, Action, CarrierKind, MeetingStatus, State
+from .enums import Action, CarrierKind, MeetingStatus, State
 from .errors import ConflictError
 from .ledger import as_utc
-from .models import Attendee, Carrier, Consignment, Document, Meeting, utcnow
+from .models import Attendee, Carrier, Consignment, Meeting, utcnow
+from .readmodel import OutItem, outstanding_count, reconciliation, state_counts
 from .tap_store import TapStore
+from .text_fields import check_consignment, check_who, normalize_code, printable
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -26,19 +27,10 @@ def _iso(at: datetime | None) -> str | None:
 
 def list_meetings(session: Session) -> list[dict[str, Any]]:
     """Every meeting with its headline numbers, newest first."""
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: {"carriers": 0, "outstanding": 0})
-    rows = session.exec(
-        select(Carrier.meeting_id, Carrier.state, func.count()).group_by(
-            col(Carrier.meeting_id), col(Carrier.state)
-        )
-    ).all()
-    for meeting_id, state, n in rows:
-        counts[meeting_id]["carriers"] += n
-        if state in OUTSTANDING:
-            counts[meeting_id]["outstanding"] += n
     out = []
     for m in session.exec(select(Meeting).order_by(col(Meeting.id).desc())).all():
         assert m.id is not None
+        by_state, _unbound = state_counts(session, m.id)
         out.append(
             {
                 "code": m.code,
@@ -47,71 +39,11 @@ def list_meetings(session: Session) -> list[dict[str, Any]]:
                 "status": m.status,
                 "venue": m.venue,
                 "starts_at": _iso(m.starts_at),
-                "carriers": counts[m.id]["carriers"],
-                "outstanding": counts[m.id]["outstanding"],
+                "carriers": sum(by_state.values()),
+                "outstanding": outstanding_count(by_state),
             }
         )
     return out
-
-
-@dataclass(frozen=True)
-class OutstandingItem:
-    """One carrier not back in custody."""
-
-    kind: str
-    document: str | None
-    copy: int | None
-    pass_number: str | None
-    state: str
-    since: datetime | None
-    attendee_code: str | None
-    consignment: str | None
-
-
-def outstanding_items(session: Session, meeting: Meeting) -> list[OutstandingItem]:
-    """Every outstanding carrier of the meeting, with who holds it (one query)."""
-    holder = Attendee.__table__.alias("holder")  # type: ignore[attr-defined]
-    owner = Attendee.__table__.alias("owner")  # type: ignore[attr-defined]
-    stmt = (
-        select(  # type: ignore[call-overload]
-            Carrier.kind,
-            Document.number,
-            Carrier.copy_number,
-            owner.c.pass_number,
-            owner.c.code,
-            Carrier.state,
-            Carrier.state_since,
-            holder.c.code,
-            Consignment.number,
-        )
-        .select_from(Carrier)
-        .join(Document, col(Document.id) == Carrier.document_id, isouter=True)
-        .join(owner, owner.c.id == Carrier.owner_id, isouter=True)
-        .join(
-            holder,
-            holder.c.id == func.coalesce(Carrier.holder_id, Carrier.remembered_holder_id),
-            isouter=True,
-        )
-        .join(Consignment, col(Consignment.id) == Carrier.consignment_id, isouter=True)
-        .where(Carrier.meeting_id == meeting.id, col(Carrier.state).in_(list(OUTSTANDING)))
-        .order_by(col(Document.number), col(Carrier.copy_number), owner.c.code)
-    )
-    items = []
-    for kind, doc, copy_no, pass_no, owner_code, state, since, holder_code, cons in session.exec(stmt):
-        is_pass = kind == CarrierKind.PASS
-        items.append(
-            OutstandingItem(
-                kind=kind,
-                document=doc,
-                copy=copy_no,
-                pass_number=(pass_no or owner_code) if is_pass else None,
-                state=state,
-                since=since,
-                attendee_code=holder_code or (owner_code if is_pass else None),
-                consignment=cons if state in (State.IN_TRANSIT, State.DELIVERED) else None,
-            )
-        )
-    return items
 
 
 def totals(session: Session, meeting: Meeting) -> dict[str, dict[str, int]]:
@@ -127,39 +59,39 @@ def totals(session: Session, meeting: Meeting) -> dict[str, dict[str, int]]:
     return out
 
 
+def _item_json(it: OutItem) -> dict[str, Any]:
+    return {
+        "kind": it.kind.value,
+        "label": it.label,
+        "document": it.document,
+        "copy": it.copy,
+        "pass": it.pass_number,
+        "state": it.state.value,
+        "since": _iso(it.since),
+    }
+
+
 def status(session: Session, meeting_code: str) -> dict[str, Any]:
-    """The JSON-ready status of a meeting (shape documented in the README).
+    """The JSON-ready status of a meeting (shape documented in the README), from the read model.
 
     Raises:
         NotFoundError: no such meeting.
     """
     meeting = find_meeting(session, meeting_code)
-    items = outstanding_items(session, meeting)
-    attendees = {
-        a.code: a
-        for a in session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()
-    }
-    per_attendee: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    in_transit: list[dict[str, Any]] = []
-    unassigned: list[dict[str, Any]] = []
-    for it in items:
-        entry = {
-            "kind": it.kind,
-            "document": it.document,
-            "copy": it.copy,
-            "pass": it.pass_number,
-            "state": it.state,
-            "since": _iso(it.since),
-        }
-        if it.state == State.IN_TRANSIT:
-            in_transit.append({**entry, "consignment": it.consignment})
-        elif it.attendee_code:
-            per_attendee[it.attendee_code].append(entry)
+    recon = reconciliation(session, meeting)
+    people = {a.code: a for a in session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()}
+    attendees, in_transit, unassigned = [], [], []
+    for group in recon.groups:
+        if group.attendee_code is not None:
+            person = people[group.attendee_code]
+            attendees.append({
+                "code": person.code, "name": person.name, "unit": person.unit,
+                "items": [_item_json(it) for it in group.items],
+            })
+        elif group.key == "none":
+            unassigned = [_item_json(it) for it in group.items]
         else:
-            unassigned.append(entry)
-    unbound = session.exec(
-        select(func.count()).where(Carrier.meeting_id == meeting.id, col(Carrier.tag_uid).is_(None))
-    ).one()
+            in_transit += [{**_item_json(it), "consignment": it.consignment} for it in group.items]
     return {
         "meeting": {
             "code": meeting.code,
@@ -170,18 +102,12 @@ def status(session: Session, meeting_code: str) -> dict[str, Any]:
             "closed_at": _iso(meeting.closed_at),
         },
         "totals": totals(session, meeting),
-        "unbound": unbound,
-        "outstanding": len(items),
-        "lost": sum(1 for it in items if it.state == State.LOST),
-        "attendees": [
-            {
-                "code": code,
-                "name": attendees[code].name,
-                "unit": attendees[code].unit,
-                "items": per_attendee[code],
-            }
-            for code in sorted(per_attendee)
-        ],
+        "counts": recon.counts(),
+        "all_back": recon.all_back,
+        "unbound": recon.unbound,
+        "outstanding": recon.outstanding,
+        "lost": recon.lost,
+        "attendees": attendees,
         "in_transit": in_transit,
         "unassigned": unassigned,
     }
@@ -197,14 +123,17 @@ def open_consignment(
         NotFoundError: no such meeting.
         ConflictError: the number is taken, or the meeting is closed.
     """
+    number, unit, recipient = check_consignment(number=number, unit=unit, recipient=recipient)
     meeting = find_meeting(session, meeting_code)
     if meeting.status == MeetingStatus.CLOSED:
         raise ConflictError(messages.text("meeting_closed"))
-    exists = session.exec(
-        select(Consignment).where(Consignment.meeting_id == meeting.id, Consignment.number == number)
-    ).first()
-    if exists is not None:
-        raise ConflictError(messages.text("consignment_exists", number=number))
+    taken = session.exec(select(Consignment.number).where(Consignment.meeting_id == meeting.id)).all()
+    for existing in taken:  # a number that differs only in width or invisible characters is taken too
+        if existing == number:
+            raise ConflictError(messages.text("consignment_exists", number=number))
+        if normalize_code(existing) == number:
+            raise ConflictError(messages.text(
+                "code_collides", label=messages.FIELD_LABEL["consignment"], code=number, other=printable(existing, 40)))
     consignment = Consignment(meeting_id=meeting.id, number=number, unit=unit, recipient=recipient)  # type: ignore[arg-type]
     session.add(consignment)
     try:
@@ -214,30 +143,34 @@ def open_consignment(
     append_admin_event(
         session=session, key=key, meeting=meeting, action=Action.CONSIGNMENT, operator=operator,
         station=station, note=f"{number} → {unit} {recipient}".strip(), now=now,
+        payload=consignment_snapshot(consignment),
     )
     return consignment
 
 
-def describe_outstanding(item: OutstandingItem, names: dict[str, str]) -> str:
-    """One line naming an outstanding item for a refusal message."""
-    label = messages.STATE_LABEL[State(item.state)]
-    who = names.get(item.attendee_code or "", item.consignment or "")
-    if item.kind == CarrierKind.PASS:
-        return f"会议证 {item.pass_number}  {label}  {who}"
-    return f"{item.document} 第{item.copy:03d}份  {label}  {who}"
+def describe_outstanding(item: OutItem, names: dict[str, str]) -> str:
+    """One line naming an outstanding item (and who has it) for a refusal message."""
+    label = messages.STATE_LABEL[item.state]
+    who = names.get(item.attendee_code or "", "") or (f"机要件 {item.consignment}" if item.consignment else "无持有人")
+    return f"{item.label}  {label}  {who}"
 
 
 def close_meeting(
     *, session: Session, key: bytes, meeting_code: str, with_exceptions: bool = False,
-    note: str = "", operator: str = "", station: str = "",
+    note: str = "", operator: str = "", station: str = "", never_opened: bool = False,
 ) -> Meeting:
     """Close a meeting once everything is back (lost items only with exceptions by an officer).
+
+    A meeting that never opened (nothing was ever handed out) closes only with
+    ``never_opened`` by an officer, and the close event says so.
 
     Raises:
         NotFoundError: no such meeting.
         ConflictError: items are outstanding (listed in the message), or lost items without
-            ``with_exceptions``, an officer and a note; or the meeting is closed already.
+            ``with_exceptions``, an officer and a note; the meeting never opened and
+            ``never_opened`` was not given by an officer; or the meeting is closed already.
     """
+    check_who(station=station, operator=operator, note=note)
     meeting = find_meeting(session, meeting_code)
     assert meeting.id is not None
     TapStore(session).lock_head(meeting.id)  # no tap may slip in between the count and the close
@@ -246,13 +179,27 @@ def close_meeting(
         raise ConflictError(
             messages.text("already_closed", code=meeting.code, at=_iso(meeting.closed_at))
         )
-    items = outstanding_items(session, meeting)
+    audit = audit_meeting(session, key, meeting)  # the tables must be what the ledger says
+    if not audit.ok:
+        chain = audit.chain
+        lines = [messages.text("close_audit_failed")]
+        lines += [f"  第 {chain.broken_seq} 条起被篡改：{chain.problem}"] if not chain.ok else [f"  {d}" for d in audit.differences]
+        raise ConflictError("\n".join(lines))
+    planned = meeting.status == MeetingStatus.PLANNED
+    if never_opened and not planned:
+        status_label = messages.MEETING_STATUS_LABEL[MeetingStatus(meeting.status)]
+        raise ConflictError(messages.text("never_opened_only", code=meeting.code, status=status_label))
+    if planned:
+        if not never_opened:
+            raise ConflictError(messages.text("close_never_opened", code=meeting.code))
+        if not is_officer(session, meeting, operator):
+            raise ConflictError(messages.text("close_never_opened_officer", operator=operator or "未填写"))
+    recon = reconciliation(session, meeting)
     names = {
         a.code: a.name
         for a in session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()
     }
-    pending = [it for it in items if it.state != State.LOST]
-    lost = [it for it in items if it.state == State.LOST]
+    pending, lost = recon.pending, recon.lost_items
     if pending:
         lines = [messages.text("close_outstanding", count=len(pending))]
         lines += ["  " + describe_outstanding(it, names) for it in pending]
@@ -272,7 +219,12 @@ def close_meeting(
     session.add(meeting)
     append_admin_event(
         session=session, key=key, meeting=meeting, action=Action.CLOSE, operator=operator,
-        station=station, note=note if not lost else f"带例外结束（挂失 {len(lost)} 件）：{note}",
+        station=station,
+        note=(
+            f"带例外结束（挂失 {len(lost)} 件）：{note}" if lost
+            else f"{messages.text('closed_never_opened_note')}：{note}".rstrip("：") if planned
+            else note
+        ),
         now=now,
     )
     return meeting

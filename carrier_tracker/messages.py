@@ -5,7 +5,9 @@ Logic refers to messages by key; an English catalogue could be added here withou
 
 from __future__ import annotations
 
-from .enums import Action, CarrierKind, Level, MeetingStatus, Mode, State, Verdict
+from datetime import UTC, datetime
+
+from .enums import MODE_ACTION, Action, CarrierKind, Level, MeetingStatus, Mode, State, Verdict
 
 MODE_LABEL: dict[Mode, str] = {
     Mode.ISSUE: "发放",
@@ -65,6 +67,16 @@ MEETING_STATUS_LABEL: dict[MeetingStatus, str] = {
     MeetingStatus.CLOSED: "已结束",
 }
 
+# Column names as people read them (verify's differences).
+COLUMN_LABEL: dict[str, str] = {
+    "code": "编号", "title": "名称/职务", "level": "密级", "venue": "地点", "starts_at": "开始时间",
+    "ends_at": "结束时间", "organizer": "主办部门", "officer": "保密负责人", "requires_passes": "实行会议证",
+    "name": "姓名", "unit": "单位", "out_of_town": "外地代表", "clearance": "知悉范围", "pass_number": "会议证号",
+    "number": "编号", "copies": "份数", "collect_at_breaks": "休会收回", "may_take_away": "允许带离",
+    "kind": "类别", "document_id": "所属文件", "copy_number": "份号", "owner_id": "持证人",
+    "tag_uid": "标签", "consignment_id": "机要件", "recipient": "接收人",
+}
+
 # Refusal reasons and other texts; formatted with str.format(**fields).
 TEXT: dict[str, str] = {
     # tap refusals
@@ -80,7 +92,10 @@ TEXT: dict[str, str] = {
     "only_for_pass": "入场核验只接受会议证，{item} 是文件",
     "pass_owner": "会议证属于 {owner}，不能发给 {name}",
     "wrong_state": "{item} 当前{state}，不能{mode}",
-    "reissue_other": "{item} 休会前由 {holder} 持有（改发他人需确认）",
+    "reissue_other": "{item} 休会前由 {holder} 持有（改发他人需保密负责人加 --override 批准）",
+    "duplicate_copy": "{name} 已持有同一文件的 {items}，不重复发放（保密负责人可加 --override 批准）",
+    "pass_holder_has_copies": "{name} 尚持有 {items}，请先收回文件再收回会议证（保密负责人可加 --override 批准）",
+    "admitted_again": "已入场（第 {n} 次）",
     "not_take_away": "{item} 不允许带离会场",
     "not_out_of_town": "{name} 不是外地代表，不能带离文件",
     "officer_required": "需保密负责人批准（当前操作员：{operator}）",
@@ -92,7 +107,9 @@ TEXT: dict[str, str] = {
     "pass_not_issued": "{item} 未发放，不得入场",
     "admitted": "准予入场：{name}（{unit}）",
     # outcome lines
-    "accepted": "{mode}：{item} → {holder}",
+    "accepted_to": "{mode}：{item} → {holder}",
+    "accepted_from": "{mode}：{item} ← {holder}",
+    "accepted_about": "{mode}：{item}（{holder}）",
     "accepted_plain": "{mode}：{item}",
     "already": "{item} 已是{state}",
     # item labels
@@ -108,16 +125,121 @@ TEXT: dict[str, str] = {
     "carrier_bound": "{item} 已绑定标签 {uid}",
     "consignment_exists": "机要编号 {number} 已存在",
     "close_outstanding": "尚有 {count} 件未收回，不能结束会议：",
+    "close_audit_failed": "数据库与台账不符，不能结束会议（先用 carrier-tracker verify 查明）：",
+    "close_never_opened": "会议 {code} 从未开始（没有任何发放），如确需结束，请保密负责人加 --never-opened",
+    "never_opened_only": "--never-opened 只用于从未开始的会议；会议 {code} 当前{status}",
+    "close_never_opened_officer": "结束从未开始的会议需保密负责人操作（当前操作员：{operator}）",
+    "closed_never_opened_note": "会议未开始即结束",
+    # the read model (every view's counts and groups)
+    "recon_summary": "未收回 {outstanding}（其中挂失 {lost}） · 已收回 {recovered}/{left} · 休会收回 {collected} · 已签收 {delivered} · 未发放 {never_issued} · 共 {total}",
+    "all_back": "全部收回（另有 {never_issued} 件未发放）",
+    "not_all_back": "未收回 {outstanding}",
+    "group_attendee": "{code} {name}",
+    "group_consignment": "机要件 {number}（递送中）",
+    "group_unassigned": "无持有人",
     "close_lost": "有 {count} 件挂失，需保密负责人以 --with-exceptions --note 结束会议",
     "close_officer": "带例外结束会议需保密负责人操作（当前操作员：{operator}）",
     "already_closed": "会议 {code} 已于 {at} 结束",
     "schema_missing": "数据库尚未初始化：请先运行 carrier-tracker init",
     "schema_old": "数据库结构版本过旧（{current}，需要 {head}）：请运行 carrier-tracker init 升级",
     "db_unreachable": "无法连接数据库 {url}：{reason}",
+    "db_driver_missing": "数据库 {url} 所需的驱动未安装（{module}）：pip install 'carrier-tracker[postgres]'",
     "meeting_exists": "会议代号 {code} 已存在",
     "key_unreadable": "无法读取台账密钥 {path}：{reason}",
-    "key_permissions": "台账密钥 {path} 权限过宽（{mode}），应为 0600",
+    # verify: the tables against the chain
+    "audit_difference": "{what}：台账为 {want}，数据库为 {have}",
+    "audit_meeting_status": "会议状态",
+    "audit_meeting_field": "会议·{field}",
+    "audit_consignment": "机要件 {number}",
+    "audit_consignment_field": "机要件 {number}·{field}",
+    "audit_present": "存在",
+    "audit_ok": "完整",
+    "anchor_line": "台账锚点 {seq}:{digest}（{verdict}；保密办可凭此用 verify --anchor 复核）",
+    "anchor_bad": "锚点格式错误：{anchor}（应为 64 位十六进制头哈希，或 序号:哈希）",
+    "anchor_needs_meeting": "--anchor 需要同时给出会议代号",
+    "anchor_missing": "锚点 {anchor} 不在当前完整的台账中：台账被改写或截断",
+    "anchor_found": "锚点已核实：台账第 {seq} 条事件哈希为 {digest}…，此后的台账完整",
+    "audit_not_ok": "校验未通过",
+    "audit_absent": "不存在",
+    "audit_failed": "数据库与台账不符（{count} 处）：",
+    "audit_no_snapshot": "（此会议由旧版本导入，台账中无参考数据快照：人员、文件与标签未能核对）",
+    "key_missing_for_db": "台账密钥缺失：{path} 不存在，而此数据库已有台账（不会为它新建密钥）。请把原密钥文件放回该位置（0600），或用 CARRIER_TRACKER_KEY_FILE 指向它",
+    "key_mismatch": "台账密钥与此数据库不符：{path} 的指纹为 {have}…，数据库记录的指纹为 {want}…。请使用创建此数据库时的密钥文件（CARRIER_TRACKER_KEY_FILE）",
+    "key_permissions": "台账密钥 {path} 权限过宽（{mode}，其他用户可读写）：请运行 chmod 600 {path}",
 }
+
+# hostile input (issue 10)
+TEXT.update({
+    # text fields (carrier_tracker.text_fields)
+    "text_too_long": "{label}过长：{length} 个字符，最多 {limit} 个",
+    "text_control": "{label}含控制字符或不可见字符 {char}（第 {pos} 个字符），请删除后重试",
+    "text_empty": "{label}不能为空",
+    "text_shortened": "{head}…（共 {length} 个字符）",
+    "code_collides": "{label} {code} 与已有的“{other}”在规范化（全角/半角、不可见字符）后相同，请换一个",
+    "bad_utf8_arg": "第 {index} 个命令行参数含无效的 UTF-8 字节：{arg}（请检查终端或脚本的编码）",
+    "bad_utf8_env": "环境变量 {name} 含无效的 UTF-8 字节",
+    "copy_no_range": "份号应为 1 到 {limit} 之间的整数：{value}",
+    # databases (carrier_tracker.db)
+    "db_not_sqlite": "{path} 不是 carrier-tracker 的 SQLite 数据库文件（或已损坏）；未做任何修改",
+    "db_dir_missing": "数据库所在目录不存在：{dir}（请检查 --db；新建数据库请用 carrier-tracker init）",
+    "db_missing": "数据库文件不存在：{path}（请检查 --db，或先运行 carrier-tracker init）",
+    "db_not_file": "数据库路径不是普通文件：{path}",
+    "db_unreadable": "无法打开数据库 {path}：{reason}",
+    "db_read_only": "数据库 {path} 为只读（文件或目录不可写）：此时只能查询、核验和导出（status、verify、export、carry-list、meetings）",
+    "schema_newer": "数据库由更新版本的 carrier-tracker 创建（结构版本 {current}，本程序最高 {head}）：请升级本程序；未做任何修改",
+    # output files (export, carry list, template)
+    "out_suffix": "输出文件应以 .xlsx 结尾：{path}",
+    "out_dir_missing": "目录不存在：{dir}",
+    "out_is_dir": "{path} 是一个目录，请给出文件名",
+    "out_name_too_long": "文件名过长：{name}（最多 {limit} 字节）",
+    "out_failed": "无法写入 {path}：{reason}（未留下任何文件）",
+    # ledger key permissions
+    "key_missing": "台账密钥 {path} 不存在：核验与导出需使用写入台账时的同一密钥（可用 CARRIER_TRACKER_KEY_FILE 指定）",
+    "key_owner": "台账密钥 {path} 不属于当前用户（属主 uid {owner}）：请运行 chown {user} {path}",
+    "key_dir_mode": "台账密钥所在目录 {dir} 的权限为 {mode}，其他用户可写（可替换密钥）：请运行 chmod go-w {dir}",
+    "key_dir_owner": "台账密钥所在目录 {dir} 不属于当前用户（属主 uid {owner}）：请运行 chown {user} {dir}",
+    # import bounds (carrier_tracker.importer)
+    "import_file_too_big": "{name}：文件过大（{size} MB，上限 {limit} MB），未导入",
+    "import_unpacked_too_big": "{name}：解压后过大（{size} MB，上限 {limit} MB；可能是压缩炸弹），未导入",
+    "import_xml_entities": "{name}：{part} 含 XML 实体声明（DOCTYPE/ENTITY），Excel 不会生成这样的文件，可能是恶意构造；未导入",
+    "import_too_many_rows": "{sheet}：超过上限 {limit} {unit}，已停止读取；未导入",
+    "import_too_many_parts": "{name}：压缩包内文件过多（{count} 个，上限 {limit}），不像 Excel 工作簿；未导入",
+    "import_too_many_copies": "文件：份数合计 {count} 超过上限 {limit}；未导入",
+    "import_more_problems": "  ……其余 {rest} 处未列出（共 {total} 处）",
+    "import_unit_rows": "行",
+    "import_unit_people": "人",
+    "import_unit_documents": "种文件",
+    "import_unit_tags": "条绑定",
+})
+
+FIELD_LABEL: dict[str, str] = {
+    "meeting": "会议代号",
+    "attendee": "人员编号",
+    "document": "文件编号",
+    "consignment": "机要编号",
+    "unit": "接收单位",
+    "recipient": "接收人",
+    "operator": "操作员",
+    "station": "工作台",
+    "note": "说明",
+    "operator_name": "操作员姓名",
+}
+"""How a field is named in a refusal (the CLI adds its option, e.g. ``--operator（操作员）``)."""
+
+OS_ERROR: dict[int, str] = {
+    13: "没有权限",  # EACCES
+    1: "不允许的操作",  # EPERM
+    28: "磁盘空间不足",  # ENOSPC
+    122: "磁盘配额已满",  # EDQUOT
+    27: "文件过大（超出系统限制）",  # EFBIG
+    30: "只读文件系统",  # EROFS
+    36: "文件名过长",  # ENAMETOOLONG
+    21: "是一个目录",  # EISDIR
+    20: "路径中有一段不是目录",  # ENOTDIR
+    2: "文件或目录不存在",  # ENOENT
+    5: "输入/输出错误",  # EIO
+}
+"""Plain words for the errno values a custodian can meet (Linux numbering)."""
 
 
 def text(key: str, **fields: object) -> str:
@@ -133,6 +255,57 @@ def text(key: str, **fields: object) -> str:
     return TEXT[key].format(**fields)
 
 
+def recon_summary(counts: dict[str, int]) -> str:
+    """The read model's counts in one line (``status --json``'s ``counts`` keys)."""
+    return text(
+        "recon_summary", outstanding=counts["outstanding"], lost=counts["lost"], recovered=counts["recovered"],
+        left=counts["left_custody"], collected=counts["collected"], delivered=counts["delivered"],
+        never_issued=counts["never_issued"], total=counts["total"],
+    )
+
+
+def parse_mode(text: str) -> Mode:
+    """A tap mode from its CLI spelling (``recall``) or its Chinese name (``会后清退``, ``清退``).
+
+    Raises:
+        ValueError: the text names no mode.
+    """
+    cleaned = text.strip()
+    for mode in Mode:
+        if cleaned.lower() in (mode.value, mode.name.lower(), mode.value.replace("-", "_")):
+            return mode
+        if cleaned in (MODE_LABEL[mode], ACTION_LABEL[MODE_ACTION[mode]]):
+            return mode
+    if cleaned == "清退":
+        return Mode.RECALL
+    raise ValueError(text)
+
+
+def local_time(at: datetime | None) -> str:
+    """A time for people: local, to the second, no year (``12-08 09:31:05``); ``-`` for none."""
+    if at is None:
+        return "-"
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone().strftime("%m-%d %H:%M:%S")
+
+
+def local_iso(text: str | None) -> str:
+    """:func:`local_time` of an ISO 8601 UTC string (``2026-12-08T01:31:05.123Z``)."""
+    if not text:
+        return "-"
+    return local_time(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
 def level_label(level: Level | str) -> str:
     """The label of a level, e.g. ``机密``."""
     return Level(level).value
+
+
+# desk TUI (issue 13)
+CONSIGNMENT_STATE_LABEL: dict[str, str] = {
+    "open": "已登记",
+    "in_transit": "递送中",
+    "delivered": "已签收",
+    "returned": "已退回",
+}

@@ -128,6 +128,12 @@ class Event(SQLModel, table=True):
     at: datetime = Field(sa_column=_ts(nullable=False))
     note: str = ""
     reason: str = ""
+    approver: str = Field(default="", max_length=100)
+    """The officer who approved this step at a custodian's desk (empty: none needed, or the
+    operator is the officer)."""
+    payload: str | None = None
+    """Canonical JSON of the reference facts this event created or changed (import, binding,
+    consignment, close), so ``verify`` can rebuild the rows the tables should hold."""
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
 
@@ -143,6 +149,44 @@ class LedgerHead(SQLModel, table=True):
     meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
     seq: int = 0
     hash: str = Field(max_length=64)
+    mac: str = Field(default="", max_length=64)
+    """HMAC(key, meeting, seq, hash): rewinding the head to an earlier event needs the key."""
+
+
+class SystemEvent(SQLModel, table=True):
+    """The system chain: authentication failures, lockouts, operator changes and role grants —
+    events that belong to no meeting. Append-only, chained like a meeting's events."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    action: str = Field(max_length=24)
+    verdict: str = Field(default="accepted", max_length=16)
+    operator: str = Field(default="", max_length=100)
+    """Who acted (authenticated), or who tried to."""
+    subject: str = Field(default="", max_length=100)
+    """Whom it concerns (the operator added, disabled, locked …)."""
+    station: str = Field(default="", max_length=100)
+    at: datetime = Field(sa_column=_ts(nullable=False))
+    note: str = ""
+    payload: str | None = None
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class SystemHead(SQLModel, table=True):
+    """The head of the system chain (one row, id 1)."""
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(max_length=64)
+    mac: str = Field(default="", max_length=64)
+
+
+class Setting(SQLModel, table=True):
+    """Database-wide facts, e.g. the fingerprint of the ledger key this database was made with."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=200)
 
 
 class Station(SQLModel, table=True):
@@ -160,3 +204,11 @@ class Operator(SQLModel, table=True):
     name: str = Field(max_length=100, unique=True)
     role: str = Field(default="custodian", max_length=16)
     pin_hash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    """The PIN's argon2id hash (PHC string, UTF-8); never the PIN."""
+    disabled: bool = False
+    failed_attempts: int = 0
+    """Failed authentications in a row; five lock the operator."""
+    locked_until: datetime | None = Field(default=None, sa_column=_ts())
+    card_uid: str | None = Field(default=None, max_length=32, unique=True)
+    """A tag the operator may tap instead of typing name and PIN to approve."""
+    created_at: datetime | None = Field(default=None, sa_column=_ts())

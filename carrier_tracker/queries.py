@@ -210,3 +210,60 @@ def tray_items(session: Session, meeting: Meeting) -> list[tuple[str, str]]:
     ):
         out.append((f"{number} 第{copy_no:03d}份", uid))
     return out  # type: ignore[return-value]
+
+
+# -- desk TUI (issue 13): the audit screen's rows, passes named like copies --------------------------
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One ledger event as the audit screen shows it."""
+
+    seq: int
+    at: datetime
+    station: str
+    operator: str
+    action: str
+    verdict: str
+    item: str  # HY-01 第001份 / 会议证 P003（梁洋） / the UID of a tag bound to nothing / ""
+    person: str  # the attendee the event names
+    reason: str
+    note: str
+
+
+def audit_log(session: Session, meeting: Meeting, search: str = "", limit: int = 500) -> list[AuditRow]:
+    """Newest events first; filtered by document, pass, person, action, operator, station or UID."""
+    who = Attendee.__table__.alias("who")  # type: ignore[attr-defined]
+    owner = Attendee.__table__.alias("owner")  # type: ignore[attr-defined]
+    stmt = (
+        select(Event.seq, Event.at, Event.station, Event.operator, Event.action, Event.verdict,  # type: ignore[call-overload]
+               Event.reason, Event.note, Carrier.kind, Document.number, Carrier.copy_number,
+               owner.c.pass_number, owner.c.code, owner.c.name, who.c.name, Event.tag_uid)
+        .select_from(Event)
+        .join(Carrier, col(Carrier.id) == Event.carrier_id, isouter=True)
+        .join(Document, col(Document.id) == Carrier.document_id, isouter=True)
+        .join(owner, owner.c.id == Carrier.owner_id, isouter=True)
+        .join(who, who.c.id == Event.attendee_id, isouter=True)
+        .where(Event.meeting_id == meeting.id)
+        .order_by(col(Event.seq).desc())
+    )
+    if search:
+        like = f"%{search}%"
+        actions = [a.value for a, label in messages.ACTION_LABEL.items() if search in label]
+        cond = (col(Document.number).ilike(like) | owner.c.pass_number.ilike(like) | owner.c.code.ilike(like)
+                | owner.c.name.ilike(like) | who.c.name.ilike(like) | who.c.code.ilike(like)
+                | col(Event.operator).ilike(like) | col(Event.station).ilike(like) | col(Event.tag_uid).ilike(like))
+        if actions:
+            cond = cond | col(Event.action).in_(actions)
+        stmt = stmt.where(cond)
+    out = []
+    for (seq, at, station, operator, action, verdict, reason, note, kind, doc, copy_no, pass_no, owner_code,
+         owner_name, person, uid) in session.exec(stmt.limit(limit)):
+        if kind == CarrierKind.PASS:
+            item = messages.text("pass_item", number=pass_no or owner_code, name=owner_name)
+        elif doc:
+            item = messages.text("copy_item", doc=doc, copy=copy_no)
+        else:
+            item = uid or ""
+        out.append(AuditRow(seq, at, station, operator, action, verdict, item, person or "", reason, note))
+    return out

@@ -1,21 +1,31 @@
-"""The tap's database access in SQLAlchemy Core, on the session's own connection.
+"""The tap's database access: prebuilt SQLAlchemy Core statements on the session's own connection.
 
 A tap is the hot path (a custodian waits on it), so it skips ORM identity-map and unit-of-work
-overhead: rows come back as light namespaces the rules read by attribute, and changes are
-single UPDATE/INSERT statements. It shares the session's transaction, so one tap is still one
+overhead: rows come back as light namespaces the custody service reads by attribute, and changes
+are single UPDATE/INSERT statements. It shares the session's transaction, so one tap is still one
 transaction, committed by the caller.
+
+On SQLite the same statements, compiled once to SQL text, run straight on the ``sqlite3``
+connection under the session (the transaction SQLAlchemy began): SQLAlchemy's per-statement
+execution machinery cost ~60 µs a statement, several times SQLite's own work (bench/README.md).
+On PostgreSQL they go through SQLAlchemy as usual.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session
 
 from . import ledger, messages
@@ -32,32 +42,68 @@ def _t(model: Any) -> Table:
 MEETING, ATTENDEE, DOCUMENT, CARRIER = _t(Meeting), _t(Attendee), _t(Document), _t(Carrier)
 CONSIGNMENT, EVENT, HEAD, OPERATOR = _t(Consignment), _t(Event), _t(LedgerHead), _t(Operator)
 _EVENT_COLUMNS = [c.name for c in EVENT.c if c.name != "id"]
+_OWNER, _HOLDER, _REMEMBERED = ATTENDEE.alias("o"), ATTENDEE.alias("h"), ATTENDEE.alias("r")
+# The carrier with everything its custody names, in one statement: document, owner (passes),
+# holder, holder before the break, consignment. Columns are prefixed per table.
+_PARTS = {"d__": DOCUMENT, "o__": _OWNER, "h__": _HOLDER, "r__": _REMEMBERED, "c__": CONSIGNMENT}
 _CARRIER_JOIN = (
     select(
         *CARRIER.c,
-        *(c.label(f"d__{c.name}") for c in DOCUMENT.c),
-        *(c.label(f"o__{c.name}") for c in ATTENDEE.c),
+        *(c.label(f"{prefix}{c.name}") for prefix, table in _PARTS.items() for c in table.c),
     )
     .select_from(CARRIER)
     .outerjoin(DOCUMENT, DOCUMENT.c.id == CARRIER.c.document_id)
-    .outerjoin(ATTENDEE, ATTENDEE.c.id == CARRIER.c.owner_id)
+    .outerjoin(_OWNER, _OWNER.c.id == CARRIER.c.owner_id)
+    .outerjoin(_HOLDER, _HOLDER.c.id == CARRIER.c.holder_id)
+    .outerjoin(_REMEMBERED, _REMEMBERED.c.id == CARRIER.c.remembered_holder_id)
+    .outerjoin(CONSIGNMENT, CONSIGNMENT.c.id == CARRIER.c.consignment_id)
 )
+# People looked up together (the chosen attendee, holder, remembered holder, owner): four slots.
+_PEOPLE = 4
+_IDS: list[BindParameter[Any]] = [bindparam(f"id{i}") for i in range(_PEOPLE)]
 
 
 # Statements built once: constructing and cache-keying a statement per tap costs more than
 # running it (measured: ~1.3 ms of a 1.9 ms tap before this).
-_MEETING_BY_CODE = select(MEETING).where(MEETING.c.code == bindparam("code"))
+# Codes match case-insensitively; an exact match wins over a case variant.
+_MEETING_BY_CODE = (
+    select(MEETING).where(func.lower(MEETING.c.code) == func.lower(bindparam("code")))
+    .order_by(MEETING.c.code != bindparam("code"))
+)
 _MEETING_BY_ID = select(MEETING).where(MEETING.c.id == bindparam("id"))
-_ATTENDEE_BY_CODE = select(ATTENDEE).where(ATTENDEE.c.meeting_id == bindparam("meeting_id"), ATTENDEE.c.code == bindparam("code"))
+_ATTENDEE_BY_CODE = (
+    select(ATTENDEE)
+    .where(ATTENDEE.c.meeting_id == bindparam("meeting_id"), func.lower(ATTENDEE.c.code) == func.lower(bindparam("code")))
+    .order_by(ATTENDEE.c.code != bindparam("code"))
+)
 _ATTENDEE_BY_ID = select(ATTENDEE).where(ATTENDEE.c.id == bindparam("id"))
 _CONSIGNMENT_BY_ID = select(CONSIGNMENT).where(CONSIGNMENT.c.id == bindparam("id"))
-_CONSIGNMENT_BY_NO = select(CONSIGNMENT).where(CONSIGNMENT.c.meeting_id == bindparam("meeting_id"), CONSIGNMENT.c.number == bindparam("number"))
+_CONSIGNMENT_BY_NO = (
+    select(CONSIGNMENT)
+    .where(CONSIGNMENT.c.meeting_id == bindparam("meeting_id"), func.lower(CONSIGNMENT.c.number) == func.lower(bindparam("number")))
+    .order_by(CONSIGNMENT.c.number != bindparam("number"))
+)
 _CARRIER_BY_UID = _CARRIER_JOIN.where(CARRIER.c.tag_uid == bindparam("uid"))
-_PASS_STATE = select(CARRIER.c.state).where(CARRIER.c.kind == "pass", CARRIER.c.owner_id == bindparam("owner_id"))
-_OFFICER = select(OPERATOR.c.id).where(OPERATOR.c.name == bindparam("name"), OPERATOR.c.role == Role.OFFICER.value)
+_PASS_STATES = select(CARRIER.c.owner_id, CARRIER.c.state).where(
+    CARRIER.c.kind == bindparam("pass_kind"), CARRIER.c.owner_id.in_(_IDS)
+)
+_HOLDINGS = (
+    select(CARRIER.c.holder_id, CARRIER.c.id, CARRIER.c.document_id, DOCUMENT.c.number, CARRIER.c.copy_number, CARRIER.c.state)
+    .join(DOCUMENT, DOCUMENT.c.id == CARRIER.c.document_id)
+    .where(CARRIER.c.holder_id.in_(_IDS), CARRIER.c.state.in_([bindparam("s_issued"), bindparam("s_carried_out")]))
+    .order_by(DOCUMENT.c.number, CARRIER.c.copy_number)
+)
+_ADMISSIONS = select(func.count()).select_from(EVENT).where(
+    EVENT.c.meeting_id == bindparam("meeting_id"), EVENT.c.carrier_id == bindparam("carrier_id"),
+    EVENT.c.action == bindparam("action"), EVENT.c.verdict == bindparam("verdict"),
+)
+_OFFICER = select(OPERATOR.c.id).where(OPERATOR.c.name == bindparam("name"), OPERATOR.c.role == bindparam("role"))
 _HEAD_FOR_UPDATE = select(HEAD).where(HEAD.c.meeting_id == bindparam("meeting_id")).with_for_update()
-_INSERT_EVENT = insert(EVENT)
-_MOVE_HEAD = update(HEAD).where(HEAD.c.meeting_id == bindparam("h_meeting_id")).values(seq=bindparam("h_seq"), hash=bindparam("h_hash"))
+_INSERT_EVENT = insert(EVENT).values({c: bindparam(c) for c in _EVENT_COLUMNS})
+_MOVE_HEAD = (
+    update(HEAD).where(HEAD.c.meeting_id == bindparam("h_meeting_id"))
+    .values(seq=bindparam("h_seq"), hash=bindparam("h_hash"), mac=bindparam("h_mac"))
+)
 _CARRIER_FIELDS = ("state", "state_since", "version", "holder_id", "remembered_holder_id", "consignment_id")
 _UPDATE_CARRIER = (
     update(CARRIER)
@@ -66,8 +112,8 @@ _UPDATE_CARRIER = (
 )
 _OPEN_MEETING = (
     update(MEETING)
-    .where(MEETING.c.id == bindparam("m_id"), MEETING.c.status == MeetingStatus.PLANNED.value)
-    .values(status=MeetingStatus.OPEN.value)
+    .where(MEETING.c.id == bindparam("m_id"), MEETING.c.status == bindparam("m_planned"))
+    .values(status=bindparam("m_open"))
 )
 _CONSIGNMENT_STATES = select(CARRIER.c.state).where(CARRIER.c.consignment_id == bindparam("consignment_id"))
 
@@ -76,15 +122,65 @@ def _ns(row: Any) -> SimpleNamespace | None:
     return SimpleNamespace(**row) if row is not None else None
 
 
+_SQLITE = sqlite_dialect.dialect(paramstyle="named")
+_Processors = dict[str, Callable[[Any], Any]]
+_COMPILED: dict[int, tuple[str, _Processors]] = {}
+
+
+def _sqlite_sql(stmt: Executable) -> tuple[str, _Processors]:
+    """A prebuilt statement as SQLite SQL with ``:name`` parameters, and its bind processors
+    (datetimes and booleans to SQLite's storage), compiled on first use."""
+    hit = _COMPILED.get(id(stmt))
+    if hit is None:
+        assert isinstance(stmt, ClauseElement)
+        compiled = stmt.compile(dialect=_SQLITE)
+        processors: _Processors = dict(compiled._bind_processors)  # type: ignore[attr-defined]
+        hit = (str(compiled), processors)
+        _COMPILED[id(stmt)] = hit
+    return hit
+
+
+def _ids(ids: list[int]) -> dict[str, int | None]:
+    assert len(ids) <= _PEOPLE
+    return {f"id{i}": ids[i] if i < len(ids) else None for i in range(_PEOPLE)}
+
+
 class TapStore:
     """Core statements for one tap."""
 
     def __init__(self, session: Session) -> None:
         self.conn: Connection = session.connection()
         self.sqlite = self.conn.dialect.name == "sqlite"
+        raw = self.conn.connection.driver_connection if self.sqlite else None
+        self.raw: sqlite3.Connection | None = raw if isinstance(raw, sqlite3.Connection) else None
 
-    def _one(self, stmt: Any, **params: Any) -> SimpleNamespace | None:
-        return _ns(self.conn.execute(stmt, params).mappings().first())
+    def _run(self, stmt: Executable, params: dict[str, Any]) -> Any:
+        """Execute a prebuilt statement; returns a cursor-like result (rows as tuples)."""
+        if self.raw is None:
+            return self.conn.execute(stmt, params)
+        sql, processors = _sqlite_sql(stmt)
+        for name, process in processors.items():
+            value = params.get(name)
+            # A value read back raw (a stored datetime string) is written back as it is.
+            if value is not None and not isinstance(value, str):
+                params[name] = process(value)
+        try:
+            return self.raw.execute(sql, params)
+        except sqlite3.IntegrityError as e:
+            raise IntegrityError(sql, None, e) from e
+
+    def _mapping(self, stmt: Executable, params: dict[str, Any]) -> dict[str, Any] | None:
+        result = self._run(stmt, params)
+        if self.raw is None:
+            row = result.mappings().first()
+            return dict(row) if row is not None else None
+        values = result.fetchone()
+        if values is None:
+            return None
+        return dict(zip([d[0] for d in result.description], values, strict=True))
+
+    def _one(self, stmt: Executable, **params: Any) -> SimpleNamespace | None:
+        return _ns(self._mapping(stmt, params))
 
     def meeting_by_code(self, code: str) -> SimpleNamespace | None:
         return self._one(_MEETING_BY_CODE, code=code)
@@ -114,28 +210,41 @@ class TapStore:
             raise NotFoundError(messages.text("consignment_unknown", number=number))
         return found
 
-    def carrier_by_uid(self, uid: str) -> tuple[Any, Any, Any]:
-        """The carrier with this tag, its document (copies) and its owner (passes)."""
-        row = self.conn.execute(_CARRIER_BY_UID, {"uid": uid}).mappings().first()
+    def carrier_by_uid(self, uid: str) -> SimpleNamespace | None:
+        """The carrier with this tag and, as attributes ``document``, ``owner``, ``holder``,
+        ``remembered`` and ``consignment``, the rows its custody names (None where absent)."""
+        row = self._mapping(_CARRIER_BY_UID, {"uid": uid})
         if row is None:
-            return None, None, None
-        carrier, document, owner = {}, {}, {}
+            return None
+        carrier: dict[str, Any] = {}
+        parts: dict[str, dict[str, Any]] = {prefix: {} for prefix in _PARTS}
         for k, v in row.items():
-            if k.startswith("d__"):
-                document[k[3:]] = v
-            elif k.startswith("o__"):
-                owner[k[3:]] = v
+            part = parts.get(k[:3])
+            if part is not None:
+                part[k[3:]] = v
             else:
                 carrier[k] = v
-        return (
-            SimpleNamespace(**carrier),
-            SimpleNamespace(**document) if document["id"] is not None else None,
-            SimpleNamespace(**owner) if owner["id"] is not None else None,
-        )
+        for prefix, name in (("d__", "document"), ("o__", "owner"), ("h__", "holder"), ("r__", "remembered"), ("c__", "consignment")):
+            part = parts[prefix]
+            carrier[name] = SimpleNamespace(**part) if part["id"] is not None else None
+        return SimpleNamespace(**carrier)
 
-    def pass_issued(self, attendee_id: int) -> bool:
-        state = self.conn.execute(_PASS_STATE, {"owner_id": attendee_id}).scalar()
-        return state == State.ISSUED
+    def passes_issued(self, attendee_ids: list[int]) -> set[int]:
+        """Which of these attendees (at most four) hold their own pass (issued)."""
+        rows = self._run(_PASS_STATES, {"pass_kind": "pass", **_ids(attendee_ids)})
+        return {owner for owner, state in rows if state == State.ISSUED}
+
+    def holdings(self, attendee_ids: list[int]) -> list[Any]:
+        """Copies these attendees (at most four) hold now: (holder_id, carrier id, document id,
+        number, copy, state)."""
+        params = {"s_issued": State.ISSUED.value, "s_carried_out": State.CARRIED_OUT.value, **_ids(attendee_ids)}
+        return list(self._run(_HOLDINGS, params))
+
+    def admissions(self, meeting_id: int, carrier_id: int) -> int:
+        """Accepted entrance checks of a pass so far."""
+        params = {"meeting_id": meeting_id, "carrier_id": carrier_id, "action": "entrance", "verdict": "accepted"}
+        row = self._run(_ADMISSIONS, params).fetchone()
+        return int(row[0] or 0) if row else 0
 
     def is_officer(self, meeting: Any, operator: str) -> bool:
         """True when ``operator`` is the meeting's 保密负责人 or an operator registered as officer."""
@@ -143,8 +252,7 @@ class TapStore:
             return False
         if operator == meeting.officer:
             return True
-        found = self.conn.execute(_OFFICER, {"name": operator}).first()
-        return found is not None
+        return self._run(_OFFICER, {"name": operator, "role": Role.OFFICER.value}).fetchone() is not None
 
     def lock_head(self, meeting_id: int) -> SimpleNamespace:
         """Lock the meeting's ledger head (created idempotently on first use)."""
@@ -159,36 +267,43 @@ class TapStore:
         assert head is not None
         return head
 
-    def append(self, key: bytes, head: SimpleNamespace, event: SimpleNamespace) -> None:
+    def append(self, key: bytes, head: SimpleNamespace, event: Any) -> None:
         """Chain and insert the event, then move the head (the caller holds its lock)."""
         event.seq = head.seq + 1
         event.prev_hash = head.hash
         event.hash = ledger.event_hash(key, head.hash, event)
         try:
-            self.conn.execute(_INSERT_EVENT, {c: getattr(event, c) for c in _EVENT_COLUMNS})
+            self._run(_INSERT_EVENT, {c: getattr(event, c) for c in _EVENT_COLUMNS})
         except IntegrityError as e:
             raise LedgerError(f"台账序号冲突（会议 {head.meeting_id} 序号 {event.seq}），请重试") from e
-        self.conn.execute(_MOVE_HEAD, {"h_meeting_id": head.meeting_id, "h_seq": event.seq, "h_hash": event.hash})
+        mac = ledger.head_mac(key, head.meeting_id, event.seq, event.hash)
+        self._run(_MOVE_HEAD, {"h_meeting_id": head.meeting_id, "h_seq": event.seq, "h_hash": event.hash, "h_mac": mac})
         head.seq, head.hash = event.seq, event.hash
 
-    def update_carrier(self, carrier: SimpleNamespace, values: dict[str, Any]) -> None:
+    def update_carrier(self, carrier: Any, values: dict[str, Any]) -> None:
         """Change a carrier; the version check makes a concurrent change fail loudly, not silently."""
         params = {f"v_{f}": values.get(f, getattr(carrier, f)) for f in _CARRIER_FIELDS}
-        result = self.conn.execute(_UPDATE_CARRIER, {"c_id": carrier.id, "c_version": carrier.version, **params})
+        result = self._run(_UPDATE_CARRIER, {"c_id": carrier.id, "c_version": carrier.version, **params})
         if result.rowcount != 1:
             raise LedgerError("载体已被其他工作台修改，请重新刷卡")
 
-    def refresh_consignment(self, consignment: SimpleNamespace, now: datetime) -> None:
-        states = set(self.conn.execute(_CONSIGNMENT_STATES, {"consignment_id": consignment.id}).scalars())
+    def refresh_consignment(self, consignment: Any, now: datetime) -> None:
+        """Derive a consignment's state (and first dispatch / receipt time) from its copies."""
+        states = {row[0] for row in self._run(_CONSIGNMENT_STATES, {"consignment_id": consignment.id})}
         values: dict[str, Any] = {}
         if State.IN_TRANSIT in states:
-            values = {"state": "in_transit", "dispatched_at": consignment.dispatched_at or now}
+            values = {"state": "in_transit"}
+            if consignment.dispatched_at is None:
+                values["dispatched_at"] = now
         elif states == {State.DELIVERED}:
-            values = {"state": "delivered", "received_at": consignment.received_at or now}
+            values = {"state": "delivered"}
+            if consignment.received_at is None:
+                values["received_at"] = now
         elif states and State.DELIVERED not in states:
             values = {"state": "returned"}
         if values:
             self.conn.execute(update(CONSIGNMENT).where(CONSIGNMENT.c.id == consignment.id).values(**values))
 
     def open_meeting(self, meeting_id: int) -> None:
-        self.conn.execute(_OPEN_MEETING, {"m_id": meeting_id})
+        """A planned meeting opens at its first accepted tap."""
+        self._run(_OPEN_MEETING, {"m_id": meeting_id, "m_planned": MeetingStatus.PLANNED.value, "m_open": MeetingStatus.OPEN.value})

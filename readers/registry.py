@@ -11,7 +11,7 @@ from .base import DEFAULT_DEBOUNCE, Reader, ReaderError, ReaderStatus
 # scheme -> (module, class, what to install when the import fails)
 BACKENDS: dict[str, tuple[str, str, str]] = {
     "pcsc": ("readers.pcsc_reader", "PcscReader", "pip install 'carrier-tracker[pcsc]'（需先 apt install pcscd libpcsclite-dev）"),
-    "nfc": ("readers.nfcpy_reader", "NfcpyReader", "pip install nfcpy"),
+    "nfc": ("readers.nfcpy_reader", "NfcpyReader", "pip install 'carrier-tracker[nfc]'"),
     "wedge": ("readers.wedge", "WedgeReader", "pip install 'carrier-tracker[evdev]'（仅 /dev/input 设备需要）"),
     "sim": ("readers.sim", "SimReader", ""),
 }

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from carrier_tracker.enums import CarrierKind, Level, MeetingStatus, State
+from carrier_tracker.audit import consignment_snapshot, import_snapshot
+from carrier_tracker.custody import append_admin_event
+from carrier_tracker.enums import Action, CarrierKind, Level, MeetingStatus, State
 from carrier_tracker.models import Attendee, Carrier, Consignment, Document, Meeting
 
 
@@ -46,6 +48,7 @@ def make_world(
     requires_passes: bool = True,
     officer: str = "赵官",
     status: MeetingStatus = MeetingStatus.OPEN,
+    key: bytes = bytes(range(32)),  # tests.conftest.KEY
 ) -> World:
     """Meeting M1 (机密): people A001 张三 (机密, local), A002 李四 (机密, out of town),
     A003 王五 (秘密, local); documents D1 (机密, 3 copies, take-away allowed, collected at breaks),
@@ -93,5 +96,17 @@ def make_world(
     cons = Consignment(meeting_id=meeting.id, number="K1", unit="北京某所", recipient="钱七")  # type: ignore[arg-type]
     session.add(cons)
     world.consignments["K1"] = cons
+    session.flush()
+    # The ledger says what the rows say, as an import would: verify and close check it.
+    wanted_status = meeting.status
+    meeting.status = MeetingStatus.PLANNED
+    append_admin_event(session=session, key=key, meeting=meeting, action=Action.IMPORT, payload=import_snapshot(session, meeting))
+    append_admin_event(session=session, key=key, meeting=meeting, action=Action.CONSIGNMENT, payload=consignment_snapshot(cons))
+    if wanted_status != MeetingStatus.PLANNED:
+        append_admin_event(session=session, key=key, meeting=meeting, action=Action.OPEN)
+    if wanted_status == MeetingStatus.CLOSED:
+        append_admin_event(session=session, key=key, meeting=meeting, action=Action.CLOSE)
+    meeting.status = wanted_status
+    session.add(meeting)
     session.commit()
     return world

@@ -1,48 +1,64 @@
-"""The App: wiring, the reader worker, the ledger poll, screen switching. ``make_app`` builds it."""
+"""The App: wiring, the reader worker, the database lanes, the ledger poll, screen switching.
+``make_app`` builds it."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import Session
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.message_pump import MessagePump
+from textual.screen import ModalScreen, Screen
 
 from carrier_tracker import db, ledger
 from carrier_tracker.config import load_settings
 from carrier_tracker.custody import find_meeting
+from carrier_tracker.enums import Level
 from carrier_tracker.queries import newest_seq
-from readers import Reader, ReaderStatus, open_reader
+from readers import Reader, ReaderError, ReaderStatus, TagTap, open_reader
 from readers.base import DEFAULT_DEBOUNCE
 
 from .context import DeskContext
-from .messages import LedgerAdvanced, ReaderStatusChanged, TapArrived
-from .widgets.banners import ReaderStatusBar
+from .lanes import Job, Lane
+from .messages import DbWaiting, JobDone, LedgerAdvanced, ReaderStatusChanged, TapArrived
+from .texts import t
+from .widgets.reader_status import ReaderHelp, ReaderStatusBar, open_failure, runtime_fix
+from .widgets.tap_entry import TapEntry
 
 POLL_SECONDS = 1.0
+WAITING_AFTER = 0.4  # a write that takes longer than this shows 等待数据库…
+READER_RETRY = 5.0
+
+SCREENS = ("desk", "reconcile", "enroll", "courier", "copies", "audit")
 
 
 class CarrierTrackerApp(App[None]):
     """The desk application."""
 
     CSS_PATH = "app.tcss"
-    TITLE = "涉密载体管理"
+    TITLE = t("app_title")
     ENABLE_COMMAND_PALETTE = True
     # priority: these win over a focused Input's Emacs-style keys (ctrl+d/e/k edit text there);
-    # at a desk, getting to a screen matters more (Home/End/Delete still edit).
+    # at a desk, getting to a screen matters more (Home/End/Delete still edit). check_action hides
+    # each one where it would do nothing (no meeting yet, a dialog open, already on that screen).
     BINDINGS = [
-        Binding("ctrl+d", "show('desk')", "工作台", priority=True),
-        Binding("ctrl+r", "show('reconcile')", "清点", priority=True),
-        Binding("ctrl+e", "show('enroll')", "绑定标签", priority=True),
-        Binding("ctrl+k", "show('courier')", "机要", priority=True),
-        Binding("ctrl+l", "show('copies')", "载体", priority=True),
-        Binding("ctrl+t", "show('audit')", "审计", priority=True),
-        Binding("ctrl+o", "export", "导出", priority=True),
-        Binding("ctrl+q", "quit", "退出", priority=True),
+        Binding("ctrl+d", "show('desk')", t("key_desk"), priority=True),
+        Binding("ctrl+r", "show('reconcile')", t("key_reconcile"), priority=True),
+        Binding("ctrl+e", "show('enroll')", t("key_enroll"), priority=True),
+        Binding("ctrl+k", "show('courier')", t("key_courier"), priority=True),
+        Binding("ctrl+l", "show('copies')", t("key_copies"), priority=True),
+        Binding("ctrl+t", "show('audit')", t("key_audit"), priority=True),
+        Binding("ctrl+g", "focus_tap_entry", t("key_tap_entry"), show=False, priority=True),  # named on the entry
+        Binding("ctrl+o", "export", t("key_export"), priority=True),
+        Binding("ctrl+q", "quit", t("key_quit"), priority=True),
+        Binding("ctrl+p", "command_palette", t("key_palette"), show=False, priority=True),
     ]
 
     def __init__(self, ctx: DeskContext, reader_spec: str, *, tray: list[tuple[str, str]] | None = None,
@@ -53,22 +69,25 @@ class CarrierTrackerApp(App[None]):
         self.reader_spec = reader_spec
         self.tray_items = tray
         self.reader: Reader | None = None
-        self.reader_status = ReaderStatus(False, reader_spec, "启动中")
+        self.reader_status = ReaderStatus(False, reader_spec, "")
+        self.reader_fix = ""
+        self.reader_known = False  # until the reader's thread reports: 启动中, neither green nor red
         self._stop = threading.Event()
         self.last_seq = 0
         self._screens: dict[str, Screen[None]] = {}
         self.last_export: Path | None = None
+        self.writes = Lane("write", ctx.session, self.post_message)
+        self.reads = Lane("read", ctx.read, self.post_message)
+        self._waiting = False
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        def on_status(status: ReaderStatus) -> None:  # called on the reader's thread
-            self.post_message(ReaderStatusChanged(status))
-
-        self.reader = open_reader(self.reader_spec, debounce=self.debounce, on_status=on_status)
-        self.reader_status = self.reader.status
-        self.run_reader()
+        self.run_worker(lambda: self.writes.loop(self._stop), thread=True, group="db-write", exit_on_error=False)
+        self.run_worker(lambda: self.reads.loop(self._stop), thread=True, group="db-read", exit_on_error=False)
+        self.run_reader()  # opens the reader on its thread: a failure there is 离线, never a crash
         self.set_interval(POLL_SECONDS, self.poll_ledger)
+        self.set_interval(0.2, self._watch_lanes)
         if self.ctx.meeting is None:
             from .screens.picker import MeetingPicker
 
@@ -80,53 +99,157 @@ class CarrierTrackerApp(App[None]):
         meeting = self.ctx.meeting
         assert meeting is not None
         self.title = meeting.title
-        self.sub_title = f"{meeting.code}  {meeting.level}★  工作台 {self.ctx.station}  操作员 {self.ctx.operator}"
-        with self.ctx.read() as s:
-            self.last_seq = newest_seq(s, meeting)
+        self.sub_title = self._sub_title()
         self.action_show("desk")
+        self.refresh_bindings()
+
+        def seq(s: Session) -> int:
+            return newest_seq(s, meeting)
+
+        def got(value: int) -> None:
+            self.last_seq = max(self.last_seq, value)
+
+        self.reads.submit(Job(seq, got, self))
+
+    def _sub_title(self) -> str:
+        meeting = self.ctx.meeting
+        if meeting is None:
+            return ""
+        base = t("sub_title", code=meeting.code, marking=Level(meeting.level).marking, station=self.ctx.station,
+                 operator=self.ctx.operator)
+        return f"{base}  · {t('db_waiting')}" if self._waiting else base
 
     def on_unmount(self) -> None:
         self._stop.set()
         if self.reader is not None:
             self.reader.close()
 
+    # -- the reader ------------------------------------------------------------------------------
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="reader")
     def run_reader(self) -> None:
-        """Blocking reader loop in a thread; talks back only by post_message."""
-        assert self.reader is not None
-        for tap in self.reader.taps(self._stop):
-            self.post_message(TapArrived(tap))
+        """Open the reader and run its blocking loop in a thread; talks back only by post_message.
 
-    # -- messages --------------------------------------------------------------------------------
+        A reader that cannot be opened (library missing, bad spec) or that fails later is reported
+        as 离线 with the reason and the fix; the desk keeps working with typed UIDs.
+        """
+        spec = self.reader_spec
 
-    def on_tap_arrived(self, message: TapArrived) -> None:
-        if self.ctx.meeting is None:
-            return
-        handler = getattr(self.screen, "handle_tap", None)
-        if handler is None:
-            handler = self.desk.handle_tap
-        handler(message.tap)
-        self.poll_ledger()
+        def on_status(status: ReaderStatus) -> None:  # called on the reader's thread
+            self.post_message(ReaderStatusChanged(status, "" if status.online else runtime_fix(spec)))
+
+        while not self._stop.is_set():
+            try:
+                reader = open_reader(spec, debounce=self.debounce, on_status=on_status)
+            except ReaderError as e:
+                status, fix = open_failure(spec, e)
+                self.post_message(ReaderStatusChanged(status, fix))
+                return  # nothing changes by retrying: the fix needs a person
+            self.reader = reader
+            self.post_message(ReaderStatusChanged(reader.status, "" if reader.status.online else runtime_fix(spec)))
+            try:
+                for tap in reader.taps(self._stop):
+                    self.post_message(TapArrived(tap))
+                return
+            except Exception as e:  # a backend bug or a device error it did not handle: retry
+                reason = t("reader_crashed", reason=e, seconds=int(READER_RETRY))
+                self.post_message(ReaderStatusChanged(ReaderStatus(False, spec, reason), runtime_fix(spec)))
+                reader.close()
+                self._stop.wait(READER_RETRY)
 
     def on_reader_status_changed(self, message: ReaderStatusChanged) -> None:
-        self.reader_status = message.status
+        was_online = self.reader_status.online
+        self.reader_status, self.reader_fix, self.reader_known = message.status, message.fix, True
         for screen in self.screen_stack:
-            for bar in screen.query(ReaderStatusBar):
-                bar.show(message.status)
-        if not message.status.online:
+            self.show_reader(screen)
+        if not message.status.online and (was_online or message.status.detail):
             self.bell()
-            self.notify(f"读卡器离线：{message.status.detail}", severity="error", timeout=5)
+            self.notify(t("reader_notify", reason=message.status.detail), severity="error", timeout=5)
 
-    def poll_ledger(self) -> None:
-        """Look for events newer than the last seen (this desk's or another's)."""
+    def show_reader(self, screen: Screen[Any]) -> None:
+        """Put the reader's status (and, offline, the reason and fix) on a screen."""
+        for bar in screen.query(ReaderStatusBar):
+            bar.show(self.reader_status, starting=not self.reader_known)
+        for help_ in screen.query(ReaderHelp):
+            help_.show(self.reader_status, self.reader_fix, starting=not self.reader_known)
+
+    # -- taps ------------------------------------------------------------------------------------
+
+    def on_tap_arrived(self, message: TapArrived) -> None:
+        """Hand the tap to the topmost screen that takes taps (a dialog on top does not lose it)."""
         if self.ctx.meeting is None:
             return
-        with self.ctx.read() as s:
-            newest = newest_seq(s, self.ctx.meeting)
-        if newest != self.last_seq:
-            old, self.last_seq = self.last_seq, newest
+        for screen in reversed(self.screen_stack):
+            take = getattr(screen, "take_tap", None)
+            if take is not None:
+                take(message.tap)
+                return
+
+    def on_tap_entry_tapped(self, message: TapEntry.Tapped) -> None:
+        """The tap entry: the demo's tray lays the tag on the simulated reader; a typed UID is a tap."""
+        if message.via_tray and self.simulate_tap(message.uid):
+            return
+        now = datetime.now(UTC)
+        self.post_message(TapArrived(TagTap(uid=message.uid, reader_id=t("manual_reader"), monotonic=time.monotonic(),
+                                             at=now)))
+
+    def simulate_tap(self, uid: str) -> bool:
+        """Lay a tag on the simulated reader and lift it (the demo tray); False without one."""
+        reader = self.reader
+        present = getattr(reader, "present", None)
+        if reader is None or present is None:
+            return False
+        present(uid)
+        self.set_timer(0.2, reader.remove)  # type: ignore[attr-defined]
+        return True
+
+    # -- database lanes --------------------------------------------------------------------------
+
+    def write(self, owner: MessagePump, run: Callable[[Session], Any], done: Callable[[Any], None],
+              failed: Callable[[str], None] | None = None) -> None:
+        """Run ``run`` in a write transaction on the write lane; ``done``/``failed`` come back here."""
+        self.writes.submit(Job(run, done, owner, failed))
+
+    def read(self, owner: MessagePump, run: Callable[[Session], Any], done: Callable[[Any], None],
+             key: str | None = None) -> None:
+        """Run ``run`` on a read snapshot on the read lane; a queued job with the same key is replaced."""
+        self.reads.submit(Job(run, done, owner, None, key))
+
+    def on_job_done(self, message: JobDone) -> None:
+        job = message.job
+        if not job.owner.is_attached:
+            return
+        if message.error is None:
+            job.done(message.value)
+        elif job.failed is not None:
+            job.failed(message.error)
+        else:
+            self.notify(message.error, severity="error", timeout=8)
+
+    def _watch_lanes(self) -> None:
+        waiting = self.writes.waited() > WAITING_AFTER or self.reads.waited() > WAITING_AFTER
+        if waiting != self._waiting:
+            self._waiting = waiting
+            self.sub_title = self._sub_title()
             for screen in self.screen_stack:
-                screen.post_message(LedgerAdvanced(old, newest))
+                screen.post_message(DbWaiting(waiting))
+
+    def poll_ledger(self) -> None:
+        """Look for events newer than the last seen (this desk's or another's), off the event loop."""
+        meeting = self.ctx.meeting
+        if meeting is None or self.reads.queued("poll"):
+            return
+
+        def seq(s: Session) -> int:
+            return newest_seq(s, meeting)
+
+        def got(newest: int) -> None:
+            if newest != self.last_seq:
+                old, self.last_seq = self.last_seq, newest
+                for screen in self.screen_stack:
+                    screen.post_message(LedgerAdvanced(old, newest))
+
+        self.reads.submit(Job(seq, got, self, None, "poll"))
 
     # -- screens ---------------------------------------------------------------------------------
 
@@ -151,6 +274,22 @@ class CarrierTrackerApp(App[None]):
         }
         return screens[name]()
 
+    def current(self) -> str | None:
+        """The name of the screen on top (None for a dialog or the picker)."""
+        return getattr(self.screen, "NAME", None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide keys that would do nothing here, so the footer lists only keys that work."""
+        if action in ("quit", "command_palette"):
+            return True
+        if self.ctx.meeting is None or isinstance(self.screen, ModalScreen):
+            return False
+        if action == "show":
+            return parameters[0] != self.current()
+        if action == "focus_tap_entry":
+            return bool(self.screen.query(TapEntry))
+        return True
+
     def action_show(self, name: str) -> None:
         """Bring a screen to the top (the desk stays at the bottom of the stack)."""
         if self.ctx.meeting is None:
@@ -165,28 +304,29 @@ class CarrierTrackerApp(App[None]):
             self.pop_screen()
         self.push_screen(self._make(name))
 
+    def action_focus_tap_entry(self) -> None:
+        for entry in self.screen.query(TapEntry):
+            entry.focus_input()
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for name, title, help_ in [
-            ("desk", "工作台", "刷卡发放、收回、清退"), ("reconcile", "清点", "每人未收回的载体，全部收回后结束会议"),
-            ("enroll", "绑定标签", "为文件各份和会议证绑定标签"), ("courier", "机要递送", "登记机要件、发出、签收、退回"),
-            ("copies", "载体一览", "每一份文件的状态和持有人"), ("audit", "审计台账", "操作日志与哈希链校验"),
-        ]:
-            yield SystemCommand(title, help_, lambda n=name: self.action_show(n))
-        yield SystemCommand("导出保密办工作簿", "登记表、会议证、未收回清单、机要、带离目录、操作日志", self.action_export)
+        if self.ctx.meeting is None:
+            return
+        for name in SCREENS:
+            if name != self.current():
+                yield SystemCommand(t(f"title_{name}"), t(f"cmd_{name}"), lambda n=name: self.action_show(n))
+        yield SystemCommand(t("cmd_export"), t("cmd_export_help"), self.action_export)
 
     # -- export ------------------------------------------------------------------------------
 
     def action_export(self) -> None:
         """Ask for a path and write the 保密办 workbook (marked as a snapshot while open)."""
-        from datetime import datetime
-
         from .screens.export_dialog import ExportDialog
 
         if self.ctx.meeting is None:
             return
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
-        default = Path.cwd() / f"保密办-{self.ctx.meeting.code}-{stamp}.xlsx"
+        default = Path.cwd() / t("export_file", code=self.ctx.meeting.code, stamp=stamp)
 
         def chosen(path: Path | None) -> None:
             if path is not None:
@@ -199,27 +339,17 @@ class CarrierTrackerApp(App[None]):
         """Write the workbook in a thread (a large meeting takes a while); report by notification."""
         from carrier_tracker.export import export_meeting
 
-        self.call_from_thread(self.notify, f"正在导出 {path.name}…", timeout=3)
+        self.call_from_thread(self.notify, t("export_started", name=path.name), timeout=3)
         try:
             with self.ctx.read() as s:
                 result = export_meeting(session=s, key=self.ctx.key, meeting_code=self.ctx.code, path=path,
                                         operator=self.ctx.operator)
         except Exception as e:
-            self.call_from_thread(self.notify, f"导出失败：{e}", severity="error", timeout=10)
+            self.call_from_thread(self.notify, t("export_failed", reason=e), severity="error", timeout=10)
             return
-        verdict = "台账校验完整" if result.chain.ok else f"台账第 {result.chain.broken_seq} 条起被篡改"
-        self.call_from_thread(self.notify, f"已导出 {path}（{verdict}）", timeout=10)
+        verdict = t("export_chain_ok") if result.chain.ok else t("export_chain_bad", seq=result.chain.broken_seq)
+        self.call_from_thread(self.notify, t("export_done", path=path, verdict=verdict), timeout=10)
         self.last_export = path
-
-    # -- demo ------------------------------------------------------------------------------------
-
-    def simulate_tap(self, uid: str) -> None:
-        """Lay a tag on the simulated reader and lift it (the demo tray)."""
-        reader = self.reader
-        if reader is None or not hasattr(reader, "present"):
-            return
-        reader.present(uid)
-        self.set_timer(0.2, reader.remove)  # type: ignore[attr-defined]
 
 
 def make_app(
@@ -227,6 +357,9 @@ def make_app(
     key_path: Path | None = None, tray: bool = False, debounce: float = DEFAULT_DEBOUNCE,
 ) -> CarrierTrackerApp:
     """Build the app on a database and a reader (used by the CLI and the tests).
+
+    The reader is opened only once the app runs, on the reader's thread: a reader that cannot be
+    opened shows as 离线 (with the reason and the fix) instead of stopping the desk.
 
     Raises:
         CarrierTrackerError: the database has no schema, the meeting does not exist, or the

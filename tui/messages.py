@@ -2,34 +2,57 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 from textual.message import Message
 
 from readers import ReaderStatus, TagTap
 
+if TYPE_CHECKING:
+    from .lanes import Job
 
+
+@dataclass
 class TapArrived(Message):
-    """A tag was presented to this desk's reader (posted from the reader thread)."""
+    """A tag was presented: by the reader (posted from its thread) or typed into the tap entry."""
 
-    def __init__(self, tap: TagTap) -> None:
-        super().__init__()
-        self.tap = tap
+    tap: TagTap
 
 
+@dataclass
 class ReaderStatusChanged(Message):
-    """The reader went online or offline (posted from the reader thread)."""
+    """The reader went online or offline (posted from the reader thread); ``fix`` says what to do."""
 
-    def __init__(self, status: ReaderStatus) -> None:
-        super().__init__()
-        self.status = status
+    status: ReaderStatus
+    fix: str = ""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ReaderStatusChanged)
 
 
+@dataclass
 class LedgerAdvanced(Message):
     """New events exist for this meeting (from this desk or another): seq went from ``old`` to ``new``."""
 
-    def __init__(self, old: int, new: int) -> None:
-        super().__init__()
-        self.old = old
-        self.new = new
+    old: int
+    new: int
+
+
+@dataclass
+class JobDone(Message):
+    """A database job finished on a lane's thread: ``value`` or the ``error`` a person can read."""
+
+    job: Job
+    value: Any
+    error: str | None
+
+
+@dataclass
+class DbWaiting(Message):
+    """The write lane has been waiting for the database for a while (or no longer is)."""
+
+    waiting: bool
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DbWaiting)

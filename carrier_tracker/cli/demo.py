@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from .. import db, ledger, messages
 from ..custody import find_meeting, record_tap
@@ -100,7 +101,10 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
 
     with db.session_scope(engine) as s:
         data = status(s, CODE)
-    print(f"\n未收回：{data['outstanding']}" + ("  全部收回" if not data["outstanding"] else ""))
+    counts = data["counts"]
+    print("\n" + messages.recon_summary(counts))
+    if data["all_back"]:
+        print(messages.text("all_back", never_issued=counts["never_issued"]))
     try:
         with db.session_scope(engine) as s:
             close_meeting(session=s, key=key, meeting_code=CODE, operator="孙文管")
@@ -133,16 +137,25 @@ def prepare_demo_database(workdir: Path) -> tuple[str, Path]:
     return url, key_path
 
 
+def demo_app(work: Path) -> Any:
+    """The desk on a fresh demo database in ``work``, as ``carrier-tracker demo`` opens it (and the
+    README walkthrough test drives it): the sim reader, the tag tray, the officer at the desk.
+
+    The tray's debounce is 0: each Enter is a deliberate new presentation, not a re-read.
+    """
+    from tui.app import make_app
+
+    url, key_path = prepare_demo_database(work)
+    return make_app(url, "sim:", meeting=CODE, station="演示台", operator="赵保密", key_path=key_path, tray=True,
+                    debounce=0.0)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """CLI entry point: the TUI on a throw-away database with the sim reader and a tag tray."""
     if args.script:
         return run_demo(pause=0.0 if args.fast else 0.6, colour=not args.no_colour)
-    from tui.app import make_app
-
     work = Path(tempfile.mkdtemp(prefix="carrier-tracker-demo-"))
-    url, key_path = prepare_demo_database(work)
-    app = make_app(url, "sim:", meeting=CODE, station="演示台", operator="赵保密", key_path=key_path, tray=True)
-    app.run()
+    demo_app(work).run()
     print(f"演示数据库保留在 {work / 'demo.db'}（可用 --db sqlite:///{work / 'demo.db'} 查看）")
     return 0
 

@@ -10,14 +10,35 @@ import socket
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import __version__, db, ledger, messages
+from .. import __version__, messages
+from .. import text_fields as tf
 from ..config import Settings, load_settings
 from ..enums import Mode, Role
 from ..errors import CarrierTrackerError, ConflictError, ImportProblems
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+class _LazyModule:
+    """A module imported on first attribute access: parsing the command line (and ``--version``,
+    ``--help``) must not pay for SQLAlchemy; each command imports only what it uses."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
+if TYPE_CHECKING:
+    from .. import db, ledger
+else:
+    db = _LazyModule("carrier_tracker.db")
+    ledger = _LazyModule("carrier_tracker.ledger")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,21 +49,32 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"错误：{message}\n")
 
 
+_ENGINES: list[Any] = []
+"""Engines a command opened; ``main`` disposes of them (pooled connections closed) on return."""
+
+READ_ONLY_COMMANDS = frozenset({"meetings", "status", "verify", "export", "carry-list"})
+"""Commands that only read: no write lock, a read-only file works, no key is created."""
+
+
 class App:
     """What a command needs: settings, an engine with the current schema, the ledger key."""
 
     def __init__(self, args: argparse.Namespace, *, need_schema: bool = True) -> None:
         self.settings: Settings = load_settings(args.db)
-        self.engine = db.make_engine(self.settings.database_url)
+        self.read_only = args.command in READ_ONLY_COMMANDS
+        # Only init creates a database (file 0600, directory 0700); elsewhere a missing one is refused.
+        self.engine = db.make_engine(self.settings.database_url, read_only=self.read_only,
+                                     create=args.command == "init")
+        _ENGINES.append(self.engine)
         if need_schema:
             db.require_schema(self.engine)
         self._key: bytes | None = None
 
     @property
     def key(self) -> bytes:
-        """The ledger key, created on first use."""
+        """The ledger key, created on first use by a command that writes."""
         if self._key is None:
-            self._key = ledger.load_key(self.settings.ledger_key_path)
+            self._key = ledger.open_key(self.engine, self.settings.ledger_key_path, writes=not self.read_only)
         return self._key
 
 
@@ -54,6 +86,49 @@ def _print(text: str) -> None:
     print(text, flush=True)
 
 
+# Text arguments checked before any command runs, the same rules as every other entry point
+# (carrier_tracker.text_fields): (attribute, as shown, field, maximum length, is a code, required).
+_TEXT_ARGS: tuple[tuple[str, str, str, int, bool, bool], ...] = (
+    ("meeting", "MEETING", "meeting", tf.MEETING_CODE, True, True),
+    ("attendee", "--attendee", "attendee", tf.ATTENDEE_CODE, True, False),
+    ("attendee_code", "ATTENDEE_CODE", "attendee", tf.ATTENDEE_CODE, True, True),
+    ("doc_no", "DOC_NO", "document", tf.DOCUMENT_NUMBER, True, True),
+    ("consignment", "--consignment", "consignment", tf.CONSIGNMENT_NUMBER, True, False),
+    ("number", "NO", "consignment", tf.CONSIGNMENT_NUMBER, True, True),
+    ("unit", "--unit", "unit", tf.UNIT, False, True),
+    ("recipient", "--recipient", "recipient", tf.RECIPIENT, False, False),
+    ("operator", "--operator", "operator", tf.OPERATOR, False, True),
+    ("station", "--station", "station", tf.STATION, False, True),
+    ("note", "--note", "note", tf.NOTE, False, False),
+    ("name", "NAME", "operator_name", tf.OPERATOR, False, True),
+)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Normalise the codes and check the texts given on the command line (or by default).
+
+    Raises:
+        TextError: naming the argument and what is wrong with it.
+    """
+    for attr, shown, field, limit, code, required in _TEXT_ARGS:
+        value = getattr(args, attr, None)
+        if value is None:
+            continue
+        label = f"{shown}（{messages.FIELD_LABEL[field]}）"
+        check = tf.check_code if code else tf.check_text
+        setattr(args, attr, check(label, value, limit, required=required))
+    for uid in [*getattr(args, "uids", []), getattr(args, "uid", "")]:
+        if len(uid) > 64:  # no UID is this long: refuse it without echoing all of it
+            from ..uids import BadUid
+
+            raise BadUid(messages.text("bad_uid", uid=tf.printable(uid, 40)))
+
+
+def _shown(message: str) -> str:
+    """An error message as printed: each line escaped and cut (it may quote hostile input)."""
+    return "\n".join(tf.printable(line, 300) for line in message.splitlines())
+
+
 # --- commands ---------------------------------------------------------------------------------
 
 
@@ -61,20 +136,26 @@ def cmd_init(args: argparse.Namespace) -> int:
     app = App(args, need_schema=False)
     before, after = db.upgrade(app.engine)
     key_path = app.settings.ledger_key_path
-    app.key  # noqa: B018  (creates the key file on first run)
+    key = app.key  # creates the key file on first run; refuses a wrong or missing one
+    with db.session_scope(app.engine) as session:
+        sealed = ledger.seal_heads(session, key)
     url = app.engine.url.render_as_string(hide_password=True)
     if before == after:
         _print(f"数据库已是最新版本（{after}）：{url}")
     else:
         _print(f"数据库已初始化/升级：{before or '空'} → {after}：{url}")
-    _print(f"台账密钥：{key_path}")
+    _print(f"台账密钥：{key_path}（指纹 {ledger.key_fingerprint(key)[:12]}…）")
+    if sealed:
+        _print(f"已将 {sealed} 个会议的台账记录头绑定到密钥")
     return EXIT_OK
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    from ..export import check_output_path
     from ..importer import write_template
 
     path = Path(args.file)
+    check_output_path(path)
     if path.exists() and not args.force:
         raise ConflictError(f"文件已存在：{path}（加 --force 覆盖）")
     write_template(path)
@@ -83,17 +164,19 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from ..importer import import_workbook
+    from ..export import check_file_name
+    from ..importer import import_file
 
     app = App(args)
     path = Path(args.file)
+    check_file_name(path)
     if not path.is_file():
         raise CarrierTrackerError(f"找不到文件：{path}")
-    with db.session_scope(app.engine) as session:
-        result = import_workbook(
-            session=session, key=app.key, path=path, operator=args.operator,
-            progress=lambda msg: print(msg, file=sys.stderr, flush=True),
-        )
+    # Validated before the write lock is taken: a refused file never holds up a desk.
+    result = import_file(
+        engine=app.engine, key=app.key, path=path, operator=args.operator,
+        progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+    )
     _print(
         f"已导入会议 {result.meeting_code}：人员 {result.attendees}，文件 {result.documents}，"
         f"共 {result.copies} 份；已绑定文件标签 {result.tags}、会议证标签 {result.pass_tags}"
@@ -120,10 +203,11 @@ def cmd_meetings(args: argparse.Namespace) -> int:
 
 def cmd_bind(args: argparse.Namespace) -> int:
     from ..enrollment import bind_copy
+    from ..importer import MAX_COPIES
 
     app = App(args)
-    if args.copy_no < 1:
-        raise CarrierTrackerError(f"份号应为正整数：{args.copy_no}")
+    if not 1 <= args.copy_no <= MAX_COPIES:  # also keeps it within both databases' INTEGER
+        raise CarrierTrackerError(messages.text("copy_no_range", limit=MAX_COPIES, value=args.copy_no))
     with db.session_scope(app.engine) as session:
         b = bind_copy(
             session=session, key=app.key, meeting_code=args.meeting, doc_no=args.doc_no,
@@ -152,7 +236,7 @@ def cmd_tap(args: argparse.Namespace) -> int:
     from ..uids import normalize_uid
 
     app = App(args)
-    mode = Mode(args.mode)
+    mode = args.mode
     for uid in args.uids:  # check every UID before tapping any: bad input changes nothing
         normalize_uid(uid)
     refused = False
@@ -194,6 +278,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         _print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK
     m = data["meeting"]
+    counts = data["counts"]
+    when = messages.local_iso
     _print(f"{m['code']}  {m['title']}  {m['level']}  {messages.MEETING_STATUS_LABEL[m['status']]}")
     for kind, states in data["totals"].items():
         label = messages.KIND_LABEL[kind]
@@ -201,19 +287,17 @@ def cmd_status(args: argparse.Namespace) -> int:
         _print(f"  {label}：" + ("，".join(parts) or "无"))
     if data["unbound"]:
         _print(f"  未绑定标签的载体：{data['unbound']}")
-    _print(f"  未收回：{data['outstanding']}" + (f"（其中挂失 {data['lost']}）" if data["lost"] else ""))
+    _print("  " + messages.recon_summary(counts))
     for person in data["attendees"]:
         _print(f"  {person['code']} {person['name']}（{person['unit']}）持有 {len(person['items'])} 件：")
         for it in person["items"]:
-            what = f"会议证 {it['pass']}" if it["kind"] == "pass" else f"{it['document']} 第{it['copy']:03d}份"
-            _print(f"      {what}  {messages.STATE_LABEL[it['state']]}  自 {it['since'] or '-'}")
+            _print(f"      {it['label']}  {messages.STATE_LABEL[it['state']]}  自 {when(it['since'])}")
     for it in data["in_transit"]:
-        _print(f"  机要件 {it['consignment']}：{it['document']} 第{it['copy']:03d}份  递送中  自 {it['since']}")
+        _print(f"  {messages.text('group_consignment', number=it['consignment'])}：{it['label']}  自 {when(it['since'])}")
     for it in data["unassigned"]:
-        what = f"会议证 {it['pass']}" if it["kind"] == "pass" else f"{it['document']} 第{it['copy']:03d}份"
-        _print(f"  {what}  {messages.STATE_LABEL[it['state']]}")
-    if not data["outstanding"]:
-        _print("  全部收回")
+        _print(f"  {messages.text('group_unassigned')}：{it['label']}  {messages.STATE_LABEL[it['state']]}  自 {when(it['since'])}")
+    if data["all_back"]:
+        _print("  " + messages.text("all_back", never_issued=counts["never_issued"]))
     return EXIT_OK
 
 
@@ -228,22 +312,59 @@ def cmd_close(args: argparse.Namespace) -> int:
             meeting = close_meeting(
                 session=session, key=app.key, meeting_code=args.meeting,
                 with_exceptions=args.with_exceptions, note=args.note or "",
-                operator=args.operator, station=args.station,
+                operator=args.operator, station=args.station, never_opened=args.never_opened,
             )
     except ConflictError as e:
         print(str(e), file=sys.stderr)
         return EXIT_REFUSED
     _print(f"会议 {meeting.code} 已结束")
+    from ..models import LedgerHead
+
+    with db.read_scope(app.engine) as session:
+        head = session.get(LedgerHead, meeting.id)
+        if head is not None:
+            _print(messages.text("anchor_line", seq=head.seq, digest=head.hash, verdict=messages.text("audit_ok")))
     return EXIT_OK
+
+
+def _print_audit(code: str, report: Any) -> None:
+    """One line per meeting (count, head hash, verdict), then each difference."""
+    chain = report.chain
+    if report.ok:
+        _print(f"{code}\t事件 {chain.count}\t头哈希 {chain.head_hash}\t完整")
+    elif not chain.ok:
+        _print(f"{code}\t事件 {chain.count}\t第 {chain.broken_seq} 条起被篡改：{chain.problem}")
+    else:
+        _print(f"{code}\t事件 {chain.count}\t头哈希 {chain.head_hash}\t" + messages.text("audit_failed", count=len(report.differences)))
+        for line in report.differences:
+            _print(f"  {line}")
+    if not report.snapshot:
+        _print("  " + messages.text("audit_no_snapshot"))
+
+
+def _parse_anchor(text: str) -> tuple[int | None, str]:
+    seq, _, digest = text.rpartition(":")
+    digest = digest.strip().lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise CarrierTrackerError(messages.text("anchor_bad", anchor=tf.printable(text, 80)))
+    if not seq:
+        return None, digest
+    if not seq.isdigit():
+        raise CarrierTrackerError(messages.text("anchor_bad", anchor=tf.printable(text, 80)))
+    return int(seq), digest
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from sqlmodel import select
 
+    from ..audit import audit_meeting
     from ..custody import find_meeting
-    from ..models import Meeting
+    from ..models import Event, Meeting
 
     app = App(args)
+    anchor = _parse_anchor(args.anchor) if args.anchor else None
+    if anchor and not args.meeting:
+        raise CarrierTrackerError(messages.text("anchor_needs_meeting"))
     ok = True
     with db.read_scope(app.engine) as session:
         meetings = (
@@ -251,12 +372,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
             else list(session.exec(select(Meeting).order_by(Meeting.code)).all())
         )
         for m in meetings:
-            report = ledger.verify_meeting(session, app.key, m)
-            if report.ok:
-                _print(f"{m.code}\t事件 {report.count}\t头哈希 {report.head_hash}\t完整")
-            else:
+            report = audit_meeting(session, app.key, m)
+            _print_audit(m.code, report)
+            ok = ok and report.ok
+        if anchor is not None:
+            seq, digest = anchor
+            stmt = select(Event.seq).where(Event.meeting_id == meetings[0].id, Event.hash == digest)
+            found = session.exec(stmt).first()
+            if found is None or (seq is not None and found != seq) or not ok:
+                _print(messages.text("anchor_missing", anchor=args.anchor))
                 ok = False
-                _print(f"{m.code}\t事件 {report.count}\t第 {report.broken_seq} 条起被篡改：{report.problem}")
+            else:
+                _print(messages.text("anchor_found", seq=found, digest=digest[:16]))
     return EXIT_OK if ok else EXIT_REFUSED
 
 
@@ -277,35 +404,42 @@ def cmd_operator(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..export import export_meeting
+    from ..export import check_output_path, export_meeting
 
-    app = App(args)
     path = Path(args.output)
-    if path.suffix.lower() != ".xlsx":
-        raise CarrierTrackerError(f"输出文件应以 .xlsx 结尾：{path}")
-    if not path.parent.is_dir():
-        raise CarrierTrackerError(f"目录不存在：{path.parent}")
+    check_output_path(path)
+    app = App(args)
     with db.read_scope(app.engine) as session:
         result = export_meeting(
             session=session, key=app.key, meeting_code=args.meeting, path=path,
             operator=args.operator, progress=lambda m: print(m, file=sys.stderr, flush=True),
         )
     _print(f"已导出 {path}：登记表 {result.rows['文件发放回收登记表']} 行，操作日志 {result.rows['操作日志']} 条")
-    _print(f"台账头哈希 {result.chain.head_hash}（{'校验完整' if result.chain.ok else '校验失败'}）")
-    return EXIT_OK if result.chain.ok else EXIT_REFUSED
+    _print(messages.text("anchor_line", seq=result.chain.count, digest=result.chain.head_hash,
+                         verdict=messages.text("audit_ok") if result.audit.ok else messages.text("audit_not_ok")))
+    if not result.audit.ok:
+        _print_audit(args.meeting, result.audit)
+    return EXIT_OK if result.audit.ok else EXIT_REFUSED
 
 
 def cmd_carry_list(args: argparse.Namespace) -> int:
-    from ..export import export_carry_list
+    from ..export import check_output_path, export_carry_list
 
-    app = App(args)
     path = Path(args.output)
-    if path.suffix.lower() != ".xlsx":
-        raise CarrierTrackerError(f"输出文件应以 .xlsx 结尾：{path}")
+    check_output_path(path)
+    app = App(args)
     with db.read_scope(app.engine) as session:
         n = export_carry_list(session=session, meeting_code=args.meeting, attendee_code=args.attendee_code, path=path)
     _print(f"已导出带离文件目录 {path}：{n} 份")
     return EXIT_OK
+
+
+def _mode(text: str) -> Mode:
+    try:
+        return messages.parse_mode(text)
+    except ValueError:
+        valid = "、".join(f"{m.value}/{messages.MODE_LABEL[m]}" for m in Mode)
+        raise argparse.ArgumentTypeError(f"无此操作方式：{text}（可用：{valid}）") from None
 
 
 def _lazy(module: str, func: str) -> Callable[[argparse.Namespace], int]:
@@ -363,11 +497,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("uid", metavar="UID")
     p = add("tap", cmd_tap, "记录一次或多次刷卡（每个 UID 一行结果；有拒绝时退出码为 1）", (common, who))
     p.add_argument("meeting", metavar="MEETING")
-    p.add_argument("--mode", required=True, choices=[m.value for m in Mode], help="操作方式")
+    p.add_argument(
+        "--mode", required=True, type=_mode, metavar="MODE",
+        help="操作方式：" + "，".join(f"{m.value}（{messages.MODE_LABEL[m]}）" for m in Mode) + "；中文名亦可",
+    )
     p.add_argument("--attendee", metavar="CODE", help="领取人编号（发放时必填）")
     p.add_argument("--consignment", metavar="NO", help="机要编号（机要发出时必填）")
     p.add_argument("--note", metavar="TEXT", help="说明（挂失时必填）")
-    p.add_argument("--override", action="store_true", help="复会发还时允许发给休会前持有人以外的人")
+    p.add_argument("--override", action="store_true",
+                   help="保密负责人批准例外：改发休会前持有人以外的人、同一文件第二份、文件未交回时收回会议证")
     p.add_argument("uids", metavar="UID", nargs="+")
     p = add("consignment", cmd_consignment, "登记一个机要递送件", (common, who))
     p.add_argument("meeting", metavar="MEETING")
@@ -380,9 +518,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("close", cmd_close, "结束会议（全部收回后才可结束）", (common, who))
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("--with-exceptions", action="store_true", help="有挂失载体时由保密负责人带例外结束")
+    p.add_argument("--never-opened", action="store_true", help="由保密负责人结束从未开始（没有任何发放）的会议")
     p.add_argument("--note", metavar="TEXT", help="结束说明（带例外结束时必填）")
-    p = add("verify", cmd_verify, "校验台账哈希链（全部完整时退出码为 0）")
+    p = add("verify", cmd_verify, "校验台账哈希链，并按台账重放核对数据库（全部一致时退出码为 0，否则为 1 并列出每处差异）")
     p.add_argument("meeting", metavar="MEETING", nargs="?")
+    p.add_argument("--anchor", metavar="HASH|SEQ:HASH",
+                   help="证明台账仍包含此前导出/结束时打印的头哈希（或 序号:哈希）")
     p = add("operator", cmd_operator, "登记操作员及其角色（保密负责人可批准带离、挂失）")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--role", choices=[r.value for r in Role], default=Role.CUSTODIAN.value)
@@ -412,28 +553,52 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; errors go to stderr in plain words, never a traceback."""
+    raw = list(sys.argv[1:] if argv is None else argv)
+    for i, arg in enumerate(raw, start=1):  # undecodable bytes arrive as lone surrogates
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+            print("错误：" + messages.text("bad_utf8_arg", index=i, arg=tf.printable(arg)), file=sys.stderr)
+            return EXIT_USAGE
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(raw)
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
     try:
+        return _run(args)
+    finally:
+        while _ENGINES:
+            _ENGINES.pop().dispose()
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; every error becomes one plain line and an exit code."""
+    from ..errors import os_reason
+
+    try:
+        _check_args(args)
+        if args.command == "tui":  # like every command but init: never create a --db that is not there
+            db.make_engine(load_settings(args.db).database_url, create=False).dispose()
         code: int = args.func(args)
         return code
     except ImportProblems as e:
-        print(str(e), file=sys.stderr)
+        print(_shown(str(e)), file=sys.stderr)
         return EXIT_USAGE
     except CarrierTrackerError as e:
-        print(f"错误：{e}", file=sys.stderr)
+        print(f"错误：{_shown(str(e))}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as e:  # a bug: one plain line, the traceback only on request
+    except OSError as e:  # a path the user gave: permission, disk full, name too long
+        where = f"：{tf.printable(os.fsdecode(e.filename))}" if e.filename else ""
+        print(f"错误：{os_reason(e)}{where}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as e:  # a bug: one plain line (never SQL or its parameters), the traceback only on request
         if os.environ.get("CARRIER_TRACKER_DEBUG"):
             raise
-        print(f"内部错误：{type(e).__name__}: {e}（设置 CARRIER_TRACKER_DEBUG=1 可查看详细信息）", file=sys.stderr)
+        first = (str(e).strip().splitlines() or [""])[0]
+        print(f"内部错误：{type(e).__name__}: {tf.printable(first, 200)}（设置 CARRIER_TRACKER_DEBUG=1 可查看详细信息）", file=sys.stderr)
         return 3
 
 

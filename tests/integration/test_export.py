@@ -225,11 +225,22 @@ def test_background_verification_matches_inline_and_catches_tampering(tmp_path: 
     with db.read_scope(engine) as s:
         a = export_meeting(session=s, key=key, meeting_code=CODE, path=inline, tz=SHANGHAI)
         b = export_meeting(session=s, key=key, meeting_code=CODE, path=background, tz=SHANGHAI, parallel_verify_min=1)
-    assert a.chain == b.chain and a.chain.ok
+    assert a.chain == b.chain and a.chain.ok and a.audit == b.audit and a.audit.ok
+    # A row edited behind the ledger's back: both paths find the same difference.
     with db.session_scope(engine) as s:
+        s.execute(text("UPDATE attendee SET clearance = '绝密' WHERE code = 'A003'"))
+    with db.read_scope(engine) as s:
+        d = export_meeting(session=s, key=key, meeting_code=CODE, path=inline, tz=SHANGHAI)
+        e = export_meeting(session=s, key=key, meeting_code=CODE, path=background, tz=SHANGHAI, parallel_verify_min=1)
+    assert d.audit == e.audit and d.chain.ok and not d.audit.ok
+    assert any("A003" in x and "知悉范围" in x for x in d.audit.differences), d.audit.differences
+    wb = openpyxl.load_workbook(background)
+    assert "校验未通过" in wb["汇总"].oddHeader.center.text and "校验未通过" in wb["操作日志"].oddHeader.center.text
+    with db.session_scope(engine) as s:
+        s.execute(text("UPDATE attendee SET clearance = '秘密' WHERE code = 'A003'"))
         s.execute(text("UPDATE event SET note = 'edited' WHERE seq = 5"))
     with db.read_scope(engine) as s:
         c = export_meeting(session=s, key=key, meeting_code=CODE, path=background, tz=SHANGHAI, parallel_verify_min=1)
     assert not c.chain.ok and c.chain.broken_seq == 5
     summary = dict(openpyxl.load_workbook(background)["汇总"].iter_rows(min_row=2, values_only=True))
-    assert summary["导出时校验结果"].startswith("第 5 条起被篡改")
+    assert summary["导出时校验结果"].startswith("校验未通过：第 5 条起被篡改")

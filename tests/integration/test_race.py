@@ -24,8 +24,10 @@ def _desk(url: str, who: str, uids: list[str], barrier: mp.synchronize.Barrier, 
     for uid in uids:
         barrier.wait(timeout=30)  # both desks tap this copy at the same moment
         with db.session_scope(engine) as session:
+            # Every round is a copy of the same document: the officer's override lets one person
+            # hold several, so the race itself is what decides each round.
             o = record_tap(session=session, key=KEY, meeting_code="M1", uid=uid, mode=Mode.ISSUE,
-                           attendee_code=who, station=f"desk-{who}")
+                           attendee_code=who, station=f"desk-{who}", operator="赵官", override=True)
         results.append((uid, o.verdict.value, o.message))
     out.put((who, results))
     engine.dispose()
@@ -81,9 +83,10 @@ def test_two_desks_one_winner(race_url: str) -> None:
         assert f"已发给 {names[winner]}" in loser_msg
     with Session(engine) as session:
         meeting = session.exec(select(Meeting)).one()
-        assert session.exec(select(func.count()).select_from(Event)).one() == 2 * len(uids)
+        taps = session.exec(select(Event.seq).where(Event.action == "issue").order_by(Event.seq)).all()
+        assert len(taps) == 2 * len(uids)
         seqs = session.exec(select(Event.seq).order_by(Event.seq)).all()
-        assert seqs == list(range(1, 2 * len(uids) + 1))  # no lost or duplicated events
+        assert seqs == list(range(1, len(seqs) + 1))  # no lost or duplicated events
         assert ledger.verify_meeting(session, KEY, meeting).ok
         issued = session.exec(select(func.count()).select_from(Carrier).where(Carrier.state == State.ISSUED, Carrier.kind == "copy")).one()
         assert issued == len(uids)

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
+from textual.widgets import Input
 
 from carrier_tracker import db, ledger
-from carrier_tracker.custody import record_tap
 from carrier_tracker.cli.demo import CODE, prepare_demo_database
+from carrier_tracker.custody import record_tap
 from carrier_tracker.enums import Mode
 from carrier_tracker.models import Carrier, Event
 from tests.integration.cli_helpers import copy_uid, pass_uid
@@ -34,33 +35,41 @@ class Desk:
         self.key = ledger.load_key(key_path)
 
     def events(self) -> int:
-        with Session(self.engine) as s:
+        with db.read_scope(self.engine) as s:  # a WAL snapshot: never waits for another writer
             return len(s.exec(select(Event.id)).all())
 
     def carrier(self, uid: str) -> Carrier:
-        with Session(self.engine) as s:
+        with db.read_scope(self.engine) as s:
             return s.exec(select(Carrier).where(Carrier.tag_uid == uid)).one()
 
     async def tap(self, pilot: Any, uid: str) -> str:
         """Present a tag on the sim reader; wait until this tap is recorded; return the outcome text."""
         before = self.events()
         self.app.simulate_tap(uid)
-        for _ in range(500):  # up to 10 s on a loaded machine; returns as soon as it is recorded
+        for _ in range(500):  # up to 10 s on a loaded machine; returns as soon as it is shown
             await pilot.pause(0.02)
-            if self.events() > before:
-                await pilot.pause(0.05)
+            if self.events() > before and not self.pending():
                 return self.outcome()
         raise AssertionError(f"tap {uid} was never recorded")
+
+    def pending(self) -> int:
+        """Taps recorded in the database whose result the screen has not shown yet."""
+        screen = self.app.screen
+        owner = self.app.desk if screen.NAME == "reconcile" else screen  # type: ignore[attr-defined]
+        return int(getattr(owner, "pending", 0))
 
     def outcome(self) -> str:
         return str(self.app.screen.query_one(OutcomePanel).render())
 
     def seed(self, taps: list[tuple[str, Mode, dict[str, Any]]]) -> None:
-        """Record taps before the app starts, at fixed times (for stable snapshots)."""
+        """Record taps before the app starts, at fixed times (for stable snapshots); each must be
+        accepted unless its keywords say ``refused=True``."""
         with db.session_scope(self.engine) as s:
             for i, (uid, mode, kw) in enumerate(taps):
-                record_tap(session=s, key=self.key, meeting_code=CODE, uid=uid, mode=mode, station="一号台",
-                           operator="孙文管", now=T0 + timedelta(minutes=i), **kw)
+                args = {"operator": "孙文管", **{k: v for k, v in kw.items() if k != "refused"}}
+                outcome = record_tap(session=s, key=self.key, meeting_code=CODE, uid=uid, mode=mode, station="一号台",
+                                     now=T0 + timedelta(minutes=i), **args)
+                assert not outcome.refused or kw.get("refused"), f"seed tap {i} refused: {outcome.message}"
 
 
 @pytest.fixture
@@ -84,4 +93,35 @@ async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 5
     raise AssertionError("condition never became true")
 
 
-__all__ = ["T0", "Desk", "copy_uid", "pass_uid", "wait_for"]
+async def settle(pilot: Any, app: CarrierTrackerApp, timeout: float = 10.0) -> None:
+    """Wait until the database lanes are idle and what they returned is drawn."""
+    await wait_for(pilot, lambda: not app.reads.pending and not app.writes.pending, timeout=timeout)
+    await pilot.pause(0.1)
+    await wait_for(pilot, lambda: not app.reads.pending and not app.writes.pending, timeout=timeout)
+
+
+# Every screen and dialog, and the keys that open it from the desk.
+SCREENS: dict[str, list[str]] = {
+    "desk": [],
+    "reconcile": ["ctrl+r"],
+    "courier": ["ctrl+k"],
+    "enroll": ["ctrl+e"],
+    "copies": ["ctrl+l"],
+    "audit": ["ctrl+t"],
+    "close_dialog": ["ctrl+r", "ctrl+w"],
+    "consignment_dialog": ["ctrl+k", "ctrl+n"],
+    "export_dialog": ["ctrl+o"],
+}
+
+
+async def open_screen(pilot: Any, app: CarrierTrackerApp, name: str) -> None:
+    """From the desk, press the keys that open screen ``name`` and wait until it has its data."""
+    await settle(pilot, app)
+    for key in SCREENS[name]:
+        await pilot.press(key)
+        await settle(pilot, app)
+    for field in app.screen.query(Input):
+        field.cursor_blink = False
+
+
+__all__ = ["SCREENS", "T0", "Desk", "copy_uid", "open_screen", "pass_uid", "settle", "wait_for"]

@@ -32,18 +32,26 @@ class Case:
     passes: tuple[str, ...] = ("A001", "A002")  # passes issued beforehand
     end_holder: str | None = None  # expected holder after (accepted)
     meeting_status: MeetingStatus = MeetingStatus.OPEN
+    also_issued: dict[str, str] = field(default_factory=dict)  # other carriers issued beforehand: target -> holder
+    requires_passes: bool = True
 
 
 OFFICER = {"operator": "赵官"}
 CASES = [
     # --- accepted ---
     Case("issue registered", Mode.ISSUE, State.REGISTERED, Verdict.ACCEPTED, State.ISSUED, args={"attendee_code": "A001"}, end_holder="A001"),
-    Case("issue collected", Mode.ISSUE, State.COLLECTED, Verdict.ACCEPTED, State.ISSUED, remembered="A001", args={"attendee_code": "A002"}, end_holder="A002"),
+    Case("issue collected back to its holder", Mode.ISSUE, State.COLLECTED, Verdict.ACCEPTED, State.ISSUED, remembered="A001", args={"attendee_code": "A001"}, end_holder="A001"),
+    Case("issue collected, holder implied", Mode.ISSUE, State.COLLECTED, Verdict.ACCEPTED, State.ISSUED, remembered="A001", end_holder="A001"),
+    Case("issue collected to other with officer override", Mode.ISSUE, State.COLLECTED, Verdict.ACCEPTED, State.ISSUED, remembered="A001", args={"attendee_code": "A002", "override": True, **OFFICER}, end_holder="A002"),
+    Case("issue without passes required", Mode.ISSUE, State.REGISTERED, Verdict.ACCEPTED, State.ISSUED, target="D2/1", args={"attendee_code": "A003"}, passes=(), end_holder="A003", requires_passes=False),
+    Case("second copy with officer override", Mode.ISSUE, State.REGISTERED, Verdict.ACCEPTED, State.ISSUED, args={"attendee_code": "A001", "override": True, **OFFICER}, also_issued={"D1/2": "A001"}, end_holder="A001"),
+    Case("pass recall after copies came back", Mode.RECALL, State.ISSUED, Verdict.ACCEPTED, State.RECOVERED, target="pass:A001", holder="A001", also_issued={"D1/2": "A002"}),
+    Case("pass recall with copies, officer override", Mode.RECALL, State.ISSUED, Verdict.ACCEPTED, State.RECOVERED, target="pass:A001", holder="A001", also_issued={"D1/2": "A001"}, args={"override": True, **OFFICER}),
     Case("issue recovered", Mode.ISSUE, State.RECOVERED, Verdict.ACCEPTED, State.ISSUED, args={"attendee_code": "A002"}, end_holder="A002"),
     Case("issue opens a planned meeting", Mode.ISSUE, State.REGISTERED, Verdict.ACCEPTED, State.ISSUED, args={"attendee_code": "A001"}, end_holder="A001", meeting_status=MeetingStatus.PLANNED),
     Case("collect", Mode.COLLECT, State.ISSUED, Verdict.ACCEPTED, State.COLLECTED, holder="A001"),
     Case("reissue to remembered", Mode.REISSUE, State.COLLECTED, Verdict.ACCEPTED, State.ISSUED, remembered="A001", end_holder="A001"),
-    Case("reissue other with override", Mode.REISSUE, State.COLLECTED, Verdict.ACCEPTED, State.ISSUED, remembered="A001", args={"attendee_code": "A002", "override": True}, end_holder="A002"),
+    Case("reissue other with officer override", Mode.REISSUE, State.COLLECTED, Verdict.ACCEPTED, State.ISSUED, remembered="A001", args={"attendee_code": "A002", "override": True, **OFFICER}, end_holder="A002"),
     Case("recall issued", Mode.RECALL, State.ISSUED, Verdict.ACCEPTED, State.RECOVERED, holder="A001"),
     Case("recall collected", Mode.RECALL, State.COLLECTED, Verdict.ACCEPTED, State.RECOVERED, remembered="A001"),
     Case("recall carried out", Mode.RECALL, State.CARRIED_OUT, Verdict.ACCEPTED, State.RECOVERED, holder="A002"),
@@ -88,7 +96,13 @@ CASES = [
     Case("reissue other without override", Mode.REISSUE, State.COLLECTED, Verdict.REFUSED, remembered="A001", args={"attendee_code": "A002"}, reason="休会前由 张三 持有"),
     Case("reissue to other while issued", Mode.REISSUE, State.ISSUED, Verdict.REFUSED, holder="A001", args={"attendee_code": "A002"}, reason="已发给 张三"),
     Case("reissue registered", Mode.REISSUE, State.REGISTERED, Verdict.REFUSED, reason="不能复会发还"),
-    Case("reissue override needs clearance", Mode.REISSUE, State.COLLECTED, Verdict.REFUSED, remembered="A001", args={"attendee_code": "A003", "override": True}, passes=("A001", "A003"), reason="知悉范围不足"),
+    Case("reissue override needs clearance", Mode.REISSUE, State.COLLECTED, Verdict.REFUSED, remembered="A001", args={"attendee_code": "A003", "override": True, **OFFICER}, passes=("A001", "A003"), reason="知悉范围不足"),
+    Case("reissue override by a custodian", Mode.REISSUE, State.COLLECTED, Verdict.REFUSED, remembered="A001", args={"attendee_code": "A002", "override": True, "operator": "小孙"}, reason="休会前由 张三 持有"),
+    Case("issue collected to someone else", Mode.ISSUE, State.COLLECTED, Verdict.REFUSED, remembered="A001", args={"attendee_code": "A002"}, reason="D1 第001份 休会前由 张三 持有"),
+    Case("second copy of a document", Mode.ISSUE, State.REGISTERED, Verdict.REFUSED, args={"attendee_code": "A001"}, also_issued={"D1/2": "A001"}, reason="张三 已持有同一文件的 D1 第002份"),
+    Case("second copy, override by a custodian", Mode.ISSUE, State.REGISTERED, Verdict.REFUSED, args={"attendee_code": "A001", "override": True, "operator": "小孙"}, also_issued={"D1/2": "A001"}, reason="已持有同一文件"),
+    Case("pass recall while copies are out", Mode.RECALL, State.ISSUED, Verdict.REFUSED, target="pass:A001", holder="A001", also_issued={"D1/2": "A001", "D2/1": "A001"}, reason="张三 尚持有 D1 第002份、D2 第001份"),
+    Case("issue without pass when passes are required", Mode.ISSUE, State.REGISTERED, Verdict.REFUSED, target="D2/1", args={"attendee_code": "A003"}, passes=(), reason="尚未领取会议证", requires_passes=True),
     Case("recall in transit", Mode.RECALL, State.IN_TRANSIT, Verdict.REFUSED, consignment="K1", reason="不能会后清退"),
     Case("carry out not allowed", Mode.CARRY_OUT, State.ISSUED, Verdict.REFUSED, target="D2/1", holder="A002", args=OFFICER, reason="不允许带离"),
     Case("carry out local delegate", Mode.CARRY_OUT, State.ISSUED, Verdict.REFUSED, holder="A001", args=OFFICER, reason="张三 不是外地代表"),
@@ -120,7 +134,7 @@ def _carrier(world: World, target: str) -> Carrier:
 
 
 def _prepare(session: Session, case: Case) -> tuple[World, Carrier]:
-    world = make_world(session, status=case.meeting_status)
+    world = make_world(session, status=case.meeting_status, requires_passes=case.requires_passes)
     k2 = Consignment(meeting_id=world.meeting.id, number="K2", unit="上海某所")  # type: ignore[arg-type]
     session.add(k2)
     session.flush()
@@ -129,6 +143,10 @@ def _prepare(session: Session, case: Case) -> tuple[World, Carrier]:
         card = world.passes[code]
         card.state, card.holder_id = State.ISSUED, world.people[code].id
         session.add(card)
+    for other, who in case.also_issued.items():
+        held = _carrier(world, other)
+        held.state, held.holder_id = State.ISSUED, world.people[who].id
+        session.add(held)
     carrier = _carrier(world, case.target)
     carrier.state = case.start
     carrier.holder_id = world.people[case.holder].id if case.holder else None
@@ -182,7 +200,7 @@ def test_unknown_tag_is_refused_and_recorded(session: Session, key: bytes) -> No
     outcome = record_tap(session=session, key=key, meeting_code="M1", uid="04:aa:bb:cc:dd:ee:ff", mode=Mode.ISSUE, attendee_code="A001")
     session.commit()
     assert outcome.refused and outcome.message == "未知标签 04AABBCCDDEEFF"
-    event = session.exec(select(Event)).one()
+    event = session.exec(select(Event).where(Event.seq == outcome.seq)).one()
     assert event.carrier_id is None and event.tag_uid == "04AABBCCDDEEFF" and event.verdict == "refused"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -17,8 +18,11 @@ from carrier_tracker.errors import LedgerError
 from tests.factories import World, make_world
 
 
+BASE = 3  # make_world's own events: import, consignment, open
+
+
 def _walk(session: Session, key: bytes) -> World:
-    world = make_world(session)
+    world = make_world(session, key=key)
     taps = [
         (world.pass_uid("A001"), Mode.ISSUE, {}),
         (world.copy_uid("D1", 1), Mode.ISSUE, {"attendee_code": "A001"}),
@@ -41,7 +45,7 @@ def _verify(session: Session, key: bytes, world: World) -> ledger.ChainReport:
 def test_intact_chain_verifies(session: Session, key: bytes) -> None:
     world = _walk(session, key)
     report = _verify(session, key, world)
-    assert report.ok and report.count == 6
+    assert report.ok and report.count == BASE + 6
     assert report.head_hash == session.get(ledger.LedgerHead, world.meeting.id).hash  # type: ignore[union-attr]
 
 
@@ -61,18 +65,27 @@ def test_wrong_key_fails_at_first_event(session: Session, key: bytes) -> None:
         ("swap", 2),
         ("DELETE FROM event WHERE seq >= 5", 5),
         ("DELETE FROM ledgerhead", 6),
+        ("rewind", 5),
     ],
-    ids=["edit-note", "edit-verdict", "edit-time", "delete", "reorder", "truncate", "drop-head"],
+    ids=["edit-note", "edit-verdict", "edit-time", "delete", "reorder", "truncate", "drop-head", "rewind-head"],
 )
 def test_tampering_is_detected(session: Session, key: bytes, backend: str, sql: str, broken: int) -> None:
     world = _walk(session, key)
+    # The cases count the walk's own taps from 1: shift them past the setup events.
+    broken += BASE
+    sql = re.sub(r"seq (>?=) (\d)", lambda m: f"seq {m.group(1)} {int(m.group(2)) + BASE}", sql)
     if backend == "sqlite":
         sql = sql.replace("at + interval '1 second'", "datetime(at, '+1 second')")
     if sql == "swap":
         # (meeting_id, seq) is unique and checked per row, so swap through a free value.
-        session.execute(text("UPDATE event SET seq = -2 WHERE seq = 2"))
-        session.execute(text("UPDATE event SET seq = 2 WHERE seq = 3"))
-        session.execute(text("UPDATE event SET seq = 3 WHERE seq = -2"))
+        session.execute(text(f"UPDATE event SET seq = -2 WHERE seq = {BASE + 2}"))
+        session.execute(text(f"UPDATE event SET seq = {BASE + 2} WHERE seq = {BASE + 3}"))
+        session.execute(text(f"UPDATE event SET seq = {BASE + 3} WHERE seq = -2"))
+    elif sql == "rewind":
+        # Delete the tail and point the head at the last remaining event: no key needed for
+        # that, but the head's MAC binds it to the key and the event count.
+        session.execute(text(f"DELETE FROM event WHERE seq = {BASE + 6}"))
+        session.execute(text(f"UPDATE ledgerhead SET seq = {BASE + 5}, hash = (SELECT hash FROM event WHERE seq = {BASE + 5})"))
     else:
         session.execute(text(sql))
     session.commit()

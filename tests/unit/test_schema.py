@@ -30,13 +30,25 @@ def test_missing_schema_is_named(tmp_path: Path) -> None:
         db.require_schema(engine)
 
 
-def test_old_schema_is_named(tmp_path: Path) -> None:
+def test_old_schema_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     db.upgrade(engine)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+    with engine.begin() as conn:  # a database one migration behind this program
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     with pytest.raises(SchemaError, match="过旧"):
         db.require_schema(engine)
+
+
+def test_newer_schema_is_named_and_init_changes_nothing(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(SchemaError, match="更新版本的 carrier-tracker 创建（结构版本 0099"):
+        db.require_schema(engine)
+    with pytest.raises(SchemaError, match="未做任何修改"):
+        db.upgrade(engine)
+    assert db.current_revision(engine) == "0099"
 
 
 def test_sqlite_pragmas(tmp_path: Path) -> None:
@@ -45,3 +57,11 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def test_schema_head_constant_matches_the_migrations() -> None:
+    """``db.SCHEMA_HEAD`` lets commands skip Alembic when the schema is current: it must name
+    the newest migration script."""
+    from carrier_tracker import db
+
+    assert db.head_revision() == db.SCHEMA_HEAD

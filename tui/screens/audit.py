@@ -2,61 +2,110 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
 from carrier_tracker.enums import Action, Verdict
-from carrier_tracker.ledger import as_utc, verify_meeting
-from carrier_tracker.messages import ACTION_LABEL, VERDICT_LABEL
-from carrier_tracker.queries import audit_events
+from carrier_tracker.ledger import ChainReport, verify_meeting
+from carrier_tracker.messages import ACTION_LABEL, VERDICT_LABEL, local_time
+from carrier_tracker.queries import AuditRow, audit_log
+from readers import TagTap
 
 from ..messages import LedgerAdvanced
+from ..texts import t
+from ..widgets.entry import Entry
+from ..widgets.fit_table import FitTable
+
+COLUMNS = ("seq", "at", "operator", "action", "verdict", "item", "note")
+
+
+def note_of(row: AuditRow) -> str:
+    """The last column: the refusal's reason, else who it concerned and the event's note."""
+    parts = [row.reason] if row.reason else []
+    if row.person:
+        parts.append(t("audit_person", name=row.person))
+    if row.note:
+        parts.append(row.note)
+    return "；".join(parts)
 
 
 class AuditScreen(Screen[None]):
-    """The ledger; filter by copy, attendee, action, operator or UID."""
+    """The ledger; filter by copy, pass, attendee, action, operator or UID (or tap a tag)."""
 
-    BINDINGS = [Binding("escape", "app.show('desk')", "返回工作台")]
+    NAME = "audit"
+    AUTO_FOCUS = "#search"
+    BINDINGS = [Binding("escape", "app.show('desk')", t("key_back"))]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, AuditRow] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Label("", id="verify")
-        yield Input(placeholder="筛选：文件编号、人员、操作（如 发放）、操作员、标签", id="search")
-        yield DataTable(id="events", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Label(t("audit_checking"), id="verify", markup=False)
+        yield Entry(placeholder=t("audit_search"), id="search")
+        yield FitTable(id="events")
+        yield Label("", id="detail", markup=False)
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("序号", "时间", "工作台", "操作员", "操作", "结果", "载体", "人员", "原因")
         self._verify()
         self._load("")
 
     def _verify(self) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        with ctx.read() as s:
-            report = verify_meeting(s, ctx.key, ctx.meeting)
+
+        def run(s: Session) -> ChainReport:
+            return verify_meeting(s, ctx.key, ctx.meeting)
+
+        self.app.read(self, run, self._verified, key="audit-verify")  # type: ignore[attr-defined]
+
+    def _verified(self, report: ChainReport) -> None:
         label = self.query_one("#verify", Label)
         label.set_class(report.ok, "verify-ok")
         label.set_class(not report.ok, "verify-bad")
         if report.ok:
-            label.update(f"台账校验：完整　事件 {report.count}　头哈希 {report.head_hash}")
+            label.update(t("audit_ok", count=report.count, head=report.head_hash))
         else:
-            label.update(f"台账校验：第 {report.broken_seq} 条起被篡改（{report.problem}）")
+            label.update(t("audit_bad", seq=report.broken_seq, problem=report.problem))
 
     def _load(self, search: str) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        table = self.query_one(DataTable)
-        table.clear()
-        with ctx.read() as s:
-            rows = audit_events(s, ctx.meeting, search)
-        for seq, at, station, operator, action, verdict, reason, doc, copy_no, who, uid in rows:
-            item = f"{doc} 第{copy_no:03d}份" if doc else (uid or "")
-            table.add_row(str(seq), as_utc(at).astimezone().strftime("%m-%d %H:%M:%S"), station, operator,
-                          ACTION_LABEL[Action(action)], VERDICT_LABEL[Verdict(verdict)], item, who or "", reason)
+        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+
+        def run(s: Session) -> list[AuditRow]:
+            return audit_log(s, meeting, search)
+
+        self.app.read(self, run, self._show, key="audit")  # type: ignore[attr-defined]
+
+    def _show(self, rows: list[AuditRow]) -> None:
+        self.rows = {str(r.seq): r for r in rows}
+        self.query_one(FitTable).set_data(
+            [t(f"audit_col_{c}") for c in COLUMNS],
+            [(str(r.seq), [str(r.seq), local_time(r.at), r.operator, ACTION_LABEL[Action(r.action)],
+                           VERDICT_LABEL[Verdict(r.verdict)], r.item, note_of(r)]) for r in rows],
+        )
+        self._detail(next(iter(self.rows), None))
+
+    def _detail(self, key: str | None) -> None:
+        r = self.rows.get(key or "")
+        text = "" if r is None else t(
+            "audit_detail", seq=r.seq, at=local_time(r.at), station=r.station, operator=r.operator,
+            action=ACTION_LABEL[Action(r.action)], verdict=VERDICT_LABEL[Verdict(r.verdict)], item=r.item,
+            note=note_of(r))
+        self.query_one("#detail", Label).update(text)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._detail(event.row_key.value if event.row_key else None)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._load(event.value.strip())
+
+    def take_tap(self, tap: TagTap) -> None:
+        """Nothing is recorded here: the tag's events are shown."""
+        self.query_one("#search", Input).value = tap.uid
 
     def on_ledger_advanced(self, _message: LedgerAdvanced) -> None:
         self._verify()

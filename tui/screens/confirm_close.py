@@ -1,34 +1,111 @@
-"""Confirm closing the meeting once everything is back."""
+"""Closing the meeting: the dialog says what the reconciliation says (it is given the same read)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label
+from textual.widgets import Button, Footer, Input, Label
+
+from carrier_tracker import messages
+from carrier_tracker.messages import STATE_LABEL
+from carrier_tracker.readmodel import OutItem, Reconciliation
+
+from ..texts import t
+from ..widgets.entry import Entry
+
+SHOWN = 6  # items listed in the dialog; the rest are on the 清点 table behind it
 
 
-class ConfirmClose(ModalScreen[bool]):
-    """Yes/no dialog; returns True to close the meeting."""
+@dataclass(frozen=True)
+class CloseChoice:
+    """Close the meeting; with exceptions (lost items) only with a note."""
+
+    with_exceptions: bool = False
+    note: str = ""
+
+
+class ConfirmClose(ModalScreen[CloseChoice | None]):
+    """Yes/no when everything is back; a list of what is out when not; a note when items are lost."""
 
     DEFAULT_CSS = """
     ConfirmClose { align: center middle; }
-    ConfirmClose > Vertical { width: 60; height: auto; border: thick $success; background: $surface; padding: 1 2; }
+    ConfirmClose > Vertical { width: 84; max-width: 96%; height: auto; border: thick $success; background: $surface; padding: 1 2; }
+    ConfirmClose.blocked > Vertical { border: thick $error; }
+    ConfirmClose Label { width: 100%; }
+    ConfirmClose #close-items { color: $text-muted; padding: 0 0 0 2; }
     ConfirmClose Horizontal { height: auto; align-horizontal: center; }
     ConfirmClose Button { margin: 1 2 0 2; }
     """
-    BINDINGS = [("escape", "dismiss(False)", "取消")]
+    BINDINGS = [Binding("escape", "dismiss(None)", t("key_cancel"))]
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, recon: Reconciliation) -> None:
         super().__init__()
-        self.code = code
+        self.recon = recon
+        who = {it.carrier_id: g.title for g in recon.groups for it in g.items}
+        self.pending = [(who.get(it.carrier_id, ""), it) for it in recon.pending]
+        self.lost = [(who.get(it.carrier_id, ""), it) for it in recon.lost_items]
 
     def compose(self) -> ComposeResult:
+        r = self.recon
         with Vertical():
-            yield Label(f"全部载体已收回。结束会议 {self.code}？结束后不再接受任何刷卡。")
-            with Horizontal():
-                yield Button("结束会议", variant="success", id="yes")
-                yield Button("取消", id="no")
+            if self.pending:
+                self.add_class("blocked")
+                yield Label(messages.text("close_outstanding", count=len(self.pending)), id="close-text", markup=False)
+                yield Label(self._list(self.pending), id="close-items", markup=False)
+                with Horizontal():
+                    yield Button(t("close_back"), variant="primary", id="no")
+            elif self.lost:
+                yield Label(t("close_lost", count=len(self.lost)), id="close-text", markup=False)
+                yield Label(self._list(self.lost), id="close-items", markup=False)
+                yield Entry(placeholder=t("close_note_placeholder"), id="close-note")
+                with Horizontal():
+                    yield Button(t("close_with_exceptions"), variant="error", id="yes")
+                    yield Button(t("close_back"), id="no")
+            else:
+                yield Label(t("close_ready", verdict=r.verdict()) + "\n" + t("close_question", code=r.code),
+                            id="close-text", markup=False)
+                with Horizontal():
+                    yield Button(t("close_yes"), variant="success", id="yes")
+                    yield Button(t("key_cancel"), id="no")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        if self.pending:
+            self.query_one("#no").focus()
+        elif self.lost:
+            self.query_one("#close-note").focus()
+        else:
+            self.query_one("#yes").focus()  # Ctrl+W then Enter: the dialog is the confirmation
+
+    @staticmethod
+    def _list(items: list[tuple[str, OutItem]]) -> str:
+        lines = [f"{who}  {it.label}  {STATE_LABEL[it.state]}" for who, it in items[:SHOWN]]
+        if len(items) > SHOWN:
+            lines.append(t("close_more", count=len(items) - SHOWN))
+        return "\n".join(lines)
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self._accept()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+        if event.button.id == "yes":
+            self._accept()
+        else:
+            self.dismiss(None)
+
+    def _accept(self) -> None:
+        if self.pending:
+            self.dismiss(None)
+        elif self.lost:
+            note = self.query_one("#close-note", Input).value.strip()
+            if not note:
+                self.query_one("#close-note", Input).focus()
+                self.app.bell()
+                return
+            self.dismiss(CloseChoice(with_exceptions=True, note=note))
+        else:
+            self.dismiss(CloseChoice())

@@ -1,124 +1,168 @@
-"""机要递送: open consignments, dispatch copies by tapping, confirm receipt, record returns."""
+"""机要递送: open consignments, then tap copies to dispatch (F6), confirm receipt (F7), record a return (F8)."""
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, RadioButton, RadioSet
+from textual.widgets import DataTable, Footer, Header, Label
 
-from carrier_tracker.custody import record_tap
+from carrier_tracker.custody import Outcome, record_tap
 from carrier_tracker.enums import Mode, Verdict
-from carrier_tracker.errors import CarrierTrackerError
 from carrier_tracker.meetings import open_consignment
+from carrier_tracker.messages import CONSIGNMENT_STATE_LABEL, MODE_LABEL
 from carrier_tracker.queries import consignments
 from readers import TagTap
 
-from ..messages import LedgerAdvanced
-from ..widgets.banners import OutcomePanel, ReaderStatusBar
+from ..messages import DbWaiting, LedgerAdvanced
+from ..texts import t
+from ..widgets.banners import MODE_KEYS, ModeBanner, OutcomePanel, mode_keys
+from ..widgets.reader_status import ReaderHelp, ReaderStatusBar
+from ..widgets.tap_entry import TapEntry
+from .consignment_dialog import ConsignmentDialog, NewConsignment
 
-MODES = {"dispatch": Mode.DISPATCH, "deliver": Mode.DELIVER, "return": Mode.RETURN}
+MODES = (Mode.DISPATCH, Mode.DELIVER, Mode.RETURN)
+COLUMNS = ("number", "unit", "recipient", "state", "moving", "delivered")
 
 
 class CourierScreen(Screen[None]):
-    """Taps here are dispatch / receipt / return, for the chosen consignment."""
+    """Taps here are dispatch / receipt / return, for the highlighted consignment."""
 
+    NAME = "courier"
+    AUTO_FOCUS = "#tap-input"
     BINDINGS = [
-        Binding("escape", "app.show('desk')", "返回工作台"),
-        Binding("f6", "pick('dispatch')", "机要发出", priority=True),
-        Binding("f7", "pick('deliver')", "签收", priority=True),
-        Binding("f8", "pick('return')", "退回", priority=True),
+        Binding("escape", "app.show('desk')", t("key_back")),
+        *(Binding(MODE_KEYS[m].lower(), f"mode('{m.value}')", MODE_LABEL[m], show=False, priority=True) for m in MODES),
+        Binding("ctrl+n", "new_consignment", t("key_new_consignment"), priority=True),
     ]
 
-    current: str | None = None
-
-    def action_pick(self, which: str) -> None:
-        """Same keys as the desk modes: F6 dispatch, F7 receipt, F8 return."""
-        self.query_one(f"#{which}", RadioButton).value = True
+    def __init__(self) -> None:
+        super().__init__()
+        self.mode = Mode.DISPATCH
+        self.current: str | None = None
+        self.rows: dict[str, tuple[str, str]] = {}  # number -> (unit, recipient)
+        self.pending = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="top"):
-            yield Label("机要递送", classes="screen-title")
+            yield ModeBanner(id="mode")
             yield ReaderStatusBar(id="reader")
-        with Horizontal(id="courier-new"):
-            yield Input(placeholder="机要编号", id="number")
-            yield Input(placeholder="接收单位", id="unit")
-            yield Input(placeholder="接收人", id="recipient")
-            yield Button("登记机要件", id="open", variant="primary")
-        with Horizontal(id="courier-mode"):
-            with RadioSet(id="mode"):
-                yield RadioButton("机要发出", value=True, id="dispatch")
-                yield RadioButton("签收", id="deliver")
-                yield RadioButton("退回", id="return")
-            yield Label("当前机要件：（点选下表一行）", id="current")
-        yield OutcomePanel("选择机要件和操作后刷卡", id="outcome")
-        yield DataTable(id="consignments", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield ReaderHelp(id="reader-help")
+        yield Label(mode_keys(list(MODES)), id="mode-keys")
+        yield Label(t("courier_current_none"), id="current", markup=False)
+        yield OutcomePanel(t("courier_prompt"), id="outcome")
+        with Horizontal(id="body"):
+            yield DataTable(id="consignments", cursor_type="row", zebra_stripes=True)
+            yield TapEntry(self.app.tray_items, id="tap")  # type: ignore[attr-defined]
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(ReaderStatusBar).show(self.app.reader_status)  # type: ignore[attr-defined]
-        self.query_one(DataTable).add_columns("机要编号", "接收单位", "接收人", "状态", "递送中", "已签收")
-        self._refresh()
-
-    def _refresh(self) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        self.app.show_reader(self)  # type: ignore[attr-defined]
+        self.query_one(ModeBanner).show(self.mode)
         table = self.query_one(DataTable)
+        for key in COLUMNS:
+            table.add_column(t(f"courier_col_{key}"), key=key)
+        self._load()
+
+    def action_mode(self, value: str) -> None:
+        """Same keys as the desk modes: F6 dispatch, F7 receipt, F8 return."""
+        self.mode = Mode(value)
+        self.query_one(ModeBanner).show(self.mode)
+
+    # -- consignments ------------------------------------------------------------------------
+
+    def _load(self, select: str | None = None) -> None:
+        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+
+        def run(s: Session) -> list[tuple[str, str, str, str, int, int]]:
+            return [(c.number, c.unit, c.recipient, c.state, moving, delivered)
+                    for c, moving, delivered in consignments(s, meeting)]
+
+        self.app.read(self, run, lambda rows: self._show(rows, select), key="courier")  # type: ignore[attr-defined]
+
+    def _show(self, rows: list[tuple[str, str, str, str, int, int]], select: str | None) -> None:
+        table = self.query_one(DataTable)
+        keep = select or self.current
         table.clear()
-        with ctx.read() as s:
-            rows = consignments(s, ctx.meeting)
-        for c, moving, delivered in rows:
-            table.add_row(c.number, c.unit, c.recipient, c.state, str(moving), str(delivered), key=c.number)
-        if self.current is None and rows:  # preselect so the first tap can go straight out
-            self.current = rows[0][0].number
-            self.query_one("#current", Label).update(f"当前机要件：{self.current}")
+        self.rows = {}
+        for number, unit, recipient, state, moving, delivered in rows:
+            label = CONSIGNMENT_STATE_LABEL.get(state, state)
+            table.add_row(number, unit, recipient, label, str(moving), str(delivered), key=number)
+            self.rows[number] = (unit, recipient)
+        if not rows:
+            return
+        numbers = [r[0] for r in rows]
+        table.move_cursor(row=numbers.index(keep) if keep in numbers else 0)
+        self._set_current(numbers[table.cursor_row])
+
+    def _set_current(self, number: str | None) -> None:
+        self.current = number
+        label = self.query_one("#current", Label)
+        if number is None or number not in self.rows:
+            label.update(t("courier_current_none"))
+            return
+        unit, recipient = self.rows[number]
+        label.update(t("courier_current", number=number, unit=unit, recipient=f"（{recipient}）" if recipient else ""))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.current = event.row_key.value if event.row_key else None
-        self.query_one("#current", Label).update(f"当前机要件：{self.current or '（无）'}")
+        self._set_current(event.row_key.value if event.row_key else None)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id != "open":
+    def action_new_consignment(self) -> None:
+        self.app.push_screen(ConsignmentDialog(), callback=self._open)
+
+    def _open(self, new: NewConsignment | None) -> None:
+        if new is None:
             return
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        number = self.query_one("#number", Input).value.strip()
-        unit = self.query_one("#unit", Input).value.strip()
-        if not number or not unit:
-            self.query_one(OutcomePanel).show(Verdict.REFUSED, "请填写机要编号和接收单位")
-            self.app.bell()
-            return
-        try:
-            with ctx.session() as s:
-                open_consignment(session=s, key=ctx.key, meeting_code=ctx.code, number=number, unit=unit,
-                                 recipient=self.query_one("#recipient", Input).value.strip(),
-                                 operator=ctx.operator, station=ctx.station)
-        except CarrierTrackerError as e:
-            self.query_one(OutcomePanel).show(Verdict.REFUSED, str(e))
-            self.app.bell()
-            return
-        self.query_one(OutcomePanel).show(Verdict.ACCEPTED, f"已登记机要件 {number} → {unit}")
-        for field in ("#number", "#unit", "#recipient"):
-            self.query_one(field, Input).value = ""
-        self._refresh()
 
-    def handle_tap(self, tap: TagTap) -> None:
-        """Dispatch, deliver or return the tapped copy (called by the app)."""
+        def run(s: Session) -> None:
+            open_consignment(session=s, key=ctx.key, meeting_code=ctx.code, number=new.number, unit=new.unit,
+                             recipient=new.recipient, operator=ctx.operator, station=ctx.station)
+
+        def done(_: None) -> None:
+            self.query_one(OutcomePanel).show(Verdict.ACCEPTED, t("new_consignment_done", number=new.number,
+                                                                   unit=new.unit))
+            self._load(select=new.number)
+            self.app.poll_ledger()  # type: ignore[attr-defined]
+
+        self.app.write(self, run, done, self._refused)  # type: ignore[attr-defined]
+
+    # -- taps ---------------------------------------------------------------------------------
+
+    def take_tap(self, tap: TagTap) -> None:
+        """Dispatch, deliver or return the tapped copy, for the highlighted consignment."""
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        pressed = self.query_one(RadioSet).pressed_button
-        mode = MODES[pressed.id if pressed and pressed.id else "dispatch"]
-        try:
-            with ctx.session() as s:
-                outcome = record_tap(session=s, key=ctx.key, meeting_code=ctx.code, uid=tap.uid, mode=mode,
-                                     consignment_no=self.current if mode is not Mode.RETURN else None,
-                                     station=ctx.station, operator=ctx.operator)
-        except CarrierTrackerError as e:
-            self.query_one(OutcomePanel).show(Verdict.REFUSED, str(e))
-            self.app.bell()
-            return
-        self.query_one(OutcomePanel).show(outcome.verdict, outcome.message)
-        if outcome.refused:
-            self.app.bell()
+        mode, consignment = self.mode, self.current
+
+        def run(s: Session) -> Outcome:
+            return record_tap(session=s, key=ctx.key, meeting_code=ctx.code, uid=tap.uid, mode=mode,
+                              consignment_no=consignment if mode is not Mode.RETURN else None,
+                              station=ctx.station, operator=ctx.operator)
+
+        def done(outcome: Outcome) -> None:
+            self.pending -= 1
+            self.query_one(OutcomePanel).show(outcome.verdict, outcome.message)
+            if outcome.refused:
+                self.app.bell()
+            self.app.poll_ledger()  # type: ignore[attr-defined]
+
+        def failed(error: str) -> None:
+            self.pending -= 1
+            self._refused(error)
+
+        self.pending += 1
+        self.app.write(self, run, done, failed)  # type: ignore[attr-defined]
+
+    def _refused(self, error: str) -> None:
+        self.query_one(OutcomePanel).show(Verdict.REFUSED, error)
+        self.app.bell()
+
+    def on_db_waiting(self, message: DbWaiting) -> None:
+        if message.waiting and self.pending:
+            self.query_one(OutcomePanel).waiting(t("db_waiting_taps", n=self.pending))
 
     def on_ledger_advanced(self, _message: LedgerAdvanced) -> None:
-        self._refresh()
+        self._load()

@@ -2,80 +2,116 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import Footer, Header, Input, Label
 
-from carrier_tracker.custody import record_tap
+from carrier_tracker.custody import Outcome, record_tap
 from carrier_tracker.enums import Mode, Verdict
-from carrier_tracker.errors import CarrierTrackerError
-from carrier_tracker.messages import MODE_LABEL, VERDICT_LABEL
+from carrier_tracker.messages import MODE_LABEL, local_time
 from carrier_tracker.models import Attendee
 from carrier_tracker.queries import attendees, holdings, tag_info
 from readers import TagTap
 
-from ..messages import LedgerAdvanced
-from ..widgets.banners import MODE_KEYS, ModeBanner, OutcomePanel, ReaderStatusBar
-from ..widgets.tray import TagTray
+from ..messages import DbWaiting, LedgerAdvanced
+from ..texts import t
+from ..widgets.banners import MODE_KEYS, ModeBanner, OutcomePanel, mode_keys
+from ..widgets.entry import Entry
+from ..widgets.reader_status import ReaderHelp, ReaderStatusBar
+from ..widgets.tap_entry import TapEntry
+from ..widgets.tap_log import TapLog
 
-LOG_ROWS = 200
+# Only these modes hand a copy to a person, so only they send the current attendee to the
+# ledger; every other event names the person it concerns (the holder), never the desk's choice.
+ATTENDEE_MODES = frozenset({Mode.ISSUE})
+CONSIGNMENT_MODES = frozenset({Mode.DISPATCH, Mode.DELIVER})
+
+
+@dataclass(frozen=True)
+class TapResult:
+    """What the write lane reports back for one desk tap."""
+
+    outcome: Outcome
+    unknown_tag: bool
+    attendee: Attendee | None  # the owner of a pass just issued (becomes the current attendee)
 
 
 class DeskScreen(Screen[None]):
     """Where custodians work all day: tap, look, tap."""
 
+    NAME = "desk"
+    AUTO_FOCUS = "#tap-input"
     BINDINGS = [
-        *(Binding(key.lower(), f"mode('{mode.value}')", MODE_LABEL[mode], show=False, priority=True) for mode, key in MODE_KEYS.items()),
-        Binding("ctrl+f", "focus_attendee", "选领取人", priority=True),
-        Binding("ctrl+u", "clear_attendee", "清除领取人", priority=True),
+        *(Binding(key.lower(), f"mode('{mode.value}')", MODE_LABEL[mode], show=False, priority=True)
+          for mode, key in MODE_KEYS.items()),
+        Binding("ctrl+f", "focus_attendee", t("key_attendee"), priority=True),
+        Binding("ctrl+u", "clear_attendee", t("key_clear_attendee"), priority=True),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.mode = Mode.ISSUE
         self.attendee: Attendee | None = None
+        # Who 发放 hands copies to follows the taps *in order*, even while taps queue behind a
+        # locked database: a pass issued by an earlier queued tap makes its owner the attendee of
+        # the taps after it, unless the custodian chose someone in between (Ctrl+F/Ctrl+U bump
+        # ``_choice``). ``_lane_pass`` is only touched on the write lane's thread.
+        self._choice = 0
+        self._lane_pass: tuple[int, str] | None = None
+        self.held = 0
         self.last_unknown: str | None = None
         self.people: dict[str, Attendee] = {}
+        self.pending = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="top"):
             yield ModeBanner(id="mode")
             yield ReaderStatusBar(id="reader")
-        yield Label("  ".join(f"{key} {MODE_LABEL[mode]}" for mode, key in MODE_KEYS.items()), id="mode-keys")
+        yield ReaderHelp(id="reader-help")
+        yield Label(mode_keys(list(MODE_KEYS)), id="mode-keys")
         with Horizontal(id="who"):
-            yield Label("当前领取人：（未选择——刷会议证或输入编号/姓名）", id="attendee")
-            yield Input(placeholder="人员编号或姓名，回车确认", id="attendee-input")
+            yield Label(t("attendee_none"), id="attendee", markup=False)
+            yield Entry(placeholder=t("attendee_placeholder"), id="attendee-input")
         with Horizontal(id="extras"):
-            yield Input(placeholder="机要编号（机要发出时）", id="consignment-input")
-            yield Input(placeholder="说明（挂失时必填）", id="note-input")
-        yield OutcomePanel("请刷卡", id="outcome")
+            yield Entry(placeholder=t("consignment_placeholder"), id="consignment-input")
+            yield Entry(placeholder=t("note_placeholder"), id="note-input")
+        yield OutcomePanel(t("tap_prompt"), id="outcome")
         with Horizontal(id="body"):
-            yield DataTable(id="log", cursor_type="row", zebra_stripes=True)
-            tray = self.app.tray_items  # type: ignore[attr-defined]
-            if tray:
-                yield TagTray(tray, id="tray")
-        yield Footer()
+            yield TapLog(id="log")
+            yield TapEntry(self.app.tray_items, id="tap")  # type: ignore[attr-defined]
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        with ctx.read() as s:
-            self.people = {a.code: a for a in attendees(s, ctx.meeting)}
-        suggestions = [f"{a.code} {a.name}" for a in self.people.values()] + [f"{a.name} {a.code}" for a in self.people.values()]
-        self.query_one("#attendee-input", Input).suggester = SuggestFromList(suggestions, case_sensitive=False)
-        table = self.query_one("#log", DataTable)
-        table.add_columns("时间", "结果", "方式", "载体", "人员", "操作员", "说明")
+        self.app.show_reader(self)  # type: ignore[attr-defined]
         self.query_one(ModeBanner).show(self.mode)
-        self.query_one(ReaderStatusBar).show(self.app.reader_status)  # type: ignore[attr-defined]
         self._show_extras()
+        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+
+        def load(s: Session) -> list[Attendee]:
+            return attendees(s, meeting)
+
+        self.app.read(self, load, self._people_loaded)  # type: ignore[attr-defined]
+
+    def _people_loaded(self, people: list[Attendee]) -> None:
+        self.people = {a.code: a for a in people}
+        suggestions = [f"{a.code} {a.name}" for a in people] + [f"{a.name} {a.code}" for a in people]
+        self.query_one("#attendee-input", Input).suggester = SuggestFromList(suggestions, case_sensitive=False)
 
     # -- modes and attendee ------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_attendee":
+            return self.attendee is not None
+        return True
 
     def action_mode(self, value: str) -> None:
         self.mode = Mode(value)
@@ -83,15 +119,15 @@ class DeskScreen(Screen[None]):
         self._show_extras()
 
     def _show_extras(self) -> None:
-        self.query_one("#consignment-input").display = self.mode in (Mode.DISPATCH, Mode.DELIVER)
+        self.query_one("#consignment-input").display = self.mode in CONSIGNMENT_MODES
         self.query_one("#note-input").display = self.mode is Mode.LOST
+        self.query_one("#extras").display = self.mode in CONSIGNMENT_MODES or self.mode is Mode.LOST
 
     def action_focus_attendee(self) -> None:
         self.query_one("#attendee-input", Input).focus()
 
     def action_clear_attendee(self) -> None:
-        self.attendee = None
-        self._show_attendee()
+        self._choose(None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "attendee-input":
@@ -101,75 +137,144 @@ class DeskScreen(Screen[None]):
             return
         found = self._find_person(text)
         if found is None:
-            self.query_one(OutcomePanel).show(Verdict.REFUSED, f"找不到参会人员“{text}”")
+            self.query_one(OutcomePanel).show(Verdict.REFUSED, t("attendee_unknown", text=text))
             self.app.bell()
             return
-        self.attendee = found
         event.input.value = ""
-        self._show_attendee()
+        self._choose(found)
 
     def _find_person(self, text: str) -> Attendee | None:
-        if not text:
-            return None
         token = text.split()[0]
         if token.upper() in self.people:
             return self.people[token.upper()]
         named = [a for a in self.people.values() if token in (a.name, a.code)]
         return named[0] if len(named) == 1 else None
 
+    def _choose(self, attendee: Attendee | None) -> None:
+        """The custodian chose (or cleared) the attendee: it applies to the taps from now on."""
+        self._choice += 1
+        self._set_attendee(attendee)
+
+    def _set_attendee(self, attendee: Attendee | None) -> None:
+        self.attendee = attendee
+        self.refresh_bindings()
+        self._show_attendee()
+        self._count_holdings()
+
     def _show_attendee(self) -> None:
         label = self.query_one("#attendee", Label)
-        if self.attendee is None:
-            label.update("当前领取人：（未选择——刷会议证或输入编号/姓名）")
-            return
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        with ctx.read() as s:
-            count = holdings(s, self.attendee.id or 0)
         a = self.attendee
-        out = "  外地代表" if a.out_of_town else ""
-        label.update(f"当前领取人：{a.code} {a.name}（{a.unit}）  知悉：{a.clearance}  持有 {count} 件{out}")
+        if a is None:
+            label.update(t("attendee_none"))
+            return
+        extra = t("attendee_out_of_town") if a.out_of_town else ""
+        label.update(t("attendee_line", code=a.code, name=a.name, unit=a.unit, clearance=a.clearance, count=self.held,
+                       extra=extra))
+
+    def _count_holdings(self) -> None:
+        a = self.attendee
+        if a is None:
+            return
+
+        def count(s: Session) -> int:
+            return holdings(s, a.id or 0)
+
+        def got(n: int) -> None:
+            if self.attendee is a:
+                self.held = n
+                self._show_attendee()
+
+        self.app.read(self, count, got, key="desk-holdings")  # type: ignore[attr-defined]
 
     # -- taps -----------------------------------------------------------------------------------
 
-    def handle_tap(self, tap: TagTap) -> None:
-        """Record one tap in the current mode and show its outcome (called by the app)."""
+    def take_tap(self, tap: TagTap) -> None:
+        """A tap on this screen: record it in the current mode."""
+        self.record(tap)
+
+    def record(self, tap: TagTap, echo: Any = None) -> None:
+        """Record a tap in the desk's current mode on the write lane (also for the 清点 screen).
+
+        Everything the tap needs is read now, at tap time: pressing F2 while the database is busy
+        changes the next tap, not this one. ``echo`` (a screen with ``show_outcome``) gets the result too.
+        """
         ctx = self.app.ctx  # type: ignore[attr-defined]
+        meeting, mode, choice = ctx.meeting, self.mode, self._choice
+        chosen = self.attendee.code if self.attendee is not None else None
         consignment = self.query_one("#consignment-input", Input).value.strip() or None
-        note = self.query_one("#note-input", Input).value.strip()
-        try:
-            with ctx.session() as s:
-                info = tag_info(s, tap.uid)
-                is_own_pass = info is not None and info.kind == "pass" and info.meeting_id == ctx.meeting.id
-                outcome = record_tap(
-                    session=s, key=ctx.key, meeting_code=ctx.code, uid=tap.uid, mode=self.mode,
-                    attendee_code=None if is_own_pass else (self.attendee.code if self.attendee else None),
-                    consignment_no=consignment if self.mode is Mode.DISPATCH else None,
-                    station=ctx.station, operator=ctx.operator, note=note,
-                )
-                if is_own_pass and self.mode is Mode.ISSUE and not outcome.refused and info and info.owner_code:
-                    self.attendee = s.exec(select(Attendee).where(Attendee.meeting_id == ctx.meeting.id, Attendee.code == info.owner_code)).one()
-        except CarrierTrackerError as e:
-            self.query_one(OutcomePanel).show(Verdict.REFUSED, str(e))
-            self.app.bell()
-            return
-        panel = self.query_one(OutcomePanel)
-        panel.show(outcome.verdict, outcome.message)
-        self.last_unknown = tap.uid if info is None else None
-        if info is None:
-            panel.update(f"{VERDICT_LABEL[Verdict.REFUSED]}：{outcome.message}　— 按 Ctrl+E 去绑定此标签")
+        note = self.query_one("#note-input", Input).value.strip() if mode is Mode.LOST else ""
+
+        def run(s: Session) -> TapResult:
+            info = tag_info(s, tap.uid)
+            own_pass = info is not None and info.kind == "pass" and info.meeting_id == meeting.id
+            attendee = chosen
+            if self._lane_pass is not None and self._lane_pass[0] == choice:
+                attendee = self._lane_pass[1]  # a pass tapped earlier (maybe still queued then)
+            if mode not in ATTENDEE_MODES:
+                attendee = None
+            outcome = record_tap(
+                session=s, key=ctx.key, meeting_code=ctx.code, uid=tap.uid, mode=mode,
+                attendee_code=None if own_pass else attendee,
+                consignment_no=consignment if mode in CONSIGNMENT_MODES else None,
+                station=ctx.station, operator=ctx.operator, note=note,
+            )
+            person = None
+            if own_pass and mode is Mode.ISSUE and not outcome.refused and info is not None and info.owner_code:
+                person = s.exec(select(Attendee).where(Attendee.meeting_id == meeting.id,
+                                                       Attendee.code == info.owner_code)).one()
+                self._lane_pass = (choice, info.owner_code)
+            return TapResult(outcome, info is None, person)
+
+        def done(result: TapResult) -> None:
+            self.pending -= 1
+            self.show_result(result, follow=choice == self._choice)
+            if echo is not None:
+                echo.show_outcome(result.outcome.verdict, self._line(result))
+            self.app.poll_ledger()  # type: ignore[attr-defined]
+
+        def failed(error: str) -> None:
+            self.pending -= 1
+            self._refused(error)
+            if echo is not None:
+                echo.show_outcome(Verdict.REFUSED, error)
+
+        self.pending += 1
+        self.app.write(self, run, done, failed)  # type: ignore[attr-defined]
+
+    def _line(self, result: TapResult) -> str:
+        outcome = result.outcome
+        text = outcome.message
+        warning = outcome.warning
+        if warning:
+            text = f"{text}（{warning}）"
+        return t("enroll_offer", message=text) if result.unknown_tag else text
+
+    def show_result(self, result: TapResult, *, follow: bool = True) -> None:
+        """Show a recorded tap: the big panel, the log, and the attendee it made current (unless
+        the custodian has chosen someone since: ``follow`` is False)."""
+        outcome = result.outcome
+        verdict = outcome.verdict
+        if verdict is Verdict.ACCEPTED and outcome.warning:
+            verdict = Verdict.ALREADY  # accepted with a remark: yellow, so it is read
+        line = self._line(result)
+        self.query_one(OutcomePanel).show(verdict, line)
+        self.last_unknown = outcome.uid if result.unknown_tag else None
         if outcome.refused:
             self.app.bell()
-        self._log(outcome.verdict, outcome.item or tap.uid, outcome.attendee_name, outcome.reason or outcome.message)
-        self._show_attendee()
+        self.query_one(TapLog).add(local_time(outcome.at or datetime.now(UTC)), outcome.verdict, line)
+        if result.attendee is not None and follow:
+            self._set_attendee(result.attendee)
+        else:
+            self._count_holdings()
 
-    def _log(self, verdict: Verdict, item: str, who: str, note: str) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        table = self.query_one("#log", DataTable)
-        table.add_row(datetime.now().strftime("%H:%M:%S"), VERDICT_LABEL[verdict], MODE_LABEL[self.mode], item, who, ctx.operator, note)
-        while table.row_count > LOG_ROWS:
-            table.remove_row(next(iter(table.rows)))
-        table.move_cursor(row=table.row_count - 1)
+    def _refused(self, error: str) -> None:
+        self.query_one(OutcomePanel).show(Verdict.REFUSED, error)
+        self.query_one(TapLog).add(local_time(datetime.now(UTC)), Verdict.REFUSED, error)
+        self.app.bell()
 
-    def on_ledger_advanced(self, message: LedgerAdvanced) -> None:
-        if self.attendee is not None:
-            self._show_attendee()
+    def on_db_waiting(self, message: DbWaiting) -> None:
+        if message.waiting and self.pending:
+            self.query_one(OutcomePanel).waiting(t("db_waiting_taps", n=self.pending))
+
+    def on_ledger_advanced(self, _message: LedgerAdvanced) -> None:
+        self._count_holdings()

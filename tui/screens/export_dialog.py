@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Footer, Input, Label
+
+from ..texts import t
+from ..widgets.entry import Entry
 
 
 class ExportDialog(ModalScreen[Path | None]):
@@ -15,12 +19,13 @@ class ExportDialog(ModalScreen[Path | None]):
 
     DEFAULT_CSS = """
     ExportDialog { align: center middle; }
-    ExportDialog > Vertical { width: 90; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
+    ExportDialog > Vertical { width: 90; max-width: 96%; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
+    ExportDialog Label { width: 100%; }
     ExportDialog Horizontal { height: auto; align-horizontal: center; }
     ExportDialog Button { margin: 1 2 0 2; }
     ExportDialog #error { color: $error; height: auto; }
     """
-    BINDINGS = [("escape", "dismiss(None)", "取消")]
+    BINDINGS = [Binding("escape", "dismiss(None)", t("key_cancel"))]
 
     def __init__(self, default: Path) -> None:
         super().__init__()
@@ -28,12 +33,13 @@ class ExportDialog(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("导出保密办工作簿（登记表、会议证、未收回、机要、带离目录、操作日志）到：")
-            yield Input(str(self.default), id="path")
-            yield Label("", id="error")
+            yield Label(t("export_title"), markup=False)
+            yield Entry(str(self.default), id="path")
+            yield Label("", id="error", markup=False)
             with Horizontal():
-                yield Button("导出", variant="primary", id="ok")
-                yield Button("取消", id="cancel")
+                yield Button(t("export_ok"), variant="primary", id="ok")
+                yield Button(t("key_cancel"), id="cancel")
+        yield Footer(compact=True)
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
         self._accept()
@@ -48,8 +54,8 @@ class ExportDialog(ModalScreen[Path | None]):
         path = Path(self.query_one("#path", Input).value.strip()).expanduser()
         error = self.query_one("#error", Label)
         if path.suffix.lower() != ".xlsx":
-            error.update("文件名应以 .xlsx 结尾")
+            error.update(t("export_bad_suffix"))
         elif not path.parent.is_dir():
-            error.update(f"目录不存在：{path.parent}")
+            error.update(t("export_no_dir", dir=path.parent))
         else:
             self.dismiss(path)

@@ -2,37 +2,57 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
 from carrier_tracker.custody import find_meeting
+from carrier_tracker.enums import MeetingStatus
 from carrier_tracker.meetings import list_meetings
 from carrier_tracker.messages import MEETING_STATUS_LABEL
+from carrier_tracker.models import Meeting
+
+from ..texts import t
 
 
 class MeetingPicker(Screen[None]):
-    """A list of meetings; Enter opens the desk on one."""
+    """A list of meetings, the first highlighted; Enter opens the desk on the highlighted one."""
+
+    AUTO_FOCUS = "#meetings"
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Label("选择会议（回车进入）", classes="screen-title")
+        yield Label(t("picker_title"), classes="screen-title", markup=False)
         yield OptionList(id="meetings")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        with ctx.read() as s:
-            rows = list_meetings(s)
+        self.app.read(self, list_meetings, self._show)  # type: ignore[attr-defined]
+
+    def _show(self, rows: list[dict[str, Any]]) -> None:
         options = self.query_one(OptionList)
         for r in rows:
-            options.add_option(Option(f"{r['code']}  {r['level']}  {MEETING_STATUS_LABEL[r['status']]}  未收回 {r['outstanding']}  {r['title']}", id=r["code"]))
+            options.add_option(Option(t("picker_row", code=r["code"], level=r["level"],
+                                        status=MEETING_STATUS_LABEL[MeetingStatus(r["status"])],
+                                        outstanding=r["outstanding"], title=r["title"]), id=r["code"]))
         if not rows:
-            options.add_option(Option("尚无会议：先用 carrier-tracker import FILE.xlsx 导入", disabled=True))
+            options.add_option(Option(t("picker_empty"), disabled=True))
+        else:
+            options.highlighted = 0  # so Enter works at once, as the title says
+        options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        with ctx.read() as s:
-            ctx.meeting = find_meeting(s, event.option.id or "")
-        self.dismiss(None)
+        code = event.option.id or ""
+
+        def run(s: Session) -> Meeting:
+            return find_meeting(s, code)
+
+        def chosen(meeting: Meeting) -> None:
+            self.app.ctx.meeting = meeting  # type: ignore[attr-defined]
+            self.dismiss(None)
+
+        self.app.read(self, run, chosen)  # type: ignore[attr-defined]

@@ -1,156 +1,220 @@
-"""清点: outstanding items per attendee, live, until 全部收回; then the meeting can be closed."""
+"""清点: what is outstanding, for whom, since when — live, until 全部收回; then the meeting closes."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Header, Label, ProgressBar
 
-from carrier_tracker.enums import MeetingStatus
-from carrier_tracker.errors import ConflictError
-from carrier_tracker.ledger import as_utc
+from carrier_tracker.enums import Verdict
 from carrier_tracker.meetings import close_meeting
-from carrier_tracker.messages import STATE_LABEL
-from carrier_tracker.models import Meeting
-from carrier_tracker.queries import (
-    HeldItem,
-    attendees,
-    changed_since,
-    holders_of,
-    outstanding_by_attendee,
-    recovery_progress,
-)
+from carrier_tracker.messages import STATE_LABEL, local_time
+from carrier_tracker.readmodel import Group, Reconciliation
+from readers import TagTap
 
-from ..messages import LedgerAdvanced
-from ..widgets.banners import ReaderStatusBar
-from .confirm_close import ConfirmClose
+from ..messages import DbWaiting, LedgerAdvanced
+from ..reconciliation import Refresh, changes, merge, whole
+from ..texts import t
+from ..widgets.banners import ModeBanner, OutcomePanel
+from ..widgets.reader_status import ReaderHelp, ReaderStatusBar
+from ..widgets.tap_entry import TapEntry
+from .confirm_close import CloseChoice, ConfirmClose
+
+COLUMNS = ("item", "state", "since")
+Row = tuple[str, str, str]
 
 
-def _since(at: datetime | None) -> str:
-    return as_utc(at).astimezone().strftime("%m-%d %H:%M") if at else ""
+class Placed(str):
+    """A first cell that knows where its row goes: the table is kept in order by sorting on it
+    (row keys sort as the read model orders its groups: attendees by code, consignments, nobody)."""
+
+    order = ""
+
+
+def table_rows(recon: Reconciliation, only_out: bool) -> dict[str, Row]:
+    """Row key → cells, in order: a row naming each holder (attendee, consignment, nobody), then one
+    row per item they have out; with ``only_out`` off, attendees with nothing out are listed too."""
+    groups: list[Group] = list(recon.groups)
+    if not only_out:
+        groups = list(recon.everyone) + [g for g in recon.groups if not g.key.startswith("a:")]
+    rows: dict[str, Row] = {}
+    for g in groups:
+        rows[g.key] = (g.title, t("recon_count", count=len(g.items)) if g.items else t("recon_nothing"), "")
+        for i, it in enumerate(g.items):
+            rows[f"{g.key}/{i:05d}"] = (f"  {it.label}", STATE_LABEL[it.state], local_time(it.since))
+    return rows
 
 
 class ReconcileScreen(Screen[None]):
-    """One row per attendee; updated in place as taps arrive here or at another desk."""
+    """One row per outstanding item, grouped by holder; updated in place as taps arrive anywhere."""
 
-    BINDINGS = [Binding("escape", "app.show('desk')", "返回工作台"), Binding("ctrl+w", "close_meeting", "结束会议", priority=True)]
+    NAME = "reconcile"
+    AUTO_FOCUS = "#tap-input"
+    BINDINGS = [
+        Binding("escape", "app.show('desk')", t("key_back")),
+        Binding("ctrl+w", "close_meeting", t("key_close"), priority=True),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.items: dict[int, list[HeldItem]] = {}
-        self.names: dict[int, tuple[str, str, str]] = {}
-        self.seen_seq = 0
+        self.recon: Reconciliation | None = None
+        self.shown: dict[str, Row] = {}  # what the table holds now
+        self.seen = 0  # the ledger seq the reconciliation is as of
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="top"):
-            yield Label("清点", id="recon-title", classes="screen-title")
+            yield ModeBanner(id="mode")
             yield ReaderStatusBar(id="reader")
+        yield ReaderHelp(id="reader-help")
+        yield Label(t("recon_mode"), id="recon-mode", markup=False)
         with Horizontal(id="recon-bar"):
-            yield Label("", id="totals")
-            yield Checkbox("只看未收回", value=True, id="only-out")
+            yield Label("", id="totals", markup=False)
+            yield Checkbox(t("recon_only_out"), value=True, id="only-out")
         yield ProgressBar(id="progress", show_eta=False)
-        yield Label("", id="all-back")
-        yield DataTable(id="recon", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Label("", id="all-back", markup=False)
+        yield OutcomePanel("", id="recon-outcome")
+        with Horizontal(id="body"):
+            yield DataTable(id="recon", cursor_type="row", zebra_stripes=True)
+            yield TapEntry(self.app.tray_items, id="tap")  # type: ignore[attr-defined]
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        self.query_one(ReaderStatusBar).show(self.app.reader_status)  # type: ignore[attr-defined]
+        self.app.show_reader(self)  # type: ignore[attr-defined]
+        self.query_one(ModeBanner).show(self.app.desk.mode)  # type: ignore[attr-defined]
         table = self.query_one(DataTable)
-        table.add_column("编号", key="code")
-        table.add_column("姓名", key="name")
-        table.add_column("单位", key="unit")
-        table.add_column("件数", key="count")
-        table.add_column("未收回（文件编号 份号 状态 自何时）", key="items")
-        with ctx.read() as s:
-            self.names = {a.id: (a.code, a.name, a.unit) for a in attendees(s, ctx.meeting)}  # type: ignore[misc]
-            self.items = outstanding_by_attendee(s, ctx.meeting)
-            self.seen_seq = self.app.last_seq  # type: ignore[attr-defined]
-        self._rebuild()
-        self._totals()
+        for key in COLUMNS:
+            table.add_column(t(f"recon_col_{key}"), key=key)
+        self._load()
 
-    def _row(self, attendee_id: int) -> list[str]:
-        code, name, unit = self.names[attendee_id]
-        held = self.items.get(attendee_id, [])
-        text = "；".join(f"{h.label} {STATE_LABEL[h.state]} {_since(h.since)}" for h in held)  # type: ignore[index]
-        return [code, name, unit, str(len(held)), text or "—"]
+    # -- data --------------------------------------------------------------------------------
 
-    def _visible(self, attendee_id: int) -> bool:
-        return bool(self.items.get(attendee_id)) or not self.query_one("#only-out", Checkbox).value
+    def _load(self) -> None:
+        """Read the whole reconciliation (on mount), or only what changed since the last read."""
+        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+        recon, seen = self.recon, self.seen
+        shown_in = {} if recon is None else {it.carrier_id: g.key for g in recon.groups for it in g.items}
 
-    def _rebuild(self) -> None:
+        def run(s: Session) -> Refresh:
+            return whole(s, meeting) if recon is None else changes(s, meeting, seen, shown_in)
+
+        self.app.read(self, run, self._apply, key="reconcile")  # type: ignore[attr-defined]
+
+    def _apply(self, fresh: Refresh) -> None:
+        if fresh.codes is not None and (self.recon is None or fresh.seq < self.seen):
+            return  # a partial read only makes sense on top of what it was read against
+        self.seen = max(self.seen, fresh.seq)
+        self._show(fresh.recon if self.recon is None else merge(self.recon, fresh))
+
+    def _show(self, recon: Reconciliation) -> None:
+        self.recon = recon
+        self.refresh_bindings()
+        self._fill()
+        left = recon.left_custody
+        self.query_one(ProgressBar).update(total=max(left, 1), progress=left - recon.outstanding)
+        self.query_one("#totals", Label).update(recon.summary())
+        banner = self.query_one("#all-back", Label)
+        banner.set_class(recon.all_back, "all-back")
+        banner.display = recon.closed or recon.all_back
+        banner.update(t("recon_closed", code=recon.code) if recon.closed else t("recon_all_back", verdict=recon.verdict()))
+
+    def _fill(self) -> None:
+        """Update the table in place: only rows that appeared, went or changed are touched (a
+        meeting of thousands stays cheap to refresh); the cursor stays on its row."""
+        if self.recon is None:
+            return
         table = self.query_one(DataTable)
-        table.clear()
-        for attendee_id in sorted(self.names, key=lambda i: self.names[i][0]):
-            if self._visible(attendee_id):
-                table.add_row(*self._row(attendee_id), key=str(attendee_id))
+        rows = table_rows(self.recon, self.query_one("#only-out", Checkbox).value)
+        old = self.shown
+        at = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+        for key in old.keys() - rows.keys():
+            table.remove_row(key)
+        added = False
+        for key, cells in rows.items():
+            before = old.get(key)
+            if before is None:
+                first = Placed(cells[0])
+                first.order = key
+                table.add_row(first, *cells[1:], key=key)
+                added = True
+            elif before != cells:
+                for column, value, was in zip(COLUMNS, cells, before, strict=True):
+                    if value != was:
+                        if column == "item":
+                            value = Placed(value)
+                            value.order = key
+                        table.update_cell(key, column, value, update_width=True)
+        if added:
+            table.sort("item", key=lambda cell: cell.order)
+        self.shown = rows
+        if at in rows:
+            table.move_cursor(row=table.get_row_index(at))
 
     def on_checkbox_changed(self, _event: Checkbox.Changed) -> None:
-        self._rebuild()
+        self._fill()
 
-    def on_ledger_advanced(self, message: LedgerAdvanced) -> None:
-        """Refresh only the attendees the new events touched."""
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        with ctx.read() as s:
-            newest, carriers, named = changed_since(s, ctx.meeting, self.seen_seq)
-            affected = (named | holders_of(s, carriers)) & set(self.names)
-            affected |= {a for a, held in self.items.items() if a in named}
-            fresh = outstanding_by_attendee(s, ctx.meeting, only=affected) if affected else {}
-        self.seen_seq = newest
-        table = self.query_one(DataTable)
-        for attendee_id in affected:
-            if fresh.get(attendee_id):
-                self.items[attendee_id] = fresh[attendee_id]
-            else:
-                self.items.pop(attendee_id, None)
-            key = str(attendee_id)
-            present = key in table.rows
-            if self._visible(attendee_id):
-                row = self._row(attendee_id)
-                if present:
-                    for column, value in zip(("code", "name", "unit", "count", "items"), row, strict=True):
-                        table.update_cell(key, column, value)
-                else:
-                    table.add_row(*row, key=key)
-            elif present:
-                table.remove_row(key)
-        self._totals()
+    def on_ledger_advanced(self, _message: LedgerAdvanced) -> None:
+        self._load()
 
-    def _totals(self) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        with ctx.read() as s:
-            done, total = recovery_progress(s, ctx.meeting)
-            meeting = s.get(Meeting, ctx.meeting.id)
-            closed = meeting is not None and meeting.status == MeetingStatus.CLOSED
-        out = total - done
-        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
-        self.query_one("#totals", Label).update(f"已收回 {done} / {total}，未收回 {out}")
-        banner = self.query_one("#all-back", Label)
-        banner.set_class(out == 0, "all-back")
-        if closed:
-            banner.update(f"全部收回　会议 {ctx.code} 已结束")
-        else:
-            banner.update("全部收回 —— 按 Ctrl+W 结束会议" if out == 0 else "")
+    # -- taps (recorded by the desk, in its mode) --------------------------------------------
+
+    def take_tap(self, tap: TagTap) -> None:
+        self.app.desk.record(tap, echo=self)  # type: ignore[attr-defined]
+
+    def show_outcome(self, verdict: Verdict, text: str) -> None:
+        panel = self.query_one(OutcomePanel)
+        panel.display = True
+        panel.show(verdict, text)
+
+    def on_db_waiting(self, message: DbWaiting) -> None:
+        pending = self.app.desk.pending  # type: ignore[attr-defined]
+        if message.waiting and pending:
+            panel = self.query_one(OutcomePanel)
+            panel.display = True
+            panel.waiting(t("db_waiting_taps", n=pending))
+
+    # -- closing -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_meeting":
+            return self.recon is not None and not self.recon.closed
+        return True
 
     def action_close_meeting(self) -> None:
+        """Ask with the counts read now, by the same function as the table."""
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        meeting = ctx.meeting
+
+        def run(s: Session) -> Refresh:
+            return whole(s, meeting)
+
+        def ask(fresh: Refresh) -> None:
+            self.seen = max(self.seen, fresh.seq)
+            self._show(fresh.recon)
+            self.app.push_screen(ConfirmClose(fresh.recon), callback=self._close)
+
+        self.app.read(self, run, ask)  # type: ignore[attr-defined]
+
+    def _close(self, choice: CloseChoice | None) -> None:
+        if choice is None:
+            return
         ctx = self.app.ctx  # type: ignore[attr-defined]
 
-        def done(confirmed: bool | None) -> None:
-            if not confirmed:
-                return
-            try:
-                with ctx.session() as s:
-                    close_meeting(session=s, key=ctx.key, meeting_code=ctx.code, operator=ctx.operator, station=ctx.station)
-            except ConflictError as e:
-                self.notify(str(e), severity="error", timeout=10)
-                self.app.bell()
-                return
-            self.notify(f"会议 {ctx.code} 已结束", timeout=10)
-            self._totals()
+        def run(s: Session) -> None:
+            close_meeting(session=s, key=ctx.key, meeting_code=ctx.code, operator=ctx.operator, station=ctx.station,
+                          with_exceptions=choice.with_exceptions, note=choice.note)
 
-        self.app.push_screen(ConfirmClose(ctx.code), callback=done)
+        def done(_: None) -> None:
+            self.notify(t("close_done", code=ctx.code), timeout=10)
+            self.app.poll_ledger()  # type: ignore[attr-defined]
+            self._load()
+
+        def failed(error: str) -> None:
+            self.notify(error, severity="error", timeout=10)
+            self.app.bell()
+            self._load()
+
+        self.app.write(self, run, done, failed)  # type: ignore[attr-defined]

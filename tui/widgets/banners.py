@@ -1,4 +1,4 @@
-"""The big coloured panels: the desk's mode, the last tap's outcome, the reader's status."""
+"""The big coloured panels: the desk's mode and the last tap's outcome."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from textual.widgets import Static
 
 from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.messages import MODE_LABEL, VERDICT_LABEL
-from readers import ReaderStatus
+
+from ..texts import t
 
 MODE_KEYS = {
     Mode.ISSUE: "F1", Mode.COLLECT: "F2", Mode.REISSUE: "F3", Mode.RECALL: "F4", Mode.CARRY_OUT: "F5",
@@ -15,37 +16,47 @@ MODE_KEYS = {
 }
 
 
+def mode_keys(modes: list[Mode]) -> str:
+    """The key line under the banner, e.g. ``F1 发放  F2 休会收回``."""
+    return "  ".join(t("mode_key", key=MODE_KEYS[m], mode=MODE_LABEL[m]) for m in modes)
+
+
 class ModeBanner(Static):
     """The current mode, big and in the mode's own colour, so nobody taps in the wrong one."""
+
+    def __init__(self, content: str = "", *, id: str | None = None) -> None:
+        super().__init__(content, id=id, markup=False)  # texts hold data ([..] is not markup)
 
     def show(self, mode: Mode) -> None:
         for m in Mode:
             self.remove_class(f"mode-{m.value}")
         self.add_class(f"mode-{mode.value}")
-        self.update(f"【{MODE_LABEL[mode]}】  {MODE_KEYS[mode]}")
+        self.update(t("mode_banner", mode=MODE_LABEL[mode], key=MODE_KEYS[mode]))
 
 
 class OutcomePanel(Static):
     """The result of the last tap: green accepted, yellow already, red refused."""
 
+    def __init__(self, content: str = "", *, id: str | None = None) -> None:
+        super().__init__(content, id=id, markup=False)  # texts hold data ([..] is not markup)
+
     def show(self, verdict: Verdict, message: str) -> None:
-        for v in Verdict:
-            self.remove_class(f"verdict-{v.value}")
+        self._clear()
         self.add_class(f"verdict-{verdict.value}")
         self.update(f"{VERDICT_LABEL[verdict]}：{message}")
 
     def hint(self, text: str) -> None:
-        for v in Verdict:
-            self.remove_class(f"verdict-{v.value}")
+        """A neutral line (a prompt, or 等待数据库…)."""
+        self._clear()
         self.update(text)
 
+    def waiting(self, text: str) -> None:
+        """The tap is queued behind a database lock."""
+        self._clear()
+        self.add_class("waiting")
+        self.update(text)
 
-class ReaderStatusBar(Static):
-    """读卡器 在线/离线 with the reader's name and why it is offline."""
-
-    def show(self, status: ReaderStatus) -> None:
-        self.set_class(status.online, "online")
-        self.set_class(not status.online, "offline")
-        state = "在线" if status.online else "离线"
-        detail = f"  {status.detail}" if status.detail and not status.online else ""
-        self.update(f"读卡器 {state}：{status.name}{detail}")
+    def _clear(self) -> None:
+        for v in Verdict:
+            self.remove_class(f"verdict-{v.value}")
+        self.remove_class("waiting")

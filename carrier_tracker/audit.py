@@ -1,0 +1,303 @@
+"""The ledger as the source of truth: replay a meeting's chain and compare it with the tables.
+
+Every fact that decides an outcome enters the chain: the import event carries a snapshot of the
+meeting, its attendees, documents and carriers (``payload``, canonical JSON covered by the
+event's hash); binding events carry the tag; consignment events their number and unit; custody
+events fold into each carrier's state with :func:`rules.apply`; the first accepted tap opens the
+meeting and the close event closes it. :func:`audit_meeting` verifies the hash chain and, in the
+same pass over the events, rebuilds what every row should hold, then names each difference in
+plain words (``HY-01 第003份：台账为 已发放（赵娟），数据库为 已收回``).
+
+What it cannot prove: whoever holds both the key file and the database can rewrite history and
+re-sign it. The anchor against that lives outside the database — the head hash and event count
+printed on every export, carry list and close (``verify --anchor``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from . import ledger, messages
+from .custody import change_of
+from .enums import MODE_ACTION, Action, CarrierKind, Level, MeetingStatus, State, Verdict
+from .ledger import ChainReport, ChainVerifier
+from .models import Attendee, Carrier, Consignment, Document, LedgerHead, Meeting
+from .rules import Custody, apply
+
+TAP_ACTIONS = frozenset(a.value for a in MODE_ACTION.values())
+MEETING_FIELDS = ("code", "title", "level", "venue", "starts_at", "ends_at", "organizer", "officer", "requires_passes")
+ATTENDEE_FIELDS = ("code", "name", "unit", "title", "out_of_town", "clearance", "pass_number")
+DOCUMENT_FIELDS = ("number", "title", "level", "copies", "collect_at_breaks", "may_take_away")
+CARRIER_FIELDS = ("kind", "document_id", "copy_number", "owner_id")
+CONSIGNMENT_FIELDS = ("number", "unit", "recipient")
+
+
+def _plain(value: Any) -> Any:
+    """A column value as it goes into a snapshot: times as UTC ISO strings, bools as bools."""
+    if isinstance(value, datetime):
+        return ledger.as_utc(value).isoformat()
+    return value
+
+
+def _row(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
+    return {f: _plain(getattr(obj, f)) for f in fields}
+
+
+def canonical(data: Any) -> str:
+    """Canonical JSON (sorted keys, no spaces, UTF-8 text) — what a payload holds."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def import_snapshot(session: Session, meeting: Meeting) -> str:
+    """The payload of an import event: the meeting's reference facts as just written."""
+    people = session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id).order_by(Attendee.id)).all()  # type: ignore[arg-type]
+    docs = session.exec(select(Document).where(Document.meeting_id == meeting.id).order_by(Document.id)).all()  # type: ignore[arg-type]
+    table = Carrier.__table__  # type: ignore[attr-defined]
+    carriers = session.connection().execute(
+        select(table.c.id, table.c.kind, table.c.document_id, table.c.copy_number, table.c.owner_id, table.c.tag_uid)  # type: ignore[call-overload]
+        .where(table.c.meeting_id == meeting.id).order_by(table.c.id)
+    ).all()
+    return canonical({
+        "meeting": _row(meeting, MEETING_FIELDS),
+        "attendees": {str(a.id): _row(a, ATTENDEE_FIELDS) for a in people},
+        "documents": {str(d.id): _row(d, DOCUMENT_FIELDS) for d in docs},
+        "carriers": {str(c[0]): list(c[1:]) for c in carriers},
+    })
+
+
+def consignment_snapshot(consignment: Consignment) -> str:
+    """The payload of a consignment event."""
+    return canonical({"id": consignment.id, **_row(consignment, CONSIGNMENT_FIELDS)})
+
+
+@dataclass
+class Expected:
+    """What the tables should hold, rebuilt from the chain."""
+
+    meeting: dict[str, Any] | None = None
+    status: MeetingStatus = MeetingStatus.PLANNED
+    closed_by: str | None = None
+    attendees: dict[int, dict[str, Any]] = field(default_factory=dict)
+    documents: dict[int, dict[str, Any]] = field(default_factory=dict)
+    carriers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    tags: dict[int, str | None] = field(default_factory=dict)
+    custody: dict[int, Custody] = field(default_factory=dict)
+    consignments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    snapshot: bool = False
+
+    def feed(self, ev: Any) -> None:
+        """Fold one event (in seq order) into the expected state."""
+        if ev.verdict != Verdict.ACCEPTED.value:
+            return
+        action = ev.action
+        if action == Action.IMPORT.value and ev.payload:
+            data = json.loads(ev.payload)
+            self.snapshot = True
+            self.meeting = data["meeting"]
+            self.attendees = {int(k): v for k, v in data["attendees"].items()}
+            self.documents = {int(k): v for k, v in data["documents"].items()}
+            for k, (kind, doc, copy_no, owner, tag) in data["carriers"].items():
+                cid = int(k)
+                self.carriers[cid] = {"kind": kind, "document_id": doc, "copy_number": copy_no, "owner_id": owner}
+                self.tags[cid] = tag
+        elif action == Action.ENROLL.value and ev.carrier_id is not None:
+            self.tags[ev.carrier_id] = ev.tag_uid
+        elif action == Action.CONSIGNMENT.value and ev.payload:
+            data = json.loads(ev.payload)
+            self.consignments[int(data["id"])] = {f: data[f] for f in CONSIGNMENT_FIELDS}
+        elif action == Action.OPEN.value and self.status is MeetingStatus.PLANNED:
+            self.status = MeetingStatus.OPEN
+        elif action == Action.CLOSE.value:
+            self.status, self.closed_by = MeetingStatus.CLOSED, ev.operator
+        elif action in TAP_ACTIONS:
+            if self.status is MeetingStatus.PLANNED:
+                self.status = MeetingStatus.OPEN
+            if ev.carrier_id is not None:
+                self.custody[ev.carrier_id] = apply(self.custody.get(ev.carrier_id, Custody()), change_of(ev))
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """A meeting's chain and the tables checked against it."""
+
+    chain: ChainReport
+    differences: tuple[str, ...]
+    snapshot: bool
+    """False for a meeting imported before snapshots: its reference rows could not be checked."""
+
+    @property
+    def ok(self) -> bool:
+        """The chain is intact and the tables hold exactly what it says."""
+        return self.chain.ok and not self.differences
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+class _Names:
+    """Labels for rows, taken from the chain's own facts (the tables may be the forged part)."""
+
+    def __init__(self, expected: Expected, session: Session, meeting_id: int) -> None:
+        self.expected = expected
+        self.people = {i: a for i, a in expected.attendees.items()}
+        self.docs = {i: d for i, d in expected.documents.items()}
+
+    def person(self, attendee_id: int | None) -> str:
+        if attendee_id is None:
+            return "（无）"
+        a = self.people.get(attendee_id)
+        return f"{a['name']}" if a else f"人员#{attendee_id}"
+
+    def carrier(self, carrier_id: int) -> str:
+        c = self.expected.carriers.get(carrier_id)
+        if c is None:
+            return f"载体#{carrier_id}"
+        if c["kind"] == CarrierKind.PASS.value:
+            owner = self.people.get(c["owner_id"] or -1)
+            number = (owner or {}).get("pass_number") or (owner or {}).get("code", "?")
+            return messages.text("pass_item", number=number, name=(owner or {}).get("name", "?"))
+        doc = self.docs.get(c["document_id"] or -1)
+        return messages.text("copy_item", doc=(doc or {}).get("number", "?"), copy=c["copy_number"] or 0)
+
+    def custody(self, c: Custody) -> str:
+        label = messages.STATE_LABEL[c.state]
+        who = c.holder_id or c.remembered_id
+        return f"{label}（{self.person(who)}）" if who else label
+
+
+def audit_meeting(session: Session, key: bytes, meeting: Meeting) -> AuditReport:
+    """Verify a meeting's chain and compare the tables with what it rebuilds (one pass).
+
+    Args:
+        session: a read session.
+        key: the ledger key.
+        meeting: the meeting (its row is compared too).
+
+    Returns:
+        The chain report and every difference, in plain words.
+    """
+    assert meeting.id is not None
+    verifier = ChainVerifier(key, meeting.code)
+    expected = Expected()
+    for ev in ledger.event_rows(session, meeting):
+        verifier.feed(ev)
+        expected.feed(ev)
+    return finish_audit(session, meeting, verifier, expected, session.get(LedgerHead, meeting.id))
+
+
+def finish_audit(session: Session, meeting: Meeting, verifier: ChainVerifier, expected: Expected,
+                 head: LedgerHead | None) -> AuditReport:
+    """The report once every event was fed to ``verifier`` and ``expected`` (the export does
+    that in its own pass over the events)."""
+    chain = verifier.report(head)
+    differences = _compare(session, meeting, expected) if chain.ok else []
+    return AuditReport(chain, tuple(differences), expected.snapshot)
+
+
+def audit_meeting_at(url: str, key: bytes, meeting_code: str) -> AuditReport:
+    """:func:`audit_meeting` on a fresh connection (run in a child process by the export)."""
+    from .db import make_engine, read_scope
+
+    engine = make_engine(url, read_only=True)
+    try:
+        with read_scope(engine) as session:
+            meeting = session.exec(select(Meeting).where(Meeting.code == meeting_code)).one()
+            return audit_meeting(session, key, meeting)
+    finally:
+        engine.dispose()
+
+
+def _compare(session: Session, meeting: Meeting, expected: Expected) -> list[str]:
+    assert meeting.id is not None
+    out: list[str] = []
+    names = _Names(expected, session, meeting.id)
+
+    def differ(what: str, want: Any, have: Any) -> None:
+        out.append(messages.text("audit_difference", what=what, want=_show(want), have=_show(have)))
+
+    # The meeting itself: status always (it decides taps and close), facts when snapshotted.
+    have_status = MeetingStatus(meeting.status)
+    if have_status is not expected.status:
+        shown = messages.MEETING_STATUS_LABEL
+        differ(messages.text("audit_meeting_status"), shown[expected.status], shown[have_status])
+    if expected.meeting is not None:
+        for f, want in expected.meeting.items():
+            have = _plain(getattr(meeting, f))
+            if have != want:
+                differ(messages.text("audit_meeting_field", field=messages.COLUMN_LABEL.get(f, f)), want, have)
+    if expected.snapshot:
+        _compare_rows(session, Attendee, meeting.id, expected.attendees, ATTENDEE_FIELDS,
+                      lambda i, r: f"{r.get('code', '?')} {r.get('name', '')}".strip(), differ)
+        _compare_rows(session, Document, meeting.id, expected.documents, DOCUMENT_FIELDS,
+                      lambda i, r: str(r.get("number", "?")), differ)
+    consignments = {c.id: c for c in session.exec(select(Consignment).where(Consignment.meeting_id == meeting.id)).all()}
+    if not expected.snapshot:  # a meeting from before snapshots: its consignment events carry no facts
+        consignments = {}
+    for cid, want in expected.consignments.items():
+        have_c = consignments.pop(cid, None)
+        if have_c is None:
+            differ(messages.text("audit_consignment", number=want["number"]), messages.text("audit_present"), messages.text("audit_absent"))
+            continue
+        for f in CONSIGNMENT_FIELDS:
+            if getattr(have_c, f) != want[f]:
+                differ(messages.text("audit_consignment_field", number=want["number"], field=messages.COLUMN_LABEL.get(f, f)), want[f], getattr(have_c, f))
+    for have_c in consignments.values():
+        differ(messages.text("audit_consignment", number=have_c.number), messages.text("audit_absent"), messages.text("audit_present"))
+
+    table = Carrier.__table__  # type: ignore[attr-defined]
+    rows = session.connection().execute(select(table).where(table.c.meeting_id == meeting.id).order_by(table.c.id))
+    seen: set[int] = set()
+    for row in rows:
+        cid = row.id
+        seen.add(cid)
+        label = names.carrier(cid)
+        if expected.snapshot:
+            want_row = expected.carriers.get(cid)
+            if want_row is None:
+                differ(label, messages.text("audit_absent"), messages.text("audit_present"))
+                continue
+            for f in CARRIER_FIELDS:
+                if getattr(row, f) != want_row[f]:
+                    differ(f"{label}·{messages.COLUMN_LABEL.get(f, f)}", want_row[f], getattr(row, f))
+            if row.tag_uid != expected.tags.get(cid):
+                differ(f"{label}·{messages.COLUMN_LABEL['tag_uid']}", expected.tags.get(cid), row.tag_uid)
+        want = expected.custody.get(cid, Custody())
+        have = Custody(State(row.state), row.holder_id, row.remembered_holder_id, row.consignment_id)
+        if (want.state, want.holder_id, want.remembered_id) != (have.state, have.holder_id, have.remembered_id):
+            differ(label, names.custody(want), names.custody(have))
+        elif want.consignment_id != have.consignment_id:
+            differ(f"{label}·{messages.COLUMN_LABEL['consignment_id']}", want.consignment_id, have.consignment_id)
+    if expected.snapshot:
+        for cid in expected.carriers.keys() - seen:
+            differ(names.carrier(cid), messages.text("audit_present"), messages.text("audit_absent"))
+    return out
+
+
+def _compare_rows(session: Session, model: Any, meeting_id: int, want: dict[int, dict[str, Any]],
+                  fields: tuple[str, ...], label: Any, differ: Any) -> None:
+    have = {r.id: r for r in session.exec(select(model).where(model.meeting_id == meeting_id)).all()}
+    for rid, want_row in want.items():
+        row = have.pop(rid, None)
+        name = label(rid, want_row)
+        if row is None:
+            differ(name, messages.text("audit_present"), messages.text("audit_absent"))
+            continue
+        for f in fields:
+            value = _plain(getattr(row, f))
+            if f in ("clearance", "level") and value is not None:
+                value = Level(value).value
+            if value != want_row[f]:
+                differ(f"{name}·{messages.COLUMN_LABEL.get(f, f)}", want_row[f], value)
+    for row in have.values():
+        differ(label(row.id, {f: getattr(row, f) for f in fields}), messages.text("audit_absent"), messages.text("audit_present"))

@@ -1,0 +1,62 @@
+"""Keys that arrive in a burst (a fast typist, a keyboard-wedge reader, a Chinese IME committing a
+phrase) reach the tray's filter whole and in order; Enter acts on everything typed before it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual._xterm_parser import XTermParser
+from textual.widgets import Input, OptionList
+
+from carrier_tracker.enums import State
+from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
+from tests.tui.layout import screen_text
+
+BURST = "HY-02 第012份，会议证 A003 梁洋，ABCDEF"
+
+
+def burst(app: Any, text: str) -> None:
+    """Deliver ``text`` as one read from the terminal: parsed like the driver does, all posted at
+    once, nothing awaited in between."""
+    parser = XTermParser()
+    for event in [*parser.feed(text), *parser.tick()]:
+        app._driver.process_message(event)
+
+
+async def test_thirty_characters_in_one_burst_all_arrive(desk: Callable[..., Desk]) -> None:
+    assert len(BURST) == 30
+    d = desk()
+    d.app.tray_items = _tray(d)
+    async with d.app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, d.app)
+        field = d.app.screen.query_one("#tap-input", Input)
+        assert d.app.focused is field  # the tray's filter has the cursor when the desk opens
+        burst(d.app, BURST)
+        await wait_for(pilot, lambda: field.value == BURST, timeout=5)
+        await pilot.pause(0.3)
+        assert field.value == BURST  # nothing lost, nothing reordered, nothing added
+
+
+async def test_enter_in_a_burst_taps_what_was_typed_before_it(desk: Callable[..., Desk]) -> None:
+    d = desk()
+    d.app.tray_items = _tray(d)
+    async with d.app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, d.app)
+        # "A00" would match A001 first: Enter must act on all four characters typed before it.
+        burst(d.app, "A003\rHY-01 第003\r")
+        await wait_for(pilot, lambda: "发放：HY-01 第003份 → 梁洋" in screen_text(d.app), timeout=10)
+        text = screen_text(d.app)
+        assert "发放：会议证 P003（梁洋） → 梁洋" in text
+        assert "P001" not in text  # A001's pass was never tapped
+        options = d.app.screen.query_one("#tray-list", OptionList)
+        assert options.option_count == len(d.app.tray_items)  # the filter was cleared after each tap
+    assert d.carrier(copy_uid("HY-01", 3)).state == State.ISSUED
+    assert d.carrier(pass_uid("A001")).state == State.REGISTERED
+
+
+def _tray(d: Desk) -> list[tuple[str, str]]:
+    from carrier_tracker.queries import tray_items
+
+    with d.app.ctx.read() as s:
+        return tray_items(s, d.app.ctx.meeting)

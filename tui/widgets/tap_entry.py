@@ -1,0 +1,120 @@
+"""The tap entry on every screen that takes taps: type a tag's UID (reader offline) or, in the demo,
+pick a tag from the virtual tray and lay it on the simulated reader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from carrier_tracker.uids import BadUid, normalize_uid
+
+from ..texts import t
+from .entry import Entry
+
+
+def matches(items: list[tuple[str, str]], text: str) -> list[tuple[str, str]]:
+    """Tray items whose label holds every word of ``text`` (case-insensitive), exact words first."""
+    words = text.upper().split()
+    found = [(label, uid) for label, uid in items if all(w in label.upper() for w in words)]
+    exact = [it for it in found if set(words) <= set(it[0].upper().split())]
+    return exact + [it for it in found if it not in exact]
+
+
+class TapEntry(Vertical):
+    """An Input (and, in the demo, the tray's list); Enter taps. Posts :class:`TapEntry.Tapped`."""
+
+    BINDINGS = [
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+    ]
+
+    @dataclass
+    class Tapped(Message):
+        """A tag was chosen: ``via_tray`` when picked from the demo's tray, else a typed UID."""
+
+        uid: str
+        label: str
+        via_tray: bool
+
+    def __init__(self, tray: list[tuple[str, str]] | None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.tray = tray or []  # (label, uid)
+        self.shown: list[tuple[str, str]] = list(self.tray)
+
+    def compose(self) -> ComposeResult:
+        yield Label(t("tray_title" if self.tray else "tap_title"), classes="tap-title", markup=False)
+        yield Entry(placeholder=t("tray_placeholder" if self.tray else "tap_placeholder"), id="tap-input",
+                    clear_on_submit=True)
+        yield Label(t("tray_help" if self.tray else "tap_help"), id="tap-feedback", markup=False)
+        if self.tray:
+            yield OptionList(*self._options(), id="tray-list")
+
+    def _options(self) -> list[Option]:
+        return [Option(label, id=uid) for label, uid in self.shown]
+
+    def focus_input(self) -> None:
+        """Put the cursor in the entry (Ctrl+G)."""
+        self.query_one("#tap-input", Input).focus()
+
+    # -- filtering -----------------------------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if not self.tray:
+            return
+        self.shown = matches(self.tray, event.value)
+        options = self.query_one("#tray-list", OptionList)
+        options.clear_options()
+        options.add_options(self._options())
+        if self.shown:
+            options.highlighted = 0
+
+    def action_move(self, step: int) -> None:
+        if not self.tray or not self.shown:
+            return
+        options = self.query_one("#tray-list", OptionList)
+        current = options.highlighted if options.highlighted is not None else -step
+        options.highlighted = max(0, min(len(self.shown) - 1, current + step))
+
+    # -- tapping ------------------------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter: a UID is tapped as typed; otherwise the tray's match of the text typed before Enter
+        (``event.value``: the field itself may already hold keys typed after it)."""
+        event.stop()
+        text = event.value.strip()
+        feedback = self.query_one("#tap-feedback", Label)
+        try:
+            uid = normalize_uid(text)
+        except BadUid:
+            uid = ""
+        if uid:
+            self._tap(uid, uid, via_tray=False)
+            return
+        found = matches(self.tray, text) if self.tray else []
+        if not found:
+            feedback.update(t("tray_no_match", text=text) if self.tray else t("tap_bad_uid", text=text))
+            self.app.bell()
+            return
+        chosen = found[0]
+        options = self.query_one("#tray-list", OptionList)
+        if options.highlighted is not None and self.shown == found:
+            chosen = found[min(options.highlighted, len(found) - 1)]
+        label, uid = chosen
+        self._tap(uid, label, via_tray=True)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        label = str(event.option.prompt)
+        if event.option.id:
+            self._tap(event.option.id, label, via_tray=True)
+
+    def _tap(self, uid: str, label: str, *, via_tray: bool) -> None:
+        self.query_one("#tap-feedback", Label).update(t("tray_tapped", label=label))
+        self.post_message(self.Tapped(uid, label, via_tray))
