@@ -45,7 +45,12 @@ def main() -> None:
         env = {**os.environ, "CARRIER_TRACKER_HOME": home, "CARRIER_TRACKER_OPERATOR": "孙文管"}
         env.pop("CARRIER_TRACKER_DB", None)
         subprocess.run([exe, "init"], env=env, check=True, capture_output=True)
-        subprocess.run([exe, "import", str(ROOT / "samples" / "meeting.xlsx")], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [exe, "import", str(ROOT / "samples" / "meeting.xlsx")],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         uid = "04" + hashlib.sha256(f"{CODE}/pass/A001".encode()).hexdigest().upper()[:12]
         rows = [
             ("python -c pass", [sys.executable, "-c", "pass"]),
@@ -57,7 +62,9 @@ def main() -> None:
             wall, cpu = timed(cmd, env, args.runs)
             if not base_wall:
                 base_wall, base_cpu = wall, cpu
-            print(f"{label:40s} wall {wall * 1000:7.1f} ms ({wall / base_wall:4.1f}x)   CPU {cpu * 1000:7.1f} ms ({cpu / base_cpu:4.1f}x)")
+            print(
+                f"{label:40s} wall {wall * 1000:7.1f} ms ({wall / base_wall:4.1f}x)   CPU {cpu * 1000:7.1f} ms ({cpu / base_cpu:4.1f}x)"
+            )
 
 
 if __name__ == "__main__":

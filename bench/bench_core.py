@@ -30,7 +30,9 @@ KEY = b"b" * 32
 
 
 def load_make_sample():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("make_sample", ROOT / "samples" / "make_sample.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_sample", ROOT / "samples" / "make_sample.py"
+    )
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -50,7 +52,13 @@ def bench_taps(workdir: Path, n: int) -> None:
         import_workbook(session=s, key=KEY, path=ROOT / "samples" / "meeting.xlsx")
     code = "HY2026-12"
     with db.session_scope(engine) as s:
-        record_tap(session=s, key=KEY, meeting_code=code, uid=make_sample.uid_for(f"{code}/pass/A001"), mode=Mode.ISSUE)
+        record_tap(
+            session=s,
+            key=KEY,
+            meeting_code=code,
+            uid=make_sample.uid_for(f"{code}/pass/A001"),
+            mode=Mode.ISSUE,
+        )
     uids = [make_sample.uid_for(f"{code}/HY-06/{k}") for k in range(1, 61)]
     # The yardstick: one-row INSERT+COMMIT through the sqlite3 module itself, on the same file,
     # with the same pragmas as our engine (WAL, synchronous=FULL), so no SQLAlchemy overhead
@@ -67,7 +75,9 @@ def bench_taps(workdir: Path, n: int) -> None:
         mode = Mode.ISSUE if i % 2 == 0 else Mode.RECALL
         t0, c0 = time.perf_counter(), time.process_time()
         with db.session_scope(engine) as s:
-            record_tap(session=s, key=KEY, meeting_code=code, uid=uid, mode=mode, attendee_code="A001")
+            record_tap(
+                session=s, key=KEY, meeting_code=code, uid=uid, mode=mode, attendee_code="A001"
+            )
         tap_wall.append(time.perf_counter() - t0)
         tap_cpu.append(time.process_time() - c0)
         t0, c0 = time.perf_counter(), time.process_time()
@@ -78,27 +88,54 @@ def bench_taps(workdir: Path, n: int) -> None:
         bare_cpu.append(time.process_time() - c0)
     raw.close()
     med = statistics.median
-    print(f"tap (service call + commit), n={n}: median {ms(med(tap_wall))} wall, {ms(med(tap_cpu))} CPU; p95 {ms(sorted(tap_wall)[int(n * 0.95)])}")
-    print(f"bare sqlite3 one-row INSERT+COMMIT, same file: median {ms(med(bare_wall))} wall, {ms(med(bare_cpu))} CPU")
-    print(f"ratio tap/bare: wall {med(tap_wall) / med(bare_wall):.2f}x, CPU {med(tap_cpu) / max(med(bare_cpu), 1e-9):.2f}x (target: wall < 3x)")
+    print(
+        f"tap (service call + commit), n={n}: median {ms(med(tap_wall))} wall, {ms(med(tap_cpu))} CPU; p95 {ms(sorted(tap_wall)[int(n * 0.95)])}"
+    )
+    print(
+        f"bare sqlite3 one-row INSERT+COMMIT, same file: median {ms(med(bare_wall))} wall, {ms(med(bare_cpu))} CPU"
+    )
+    print(
+        f"ratio tap/bare: wall {med(tap_wall) / med(bare_wall):.2f}x, CPU {med(tap_cpu) / max(med(bare_cpu), 1e-9):.2f}x (target: wall < 3x)"
+    )
     engine.dispose()
 
 
 def bench_big(workdir: Path) -> None:
     big = workdir / "big.xlsx"
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "samples" / "make_sample.py"), "--attendees", "2000", "--copies", "50000", "--code", "BIG", "-o", str(big)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "samples" / "make_sample.py"),
+            "--attendees",
+            "2000",
+            "--copies",
+            "50000",
+            "--code",
+            "BIG",
+            "-o",
+            str(big),
+        ],
+        check=True,
+        capture_output=True,
+    )
     print(f"generated 2,000 attendees / 50,000 copies workbook in {time.perf_counter() - t0:.1f} s")
     engine = db.make_engine(f"sqlite:///{workdir / 'big.db'}")
     db.upgrade(engine)
     t0 = time.perf_counter()
     with db.session_scope(engine) as s:
         result = import_workbook(session=s, key=KEY, path=big)
-    print(f"import: {time.perf_counter() - t0:.2f} s for {result.copies} copies, {result.attendees} attendees (target < 15 s)")
+    print(
+        f"import: {time.perf_counter() - t0:.2f} s for {result.copies} copies, {result.attendees} attendees (target < 15 s)"
+    )
     make_sample = load_make_sample()
     # Put some of it out so status has work: 5,000 copies issued across all 2,000 attendees.
     with db.session_scope(engine) as s:
-        s.execute(text("UPDATE carrier SET state='issued', holder_id = 1 + ((id / 10) % 2000), state_since = CURRENT_TIMESTAMP WHERE kind='copy' AND id % 10 = 0"))
+        s.execute(
+            text(
+                "UPDATE carrier SET state='issued', holder_id = 1 + ((id / 10) % 2000), state_since = CURRENT_TIMESTAMP WHERE kind='copy' AND id % 10 = 0"
+            )
+        )
     del make_sample
     times = []
     for _ in range(7):
@@ -106,7 +143,9 @@ def bench_big(workdir: Path) -> None:
         with db.session_scope(engine) as s:
             data = status(s, "BIG")
         times.append(time.perf_counter() - t0)
-    print(f"status: median {ms(statistics.median(times))} (outstanding {data['outstanding']}, {len(data['attendees'])} attendees) (target < 200 ms)")
+    print(
+        f"status: median {ms(statistics.median(times))} (outstanding {data['outstanding']}, {len(data['attendees'])} attendees) (target < 200 ms)"
+    )
     engine.dispose()
 
 

@@ -79,8 +79,10 @@ def latency_nfc(n: int) -> list[float]:
 def cmd_latency(args: argparse.Namespace) -> None:
     for name, fn, n in (("sim", latency_sim, args.n), ("nfc (udp)", latency_nfc, args.n_nfc)):
         xs = sorted(fn(n))
-        print(f"{name:10s} n={n}: median {statistics.median(xs) * 1000:.3f} ms, p95 {xs[int(len(xs) * 0.95)] * 1000:.3f} ms "
-              "(from the library's callback to the TagTap leaving taps())")
+        print(
+            f"{name:10s} n={n}: median {statistics.median(xs) * 1000:.3f} ms, p95 {xs[int(len(xs) * 0.95)] * 1000:.3f} ms "
+            "(from the library's callback to the TagTap leaving taps())"
+        )
 
 
 def cmd_idle(args: argparse.Namespace) -> None:
@@ -97,12 +99,16 @@ def cmd_idle(args: argparse.Namespace) -> None:
     reader.close()
     half = len(samples) // 2
     first, second = samples[: max(half, 1)], samples[half:]
-    print(f"{args.spec}: RSS first half mean {statistics.mean(r for _, r in first):.2f} MB, "
-          f"second half mean {statistics.mean(r for _, r in second):.2f} MB, max {max(r for _, r in samples):.2f} MB")
+    print(
+        f"{args.spec}: RSS first half mean {statistics.mean(r for _, r in first):.2f} MB, "
+        f"second half mean {statistics.mean(r for _, r in second):.2f} MB, max {max(r for _, r in samples):.2f} MB"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("latency")
     p.add_argument("--n", type=int, default=2000)

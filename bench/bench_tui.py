@@ -28,8 +28,22 @@ def prepare(work: Path) -> tuple[str, Path]:
     from carrier_tracker.importer import import_workbook
 
     big = work / "big.xlsx"
-    subprocess.run([sys.executable, str(ROOT / "samples" / "make_sample.py"), "--attendees", "2000", "--copies", "50000",
-                    "--code", "BIG", "-o", str(big)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "samples" / "make_sample.py"),
+            "--attendees",
+            "2000",
+            "--copies",
+            "50000",
+            "--code",
+            "BIG",
+            "-o",
+            str(big),
+        ],
+        check=True,
+        capture_output=True,
+    )
     url = f"sqlite:///{work / 'big.db'}"
     engine = db.make_engine(url)
     db.upgrade(engine)
@@ -39,8 +53,12 @@ def prepare(work: Path) -> tuple[str, Path]:
     with db.session_scope(engine) as s:
         # Every pass issued; 5,000 copies out across the attendees (so reconciliation has work).
         s.execute(text("UPDATE carrier SET state='issued', holder_id=owner_id WHERE kind='pass'"))
-        s.execute(text("UPDATE carrier SET state='issued', holder_id = 1 + (id % 2000), state_since=CURRENT_TIMESTAMP "
-                       "WHERE kind='copy' AND id % 10 = 0"))
+        s.execute(
+            text(
+                "UPDATE carrier SET state='issued', holder_id = 1 + (id % 2000), state_since=CURRENT_TIMESTAMP "
+                "WHERE kind='copy' AND id % 10 = 0"
+            )
+        )
     engine.dispose()
     return url, key_path
 
@@ -65,7 +83,15 @@ async def measure(url: str, key_path: Path, taps: int) -> None:
     sys.path.insert(0, str(ROOT / "samples"))
     from make_sample import uid_for  # type: ignore[import-not-found]
 
-    app = make_app(url, "sim:", meeting="BIG", station="bench", operator="赵保密", key_path=key_path, debounce=0.0)
+    app = make_app(
+        url,
+        "sim:",
+        meeting="BIG",
+        station="bench",
+        operator="赵保密",
+        key_path=key_path,
+        debounce=0.0,
+    )
     async with app.run_test(size=(120, 36)) as pilot:
         while not isinstance(app.screen, DeskScreen):
             await pilot.pause(0.01)
@@ -90,8 +116,10 @@ async def measure(url: str, key_path: Path, taps: int) -> None:
                 continue
             times.append(time.perf_counter() - t0)
             await asyncio.sleep(0.25)  # the tray lifts the tag after 0.2 s
-        print(f"tap → result on screen: median {statistics.median(times) * 1000:.1f} ms, "
-              f"p95 {sorted(times)[int(len(times) * 0.95)] * 1000:.1f} ms (n={taps}; target median < 50 ms)")
+        print(
+            f"tap → result on screen: median {statistics.median(times) * 1000:.1f} ms, "
+            f"p95 {sorted(times)[int(len(times) * 0.95)] * 1000:.1f} ms (n={taps}; target median < 50 ms)"
+        )
 
         await pilot.press("ctrl+r")
         while not isinstance(app.screen, ReconcileScreen):
@@ -103,17 +131,29 @@ async def measure(url: str, key_path: Path, taps: int) -> None:
         refresh = []
         for i in range(30):
             with db.session_scope(engine) as s:  # "another desk"
-                record_tap(session=s, key=key, meeting_code="BIG", uid=uid_for(f"BIG/D{i + 950:04d}/1"), mode=Mode.ISSUE,
-                           attendee_code=f"A{(i % 2000) + 1:05d}", station="desk-2", operator="赵保密")
+                record_tap(
+                    session=s,
+                    key=key,
+                    meeting_code="BIG",
+                    uid=uid_for(f"BIG/D{i + 950:04d}/1"),
+                    mode=Mode.ISSUE,
+                    attendee_code=f"A{(i % 2000) + 1:05d}",
+                    station="desk-2",
+                    operator="赵保密",
+                )
             shown = recon.recon
             t0 = time.perf_counter()
-            recon.post_message(LedgerAdvanced(0, 1))  # what the 1 s poll posts; the read runs on the read lane
+            recon.post_message(
+                LedgerAdvanced(0, 1)
+            )  # what the 1 s poll posts; the read runs on the read lane
             while recon.recon is shown and time.perf_counter() - t0 < 10:
                 await asyncio.sleep(0.0005)
             refresh.append(time.perf_counter() - t0)
             await pilot.pause(0)
-        print(f"reconciliation live refresh (read in a worker, then drawn): median {statistics.median(refresh) * 1000:.1f} ms, max {max(refresh) * 1000:.1f} ms "
-              "(n=30; target < 100 ms)")
+        print(
+            f"reconciliation live refresh (read in a worker, then drawn): median {statistics.median(refresh) * 1000:.1f} ms, max {max(refresh) * 1000:.1f} ms "
+            "(n=30; target < 100 ms)"
+        )
         print(f"resident memory after the run: {rss_mb():.0f} MB (target < 300 MB)")
 
 
@@ -138,11 +178,18 @@ def startup(url: str, key_path: Path) -> None:
     runs = []
     for _ in range(5):
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", STARTUP.format(root=str(ROOT), url=url, key=str(key_path))],
-                             capture_output=True, text=True, check=True, env={**os.environ})
+        out = subprocess.run(
+            [sys.executable, "-c", STARTUP.format(root=str(ROOT), url=url, key=str(key_path))],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ},
+        )
         runs.append((time.perf_counter() - t0, float(out.stdout.strip().splitlines()[-1])))
-    print(f"start to usable desk (fresh process, imports included): median {statistics.median(r[0] for r in runs):.2f} s "
-          f"wall, {statistics.median(r[1] for r in runs):.2f} s inside Python (target < 2 s)")
+    print(
+        f"start to usable desk (fresh process, imports included): median {statistics.median(r[0] for r in runs):.2f} s "
+        f"wall, {statistics.median(r[1] for r in runs):.2f} s inside Python (target < 2 s)"
+    )
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import ledger, messages
 from .custody import change_of
@@ -31,7 +31,17 @@ from .models import Attendee, Carrier, Consignment, Document, LedgerHead, Meetin
 from .rules import Custody, apply
 
 TAP_ACTIONS = frozenset(a.value for a in MODE_ACTION.values())
-MEETING_FIELDS = ("code", "title", "level", "venue", "starts_at", "ends_at", "organizer", "officer", "requires_passes")
+MEETING_FIELDS = (
+    "code",
+    "title",
+    "level",
+    "venue",
+    "starts_at",
+    "ends_at",
+    "organizer",
+    "officer",
+    "requires_passes",
+)
 ATTENDEE_FIELDS = ("code", "name", "unit", "title", "out_of_town", "clearance", "pass_number")
 DOCUMENT_FIELDS = ("number", "title", "level", "copies", "collect_at_breaks", "may_take_away")
 CARRIER_FIELDS = ("kind", "document_id", "copy_number", "owner_id")
@@ -56,19 +66,37 @@ def canonical(data: Any) -> str:
 
 def import_snapshot(session: Session, meeting: Meeting) -> str:
     """The payload of an import event: the meeting's reference facts as just written."""
-    people = session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id).order_by(Attendee.id)).all()  # type: ignore[arg-type]
-    docs = session.exec(select(Document).where(Document.meeting_id == meeting.id).order_by(Document.id)).all()  # type: ignore[arg-type]
-    table = Carrier.__table__  # type: ignore[attr-defined]
-    carriers = session.connection().execute(
-        select(table.c.id, table.c.kind, table.c.document_id, table.c.copy_number, table.c.owner_id, table.c.tag_uid)  # type: ignore[call-overload]
-        .where(table.c.meeting_id == meeting.id).order_by(table.c.id)
+    people = session.exec(
+        select(Attendee).where(Attendee.meeting_id == meeting.id).order_by(col(Attendee.id))
     ).all()
-    return canonical({
-        "meeting": _row(meeting, MEETING_FIELDS),
-        "attendees": {str(a.id): _row(a, ATTENDEE_FIELDS) for a in people},
-        "documents": {str(d.id): _row(d, DOCUMENT_FIELDS) for d in docs},
-        "carriers": {str(c[0]): list(c[1:]) for c in carriers},
-    })
+    docs = session.exec(
+        select(Document).where(Document.meeting_id == meeting.id).order_by(col(Document.id))
+    ).all()
+    table = Carrier.__table__  # type: ignore[attr-defined]
+    carriers = (
+        session.connection()
+        .execute(
+            select(
+                table.c.id,
+                table.c.kind,
+                table.c.document_id,
+                table.c.copy_number,
+                table.c.owner_id,
+                table.c.tag_uid,
+            )  # type: ignore[call-overload]
+            .where(table.c.meeting_id == meeting.id)
+            .order_by(table.c.id)
+        )
+        .all()
+    )
+    return canonical(
+        {
+            "meeting": _row(meeting, MEETING_FIELDS),
+            "attendees": {str(a.id): _row(a, ATTENDEE_FIELDS) for a in people},
+            "documents": {str(d.id): _row(d, DOCUMENT_FIELDS) for d in docs},
+            "carriers": {str(c[0]): list(c[1:]) for c in carriers},
+        }
+    )
 
 
 def consignment_snapshot(consignment: Consignment) -> str:
@@ -104,7 +132,12 @@ class Expected:
             self.documents = {int(k): v for k, v in data["documents"].items()}
             for k, (kind, doc, copy_no, owner, tag) in data["carriers"].items():
                 cid = int(k)
-                self.carriers[cid] = {"kind": kind, "document_id": doc, "copy_number": copy_no, "owner_id": owner}
+                self.carriers[cid] = {
+                    "kind": kind,
+                    "document_id": doc,
+                    "copy_number": copy_no,
+                    "owner_id": owner,
+                }
                 self.tags[cid] = tag
         elif action == Action.ENROLL.value and ev.carrier_id is not None:
             self.tags[ev.carrier_id] = ev.tag_uid
@@ -119,7 +152,9 @@ class Expected:
             if self.status is MeetingStatus.PLANNED:
                 self.status = MeetingStatus.OPEN
             if ev.carrier_id is not None:
-                self.custody[ev.carrier_id] = apply(self.custody.get(ev.carrier_id, Custody()), change_of(ev))
+                self.custody[ev.carrier_id] = apply(
+                    self.custody.get(ev.carrier_id, Custody()), change_of(ev)
+                )
 
 
 @dataclass(frozen=True)
@@ -168,7 +203,9 @@ class _Names:
             number = (owner or {}).get("pass_number") or (owner or {}).get("code", "?")
             return messages.text("pass_item", number=number, name=(owner or {}).get("name", "?"))
         doc = self.docs.get(c["document_id"] or -1)
-        return messages.text("copy_item", doc=(doc or {}).get("number", "?"), copy=c["copy_number"] or 0)
+        return messages.text(
+            "copy_item", doc=(doc or {}).get("number", "?"), copy=c["copy_number"] or 0
+        )
 
     def custody(self, c: Custody) -> str:
         label = messages.STATE_LABEL[c.state]
@@ -196,8 +233,13 @@ def audit_meeting(session: Session, key: bytes, meeting: Meeting) -> AuditReport
     return finish_audit(session, meeting, verifier, expected, session.get(LedgerHead, meeting.id))
 
 
-def finish_audit(session: Session, meeting: Meeting, verifier: ChainVerifier, expected: Expected,
-                 head: LedgerHead | None) -> AuditReport:
+def finish_audit(
+    session: Session,
+    meeting: Meeting,
+    verifier: ChainVerifier,
+    expected: Expected,
+    head: LedgerHead | None,
+) -> AuditReport:
     """The report once every event was fed to ``verifier`` and ``expected`` (the export does
     that in its own pass over the events)."""
     chain = verifier.report(head)
@@ -219,9 +261,12 @@ def audit_meeting_at(url: str, key: bytes, meeting_code: str) -> AuditReport:
 
 
 def _compare(session: Session, meeting: Meeting, expected: Expected) -> list[str]:
-    assert meeting.id is not None
+    meeting_id = meeting.id
+    assert meeting_id is not None
+    # The row as stored now, not a caller's (possibly stale) copy.
+    meeting = session.get(Meeting, meeting_id) or meeting
     out: list[str] = []
-    names = _Names(expected, session, meeting.id)
+    names = _Names(expected, session, meeting_id)
 
     def differ(what: str, want: Any, have: Any) -> None:
         out.append(messages.text("audit_difference", what=what, want=_show(want), have=_show(have)))
@@ -235,28 +280,69 @@ def _compare(session: Session, meeting: Meeting, expected: Expected) -> list[str
         for f, want in expected.meeting.items():
             have = _plain(getattr(meeting, f))
             if have != want:
-                differ(messages.text("audit_meeting_field", field=messages.COLUMN_LABEL.get(f, f)), want, have)
+                differ(
+                    messages.text("audit_meeting_field", field=messages.COLUMN_LABEL.get(f, f)),
+                    want,
+                    have,
+                )
     if expected.snapshot:
-        _compare_rows(session, Attendee, meeting.id, expected.attendees, ATTENDEE_FIELDS,
-                      lambda i, r: f"{r.get('code', '?')} {r.get('name', '')}".strip(), differ)
-        _compare_rows(session, Document, meeting.id, expected.documents, DOCUMENT_FIELDS,
-                      lambda i, r: str(r.get("number", "?")), differ)
-    consignments = {c.id: c for c in session.exec(select(Consignment).where(Consignment.meeting_id == meeting.id)).all()}
-    if not expected.snapshot:  # a meeting from before snapshots: its consignment events carry no facts
+        _compare_rows(
+            session,
+            Attendee,
+            meeting_id,
+            expected.attendees,
+            ATTENDEE_FIELDS,
+            lambda i, r: f"{r.get('code', '?')} {r.get('name', '')}".strip(),
+            differ,
+        )
+        _compare_rows(
+            session,
+            Document,
+            meeting_id,
+            expected.documents,
+            DOCUMENT_FIELDS,
+            lambda i, r: str(r.get("number", "?")),
+            differ,
+        )
+    consignments = {
+        c.id: c
+        for c in session.exec(select(Consignment).where(Consignment.meeting_id == meeting.id)).all()
+    }
+    if (
+        not expected.snapshot
+    ):  # a meeting from before snapshots: its consignment events carry no facts
         consignments = {}
     for cid, want in expected.consignments.items():
         have_c = consignments.pop(cid, None)
         if have_c is None:
-            differ(messages.text("audit_consignment", number=want["number"]), messages.text("audit_present"), messages.text("audit_absent"))
+            differ(
+                messages.text("audit_consignment", number=want["number"]),
+                messages.text("audit_present"),
+                messages.text("audit_absent"),
+            )
             continue
         for f in CONSIGNMENT_FIELDS:
             if getattr(have_c, f) != want[f]:
-                differ(messages.text("audit_consignment_field", number=want["number"], field=messages.COLUMN_LABEL.get(f, f)), want[f], getattr(have_c, f))
+                differ(
+                    messages.text(
+                        "audit_consignment_field",
+                        number=want["number"],
+                        field=messages.COLUMN_LABEL.get(f, f),
+                    ),
+                    want[f],
+                    getattr(have_c, f),
+                )
     for have_c in consignments.values():
-        differ(messages.text("audit_consignment", number=have_c.number), messages.text("audit_absent"), messages.text("audit_present"))
+        differ(
+            messages.text("audit_consignment", number=have_c.number),
+            messages.text("audit_absent"),
+            messages.text("audit_present"),
+        )
 
     table = Carrier.__table__  # type: ignore[attr-defined]
-    rows = session.connection().execute(select(table).where(table.c.meeting_id == meeting.id).order_by(table.c.id))
+    rows = session.connection().execute(
+        select(table).where(table.c.meeting_id == meeting.id).order_by(table.c.id)
+    )
     seen: set[int] = set()
     for row in rows:
         cid = row.id
@@ -269,24 +355,51 @@ def _compare(session: Session, meeting: Meeting, expected: Expected) -> list[str
                 continue
             for f in CARRIER_FIELDS:
                 if getattr(row, f) != want_row[f]:
-                    differ(f"{label}·{messages.COLUMN_LABEL.get(f, f)}", want_row[f], getattr(row, f))
+                    differ(
+                        f"{label}·{messages.COLUMN_LABEL.get(f, f)}", want_row[f], getattr(row, f)
+                    )
             if row.tag_uid != expected.tags.get(cid):
-                differ(f"{label}·{messages.COLUMN_LABEL['tag_uid']}", expected.tags.get(cid), row.tag_uid)
+                differ(
+                    f"{label}·{messages.COLUMN_LABEL['tag_uid']}",
+                    expected.tags.get(cid),
+                    row.tag_uid,
+                )
         want = expected.custody.get(cid, Custody())
-        have = Custody(State(row.state), row.holder_id, row.remembered_holder_id, row.consignment_id)
-        if (want.state, want.holder_id, want.remembered_id) != (have.state, have.holder_id, have.remembered_id):
+        have = Custody(
+            State(row.state), row.holder_id, row.remembered_holder_id, row.consignment_id
+        )
+        if (want.state, want.holder_id, want.remembered_id) != (
+            have.state,
+            have.holder_id,
+            have.remembered_id,
+        ):
             differ(label, names.custody(want), names.custody(have))
         elif want.consignment_id != have.consignment_id:
-            differ(f"{label}·{messages.COLUMN_LABEL['consignment_id']}", want.consignment_id, have.consignment_id)
+            differ(
+                f"{label}·{messages.COLUMN_LABEL['consignment_id']}",
+                want.consignment_id,
+                have.consignment_id,
+            )
     if expected.snapshot:
         for cid in expected.carriers.keys() - seen:
-            differ(names.carrier(cid), messages.text("audit_present"), messages.text("audit_absent"))
+            differ(
+                names.carrier(cid), messages.text("audit_present"), messages.text("audit_absent")
+            )
     return out
 
 
-def _compare_rows(session: Session, model: Any, meeting_id: int, want: dict[int, dict[str, Any]],
-                  fields: tuple[str, ...], label: Any, differ: Any) -> None:
-    have = {r.id: r for r in session.exec(select(model).where(model.meeting_id == meeting_id)).all()}
+def _compare_rows(
+    session: Session,
+    model: Any,
+    meeting_id: int,
+    want: dict[int, dict[str, Any]],
+    fields: tuple[str, ...],
+    label: Any,
+    differ: Any,
+) -> None:
+    have = {
+        r.id: r for r in session.exec(select(model).where(model.meeting_id == meeting_id)).all()
+    }
     for rid, want_row in want.items():
         row = have.pop(rid, None)
         name = label(rid, want_row)
@@ -300,4 +413,8 @@ def _compare_rows(session: Session, model: Any, meeting_id: int, want: dict[int,
             if value != want_row[f]:
                 differ(f"{name}·{messages.COLUMN_LABEL.get(f, f)}", want_row[f], value)
     for row in have.values():
-        differ(label(row.id, {f: getattr(row, f) for f in fields}), messages.text("audit_absent"), messages.text("audit_present"))
+        differ(
+            label(row.id, {f: getattr(row, f) for f in fields}),
+            messages.text("audit_absent"),
+            messages.text("audit_present"),
+        )

@@ -95,7 +95,9 @@ def find_meeting(session: Session, code: str) -> Meeting:
     """
     code = normalize_code(code)
     meeting = session.exec(
-        select(Meeting).where(func.lower(Meeting.code) == code.lower()).order_by(col(Meeting.code) != code)
+        select(Meeting)
+        .where(func.lower(Meeting.code) == code.lower())
+        .order_by(col(Meeting.code) != code)
     ).first()
     if meeting is None:
         raise NotFoundError(messages.text("no_meeting", code=code))
@@ -119,12 +121,19 @@ def find_attendee(session: Session, meeting: Meeting, code: str) -> Attendee:
     return found
 
 
-def _person(row: Any, issued: set[int], holding: dict[int, list[rules.Held]]) -> rules.Person | None:
+def _person(
+    row: Any, issued: set[int], holding: dict[int, list[rules.Held]]
+) -> rules.Person | None:
     if row is None:
         return None
     return rules.Person(
-        id=row.id, code=row.code, name=row.name, unit=row.unit, clearance=Level(row.clearance),
-        out_of_town=bool(row.out_of_town), pass_issued=row.id in issued,
+        id=row.id,
+        code=row.code,
+        name=row.name,
+        unit=row.unit,
+        clearance=Level(row.clearance),
+        out_of_town=bool(row.out_of_town),
+        pass_issued=row.id in issued,
         holding=tuple(holding.get(row.id, ())),
     )
 
@@ -143,20 +152,33 @@ def load_facts(
     """
     mode = tap.mode
     meeting_facts = rules.MeetingFacts(
-        id=meeting.id, code=meeting.code, status=MeetingStatus(meeting.status),
+        id=meeting.id,
+        code=meeting.code,
+        status=MeetingStatus(meeting.status),
         requires_passes=bool(meeting.requires_passes),
     )
-    chosen = rules.ConsignmentFacts(consignment.id, consignment.number, consignment.unit) if consignment else None
+    chosen = (
+        rules.ConsignmentFacts(consignment.id, consignment.number, consignment.unit)
+        if consignment
+        else None
+    )
     takes_attendee = mode in (Mode.ISSUE, Mode.REISSUE)
     target_row = attendee if takes_attendee else None
     carrier = store.carrier_by_uid(tag)
     if carrier is None or carrier.meeting_id != meeting.id:
         other = store.meeting_by_id(carrier.meeting_id) if carrier is not None else None
-        facts = rules.Facts(meeting_facts, tag, None, other_meeting=other.code if other else None,
-                            target=_person(target_row, set(), {}))
+        facts = rules.Facts(
+            meeting_facts,
+            tag,
+            None,
+            other_meeting=other.code if other else None,
+            target=_person(target_row, set(), {}),
+        )
         return facts, None
     is_copy = carrier.kind == CarrierKind.COPY
-    people = [p for p in (target_row, carrier.holder, carrier.remembered, carrier.owner) if p is not None]
+    people = [
+        p for p in (target_row, carrier.holder, carrier.remembered, carrier.owner) if p is not None
+    ]
     ids = sorted({p.id for p in people})
     issued: set[int] = set()
     holding: dict[int, list[rules.Held]] = {}
@@ -165,14 +187,20 @@ def load_facts(
     if ids and ((is_copy and takes_attendee) or (not is_copy and mode is Mode.RECALL)):
         for holder_id, carrier_id, document_id, number, copy_no, state in store.holdings(ids):
             label = messages.text("copy_item", doc=number, copy=copy_no)
-            holding.setdefault(holder_id, []).append(rules.Held(carrier_id, document_id, label, State(state)))
+            holding.setdefault(holder_id, []).append(
+                rules.Held(carrier_id, document_id, label, State(state))
+            )
     document, current = carrier.document, carrier.consignment
     doc_facts = (
         rules.DocumentFacts(
-            id=document.id, number=document.number, level=Level(document.level),
-            may_take_away=bool(document.may_take_away), collect_at_breaks=bool(document.collect_at_breaks),
+            id=document.id,
+            number=document.number,
+            level=Level(document.level),
+            may_take_away=bool(document.may_take_away),
+            collect_at_breaks=bool(document.collect_at_breaks),
         )
-        if document is not None else None
+        if document is not None
+        else None
     )
     needs_officer = mode in (Mode.CARRY_OUT, Mode.LOST) or tap.override
     carrier_facts = rules.CarrierFacts(
@@ -180,13 +208,18 @@ def load_facts(
         kind=CarrierKind(carrier.kind),
         item=item_label(carrier, document, carrier.owner),
         custody=rules.Custody(
-            State(carrier.state), carrier.holder_id, carrier.remembered_holder_id, carrier.consignment_id
+            State(carrier.state),
+            carrier.holder_id,
+            carrier.remembered_holder_id,
+            carrier.consignment_id,
         ),
         document=doc_facts,
         owner=_person(carrier.owner, issued, holding),
         holder=_person(carrier.holder, issued, holding),
         remembered=_person(carrier.remembered, issued, holding),
-        consignment=rules.ConsignmentFacts(current.id, current.number, current.unit) if current else None,
+        consignment=rules.ConsignmentFacts(current.id, current.number, current.unit)
+        if current
+        else None,
     )
     facts = rules.Facts(
         meeting=meeting_facts,
@@ -265,24 +298,35 @@ def record_tap(
     consignment = store.consignment_by_number(meeting, consignment_no) if consignment_no else None
 
     tap = rules.Tap(mode=mode, operator=operator, note=note, override=override)
-    facts, carrier = load_facts(store, meeting, tag, tap, attendee=attendee, consignment=consignment)
+    facts, carrier = load_facts(
+        store, meeting, tag, tap, attendee=attendee, consignment=consignment
+    )
     decision = rules.decide(facts, tap)
     before = facts.carrier.custody if facts.carrier else None
     event = NewEvent(
-        meeting_id=meeting.id, action=MODE_ACTION[mode].value, verdict=decision.verdict.value, at=now,
-        carrier_id=facts.carrier.id if facts.carrier else None, tag_uid=tag,
+        meeting_id=meeting.id,
+        action=MODE_ACTION[mode].value,
+        verdict=decision.verdict.value,
+        at=now,
+        carrier_id=facts.carrier.id if facts.carrier else None,
+        tag_uid=tag,
         from_state=before.state.value if before else None,
         to_state=(decision.to_state or before.state).value if before else None,
         attendee_id=decision.person.id if decision.person else None,
         consignment_id=decision.consignment.id if decision.consignment else None,
-        station=station, operator=operator, note=note, reason=decision.reason,
+        station=station,
+        operator=operator,
+        note=note,
+        reason=decision.reason,
     )
     if decision.accepted and before is not None:
         after = rules.apply(before, change_of(event))
         if after != before:
             values: dict[str, Any] = {
-                "state": after.state.value, "holder_id": after.holder_id,
-                "remembered_holder_id": after.remembered_id, "consignment_id": after.consignment_id,
+                "state": after.state.value,
+                "holder_id": after.holder_id,
+                "remembered_holder_id": after.remembered_id,
+                "consignment_id": after.consignment_id,
                 "version": carrier.version + 1,
                 "state_since": now if after.state is not before.state else carrier.state_since,
             }
@@ -316,10 +360,13 @@ def record_tap(
 def change_of(event: Any) -> rules.Change:
     """The part of an event (new or stored) that ``rules.apply`` reads."""
     return rules.Change(
-        action=Action(event.action), verdict=Verdict(event.verdict),
+        action=Action(event.action),
+        verdict=Verdict(event.verdict),
         to_state=State(event.to_state) if event.to_state else None,
-        attendee_id=event.attendee_id, consignment_id=event.consignment_id,
+        attendee_id=event.attendee_id,
+        consignment_id=event.consignment_id,
     )
+
 
 def append_admin_event(
     *,
@@ -344,9 +391,20 @@ def append_admin_event(
     check_who(station=station, operator=operator)
     store = _Store(session)
     head = store.lock_head(meeting.id)
-    store.append(key, head, NewEvent(
-        meeting_id=meeting.id, action=action.value, verdict=Verdict.ACCEPTED.value,
-        at=ledger.as_utc(now or utcnow()), carrier_id=carrier.id if carrier else None,
-        tag_uid=carrier.tag_uid if carrier else None, to_state=carrier.state if carrier else None,
-        station=station, operator=operator, note=note, payload=payload,
-    ))
+    store.append(
+        key,
+        head,
+        NewEvent(
+            meeting_id=meeting.id,
+            action=action.value,
+            verdict=Verdict.ACCEPTED.value,
+            at=ledger.as_utc(now or utcnow()),
+            carrier_id=carrier.id if carrier else None,
+            tag_uid=carrier.tag_uid if carrier else None,
+            to_state=carrier.state if carrier else None,
+            station=station,
+            operator=operator,
+            note=note,
+            payload=payload,
+        ),
+    )

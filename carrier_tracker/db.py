@@ -79,7 +79,9 @@ def _prepare_file(path: Path, *, create: bool) -> None:
         with suppress(FileExistsError):  # another process created it first
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except OSError as e:
-        raise DatabaseError(messages.text("db_unreadable", path=printable(str(path), 80), reason=os_reason(e))) from e
+        raise DatabaseError(
+            messages.text("db_unreadable", path=printable(str(path), 80), reason=os_reason(e))
+        ) from e
 
 
 def _read_only_url(path: Path) -> URL:
@@ -89,12 +91,18 @@ def _read_only_url(path: Path) -> URL:
     file is opened ``immutable`` — nobody can be writing it there."""
     query = {"uri": "true", "mode": "ro"}
     wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
-    if not shm.exists() and not os.access(path.parent, os.W_OK) and not (wal.exists() and wal.stat().st_size):
+    if (
+        not shm.exists()
+        and not os.access(path.parent, os.W_OK)
+        and not (wal.exists() and wal.stat().st_size)
+    ):
         query["immutable"] = "1"
     return URL.create("sqlite", database="file:" + quote(str(path.resolve())), query=query)
 
 
-def make_engine(url: str, *, echo: bool = False, read_only: bool = False, create: bool = True) -> Engine:
+def make_engine(
+    url: str, *, echo: bool = False, read_only: bool = False, create: bool = True
+) -> Engine:
     """Create an engine with our per-dialect settings.
 
     SQLite: WAL, foreign keys, ``synchronous=FULL``, a 30 s busy timeout and ``BEGIN IMMEDIATE``
@@ -129,7 +137,11 @@ def make_engine(url: str, *, echo: bool = False, read_only: bool = False, create
         try:
             return create_engine(url, echo=echo, **kwargs)
         except ImportError as e:  # the driver is an extra: say how to get it
-            raise DatabaseError(messages.text("db_driver_missing", url=parsed.render_as_string(), module=e.name or e)) from e
+            raise DatabaseError(
+                messages.text(
+                    "db_driver_missing", url=parsed.render_as_string(), module=e.name or e
+                )
+            ) from e
         except SQLAlchemyError as e:
             raise DatabaseError(messages.text("db_unreachable", url=url, reason=e)) from e
 

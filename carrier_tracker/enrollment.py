@@ -33,7 +33,13 @@ def describe_carrier(session: Session, carrier: Carrier) -> tuple[str, str]:
 
 
 def _bind(
-    session: Session, key: bytes, meeting: Meeting, carrier: Carrier, uid: str, operator: str, station: str
+    session: Session,
+    key: bytes,
+    meeting: Meeting,
+    carrier: Carrier,
+    uid: str,
+    operator: str,
+    station: str,
 ) -> Binding:
     tag = normalize_uid(uid)
     if meeting.status == MeetingStatus.CLOSED:
@@ -61,8 +67,13 @@ def _bind(
             messages.text("uid_bound", uid=tag, item=other_item, meeting=other_meeting)
         ) from e
     append_admin_event(
-        session=session, key=key, meeting=meeting, action=Action.ENROLL, carrier=carrier,
-        operator=operator, station=station,
+        session=session,
+        key=key,
+        meeting=meeting,
+        action=Action.ENROLL,
+        carrier=carrier,
+        operator=operator,
+        station=station,
     )
     return Binding(item, tag, already=False)
 
@@ -97,8 +108,15 @@ def pass_carrier(session: Session, attendee: Attendee) -> Carrier:
 
 
 def bind_copy(
-    *, session: Session, key: bytes, meeting_code: str, doc_no: str, copy_no: int, uid: str,
-    operator: str = "", station: str = "",
+    *,
+    session: Session,
+    key: bytes,
+    meeting_code: str,
+    doc_no: str,
+    copy_no: int,
+    uid: str,
+    operator: str = "",
+    station: str = "",
 ) -> Binding:
     """Bind a tag to a numbered copy.
 
@@ -113,8 +131,14 @@ def bind_copy(
 
 
 def bind_pass(
-    *, session: Session, key: bytes, meeting_code: str, attendee_code: str, uid: str,
-    operator: str = "", station: str = "",
+    *,
+    session: Session,
+    key: bytes,
+    meeting_code: str,
+    attendee_code: str,
+    uid: str,
+    operator: str = "",
+    station: str = "",
 ) -> Binding:
     """Bind a tag to an attendee's pass.
 

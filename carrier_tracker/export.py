@@ -27,10 +27,10 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import Session, col, select
 
 from . import messages
+from .audit import AuditReport, Expected, audit_meeting_at, finish_audit
 from .custody import find_attendee, find_meeting
 from .enums import Action, CarrierKind, Level, State, Verdict
 from .errors import OutputError, os_reason
-from .audit import AuditReport, Expected, audit_meeting_at, finish_audit
 from .ledger import ChainReport, ChainVerifier, event_rows
 from .meetings import totals
 from .messages import ACTION_LABEL, MEETING_STATUS_LABEL, STATE_LABEL, VERDICT_LABEL
@@ -45,19 +45,96 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(vertical="top", wrap_text=True)
 PARALLEL_VERIFY_MIN = 20_000  # events: longer chains are verified in a child process
 
-REGISTER_HEADERS = ["序号", "文件编号", "文件名称", "密级", "份号", "领取人", "单位", "发放时间", "发放经办人",
-                    "休会收回次数", "回收时间", "回收经办人", "当前状态", "机要编号", "备注"]
-PASS_HEADERS = ["序号", "会议证号", "持证人", "人员编号", "单位", "标签UID", "发放时间", "发放经办人",
-                "回收时间", "回收经办人", "当前状态", "备注"]
-OUTSTANDING_HEADERS = ["序号", "人员编号", "姓名", "单位", "类别", "文件编号", "份号/证号", "当前状态", "自何时"]
-COURIER_HEADERS = ["序号", "机要编号", "接收单位", "接收人", "文件编号", "文件名称", "密级", "份号", "发出时间",
-                   "签收时间", "当前状态"]
-CARRY_HEADERS = ["序号", "人员编号", "姓名", "单位", "文件编号", "文件名称", "密级", "份号", "带离时间", "批准人",
-                 "当前状态"]
+REGISTER_HEADERS = [
+    "序号",
+    "文件编号",
+    "文件名称",
+    "密级",
+    "份号",
+    "领取人",
+    "单位",
+    "发放时间",
+    "发放经办人",
+    "休会收回次数",
+    "回收时间",
+    "回收经办人",
+    "当前状态",
+    "机要编号",
+    "备注",
+]
+PASS_HEADERS = [
+    "序号",
+    "会议证号",
+    "持证人",
+    "人员编号",
+    "单位",
+    "标签UID",
+    "发放时间",
+    "发放经办人",
+    "回收时间",
+    "回收经办人",
+    "当前状态",
+    "备注",
+]
+OUTSTANDING_HEADERS = [
+    "序号",
+    "人员编号",
+    "姓名",
+    "单位",
+    "类别",
+    "文件编号",
+    "份号/证号",
+    "当前状态",
+    "自何时",
+]
+COURIER_HEADERS = [
+    "序号",
+    "机要编号",
+    "接收单位",
+    "接收人",
+    "文件编号",
+    "文件名称",
+    "密级",
+    "份号",
+    "发出时间",
+    "签收时间",
+    "当前状态",
+]
+CARRY_HEADERS = [
+    "序号",
+    "人员编号",
+    "姓名",
+    "单位",
+    "文件编号",
+    "文件名称",
+    "密级",
+    "份号",
+    "带离时间",
+    "批准人",
+    "当前状态",
+]
 # The issue's columns plus 标签UID (unknown tags have no carrier) and 说明 (loss reports, import
 # digest). States and consignments are on the register and courier sheets, not repeated here.
-LOG_HEADERS = ["序号", "时间", "工作台", "操作员", "操作", "载体", "标签UID", "人员", "结果", "原因", "说明", "哈希"]
-SUMMARY_SHEET, REGISTER_SHEET, PASS_SHEET, OUTSTANDING_SHEET = "汇总", "文件发放回收登记表", "会议证发放回收", "未收回清单"
+LOG_HEADERS = [
+    "序号",
+    "时间",
+    "工作台",
+    "操作员",
+    "操作",
+    "载体",
+    "标签UID",
+    "人员",
+    "结果",
+    "原因",
+    "说明",
+    "哈希",
+]
+SUMMARY_SHEET, REGISTER_SHEET, PASS_SHEET, OUTSTANDING_SHEET = (
+    "汇总",
+    "文件发放回收登记表",
+    "会议证发放回收",
+    "未收回清单",
+)
 COURIER_SHEET, CARRY_SHEET, LOG_SHEET = "机要递送登记", "带离文件目录", "操作日志"
 
 
@@ -82,11 +159,15 @@ class _Sheet:
         # (None), as Excel itself saves a blank.
         # The test inlined here is text_cell's fast path (a function call per value would cost
         # 0.5 s on a 200,000-row log; this costs 0.15 s).
-        self.ws.append([
-            v if type(v) is not str or (v and v[0] not in _TRIGGERS and v.isprintable() and len(v) <= EXCEL_CELL_MAX)
-            else text_cell(self.ws, v)
-            for v in values
-        ])
+        self.ws.append(
+            [
+                v
+                if type(v) is not str
+                or (v and v[0] not in _TRIGGERS and v.isprintable() and len(v) <= EXCEL_CELL_MAX)
+                else text_cell(self.ws, v)
+                for v in values
+            ]
+        )
         self.rows += 1
 
 
@@ -143,7 +224,11 @@ class _Local:
     def __call__(self, at: datetime | None) -> datetime | None:
         if at is None:
             return None
-        utc = at.replace(tzinfo=None) if at.tzinfo is None else at.astimezone(UTC).replace(tzinfo=None)
+        utc = (
+            at.replace(tzinfo=None)
+            if at.tzinfo is None
+            else at.astimezone(UTC).replace(tzinfo=None)
+        )
         hour = (utc.year, utc.month, utc.day, utc.hour)
         offset = self._offsets.get(hour)
         if offset is None:
@@ -152,8 +237,14 @@ class _Local:
         return (utc + offset).replace(microsecond=0)
 
 
-def _new_sheet(wb: Workbook, title: str, headers: Sequence[str], marking: str, meeting_code: str,
-               widths: Sequence[int] | None = None) -> _Sheet:
+def _new_sheet(
+    wb: Workbook,
+    title: str,
+    headers: Sequence[str],
+    marking: str,
+    meeting_code: str,
+    widths: Sequence[int] | None = None,
+) -> _Sheet:
     ws = wb.create_sheet(title)
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = "9"  # A4
@@ -180,7 +271,12 @@ def _new_sheet(wb: Workbook, title: str, headers: Sequence[str], marking: str, m
     header_cells = []
     for h in headers:
         cell = WriteOnlyCell(ws, value=h)
-        cell.font, cell.fill, cell.border, cell.alignment = _HEADER_FONT, _HEADER_FILL, _BORDER, _WRAP
+        cell.font, cell.fill, cell.border, cell.alignment = (
+            _HEADER_FONT,
+            _HEADER_FILL,
+            _BORDER,
+            _WRAP,
+        )
         header_cells.append(cell)
     ws.append(header_cells)
     return sheet
@@ -209,7 +305,15 @@ class _HistoryFold:
         self.histories: dict[int, _History] = defaultdict(_History)
         self.dispatch_times: dict[int, tuple[datetime | None, datetime | None]] = {}
 
-    def feed(self, carrier_id: int, action: str, at: datetime, operator: str, attendee_id: int | None, note: str) -> None:
+    def feed(
+        self,
+        carrier_id: int,
+        action: str,
+        at: datetime,
+        operator: str,
+        attendee_id: int | None,
+        note: str,
+    ) -> None:
         h = self.histories[carrier_id]
         if action in (Action.ISSUE, Action.REISSUE):
             h.issued_at, h.issued_by, h.issued_to = at, operator, attendee_id
@@ -222,7 +326,10 @@ class _HistoryFold:
         elif action == Action.DISPATCH:
             self.dispatch_times[carrier_id] = (at, None)
         elif action == Action.DELIVER:
-            self.dispatch_times[carrier_id] = (self.dispatch_times.get(carrier_id, (None, None))[0], at)
+            self.dispatch_times[carrier_id] = (
+                self.dispatch_times.get(carrier_id, (None, None))[0],
+                at,
+            )
         if action == Action.REPORT_LOST and note:
             h.notes.append(f"挂失：{note}")
 
@@ -231,8 +338,14 @@ def _histories(session: Session, meeting: Meeting) -> dict[int, _History]:
     """The accepted events of a meeting, folded per carrier (for a carry list on its own)."""
     fold = _HistoryFold()
     rows = session.exec(
-        select(Event.carrier_id, Event.action, Event.at, Event.operator, Event.attendee_id, Event.note)  # type: ignore[call-overload]
-        .where(Event.meeting_id == meeting.id, Event.verdict == Verdict.ACCEPTED, col(Event.carrier_id).is_not(None))
+        select(
+            Event.carrier_id, Event.action, Event.at, Event.operator, Event.attendee_id, Event.note
+        )  # type: ignore[call-overload]
+        .where(
+            Event.meeting_id == meeting.id,
+            Event.verdict == Verdict.ACCEPTED,
+            col(Event.carrier_id).is_not(None),
+        )
         .order_by(col(Event.seq))
     ).yield_per(5000)
     for row in rows:
@@ -252,18 +365,38 @@ class ExportResult:
     does not match its ledger says "校验未通过" on 汇总 and in every page header."""
 
 
-def _base(session: Session, meeting_code: str) -> tuple[Meeting, dict[int | None, Attendee], dict[int | None, Document], dict[int | None, Consignment]]:
+def _base(
+    session: Session, meeting_code: str
+) -> tuple[
+    Meeting, dict[int | None, Attendee], dict[int | None, Document], dict[int | None, Consignment]
+]:
     meeting = find_meeting(session, meeting_code)
-    people = {a.id: a for a in session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()}
-    docs = {d.id: d for d in session.exec(select(Document).where(Document.meeting_id == meeting.id)).all()}
-    cons = {c.id: c for c in session.exec(select(Consignment).where(Consignment.meeting_id == meeting.id)).all()}
+    people = {
+        a.id: a
+        for a in session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()
+    }
+    docs = {
+        d.id: d
+        for d in session.exec(select(Document).where(Document.meeting_id == meeting.id)).all()
+    }
+    cons = {
+        c.id: c
+        for c in session.exec(select(Consignment).where(Consignment.meeting_id == meeting.id)).all()
+    }
     return meeting, people, docs, cons
 
 
 def export_meeting(
-    *, session: Session, key: bytes, meeting_code: str, path: Path, operator: str = "",
-    tz: tzinfo | None = None, now: datetime | None = None,
-    progress: Callable[[str], None] | None = None, parallel_verify_min: int = PARALLEL_VERIFY_MIN,
+    *,
+    session: Session,
+    key: bytes,
+    meeting_code: str,
+    path: Path,
+    operator: str = "",
+    tz: tzinfo | None = None,
+    now: datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+    parallel_verify_min: int = PARALLEL_VERIFY_MIN,
 ) -> ExportResult:
     """Write the 保密办 workbook for one meeting.
 
@@ -291,7 +424,10 @@ def export_meeting(
     head = session.get(LedgerHead, meeting.id)
     # The output is checked and created before any work; a failure removes it and stops the
     # child process verifying the chain.
-    with _workbook_at(path) as wb, _verification(session, key, meeting, head, parallel_verify_min) as background:
+    with (
+        _workbook_at(path) as wb,
+        _verification(session, key, meeting, head, parallel_verify_min) as background,
+    ):
         marking = Level(meeting.level).marking
         counts: dict[str, int] = {}
         snapshot = meeting.status != "closed"
@@ -301,18 +437,54 @@ def export_meeting(
         # the log is filled first, 汇总 last (it reports the chain verified during the log pass).
         summary = _new_sheet(wb, SUMMARY_SHEET, ["项目", "内容"], marking, meeting.code, [22, 90])
         outstanding = reconciliation(session, meeting).items
-        register = _new_sheet(wb, REGISTER_SHEET, REGISTER_HEADERS, marking, meeting.code,
-                              [6, 12, 36, 8, 6, 10, 28, 19, 12, 8, 19, 12, 12, 14, 24])
-        passes = _new_sheet(wb, PASS_SHEET, PASS_HEADERS, marking, meeting.code,
-                            [6, 10, 10, 10, 28, 18, 19, 12, 19, 12, 12, 20])
-        out_sheet = _new_sheet(wb, OUTSTANDING_SHEET, OUTSTANDING_HEADERS, marking, meeting.code,
-                               [6, 10, 10, 28, 8, 12, 10, 12, 19])
-        courier = _new_sheet(wb, COURIER_SHEET, COURIER_HEADERS, marking, meeting.code,
-                             [6, 14, 28, 10, 12, 36, 8, 6, 19, 19, 12])
-        carry = _new_sheet(wb, CARRY_SHEET, CARRY_HEADERS, marking, meeting.code,
-                           [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12])
-        log = _new_sheet(wb, LOG_SHEET, LOG_HEADERS, marking, meeting.code,
-                         [7, 19, 12, 10, 10, 22, 16, 10, 8, 30, 30, 66])
+        register = _new_sheet(
+            wb,
+            REGISTER_SHEET,
+            REGISTER_HEADERS,
+            marking,
+            meeting.code,
+            [6, 12, 36, 8, 6, 10, 28, 19, 12, 8, 19, 12, 12, 14, 24],
+        )
+        passes = _new_sheet(
+            wb,
+            PASS_SHEET,
+            PASS_HEADERS,
+            marking,
+            meeting.code,
+            [6, 10, 10, 10, 28, 18, 19, 12, 19, 12, 12, 20],
+        )
+        out_sheet = _new_sheet(
+            wb,
+            OUTSTANDING_SHEET,
+            OUTSTANDING_HEADERS,
+            marking,
+            meeting.code,
+            [6, 10, 10, 28, 8, 12, 10, 12, 19],
+        )
+        courier = _new_sheet(
+            wb,
+            COURIER_SHEET,
+            COURIER_HEADERS,
+            marking,
+            meeting.code,
+            [6, 14, 28, 10, 12, 36, 8, 6, 19, 19, 12],
+        )
+        carry = _new_sheet(
+            wb,
+            CARRY_SHEET,
+            CARRY_HEADERS,
+            marking,
+            meeting.code,
+            [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12],
+        )
+        log = _new_sheet(
+            wb,
+            LOG_SHEET,
+            LOG_HEADERS,
+            marking,
+            meeting.code,
+            [7, 19, 12, 10, 10, 22, 16, 10, 8, 30, 30, 66],
+        )
 
         # 操作日志 first (its sheet is last): one pass over the events writes the log, verifies the
         # chain (unless a child process does) and folds each carrier's history for the register.
@@ -330,11 +502,22 @@ def export_meeting(
             if ev.verdict == "accepted" and ev.carrier_id is not None:
                 fold.feed(ev.carrier_id, ev.action, ev.at, ev.operator, ev.attendee_id, ev.note)
             person = people.get(ev.attendee_id or 0)
-            log.row([
-                ev.seq, local(ev.at), ev.station, ev.operator, action_label.get(ev.action, ev.action),
-                labels.get(ev.carrier_id or 0, ""), ev.tag_uid or "", person.name if person else "",
-                verdict_label[ev.verdict], ev.reason, ev.note, ev.hash,
-            ])
+            log.row(
+                [
+                    ev.seq,
+                    local(ev.at),
+                    ev.station,
+                    ev.operator,
+                    action_label.get(ev.action, ev.action),
+                    labels.get(ev.carrier_id or 0, ""),
+                    ev.tag_uid or "",
+                    person.name if person else "",
+                    verdict_label[ev.verdict],
+                    ev.reason,
+                    ev.note,
+                    ev.hash,
+                ]
+            )
         counts[LOG_SHEET] = log.rows
         histories, dispatch_times = fold.histories, fold.dispatch_times
         if background is None:
@@ -344,14 +527,22 @@ def export_meeting(
             audit = future.result()
             pool.shutdown()
         chain = audit.chain
-        say(f"操作日志：{log.rows} 条；台账校验：{messages.text('audit_ok') if audit.ok else messages.text('audit_not_ok')}")
-
+        say(
+            f"操作日志：{log.rows} 条；台账校验：{messages.text('audit_ok') if audit.ok else messages.text('audit_not_ok')}"
+        )
 
         # 文件发放回收登记表 — one row per copy, by document number then copy number.
         carrier_table = Carrier.__table__  # type: ignore[attr-defined]
-        copies = session.connection().execute(
-            select(carrier_table).where(carrier_table.c.meeting_id == meeting.id, carrier_table.c.kind == CarrierKind.COPY.value)
-        ).yield_per(5000)
+        copies = (
+            session.connection()
+            .execute(
+                select(carrier_table).where(
+                    carrier_table.c.meeting_id == meeting.id,
+                    carrier_table.c.kind == CarrierKind.COPY.value,
+                )
+            )
+            .yield_per(5000)
+        )
         copy_rows = sorted(
             ((docs[c.document_id].number, c.copy_number, c) for c in copies),
             key=lambda t: (t[0], t[1]),
@@ -363,40 +554,84 @@ def export_meeting(
             notes = list(h.notes)
             if c.tag_uid is None:
                 notes.append("未绑定标签")
-            register.row([
-                i, doc_no, doc.title, doc.level, f"{copy_no:03d}", person.name if person else "",
-                person.unit if person else "", local(h.issued_at), h.issued_by, h.collects,
-                local(h.recovered_at), h.recovered_by, STATE_LABEL[State(c.state)],
-                cons[c.consignment_id].number if c.consignment_id in cons else "", "；".join(notes),
-            ])
+            register.row(
+                [
+                    i,
+                    doc_no,
+                    doc.title,
+                    doc.level,
+                    f"{copy_no:03d}",
+                    person.name if person else "",
+                    person.unit if person else "",
+                    local(h.issued_at),
+                    h.issued_by,
+                    h.collects,
+                    local(h.recovered_at),
+                    h.recovered_by,
+                    STATE_LABEL[State(c.state)],
+                    cons[c.consignment_id].number if c.consignment_id in cons else "",
+                    "；".join(notes),
+                ]
+            )
         counts[REGISTER_SHEET] = register.rows
         say(f"登记表：{register.rows} 份")
 
         # 会议证发放回收
         pass_rows = session.exec(
-            select(Carrier).where(Carrier.meeting_id == meeting.id, Carrier.kind == CarrierKind.PASS)
+            select(Carrier).where(
+                Carrier.meeting_id == meeting.id, Carrier.kind == CarrierKind.PASS
+            )
         ).all()
         for i, card in enumerate(sorted(pass_rows, key=lambda p: people[p.owner_id].code), start=1):
             owner = people[card.owner_id]
             h = histories.get(card.id or 0, _History())
-            passes.row([
-                i, owner.pass_number, owner.name, owner.code, owner.unit, card.tag_uid or "",
-                local(h.issued_at), h.issued_by, local(h.recovered_at), h.recovered_by,
-                STATE_LABEL[State(card.state)], "；".join(h.notes),
-            ])
+            passes.row(
+                [
+                    i,
+                    owner.pass_number,
+                    owner.name,
+                    owner.code,
+                    owner.unit,
+                    card.tag_uid or "",
+                    local(h.issued_at),
+                    h.issued_by,
+                    local(h.recovered_at),
+                    h.recovered_by,
+                    STATE_LABEL[State(card.state)],
+                    "；".join(h.notes),
+                ]
+            )
         counts[PASS_SHEET] = passes.rows
 
         # 未收回清单
         by_code = {a.code: a for a in people.values()}
-        ordered = sorted(outstanding, key=lambda it: (it.attendee_code or "~", it.kind, it.document or "", it.copy or 0, it.pass_number or ""))
+        ordered = sorted(
+            outstanding,
+            key=lambda it: (
+                it.attendee_code or "~",
+                it.kind,
+                it.document or "",
+                it.copy or 0,
+                it.pass_number or "",
+            ),
+        )
         for i, it in enumerate(ordered, start=1):
             person = by_code.get(it.attendee_code or "")
-            out_sheet.row([
-                i, it.attendee_code or "", person.name if person else (f"机要件 {it.consignment}" if it.consignment else ""),
-                person.unit if person else "", messages.KIND_LABEL[CarrierKind(it.kind)],
-                it.document or "", f"{it.copy:03d}" if it.copy else (it.pass_number or ""),
-                STATE_LABEL[State(it.state)], local(it.since),
-            ])
+            out_sheet.row(
+                [
+                    i,
+                    it.attendee_code or "",
+                    person.name
+                    if person
+                    else (f"机要件 {it.consignment}" if it.consignment else ""),
+                    person.unit if person else "",
+                    messages.KIND_LABEL[CarrierKind(it.kind)],
+                    it.document or "",
+                    f"{it.copy:03d}" if it.copy else (it.pass_number or ""),
+                    STATE_LABEL[State(it.state)],
+                    local(it.since),
+                ]
+            )
         if not ordered:
             out_sheet.row(["", "", "全部收回，无未收回载体"])
         counts[OUTSTANDING_SHEET] = len(ordered)
@@ -408,15 +643,40 @@ def export_meeting(
             members = [c for c in in_cons if c.consignment_id == consignment.id]
             if not members:
                 n += 1
-                courier.row([n, consignment.number, consignment.unit, consignment.recipient, "", "", "", "",
-                             None, None, "尚未发出"])
+                courier.row(
+                    [
+                        n,
+                        consignment.number,
+                        consignment.unit,
+                        consignment.recipient,
+                        "",
+                        "",
+                        "",
+                        "",
+                        None,
+                        None,
+                        "尚未发出",
+                    ]
+                )
             for c in members:
                 n += 1
                 doc = docs[c.document_id]
                 sent, received = dispatch_times.get(c.id or 0, (None, None))
-                courier.row([n, consignment.number, consignment.unit, consignment.recipient, doc.number,
-                             doc.title, doc.level, f"{c.copy_number:03d}", local(sent), local(received),
-                             STATE_LABEL[State(c.state)]])
+                courier.row(
+                    [
+                        n,
+                        consignment.number,
+                        consignment.unit,
+                        consignment.recipient,
+                        doc.number,
+                        doc.title,
+                        doc.level,
+                        f"{c.copy_number:03d}",
+                        local(sent),
+                        local(received),
+                        STATE_LABEL[State(c.state)],
+                    ]
+                )
         counts[COURIER_SHEET] = n
 
         # 带离文件目录
@@ -430,12 +690,18 @@ def export_meeting(
 
         # 汇总 (now that the chain is known)
         facts: list[tuple[str, Any]] = [
-            ("会议名称", meeting.title), ("会议代号", meeting.code), ("密级", marking), ("地点", meeting.venue),
-            ("开始时间", local(meeting.starts_at)), ("结束时间", local(meeting.ends_at)),
-            ("主办部门", meeting.organizer), ("保密负责人", meeting.officer),
+            ("会议名称", meeting.title),
+            ("会议代号", meeting.code),
+            ("密级", marking),
+            ("地点", meeting.venue),
+            ("开始时间", local(meeting.starts_at)),
+            ("结束时间", local(meeting.ends_at)),
+            ("主办部门", meeting.organizer),
+            ("保密负责人", meeting.officer),
             ("实行会议证", "是" if meeting.requires_passes else "否"),
             ("会议状态", MEETING_STATUS_LABEL[meeting.status]),  # type: ignore[index]
-            ("结束时间（系统）", local(meeting.closed_at)), ("结束操作人", meeting.closed_by or ""),
+            ("结束时间（系统）", local(meeting.closed_at)),
+            ("结束操作人", meeting.closed_by or ""),
             ("结束说明", meeting.close_note or ""),
             ("导出性质", "会议进行中的快照（非最终登记）" if snapshot else "会议已结束，最终登记"),
         ]
@@ -448,9 +714,17 @@ def export_meeting(
             ("未收回合计", len(outstanding)),
             ("台账事件数", chain.count),
             ("台账头哈希", chain.head_hash),
-            ("导出时校验结果", "完整" if audit.ok else (
-                f"校验未通过：第 {chain.broken_seq} 条起被篡改：{chain.problem}" if not chain.ok
-                else "校验未通过：" + messages.text("audit_failed", count=len(audit.differences)))),
+            (
+                "导出时校验结果",
+                "完整"
+                if audit.ok
+                else (
+                    f"校验未通过：第 {chain.broken_seq} 条起被篡改：{chain.problem}"
+                    if not chain.ok
+                    else "校验未通过："
+                    + messages.text("audit_failed", count=len(audit.differences))
+                ),
+            ),
             *(("校验差异", d) for d in audit.differences[:200]),
             *((("校验说明", messages.text("audit_no_snapshot")),) if not audit.snapshot else ()),
             ("导出时间", local(exported_at)),
@@ -460,7 +734,6 @@ def export_meeting(
             summary.row([k, v])
         counts[SUMMARY_SHEET] = summary.rows
 
-
         for sheet in (summary, register, passes, out_sheet, courier, carry, log):
             _finish(sheet, failed=not audit.ok)
     return ExportResult(path, counts, chain, audit)
@@ -468,7 +741,11 @@ def export_meeting(
 
 @contextmanager
 def _verification(
-    session: Session, key: bytes, meeting: Meeting, head: LedgerHead | None, minimum: int,
+    session: Session,
+    key: bytes,
+    meeting: Meeting,
+    head: LedgerHead | None,
+    minimum: int,
 ) -> Iterator[tuple[ProcessPoolExecutor, Future[AuditReport]] | None]:
     """:func:`_verify_in_background` for the length of a block, never outliving it."""
     background = _verify_in_background(session, key, meeting, head, minimum)
@@ -480,7 +757,11 @@ def _verification(
 
 
 def _verify_in_background(
-    session: Session, key: bytes, meeting: Meeting, head: LedgerHead | None, minimum: int,
+    session: Session,
+    key: bytes,
+    meeting: Meeting,
+    head: LedgerHead | None,
+    minimum: int,
 ) -> tuple[ProcessPoolExecutor, Future[AuditReport]] | None:
     """Start verifying a long chain in a child process; None to verify inline instead.
 
@@ -489,10 +770,16 @@ def _verify_in_background(
     worth a process start.
     """
     url = session.get_bind().engine.url
-    if head is None or head.seq < minimum or (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")):
+    if (
+        head is None
+        or head.seq < minimum
+        or (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+    ):
         return None
     pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-    future = pool.submit(audit_meeting_at, url.render_as_string(hide_password=False), key, meeting.code)
+    future = pool.submit(
+        audit_meeting_at, url.render_as_string(hide_password=False), key, meeting.code
+    )
     return pool, future
 
 
@@ -506,7 +793,9 @@ def check_file_name(path: Path) -> None:
         OutputError: the name is too long.
     """
     if len(os.fsencode(path.name)) > NAME_MAX:
-        raise OutputError(messages.text("out_name_too_long", name=printable(path.name, 40), limit=NAME_MAX))
+        raise OutputError(
+            messages.text("out_name_too_long", name=printable(path.name, 40), limit=NAME_MAX)
+        )
 
 
 def check_output_path(path: Path) -> None:
@@ -621,10 +910,16 @@ def _finish(sheet: _Sheet, *, failed: bool = False) -> None:
     sheet.ws.auto_filter.ref = f"A1:{last}{max(sheet.rows + 1, 2)}"
 
 
-def _carrier_labels(session: Session, meeting: Meeting, people: dict[int | None, Attendee], docs: dict[int | None, Document]) -> Iterator[tuple[int, str]]:
+def _carrier_labels(
+    session: Session,
+    meeting: Meeting,
+    people: dict[int | None, Attendee],
+    docs: dict[int | None, Document],
+) -> Iterator[tuple[int, str]]:
     for c_id, kind, doc_id, copy_no, owner_id in session.exec(
-        select(Carrier.id, Carrier.kind, Carrier.document_id, Carrier.copy_number, Carrier.owner_id)  # type: ignore[call-overload]
-        .where(Carrier.meeting_id == meeting.id)
+        select(
+            Carrier.id, Carrier.kind, Carrier.document_id, Carrier.copy_number, Carrier.owner_id
+        ).where(Carrier.meeting_id == meeting.id)  # type: ignore[call-overload]
     ):
         if kind == CarrierKind.PASS:
             owner = people[owner_id]
@@ -634,13 +929,22 @@ def _carrier_labels(session: Session, meeting: Meeting, people: dict[int | None,
 
 
 def carry_list_rows(
-    session: Session, meeting: Meeting, people: dict[int | None, Attendee], docs: dict[int | None, Document],
-    histories: dict[int, _History], attendee: Attendee | None,
+    session: Session,
+    meeting: Meeting,
+    people: dict[int | None, Attendee],
+    docs: dict[int | None, Document],
+    histories: dict[int, _History],
+    attendee: Attendee | None,
 ) -> Iterable[list[Any]]:
     """Rows of the carry list: every copy an out-of-town delegate took away (ever), sorted."""
-    carriers = {c.id: c for c in session.exec(
-        select(Carrier).where(Carrier.meeting_id == meeting.id, Carrier.kind == CarrierKind.COPY)
-    ).all()}
+    carriers = {
+        c.id: c
+        for c in session.exec(
+            select(Carrier).where(
+                Carrier.meeting_id == meeting.id, Carrier.kind == CarrierKind.COPY
+            )
+        ).all()
+    }
     rows = []
     for c_id, h in histories.items():
         if h.carried_at is None or h.carried_to is None:
@@ -650,14 +954,31 @@ def carry_list_rows(
         person = people[h.carried_to]
         c = carriers[c_id]
         doc = docs[c.document_id]
-        rows.append([person.code, person.name, person.unit, doc.number, doc.title, doc.level,
-                     f"{c.copy_number:03d}", h.carried_at, h.carried_by, STATE_LABEL[State(c.state)]])
+        rows.append(
+            [
+                person.code,
+                person.name,
+                person.unit,
+                doc.number,
+                doc.title,
+                doc.level,
+                f"{c.copy_number:03d}",
+                h.carried_at,
+                h.carried_by,
+                STATE_LABEL[State(c.state)],
+            ]
+        )
     rows.sort(key=lambda r: (r[0], r[3], r[6]))
     return rows
 
 
 def export_carry_list(
-    *, session: Session, meeting_code: str, attendee_code: str, path: Path, tz: tzinfo | None = None,
+    *,
+    session: Session,
+    meeting_code: str,
+    attendee_code: str,
+    path: Path,
+    tz: tzinfo | None = None,
     now: datetime | None = None,
 ) -> int:
     """Write one delegate's carry list (带离文件目录), ready to print and mail to their unit.
@@ -674,8 +995,14 @@ def export_carry_list(
     histories = _histories(session, meeting)
     marking = Level(meeting.level).marking
     with _workbook_at(path) as wb:
-        sheet = _new_sheet(wb, CARRY_SHEET, CARRY_HEADERS, marking, meeting.code,
-                           [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12])
+        sheet = _new_sheet(
+            wb,
+            CARRY_SHEET,
+            CARRY_HEADERS,
+            marking,
+            meeting.code,
+            [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12],
+        )
         n = 0
         for row in carry_list_rows(session, meeting, people, docs, histories, person):
             n += 1

@@ -52,8 +52,12 @@ MAX_HEADER_COLUMNS = 64
 PROBLEMS_SHOWN = 50
 """A refusal lists the first 50 problems and the total."""
 
-_ROW_LIMITS = {"meeting": (MAX_MEETING_ROWS, "import_unit_rows"), "attendees": (MAX_ATTENDEES, "import_unit_people"),
-               "documents": (MAX_DOCUMENTS, "import_unit_documents"), "tags": (MAX_MEETING_COPIES, "import_unit_tags")}
+_ROW_LIMITS = {
+    "meeting": (MAX_MEETING_ROWS, "import_unit_rows"),
+    "attendees": (MAX_ATTENDEES, "import_unit_people"),
+    "documents": (MAX_DOCUMENTS, "import_unit_documents"),
+    "tags": (MAX_MEETING_COPIES, "import_unit_tags"),
+}
 _TRUE = {"是", "y", "yes", "true", "1", "✓", "√", "对", "t"}
 _FALSE = {"否", "n", "no", "false", "0", "", "×", "x", "f"}
 _SPACES = re.compile(r"\s+")
@@ -178,7 +182,11 @@ def _declares_entities(stream: IO[bytes]) -> bool:
 
 
 def _looks_like_xml(head: bytes) -> bool:
-    return head.lstrip()[:1] == b"<" or head[:3] == b"\xef\xbb\xbf" or head[:2] in (b"\xff\xfe", b"\xfe\xff")
+    return (
+        head.lstrip()[:1] == b"<"
+        or head[:3] == b"\xef\xbb\xbf"
+        or head[:2] in (b"\xff\xfe", b"\xfe\xff")
+    )
 
 
 def _check_archive(data: bytes, where: str) -> None:
@@ -191,21 +199,37 @@ def _check_archive(data: bytes, where: str) -> None:
             raise _refuse("import_too_many_parts", name=where, count=len(infos), limit=MAX_PARTS)
         total = sum(i.file_size for i in infos)
         if total > MAX_UNPACKED_BYTES:
-            raise _refuse("import_unpacked_too_big", name=where, size=total // mb, limit=MAX_UNPACKED_BYTES // mb)
+            raise _refuse(
+                "import_unpacked_too_big",
+                name=where,
+                size=total // mb,
+                limit=MAX_UNPACKED_BYTES // mb,
+            )
         for info in infos:
             lowered = info.filename.lower()
-            limit = (MAX_UNPACKED_BYTES if "worksheets/" in lowered else
-                     MAX_SHARED_STRINGS_BYTES if lowered.endswith("sharedstrings.xml") else MAX_OTHER_PART_BYTES)
+            limit = (
+                MAX_UNPACKED_BYTES
+                if "worksheets/" in lowered
+                else MAX_SHARED_STRINGS_BYTES
+                if lowered.endswith("sharedstrings.xml")
+                else MAX_OTHER_PART_BYTES
+            )
             if info.file_size > limit:
-                raise _refuse("import_unpacked_too_big", name=f"{where}（{printable(info.filename)}）",
-                              size=info.file_size // mb, limit=limit // mb)
+                raise _refuse(
+                    "import_unpacked_too_big",
+                    name=f"{where}（{printable(info.filename)}）",
+                    size=info.file_size // mb,
+                    limit=limit // mb,
+                )
             with archive.open(info) as part:
                 head = part.read(4)
                 if not _looks_like_xml(head):
                     continue
                 with archive.open(info) as again:
                     if _declares_entities(again):
-                        raise _refuse("import_xml_entities", name=where, part=printable(info.filename))
+                        raise _refuse(
+                            "import_xml_entities", name=where, part=printable(info.filename)
+                        )
 
 
 def _read_workbook(path: Path) -> tuple[Any, bytes]:
@@ -218,22 +242,31 @@ def _read_workbook(path: Path) -> tuple[Any, bytes]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise _refuse("import_file_too_big", name=where, size=round(size / 2**20, 1), limit=MAX_FILE_BYTES // 2**20)
+            raise _refuse(
+                "import_file_too_big",
+                name=where,
+                size=round(size / 2**20, 1),
+                limit=MAX_FILE_BYTES // 2**20,
+            )
         data = path.read_bytes()
     except OSError as e:
         raise ImportProblems([], f"无法读取文件 {printable(str(path))}：{os_reason(e)}") from e
     head = data[:8]
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportProblems(
-            [], f"{where}：这是旧版 Excel (.xls) 文件或带密码保护的工作簿，请去掉密码并另存为 .xlsx 后再导入"
+            [],
+            f"{where}：这是旧版 Excel (.xls) 文件或带密码保护的工作簿，请去掉密码并另存为 .xlsx 后再导入",
         )
     if not head.startswith(b"PK"):
         raise ImportProblems(
-            [], f"{where}：不是 Excel .xlsx 文件（可能是 CSV 或其他文件改了扩展名），请用 Excel 另存为 .xlsx"
+            [],
+            f"{where}：不是 Excel .xlsx 文件（可能是 CSV 或其他文件改了扩展名），请用 Excel 另存为 .xlsx",
         )
     try:
         _check_archive(data, where)
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False), data
+        return openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=False, keep_links=False
+        ), data
     except ImportProblems:
         raise
     except Exception as e:  # a hostile or broken file can make the parser raise anything
@@ -248,8 +281,14 @@ def _sheet_rows(ws: Any) -> tuple[Iterator[tuple[int, list[dict[str, Any]]]], An
     from openpyxl.worksheet._reader import WorkSheetParser
 
     wb = ws.parent
-    parser = WorkSheetParser(ws._get_source(), ws._shared_strings, data_only=False, epoch=wb.epoch,
-                             date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+    parser = WorkSheetParser(
+        ws._get_source(),
+        ws._shared_strings,
+        data_only=False,
+        epoch=wb.epoch,
+        date_formats=wb._date_formats,
+        timedelta_formats=wb._timedelta_formats,
+    )
     return parser.parse(), parser
 
 
@@ -261,14 +300,22 @@ def _read_sheet(parsed: _Parsed, spec: Sheet, ws: Any) -> None:
     out: list[_Row] = []
     for number, cells in rows:
         if header_row is None:
-            present = {c["column"]: c["value"] for c in cells
-                       if c["column"] <= MAX_HEADER_COLUMNS and c["value"] is not None and str(c["value"]).strip()}
+            present = {
+                c["column"]: c["value"]
+                for c in cells
+                if c["column"] <= MAX_HEADER_COLUMNS
+                and c["value"] is not None
+                and str(c["value"]).strip()
+            }
             if not present:
                 continue
             header_row = number
             for col_spec in spec.columns:
                 names = {_header_key(col_spec.header), *(_header_key(a) for a in col_spec.aliases)}
-                found = next((col for col, v in sorted(present.items()) if _header_key(str(v)) in names), None)
+                found = next(
+                    (col for col, v in sorted(present.items()) if _header_key(str(v)) in names),
+                    None,
+                )
                 if found is not None:
                     index[col_spec.key] = found
                 elif col_spec.required:
@@ -283,7 +330,9 @@ def _read_sheet(parsed: _Parsed, spec: Sheet, ws: Any) -> None:
                 continue
             value = cell["value"]
             if cell["data_type"] == "f":
-                parsed.add(spec, number, spec.column(key).header, "单元格含公式，请复制后“粘贴为数值”")
+                parsed.add(
+                    spec, number, spec.column(key).header, "单元格含公式，请复制后“粘贴为数值”"
+                )
                 value = None
             if isinstance(value, str) and not value.strip():
                 value = None
@@ -294,8 +343,15 @@ def _read_sheet(parsed: _Parsed, spec: Sheet, ws: Any) -> None:
             continue
         out.append(_Row(number, values))
         if len(out) > limit:
-            raise ImportProblems([], messages.text(
-                "import_too_many_rows", sheet=spec.name, limit=f"{limit:,}", unit=messages.text(unit)))
+            raise ImportProblems(
+                [],
+                messages.text(
+                    "import_too_many_rows",
+                    sheet=spec.name,
+                    limit=f"{limit:,}",
+                    unit=messages.text(unit),
+                ),
+            )
     if header_row is None:
         parsed.add(spec, None, None, "工作表为空，缺少表头")
         return
@@ -313,7 +369,9 @@ def _text(parsed: _Parsed, spec: Sheet, row: _Row, key: str) -> str:
     """A free-text cell, checked against its column's length and for control characters."""
     column = spec.column(key)
     try:
-        return check_text(column.header, clean_text(row.values.get(key)), column.max_len, required=column.required)
+        return check_text(
+            column.header, clean_text(row.values.get(key)), column.max_len, required=column.required
+        )
     except TextError as e:
         parsed.add(spec, row.number, column.header, str(e).removeprefix(column.header))
         return ""
@@ -323,7 +381,9 @@ def _code(parsed: _Parsed, spec: Sheet, row: _Row, key: str) -> str:
     """A code cell, normalised (:func:`~carrier_tracker.text_fields.normalize_code`) and checked."""
     column = spec.column(key)
     try:
-        return check_code(column.header, clean_text(row.values.get(key)), column.max_len, required=column.required)
+        return check_code(
+            column.header, clean_text(row.values.get(key)), column.max_len, required=column.required
+        )
     except TextError as e:
         parsed.add(spec, row.number, column.header, str(e).removeprefix(column.header))
         return ""
@@ -338,7 +398,12 @@ def _level(parsed: _Parsed, spec: Sheet, row: _Row, key: str) -> Level | None:
     try:
         return Level.parse(raw)
     except ValueError:
-        parsed.add(spec, row.number, header, f"密级“{printable(raw, 40)}”无效，应为 秘密、机密、绝密 或 内部")
+        parsed.add(
+            spec,
+            row.number,
+            header,
+            f"密级“{printable(raw, 40)}”无效，应为 秘密、机密、绝密 或 内部",
+        )
         return None
 
 
@@ -378,7 +443,9 @@ def _positive_int(parsed: _Parsed, spec: Sheet, row: _Row, key: str, maximum: in
     return number
 
 
-def _datetime(parsed: _Parsed, spec: Sheet, row: _Row, key: str, tz: ZoneInfo | None) -> datetime | None:
+def _datetime(
+    parsed: _Parsed, spec: Sheet, row: _Row, key: str, tz: ZoneInfo | None
+) -> datetime | None:
     value = row.values.get(key)
     if value is None:
         return None
@@ -391,14 +458,21 @@ def _datetime(parsed: _Parsed, spec: Sheet, row: _Row, key: str, tz: ZoneInfo | 
         try:
             result = datetime.fromisoformat(raw[:64])
         except ValueError:
-            parsed.add(spec, row.number, spec.column(key).header, f"“{printable(raw, 40)}”不是日期时间，应如 2026-12-01 09:00")
+            parsed.add(
+                spec,
+                row.number,
+                spec.column(key).header,
+                f"“{printable(raw, 40)}”不是日期时间，应如 2026-12-01 09:00",
+            )
             return None
     if result.tzinfo is None:
         result = result.replace(tzinfo=tz) if tz else result.astimezone()
     return result.astimezone(UTC)  # stored in UTC (SQLite keeps no offset), shown in local time
 
 
-def _uid(parsed: _Parsed, spec: Sheet, row: _Row, key: str, seen: dict[str, str], where: str) -> str | None:
+def _uid(
+    parsed: _Parsed, spec: Sheet, row: _Row, key: str, seen: dict[str, str], where: str
+) -> str | None:
     value = row.values.get(key)
     if value is None:
         return None
@@ -443,7 +517,9 @@ def read_workbook(path: Path, *, tz: ZoneInfo | None = None) -> tuple[_Parsed, d
             except ImportProblems:
                 raise
             except Exception as e:  # the worksheet XML of a hostile file
-                raise ImportProblems([], f"{parsed.name}：文件已损坏，无法读取（{type(e).__name__}）") from e
+                raise ImportProblems(
+                    [], f"{parsed.name}：文件已损坏，无法读取（{type(e).__name__}）"
+                ) from e
         has_meeting_sheet = _match_sheet(MEETING, names) is not None
     finally:
         wb.close()
@@ -467,7 +543,9 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
         starts = _datetime(parsed, MEETING, row, "starts_at", tz)
         ends = _datetime(parsed, MEETING, row, "ends_at", tz)
         if starts and ends and ends < starts:
-            parsed.add(MEETING, row.number, MEETING.column("ends_at").header, "结束时间早于开始时间")
+            parsed.add(
+                MEETING, row.number, MEETING.column("ends_at").header, "结束时间早于开始时间"
+            )
         data["meeting"] = {
             "code": code,
             "title": title,
@@ -478,7 +556,10 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
             "organizer": _text(parsed, MEETING, row, "organizer"),
             "officer": _text(parsed, MEETING, row, "officer"),
             "requires_passes": _bool(
-                parsed, MEETING, row, "requires_passes",
+                parsed,
+                MEETING,
+                row,
+                "requires_passes",
                 default=bool(meeting_level and meeting_level.rank >= Level.JIMI.rank),
             ),
         }
@@ -492,25 +573,37 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
         name = _text(parsed, ATTENDEES, row, "name")
         clearance = _level(parsed, ATTENDEES, row, "clearance")
         if code in codes:
-            parsed.add(ATTENDEES, row.number, ATTENDEES.column("code").header, f"人员编号 {code} 重复（与第{codes[code]}行）")
+            parsed.add(
+                ATTENDEES,
+                row.number,
+                ATTENDEES.column("code").header,
+                f"人员编号 {code} 重复（与第{codes[code]}行）",
+            )
         elif code:
             codes[code] = row.number
         pass_number = _code(parsed, ATTENDEES, row, "pass_number")
         if pass_number in pass_numbers:
-            parsed.add(ATTENDEES, row.number, ATTENDEES.column("pass_number").header, f"会议证号 {pass_number} 重复（与第{pass_numbers[pass_number]}行）")
+            parsed.add(
+                ATTENDEES,
+                row.number,
+                ATTENDEES.column("pass_number").header,
+                f"会议证号 {pass_number} 重复（与第{pass_numbers[pass_number]}行）",
+            )
         elif pass_number:
             pass_numbers[pass_number] = row.number
         uid = _uid(parsed, ATTENDEES, row, "pass_uid", seen_uids, f"参会人员第{row.number}行")
-        data["attendees"].append({
-            "code": code,
-            "name": name,
-            "unit": _text(parsed, ATTENDEES, row, "unit"),
-            "title": _text(parsed, ATTENDEES, row, "title"),
-            "out_of_town": _bool(parsed, ATTENDEES, row, "out_of_town", default=False),
-            "clearance": clearance.value if clearance else "",
-            "pass_number": pass_number,
-            "pass_uid": uid,
-        })
+        data["attendees"].append(
+            {
+                "code": code,
+                "name": name,
+                "unit": _text(parsed, ATTENDEES, row, "unit"),
+                "title": _text(parsed, ATTENDEES, row, "title"),
+                "out_of_town": _bool(parsed, ATTENDEES, row, "out_of_town", default=False),
+                "clearance": clearance.value if clearance else "",
+                "pass_number": pass_number,
+                "pass_uid": uid,
+            }
+        )
 
     # 文件
     documents: dict[str, tuple[int, int]] = {}
@@ -522,21 +615,40 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
         copies = _positive_int(parsed, DOCUMENTS, row, "copies", MAX_COPIES)
         total_copies += copies or 0
         if level and meeting_level and level.rank > meeting_level.rank:
-            parsed.add(DOCUMENTS, row.number, DOCUMENTS.column("level").header, f"文件密级 {level.value} 高于会议密级 {meeting_level.value}")
+            parsed.add(
+                DOCUMENTS,
+                row.number,
+                DOCUMENTS.column("level").header,
+                f"文件密级 {level.value} 高于会议密级 {meeting_level.value}",
+            )
         if number in documents:
-            parsed.add(DOCUMENTS, row.number, DOCUMENTS.column("number").header, f"文件编号 {number} 重复（与第{documents[number][0]}行）")
+            parsed.add(
+                DOCUMENTS,
+                row.number,
+                DOCUMENTS.column("number").header,
+                f"文件编号 {number} 重复（与第{documents[number][0]}行）",
+            )
         elif number:
             documents[number] = (row.number, copies or 0)
-        data["documents"].append({
-            "number": number,
-            "title": title,
-            "level": level.value if level else "",
-            "copies": copies or 0,
-            "collect_at_breaks": _bool(parsed, DOCUMENTS, row, "collect_at_breaks", default=False),
-            "may_take_away": _bool(parsed, DOCUMENTS, row, "may_take_away", default=False),
-        })
+        data["documents"].append(
+            {
+                "number": number,
+                "title": title,
+                "level": level.value if level else "",
+                "copies": copies or 0,
+                "collect_at_breaks": _bool(
+                    parsed, DOCUMENTS, row, "collect_at_breaks", default=False
+                ),
+                "may_take_away": _bool(parsed, DOCUMENTS, row, "may_take_away", default=False),
+            }
+        )
     if total_copies > MAX_MEETING_COPIES:
-        raise ImportProblems([], messages.text("import_too_many_copies", count=f"{total_copies:,}", limit=f"{MAX_MEETING_COPIES:,}"))
+        raise ImportProblems(
+            [],
+            messages.text(
+                "import_too_many_copies", count=f"{total_copies:,}", limit=f"{MAX_MEETING_COPIES:,}"
+            ),
+        )
 
     # 标签绑定
     bound: dict[tuple[str, int], int] = {}
@@ -544,11 +656,26 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
         doc_no = _code(parsed, TAGS, row, "document")
         copy_no = _positive_int(parsed, TAGS, row, "copy", MAX_COPIES)
         if doc_no and doc_no not in documents:
-            parsed.add(TAGS, row.number, TAGS.column("document").header, f"文件编号 {doc_no} 不在“文件”表中")
+            parsed.add(
+                TAGS,
+                row.number,
+                TAGS.column("document").header,
+                f"文件编号 {doc_no} 不在“文件”表中",
+            )
         elif doc_no and copy_no and documents[doc_no][1] and copy_no > documents[doc_no][1]:
-            parsed.add(TAGS, row.number, TAGS.column("copy").header, f"份号 {copy_no} 超出份数 {documents[doc_no][1]}")
+            parsed.add(
+                TAGS,
+                row.number,
+                TAGS.column("copy").header,
+                f"份号 {copy_no} 超出份数 {documents[doc_no][1]}",
+            )
         elif doc_no and copy_no and (doc_no, copy_no) in bound:
-            parsed.add(TAGS, row.number, TAGS.column("copy").header, f"{doc_no} 第{copy_no}份 重复绑定（与第{bound[(doc_no, copy_no)]}行）")
+            parsed.add(
+                TAGS,
+                row.number,
+                TAGS.column("copy").header,
+                f"{doc_no} 第{copy_no}份 重复绑定（与第{bound[(doc_no, copy_no)]}行）",
+            )
         elif doc_no and copy_no:
             bound[(doc_no, copy_no)] = row.number
         if row.values.get("uid") is None:
@@ -569,26 +696,42 @@ def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> N
         header = MEETING.column("code").header
         for existing in session.exec(select(Meeting.code)).all():
             if existing == code:
-                parsed.add(MEETING, data["meeting_row"], header, messages.text("meeting_exists", code=code))
+                parsed.add(
+                    MEETING, data["meeting_row"], header, messages.text("meeting_exists", code=code)
+                )
             elif normalize_code(existing) == code:
-                parsed.add(MEETING, data["meeting_row"], header, messages.text(
-                    "code_collides", label=header, code=code, other=printable(existing, 40)))
+                parsed.add(
+                    MEETING,
+                    data["meeting_row"],
+                    header,
+                    messages.text(
+                        "code_collides", label=header, code=code, other=printable(existing, 40)
+                    ),
+                )
     seen_uids: dict[str, str] = data["uids"]
     if seen_uids:
         taken: set[str | None] = set()
         uids = list(seen_uids)
         for i in range(0, len(uids), 500):
-            taken.update(session.exec(select(Carrier.tag_uid).where(col(Carrier.tag_uid).in_(uids[i:i + 500]))).all())
+            taken.update(
+                session.exec(
+                    select(Carrier.tag_uid).where(col(Carrier.tag_uid).in_(uids[i : i + 500]))
+                ).all()
+            )
         for problem_uid in sorted(u for u in taken if u):
-            parsed.problems.append(Problem(
-                "标签绑定" if seen_uids[problem_uid].startswith("标签") else "参会人员",
-                int(re.findall(r"\d+", seen_uids[problem_uid])[0]),
-                "标签UID" if seen_uids[problem_uid].startswith("标签") else "会议证标签UID",
-                f"标签 {problem_uid} 已在数据库中绑定（其他会议或载体）",
-            ))
+            parsed.problems.append(
+                Problem(
+                    "标签绑定" if seen_uids[problem_uid].startswith("标签") else "参会人员",
+                    int(re.findall(r"\d+", seen_uids[problem_uid])[0]),
+                    "标签UID" if seen_uids[problem_uid].startswith("标签") else "会议证标签UID",
+                    f"标签 {problem_uid} 已在数据库中绑定（其他会议或载体）",
+                )
+            )
 
 
-def validate(path: Path, session: Session, *, tz: ZoneInfo | None = None) -> tuple[_Parsed, dict[str, Any]]:
+def validate(
+    path: Path, session: Session, *, tz: ZoneInfo | None = None
+) -> tuple[_Parsed, dict[str, Any]]:
     """Read and validate a workbook, the database included, without writing anything.
 
     Returns:
@@ -607,13 +750,21 @@ def _raise_problems(parsed: _Parsed) -> None:
     lines = [f"{parsed.name} 有 {total} 处问题，未导入任何数据："]
     lines += [f"  {p}" for p in parsed.problems[:PROBLEMS_SHOWN]]
     if total > PROBLEMS_SHOWN:
-        lines.append(messages.text("import_more_problems", rest=total - PROBLEMS_SHOWN, total=total))
+        lines.append(
+            messages.text("import_more_problems", rest=total - PROBLEMS_SHOWN, total=total)
+        )
     raise ImportProblems(list(parsed.problems), "\n".join(lines))
 
 
 def import_workbook(
-    *, session: Session, key: bytes, path: Path, operator: str = "", tz: ZoneInfo | None = None,
-    progress: Callable[[str], None] | None = None, now: datetime | None = None,
+    *,
+    session: Session,
+    key: bytes,
+    path: Path,
+    operator: str = "",
+    tz: ZoneInfo | None = None,
+    progress: Callable[[str], None] | None = None,
+    now: datetime | None = None,
 ) -> ImportResult:
     """Validate a workbook and, if it has no problem, write the whole meeting in ``session``.
 
@@ -628,12 +779,20 @@ def import_workbook(
     parsed, data = validate(path, session, tz=tz)
     _raise_problems(parsed)
     say("检查通过，正在写入…")
-    return _write(session=session, key=key, parsed=parsed, data=data, operator=operator, say=say, now=now)
+    return _write(
+        session=session, key=key, parsed=parsed, data=data, operator=operator, say=say, now=now
+    )
 
 
 def import_file(
-    *, engine: Engine, key: bytes, path: Path, operator: str = "", tz: ZoneInfo | None = None,
-    progress: Callable[[str], None] | None = None, now: datetime | None = None,
+    *,
+    engine: Engine,
+    key: bytes,
+    path: Path,
+    operator: str = "",
+    tz: ZoneInfo | None = None,
+    progress: Callable[[str], None] | None = None,
+    now: datetime | None = None,
 ) -> ImportResult:
     """Import a workbook into the database behind ``engine`` without holding up other desks.
 
@@ -657,35 +816,61 @@ def import_file(
     with db.session_scope(engine) as session:
         check_database(session, parsed, data)
         _raise_problems(parsed)
-        return _write(session=session, key=key, parsed=parsed, data=data, operator=operator, say=say, now=now)
+        return _write(
+            session=session, key=key, parsed=parsed, data=data, operator=operator, say=say, now=now
+        )
 
 
-def _carrier_rows(meeting_id: int, attendees: list[Attendee], people: list[dict[str, Any]],
-                  documents: list[Document], tags: dict[tuple[str, int], str]) -> Iterator[dict[str, Any]]:
+def _carrier_rows(
+    meeting_id: int,
+    attendees: list[Attendee],
+    people: list[dict[str, Any]],
+    documents: list[Document],
+    tags: dict[tuple[str, int], str],
+) -> Iterator[dict[str, Any]]:
     for person, row in zip(attendees, people, strict=True):
         yield {
-            "meeting_id": meeting_id, "kind": CarrierKind.PASS.value, "document_id": None,
-            "copy_number": None, "owner_id": person.id, "tag_uid": row["pass_uid"],
-            "state": "registered", "version": 0,
+            "meeting_id": meeting_id,
+            "kind": CarrierKind.PASS.value,
+            "document_id": None,
+            "copy_number": None,
+            "owner_id": person.id,
+            "tag_uid": row["pass_uid"],
+            "state": "registered",
+            "version": 0,
         }
     for doc in documents:
         for n in range(1, doc.copies + 1):
             yield {
-                "meeting_id": meeting_id, "kind": CarrierKind.COPY.value, "document_id": doc.id,
-                "copy_number": n, "owner_id": None, "tag_uid": tags.get((doc.number, n)),
-                "state": "registered", "version": 0,
+                "meeting_id": meeting_id,
+                "kind": CarrierKind.COPY.value,
+                "document_id": doc.id,
+                "copy_number": n,
+                "owner_id": None,
+                "tag_uid": tags.get((doc.number, n)),
+                "state": "registered",
+                "version": 0,
             }
 
 
 def _write(
-    *, session: Session, key: bytes, parsed: _Parsed, data: dict[str, Any], operator: str,
-    say: Callable[[str], None], now: datetime | None,
+    *,
+    session: Session,
+    key: bytes,
+    parsed: _Parsed,
+    data: dict[str, Any],
+    operator: str,
+    say: Callable[[str], None],
+    now: datetime | None,
 ) -> ImportResult:
     meeting = Meeting(**data["meeting"])
     session.add(meeting)
     session.flush()
     assert meeting.id is not None
-    attendees = [Attendee(meeting_id=meeting.id, **{k: v for k, v in a.items() if k != "pass_uid"}) for a in data["attendees"]]
+    attendees = [
+        Attendee(meeting_id=meeting.id, **{k: v for k, v in a.items() if k != "pass_uid"})
+        for a in data["attendees"]
+    ]
     session.add_all(attendees)
     documents = [Document(meeting_id=meeting.id, **d) for d in data["documents"]]
     session.add_all(documents)
@@ -703,13 +888,21 @@ def _write(
     from .audit import import_snapshot
 
     append_admin_event(
-        session=session, key=key, meeting=meeting, action=Action.IMPORT, operator=operator,
+        session=session,
+        key=key,
+        meeting=meeting,
+        action=Action.IMPORT,
+        operator=operator,
         payload=import_snapshot(session, meeting),
-        note=(f"导入 {parsed.name}：人员 {len(attendees)}，文件 {len(documents)}，份数 {copies}，"
-              f"文件标签 {len(tags)}，会议证标签 {pass_tags}，SHA-256 {parsed.digest}"),
+        note=(
+            f"导入 {parsed.name}：人员 {len(attendees)}，文件 {len(documents)}，份数 {copies}，"
+            f"文件标签 {len(tags)}，会议证标签 {pass_tags}，SHA-256 {parsed.digest}"
+        ),
         now=now,
     )
-    return ImportResult(meeting.code, len(attendees), len(documents), copies, len(tags), pass_tags, parsed.digest)
+    return ImportResult(
+        meeting.code, len(attendees), len(documents), copies, len(tags), pass_tags, parsed.digest
+    )
 
 
 def write_template(path: Path) -> None:
@@ -734,7 +927,11 @@ def write_template(path: Path) -> None:
         for j, column in enumerate(spec.columns, start=1):
             cell = ws.cell(row=1, column=j, value=column.header)
             cell.font, cell.fill = bold, fill
-            parts = ["必填" if column.required else "选填", column.hint, f"最多 {column.max_len} 字" if column.max_len else ""]
+            parts = [
+                "必填" if column.required else "选填",
+                column.hint,
+                f"最多 {column.max_len} 字" if column.max_len else "",
+            ]
             cell.comment = Comment("。".join(p for p in parts if p) + "。", "carrier-tracker")
             ws.column_dimensions[cell.column_letter].width = column.width
         ws.freeze_panes = "A2"

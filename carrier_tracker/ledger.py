@@ -43,7 +43,9 @@ def _check_key_permissions(path: Path) -> None:
     if st.st_uid != uid:
         raise LedgerError(messages.text("key_dir_owner", dir=folder, owner=st.st_uid, user=user))
     if stat.S_IMODE(st.st_mode) & 0o022:
-        raise LedgerError(messages.text("key_dir_mode", dir=folder, mode=oct(stat.S_IMODE(st.st_mode))))
+        raise LedgerError(
+            messages.text("key_dir_mode", dir=folder, mode=oct(stat.S_IMODE(st.st_mode)))
+        )
     st = path.stat()
     if st.st_uid != uid:
         raise LedgerError(messages.text("key_owner", path=path, owner=st.st_uid, user=user))
@@ -176,7 +178,9 @@ def open_key(engine: Any, path: Path, *, writes: bool) -> bytes:
     key = load_key(path, create=writes)
     fingerprint = key_fingerprint(key)
     if recorded is not None and not hmac.compare_digest(recorded, fingerprint):
-        raise LedgerError(messages.text("key_mismatch", path=path, have=fingerprint[:12], want=recorded[:12]))
+        raise LedgerError(
+            messages.text("key_mismatch", path=path, have=fingerprint[:12], want=recorded[:12])
+        )
     if recorded is None and writes:
         with session_scope(engine) as session:
             if session.get(Setting, FINGERPRINT_SETTING) is None:
@@ -240,11 +244,21 @@ class ChainVerifier:
             return
         expected = self.count
         if ev.seq != expected:
-            self.broken = ChainReport(self.meeting_code, self.count, self.prev, expected, f"缺少或错序：期望序号 {expected}，实为 {ev.seq}")
+            self.broken = ChainReport(
+                self.meeting_code,
+                self.count,
+                self.prev,
+                expected,
+                f"缺少或错序：期望序号 {expected}，实为 {ev.seq}",
+            )
         elif ev.prev_hash != self.prev:
-            self.broken = ChainReport(self.meeting_code, self.count, self.prev, ev.seq, "前序哈希不符")
+            self.broken = ChainReport(
+                self.meeting_code, self.count, self.prev, ev.seq, "前序哈希不符"
+            )
         elif not hmac.compare_digest(event_hash(self.key, self.prev, ev), ev.hash):
-            self.broken = ChainReport(self.meeting_code, self.count, self.prev, ev.seq, "内容被修改（哈希不符）")
+            self.broken = ChainReport(
+                self.meeting_code, self.count, self.prev, ev.seq, "内容被修改（哈希不符）"
+            )
         else:
             self.prev = ev.hash
 
@@ -256,11 +270,28 @@ class ChainVerifier:
         if head is None and count:
             return ChainReport(self.meeting_code, count, prev, count, "台账记录头缺失")
         if head is not None and (head.seq != count or head.hash != prev):
-            return ChainReport(self.meeting_code, count, prev, count + 1, f"台账末尾缺失（记录头为序号 {head.seq}）")
-        if head is not None and count and not hmac.compare_digest(
-            getattr(head, "mac", "") or "", head_mac(self.key, head.meeting_id, head.seq, head.hash)
+            return ChainReport(
+                self.meeting_code,
+                count,
+                prev,
+                count + 1,
+                f"台账末尾缺失（记录头为序号 {head.seq}）",
+            )
+        if (
+            head is not None
+            and count
+            and not hmac.compare_digest(
+                getattr(head, "mac", "") or "",
+                head_mac(self.key, head.meeting_id, head.seq, head.hash),
+            )
         ):
-            return ChainReport(self.meeting_code, count, prev, count, "台账记录头校验码不符（记录头或末尾事件被回退、改动）")
+            return ChainReport(
+                self.meeting_code,
+                count,
+                prev,
+                count,
+                "台账记录头校验码不符（记录头或末尾事件被回退、改动）",
+            )
         return ChainReport(self.meeting_code, count, prev)
 
 
@@ -284,9 +315,11 @@ def event_rows(session: Session, meeting: Meeting) -> Iterable[Any]:
     """A meeting's events in ``seq`` order as plain rows (attribute access like Event), streamed."""
     table = Event.__table__  # type: ignore[attr-defined]
     # Plain rows: 200,000 ORM objects would dominate the time.
-    return session.connection().execute(
-        select(table).where(table.c.meeting_id == meeting.id).order_by(table.c.seq)
-    ).yield_per(5000)
+    return (
+        session.connection()
+        .execute(select(table).where(table.c.meeting_id == meeting.id).order_by(table.c.seq))
+        .yield_per(5000)
+    )
 
 
 def verify_meeting(session: Session, key: bytes, meeting: Meeting) -> ChainReport:

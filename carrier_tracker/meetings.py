@@ -79,15 +79,22 @@ def status(session: Session, meeting_code: str) -> dict[str, Any]:
     """
     meeting = find_meeting(session, meeting_code)
     recon = reconciliation(session, meeting)
-    people = {a.code: a for a in session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()}
+    people = {
+        a.code: a
+        for a in session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()
+    }
     attendees, in_transit, unassigned = [], [], []
     for group in recon.groups:
         if group.attendee_code is not None:
             person = people[group.attendee_code]
-            attendees.append({
-                "code": person.code, "name": person.name, "unit": person.unit,
-                "items": [_item_json(it) for it in group.items],
-            })
+            attendees.append(
+                {
+                    "code": person.code,
+                    "name": person.name,
+                    "unit": person.unit,
+                    "items": [_item_json(it) for it in group.items],
+                }
+            )
         elif group.key == "none":
             unassigned = [_item_json(it) for it in group.items]
         else:
@@ -114,8 +121,16 @@ def status(session: Session, meeting_code: str) -> dict[str, Any]:
 
 
 def open_consignment(
-    *, session: Session, key: bytes, meeting_code: str, number: str, unit: str,
-    recipient: str = "", operator: str = "", station: str = "", now: datetime | None = None,
+    *,
+    session: Session,
+    key: bytes,
+    meeting_code: str,
+    number: str,
+    unit: str,
+    recipient: str = "",
+    operator: str = "",
+    station: str = "",
+    now: datetime | None = None,
 ) -> Consignment:
     """Open a courier consignment to which copies can then be dispatched.
 
@@ -127,13 +142,23 @@ def open_consignment(
     meeting = find_meeting(session, meeting_code)
     if meeting.status == MeetingStatus.CLOSED:
         raise ConflictError(messages.text("meeting_closed"))
-    taken = session.exec(select(Consignment.number).where(Consignment.meeting_id == meeting.id)).all()
-    for existing in taken:  # a number that differs only in width or invisible characters is taken too
+    taken = session.exec(
+        select(Consignment.number).where(Consignment.meeting_id == meeting.id)
+    ).all()
+    for (
+        existing
+    ) in taken:  # a number that differs only in width or invisible characters is taken too
         if existing == number:
             raise ConflictError(messages.text("consignment_exists", number=number))
         if normalize_code(existing) == number:
-            raise ConflictError(messages.text(
-                "code_collides", label=messages.FIELD_LABEL["consignment"], code=number, other=printable(existing, 40)))
+            raise ConflictError(
+                messages.text(
+                    "code_collides",
+                    label=messages.FIELD_LABEL["consignment"],
+                    code=number,
+                    other=printable(existing, 40),
+                )
+            )
     consignment = Consignment(meeting_id=meeting.id, number=number, unit=unit, recipient=recipient)  # type: ignore[arg-type]
     session.add(consignment)
     try:
@@ -141,8 +166,14 @@ def open_consignment(
     except IntegrityError as e:
         raise ConflictError(messages.text("consignment_exists", number=number)) from e
     append_admin_event(
-        session=session, key=key, meeting=meeting, action=Action.CONSIGNMENT, operator=operator,
-        station=station, note=f"{number} → {unit} {recipient}".strip(), now=now,
+        session=session,
+        key=key,
+        meeting=meeting,
+        action=Action.CONSIGNMENT,
+        operator=operator,
+        station=station,
+        note=f"{number} → {unit} {recipient}".strip(),
+        now=now,
         payload=consignment_snapshot(consignment),
     )
     return consignment
@@ -151,13 +182,22 @@ def open_consignment(
 def describe_outstanding(item: OutItem, names: dict[str, str]) -> str:
     """One line naming an outstanding item (and who has it) for a refusal message."""
     label = messages.STATE_LABEL[item.state]
-    who = names.get(item.attendee_code or "", "") or (f"机要件 {item.consignment}" if item.consignment else "无持有人")
+    who = names.get(item.attendee_code or "", "") or (
+        f"机要件 {item.consignment}" if item.consignment else "无持有人"
+    )
     return f"{item.label}  {label}  {who}"
 
 
 def close_meeting(
-    *, session: Session, key: bytes, meeting_code: str, with_exceptions: bool = False,
-    note: str = "", operator: str = "", station: str = "", never_opened: bool = False,
+    *,
+    session: Session,
+    key: bytes,
+    meeting_code: str,
+    with_exceptions: bool = False,
+    note: str = "",
+    operator: str = "",
+    station: str = "",
+    never_opened: bool = False,
 ) -> Meeting:
     """Close a meeting once everything is back (lost items only with exceptions by an officer).
 
@@ -183,17 +223,25 @@ def close_meeting(
     if not audit.ok:
         chain = audit.chain
         lines = [messages.text("close_audit_failed")]
-        lines += [f"  第 {chain.broken_seq} 条起被篡改：{chain.problem}"] if not chain.ok else [f"  {d}" for d in audit.differences]
+        lines += (
+            [f"  第 {chain.broken_seq} 条起被篡改：{chain.problem}"]
+            if not chain.ok
+            else [f"  {d}" for d in audit.differences]
+        )
         raise ConflictError("\n".join(lines))
     planned = meeting.status == MeetingStatus.PLANNED
     if never_opened and not planned:
         status_label = messages.MEETING_STATUS_LABEL[MeetingStatus(meeting.status)]
-        raise ConflictError(messages.text("never_opened_only", code=meeting.code, status=status_label))
+        raise ConflictError(
+            messages.text("never_opened_only", code=meeting.code, status=status_label)
+        )
     if planned:
         if not never_opened:
             raise ConflictError(messages.text("close_never_opened", code=meeting.code))
         if not is_officer(session, meeting, operator):
-            raise ConflictError(messages.text("close_never_opened_officer", operator=operator or "未填写"))
+            raise ConflictError(
+                messages.text("close_never_opened_officer", operator=operator or "未填写")
+            )
     recon = reconciliation(session, meeting)
     names = {
         a.code: a.name
@@ -218,11 +266,17 @@ def close_meeting(
     meeting.close_note = note or None
     session.add(meeting)
     append_admin_event(
-        session=session, key=key, meeting=meeting, action=Action.CLOSE, operator=operator,
+        session=session,
+        key=key,
+        meeting=meeting,
+        action=Action.CLOSE,
+        operator=operator,
         station=station,
         note=(
-            f"带例外结束（挂失 {len(lost)} 件）：{note}" if lost
-            else f"{messages.text('closed_never_opened_note')}：{note}".rstrip("：") if planned
+            f"带例外结束（挂失 {len(lost)} 件）：{note}"
+            if lost
+            else f"{messages.text('closed_never_opened_note')}：{note}".rstrip("：")
+            if planned
             else note
         ),
         now=now,

@@ -69,12 +69,31 @@ MEETING_STATUS_LABEL: dict[MeetingStatus, str] = {
 
 # Column names as people read them (verify's differences).
 COLUMN_LABEL: dict[str, str] = {
-    "code": "编号", "title": "名称/职务", "level": "密级", "venue": "地点", "starts_at": "开始时间",
-    "ends_at": "结束时间", "organizer": "主办部门", "officer": "保密负责人", "requires_passes": "实行会议证",
-    "name": "姓名", "unit": "单位", "out_of_town": "外地代表", "clearance": "知悉范围", "pass_number": "会议证号",
-    "number": "编号", "copies": "份数", "collect_at_breaks": "休会收回", "may_take_away": "允许带离",
-    "kind": "类别", "document_id": "所属文件", "copy_number": "份号", "owner_id": "持证人",
-    "tag_uid": "标签", "consignment_id": "机要件", "recipient": "接收人",
+    "code": "编号",
+    "title": "名称/职务",
+    "level": "密级",
+    "venue": "地点",
+    "starts_at": "开始时间",
+    "ends_at": "结束时间",
+    "organizer": "主办部门",
+    "officer": "保密负责人",
+    "requires_passes": "实行会议证",
+    "name": "姓名",
+    "unit": "单位",
+    "out_of_town": "外地代表",
+    "clearance": "知悉范围",
+    "pass_number": "会议证号",
+    "number": "编号",
+    "copies": "份数",
+    "collect_at_breaks": "休会收回",
+    "may_take_away": "允许带离",
+    "kind": "类别",
+    "document_id": "所属文件",
+    "copy_number": "份号",
+    "owner_id": "持证人",
+    "tag_uid": "标签",
+    "consignment_id": "机要件",
+    "recipient": "接收人",
 }
 
 # Refusal reasons and other texts; formatted with str.format(**fields).
@@ -169,48 +188,50 @@ TEXT: dict[str, str] = {
 }
 
 # hostile input (issue 10)
-TEXT.update({
-    # text fields (carrier_tracker.text_fields)
-    "text_too_long": "{label}过长：{length} 个字符，最多 {limit} 个",
-    "text_control": "{label}含控制字符或不可见字符 {char}（第 {pos} 个字符），请删除后重试",
-    "text_empty": "{label}不能为空",
-    "text_shortened": "{head}…（共 {length} 个字符）",
-    "code_collides": "{label} {code} 与已有的“{other}”在规范化（全角/半角、不可见字符）后相同，请换一个",
-    "bad_utf8_arg": "第 {index} 个命令行参数含无效的 UTF-8 字节：{arg}（请检查终端或脚本的编码）",
-    "bad_utf8_env": "环境变量 {name} 含无效的 UTF-8 字节",
-    "copy_no_range": "份号应为 1 到 {limit} 之间的整数：{value}",
-    # databases (carrier_tracker.db)
-    "db_not_sqlite": "{path} 不是 carrier-tracker 的 SQLite 数据库文件（或已损坏）；未做任何修改",
-    "db_dir_missing": "数据库所在目录不存在：{dir}（请检查 --db；新建数据库请用 carrier-tracker init）",
-    "db_missing": "数据库文件不存在：{path}（请检查 --db，或先运行 carrier-tracker init）",
-    "db_not_file": "数据库路径不是普通文件：{path}",
-    "db_unreadable": "无法打开数据库 {path}：{reason}",
-    "db_read_only": "数据库 {path} 为只读（文件或目录不可写）：此时只能查询、核验和导出（status、verify、export、carry-list、meetings）",
-    "schema_newer": "数据库由更新版本的 carrier-tracker 创建（结构版本 {current}，本程序最高 {head}）：请升级本程序；未做任何修改",
-    # output files (export, carry list, template)
-    "out_suffix": "输出文件应以 .xlsx 结尾：{path}",
-    "out_dir_missing": "目录不存在：{dir}",
-    "out_is_dir": "{path} 是一个目录，请给出文件名",
-    "out_name_too_long": "文件名过长：{name}（最多 {limit} 字节）",
-    "out_failed": "无法写入 {path}：{reason}（未留下任何文件）",
-    # ledger key permissions
-    "key_missing": "台账密钥 {path} 不存在：核验与导出需使用写入台账时的同一密钥（可用 CARRIER_TRACKER_KEY_FILE 指定）",
-    "key_owner": "台账密钥 {path} 不属于当前用户（属主 uid {owner}）：请运行 chown {user} {path}",
-    "key_dir_mode": "台账密钥所在目录 {dir} 的权限为 {mode}，其他用户可写（可替换密钥）：请运行 chmod go-w {dir}",
-    "key_dir_owner": "台账密钥所在目录 {dir} 不属于当前用户（属主 uid {owner}）：请运行 chown {user} {dir}",
-    # import bounds (carrier_tracker.importer)
-    "import_file_too_big": "{name}：文件过大（{size} MB，上限 {limit} MB），未导入",
-    "import_unpacked_too_big": "{name}：解压后过大（{size} MB，上限 {limit} MB；可能是压缩炸弹），未导入",
-    "import_xml_entities": "{name}：{part} 含 XML 实体声明（DOCTYPE/ENTITY），Excel 不会生成这样的文件，可能是恶意构造；未导入",
-    "import_too_many_rows": "{sheet}：超过上限 {limit} {unit}，已停止读取；未导入",
-    "import_too_many_parts": "{name}：压缩包内文件过多（{count} 个，上限 {limit}），不像 Excel 工作簿；未导入",
-    "import_too_many_copies": "文件：份数合计 {count} 超过上限 {limit}；未导入",
-    "import_more_problems": "  ……其余 {rest} 处未列出（共 {total} 处）",
-    "import_unit_rows": "行",
-    "import_unit_people": "人",
-    "import_unit_documents": "种文件",
-    "import_unit_tags": "条绑定",
-})
+TEXT.update(
+    {
+        # text fields (carrier_tracker.text_fields)
+        "text_too_long": "{label}过长：{length} 个字符，最多 {limit} 个",
+        "text_control": "{label}含控制字符或不可见字符 {char}（第 {pos} 个字符），请删除后重试",
+        "text_empty": "{label}不能为空",
+        "text_shortened": "{head}…（共 {length} 个字符）",
+        "code_collides": "{label} {code} 与已有的“{other}”在规范化（全角/半角、不可见字符）后相同，请换一个",
+        "bad_utf8_arg": "第 {index} 个命令行参数含无效的 UTF-8 字节：{arg}（请检查终端或脚本的编码）",
+        "bad_utf8_env": "环境变量 {name} 含无效的 UTF-8 字节",
+        "copy_no_range": "份号应为 1 到 {limit} 之间的整数：{value}",
+        # databases (carrier_tracker.db)
+        "db_not_sqlite": "{path} 不是 carrier-tracker 的 SQLite 数据库文件（或已损坏）；未做任何修改",
+        "db_dir_missing": "数据库所在目录不存在：{dir}（请检查 --db；新建数据库请用 carrier-tracker init）",
+        "db_missing": "数据库文件不存在：{path}（请检查 --db，或先运行 carrier-tracker init）",
+        "db_not_file": "数据库路径不是普通文件：{path}",
+        "db_unreadable": "无法打开数据库 {path}：{reason}",
+        "db_read_only": "数据库 {path} 为只读（文件或目录不可写）：此时只能查询、核验和导出（status、verify、export、carry-list、meetings）",
+        "schema_newer": "数据库由更新版本的 carrier-tracker 创建（结构版本 {current}，本程序最高 {head}）：请升级本程序；未做任何修改",
+        # output files (export, carry list, template)
+        "out_suffix": "输出文件应以 .xlsx 结尾：{path}",
+        "out_dir_missing": "目录不存在：{dir}",
+        "out_is_dir": "{path} 是一个目录，请给出文件名",
+        "out_name_too_long": "文件名过长：{name}（最多 {limit} 字节）",
+        "out_failed": "无法写入 {path}：{reason}（未留下任何文件）",
+        # ledger key permissions
+        "key_missing": "台账密钥 {path} 不存在：核验与导出需使用写入台账时的同一密钥（可用 CARRIER_TRACKER_KEY_FILE 指定）",
+        "key_owner": "台账密钥 {path} 不属于当前用户（属主 uid {owner}）：请运行 chown {user} {path}",
+        "key_dir_mode": "台账密钥所在目录 {dir} 的权限为 {mode}，其他用户可写（可替换密钥）：请运行 chmod go-w {dir}",
+        "key_dir_owner": "台账密钥所在目录 {dir} 不属于当前用户（属主 uid {owner}）：请运行 chown {user} {dir}",
+        # import bounds (carrier_tracker.importer)
+        "import_file_too_big": "{name}：文件过大（{size} MB，上限 {limit} MB），未导入",
+        "import_unpacked_too_big": "{name}：解压后过大（{size} MB，上限 {limit} MB；可能是压缩炸弹），未导入",
+        "import_xml_entities": "{name}：{part} 含 XML 实体声明（DOCTYPE/ENTITY），Excel 不会生成这样的文件，可能是恶意构造；未导入",
+        "import_too_many_rows": "{sheet}：超过上限 {limit} {unit}，已停止读取；未导入",
+        "import_too_many_parts": "{name}：压缩包内文件过多（{count} 个，上限 {limit}），不像 Excel 工作簿；未导入",
+        "import_too_many_copies": "文件：份数合计 {count} 超过上限 {limit}；未导入",
+        "import_more_problems": "  ……其余 {rest} 处未列出（共 {total} 处）",
+        "import_unit_rows": "行",
+        "import_unit_people": "人",
+        "import_unit_documents": "种文件",
+        "import_unit_tags": "条绑定",
+    }
+)
 
 FIELD_LABEL: dict[str, str] = {
     "meeting": "会议代号",
@@ -258,9 +279,15 @@ def text(key: str, **fields: object) -> str:
 def recon_summary(counts: dict[str, int]) -> str:
     """The read model's counts in one line (``status --json``'s ``counts`` keys)."""
     return text(
-        "recon_summary", outstanding=counts["outstanding"], lost=counts["lost"], recovered=counts["recovered"],
-        left=counts["left_custody"], collected=counts["collected"], delivered=counts["delivered"],
-        never_issued=counts["never_issued"], total=counts["total"],
+        "recon_summary",
+        outstanding=counts["outstanding"],
+        lost=counts["lost"],
+        recovered=counts["recovered"],
+        left=counts["left_custody"],
+        collected=counts["collected"],
+        delivered=counts["delivered"],
+        never_issued=counts["never_issued"],
+        total=counts["total"],
     )
 
 

@@ -112,9 +112,15 @@ class Reconciliation:
     def counts(self) -> dict[str, int]:
         """The counts by name (``status --json``'s ``counts``)."""
         return {
-            "total": self.total, "outstanding": self.outstanding, "lost": self.lost,
-            "in_transit": self.in_transit, "recovered": self.recovered, "left_custody": self.left_custody,
-            "collected": self.collected, "delivered": self.delivered, "never_issued": self.never_issued,
+            "total": self.total,
+            "outstanding": self.outstanding,
+            "lost": self.lost,
+            "in_transit": self.in_transit,
+            "recovered": self.recovered,
+            "left_custody": self.left_custody,
+            "collected": self.collected,
+            "delivered": self.delivered,
+            "never_issued": self.never_issued,
         }
 
     def verdict(self) -> str:
@@ -167,14 +173,27 @@ def reconciliation(
     who = func.coalesce(Carrier.holder_id, Carrier.remembered_holder_id, owner.c.id)
     stmt = (
         select(  # type: ignore[call-overload]
-            Carrier.id, Carrier.kind, Document.number, Carrier.copy_number, owner.c.pass_number,
-            owner.c.code, owner.c.name, Carrier.state, Carrier.state_since, holder.c.id, holder.c.code,
+            Carrier.id,
+            Carrier.kind,
+            Document.number,
+            Carrier.copy_number,
+            owner.c.pass_number,
+            owner.c.code,
+            owner.c.name,
+            Carrier.state,
+            Carrier.state_since,
+            holder.c.id,
+            holder.c.code,
             Consignment.number,
         )
         .select_from(Carrier)
         .join(Document, col(Document.id) == Carrier.document_id, isouter=True)
         .join(owner, owner.c.id == Carrier.owner_id, isouter=True)
-        .join(holder, holder.c.id == func.coalesce(Carrier.holder_id, Carrier.remembered_holder_id), isouter=True)
+        .join(
+            holder,
+            holder.c.id == func.coalesce(Carrier.holder_id, Carrier.remembered_holder_id),
+            isouter=True,
+        )
         .join(Consignment, col(Consignment.id) == Carrier.consignment_id, isouter=True)
         .where(
             Carrier.meeting_id == meeting.id,
@@ -186,19 +205,41 @@ def reconciliation(
     if attendee_ids is not None:
         stmt = stmt.where(who.in_(list(attendee_ids)))
     items = []
-    for cid, kind, doc, copy_no, pass_no, owner_code, owner_name, state, since, _hid, holder_code, cons in session.exec(stmt):
+    for (
+        cid,
+        kind,
+        doc,
+        copy_no,
+        pass_no,
+        owner_code,
+        owner_name,
+        state,
+        since,
+        _hid,
+        holder_code,
+        cons,
+    ) in session.exec(stmt):
         is_pass = kind == CarrierKind.PASS
         state = State(state)
         label = (
             messages.text("pass_item", number=pass_no or owner_code, name=owner_name)
-            if is_pass else messages.text("copy_item", doc=doc, copy=copy_no)
+            if is_pass
+            else messages.text("copy_item", doc=doc, copy=copy_no)
         )
-        items.append(OutItem(
-            carrier_id=cid, kind=CarrierKind(kind), label=label, document=doc, copy=copy_no,
-            pass_number=(pass_no or owner_code) if is_pass else None, state=state, since=since,
-            attendee_code=holder_code or (owner_code if is_pass else None),
-            consignment=cons if state is State.IN_TRANSIT else None,
-        ))
+        items.append(
+            OutItem(
+                carrier_id=cid,
+                kind=CarrierKind(kind),
+                label=label,
+                document=doc,
+                copy=copy_no,
+                pass_number=(pass_no or owner_code) if is_pass else None,
+                state=state,
+                since=since,
+                attendee_code=holder_code or (owner_code if is_pass else None),
+                consignment=cons if state is State.IN_TRANSIT else None,
+            )
+        )
     people = session.exec(
         select(Attendee).where(Attendee.meeting_id == meeting.id).order_by(col(Attendee.code))
     ).all()
@@ -216,13 +257,18 @@ def reconciliation(
         else:
             nobody.append(it)
     everyone = tuple(
-        Group(f"a:{a.code}", messages.text("group_attendee", code=a.code, name=a.name),
-              tuple(held.get(a.code, ())), attendee_code=a.code)
+        Group(
+            f"a:{a.code}",
+            messages.text("group_attendee", code=a.code, name=a.name),
+            tuple(held.get(a.code, ())),
+            attendee_code=a.code,
+        )
         for a in people
     )
     groups = [g for g in everyone if g.items]
     groups += [
-        Group(f"c:{n}", messages.text("group_consignment", number=n), tuple(v)) for n, v in sorted(couriers.items())
+        Group(f"c:{n}", messages.text("group_consignment", number=n), tuple(v))
+        for n, v in sorted(couriers.items())
     ]
     if nobody:
         groups.append(Group("none", messages.text("group_unassigned"), tuple(nobody)))

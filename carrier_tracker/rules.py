@@ -258,14 +258,22 @@ def REMEMBERED_HOLDER(c: Ctx) -> Refusal | None:
 def CLEARANCE(c: Ctx) -> Refusal | None:
     doc, person = c.carrier.document, c.recipient
     if doc is not None and person is not None and person.clearance.rank < doc.level.rank:
-        return ("clearance", {"name": person.name, "clearance": person.clearance.value, "level": doc.level.value})
+        return (
+            "clearance",
+            {"name": person.name, "clearance": person.clearance.value, "level": doc.level.value},
+        )
     return None
 
 
 @_guard("已领会议证（会议要求会议证时）")
 def PASS_ISSUED(c: Ctx) -> Refusal | None:
     person = c.recipient
-    if c.carrier.document is not None and c.facts.meeting.requires_passes and person is not None and not person.pass_issued:
+    if (
+        c.carrier.document is not None
+        and c.facts.meeting.requires_passes
+        and person is not None
+        and not person.pass_issued
+    ):
         return ("pass_required", {"name": person.name})
     return None
 
@@ -275,7 +283,9 @@ def ONE_COPY_EACH(c: Ctx) -> Refusal | None:
     doc, person = c.carrier.document, c.recipient
     if doc is None or person is None or c.officer_override:
         return None
-    same = tuple(h for h in person.holding if h.document_id == doc.id and h.carrier_id != c.carrier.id)
+    same = tuple(
+        h for h in person.holding if h.document_id == doc.id and h.carrier_id != c.carrier.id
+    )
     if same:
         return ("duplicate_copy", {"name": person.name, "items": _labels(same)})
     return None
@@ -319,7 +329,10 @@ def SAME_CONSIGNMENT(c: Ctx) -> Refusal | None:
     chosen, current = c.facts.consignment, c.carrier.consignment
     in_courier = c.state in (State.IN_TRANSIT, State.DELIVERED)
     if chosen is not None and in_courier and (current is None or current.id != chosen.id):
-        return ("consignment_other", {"item": c.carrier.item, "number": current.number if current else "（无）"})
+        return (
+            "consignment_other",
+            {"item": c.carrier.item, "number": current.number if current else "（无）"},
+        )
     return None
 
 
@@ -387,38 +400,168 @@ def _s(*states: State) -> frozenset[State]:
 
 
 TABLE: tuple[Rule, ...] = (
-    Rule(Mode.ISSUE, COPY, ISSUABLE, State.ISSUED, Effect.GIVE, Concerns.RECIPIENT, Arrow.TO,
-         already=_s(State.ISSUED), first=(RECIPIENT_CHOSEN,), already_unless=(HELD_BY_RECIPIENT,),
-         guards=RECIPIENT_RULES, recipient_from_remembered=True),
-    Rule(Mode.ISSUE, PASS, ISSUABLE, State.ISSUED, Effect.GIVE, Concerns.RECIPIENT, Arrow.TO,
-         already=_s(State.ISSUED), first=(PASS_TO_OWNER,)),
-    Rule(Mode.COLLECT, COPY, _s(State.ISSUED), State.COLLECTED, Effect.COLLECT, Concerns.HOLDER_OR_REMEMBERED, Arrow.FROM,
-         already=_s(State.COLLECTED)),
-    Rule(Mode.REISSUE, COPY, _s(State.COLLECTED), State.ISSUED, Effect.GIVE, Concerns.RECIPIENT, Arrow.TO,
-         already=_s(State.ISSUED), already_unless=(HELD_BY_RECIPIENT,),
-         guards=(RECIPIENT_CHOSEN, *RECIPIENT_RULES), recipient_from_remembered=True),
-    Rule(Mode.RECALL, COPY, _s(State.ISSUED, State.COLLECTED, State.CARRIED_OUT), State.RECOVERED,
-         Effect.TO_CUSTODY, Concerns.HOLDER_OR_REMEMBERED, Arrow.FROM, already=_s(State.RECOVERED, State.REGISTERED)),
-    Rule(Mode.RECALL, PASS, _s(State.ISSUED), State.RECOVERED, Effect.TO_CUSTODY, Concerns.HOLDER, Arrow.FROM,
-         already=_s(State.RECOVERED, State.REGISTERED), guards=(OWNER_RETURNED_COPIES,)),
-    Rule(Mode.CARRY_OUT, COPY, _s(State.ISSUED), State.CARRIED_OUT, Effect.KEEP, Concerns.HOLDER, Arrow.TO,
-         already=_s(State.CARRIED_OUT), guards=(MAY_TAKE_AWAY, OUT_OF_TOWN, OFFICER)),
-    Rule(Mode.DISPATCH, COPY, _s(State.REGISTERED, State.COLLECTED, State.RECOVERED), State.IN_TRANSIT,
-         Effect.TO_COURIER, Concerns.NOBODY, Arrow.TO, already=_s(State.IN_TRANSIT),
-         first=(CONSIGNMENT_CHOSEN,), already_unless=(SAME_CONSIGNMENT,)),
-    Rule(Mode.DELIVER, COPY, _s(State.IN_TRANSIT), State.DELIVERED, Effect.KEEP, Concerns.NOBODY, Arrow.TO,
-         already=_s(State.DELIVERED), first=(SAME_CONSIGNMENT,)),
-    Rule(Mode.RETURN, COPY, _s(State.IN_TRANSIT, State.DELIVERED, State.CARRIED_OUT), State.RECOVERED,
-         Effect.TO_CUSTODY, Concerns.HOLDER, Arrow.FROM, already=_s(State.RECOVERED)),
-    Rule(Mode.LOST, COPY, ANY_STATE - {State.LOST}, State.LOST, Effect.KEEP, Concerns.HOLDER_OR_REMEMBERED,
-         already=_s(State.LOST), guards=(NOT_DELIVERED, OFFICER, NOTE)),
-    Rule(Mode.LOST, PASS, ANY_STATE - {State.LOST}, State.LOST, Effect.KEEP, Concerns.HOLDER_OR_REMEMBERED,
-         already=_s(State.LOST), guards=(OFFICER, NOTE)),
-    Rule(Mode.FOUND, COPY, _s(State.LOST), State.RECOVERED, Effect.TO_CUSTODY, Concerns.HOLDER_OR_REMEMBERED,
-         Arrow.FROM, already=_s(State.RECOVERED)),
-    Rule(Mode.FOUND, PASS, _s(State.LOST), State.RECOVERED, Effect.TO_CUSTODY, Concerns.HOLDER_OR_REMEMBERED,
-         Arrow.FROM, already=_s(State.RECOVERED)),
-    Rule(Mode.ENTRANCE, PASS, _s(State.ISSUED), None, Effect.KEEP, Concerns.OWNER, wrong_state="pass_not_issued"),
+    Rule(
+        Mode.ISSUE,
+        COPY,
+        ISSUABLE,
+        State.ISSUED,
+        Effect.GIVE,
+        Concerns.RECIPIENT,
+        Arrow.TO,
+        already=_s(State.ISSUED),
+        first=(RECIPIENT_CHOSEN,),
+        already_unless=(HELD_BY_RECIPIENT,),
+        guards=RECIPIENT_RULES,
+        recipient_from_remembered=True,
+    ),
+    Rule(
+        Mode.ISSUE,
+        PASS,
+        ISSUABLE,
+        State.ISSUED,
+        Effect.GIVE,
+        Concerns.RECIPIENT,
+        Arrow.TO,
+        already=_s(State.ISSUED),
+        first=(PASS_TO_OWNER,),
+    ),
+    Rule(
+        Mode.COLLECT,
+        COPY,
+        _s(State.ISSUED),
+        State.COLLECTED,
+        Effect.COLLECT,
+        Concerns.HOLDER_OR_REMEMBERED,
+        Arrow.FROM,
+        already=_s(State.COLLECTED),
+    ),
+    Rule(
+        Mode.REISSUE,
+        COPY,
+        _s(State.COLLECTED),
+        State.ISSUED,
+        Effect.GIVE,
+        Concerns.RECIPIENT,
+        Arrow.TO,
+        already=_s(State.ISSUED),
+        already_unless=(HELD_BY_RECIPIENT,),
+        guards=(RECIPIENT_CHOSEN, *RECIPIENT_RULES),
+        recipient_from_remembered=True,
+    ),
+    Rule(
+        Mode.RECALL,
+        COPY,
+        _s(State.ISSUED, State.COLLECTED, State.CARRIED_OUT),
+        State.RECOVERED,
+        Effect.TO_CUSTODY,
+        Concerns.HOLDER_OR_REMEMBERED,
+        Arrow.FROM,
+        already=_s(State.RECOVERED, State.REGISTERED),
+    ),
+    Rule(
+        Mode.RECALL,
+        PASS,
+        _s(State.ISSUED),
+        State.RECOVERED,
+        Effect.TO_CUSTODY,
+        Concerns.HOLDER,
+        Arrow.FROM,
+        already=_s(State.RECOVERED, State.REGISTERED),
+        guards=(OWNER_RETURNED_COPIES,),
+    ),
+    Rule(
+        Mode.CARRY_OUT,
+        COPY,
+        _s(State.ISSUED),
+        State.CARRIED_OUT,
+        Effect.KEEP,
+        Concerns.HOLDER,
+        Arrow.TO,
+        already=_s(State.CARRIED_OUT),
+        guards=(MAY_TAKE_AWAY, OUT_OF_TOWN, OFFICER),
+    ),
+    Rule(
+        Mode.DISPATCH,
+        COPY,
+        _s(State.REGISTERED, State.COLLECTED, State.RECOVERED),
+        State.IN_TRANSIT,
+        Effect.TO_COURIER,
+        Concerns.NOBODY,
+        Arrow.TO,
+        already=_s(State.IN_TRANSIT),
+        first=(CONSIGNMENT_CHOSEN,),
+        already_unless=(SAME_CONSIGNMENT,),
+    ),
+    Rule(
+        Mode.DELIVER,
+        COPY,
+        _s(State.IN_TRANSIT),
+        State.DELIVERED,
+        Effect.KEEP,
+        Concerns.NOBODY,
+        Arrow.TO,
+        already=_s(State.DELIVERED),
+        first=(SAME_CONSIGNMENT,),
+    ),
+    Rule(
+        Mode.RETURN,
+        COPY,
+        _s(State.IN_TRANSIT, State.DELIVERED, State.CARRIED_OUT),
+        State.RECOVERED,
+        Effect.TO_CUSTODY,
+        Concerns.HOLDER,
+        Arrow.FROM,
+        already=_s(State.RECOVERED),
+    ),
+    Rule(
+        Mode.LOST,
+        COPY,
+        ANY_STATE - {State.LOST},
+        State.LOST,
+        Effect.KEEP,
+        Concerns.HOLDER_OR_REMEMBERED,
+        already=_s(State.LOST),
+        guards=(NOT_DELIVERED, OFFICER, NOTE),
+    ),
+    Rule(
+        Mode.LOST,
+        PASS,
+        ANY_STATE - {State.LOST},
+        State.LOST,
+        Effect.KEEP,
+        Concerns.HOLDER_OR_REMEMBERED,
+        already=_s(State.LOST),
+        guards=(OFFICER, NOTE),
+    ),
+    Rule(
+        Mode.FOUND,
+        COPY,
+        _s(State.LOST),
+        State.RECOVERED,
+        Effect.TO_CUSTODY,
+        Concerns.HOLDER_OR_REMEMBERED,
+        Arrow.FROM,
+        already=_s(State.RECOVERED),
+    ),
+    Rule(
+        Mode.FOUND,
+        PASS,
+        _s(State.LOST),
+        State.RECOVERED,
+        Effect.TO_CUSTODY,
+        Concerns.HOLDER_OR_REMEMBERED,
+        Arrow.FROM,
+        already=_s(State.RECOVERED),
+    ),
+    Rule(
+        Mode.ENTRANCE,
+        PASS,
+        _s(State.ISSUED),
+        None,
+        Effect.KEEP,
+        Concerns.OWNER,
+        wrong_state="pass_not_issued",
+    ),
 )
 
 RULES: dict[tuple[Mode, CarrierKind], Rule] = {(r.mode, r.kind): r for r in TABLE}
@@ -534,16 +677,24 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
         if facts.admissions:
             warning = messages.text("admitted_again", n=facts.admissions + 1)
             message = f"{message}　{warning}"
-        return Decision(Verdict.ACCEPTED, message, to_state=to_state, person=person, warning=warning)
+        return Decision(
+            Verdict.ACCEPTED, message, to_state=to_state, person=person, warning=warning
+        )
     counterpart = person.name if person else (consignment.unit if consignment else "")
     if rule.arrow is Arrow.NONE or not counterpart:
         message = messages.text("accepted_plain", mode=MODE_LABEL[tap.mode], item=carrier.item)
         if person is not None:
-            message = messages.text("accepted_about", mode=MODE_LABEL[tap.mode], item=carrier.item, holder=person.name)
+            message = messages.text(
+                "accepted_about", mode=MODE_LABEL[tap.mode], item=carrier.item, holder=person.name
+            )
     else:
         key = "accepted_to" if rule.arrow is Arrow.TO else "accepted_from"
-        message = messages.text(key, mode=MODE_LABEL[tap.mode], item=carrier.item, holder=counterpart)
-    return Decision(Verdict.ACCEPTED, message, to_state=to_state, person=person, consignment=consignment)
+        message = messages.text(
+            key, mode=MODE_LABEL[tap.mode], item=carrier.item, holder=counterpart
+        )
+    return Decision(
+        Verdict.ACCEPTED, message, to_state=to_state, person=person, consignment=consignment
+    )
 
 
 # --- apply ------------------------------------------------------------------------------------
@@ -577,7 +728,9 @@ def apply(custody: Custody, change: Change) -> Custody:
     if effect is Effect.TO_CUSTODY:
         return replace(moved, holder_id=None, remembered_id=None)
     if effect is Effect.TO_COURIER:
-        return replace(moved, holder_id=None, remembered_id=None, consignment_id=change.consignment_id)
+        return replace(
+            moved, holder_id=None, remembered_id=None, consignment_id=change.consignment_id
+        )
     return moved
 
 
@@ -607,4 +760,3 @@ def table_markdown() -> str:
             f"{'；'.join(needs) or '—'} | {r.effect.value} | {r.concerns.value} |"
         )
     return "\n".join(lines) + "\n"
-

@@ -35,34 +35,36 @@ STATION = 100
 NOTE = 1000
 """Loss reports, close notes (the ledger's note column is unbounded; Excel cells stop at 32,767)."""
 
-COLUMN_LIMITS: Mapping[str, int] = MappingProxyType({
-    "meeting.code": MEETING_CODE,
-    "meeting.title": MEETING_TITLE,
-    "meeting.venue": VENUE,
-    "meeting.organizer": ORGANIZER,
-    "meeting.officer": OFFICER,
-    "meeting.closed_by": OPERATOR,
-    "meeting.close_note": NOTE,
-    "attendee.code": ATTENDEE_CODE,
-    "attendee.name": ATTENDEE_NAME,
-    "attendee.unit": UNIT,
-    "attendee.title": POSITION,
-    "attendee.pass_number": PASS_NUMBER,
-    "document.number": DOCUMENT_NUMBER,
-    "document.title": DOCUMENT_TITLE,
-    "consignment.number": CONSIGNMENT_NUMBER,
-    "consignment.unit": UNIT,
-    "consignment.recipient": RECIPIENT,
-    "event.operator": OPERATOR,
-    "event.station": STATION,
-    "event.note": NOTE,
-    "event.approver": OPERATOR,
-    "operator.name": OPERATOR,
-    "systemevent.operator": OPERATOR,
-    "systemevent.subject": OPERATOR,
-    "systemevent.station": STATION,
-    "systemevent.note": NOTE,
-})
+COLUMN_LIMITS: Mapping[str, int] = MappingProxyType(
+    {
+        "meeting.code": MEETING_CODE,
+        "meeting.title": MEETING_TITLE,
+        "meeting.venue": VENUE,
+        "meeting.organizer": ORGANIZER,
+        "meeting.officer": OFFICER,
+        "meeting.closed_by": OPERATOR,
+        "meeting.close_note": NOTE,
+        "attendee.code": ATTENDEE_CODE,
+        "attendee.name": ATTENDEE_NAME,
+        "attendee.unit": UNIT,
+        "attendee.title": POSITION,
+        "attendee.pass_number": PASS_NUMBER,
+        "document.number": DOCUMENT_NUMBER,
+        "document.title": DOCUMENT_TITLE,
+        "consignment.number": CONSIGNMENT_NUMBER,
+        "consignment.unit": UNIT,
+        "consignment.recipient": RECIPIENT,
+        "event.operator": OPERATOR,
+        "event.station": STATION,
+        "event.note": NOTE,
+        "event.approver": OPERATOR,
+        "operator.name": OPERATOR,
+        "systemevent.operator": OPERATOR,
+        "systemevent.subject": OPERATOR,
+        "systemevent.station": STATION,
+        "systemevent.note": NOTE,
+    }
+)
 """Every free-text column a person fills, as ``table.column`` → maximum length (README table)."""
 
 # Code points that change nothing visible: zero-width and format characters (category Cf:
@@ -124,9 +126,13 @@ def check_text(label: str, value: str, max_len: int, *, required: bool = False) 
     text = value.strip()
     for i, ch in enumerate(text, start=1):
         if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
-            raise TextError(messages.text("text_control", label=label, char=f"U+{ord(ch):04X}", pos=i))
+            raise TextError(
+                messages.text("text_control", label=label, char=f"U+{ord(ch):04X}", pos=i)
+            )
     if len(text) > max_len:
-        raise TextError(messages.text("text_too_long", label=label, length=len(text), limit=max_len))
+        raise TextError(
+            messages.text("text_too_long", label=label, length=len(text), limit=max_len)
+        )
     if required and not text:
         raise TextError(messages.text("text_empty", label=label))
     return text

@@ -42,15 +42,43 @@ MEETING = Sheet(
     "会议",
     ("meeting", "meetings"),
     (
-        Column("code", "会议代号", ("code", "代号"), hint="唯一，命令行中使用，如 HY2026-07", max_len=tf.MEETING_CODE),
+        Column(
+            "code",
+            "会议代号",
+            ("code", "代号"),
+            hint="唯一，命令行中使用，如 HY2026-07",
+            max_len=tf.MEETING_CODE,
+        ),
         Column("title", "会议名称", ("title", "名称"), width=30, max_len=tf.MEETING_TITLE),
         Column("level", "密级", ("level", "classification"), hint="秘密 / 机密 / 绝密 / 内部"),
         Column("venue", "地点", ("venue", "会议地点"), required=False, width=20, max_len=tf.VENUE),
-        Column("starts_at", "开始时间", ("starts_at", "start"), required=False, hint="2026-12-01 09:00", width=18),
+        Column(
+            "starts_at",
+            "开始时间",
+            ("starts_at", "start"),
+            required=False,
+            hint="2026-12-01 09:00",
+            width=18,
+        ),
         Column("ends_at", "结束时间", ("ends_at", "end"), required=False, width=18),
-        Column("organizer", "主办部门", ("organizer",), required=False, width=16, max_len=tf.ORGANIZER),
-        Column("officer", "保密负责人", ("officer", "security officer"), required=False, hint="批准带离、挂失", max_len=tf.OFFICER),
-        Column("requires_passes", "实行会议证", ("requires_passes", "passes"), required=False, hint="是/否；空 = 机密级以上为是"),
+        Column(
+            "organizer", "主办部门", ("organizer",), required=False, width=16, max_len=tf.ORGANIZER
+        ),
+        Column(
+            "officer",
+            "保密负责人",
+            ("officer", "security officer"),
+            required=False,
+            hint="批准带离、挂失",
+            max_len=tf.OFFICER,
+        ),
+        Column(
+            "requires_passes",
+            "实行会议证",
+            ("requires_passes", "passes"),
+            required=False,
+            hint="是/否；空 = 机密级以上为是",
+        ),
     ),
 )
 
@@ -59,14 +87,51 @@ ATTENDEES = Sheet(
     "参会人员",
     ("attendees", "people", "participants"),
     (
-        Column("code", "人员编号", ("code", "编号"), hint="会议内唯一，如 A001", width=10, max_len=tf.ATTENDEE_CODE),
+        Column(
+            "code",
+            "人员编号",
+            ("code", "编号"),
+            hint="会议内唯一，如 A001",
+            width=10,
+            max_len=tf.ATTENDEE_CODE,
+        ),
         Column("name", "姓名", ("name",), width=10, max_len=tf.ATTENDEE_NAME),
-        Column("unit", "单位", ("unit", "organisation", "organization"), required=False, width=24, max_len=tf.UNIT),
-        Column("title", "职务", ("title", "position"), required=False, width=12, max_len=tf.POSITION),
-        Column("out_of_town", "外地代表", ("out_of_town", "外地"), required=False, hint="是/否", width=10),
+        Column(
+            "unit",
+            "单位",
+            ("unit", "organisation", "organization"),
+            required=False,
+            width=24,
+            max_len=tf.UNIT,
+        ),
+        Column(
+            "title", "职务", ("title", "position"), required=False, width=12, max_len=tf.POSITION
+        ),
+        Column(
+            "out_of_town",
+            "外地代表",
+            ("out_of_town", "外地"),
+            required=False,
+            hint="是/否",
+            width=10,
+        ),
         Column("clearance", "知悉级别", ("clearance", "密级"), hint="可知悉的最高密级", width=10),
-        Column("pass_number", "会议证号", ("pass_number", "pass"), required=False, width=10, max_len=tf.PASS_NUMBER),
-        Column("pass_uid", "会议证标签UID", ("pass_uid", "pass tag", "会议证标签"), required=False, hint="7 字节十六进制", width=18),
+        Column(
+            "pass_number",
+            "会议证号",
+            ("pass_number", "pass"),
+            required=False,
+            width=10,
+            max_len=tf.PASS_NUMBER,
+        ),
+        Column(
+            "pass_uid",
+            "会议证标签UID",
+            ("pass_uid", "pass tag", "会议证标签"),
+            required=False,
+            hint="7 字节十六进制",
+            width=18,
+        ),
     ),
 )
 
@@ -75,12 +140,28 @@ DOCUMENTS = Sheet(
     "文件",
     ("documents", "docs"),
     (
-        Column("number", "文件编号", ("number", "doc_no", "编号"), width=12, max_len=tf.DOCUMENT_NUMBER),
+        Column(
+            "number", "文件编号", ("number", "doc_no", "编号"), width=12, max_len=tf.DOCUMENT_NUMBER
+        ),
         Column("title", "文件名称", ("title", "名称"), width=36, max_len=tf.DOCUMENT_TITLE),
         Column("level", "密级", ("level", "classification"), width=8),
         Column("copies", "份数", ("copies", "count"), hint="正整数", width=8),
-        Column("collect_at_breaks", "休会收回", ("collect_at_breaks", "公用性文件"), required=False, hint="是/否", width=10),
-        Column("may_take_away", "允许带离", ("may_take_away", "take_away"), required=False, hint="是/否", width=10),
+        Column(
+            "collect_at_breaks",
+            "休会收回",
+            ("collect_at_breaks", "公用性文件"),
+            required=False,
+            hint="是/否",
+            width=10,
+        ),
+        Column(
+            "may_take_away",
+            "允许带离",
+            ("may_take_away", "take_away"),
+            required=False,
+            hint="是/否",
+            width=10,
+        ),
     ),
 )
 
@@ -89,7 +170,13 @@ TAGS = Sheet(
     "标签绑定",
     ("tags", "bindings", "tag bindings"),
     (
-        Column("document", "文件编号", ("document", "doc_no", "number"), width=12, max_len=tf.DOCUMENT_NUMBER),
+        Column(
+            "document",
+            "文件编号",
+            ("document", "doc_no", "number"),
+            width=12,
+            max_len=tf.DOCUMENT_NUMBER,
+        ),
         Column("copy", "份号", ("copy", "copy_no"), width=8),
         Column("uid", "标签UID", ("uid", "tag_uid", "标签"), width=20),
     ),

@@ -1,6 +1,6 @@
 """Regenerate the transition table in docs/custody.md from ``carrier_tracker.rules.TABLE``.
 
-    python docs/make_custody_table.py
+python docs/make_custody_table.py
 """
 
 from __future__ import annotations

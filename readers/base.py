@@ -144,8 +144,12 @@ class Reader(ABC):
                 self.debounce.gone(ev.uid, ev.monotonic)
             elif self.debounce.seen(ev.uid, ev.monotonic):
                 yield TagTap(
-                    uid=ev.uid, reader_id=self.reader_id, monotonic=ev.monotonic,
-                    at=datetime.now(UTC), tag_type=ev.tag_type, product=ev.product,
+                    uid=ev.uid,
+                    reader_id=self.reader_id,
+                    monotonic=ev.monotonic,
+                    at=datetime.now(UTC),
+                    tag_type=ev.tag_type,
+                    product=ev.product,
                     originality=ev.originality,
                 )
 
@@ -163,7 +167,12 @@ class Reader(ABC):
     def __enter__(self) -> Reader:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 

@@ -23,7 +23,9 @@ class NfcpyReader(Reader):
 
     scheme = "nfc"
 
-    def __init__(self, spec: str, *, trusted_keys: tuple[str, ...] = (NXP_NTAG21X_KEY,), **kw: Any) -> None:
+    def __init__(
+        self, spec: str, *, trusted_keys: tuple[str, ...] = (NXP_NTAG21X_KEY,), **kw: Any
+    ) -> None:
         super().__init__(spec, **kw)
         self.path = spec.partition(":")[2] or "usb"
         self.trusted_keys = trusted_keys
@@ -38,8 +40,14 @@ class NfcpyReader(Reader):
             except Exception:
                 sig = b""
             originality = verify_signature(bytes(tag.identifier), sig, self.trusted_keys)
-        q.put(Seen(uid, tag_type=str(getattr(tag, "type", "")), product=str(getattr(tag, "product", "")),
-                   originality=originality))
+        q.put(
+            Seen(
+                uid,
+                tag_type=str(getattr(tag, "type", "")),
+                product=str(getattr(tag, "product", "")),
+                originality=originality,
+            )
+        )
         return True  # hold the connection until the tag leaves: one tap per presentation
 
     def _run(self, stop: threading.Event, q: queue.Queue[Seen | Gone]) -> None:
@@ -56,6 +64,7 @@ class NfcpyReader(Reader):
             backoff.reset()
             try:
                 while not stop.is_set():
+
                     def on_connect(tag: Any) -> bool:
                         current[:] = [uid_hex(tag.identifier)]
                         return self._on_connect(tag, q)
@@ -65,8 +74,13 @@ class NfcpyReader(Reader):
                         current.clear()
 
                     result = self._clf.connect(
-                        rdwr={"targets": ["106A"], "on-connect": on_connect, "on-release": on_release,
-                              "iterations": 1, "interval": 0.1},
+                        rdwr={
+                            "targets": ["106A"],
+                            "on-connect": on_connect,
+                            "on-release": on_release,
+                            "iterations": 1,
+                            "interval": 0.1,
+                        },
                         terminate=stop.is_set,
                     )
                     if result is None and stop.is_set():
@@ -81,7 +95,9 @@ class NfcpyReader(Reader):
 
     def _events(self, stop: threading.Event) -> Iterator[Seen | Gone]:
         q: queue.Queue[Seen | Gone] = queue.Queue()
-        worker = threading.Thread(target=self._run, args=(stop, q), daemon=True, name="nfcpy-reader")
+        worker = threading.Thread(
+            target=self._run, args=(stop, q), daemon=True, name="nfcpy-reader"
+        )
         worker.start()
         try:
             yield from drain(q, stop)

@@ -8,7 +8,9 @@ from .base import Originality
 NXP_NTAG21X_KEY = "04494E1A386D3D3CFE3DC10E5DE68A499B1C202DB5B132393E89ED19FE5BE8BC61"
 
 
-def verify_signature(uid: bytes, signature: bytes | None, public_keys: tuple[str, ...] = (NXP_NTAG21X_KEY,)) -> Originality:
+def verify_signature(
+    uid: bytes, signature: bytes | None, public_keys: tuple[str, ...] = (NXP_NTAG21X_KEY,)
+) -> Originality:
     """Check a READ_SIG signature against trusted keys.
 
     All-zero or missing signatures mean the tag gave none (nfcpy returns zeros when the read

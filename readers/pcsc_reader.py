@@ -21,9 +21,13 @@ WAIT_MS = 250
 
 # Errors after which the context must be re-established (pcscd went away or restarted).
 _SERVICE_GONE = {
-    scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED, scard.SCARD_E_INVALID_HANDLE,
-    getattr(scard, "SCARD_E_NO_READERS_AVAILABLE", 0x8010002E), scard.SCARD_E_UNKNOWN_READER,
-    getattr(scard, "SCARD_E_READER_UNAVAILABLE", 0x80100017), scard.SCARD_E_INVALID_PARAMETER,
+    scard.SCARD_E_NO_SERVICE,
+    scard.SCARD_E_SERVICE_STOPPED,
+    scard.SCARD_E_INVALID_HANDLE,
+    getattr(scard, "SCARD_E_NO_READERS_AVAILABLE", 0x8010002E),
+    scard.SCARD_E_UNKNOWN_READER,
+    getattr(scard, "SCARD_E_READER_UNAVAILABLE", 0x80100017),
+    scard.SCARD_E_INVALID_PARAMETER,
 }
 
 
@@ -57,7 +61,9 @@ class PcscReader(Reader):
 
     def _establish(self) -> None:
         self._release()
-        self._context = _check("SCardEstablishContext", scard.SCardEstablishContext(scard.SCARD_SCOPE_USER))
+        self._context = _check(
+            "SCardEstablishContext", scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        )
 
     def _release(self) -> None:
         if self._context is not None:
@@ -81,16 +87,26 @@ class PcscReader(Reader):
     def read_uid(self) -> str | None:
         """Connect to the card now present and ask for its UID; None if it did not answer."""
         try:
-            card, _protocol = _check("SCardConnect", scard.SCardConnect(
-                self._context, self.reader_name, scard.SCARD_SHARE_SHARED,
-                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1))
+            card, _protocol = _check(
+                "SCardConnect",
+                scard.SCardConnect(
+                    self._context,
+                    self.reader_name,
+                    scard.SCARD_SHARE_SHARED,
+                    scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+                ),
+            )
         except PcscError:
             return None  # lifted before we could connect
         try:
-            response = _check("SCardTransmit", scard.SCardTransmit(card, scard.SCARD_PCI_T1, GET_UID))
+            response = _check(
+                "SCardTransmit", scard.SCardTransmit(card, scard.SCARD_PCI_T1, GET_UID)
+            )
         except PcscError:
             try:
-                response = _check("SCardTransmit", scard.SCardTransmit(card, scard.SCARD_PCI_T0, GET_UID))
+                response = _check(
+                    "SCardTransmit", scard.SCardTransmit(card, scard.SCARD_PCI_T0, GET_UID)
+                )
             except PcscError:
                 response = []
         finally:
@@ -117,7 +133,9 @@ class PcscReader(Reader):
                 state = scard.SCARD_STATE_UNAWARE
                 seen_count = -1
                 while not stop.is_set():
-                    code, changes = scard.SCardGetStatusChange(self._context, WAIT_MS, [(name, state)])
+                    code, changes = scard.SCardGetStatusChange(
+                        self._context, WAIT_MS, [(name, state)]
+                    )
                     if code == scard.SCARD_E_TIMEOUT:
                         continue
                     if code != scard.SCARD_S_SUCCESS:
@@ -126,7 +144,9 @@ class PcscReader(Reader):
                     state = event_state & ~scard.SCARD_STATE_CHANGED
                     count = event_state >> 16  # pcsc-lite counts card events here
                     if event_state & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE):
-                        raise PcscError("reader", getattr(scard, "SCARD_E_READER_UNAVAILABLE", 0x80100017))
+                        raise PcscError(
+                            "reader", getattr(scard, "SCARD_E_READER_UNAVAILABLE", 0x80100017)
+                        )
                     if event_state & scard.SCARD_STATE_PRESENT:
                         if present is not None and count == seen_count:
                             continue
@@ -158,7 +178,9 @@ class PcscReader(Reader):
 def _atr_product(atr: list[int]) -> str:
     # PC/SC part 3 storage-card ATR: byte 13-14 name the card (0x00 0x03 = Mifare Ultralight/NTAG).
     if len(atr) >= 15 and atr[4:7] == [0x80, 0x4F, 0x0C]:
-        return {(0x00, 0x03): "Mifare Ultralight / NTAG", (0x00, 0x01): "Mifare Classic 1K"}.get((atr[13], atr[14]), "")
+        return {(0x00, 0x03): "Mifare Ultralight / NTAG", (0x00, 0x01): "Mifare Classic 1K"}.get(
+            (atr[13], atr[14]), ""
+        )
     return ""
 
 

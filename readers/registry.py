@@ -10,16 +10,27 @@ from .base import DEFAULT_DEBOUNCE, Reader, ReaderError, ReaderStatus
 
 # scheme -> (module, class, what to install when the import fails)
 BACKENDS: dict[str, tuple[str, str, str]] = {
-    "pcsc": ("readers.pcsc_reader", "PcscReader", "pip install 'carrier-tracker[pcsc]'（需先 apt install pcscd libpcsclite-dev）"),
+    "pcsc": (
+        "readers.pcsc_reader",
+        "PcscReader",
+        "pip install 'carrier-tracker[pcsc]'（需先 apt install pcscd libpcsclite-dev）",
+    ),
     "nfc": ("readers.nfcpy_reader", "NfcpyReader", "pip install 'carrier-tracker[nfc]'"),
-    "wedge": ("readers.wedge", "WedgeReader", "pip install 'carrier-tracker[evdev]'（仅 /dev/input 设备需要）"),
+    "wedge": (
+        "readers.wedge",
+        "WedgeReader",
+        "pip install 'carrier-tracker[evdev]'（仅 /dev/input 设备需要）",
+    ),
     "sim": ("readers.sim", "SimReader", ""),
 }
 
 
 def open_reader(
-    spec: str, *, debounce: float = DEFAULT_DEBOUNCE,
-    on_status: Callable[[ReaderStatus], None] | None = None, **options: Any,
+    spec: str,
+    *,
+    debounce: float = DEFAULT_DEBOUNCE,
+    on_status: Callable[[ReaderStatus], None] | None = None,
+    **options: Any,
 ) -> Reader:
     """Open the reader a spec names: ``pcsc:``, ``pcsc:ACR122``, ``nfc:usb``, ``nfc:udp:localhost:54321``,
     ``wedge:stdin?format=dec10&order=reversed``, ``wedge:/dev/input/event3``, ``sim:``, ``sim:FILE``.

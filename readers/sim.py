@@ -38,7 +38,9 @@ class SimReader(Reader):
         self.script: list[tuple[float, str, float]] = _parse_script(Path(rest)) if rest else []
         self.set_status(True, "模拟读卡器")
 
-    def present(self, uid: str | bytes, *, product: str = "NXP NTAG215", tag_type: str = "Type2Tag") -> None:
+    def present(
+        self, uid: str | bytes, *, product: str = "NXP NTAG215", tag_type: str = "Type2Tag"
+    ) -> None:
         """Put a tag on the reader (a tag already there is removed first)."""
         norm = _norm(uid)
         with self._lock:
@@ -69,7 +71,9 @@ class SimReader(Reader):
 
     def _events(self, stop: threading.Event) -> Iterator[Seen | Gone]:
         if self.script:
-            threading.Thread(target=self._replay, args=(stop,), daemon=True, name="sim-replay").start()
+            threading.Thread(
+                target=self._replay, args=(stop,), daemon=True, name="sim-replay"
+            ).start()
         yield from drain(self._q, stop)
 
     def _replay(self, stop: threading.Event) -> None:
@@ -97,7 +101,9 @@ def _parse_script(path: Path) -> list[tuple[float, str, float]]:
             uid = _norm(fields[1])
             dwell = float(fields[2]) if len(fields) > 2 else 0.3
         except (ValueError, IndexError) as e:
-            raise ReaderError(f"模拟脚本 {path} 第{n}行格式错误（应为：秒数 UID [停留秒数]）：{line.strip()}") from e
+            raise ReaderError(
+                f"模拟脚本 {path} 第{n}行格式错误（应为：秒数 UID [停留秒数]）：{line.strip()}"
+            ) from e
         out.append((delay, uid, dwell))
     return out
 

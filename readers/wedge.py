@@ -34,7 +34,9 @@ class WedgeReader(Reader):
             self.format = WedgeFormat(opts.pop("format", "auto"))
             self.order = ByteOrder(opts.pop("order", "normal"))
         except ValueError as e:
-            raise ReaderError(f"wedge 选项错误：{e}（format=auto|hex8|hex14|dec10，order=normal|reversed）") from e
+            raise ReaderError(
+                f"wedge 选项错误：{e}（format=auto|hex8|hex14|dec10，order=normal|reversed）"
+            ) from e
         if opts:
             raise ReaderError(f"未知的 wedge 选项：{', '.join(opts)}")
         self.target = target or "stdin"
@@ -85,12 +87,16 @@ class WedgeReader(Reader):
         try:
             import evdev
         except ImportError as e:
-            raise ReaderError("读取 /dev/input 需要 evdev：pip install 'carrier-tracker[evdev]'") from e
+            raise ReaderError(
+                "读取 /dev/input 需要 evdev：pip install 'carrier-tracker[evdev]'"
+            ) from e
         try:
             self._device = evdev.InputDevice(self.target)
             self._device.grab()
         except OSError as e:
-            self.set_status(False, self.target, f"无法打开设备：{e.strerror or e}（需要 input 组权限）")
+            self.set_status(
+                False, self.target, f"无法打开设备：{e.strerror or e}（需要 input 组权限）"
+            )
             return
         self.set_status(True, self._device.name)
         q: queue.Queue[Seen | Gone] = queue.Queue()

@@ -28,7 +28,9 @@ class WedgeParseError(ValueError):
     """A typed line that is not a UID in the configured format."""
 
 
-def parse_line(line: str, fmt: WedgeFormat = WedgeFormat.AUTO, order: ByteOrder = ByteOrder.NORMAL) -> str:
+def parse_line(
+    line: str, fmt: WedgeFormat = WedgeFormat.AUTO, order: ByteOrder = ByteOrder.NORMAL
+) -> str:
     """Turn one typed line into a UID (upper-case hex, in the tag's byte order).
 
     Raises:

@@ -33,7 +33,9 @@ def pg_database_url(name: str) -> str:
     admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).first()
             if not exists:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as e:

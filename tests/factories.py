@@ -54,8 +54,12 @@ def make_world(
     A003 王五 (秘密, local); documents D1 (机密, 3 copies, take-away allowed, collected at breaks),
     D2 (秘密, 2 copies), D3 (内部, 1 copy, no tag); consignment K1 to 北京某所."""
     meeting = Meeting(
-        code=code, title="测试会议", level=level, requires_passes=requires_passes,
-        officer=officer, status=status,
+        code=code,
+        title="测试会议",
+        level=level,
+        requires_passes=requires_passes,
+        officer=officer,
+        status=status,
     )
     session.add(meeting)
     session.flush()
@@ -66,13 +70,25 @@ def make_world(
         ("A002", "李四", Level.JIMI, True),
         ("A003", "王五", Level.MIMI, False),
     ]:
-        person = Attendee(meeting_id=meeting.id, code=pcode, name=name, unit="某单位",  # type: ignore[arg-type]
-                          clearance=clearance, out_of_town=away, pass_number="P" + pcode[1:])
+        person = Attendee(
+            meeting_id=meeting.id,
+            code=pcode,
+            name=name,
+            unit="某单位",  # type: ignore[arg-type]
+            clearance=clearance,
+            out_of_town=away,
+            pass_number="P" + pcode[1:],
+        )
         session.add(person)
         session.flush()
         n += 1
-        card = Carrier(meeting_id=meeting.id, kind=CarrierKind.PASS, owner_id=person.id,  # type: ignore[arg-type]
-                       tag_uid=uid(zlib.crc32(code.encode()) % 1000 * 1000 + n), state=State.REGISTERED)
+        card = Carrier(
+            meeting_id=meeting.id,
+            kind=CarrierKind.PASS,
+            owner_id=person.id,  # type: ignore[arg-type]
+            tag_uid=uid(zlib.crc32(code.encode()) % 1000 * 1000 + n),
+            state=State.REGISTERED,
+        )
         session.add(card)
         world.people[pcode] = person
         world.passes[pcode] = card
@@ -81,16 +97,28 @@ def make_world(
         ("D2", Level.MIMI, 2, False, False, True),
         ("D3", Level.NEIBU, 1, False, False, False),
     ]:
-        doc = Document(meeting_id=meeting.id, number=dno, title=f"文件{dno}", level=level_,  # type: ignore[arg-type]
-                       copies=copies, may_take_away=away, collect_at_breaks=brk)
+        doc = Document(
+            meeting_id=meeting.id,
+            number=dno,
+            title=f"文件{dno}",
+            level=level_,  # type: ignore[arg-type]
+            copies=copies,
+            may_take_away=away,
+            collect_at_breaks=brk,
+        )
         session.add(doc)
         session.flush()
         world.docs[dno] = doc
         for k in range(1, copies + 1):
             n += 1
-            c = Carrier(meeting_id=meeting.id, kind=CarrierKind.COPY, document_id=doc.id,  # type: ignore[arg-type]
-                        copy_number=k, tag_uid=uid(zlib.crc32(code.encode()) % 1000 * 1000 + n) if tagged else None,
-                        state=State.REGISTERED)
+            c = Carrier(
+                meeting_id=meeting.id,
+                kind=CarrierKind.COPY,
+                document_id=doc.id,  # type: ignore[arg-type]
+                copy_number=k,
+                tag_uid=uid(zlib.crc32(code.encode()) % 1000 * 1000 + n) if tagged else None,
+                state=State.REGISTERED,
+            )
             session.add(c)
             world.copies[(dno, k)] = c
     cons = Consignment(meeting_id=meeting.id, number="K1", unit="北京某所", recipient="钱七")  # type: ignore[arg-type]
@@ -100,8 +128,20 @@ def make_world(
     # The ledger says what the rows say, as an import would: verify and close check it.
     wanted_status = meeting.status
     meeting.status = MeetingStatus.PLANNED
-    append_admin_event(session=session, key=key, meeting=meeting, action=Action.IMPORT, payload=import_snapshot(session, meeting))
-    append_admin_event(session=session, key=key, meeting=meeting, action=Action.CONSIGNMENT, payload=consignment_snapshot(cons))
+    append_admin_event(
+        session=session,
+        key=key,
+        meeting=meeting,
+        action=Action.IMPORT,
+        payload=import_snapshot(session, meeting),
+    )
+    append_admin_event(
+        session=session,
+        key=key,
+        meeting=meeting,
+        action=Action.CONSIGNMENT,
+        payload=consignment_snapshot(cons),
+    )
     if wanted_status != MeetingStatus.PLANNED:
         append_admin_event(session=session, key=key, meeting=meeting, action=Action.OPEN)
     if wanted_status == MeetingStatus.CLOSED:

@@ -55,14 +55,22 @@ class CarrierTrackerApp(App[None]):
         Binding("ctrl+k", "show('courier')", t("key_courier"), priority=True),
         Binding("ctrl+l", "show('copies')", t("key_copies"), priority=True),
         Binding("ctrl+t", "show('audit')", t("key_audit"), priority=True),
-        Binding("ctrl+g", "focus_tap_entry", t("key_tap_entry"), show=False, priority=True),  # named on the entry
+        Binding(
+            "ctrl+g", "focus_tap_entry", t("key_tap_entry"), show=False, priority=True
+        ),  # named on the entry
         Binding("ctrl+o", "export", t("key_export"), priority=True),
         Binding("ctrl+q", "quit", t("key_quit"), priority=True),
         Binding("ctrl+p", "command_palette", t("key_palette"), show=False, priority=True),
     ]
 
-    def __init__(self, ctx: DeskContext, reader_spec: str, *, tray: list[tuple[str, str]] | None = None,
-                 debounce: float = DEFAULT_DEBOUNCE) -> None:
+    def __init__(
+        self,
+        ctx: DeskContext,
+        reader_spec: str,
+        *,
+        tray: list[tuple[str, str]] | None = None,
+        debounce: float = DEFAULT_DEBOUNCE,
+    ) -> None:
         super().__init__()
         self.debounce = debounce
         self.ctx = ctx
@@ -71,7 +79,9 @@ class CarrierTrackerApp(App[None]):
         self.reader: Reader | None = None
         self.reader_status = ReaderStatus(False, reader_spec, "")
         self.reader_fix = ""
-        self.reader_known = False  # until the reader's thread reports: 启动中, neither green nor red
+        self.reader_known = (
+            False  # until the reader's thread reports: 启动中, neither green nor red
+        )
         self._stop = threading.Event()
         self.last_seq = 0
         self._screens: dict[str, Screen[None]] = {}
@@ -83,8 +93,12 @@ class CarrierTrackerApp(App[None]):
     # -- lifecycle -------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.run_worker(lambda: self.writes.loop(self._stop), thread=True, group="db-write", exit_on_error=False)
-        self.run_worker(lambda: self.reads.loop(self._stop), thread=True, group="db-read", exit_on_error=False)
+        self.run_worker(
+            lambda: self.writes.loop(self._stop), thread=True, group="db-write", exit_on_error=False
+        )
+        self.run_worker(
+            lambda: self.reads.loop(self._stop), thread=True, group="db-read", exit_on_error=False
+        )
         self.run_reader()  # opens the reader on its thread: a failure there is 离线, never a crash
         self.set_interval(POLL_SECONDS, self.poll_ledger)
         self.set_interval(0.2, self._watch_lanes)
@@ -115,8 +129,13 @@ class CarrierTrackerApp(App[None]):
         meeting = self.ctx.meeting
         if meeting is None:
             return ""
-        base = t("sub_title", code=meeting.code, marking=Level(meeting.level).marking, station=self.ctx.station,
-                 operator=self.ctx.operator)
+        base = t(
+            "sub_title",
+            code=meeting.code,
+            marking=Level(meeting.level).marking,
+            station=self.ctx.station,
+            operator=self.ctx.operator,
+        )
         return f"{base}  · {t('db_waiting')}" if self._waiting else base
 
     def on_unmount(self) -> None:
@@ -136,7 +155,9 @@ class CarrierTrackerApp(App[None]):
         spec = self.reader_spec
 
         def on_status(status: ReaderStatus) -> None:  # called on the reader's thread
-            self.post_message(ReaderStatusChanged(status, "" if status.online else runtime_fix(spec)))
+            self.post_message(
+                ReaderStatusChanged(status, "" if status.online else runtime_fix(spec))
+            )
 
         while not self._stop.is_set():
             try:
@@ -146,14 +167,20 @@ class CarrierTrackerApp(App[None]):
                 self.post_message(ReaderStatusChanged(status, fix))
                 return  # nothing changes by retrying: the fix needs a person
             self.reader = reader
-            self.post_message(ReaderStatusChanged(reader.status, "" if reader.status.online else runtime_fix(spec)))
+            self.post_message(
+                ReaderStatusChanged(
+                    reader.status, "" if reader.status.online else runtime_fix(spec)
+                )
+            )
             try:
                 for tap in reader.taps(self._stop):
                     self.post_message(TapArrived(tap))
                 return
             except Exception as e:  # a backend bug or a device error it did not handle: retry
                 reason = t("reader_crashed", reason=e, seconds=int(READER_RETRY))
-                self.post_message(ReaderStatusChanged(ReaderStatus(False, spec, reason), runtime_fix(spec)))
+                self.post_message(
+                    ReaderStatusChanged(ReaderStatus(False, spec, reason), runtime_fix(spec))
+                )
                 reader.close()
                 self._stop.wait(READER_RETRY)
 
@@ -164,7 +191,9 @@ class CarrierTrackerApp(App[None]):
             self.show_reader(screen)
         if not message.status.online and (was_online or message.status.detail):
             self.bell()
-            self.notify(t("reader_notify", reason=message.status.detail), severity="error", timeout=5)
+            self.notify(
+                t("reader_notify", reason=message.status.detail), severity="error", timeout=5
+            )
 
     def show_reader(self, screen: Screen[Any]) -> None:
         """Put the reader's status (and, offline, the reason and fix) on a screen."""
@@ -190,8 +219,16 @@ class CarrierTrackerApp(App[None]):
         if message.via_tray and self.simulate_tap(message.uid):
             return
         now = datetime.now(UTC)
-        self.post_message(TapArrived(TagTap(uid=message.uid, reader_id=t("manual_reader"), monotonic=time.monotonic(),
-                                             at=now)))
+        self.post_message(
+            TapArrived(
+                TagTap(
+                    uid=message.uid,
+                    reader_id=t("manual_reader"),
+                    monotonic=time.monotonic(),
+                    at=now,
+                )
+            )
+        )
 
     def simulate_tap(self, uid: str) -> bool:
         """Lay a tag on the simulated reader and lift it (the demo tray); False without one."""
@@ -205,13 +242,23 @@ class CarrierTrackerApp(App[None]):
 
     # -- database lanes --------------------------------------------------------------------------
 
-    def write(self, owner: MessagePump, run: Callable[[Session], Any], done: Callable[[Any], None],
-              failed: Callable[[str], None] | None = None) -> None:
+    def write(
+        self,
+        owner: MessagePump,
+        run: Callable[[Session], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[str], None] | None = None,
+    ) -> None:
         """Run ``run`` in a write transaction on the write lane; ``done``/``failed`` come back here."""
         self.writes.submit(Job(run, done, owner, failed))
 
-    def read(self, owner: MessagePump, run: Callable[[Session], Any], done: Callable[[Any], None],
-             key: str | None = None) -> None:
+    def read(
+        self,
+        owner: MessagePump,
+        run: Callable[[Session], Any],
+        done: Callable[[Any], None],
+        key: str | None = None,
+    ) -> None:
         """Run ``run`` on a read snapshot on the read lane; a queued job with the same key is replaced."""
         self.reads.submit(Job(run, done, owner, None, key))
 
@@ -269,8 +316,11 @@ class CarrierTrackerApp(App[None]):
         from .screens.reconcile import ReconcileScreen
 
         screens: dict[str, type[Screen[None]]] = {
-            "reconcile": ReconcileScreen, "enroll": EnrollScreen, "courier": CourierScreen,
-            "copies": CopiesScreen, "audit": AuditScreen,
+            "reconcile": ReconcileScreen,
+            "enroll": EnrollScreen,
+            "courier": CourierScreen,
+            "copies": CopiesScreen,
+            "audit": AuditScreen,
         }
         return screens[name]()
 
@@ -314,7 +364,9 @@ class CarrierTrackerApp(App[None]):
             return
         for name in SCREENS:
             if name != self.current():
-                yield SystemCommand(t(f"title_{name}"), t(f"cmd_{name}"), lambda n=name: self.action_show(n))
+                yield SystemCommand(
+                    t(f"title_{name}"), t(f"cmd_{name}"), lambda n=name: self.action_show(n)
+                )
         yield SystemCommand(t("cmd_export"), t("cmd_export_help"), self.action_export)
 
     # -- export ------------------------------------------------------------------------------
@@ -342,19 +394,37 @@ class CarrierTrackerApp(App[None]):
         self.call_from_thread(self.notify, t("export_started", name=path.name), timeout=3)
         try:
             with self.ctx.read() as s:
-                result = export_meeting(session=s, key=self.ctx.key, meeting_code=self.ctx.code, path=path,
-                                        operator=self.ctx.operator)
+                result = export_meeting(
+                    session=s,
+                    key=self.ctx.key,
+                    meeting_code=self.ctx.code,
+                    path=path,
+                    operator=self.ctx.operator,
+                )
         except Exception as e:
-            self.call_from_thread(self.notify, t("export_failed", reason=e), severity="error", timeout=10)
+            self.call_from_thread(
+                self.notify, t("export_failed", reason=e), severity="error", timeout=10
+            )
             return
-        verdict = t("export_chain_ok") if result.chain.ok else t("export_chain_bad", seq=result.chain.broken_seq)
+        verdict = (
+            t("export_chain_ok")
+            if result.chain.ok
+            else t("export_chain_bad", seq=result.chain.broken_seq)
+        )
         self.call_from_thread(self.notify, t("export_done", path=path, verdict=verdict), timeout=10)
         self.last_export = path
 
 
 def make_app(
-    db_url: str | None, reader_spec: str, *, meeting: str | None = None, station: str = "", operator: str = "",
-    key_path: Path | None = None, tray: bool = False, debounce: float = DEFAULT_DEBOUNCE,
+    db_url: str | None,
+    reader_spec: str,
+    *,
+    meeting: str | None = None,
+    station: str = "",
+    operator: str = "",
+    key_path: Path | None = None,
+    tray: bool = False,
+    debounce: float = DEFAULT_DEBOUNCE,
 ) -> CarrierTrackerApp:
     """Build the app on a database and a reader (used by the CLI and the tests).
 

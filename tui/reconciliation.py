@@ -42,14 +42,27 @@ def changes(session: Session, meeting: Meeting, seen: int, shown_in: dict[int, s
     codes = {shown_in[c][2:] for c in carriers if c in shown_in}
     ids = named | holders_of(session, carriers)
     if codes:
-        ids |= {i for i in session.exec(select(Attendee.id).where(
-            Attendee.meeting_id == meeting.id, col(Attendee.code).in_(codes))) if i is not None}
+        ids |= {
+            i
+            for i in session.exec(
+                select(Attendee.id).where(
+                    Attendee.meeting_id == meeting.id, col(Attendee.code).in_(codes)
+                )
+            )
+            if i is not None
+        }
     part = reconciliation(session, meeting, attendee_ids=ids)
     missing = carriers - {it.carrier_id for it in part.items}
-    if missing and any(state in OUTSTANDING for state in session.exec(
-            select(Carrier.state).where(col(Carrier.id).in_(missing)))):
-        return Refresh(newest, reconciliation(session, meeting))  # out, but not with those attendees
-    return Refresh(newest, part, frozenset(g.attendee_code for g in part.everyone if g.attendee_code))
+    if missing and any(
+        state in OUTSTANDING
+        for state in session.exec(select(Carrier.state).where(col(Carrier.id).in_(missing)))
+    ):
+        return Refresh(
+            newest, reconciliation(session, meeting)
+        )  # out, but not with those attendees
+    return Refresh(
+        newest, part, frozenset(g.attendee_code for g in part.everyone if g.attendee_code)
+    )
 
 
 def merge(old: Reconciliation, fresh: Refresh) -> Reconciliation:
@@ -58,6 +71,12 @@ def merge(old: Reconciliation, fresh: Refresh) -> Reconciliation:
         return fresh.recon
     new = {g.attendee_code: g for g in fresh.recon.everyone}
     everyone = tuple(new.get(g.attendee_code, g) for g in old.everyone)
-    groups = tuple([g for g in everyone if g.items] + [g for g in old.groups if not g.key.startswith("a:")])
-    return replace(fresh.recon, items=tuple(it for g in groups for it in g.items), groups=groups,
-                   everyone=everyone)
+    groups = tuple(
+        [g for g in everyone if g.items] + [g for g in old.groups if not g.key.startswith("a:")]
+    )
+    return replace(
+        fresh.recon,
+        items=tuple(it for g in groups for it in g.items),
+        groups=groups,
+        everyone=everyone,
+    )

@@ -154,6 +154,7 @@ TEXT: dict[str, str] = {
     "audit_search": "筛选：文件编号、会议证、人员、操作、操作员、标签 UID",
     "audit_ok": "台账校验：完整　事件 {count}　头哈希 {head}",
     "audit_bad": "台账校验：第 {seq} 条起被篡改（{problem}）",
+    "audit_differs": "台账校验：数据库与台账不符 {count} 处，如 {first}（详见 carrier-tracker verify）",
     "audit_checking": "台账校验中…",
     "audit_col_seq": "序号",
     "audit_col_at": "时间",

@@ -68,7 +68,9 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
         meeting = find_meeting(s, CODE)
         people, docs = attendees(s, meeting), documents(s, meeting)
     print(f"演示数据库：{work / 'demo.db'}")
-    print(f"已导入会议 {CODE}：{len(people)} 人，{len(docs)} 种文件共 {sum(d.copies for d in docs)} 份\n")
+    print(
+        f"已导入会议 {CODE}：{len(people)} 人，{len(docs)} 种文件共 {sum(d.copies for d in docs)} 份\n"
+    )
 
     from readers.sim import SimReader
 
@@ -90,8 +92,17 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
         uid = taps.get(timeout=5)
         reader.remove()
         with db.session_scope(engine) as s:
-            outcome = record_tap(session=s, key=key, meeting_code=CODE, uid=uid, mode=mode, attendee_code=attendee,
-                                 consignment_no=consignment, station="演示台", operator=operator)
+            outcome = record_tap(
+                session=s,
+                key=key,
+                meeting_code=CODE,
+                uid=uid,
+                mode=mode,
+                attendee_code=attendee,
+                consignment_no=consignment,
+                station="演示台",
+                operator=operator,
+            )
         start = COLOURS[outcome.verdict] if colour else ""
         print(f"    {start}{messages.VERDICT_LABEL[outcome.verdict]}：{outcome.message}{reset}")
         time.sleep(pause)
@@ -114,8 +125,12 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
         return 1
     out = work / "保密办登记.xlsx"
     with db.session_scope(engine) as s:
-        exported = export_meeting(session=s, key=key, meeting_code=CODE, path=out, operator="孙文管")
-    print(f"台账：{exported.chain.count} 条事件，头哈希 {exported.chain.head_hash}，{'校验完整' if exported.chain.ok else '校验失败'}")
+        exported = export_meeting(
+            session=s, key=key, meeting_code=CODE, path=out, operator="孙文管"
+        )
+    print(
+        f"台账：{exported.chain.count} 条事件，头哈希 {exported.chain.head_hash}，{'校验完整' if exported.chain.ok else '校验失败'}"
+    )
     print(f"保密办工作簿：{out}")
     engine.dispose()
     return 0 if exported.chain.ok else 1
@@ -131,8 +146,15 @@ def prepare_demo_database(workdir: Path) -> tuple[str, Path]:
     with db.session_scope(engine) as s:
         import_workbook(session=s, key=key, path=SAMPLE, operator="孙文管")
     with db.session_scope(engine) as s:
-        open_consignment(session=s, key=key, meeting_code=CODE, number="JY-2026-001", unit="北京有色金属研究总院",
-                         recipient="钱七", operator="孙文管")
+        open_consignment(
+            session=s,
+            key=key,
+            meeting_code=CODE,
+            number="JY-2026-001",
+            unit="北京有色金属研究总院",
+            recipient="钱七",
+            operator="孙文管",
+        )
     engine.dispose()
     return url, key_path
 
@@ -146,8 +168,16 @@ def demo_app(work: Path) -> Any:
     from tui.app import make_app
 
     url, key_path = prepare_demo_database(work)
-    return make_app(url, "sim:", meeting=CODE, station="演示台", operator="赵保密", key_path=key_path, tray=True,
-                    debounce=0.0)
+    return make_app(
+        url,
+        "sim:",
+        meeting=CODE,
+        station="演示台",
+        operator="赵保密",
+        key_path=key_path,
+        tray=True,
+        debounce=0.0,
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -166,7 +196,9 @@ def cmd_tui(args: argparse.Namespace) -> int:
     from tui.app import make_app
 
     try:
-        app = make_app(args.db, args.reader, meeting=args.meeting, station=args.station, operator=args.operator)
+        app = make_app(
+            args.db, args.reader, meeting=args.meeting, station=args.station, operator=args.operator
+        )
     except ReaderError as e:
         raise CarrierTrackerError(str(e)) from e
     app.run()

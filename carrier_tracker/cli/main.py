@@ -63,8 +63,9 @@ class App:
         self.settings: Settings = load_settings(args.db)
         self.read_only = args.command in READ_ONLY_COMMANDS
         # Only init creates a database (file 0600, directory 0700); elsewhere a missing one is refused.
-        self.engine = db.make_engine(self.settings.database_url, read_only=self.read_only,
-                                     create=args.command == "init")
+        self.engine = db.make_engine(
+            self.settings.database_url, read_only=self.read_only, create=args.command == "init"
+        )
         _ENGINES.append(self.engine)
         if need_schema:
             db.require_schema(self.engine)
@@ -74,7 +75,9 @@ class App:
     def key(self) -> bytes:
         """The ledger key, created on first use by a command that writes."""
         if self._key is None:
-            self._key = ledger.open_key(self.engine, self.settings.ledger_key_path, writes=not self.read_only)
+            self._key = ledger.open_key(
+                self.engine, self.settings.ledger_key_path, writes=not self.read_only
+            )
         return self._key
 
 
@@ -174,7 +177,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CarrierTrackerError(f"找不到文件：{path}")
     # Validated before the write lock is taken: a refused file never holds up a desk.
     result = import_file(
-        engine=app.engine, key=app.key, path=path, operator=args.operator,
+        engine=app.engine,
+        key=app.key,
+        path=path,
+        operator=args.operator,
         progress=lambda msg: print(msg, file=sys.stderr, flush=True),
     )
     _print(
@@ -197,7 +203,9 @@ def cmd_meetings(args: argparse.Namespace) -> int:
         _print("尚无会议。用 carrier-tracker import FILE.xlsx 导入。")
     for r in rows:
         status = messages.MEETING_STATUS_LABEL[r["status"]]
-        _print(f"{r['code']}\t{r['level']}\t{status}\t载体 {r['carriers']}\t未收回 {r['outstanding']}\t{r['title']}")
+        _print(
+            f"{r['code']}\t{r['level']}\t{status}\t载体 {r['carriers']}\t未收回 {r['outstanding']}\t{r['title']}"
+        )
     return EXIT_OK
 
 
@@ -207,11 +215,19 @@ def cmd_bind(args: argparse.Namespace) -> int:
 
     app = App(args)
     if not 1 <= args.copy_no <= MAX_COPIES:  # also keeps it within both databases' INTEGER
-        raise CarrierTrackerError(messages.text("copy_no_range", limit=MAX_COPIES, value=args.copy_no))
+        raise CarrierTrackerError(
+            messages.text("copy_no_range", limit=MAX_COPIES, value=args.copy_no)
+        )
     with db.session_scope(app.engine) as session:
         b = bind_copy(
-            session=session, key=app.key, meeting_code=args.meeting, doc_no=args.doc_no,
-            copy_no=args.copy_no, uid=args.uid, operator=args.operator, station=args.station,
+            session=session,
+            key=app.key,
+            meeting_code=args.meeting,
+            doc_no=args.doc_no,
+            copy_no=args.copy_no,
+            uid=args.uid,
+            operator=args.operator,
+            station=args.station,
         )
     _print(f"{b.item} 已绑定标签 {b.uid}" + ("（原已绑定）" if b.already else ""))
     return EXIT_OK
@@ -223,8 +239,12 @@ def cmd_bind_pass(args: argparse.Namespace) -> int:
     app = App(args)
     with db.session_scope(app.engine) as session:
         b = bind_pass(
-            session=session, key=app.key, meeting_code=args.meeting,
-            attendee_code=args.attendee_code, uid=args.uid, operator=args.operator,
+            session=session,
+            key=app.key,
+            meeting_code=args.meeting,
+            attendee_code=args.attendee_code,
+            uid=args.uid,
+            operator=args.operator,
             station=args.station,
         )
     _print(f"{b.item} 已绑定标签 {b.uid}" + ("（原已绑定）" if b.already else ""))
@@ -243,9 +263,16 @@ def cmd_tap(args: argparse.Namespace) -> int:
     for uid in args.uids:
         with db.session_scope(app.engine) as session:
             outcome = record_tap(
-                session=session, key=app.key, meeting_code=args.meeting, uid=uid, mode=mode,
-                attendee_code=args.attendee, consignment_no=args.consignment,
-                station=args.station, operator=args.operator, note=args.note or "",
+                session=session,
+                key=app.key,
+                meeting_code=args.meeting,
+                uid=uid,
+                mode=mode,
+                attendee_code=args.attendee,
+                consignment_no=args.consignment,
+                station=args.station,
+                operator=args.operator,
+                note=args.note or "",
                 override=args.override,
             )
         refused |= outcome.refused
@@ -260,8 +287,13 @@ def cmd_consignment(args: argparse.Namespace) -> int:
     app = App(args)
     with db.session_scope(app.engine) as session:
         c = open_consignment(
-            session=session, key=app.key, meeting_code=args.meeting, number=args.number,
-            unit=args.unit, recipient=args.recipient or "", operator=args.operator,
+            session=session,
+            key=app.key,
+            meeting_code=args.meeting,
+            number=args.number,
+            unit=args.unit,
+            recipient=args.recipient or "",
+            operator=args.operator,
             station=args.station,
         )
     _print(f"已登记机要件 {c.number} → {c.unit} {c.recipient}".rstrip())
@@ -289,13 +321,21 @@ def cmd_status(args: argparse.Namespace) -> int:
         _print(f"  未绑定标签的载体：{data['unbound']}")
     _print("  " + messages.recon_summary(counts))
     for person in data["attendees"]:
-        _print(f"  {person['code']} {person['name']}（{person['unit']}）持有 {len(person['items'])} 件：")
+        _print(
+            f"  {person['code']} {person['name']}（{person['unit']}）持有 {len(person['items'])} 件："
+        )
         for it in person["items"]:
-            _print(f"      {it['label']}  {messages.STATE_LABEL[it['state']]}  自 {when(it['since'])}")
+            _print(
+                f"      {it['label']}  {messages.STATE_LABEL[it['state']]}  自 {when(it['since'])}"
+            )
     for it in data["in_transit"]:
-        _print(f"  {messages.text('group_consignment', number=it['consignment'])}：{it['label']}  自 {when(it['since'])}")
+        _print(
+            f"  {messages.text('group_consignment', number=it['consignment'])}：{it['label']}  自 {when(it['since'])}"
+        )
     for it in data["unassigned"]:
-        _print(f"  {messages.text('group_unassigned')}：{it['label']}  {messages.STATE_LABEL[it['state']]}  自 {when(it['since'])}")
+        _print(
+            f"  {messages.text('group_unassigned')}：{it['label']}  {messages.STATE_LABEL[it['state']]}  自 {when(it['since'])}"
+        )
     if data["all_back"]:
         _print("  " + messages.text("all_back", never_issued=counts["never_issued"]))
     return EXIT_OK
@@ -310,9 +350,14 @@ def cmd_close(args: argparse.Namespace) -> int:
     try:
         with db.session_scope(app.engine) as session:
             meeting = close_meeting(
-                session=session, key=app.key, meeting_code=args.meeting,
-                with_exceptions=args.with_exceptions, note=args.note or "",
-                operator=args.operator, station=args.station, never_opened=args.never_opened,
+                session=session,
+                key=app.key,
+                meeting_code=args.meeting,
+                with_exceptions=args.with_exceptions,
+                note=args.note or "",
+                operator=args.operator,
+                station=args.station,
+                never_opened=args.never_opened,
             )
     except ConflictError as e:
         print(str(e), file=sys.stderr)
@@ -323,7 +368,11 @@ def cmd_close(args: argparse.Namespace) -> int:
     with db.read_scope(app.engine) as session:
         head = session.get(LedgerHead, meeting.id)
         if head is not None:
-            _print(messages.text("anchor_line", seq=head.seq, digest=head.hash, verdict=messages.text("audit_ok")))
+            _print(
+                messages.text(
+                    "anchor_line", seq=head.seq, digest=head.hash, verdict=messages.text("audit_ok")
+                )
+            )
     return EXIT_OK
 
 
@@ -335,7 +384,10 @@ def _print_audit(code: str, report: Any) -> None:
     elif not chain.ok:
         _print(f"{code}\t事件 {chain.count}\t第 {chain.broken_seq} 条起被篡改：{chain.problem}")
     else:
-        _print(f"{code}\t事件 {chain.count}\t头哈希 {chain.head_hash}\t" + messages.text("audit_failed", count=len(report.differences)))
+        _print(
+            f"{code}\t事件 {chain.count}\t头哈希 {chain.head_hash}\t"
+            + messages.text("audit_failed", count=len(report.differences))
+        )
         for line in report.differences:
             _print(f"  {line}")
     if not report.snapshot:
@@ -368,7 +420,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     ok = True
     with db.read_scope(app.engine) as session:
         meetings = (
-            [find_meeting(session, args.meeting)] if args.meeting
+            [find_meeting(session, args.meeting)]
+            if args.meeting
             else list(session.exec(select(Meeting).order_by(Meeting.code)).all())
         )
         for m in meetings:
@@ -411,12 +464,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     app = App(args)
     with db.read_scope(app.engine) as session:
         result = export_meeting(
-            session=session, key=app.key, meeting_code=args.meeting, path=path,
-            operator=args.operator, progress=lambda m: print(m, file=sys.stderr, flush=True),
+            session=session,
+            key=app.key,
+            meeting_code=args.meeting,
+            path=path,
+            operator=args.operator,
+            progress=lambda m: print(m, file=sys.stderr, flush=True),
         )
-    _print(f"已导出 {path}：登记表 {result.rows['文件发放回收登记表']} 行，操作日志 {result.rows['操作日志']} 条")
-    _print(messages.text("anchor_line", seq=result.chain.count, digest=result.chain.head_hash,
-                         verdict=messages.text("audit_ok") if result.audit.ok else messages.text("audit_not_ok")))
+    _print(
+        f"已导出 {path}：登记表 {result.rows['文件发放回收登记表']} 行，操作日志 {result.rows['操作日志']} 条"
+    )
+    _print(
+        messages.text(
+            "anchor_line",
+            seq=result.chain.count,
+            digest=result.chain.head_hash,
+            verdict=messages.text("audit_ok") if result.audit.ok else messages.text("audit_not_ok"),
+        )
+    )
     if not result.audit.ok:
         _print_audit(args.meeting, result.audit)
     return EXIT_OK if result.audit.ok else EXIT_REFUSED
@@ -429,7 +494,9 @@ def cmd_carry_list(args: argparse.Namespace) -> int:
     check_output_path(path)
     app = App(args)
     with db.read_scope(app.engine) as session:
-        n = export_carry_list(session=session, meeting_code=args.meeting, attendee_code=args.attendee_code, path=path)
+        n = export_carry_list(
+            session=session, meeting_code=args.meeting, attendee_code=args.attendee_code, path=path
+        )
     _print(f"已导出带离文件目录 {path}：{n} 份")
     return EXIT_OK
 
@@ -459,7 +526,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     common = _Parser(add_help=False)
     common.add_argument(
-        "--db", metavar="URL",
+        "--db",
+        metavar="URL",
         help="数据库 URL（默认：用户数据目录中的 SQLite；也可用环境变量 CARRIER_TRACKER_DB）",
     )
     who = _Parser(add_help=False)
@@ -473,7 +541,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str, parents: Sequence[_Parser] = (common,)) -> argparse.ArgumentParser:
+    def add(
+        name: str,
+        func: Callable[[argparse.Namespace], int],
+        help_: str,
+        parents: Sequence[_Parser] = (common,),
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_, parents=list(parents))
         p.set_defaults(func=func)
         return p
@@ -495,17 +568,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("attendee_code", metavar="ATTENDEE_CODE")
     p.add_argument("uid", metavar="UID")
-    p = add("tap", cmd_tap, "记录一次或多次刷卡（每个 UID 一行结果；有拒绝时退出码为 1）", (common, who))
+    p = add(
+        "tap", cmd_tap, "记录一次或多次刷卡（每个 UID 一行结果；有拒绝时退出码为 1）", (common, who)
+    )
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument(
-        "--mode", required=True, type=_mode, metavar="MODE",
-        help="操作方式：" + "，".join(f"{m.value}（{messages.MODE_LABEL[m]}）" for m in Mode) + "；中文名亦可",
+        "--mode",
+        required=True,
+        type=_mode,
+        metavar="MODE",
+        help="操作方式："
+        + "，".join(f"{m.value}（{messages.MODE_LABEL[m]}）" for m in Mode)
+        + "；中文名亦可",
     )
     p.add_argument("--attendee", metavar="CODE", help="领取人编号（发放时必填）")
     p.add_argument("--consignment", metavar="NO", help="机要编号（机要发出时必填）")
     p.add_argument("--note", metavar="TEXT", help="说明（挂失时必填）")
-    p.add_argument("--override", action="store_true",
-                   help="保密负责人批准例外：改发休会前持有人以外的人、同一文件第二份、文件未交回时收回会议证")
+    p.add_argument(
+        "--override",
+        action="store_true",
+        help="保密负责人批准例外：改发休会前持有人以外的人、同一文件第二份、文件未交回时收回会议证",
+    )
     p.add_argument("uids", metavar="UID", nargs="+")
     p = add("consignment", cmd_consignment, "登记一个机要递送件", (common, who))
     p.add_argument("meeting", metavar="MEETING")
@@ -517,18 +600,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="输出 JSON（格式见 README）")
     p = add("close", cmd_close, "结束会议（全部收回后才可结束）", (common, who))
     p.add_argument("meeting", metavar="MEETING")
-    p.add_argument("--with-exceptions", action="store_true", help="有挂失载体时由保密负责人带例外结束")
-    p.add_argument("--never-opened", action="store_true", help="由保密负责人结束从未开始（没有任何发放）的会议")
+    p.add_argument(
+        "--with-exceptions", action="store_true", help="有挂失载体时由保密负责人带例外结束"
+    )
+    p.add_argument(
+        "--never-opened", action="store_true", help="由保密负责人结束从未开始（没有任何发放）的会议"
+    )
     p.add_argument("--note", metavar="TEXT", help="结束说明（带例外结束时必填）")
-    p = add("verify", cmd_verify, "校验台账哈希链，并按台账重放核对数据库（全部一致时退出码为 0，否则为 1 并列出每处差异）")
+    p = add(
+        "verify",
+        cmd_verify,
+        "校验台账哈希链，并按台账重放核对数据库（全部一致时退出码为 0，否则为 1 并列出每处差异）",
+    )
     p.add_argument("meeting", metavar="MEETING", nargs="?")
-    p.add_argument("--anchor", metavar="HASH|SEQ:HASH",
-                   help="证明台账仍包含此前导出/结束时打印的头哈希（或 序号:哈希）")
+    p.add_argument(
+        "--anchor",
+        metavar="HASH|SEQ:HASH",
+        help="证明台账仍包含此前导出/结束时打印的头哈希（或 序号:哈希）",
+    )
     p = add("operator", cmd_operator, "登记操作员及其角色（保密负责人可批准带离、挂失）")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--role", choices=[r.value for r in Role], default=Role.CUSTODIAN.value)
 
-    p = add("export", cmd_export, "导出保密办工作簿（登记表、会议证、未收回、机要、带离目录、操作日志）", (common, who))
+    p = add(
+        "export",
+        cmd_export,
+        "导出保密办工作簿（登记表、会议证、未收回、机要、带离目录、操作日志）",
+        (common, who),
+    )
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
     p = add("carry-list", cmd_carry_list, "导出一位外地代表的带离文件目录")
@@ -538,16 +637,47 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("tui", _lazy("carrier_tracker.cli.demo", "cmd_tui"), "打开工作台界面", (common, who))
     p.add_argument("meeting", metavar="MEETING", nargs="?", help="会议代号（不填则先选择）")
-    p.add_argument("--reader", metavar="SPEC", default="pcsc:", help="读卡器（默认 pcsc:，见 carrier-tracker readers）")
-    p = add("demo", _lazy("carrier_tracker.cli.demo", "cmd_demo"), "演示：示例会议 + 模拟读卡器 + 虚拟标签托盘（临时数据库）", ())
+    p.add_argument(
+        "--reader",
+        metavar="SPEC",
+        default="pcsc:",
+        help="读卡器（默认 pcsc:，见 carrier-tracker readers）",
+    )
+    p = add(
+        "demo",
+        _lazy("carrier_tracker.cli.demo", "cmd_demo"),
+        "演示：示例会议 + 模拟读卡器 + 虚拟标签托盘（临时数据库）",
+        (),
+    )
     p.add_argument("--script", action="store_true", help="不开界面，按脚本在终端里走完一次会议")
     p.add_argument("--fast", action="store_true", help="脚本演示不停顿")
     p.add_argument("--no-colour", action="store_true", help="脚本演示不用颜色")
 
-    p = add("readers", _lazy("carrier_tracker.cli.reader_commands", "cmd_readers"), "列出可用的读卡器", ())
-    p = add("watch", _lazy("carrier_tracker.cli.reader_commands", "cmd_watch"), "显示读卡器的每一次刷卡（Ctrl-C 退出）", ())
-    p.add_argument("--reader", metavar="SPEC", required=True, help="读卡器，如 pcsc:、nfc:usb、wedge:stdin、sim:")
-    p.add_argument("--debounce", type=float, default=1.5, metavar="SECONDS", help="同一标签移开后再次读取的忽略时间")
+    p = add(
+        "readers",
+        _lazy("carrier_tracker.cli.reader_commands", "cmd_readers"),
+        "列出可用的读卡器",
+        (),
+    )
+    p = add(
+        "watch",
+        _lazy("carrier_tracker.cli.reader_commands", "cmd_watch"),
+        "显示读卡器的每一次刷卡（Ctrl-C 退出）",
+        (),
+    )
+    p.add_argument(
+        "--reader",
+        metavar="SPEC",
+        required=True,
+        help="读卡器，如 pcsc:、nfc:usb、wedge:stdin、sim:",
+    )
+    p.add_argument(
+        "--debounce",
+        type=float,
+        default=1.5,
+        metavar="SECONDS",
+        help="同一标签移开后再次读取的忽略时间",
+    )
     return parser
 
 
@@ -556,7 +686,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     for i, arg in enumerate(raw, start=1):  # undecodable bytes arrive as lone surrogates
         if any("\udc80" <= ch <= "\udcff" for ch in arg):
-            print("错误：" + messages.text("bad_utf8_arg", index=i, arg=tf.printable(arg)), file=sys.stderr)
+            print(
+                "错误：" + messages.text("bad_utf8_arg", index=i, arg=tf.printable(arg)),
+                file=sys.stderr,
+            )
             return EXIT_USAGE
     parser = build_parser()
     args = parser.parse_args(raw)
@@ -576,7 +709,9 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         _check_args(args)
-        if args.command == "tui":  # like every command but init: never create a --db that is not there
+        if (
+            args.command == "tui"
+        ):  # like every command but init: never create a --db that is not there
             db.make_engine(load_settings(args.db).database_url, create=False).dispose()
         code: int = args.func(args)
         return code
@@ -594,11 +729,16 @@ def _run(args: argparse.Namespace) -> int:
         where = f"：{tf.printable(os.fsdecode(e.filename))}" if e.filename else ""
         print(f"错误：{os_reason(e)}{where}", file=sys.stderr)
         return EXIT_USAGE
-    except Exception as e:  # a bug: one plain line (never SQL or its parameters), the traceback only on request
+    except (
+        Exception
+    ) as e:  # a bug: one plain line (never SQL or its parameters), the traceback only on request
         if os.environ.get("CARRIER_TRACKER_DEBUG"):
             raise
         first = (str(e).strip().splitlines() or [""])[0]
-        print(f"内部错误：{type(e).__name__}: {tf.printable(first, 200)}（设置 CARRIER_TRACKER_DEBUG=1 可查看详细信息）", file=sys.stderr)
+        print(
+            f"内部错误：{type(e).__name__}: {tf.printable(first, 200)}（设置 CARRIER_TRACKER_DEBUG=1 可查看详细信息）",
+            file=sys.stderr,
+        )
         return 3
 
 

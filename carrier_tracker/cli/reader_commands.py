@@ -8,7 +8,12 @@ import threading
 
 from ..errors import CarrierTrackerError
 
-ORIGINALITY_LABEL = {"unknown": "未校验", "absent": "无签名", "genuine": "原厂芯片", "failed": "签名不符（疑似克隆）"}
+ORIGINALITY_LABEL = {
+    "unknown": "未校验",
+    "absent": "无签名",
+    "genuine": "原厂芯片",
+    "failed": "签名不符（疑似克隆）",
+}
 
 
 def cmd_readers(_args: argparse.Namespace) -> int:
@@ -16,7 +21,9 @@ def cmd_readers(_args: argparse.Namespace) -> int:
     try:
         from readers.pcsc_reader import list_readers
     except ImportError:
-        print("PC/SC：未安装 pyscard（pip install 'carrier-tracker[pcsc]'，需先 apt install pcscd libpcsclite-dev）")
+        print(
+            "PC/SC：未安装 pyscard（pip install 'carrier-tracker[pcsc]'，需先 apt install pcscd libpcsclite-dev）"
+        )
     else:
         names, why = list_readers()
         for name in names:
@@ -56,7 +63,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
             for tap in reader.taps(stop):
                 kind = " ".join(x for x in (tap.product, tap.tag_type) if x) or "-"
                 local = tap.at.astimezone().strftime("%H:%M:%S")
-                print(f"{local}\t{tap.uid}\t{kind}\t{ORIGINALITY_LABEL[tap.originality]}", flush=True)
+                print(
+                    f"{local}\t{tap.uid}\t{kind}\t{ORIGINALITY_LABEL[tap.originality]}", flush=True
+                )
                 errors = getattr(reader, "errors", None)
                 while errors is not None and not errors.empty():
                     print(f"[无法识别] {errors.get_nowait()}", file=sys.stderr, flush=True)

@@ -51,7 +51,9 @@ async def shoot(size: tuple[int, int], name: str, steps: Any) -> None:
 
 async def desk(pilot: Any, app: Any) -> None:
     await tray(pilot, app, "A003", "HY-01 第001", "HY-02 第001", "A010")
-    await tray(pilot, app, "HY-04 第002")  # 熊勇 is cleared for 秘密 only: a refusal, red, with the reason
+    await tray(
+        pilot, app, "HY-04 第002"
+    )  # 熊勇 is cleared for 秘密 only: a refusal, red, with the reason
 
 
 async def reconcile(pilot: Any, app: Any) -> None:
@@ -77,8 +79,12 @@ async def offline(pilot: Any, app: Any) -> None:
     from tui.messages import ReaderStatusChanged
     from tui.texts import t
 
-    app.post_message(ReaderStatusChanged(ReaderStatus(False, "pcsc:", t("reader_lib_missing", lib="smartcard")),
-                                         t("fix_pcsc_install")))
+    app.post_message(
+        ReaderStatusChanged(
+            ReaderStatus(False, "pcsc:", t("reader_lib_missing", lib="smartcard")),
+            t("fix_pcsc_install"),
+        )
+    )
     await tray(pilot, app, "A003")
 
 

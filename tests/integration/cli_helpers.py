@@ -59,20 +59,35 @@ class Cli:
     """
 
     def __init__(self, home: Path, db_url: str, *, subprocess: bool = False) -> None:
-        self.env = {**os.environ, "CARRIER_TRACKER_HOME": str(home), "CARRIER_TRACKER_DB": db_url,
-                    "CARRIER_TRACKER_OPERATOR": "孙文管", "PYTHONPATH": str(ROOT)}
+        self.env = {
+            **os.environ,
+            "CARRIER_TRACKER_HOME": str(home),
+            "CARRIER_TRACKER_DB": db_url,
+            "CARRIER_TRACKER_OPERATOR": "孙文管",
+            "PYTHONPATH": str(ROOT),
+        }
         self.subprocess = subprocess
 
     def __call__(self, *args: str) -> Result:
         if self.subprocess:
-            p = subprocess.run([sys.executable, "-m", "carrier_tracker.cli", *args], env=self.env,
-                               capture_output=True, text=True, timeout=120, cwd=ROOT)
+            p = subprocess.run(
+                [sys.executable, "-m", "carrier_tracker.cli", *args],
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                cwd=ROOT,
+            )
             assert "Traceback" not in p.stderr, p.stderr
             return Result(p.returncode, p.stdout, p.stderr)
         from carrier_tracker.cli import main
 
         out, err = io.StringIO(), io.StringIO()
-        with _environment(self.env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with (
+            _environment(self.env),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
             try:
                 code = main(list(args))
             except SystemExit as e:  # argparse: --help, usage errors

@@ -35,7 +35,16 @@ def test_whole_meeting(cli: Cli) -> None:
     assert r.code == 1 and "准予入场" in r.out and "未发放，不得入场" in r.out
 
     # Issue, and a second desk trying the same copy for someone else.
-    r = cli("tap", CODE, "--mode", "issue", "--attendee", "A001", copy_uid("HY-01", 1), copy_uid("HY-03", 1))
+    r = cli(
+        "tap",
+        CODE,
+        "--mode",
+        "issue",
+        "--attendee",
+        "A001",
+        copy_uid("HY-01", 1),
+        copy_uid("HY-03", 1),
+    )
     assert r.code == 0, r.out
     r = cli("tap", CODE, "--mode", "issue", "--attendee", "A003", copy_uid("HY-01", 1))
     assert r.code == 1 and "HY-01 第001份 已发给" in r.out
@@ -49,30 +58,62 @@ def test_whole_meeting(cli: Cli) -> None:
     assert r.code == 0 and "复会发还" in r.out
 
     # A courier leg.
-    assert cli("consignment", CODE, "JY-2026-001", "--unit", "北京有色金属研究总院", "--recipient", "钱七").code == 0
-    assert cli("tap", CODE, "--mode", "dispatch", "--consignment", "JY-2026-001", copy_uid("HY-05", 1)).code == 0
+    assert (
+        cli(
+            "consignment",
+            CODE,
+            "JY-2026-001",
+            "--unit",
+            "北京有色金属研究总院",
+            "--recipient",
+            "钱七",
+        ).code
+        == 0
+    )
+    assert (
+        cli(
+            "tap", CODE, "--mode", "dispatch", "--consignment", "JY-2026-001", copy_uid("HY-05", 1)
+        ).code
+        == 0
+    )
     # Take-away by the out-of-town delegate A003, approved by the officer.
     r = cli("tap", CODE, "--mode", "carry-out", copy_uid("HY-02", 1))
     assert r.code == 1 and "需保密负责人批准" in r.out
-    assert cli("tap", CODE, "--mode", "carry-out", "--operator", "赵保密", copy_uid("HY-02", 1)).code == 0
+    assert (
+        cli("tap", CODE, "--mode", "carry-out", "--operator", "赵保密", copy_uid("HY-02", 1)).code
+        == 0
+    )
 
     # Close is refused while anything is out, naming it.
     r = cli("close", CODE)
     assert r.code == 1
-    assert "尚有 6 件未收回" in r.err and "HY-02 第001份  已带离" in r.err and "JY-2026-001" in r.err
+    assert (
+        "尚有 6 件未收回" in r.err and "HY-02 第001份  已带离" in r.err and "JY-2026-001" in r.err
+    )
 
     status = json.loads(cli("status", CODE, "--json").out)
     assert status["outstanding"] == 6
     a001 = next(a for a in status["attendees"] if a["code"] == "A001")
     assert sorted((i["kind"], i["document"], i["copy"], i["state"]) for i in a001["items"]) == [
-        ("copy", "HY-01", 1, "issued"), ("copy", "HY-03", 1, "issued"), ("pass", None, None, "issued"),
+        ("copy", "HY-01", 1, "issued"),
+        ("copy", "HY-03", 1, "issued"),
+        ("pass", None, None, "issued"),
     ]
     assert status["in_transit"][0]["consignment"] == "JY-2026-001"
 
     # Courier receipt, take-away returned, recall, passes back.
     assert cli("tap", CODE, "--mode", "deliver", copy_uid("HY-05", 1)).code == 0
     assert cli("tap", CODE, "--mode", "return", copy_uid("HY-02", 1)).code == 0
-    r = cli("tap", CODE, "--mode", "recall", copy_uid("HY-01", 1), copy_uid("HY-03", 1), pass_uid("A001"), pass_uid("A003"))
+    r = cli(
+        "tap",
+        CODE,
+        "--mode",
+        "recall",
+        copy_uid("HY-01", 1),
+        copy_uid("HY-03", 1),
+        pass_uid("A001"),
+        pass_uid("A003"),
+    )
     assert r.code == 0 and r.out.count("成功") == 4
     r = cli("tap", CODE, "--mode", "recall", copy_uid("HY-01", 1))
     assert r.code == 0 and "无需操作" in r.out
@@ -91,7 +132,20 @@ def test_whole_meeting(cli: Cli) -> None:
 def test_lost_item_needs_exceptions(cli: Cli) -> None:
     cli("init")
     cli("import", str(SAMPLE))
-    assert cli("tap", CODE, "--mode", "lost", "--operator", "赵保密", "--note", "会场未找到", copy_uid("HY-08", 5)).code == 0
+    assert (
+        cli(
+            "tap",
+            CODE,
+            "--mode",
+            "lost",
+            "--operator",
+            "赵保密",
+            "--note",
+            "会场未找到",
+            copy_uid("HY-08", 5),
+        ).code
+        == 0
+    )
     r = cli("close", CODE)
     assert r.code == 1 and "有 1 件挂失" in r.err
     r = cli("close", CODE, "--with-exceptions", "--note", "已报保密办")

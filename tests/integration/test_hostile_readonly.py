@@ -31,8 +31,11 @@ READERS = [
 def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A database with the sample meeting and a few taps, and its home (key)."""
     root = tmp_path_factory.mktemp("readonly")
-    env = {"CARRIER_TRACKER_HOME": str(root / "home"), "CARRIER_TRACKER_DB": f"sqlite:///{root / 'ct.db'}",
-           "CARRIER_TRACKER_OPERATOR": "孙文管"}
+    env = {
+        "CARRIER_TRACKER_HOME": str(root / "home"),
+        "CARRIER_TRACKER_DB": f"sqlite:///{root / 'ct.db'}",
+        "CARRIER_TRACKER_OPERATOR": "孙文管",
+    }
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
@@ -59,7 +62,9 @@ def auditor_copy(source: dict[str, str], tmp_path: Path) -> Iterator[tuple[Path,
     media = tmp_path / "media"
     media.mkdir()
     live = sqlite3.connect(source["DB"])
-    live.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the copy is of the file alone, as an auditor gets it
+    live.execute(
+        "PRAGMA wal_checkpoint(TRUNCATE)"
+    )  # the copy is of the file alone, as an auditor gets it
     live.close()
     shutil.copy(source["DB"], media / "copy.db")
     (media / "copy.db").chmod(0o444)
@@ -70,45 +75,71 @@ def auditor_copy(source: dict[str, str], tmp_path: Path) -> Iterator[tuple[Path,
     media.chmod(0o755)
 
 
-def _cli(argv: list[str], env: dict[str, str], prefix: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*prefix, sys.executable, "-m", "carrier_tracker.cli", *argv],
-                          env={**os.environ, **env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
+def _cli(
+    argv: list[str], env: dict[str, str], prefix: list[str]
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "carrier_tracker.cli", *argv],
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
 
 
 @pytest.mark.parametrize("argv", READERS, ids=[" ".join(a[:2]) for a in READERS])
-def test_reader_on_a_read_only_copy(argv: list[str], auditor_copy: tuple[Path, Path], source: dict[str, str]) -> None:
+def test_reader_on_a_read_only_copy(
+    argv: list[str], auditor_copy: tuple[Path, Path], source: dict[str, str]
+) -> None:
     copy, out = auditor_copy
     listing = sorted(p.name for p in copy.parent.iterdir())
     env = {**source, "CARRIER_TRACKER_DB": f"sqlite:///{copy}"}
     p = _cli([a.replace("{OUT}", str(out)) for a in argv], env, _unprivileged())
     assert p.returncode == 0, p.stderr
     assert "readonly" not in p.stderr and "只读" not in p.stderr
-    assert sorted(p.name for p in copy.parent.iterdir()) == listing, "nothing written beside the copy"
+    assert sorted(p.name for p in copy.parent.iterdir()) == listing, (
+        "nothing written beside the copy"
+    )
     if argv[0] == "verify":
         assert "完整" in p.stdout
 
 
-def test_a_writer_on_a_read_only_copy_says_so(auditor_copy: tuple[Path, Path], source: dict[str, str]) -> None:
+def test_a_writer_on_a_read_only_copy_says_so(
+    auditor_copy: tuple[Path, Path], source: dict[str, str]
+) -> None:
     copy, _out = auditor_copy
     env = {**source, "CARRIER_TRACKER_DB": f"sqlite:///{copy}"}
     p = _cli(["operator", "王五"], env, _unprivileged())
-    assert (p.returncode, p.stderr.splitlines()) == (2, [
-        f"错误：数据库 {copy} 为只读（文件或目录不可写）：此时只能查询、核验和导出（status、verify、export、carry-list、meetings）"])
+    assert (p.returncode, p.stderr.splitlines()) == (
+        2,
+        [
+            f"错误：数据库 {copy} 为只读（文件或目录不可写）：此时只能查询、核验和导出（status、verify、export、carry-list、meetings）"
+        ],
+    )
 
 
-def test_readers_while_another_process_holds_the_write_lock(source: dict[str, str], tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_readers_while_another_process_holds_the_write_lock(
+    source: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """A desk in the middle of a long write transaction: every reader finishes while it still
     holds the lock (a reader that asked for the lock would wait for it and time out)."""
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sqlite3, sys\n"
-         f"c = sqlite3.connect({source['DB']!r}, isolation_level=None)\n"
-         "c.execute('BEGIN IMMEDIATE'); c.execute(\"INSERT INTO station (name, reader) VALUES ('desk', 'sim:')\")\n"
-         "print('locked', flush=True); sys.stdin.read(); c.execute('ROLLBACK')\n"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys\n"
+            f"c = sqlite3.connect({source['DB']!r}, isolation_level=None)\n"
+            "c.execute('BEGIN IMMEDIATE'); c.execute(\"INSERT INTO station (name, reader) VALUES ('desk', 'sim:')\")\n"
+            "print('locked', flush=True); sys.stdin.read(); c.execute('ROLLBACK')\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         probe = sqlite3.connect(source["DB"], timeout=0, isolation_level=None)
@@ -118,14 +149,20 @@ def test_readers_while_another_process_holds_the_write_lock(source: dict[str, st
         for k in ("CARRIER_TRACKER_HOME", "CARRIER_TRACKER_DB", "CARRIER_TRACKER_OPERATOR"):
             monkeypatch.setenv(k, source[k])
         for argv in READERS:
-            assert main([a.replace("{OUT}", str(tmp_path)) for a in argv]) == 0, capsys.readouterr().err
+            assert main([a.replace("{OUT}", str(tmp_path)) for a in argv]) == 0, (
+                capsys.readouterr().err
+            )
         assert holder.poll() is None, "the writer still holds its transaction"
     finally:
         holder.communicate("", timeout=30)
 
 
-def test_readers_never_create_a_key(source: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_readers_never_create_a_key(
+    source: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """A fresh key would make every chain look tampered with: verify and export need the key
     the ledger was written with, and say so when it is missing."""
     monkeypatch.setenv("CARRIER_TRACKER_HOME", str(tmp_path / "empty-home"))
@@ -133,5 +170,6 @@ def test_readers_never_create_a_key(source: dict[str, str], tmp_path: Path, monk
     key = tmp_path / "empty-home" / "config" / "ledger.key"
     assert main(["verify"]) == 2
     assert capsys.readouterr().err.splitlines() == [
-        f"错误：台账密钥缺失：{key} 不存在，而此数据库已有台账（不会为它新建密钥）。请把原密钥文件放回该位置（0600），或用 CARRIER_TRACKER_KEY_FILE 指向它"]
+        f"错误：台账密钥缺失：{key} 不存在，而此数据库已有台账（不会为它新建密钥）。请把原密钥文件放回该位置（0600），或用 CARRIER_TRACKER_KEY_FILE 指向它"
+    ]
     assert not (tmp_path / "empty-home").exists()

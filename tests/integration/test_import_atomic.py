@@ -17,11 +17,16 @@ class DiskFull(Exception):
 
 def _counts(engine: Engine) -> list[int]:
     with Session(engine) as s:
-        return [s.exec(select(func.count()).select_from(t)).one() for t in (Meeting, Attendee, Document, Carrier, Event, LedgerHead)]
+        return [
+            s.exec(select(func.count()).select_from(t)).one()
+            for t in (Meeting, Attendee, Document, Carrier, Event, LedgerHead)
+        ]
 
 
 @pytest.mark.parametrize("where", ["after the carriers", "in the middle of the carriers"])
-def test_import_failing_half_way_writes_nothing(engine: Engine, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+def test_import_failing_half_way_writes_nothing(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
     calls: list[str] = []
 
     def progress(message: str) -> None:

@@ -42,9 +42,17 @@ def test_corpus_file(case: Case, session: Session, key: bytes, tmp_path: Path) -
     result = import_workbook(session=session, key=key, path=path)
     session.commit()
     meeting = session.exec(select(Meeting).where(Meeting.code == result.meeting_code)).one()
-    people = session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id).order_by(Attendee.code)).all()
-    docs = session.exec(select(Document).where(Document.meeting_id == meeting.id).order_by(Document.number)).all()
-    uids = sorted(u for u in session.exec(select(Carrier.tag_uid).where(Carrier.meeting_id == meeting.id)).all() if u)
+    people = session.exec(
+        select(Attendee).where(Attendee.meeting_id == meeting.id).order_by(Attendee.code)
+    ).all()
+    docs = session.exec(
+        select(Document).where(Document.meeting_id == meeting.id).order_by(Document.number)
+    ).all()
+    uids = sorted(
+        u
+        for u in session.exec(select(Carrier.tag_uid).where(Carrier.meeting_id == meeting.id)).all()
+        if u
+    )
     actual = {
         "attendees": len(people),
         "copies": result.copies,
@@ -80,7 +88,9 @@ def test_sample_meeting_imports(session: Session, key: bytes) -> None:
     assert result.tags == result.copies and result.pass_tags == 40
     meeting = session.exec(select(Meeting)).one()
     assert meeting.level == "机密" and meeting.requires_passes
-    out_of_town = session.exec(select(func.count()).select_from(Attendee).where(Attendee.out_of_town)).one()
+    out_of_town = session.exec(
+        select(func.count()).select_from(Attendee).where(Attendee.out_of_town)
+    ).one()
     assert 0 < out_of_town < 40
     copies = [d.copies for d in session.exec(select(Document)).all()]
     assert min(copies) >= 5 and max(copies) <= 60

@@ -17,7 +17,11 @@ OFFICER = "赵保密"  # the sample meeting's 保密负责人
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Cli:
-    url = f"sqlite:///{tmp_path / 'ct.db'}" if request.param == "sqlite" else fresh_pg_url("ct_insider")
+    url = (
+        f"sqlite:///{tmp_path / 'ct.db'}"
+        if request.param == "sqlite"
+        else fresh_pg_url("ct_insider")
+    )
     c = Cli(tmp_path / "home", url)
     assert c("init").code == 0
     assert c("import", str(SAMPLE)).code == 0
@@ -41,31 +45,47 @@ def _copy_id(doc: str, n: int) -> str:
 
 
 CASES = [
-    ("copy returned behind the ledger",
-     f"UPDATE carrier SET state = 'recovered', holder_id = NULL WHERE id = {_copy_id('HY-01', 1)}",
-     "HY-01 第001份：台账为 已发放（赵娟），数据库为 已收回"),
-    ("blank tag takes a copy's place",
-     f"UPDATE carrier SET tag_uid = '04FFFFFFFFFFFF' WHERE id = {_copy_id('HY-01', 2)}",
-     "HY-01 第002份·标签：台账为 {uid}，数据库为 04FFFFFFFFFFFF"),
-    ("clearance raised",
-     "UPDATE attendee SET clearance = '绝密' WHERE code = 'A002'",
-     "·知悉范围：台账为 机密，数据库为 绝密"),
-    ("document made take-away",
-     "UPDATE document SET may_take_away = NOT may_take_away WHERE number = 'HY-01'",
-     "HY-01·允许带离："),
-    ("local attendee made out of town",
-     "UPDATE attendee SET out_of_town = NOT out_of_town WHERE code = 'A001'",
-     "·外地代表："),
-    ("attendee renamed",
-     "UPDATE attendee SET name = '假名字' WHERE code = 'A001'",
-     "A001 赵娟·姓名：台账为 赵娟，数据库为 假名字"),
-    ("meeting status rewritten",
-     "UPDATE meeting SET status = 'planned'",
-     "会议状态：台账为 进行中，数据库为 未开始"),
+    (
+        "copy returned behind the ledger",
+        f"UPDATE carrier SET state = 'recovered', holder_id = NULL WHERE id = {_copy_id('HY-01', 1)}",
+        "HY-01 第001份：台账为 已发放（赵娟），数据库为 已收回",
+    ),
+    (
+        "blank tag takes a copy's place",
+        f"UPDATE carrier SET tag_uid = '04FFFFFFFFFFFF' WHERE id = {_copy_id('HY-01', 2)}",
+        "HY-01 第002份·标签：台账为 {uid}，数据库为 04FFFFFFFFFFFF",
+    ),
+    (
+        "clearance raised",
+        "UPDATE attendee SET clearance = '绝密' WHERE code = 'A002'",
+        "·知悉范围：台账为 机密，数据库为 绝密",
+    ),
+    (
+        "document made take-away",
+        "UPDATE document SET may_take_away = NOT may_take_away WHERE number = 'HY-01'",
+        "HY-01·允许带离：",
+    ),
+    (
+        "local attendee made out of town",
+        "UPDATE attendee SET out_of_town = NOT out_of_town WHERE code = 'A001'",
+        "·外地代表：",
+    ),
+    (
+        "attendee renamed",
+        "UPDATE attendee SET name = '假名字' WHERE code = 'A001'",
+        "A001 赵娟·姓名：台账为 赵娟，数据库为 假名字",
+    ),
+    (
+        "meeting status rewritten",
+        "UPDATE meeting SET status = 'planned'",
+        "会议状态：台账为 进行中，数据库为 未开始",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("statement", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("statement", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_single_statement_is_caught(cli: Cli, statement: str, expected: str) -> None:
     _sql(cli, statement)
     r = cli("verify", CODE)
@@ -86,7 +106,19 @@ def test_everything_set_recovered_cannot_close_or_export_clean(cli: Cli, tmp_pat
 
 def test_reopened_meeting_refuses_taps_and_verify_names_it(cli: Cli) -> None:
     for mode in ("recall",):
-        assert cli("tap", CODE, "--mode", mode, copy_uid("HY-01", 1), copy_uid("HY-03", 1), pass_uid("A001"), pass_uid("A003")).code == 0
+        assert (
+            cli(
+                "tap",
+                CODE,
+                "--mode",
+                mode,
+                copy_uid("HY-01", 1),
+                copy_uid("HY-03", 1),
+                pass_uid("A001"),
+                pass_uid("A003"),
+            ).code
+            == 0
+        )
     assert cli("close", CODE, "--operator", OFFICER).code == 0
     _sql(cli, "UPDATE meeting SET status = 'open'")
     r = cli("verify", CODE)

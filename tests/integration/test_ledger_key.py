@@ -40,8 +40,12 @@ def test_database_records_its_key_fingerprint(cli: Cli, tmp_path: Path) -> None:
     engine.dispose()
 
 
-@pytest.mark.parametrize("command", [("verify", CODE), ("status", CODE), ("tap", CODE, "--mode", "recall", "{UID}")])
-def test_wrong_key_is_named_not_reported_as_tampering(cli: Cli, tmp_path: Path, command: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "command", [("verify", CODE), ("status", CODE), ("tap", CODE, "--mode", "recall", "{UID}")]
+)
+def test_wrong_key_is_named_not_reported_as_tampering(
+    cli: Cli, tmp_path: Path, command: tuple[str, ...]
+) -> None:
     cli.env["CARRIER_TRACKER_KEY_FILE"] = str(_other_key(tmp_path))
     argv = [a.replace("{UID}", pass_uid("A001")) for a in command]
     r = cli(*argv)

@@ -72,13 +72,13 @@ class NtagEmulator:
             return VERSION
         if cmd == 0x30 and len(frame) == 2:
             start = frame[1] * 4
-            return bytes((self.memory + self.memory)[start:start + 16])
+            return bytes((self.memory + self.memory)[start : start + 16])
         if cmd == 0x3A and len(frame) == 3:
-            return bytes(self.memory[frame[1] * 4:(frame[2] + 1) * 4])
+            return bytes(self.memory[frame[1] * 4 : (frame[2] + 1) * 4])
         if cmd == 0xA2 and len(frame) == 6:
             page = frame[1]
             if page >= 4:
-                self.memory[page * 4:page * 4 + 4] = frame[2:6]
+                self.memory[page * 4 : page * 4 + 4] = frame[2:6]
             return b"\x0a"
         if cmd == 0x3C:
             return self.signature

@@ -12,12 +12,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _run(*args: str, stdin: str = "", timeout: float = 30) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "carrier_tracker.cli", *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "carrier_tracker.cli", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
 
 
 def test_watch_prints_each_tap_from_a_wedge() -> None:
-    p = _run("watch", "--reader", "wedge:stdin", "--debounce", "0", stdin="04A1B2C3D4E5F6\ngarbage\n0040856634\n")
+    p = _run(
+        "watch",
+        "--reader",
+        "wedge:stdin",
+        "--debounce",
+        "0",
+        stdin="04A1B2C3D4E5F6\ngarbage\n0040856634\n",
+    )
     assert p.returncode == 0, p.stderr
     lines = p.stdout.strip().splitlines()
     assert [line.split("\t")[1] for line in lines] == ["04A1B2C3D4E5F6", "026F6C3A"]

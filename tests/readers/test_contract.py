@@ -277,7 +277,9 @@ def test_missing_library_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_sim_script_replay(tmp_path: Path) -> None:
     script = tmp_path / "taps.txt"
-    script.write_text("# demo\n0.05 04A1B2C3D4E5F6\n0.05 04:11:22:33:44:55:66 0.1\n", encoding="utf-8")
+    script.write_text(
+        "# demo\n0.05 04A1B2C3D4E5F6\n0.05 04:11:22:33:44:55:66 0.1\n", encoding="utf-8"
+    )
     r = Running(open_reader(f"sim:{script}"))
     got = [r.next(3).uid, r.next(3).uid]
     r.finish()

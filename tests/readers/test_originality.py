@@ -27,7 +27,10 @@ def keys() -> tuple[SigningKey, str]:
 def test_verify_unit(keys: tuple[SigningKey, str]) -> None:
     sk, pub = keys
     assert verify_signature(UID, _sign(sk, UID), (pub,)) is Originality.GENUINE
-    assert verify_signature(UID, _sign(sk, bytes.fromhex("04000000000001")), (pub,)) is Originality.FAILED
+    assert (
+        verify_signature(UID, _sign(sk, bytes.fromhex("04000000000001")), (pub,))
+        is Originality.FAILED
+    )
     assert verify_signature(UID, b"\x00" * 32, (pub,)) is Originality.ABSENT
     assert verify_signature(UID, _sign(sk, UID), (NXP_NTAG21X_KEY,)) is Originality.FAILED
 
@@ -37,7 +40,9 @@ def test_verify_unit(keys: tuple[SigningKey, str]) -> None:
     ("which", "expected"),
     [("genuine", Originality.GENUINE), ("clone", Originality.FAILED), ("none", Originality.ABSENT)],
 )
-def test_signature_through_nfcpy(keys: tuple[SigningKey, str], which: str, expected: Originality) -> None:
+def test_signature_through_nfcpy(
+    keys: tuple[SigningKey, str], which: str, expected: Originality
+) -> None:
     sk, pub = keys
     signature = {
         "genuine": _sign(sk, UID),

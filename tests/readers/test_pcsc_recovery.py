@@ -32,7 +32,11 @@ def _wait_status(q: queue.Queue[ReaderStatus], online: bool, timeout: float) -> 
 
 def _start_pcscd(config: str) -> subprocess.Popen[bytes]:
     log = open(SERVICES / "pcscd-restart.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(["pcscd", "--foreground", "--info", "--config", config], stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        ["pcscd", "--foreground", "--info", "--config", config],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     (SERVICES / "pcscd.pid").write_text(str(proc.pid))
     return proc
 
@@ -43,7 +47,9 @@ def test_reader_survives_pcscd_restart() -> None:
     pid_file = SERVICES / "pcscd.pid"
     config = os.environ.get("CT_PCSCD_CONFIG", str(SERVICES / "pcsc"))
     if not pid_file.exists() or not Path(config).is_dir():
-        skip_or_fail("pcscd was not started by .ci/services.sh (cannot restart someone else's daemon)")
+        skip_or_fail(
+            "pcscd was not started by .ci/services.sh (cannot restart someone else's daemon)"
+        )
     statuses: queue.Queue[ReaderStatus] = queue.Queue()
     running = Running(open_reader("pcsc:Virtual PCD", debounce=0.2, on_status=statuses.put))
     try:

@@ -16,12 +16,18 @@ from readers.wedge_format import ByteOrder, WedgeFormat, WedgeParseError, parse_
 
 @given(st.binary(min_size=4, max_size=4), st.sampled_from(list(ByteOrder)))
 def test_hex8_round_trip(uid: bytes, order: ByteOrder) -> None:
-    assert parse_line(render(uid, WedgeFormat.HEX8, order), WedgeFormat.HEX8, order) == uid.hex().upper()
+    assert (
+        parse_line(render(uid, WedgeFormat.HEX8, order), WedgeFormat.HEX8, order)
+        == uid.hex().upper()
+    )
 
 
 @given(st.binary(min_size=7, max_size=7), st.sampled_from(list(ByteOrder)))
 def test_hex14_round_trip(uid: bytes, order: ByteOrder) -> None:
-    assert parse_line(render(uid, WedgeFormat.HEX14, order), WedgeFormat.HEX14, order) == uid.hex().upper()
+    assert (
+        parse_line(render(uid, WedgeFormat.HEX14, order), WedgeFormat.HEX14, order)
+        == uid.hex().upper()
+    )
 
 
 @given(st.binary(min_size=4, max_size=4), st.sampled_from(list(ByteOrder)))
@@ -52,7 +58,10 @@ def test_garbage_never_yields_a_uid(text: str) -> None:
         assert len(uid) in (8, 14)
 
 
-@pytest.mark.parametrize("line", ["", "hello", "04A1B2C3D4E5F", "12345678901", "9999999999", "04A1 B2C3", "０４Ａ１Ｂ２Ｃ３"])
+@pytest.mark.parametrize(
+    "line",
+    ["", "hello", "04A1B2C3D4E5F", "12345678901", "9999999999", "04A1 B2C3", "０４Ａ１Ｂ２Ｃ３"],
+)
 def test_rejects(line: str) -> None:
     with pytest.raises(WedgeParseError):
         parse_line(line, WedgeFormat.AUTO)

@@ -29,8 +29,15 @@ class Desk:
 
     def __init__(self, url: str, key_path: Path, operator: str = "赵保密") -> None:
         self.url, self.key_path = url, key_path
-        self.app: CarrierTrackerApp = make_app(url, "sim:", meeting=CODE, station="测试台", operator=operator, key_path=key_path,
-                                                 debounce=0.0)
+        self.app: CarrierTrackerApp = make_app(
+            url,
+            "sim:",
+            meeting=CODE,
+            station="测试台",
+            operator=operator,
+            key_path=key_path,
+            debounce=0.0,
+        )
         self.engine = db.make_engine(url)
         self.key = ledger.load_key(key_path)
 
@@ -67,9 +74,19 @@ class Desk:
         with db.session_scope(self.engine) as s:
             for i, (uid, mode, kw) in enumerate(taps):
                 args = {"operator": "孙文管", **{k: v for k, v in kw.items() if k != "refused"}}
-                outcome = record_tap(session=s, key=self.key, meeting_code=CODE, uid=uid, mode=mode, station="一号台",
-                                     now=T0 + timedelta(minutes=i), **args)
-                assert not outcome.refused or kw.get("refused"), f"seed tap {i} refused: {outcome.message}"
+                outcome = record_tap(
+                    session=s,
+                    key=self.key,
+                    meeting_code=CODE,
+                    uid=uid,
+                    mode=mode,
+                    station="一号台",
+                    now=T0 + timedelta(minutes=i),
+                    **args,
+                )
+                assert not outcome.refused or kw.get("refused"), (
+                    f"seed tap {i} refused: {outcome.message}"
+                )
 
 
 @pytest.fixture

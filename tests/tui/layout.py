@@ -18,16 +18,28 @@ from textual.widgets._footer import FooterKey
 def screen_text(app: Any) -> str:
     """The whole screen (dialogs over what is under them) as plain text, as a terminal shows it."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True,
-                      legacy_windows=False, safe_box=False, color_system="truecolor")
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+        color_system="truecolor",
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
     return console.export_text(styles=False)
 
 
 def _scrolled(widget: Widget) -> bool:
     """Inside a container that scrolls on purpose (a log, a list): partly hidden is expected there."""
     for ancestor in widget.ancestors:
-        if isinstance(ancestor, ScrollableContainer | ScrollView | OptionList | DataTable) and not isinstance(ancestor, Footer):
+        if isinstance(
+            ancestor, ScrollableContainer | ScrollView | OptionList | DataTable
+        ) and not isinstance(ancestor, Footer):
             return True
     return False
 
@@ -47,7 +59,9 @@ def clipping_problems(app: Any) -> list[str]:
     screen = app.screen
     problems: list[str] = []
     if screen.virtual_size.height > screen.size.height:
-        problems.append(f"{_name(screen)}: needs {screen.virtual_size.height} rows, has {screen.size.height}")
+        problems.append(
+            f"{_name(screen)}: needs {screen.virtual_size.height} rows, has {screen.size.height}"
+        )
     viewport = Size(*app.size)
     for widget in screen.walk_children(with_self=False):
         if not isinstance(widget, Widget) or not widget.display or not widget.visible:
@@ -61,29 +75,39 @@ def clipping_problems(app: Any) -> list[str]:
             continue
         name = _name(widget)
         if not _scrolled(widget) and region.intersection(clip) != region:
-            problems.append(f"{name}: drawn at {region} but only {region.intersection(clip)} is visible")
+            problems.append(
+                f"{name}: drawn at {region} but only {region.intersection(clip)} is visible"
+            )
             continue
         content = widget.content_region
         if isinstance(widget, Footer):
             if widget.virtual_size.width > widget.size.width:
-                problems.append(f"{name}: keys need {widget.virtual_size.width} columns, has {widget.size.width}")
+                problems.append(
+                    f"{name}: keys need {widget.virtual_size.width} columns, has {widget.size.width}"
+                )
             continue
         if isinstance(widget, FooterKey):
             continue
         if isinstance(widget, Input):
             text = widget.placeholder if not widget.value else ""
             if cell_len(text) > content.width:
-                problems.append(f"{name}: placeholder {text!r} needs {cell_len(text)} columns, has {content.width}")
+                problems.append(
+                    f"{name}: placeholder {text!r} needs {cell_len(text)} columns, has {content.width}"
+                )
             continue
         if isinstance(widget, Button):
             label = str(widget.label)
             if cell_len(label) > content.width:
-                problems.append(f"{name}: label {label!r} needs {cell_len(label)} columns, has {content.width}")
+                problems.append(
+                    f"{name}: label {label!r} needs {cell_len(label)} columns, has {content.width}"
+                )
             continue
         if isinstance(widget, DataTable):
             if widget.virtual_size.width > widget.scrollable_content_region.width:
-                problems.append(f"{name}: needs {widget.virtual_size.width} columns, has "
-                                f"{widget.scrollable_content_region.width}")
+                problems.append(
+                    f"{name}: needs {widget.virtual_size.width} columns, has "
+                    f"{widget.scrollable_content_region.width}"
+                )
             continue
         if isinstance(widget, Static):
             container = widget.parent.size if isinstance(widget.parent, Widget) else viewport
@@ -94,6 +118,8 @@ def clipping_problems(app: Any) -> list[str]:
                 continue
             lines = widget.get_content_height(container, viewport, content.width)
             if lines > content.height:
-                problems.append(f"{name}: text needs {lines} lines at width {content.width}, has {content.height}: "
-                                f"{str(widget.render())[:60]!r}")
+                problems.append(
+                    f"{name}: text needs {lines} lines at width {content.width}, has {content.height}: "
+                    f"{str(widget.render())[:60]!r}"
+                )
     return problems

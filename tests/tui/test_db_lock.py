@@ -26,13 +26,18 @@ conn.execute("COMMIT")
 """
 
 
-async def test_desk_keeps_working_while_another_process_holds_the_lock(desk: Callable[..., Desk]) -> None:
+async def test_desk_keeps_working_while_another_process_holds_the_lock(
+    desk: Callable[..., Desk],
+) -> None:
     d = desk()
     async with d.app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, d.app)
         before = d.events()
-        holder = subprocess.Popen([sys.executable, "-c", HOLDER, d.url.removeprefix("sqlite:///"), str(LOCK_SECONDS)],
-                                  stdout=subprocess.PIPE, text=True)
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, d.url.removeprefix("sqlite:///"), str(LOCK_SECONDS)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
             locked_at = time.monotonic()
@@ -55,11 +60,17 @@ async def test_desk_keeps_working_while_another_process_holds_the_lock(desk: Cal
             await pilot.pause(2.0)
             assert len(ticks) >= 10, f"the event loop stalled: {len(ticks)} ticks in 2 s"
             assert "【休会收回】" in screen_text(d.app)
-            assert time.monotonic() - locked_at < LOCK_SECONDS - 2, "the checks above ran while the lock was held"
+            assert time.monotonic() - locked_at < LOCK_SECONDS - 2, (
+                "the checks above ran while the lock was held"
+            )
             assert d.events() == before  # nothing could be written yet
 
             # Then the results, in order, in the mode that was on when each tag was tapped.
-            await wait_for(pilot, lambda: "发放：HY-03 第004份 → 赵娟" in screen_text(d.app), timeout=LOCK_SECONDS + 20)
+            await wait_for(
+                pilot,
+                lambda: "发放：HY-03 第004份 → 赵娟" in screen_text(d.app),
+                timeout=LOCK_SECONDS + 20,
+            )
             assert "发放：会议证 P001（赵娟）" in screen_text(d.app)  # in the log
             assert time.monotonic() - locked_at >= LOCK_SECONDS - 1
         finally:

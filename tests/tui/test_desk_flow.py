@@ -45,7 +45,9 @@ async def test_full_meeting(desk: Callable[..., Desk]) -> None:
         await pilot.press("ctrl+k")
         await wait_for(pilot, lambda: isinstance(d.app.screen, CourierScreen))
         assert d.app.screen.current == "JY-2026-001"  # preselected  # type: ignore[attr-defined]
-        assert "机要发出：HY-05 第002份 → 北京有色金属研究总院" in await d.tap(pilot, copy_uid("HY-05", 2))
+        assert "机要发出：HY-05 第002份 → 北京有色金属研究总院" in await d.tap(
+            pilot, copy_uid("HY-05", 2)
+        )
         await pilot.press("f7")
         assert "签收：HY-05 第002份" in await d.tap(pilot, copy_uid("HY-05", 2))
         await pilot.press("ctrl+d")
@@ -58,10 +60,14 @@ async def test_full_meeting(desk: Callable[..., Desk]) -> None:
         # Reconciliation says 全部收回 and closes the meeting.
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: isinstance(d.app.screen, ReconcileScreen))
-        await wait_for(pilot, lambda: "全部收回" in str(d.app.screen.query_one("#all-back", Label).render()))
+        await wait_for(
+            pilot, lambda: "全部收回" in str(d.app.screen.query_one("#all-back", Label).render())
+        )
         await pilot.press("ctrl+w")
         await pilot.click("#yes")
-        await wait_for(pilot, lambda: "已结束" in str(d.app.screen.query_one("#all-back", Label).render()))
+        await wait_for(
+            pilot, lambda: "已结束" in str(d.app.screen.query_one("#all-back", Label).render())
+        )
     from sqlmodel import Session, select
 
     with Session(d.engine) as s:
@@ -71,8 +77,13 @@ async def test_full_meeting(desk: Callable[..., Desk]) -> None:
 async def test_wrong_mode_and_wrong_attendee_change_nothing(desk: Callable[..., Desk]) -> None:
     d = desk(operator="孙文管")
     bells: list[int] = []
-    d.seed([(pass_uid("A001"), Mode.ISSUE, {}), (pass_uid("A003"), Mode.ISSUE, {}),
-            (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"})])
+    d.seed(
+        [
+            (pass_uid("A001"), Mode.ISSUE, {}),
+            (pass_uid("A003"), Mode.ISSUE, {}),
+            (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"}),
+        ]
+    )
     async with d.app.run_test(size=SIZE) as pilot:
         d.app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
         # Wrong mode: collect a copy that was never issued.
@@ -81,7 +92,11 @@ async def test_wrong_mode_and_wrong_attendee_change_nothing(desk: Callable[..., 
         text = await d.tap(pilot, copy_uid("HY-02", 3))
         assert "拒绝：HY-02 第003份 当前在库，不能休会收回" in text
         after = d.carrier(copy_uid("HY-02", 3))
-        assert (after.state, after.holder_id, after.version) == (before.state, before.holder_id, before.version)
+        assert (after.state, after.holder_id, after.version) == (
+            before.state,
+            before.holder_id,
+            before.version,
+        )
         # Wrong attendee: A003 selected, HY-01/1 is with 赵娟.
         await pilot.press("f1")
         await pilot.press("ctrl+f")
@@ -110,16 +125,42 @@ async def test_tap_from_another_process_shows_on_reconciliation(desk: Callable[.
         await wait_for(pilot, lambda: isinstance(d.app.screen, ReconcileScreen))
         table = d.app.screen.query_one(DataTable)
         assert "HY-04" not in str([table.get_row_at(i) for i in range(table.row_count)])
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "CARRIER_TRACKER_DB": d.url,
-               "CARRIER_TRACKER_KEY_FILE": str(d.key_path), "CARRIER_TRACKER_OPERATOR": "另一工作台"}
-        p = subprocess.run([sys.executable, "-m", "carrier_tracker.cli", "tap", CODE, "--mode", "issue", "--attendee", "A005",
-                            "--station", "二号台", copy_uid("HY-04", 2)], env=env, capture_output=True, text=True, timeout=60)
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "CARRIER_TRACKER_DB": d.url,
+            "CARRIER_TRACKER_KEY_FILE": str(d.key_path),
+            "CARRIER_TRACKER_OPERATOR": "另一工作台",
+        }
+        p = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "carrier_tracker.cli",
+                "tap",
+                CODE,
+                "--mode",
+                "issue",
+                "--attendee",
+                "A005",
+                "--station",
+                "二号台",
+                copy_uid("HY-04", 2),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert p.returncode == 0, p.stdout + p.stderr
 
         def shows() -> bool:
             # a row naming the holder (key a:CODE), then one row per item (key a:CODE/i)
-            return any(str(key.value).startswith("a:A005/") and table.get_row(key)[0].strip() == "HY-04 第002份"
-                       for key in table.rows)
+            return any(
+                str(key.value).startswith("a:A005/")
+                and table.get_row(key)[0].strip() == "HY-04 第002份"
+                for key in table.rows
+            )
 
         await wait_for(pilot, shows, timeout=5)
 

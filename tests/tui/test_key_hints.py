@@ -22,12 +22,19 @@ NOT_PRESSED = {"ctrl+q"}  # quits: it works, and the test would end with it
 
 def shown_keys(app: CarrierTrackerApp) -> list[str]:
     """The keys the footer shows now (enabled and visible)."""
-    return [key for key, (_node, binding, enabled, _tip) in app.screen.active_bindings.items()
-            if binding.show and enabled]
+    return [
+        key
+        for key, (_node, binding, enabled, _tip) in app.screen.active_bindings.items()
+        if binding.show and enabled
+    ]
 
 
 def fingerprint(app: CarrierTrackerApp) -> tuple[Any, ...]:
-    return (tuple(type(s).__name__ for s in app.screen_stack), getattr(app.focused, "id", None), screen_text(app))
+    return (
+        tuple(type(s).__name__ for s in app.screen_stack),
+        getattr(app.focused, "id", None),
+        screen_text(app),
+    )
 
 
 async def back_to_desk(pilot: Any, app: CarrierTrackerApp) -> None:
@@ -47,11 +54,15 @@ async def test_every_key_shown_does_something(name: str, desk: Callable[..., Des
         keys = shown_keys(app)
         assert keys, f"{name}: the footer shows no key"
         if isinstance(app.screen, ModalScreen):
-            assert "ctrl+r" not in keys and "ctrl+d" not in keys  # no screen switching under a dialog
+            assert (
+                "ctrl+r" not in keys and "ctrl+d" not in keys
+            )  # no screen switching under a dialog
             assert "escape" in keys
         else:
             assert "ctrl+q" in keys
-            assert ("ctrl+d" in keys) == (name != "desk"), "工作台 is offered everywhere but on the desk"
+            assert ("ctrl+d" in keys) == (name != "desk"), (
+                "工作台 is offered everywhere but on the desk"
+            )
         for key in keys:
             if key in NOT_PRESSED:
                 continue
@@ -60,11 +71,15 @@ async def test_every_key_shown_does_something(name: str, desk: Callable[..., Des
             before = fingerprint(app)
             await pilot.press(key)
             await settle(pilot, app)
-            assert fingerprint(app) != before, f"{name}: {key} is shown in the footer but does nothing"
+            assert fingerprint(app) != before, (
+                f"{name}: {key} is shown in the footer but does nothing"
+            )
 
 
 @pytest.mark.parametrize("name", ["desk", "courier"])
-async def test_every_mode_key_on_the_line_switches_the_mode(name: str, desk: Callable[..., Desk]) -> None:
+async def test_every_mode_key_on_the_line_switches_the_mode(
+    name: str, desk: Callable[..., Desk]
+) -> None:
     d = desk()
     async with d.app.run_test(size=(120, 36)) as pilot:
         await open_screen(pilot, d.app, name)
@@ -74,7 +89,9 @@ async def test_every_mode_key_on_the_line_switches_the_mode(name: str, desk: Cal
         for key in keys:
             await pilot.press(key.lower())
             banner = str(d.app.screen.query_one("#mode").render())
-            assert key in banner, f"{name}: {key} is on the mode line but the banner says {banner!r}"
+            assert key in banner, (
+                f"{name}: {key} is on the mode line but the banner says {banner!r}"
+            )
 
 
 async def test_clear_attendee_is_offered_only_with_an_attendee(desk: Callable[..., Desk]) -> None:
@@ -95,7 +112,9 @@ async def test_meeting_picker_enter_opens_at_once_and_shows_no_dead_keys(tmp_pat
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, app)
         assert "回车进入" in screen_text(app)
-        assert set(shown_keys(app)) <= {"ctrl+q", "ctrl+p"}, "screens cannot be opened before a meeting is chosen"
+        assert set(shown_keys(app)) <= {"ctrl+q", "ctrl+p"}, (
+            "screens cannot be opened before a meeting is chosen"
+        )
         await pilot.press("ctrl+r")  # not offered, and indeed nothing happens
         assert type(app.screen).__name__ == "MeetingPicker"
         await pilot.press("enter")  # no ↓ first

@@ -22,15 +22,22 @@ SIZES = [MIN_SIZE, (120, 36), (160, 45)]
 
 def seeded(desk: Callable[..., Desk], *, tray: bool) -> Desk:
     d = desk()
-    d.seed([
-        (pass_uid("A001"), Mode.ISSUE, {}), (pass_uid("A003"), Mode.ISSUE, {}),
-        (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"}),
-        (copy_uid("HY-03", 7), Mode.ISSUE, {"attendee_code": "A001"}),
-        (copy_uid("HY-02", 1), Mode.ISSUE, {"attendee_code": "A003"}),
-        (copy_uid("HY-02", 1), Mode.CARRY_OUT, {"operator": "赵保密"}),
-        (copy_uid("HY-05", 2), Mode.DISPATCH, {"consignment_no": "JY-2026-001"}),
-        (copy_uid("HY-04", 1), Mode.ISSUE, {"attendee_code": "A010", "refused": True}),  # a long reason in the logs
-    ])
+    d.seed(
+        [
+            (pass_uid("A001"), Mode.ISSUE, {}),
+            (pass_uid("A003"), Mode.ISSUE, {}),
+            (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"}),
+            (copy_uid("HY-03", 7), Mode.ISSUE, {"attendee_code": "A001"}),
+            (copy_uid("HY-02", 1), Mode.ISSUE, {"attendee_code": "A003"}),
+            (copy_uid("HY-02", 1), Mode.CARRY_OUT, {"operator": "赵保密"}),
+            (copy_uid("HY-05", 2), Mode.DISPATCH, {"consignment_no": "JY-2026-001"}),
+            (
+                copy_uid("HY-04", 1),
+                Mode.ISSUE,
+                {"attendee_code": "A010", "refused": True},
+            ),  # a long reason in the logs
+        ]
+    )
     if tray:
         with d.app.ctx.read() as s:
             d.app.tray_items = tray_items(s, d.app.ctx.meeting)
@@ -43,7 +50,9 @@ def test_min_size_is_at_least_100_by_30() -> None:
 
 @pytest.mark.parametrize("tray", [True, False], ids=["demo-tray", "desk"])
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-async def test_no_screen_cuts_text_off(size: tuple[int, int], tray: bool, desk: Callable[..., Desk]) -> None:
+async def test_no_screen_cuts_text_off(
+    size: tuple[int, int], tray: bool, desk: Callable[..., Desk]
+) -> None:
     d = seeded(desk, tray=tray)
     problems: list[str] = []
     async with d.app.run_test(size=size) as pilot:

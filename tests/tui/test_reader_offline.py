@@ -32,7 +32,9 @@ from tui.app import make_app
 from tui.widgets.reader_status import ReaderHelp, ReaderStatusBar
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTROL = re.compile(r"(\x1b\[[0-9;?<>=]*[ -/]*[@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78]|([\r\n\x07\x08])")
+CONTROL = re.compile(
+    r"(\x1b\[[0-9;?<>=]*[ -/]*[@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78]|([\r\n\x07\x08])"
+)
 # Run the CLI with pyscard's import failing, exactly as on a machine installed without `.[pcsc]`.
 WITHOUT_PYSCARD = "import sys; sys.modules['smartcard'] = None; from carrier_tracker.cli import main; sys.exit(main(sys.argv[1:]))"
 
@@ -49,7 +51,7 @@ class Terminal:
     def feed(self, data: str) -> None:
         pos = 0
         for m in CONTROL.finditer(data):
-            self._put(data[pos:m.start()])
+            self._put(data[pos : m.start()])
             pos = m.end()
             csi, ctl = m.group(1), m.group(2)
             if csi and csi.endswith(("H", "f")):
@@ -84,8 +86,9 @@ def _text(terminal: Terminal) -> str:
     return terminal.screen() + "\n" + terminal.stream
 
 
-def run_in_terminal(argv: list[str], env: dict[str, str], until: Callable[[str], bool],
-                    timeout: float = 30) -> tuple[str, int]:
+def run_in_terminal(
+    argv: list[str], env: dict[str, str], until: Callable[[str], bool], timeout: float = 30
+) -> tuple[str, int]:
     """Run a command on a 120×36 pseudo-terminal until ``until(text so far)``, then press Ctrl+Q.
 
     Returns:
@@ -94,8 +97,16 @@ def run_in_terminal(argv: list[str], env: dict[str, str], until: Callable[[str],
     """
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, close_fds=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=ROOT,
+        close_fds=True,
+        start_new_session=True,
+    )
     os.close(slave)
     terminal = Terminal(120, 36)
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
@@ -138,12 +149,21 @@ def run_in_terminal(argv: list[str], env: dict[str, str], until: Callable[[str],
 @pytest.fixture
 def demo_db(tmp_path: Path) -> tuple[str, dict[str, str]]:
     url, key_path = prepare_demo_database(tmp_path)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "CARRIER_TRACKER_KEY_FILE": str(key_path), "TERM": "xterm-256color",
-           "CARRIER_TRACKER_HOME": str(tmp_path / "home"), "COLUMNS": "120", "LINES": "36"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "CARRIER_TRACKER_KEY_FILE": str(key_path),
+        "TERM": "xterm-256color",
+        "CARRIER_TRACKER_HOME": str(tmp_path / "home"),
+        "COLUMNS": "120",
+        "LINES": "36",
+    }
     return url, env
 
 
-def test_tui_without_pyscard_shows_offline_with_the_fix(demo_db: tuple[str, dict[str, str]]) -> None:
+def test_tui_without_pyscard_shows_offline_with_the_fix(
+    demo_db: tuple[str, dict[str, str]],
+) -> None:
     url, env = demo_db
     argv = [sys.executable, "-c", WITHOUT_PYSCARD, "tui", CODE, "--reader", "pcsc:", "--db", url]
     text, status = run_in_terminal(argv, env, lambda t: "pip install -e '.[pcsc]'" in t)
@@ -154,14 +174,28 @@ def test_tui_without_pyscard_shows_offline_with_the_fix(demo_db: tuple[str, dict
     assert status == 0
 
 
-def test_tui_with_pcscd_down_shows_offline_with_the_fix(demo_db: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+def test_tui_with_pcscd_down_shows_offline_with_the_fix(
+    demo_db: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
     try:
         import smartcard  # noqa: F401
     except ImportError:
         skip_or_fail("pyscard is not installed (pip install -e '.[pcsc]')")
     url, env = demo_db
-    env["PCSCLITE_CSOCK_NAME"] = str(tmp_path / "no-pcscd" / "pcscd.comm")  # no daemon listens there
-    argv = [sys.executable, "-m", "carrier_tracker.cli", "tui", CODE, "--reader", "pcsc:", "--db", url]
+    env["PCSCLITE_CSOCK_NAME"] = str(
+        tmp_path / "no-pcscd" / "pcscd.comm"
+    )  # no daemon listens there
+    argv = [
+        sys.executable,
+        "-m",
+        "carrier_tracker.cli",
+        "tui",
+        CODE,
+        "--reader",
+        "pcsc:",
+        "--db",
+        url,
+    ]
     text, status = run_in_terminal(argv, env, lambda t: "systemctl start pcscd" in t)
     assert "读卡器 离线" in text
     assert "pcscd 不可用" in text
@@ -170,11 +204,15 @@ def test_tui_with_pcscd_down_shows_offline_with_the_fix(demo_db: tuple[str, dict
     assert status == 0
 
 
-async def test_missing_library_leaves_the_desk_usable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_missing_library_leaves_the_desk_usable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "smartcard", None)  # type: ignore[arg-type]
     monkeypatch.delitem(sys.modules, "readers.pcsc_reader", raising=False)
     url, key_path = prepare_demo_database(tmp_path)
-    app = make_app(url, "pcsc:", meeting=CODE, station="一号台", operator="赵保密", key_path=key_path)
+    app = make_app(
+        url, "pcsc:", meeting=CODE, station="一号台", operator="赵保密", key_path=key_path
+    )
     async with app.run_test(size=(120, 36)) as pilot:
         bar = app.screen.query_one(ReaderStatusBar)
         await wait_for(pilot, lambda: "离线" in str(bar.render()))

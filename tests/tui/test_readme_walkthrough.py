@@ -49,7 +49,9 @@ def presses(token: str) -> list[str]:
 def test_walkthrough_table_is_there() -> None:
     steps = walkthrough()
     assert len(steps) >= 12
-    assert any("Ctrl+K" in keys for _, keys, _ in steps), "the courier steps are part of the walkthrough"
+    assert any("Ctrl+K" in keys for _, keys, _ in steps), (
+        "the courier steps are part of the walkthrough"
+    )
     assert [int(n) for n, _, _ in steps] == list(range(1, len(steps) + 1))
 
 
@@ -59,7 +61,9 @@ async def test_readme_walkthrough_exactly_as_written(tmp_path: Path) -> None:
         await pilot.pause(0.3)
         for step, keys, seen in walkthrough():
             before = " ".join(screen_text(app).split())
-            assert not all(" ".join(t.split()) in before for t in seen), f"step {step} shows nothing new: {seen}"
+            assert not all(" ".join(t.split()) in before for t in seen), (
+                f"step {step} shows nothing new: {seen}"
+            )
             for token in keys:
                 for key in presses(token):
                     await pilot.press(key)
@@ -71,7 +75,9 @@ async def test_readme_walkthrough_exactly_as_written(tmp_path: Path) -> None:
             try:
                 await wait_for(pilot, shown, timeout=10)
             except AssertionError:
-                raise AssertionError(f"README step {step} ({' '.join(keys)}): expected {seen} on screen:\n"
-                                     f"{screen_text(app)}") from None
+                raise AssertionError(
+                    f"README step {step} ({' '.join(keys)}): expected {seen} on screen:\n"
+                    f"{screen_text(app)}"
+                ) from None
     with Session(app.ctx.engine) as s:
         assert s.exec(select(Meeting)).one().status == "closed"

@@ -37,7 +37,9 @@ STEPS: list[tuple[str, Mode, dict[str, Any]]] = [
 ]
 
 
-async def test_live_refresh_matches_a_whole_read_after_every_step(desk: Callable[..., Desk]) -> None:
+async def test_live_refresh_matches_a_whole_read_after_every_step(
+    desk: Callable[..., Desk],
+) -> None:
     d = desk()
     async with d.app.run_test(size=(120, 36)) as pilot:
         await open_screen(pilot, d.app, "reconcile")
@@ -45,8 +47,15 @@ async def test_live_refresh_matches_a_whole_read_after_every_step(desk: Callable
         assert isinstance(screen, ReconcileScreen)
         for uid, mode, kw in STEPS:
             with db.session_scope(d.engine) as s:
-                outcome = record_tap(session=s, key=d.key, meeting_code=CODE, uid=uid, mode=mode, station="二号台",
-                                     **{"operator": "孙文管", **kw})
+                outcome = record_tap(
+                    session=s,
+                    key=d.key,
+                    meeting_code=CODE,
+                    uid=uid,
+                    mode=mode,
+                    station="二号台",
+                    **{"operator": "孙文管", **kw},
+                )
                 assert not outcome.refused, outcome.message
             with db.read_scope(d.engine) as s:
                 meeting = find_meeting(s, CODE)

@@ -25,8 +25,13 @@ TIME = re.compile(r"\b\d\d-\d\d \d\d:\d\d:\d\d\b")
 
 
 def three_out(d: Desk) -> None:
-    d.seed([(pass_uid("A001"), Mode.ISSUE, {}), (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"}),
-            (copy_uid("HY-05", 2), Mode.DISPATCH, {"consignment_no": "JY-2026-001"})])
+    d.seed(
+        [
+            (pass_uid("A001"), Mode.ISSUE, {}),
+            (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"}),
+            (copy_uid("HY-05", 2), Mode.DISPATCH, {"consignment_no": "JY-2026-001"}),
+        ]
+    )
 
 
 async def test_audit_names_passes_and_copies_never_raw_uids(desk: Callable[..., Desk]) -> None:
@@ -41,8 +46,34 @@ async def test_audit_names_passes_and_copies_never_raw_uids(desk: Callable[..., 
         field = d.app.screen.query_one("#search", Input)
         field.value = "P001"  # a pass can be looked up by its number
         await settle(pilot, d.app)
-        rows = [d.app.screen.query_one(DataTable).get_row_at(i) for i in range(d.app.screen.query_one(DataTable).row_count)]
+        rows = [
+            d.app.screen.query_one(DataTable).get_row_at(i)
+            for i in range(d.app.screen.query_one(DataTable).row_count)
+        ]
         assert rows and all(r[5] == "会议证 P001（赵娟）" for r in rows)
+
+
+async def test_audit_screen_shows_the_verify_result_with_table_differences(
+    desk: Callable[..., Desk],
+) -> None:
+    """The audit screen runs verify's check: the chain, and the tables replayed against it."""
+    from sqlalchemy import text
+
+    d = desk()
+    three_out(d)
+    async with d.app.run_test(size=(120, 36)) as pilot:
+        await open_screen(pilot, d.app, "audit")
+        await wait_for(pilot, lambda: "台账校验：完整" in screen_text(d.app))
+        await pilot.press("ctrl+d")
+        await settle(pilot, d.app)
+        with d.engine.begin() as conn:  # an insider returns a copy behind the ledger's back
+            conn.execute(
+                text("UPDATE carrier SET state = 'recovered', holder_id = NULL WHERE tag_uid = :u"),
+                {"u": copy_uid("HY-01", 1)},
+            )
+        await open_screen(pilot, d.app, "audit")
+        await wait_for(pilot, lambda: "数据库与台账不符" in screen_text(d.app))
+        assert "HY-01 第001份：台账为 已发放（赵娟），数据库为 已收回" in screen_text(d.app)
 
 
 async def test_courier_screen_shows_labels_not_codes(desk: Callable[..., Desk]) -> None:
@@ -54,11 +85,17 @@ async def test_courier_screen_shows_labels_not_codes(desk: Callable[..., Desk]) 
         assert "递送中" in text
         for raw in ("open", "in_transit", "delivered", "returned"):
             assert raw not in text
-        for choice in ("F6机要发出", "F7签收", "F8退回"):  # every choice is on screen, not just the chosen one
+        for choice in (
+            "F6机要发出",
+            "F7签收",
+            "F8退回",
+        ):  # every choice is on screen, not just the chosen one
             assert choice in text
 
 
-async def test_close_dialog_lists_what_is_out_with_the_reconciliations_count(desk: Callable[..., Desk]) -> None:
+async def test_close_dialog_lists_what_is_out_with_the_reconciliations_count(
+    desk: Callable[..., Desk],
+) -> None:
     d = desk()
     three_out(d)
     async with d.app.run_test(size=(100, 30)) as pilot:
@@ -86,7 +123,9 @@ async def test_close_dialog_when_all_back_says_so_in_full(desk: Callable[..., De
         await open_screen(pilot, d.app, "close_dialog")
         text = " ".join(screen_text(d.app).split())
         assert "全部收回（另有 264 件未发放）" in text
-        assert "结束会议 HY2026-12？结束后不再接受任何刷卡。" in text  # the whole sentence, not cut off
+        assert (
+            "结束会议 HY2026-12？结束后不再接受任何刷卡。" in text
+        )  # the whole sentence, not cut off
         assert not clipping_problems(d.app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: "已结束" in screen_text(d.app))
@@ -99,11 +138,18 @@ async def test_close_dialog_when_all_back_says_so_in_full(desk: Callable[..., De
         assert s.exec(select(Meeting)).one().status == "closed"
 
 
-async def test_close_with_only_lost_items_needs_the_officers_note(desk: Callable[..., Desk]) -> None:
+async def test_close_with_only_lost_items_needs_the_officers_note(
+    desk: Callable[..., Desk],
+) -> None:
     d = desk()  # the operator is 赵保密, the meeting's officer
-    d.seed([(pass_uid("A001"), Mode.ISSUE, {}), (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"}),
+    d.seed(
+        [
+            (pass_uid("A001"), Mode.ISSUE, {}),
+            (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"}),
             (copy_uid("HY-01", 1), Mode.LOST, {"note": "遗失于会场", "operator": "赵保密"}),
-            (pass_uid("A001"), Mode.RECALL, {"operator": "赵保密", "override": True})])
+            (pass_uid("A001"), Mode.RECALL, {"operator": "赵保密", "override": True}),
+        ]
+    )
     async with d.app.run_test(size=(100, 30)) as pilot:
         await open_screen(pilot, d.app, "close_dialog")
         text = screen_text(d.app)
@@ -117,8 +163,9 @@ async def test_close_with_only_lost_items_needs_the_officers_note(desk: Callable
 
 
 @pytest.mark.parametrize("mode", [m for m in Mode if m is not Mode.ISSUE])
-async def test_desk_sends_the_attendee_only_when_issuing(mode: Mode, desk: Callable[..., Desk],
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_desk_sends_the_attendee_only_when_issuing(
+    mode: Mode, desk: Callable[..., Desk], monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[dict[str, Any]] = []
     real = desk_module.record_tap
 
@@ -128,7 +175,12 @@ async def test_desk_sends_the_attendee_only_when_issuing(mode: Mode, desk: Calla
 
     monkeypatch.setattr(desk_module, "record_tap", spy)
     d = desk()
-    d.seed([(pass_uid("A001"), Mode.ISSUE, {}), (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"})])
+    d.seed(
+        [
+            (pass_uid("A001"), Mode.ISSUE, {}),
+            (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"}),
+        ]
+    )
     async with d.app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, d.app)
         await pilot.press("ctrl+f", *"A003", "enter")  # someone else is selected at the desk
@@ -138,9 +190,16 @@ async def test_desk_sends_the_attendee_only_when_issuing(mode: Mode, desk: Calla
     assert calls and calls[-1]["mode"] is mode and calls[-1]["attendee_code"] is None
 
 
-async def test_a_collect_names_the_holder_not_the_selected_attendee(desk: Callable[..., Desk]) -> None:
+async def test_a_collect_names_the_holder_not_the_selected_attendee(
+    desk: Callable[..., Desk],
+) -> None:
     d = desk()
-    d.seed([(pass_uid("A001"), Mode.ISSUE, {}), (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"})])
+    d.seed(
+        [
+            (pass_uid("A001"), Mode.ISSUE, {}),
+            (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"}),
+        ]
+    )
     async with d.app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, d.app)
         await pilot.press("ctrl+f", *"A003", "enter")
@@ -156,14 +215,18 @@ async def test_a_collect_names_the_holder_not_the_selected_attendee(desk: Callab
 
 
 @pytest.mark.parametrize("name", ["copies", "audit"])
-async def test_a_tap_on_a_list_screen_looks_the_tag_up_and_records_nothing(name: str, desk: Callable[..., Desk]) -> None:
+async def test_a_tap_on_a_list_screen_looks_the_tag_up_and_records_nothing(
+    name: str, desk: Callable[..., Desk]
+) -> None:
     d = desk()
     three_out(d)
     async with d.app.run_test(size=(120, 36)) as pilot:
         await open_screen(pilot, d.app, name)
         before = d.events()
         d.app.simulate_tap(copy_uid("HY-01", 1))
-        await wait_for(pilot, lambda: d.app.screen.query_one("#search", Input).value == copy_uid("HY-01", 1))
+        await wait_for(
+            pilot, lambda: d.app.screen.query_one("#search", Input).value == copy_uid("HY-01", 1)
+        )
         await settle(pilot, d.app)
         table = d.app.screen.query_one(DataTable)
         assert table.row_count >= 1

@@ -37,14 +37,17 @@ def shanghai_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def _seeded(desk: Callable[..., Desk]) -> Desk:
     d = desk()
-    d.seed([
-        (pass_uid("A001"), Mode.ISSUE, {}), (pass_uid("A003"), Mode.ISSUE, {}),
-        (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"}),
-        (copy_uid("HY-03", 7), Mode.ISSUE, {"attendee_code": "A001"}),
-        (copy_uid("HY-02", 1), Mode.ISSUE, {"attendee_code": "A003"}),
-        (copy_uid("HY-01", 1), Mode.COLLECT, {}),
-        (copy_uid("HY-05", 2), Mode.DISPATCH, {"consignment_no": "JY-2026-001"}),
-    ])
+    d.seed(
+        [
+            (pass_uid("A001"), Mode.ISSUE, {}),
+            (pass_uid("A003"), Mode.ISSUE, {}),
+            (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"}),
+            (copy_uid("HY-03", 7), Mode.ISSUE, {"attendee_code": "A001"}),
+            (copy_uid("HY-02", 1), Mode.ISSUE, {"attendee_code": "A003"}),
+            (copy_uid("HY-01", 1), Mode.COLLECT, {}),
+            (copy_uid("HY-05", 2), Mode.DISPATCH, {"consignment_no": "JY-2026-001"}),
+        ]
+    )
     return d
 
 
@@ -58,8 +61,14 @@ async def _pin(app: Any) -> None:
 
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("name", list(SCREENS))
-def test_screen_snapshot(name: str, size: str, snap_compare: Any, desk: Callable[..., Desk],
-                         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_screen_snapshot(
+    name: str,
+    size: str,
+    snap_compare: Any,
+    desk: Callable[..., Desk],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
     monkeypatch.setattr(desk_module, "local_time", lambda _at: "12-08 09:31:05")  # the log's "now"
     d = _seeded(desk)
 
@@ -73,7 +82,9 @@ def test_screen_snapshot(name: str, size: str, snap_compare: Any, desk: Callable
             await pilot.press(*"HY-0")
             await settle(pilot, d.app)
         if name == "export_dialog":
-            d.app.screen.query_one("#path", Input).value = "/srv/保密办/保密办-HY2026-12-20261208-1800.xlsx"
+            d.app.screen.query_one(
+                "#path", Input
+            ).value = "/srv/保密办/保密办-HY2026-12-20261208-1800.xlsx"
         await _pin(d.app)
         await pilot.pause(0.1)
 
@@ -103,7 +114,15 @@ def test_enrollment_binding_snapshot(size: str, snap_compare: Any, tmp_path: Pat
     key_path = tmp_path / "ledger.key"
     with db.session_scope(engine) as s:
         import_workbook(session=s, key=ledger.load_key(key_path), path=path)
-    app = make_app(url, "sim:", meeting="T1", station="绑定台", operator="孙文管", key_path=key_path, debounce=0.0)
+    app = make_app(
+        url,
+        "sim:",
+        meeting="T1",
+        station="绑定台",
+        operator="孙文管",
+        key_path=key_path,
+        debounce=0.0,
+    )
 
     async def run_before(pilot: Any) -> None:
         await settle(pilot, app)

@@ -45,12 +45,16 @@ async def test_enter_in_a_burst_taps_what_was_typed_before_it(desk: Callable[...
         await settle(pilot, d.app)
         # "A00" would match A001 first: Enter must act on all four characters typed before it.
         burst(d.app, "A003\rHY-01 第003\r")
-        await wait_for(pilot, lambda: "发放：HY-01 第003份 → 梁洋" in screen_text(d.app), timeout=10)
+        await wait_for(
+            pilot, lambda: "发放：HY-01 第003份 → 梁洋" in screen_text(d.app), timeout=10
+        )
         text = screen_text(d.app)
         assert "发放：会议证 P003（梁洋） → 梁洋" in text
         assert "P001" not in text  # A001's pass was never tapped
         options = d.app.screen.query_one("#tray-list", OptionList)
-        assert options.option_count == len(d.app.tray_items)  # the filter was cleared after each tap
+        assert options.option_count == len(
+            d.app.tray_items
+        )  # the filter was cleared after each tap
     assert d.carrier(copy_uid("HY-01", 3)).state == State.ISSUED
     assert d.carrier(pass_uid("A001")).state == State.REGISTERED
 

@@ -16,7 +16,9 @@ def test_core_imports_without_textual_or_readers() -> None:
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'readers', 'tui', 'nfc', 'smartcard')]\n"
         "print(','.join(bad))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert out.stdout.strip() == ""
 
 
@@ -25,14 +27,15 @@ def test_readers_import_nothing_of_ours() -> None:
         "import sys, readers, readers.base, readers.sim\n"
         "print(','.join(m for m in sys.modules if m.split('.')[0] in ('carrier_tracker', 'tui', 'textual')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert out.stdout.strip() == ""
 
 
 def test_import_linter_contracts_hold() -> None:
     lint = Path(sys.executable).with_name("lint-imports")  # installed beside this interpreter
-    out = subprocess.run([str(lint), "--no-cache"],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run([str(lint), "--no-cache"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -42,7 +45,9 @@ def test_core_contract_lists_every_core_module() -> None:
     import tomllib
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if "core never imports" in c["name"])
+    contract = next(
+        c for c in config["tool"]["importlinter"]["contracts"] if "core never imports" in c["name"]
+    )
     listed = set(contract["source_modules"])
     package = ROOT / "carrier_tracker"
     present = {"carrier_tracker"}

@@ -11,10 +11,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlmodel import Session, SQLModel, col, func, select
 
 from carrier_tracker import ledger
+from carrier_tracker.audit import audit_meeting
 from carrier_tracker.custody import change_of, record_tap
 from carrier_tracker.db import make_engine
 from carrier_tracker.enums import Mode, State, Verdict
-from carrier_tracker.audit import audit_meeting
 from carrier_tracker.meetings import open_consignment
 from carrier_tracker.models import Carrier, Event
 from carrier_tracker.rules import Custody, apply
@@ -56,7 +56,14 @@ class CustodyMachine(RuleBasedStateMachine):
         """A meeting with passes (机密) or without (秘密-style: copies need no pass)."""
         self.requires_passes = requires_passes
         self.world = make_world(self.session, requires_passes=requires_passes, key=KEY)
-        open_consignment(session=self.session, key=KEY, meeting_code="M1", number="K2", unit="上海某所", operator="小孙")
+        open_consignment(
+            session=self.session,
+            key=KEY,
+            meeting_code="M1",
+            number="K2",
+            unit="上海某所",
+            operator="小孙",
+        )
         self.session.commit()
         self.taps = self.session.exec(select(func.count()).select_from(Event)).one()  # setup events
         for (doc, n), c in self.world.copies.items():
@@ -72,11 +79,24 @@ class CustodyMachine(RuleBasedStateMachine):
         self.engine.dispose()
 
     def holds(self, person: str) -> list[str]:
-        return [t for t, m in self.model.items() if not t.startswith("pass:") and m.holder == person
-                and m.state in (State.ISSUED, State.CARRIED_OUT)]
+        return [
+            t
+            for t, m in self.model.items()
+            if not t.startswith("pass:")
+            and m.holder == person
+            and m.state in (State.ISSUED, State.CARRIED_OUT)
+        ]
 
-    def expect(self, target: str, mode: Mode, who: str | None, cons: str | None, officer: bool,
-               override: bool, note: bool) -> tuple[Verdict, M, str | None]:
+    def expect(
+        self,
+        target: str,
+        mode: Mode,
+        who: str | None,
+        cons: str | None,
+        officer: bool,
+        override: bool,
+        note: bool,
+    ) -> tuple[Verdict, M, str | None]:
         """The model's verdict, the carrier's next model state and the person the event names."""
         m = self.model[target]
         new = M(m.state, m.holder, m.remembered, m.consignment)
@@ -133,7 +153,11 @@ class CustodyMachine(RuleBasedStateMachine):
             return Verdict.ACCEPTED, new, m.holder
         if mode is Mode.REISSUE:
             if s == State.ISSUED:
-                return refused_for(who) if who is not None and who != m.holder else (Verdict.ALREADY, m, m.holder)
+                return (
+                    refused_for(who)
+                    if who is not None and who != m.holder
+                    else (Verdict.ALREADY, m, m.holder)
+                )
             person = who or m.remembered
             if s != State.COLLECTED:
                 return refused_for(person)
@@ -148,7 +172,11 @@ class CustodyMachine(RuleBasedStateMachine):
                 return Verdict.ALREADY, m, None
             if s not in (State.ISSUED, State.COLLECTED, State.CARRIED_OUT):
                 return refused
-            if is_pass and not approved and any(self.model[t].state == State.ISSUED for t in self.holds(owner or "")):
+            if (
+                is_pass
+                and not approved
+                and any(self.model[t].state == State.ISSUED for t in self.holds(owner or ""))
+            ):
                 return refused
             new.state, new.holder, new.remembered = State.RECOVERED, None, None
             return Verdict.ACCEPTED, new, m.holder or m.remembered
@@ -166,10 +194,19 @@ class CustodyMachine(RuleBasedStateMachine):
                 return (Verdict.ALREADY, m, None) if m.consignment == cons else refused
             if s not in (State.REGISTERED, State.COLLECTED, State.RECOVERED):
                 return refused
-            new.state, new.holder, new.remembered, new.consignment = State.IN_TRANSIT, None, None, cons
+            new.state, new.holder, new.remembered, new.consignment = (
+                State.IN_TRANSIT,
+                None,
+                None,
+                cons,
+            )
             return Verdict.ACCEPTED, new, None
         if mode is Mode.DELIVER:
-            if cons is not None and s in (State.IN_TRANSIT, State.DELIVERED) and m.consignment != cons:
+            if (
+                cons is not None
+                and s in (State.IN_TRANSIT, State.DELIVERED)
+                and m.consignment != cons
+            ):
                 return refused
             if s == State.DELIVERED:
                 return Verdict.ALREADY, m, None
@@ -199,21 +236,51 @@ class CustodyMachine(RuleBasedStateMachine):
         new.state, new.holder, new.remembered = State.RECOVERED, None, None
         return Verdict.ACCEPTED, new, m.holder or m.remembered
 
-    def _tap(self, target: str, mode: Mode, who: str | None, cons: str | None, officer: bool,
-             override: bool = False, note: bool = True) -> None:
+    def _tap(
+        self,
+        target: str,
+        mode: Mode,
+        who: str | None,
+        cons: str | None,
+        officer: bool,
+        override: bool = False,
+        note: bool = True,
+    ) -> None:
         assert self.world is not None
-        expected_verdict, expected, person = self.expect(target, mode, who, cons, officer, override, note)
+        expected_verdict, expected, person = self.expect(
+            target, mode, who, cons, officer, override, note
+        )
         outcome = record_tap(
-            session=self.session, key=KEY, meeting_code="M1", uid=self.targets[target], mode=mode,
-            attendee_code=who, consignment_no=cons, operator="赵官" if officer else "小孙",
-            note="说明" if note else "", override=override,
+            session=self.session,
+            key=KEY,
+            meeting_code="M1",
+            uid=self.targets[target],
+            mode=mode,
+            attendee_code=who,
+            consignment_no=cons,
+            operator="赵官" if officer else "小孙",
+            note="说明" if note else "",
+            override=override,
         )
         self.session.commit()
         self.taps += 1
-        assert outcome.verdict is expected_verdict, (target, mode, who, cons, officer, override, outcome.message)
+        assert outcome.verdict is expected_verdict, (
+            target,
+            mode,
+            who,
+            cons,
+            officer,
+            override,
+            outcome.message,
+        )
         event = self.session.exec(select(Event).where(Event.seq == outcome.seq)).one()
         names = {p.id: code for code, p in self.world.people.items()}
-        assert names.get(event.attendee_id) == person, (target, mode, who, "event names the wrong person")  # type: ignore[arg-type]
+        assert names.get(event.attendee_id) == person, (
+            target,
+            mode,
+            who,
+            "event names the wrong person",
+        )  # type: ignore[arg-type]
         self.model[target] = expected
 
     # Weighted choices: the common desk steps come up far more often than odd ones, so
@@ -224,12 +291,16 @@ class CustodyMachine(RuleBasedStateMachine):
 
     @rule(
         carrier=st.sampled_from(["D1/1", "D1/2", "D2/1"]),
-        mode=st.sampled_from([Mode.ISSUE] * 3 + [Mode.COLLECT, Mode.REISSUE] * 2 + [Mode.RECALL, Mode.CARRY_OUT]),
+        mode=st.sampled_from(
+            [Mode.ISSUE] * 3 + [Mode.COLLECT, Mode.REISSUE] * 2 + [Mode.RECALL, Mode.CARRY_OUT]
+        ),
         who=st.sampled_from([None, *PEOPLE, "A001", "A002"]),
         officer=st.booleans(),
         override=st.sampled_from([False, False, True]),
     )
-    def desk_step(self, carrier: str, mode: Mode, who: str | None, officer: bool, override: bool) -> None:
+    def desk_step(
+        self, carrier: str, mode: Mode, who: str | None, officer: bool, override: bool
+    ) -> None:
         self._tap(carrier, mode, who, None, officer, override)
 
     @rule(
@@ -249,8 +320,16 @@ class CustodyMachine(RuleBasedStateMachine):
         override=st.booleans(),
         note=st.booleans(),
     )
-    def any_tap(self, carrier: str, mode: Mode, who: str | None, cons: str | None, officer: bool,
-                override: bool, note: bool) -> None:
+    def any_tap(
+        self,
+        carrier: str,
+        mode: Mode,
+        who: str | None,
+        cons: str | None,
+        officer: bool,
+        override: bool,
+        note: bool,
+    ) -> None:
         self._tap(carrier, mode, who, cons, officer, override, note)
 
     @invariant()
@@ -276,7 +355,9 @@ class CustodyMachine(RuleBasedStateMachine):
         replayed: dict[int, Custody] = {}
         for ev in self.session.exec(select(Event).order_by(col(Event.seq))).all():
             if ev.carrier_id is not None:
-                replayed[ev.carrier_id] = apply(replayed.get(ev.carrier_id, Custody()), change_of(ev))
+                replayed[ev.carrier_id] = apply(
+                    replayed.get(ev.carrier_id, Custody()), change_of(ev)
+                )
         for c in self.session.exec(select(Carrier).where(col(Carrier.tag_uid).is_not(None))).all():
             row = Custody(State(c.state), c.holder_id, c.remembered_holder_id, c.consignment_id)
             assert replayed.get(c.id or 0, Custody()) == row, c.tag_uid

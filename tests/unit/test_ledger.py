@@ -17,7 +17,6 @@ from carrier_tracker.enums import Mode
 from carrier_tracker.errors import LedgerError
 from tests.factories import World, make_world
 
-
 BASE = 3  # make_world's own events: import, consignment, open
 
 
@@ -67,9 +66,20 @@ def test_wrong_key_fails_at_first_event(session: Session, key: bytes) -> None:
         ("DELETE FROM ledgerhead", 6),
         ("rewind", 5),
     ],
-    ids=["edit-note", "edit-verdict", "edit-time", "delete", "reorder", "truncate", "drop-head", "rewind-head"],
+    ids=[
+        "edit-note",
+        "edit-verdict",
+        "edit-time",
+        "delete",
+        "reorder",
+        "truncate",
+        "drop-head",
+        "rewind-head",
+    ],
 )
-def test_tampering_is_detected(session: Session, key: bytes, backend: str, sql: str, broken: int) -> None:
+def test_tampering_is_detected(
+    session: Session, key: bytes, backend: str, sql: str, broken: int
+) -> None:
     world = _walk(session, key)
     # The cases count the walk's own taps from 1: shift them past the setup events.
     broken += BASE
@@ -85,7 +95,11 @@ def test_tampering_is_detected(session: Session, key: bytes, backend: str, sql: 
         # Delete the tail and point the head at the last remaining event: no key needed for
         # that, but the head's MAC binds it to the key and the event count.
         session.execute(text(f"DELETE FROM event WHERE seq = {BASE + 6}"))
-        session.execute(text(f"UPDATE ledgerhead SET seq = {BASE + 5}, hash = (SELECT hash FROM event WHERE seq = {BASE + 5})"))
+        session.execute(
+            text(
+                f"UPDATE ledgerhead SET seq = {BASE + 5}, hash = (SELECT hash FROM event WHERE seq = {BASE + 5})"
+            )
+        )
     else:
         session.execute(text(sql))
     session.commit()

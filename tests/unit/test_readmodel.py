@@ -41,10 +41,14 @@ def test_every_outstanding_item_is_listed_once(session: Session, key: bytes) -> 
     r = reconciliation(session, w.meeting)
     listed = [it.label for g in r.groups for it in g.items]
     assert len(listed) == r.outstanding == len(r.items) == 5
-    assert sorted(listed) == sorted(["D1 第001份", "会议证 P001（张三）", "会议证 P003（王五）", "D1 第002份", "D2 第001份"])
+    assert sorted(listed) == sorted(
+        ["D1 第001份", "会议证 P001（张三）", "会议证 P003（王五）", "D1 第002份", "D2 第001份"]
+    )
     keys = [g.key for g in r.groups]
     assert keys == ["a:A001", "a:A003", "c:K1", "none"]
-    assert [it.label for it in r.groups[-1].items] == ["D2 第001份"]  # lost from the store: no holder
+    assert [it.label for it in r.groups[-1].items] == [
+        "D2 第001份"
+    ]  # lost from the store: no holder
 
 
 def test_counts_are_honest(session: Session, key: bytes) -> None:
@@ -65,7 +69,11 @@ def test_nothing_issued_is_not_all_recovered(session: Session, key: bytes) -> No
     assert r.recovered == 0 and r.never_issued == r.total == 8
     assert r.all_back and r.verdict() == "全部收回（另有 8 件未发放）"
     data = status(session, "m1")  # codes match in any letter case
-    assert data["counts"]["recovered"] == 0 and data["counts"]["never_issued"] == 8 and data["all_back"]
+    assert (
+        data["counts"]["recovered"] == 0
+        and data["counts"]["never_issued"] == 8
+        and data["all_back"]
+    )
 
 
 def test_filter_by_attendee_keeps_meeting_counts(session: Session, key: bytes) -> None:
@@ -105,20 +113,38 @@ def test_lost_item_needs_officer_exception(session: Session, key: bytes) -> None
         close_meeting(session=session, key=key, meeting_code="M1", operator=OFFICER)
     session.rollback()
     with pytest.raises(ConflictError, match="需保密负责人"):
-        close_meeting(session=session, key=key, meeting_code="M1", operator="小孙", with_exceptions=True, note="已报告")
+        close_meeting(
+            session=session,
+            key=key,
+            meeting_code="M1",
+            operator="小孙",
+            with_exceptions=True,
+            note="已报告",
+        )
     session.rollback()
-    close_meeting(session=session, key=key, meeting_code="M1", operator=OFFICER, with_exceptions=True, note="已报告")
+    close_meeting(
+        session=session,
+        key=key,
+        meeting_code="M1",
+        operator=OFFICER,
+        with_exceptions=True,
+        note="已报告",
+    )
     session.commit()
     assert session.exec(select(Meeting)).one().status == MeetingStatus.CLOSED
 
 
-def test_closing_a_meeting_that_never_opened_needs_never_opened(session: Session, key: bytes) -> None:
+def test_closing_a_meeting_that_never_opened_needs_never_opened(
+    session: Session, key: bytes
+) -> None:
     make_world(session, status=MeetingStatus.PLANNED)
     with pytest.raises(ConflictError, match=r"从未开始.*--never-opened"):
         close_meeting(session=session, key=key, meeting_code="M1", operator=OFFICER)
     session.rollback()
     with pytest.raises(ConflictError, match="需保密负责人"):
-        close_meeting(session=session, key=key, meeting_code="M1", operator="小孙", never_opened=True)
+        close_meeting(
+            session=session, key=key, meeting_code="M1", operator="小孙", never_opened=True
+        )
     session.rollback()
     assert session.exec(select(Meeting)).one().status == MeetingStatus.PLANNED
     close_meeting(session=session, key=key, meeting_code="M1", operator=OFFICER, never_opened=True)
@@ -131,7 +157,9 @@ def test_closing_a_meeting_that_never_opened_needs_never_opened(session: Session
 def test_never_opened_flag_refused_on_an_open_meeting(session: Session, key: bytes) -> None:
     make_world(session)
     with pytest.raises(ConflictError, match="只用于从未开始的会议"):
-        close_meeting(session=session, key=key, meeting_code="M1", operator=OFFICER, never_opened=True)
+        close_meeting(
+            session=session, key=key, meeting_code="M1", operator=OFFICER, never_opened=True
+        )
 
 
 def test_collected_copies_count_as_back_in_custody(session: Session, key: bytes) -> None:

@@ -8,8 +8,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
+from carrier_tracker.audit import AuditReport, audit_meeting
 from carrier_tracker.enums import Action, Verdict
-from carrier_tracker.ledger import ChainReport, verify_meeting
 from carrier_tracker.messages import ACTION_LABEL, VERDICT_LABEL, local_time
 from carrier_tracker.queries import AuditRow, audit_log
 from readers import TagTap
@@ -58,19 +58,24 @@ class AuditScreen(Screen[None]):
     def _verify(self) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
 
-        def run(s: Session) -> ChainReport:
-            return verify_meeting(s, ctx.key, ctx.meeting)
+        def run(s: Session) -> AuditReport:
+            return audit_meeting(s, ctx.key, ctx.meeting)
 
         self.app.read(self, run, self._verified, key="audit-verify")  # type: ignore[attr-defined]
 
-    def _verified(self, report: ChainReport) -> None:
+    def _verified(self, report: AuditReport) -> None:
+        """The chain and the replay of it against the tables (the same check as ``verify``)."""
         label = self.query_one("#verify", Label)
         label.set_class(report.ok, "verify-ok")
         label.set_class(not report.ok, "verify-bad")
+        chain = report.chain
         if report.ok:
-            label.update(t("audit_ok", count=report.count, head=report.head_hash))
+            label.update(t("audit_ok", count=chain.count, head=chain.head_hash))
+        elif not chain.ok:
+            label.update(t("audit_bad", seq=chain.broken_seq, problem=chain.problem))
         else:
-            label.update(t("audit_bad", seq=report.broken_seq, problem=report.problem))
+            first = report.differences[0]
+            label.update(t("audit_differs", count=len(report.differences), first=first))
 
     def _load(self, search: str) -> None:
         meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
@@ -84,17 +89,41 @@ class AuditScreen(Screen[None]):
         self.rows = {str(r.seq): r for r in rows}
         self.query_one(FitTable).set_data(
             [t(f"audit_col_{c}") for c in COLUMNS],
-            [(str(r.seq), [str(r.seq), local_time(r.at), r.operator, ACTION_LABEL[Action(r.action)],
-                           VERDICT_LABEL[Verdict(r.verdict)], r.item, note_of(r)]) for r in rows],
+            [
+                (
+                    str(r.seq),
+                    [
+                        str(r.seq),
+                        local_time(r.at),
+                        r.operator,
+                        ACTION_LABEL[Action(r.action)],
+                        VERDICT_LABEL[Verdict(r.verdict)],
+                        r.item,
+                        note_of(r),
+                    ],
+                )
+                for r in rows
+            ],
         )
         self._detail(next(iter(self.rows), None))
 
     def _detail(self, key: str | None) -> None:
         r = self.rows.get(key or "")
-        text = "" if r is None else t(
-            "audit_detail", seq=r.seq, at=local_time(r.at), station=r.station, operator=r.operator,
-            action=ACTION_LABEL[Action(r.action)], verdict=VERDICT_LABEL[Verdict(r.verdict)], item=r.item,
-            note=note_of(r))
+        text = (
+            ""
+            if r is None
+            else t(
+                "audit_detail",
+                seq=r.seq,
+                at=local_time(r.at),
+                station=r.station,
+                operator=r.operator,
+                action=ACTION_LABEL[Action(r.action)],
+                verdict=VERDICT_LABEL[Verdict(r.verdict)],
+                item=r.item,
+                note=note_of(r),
+            )
+        )
         self.query_one("#detail", Label).update(text)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

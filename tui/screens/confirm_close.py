@@ -54,7 +54,11 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
         with Vertical():
             if self.pending:
                 self.add_class("blocked")
-                yield Label(messages.text("close_outstanding", count=len(self.pending)), id="close-text", markup=False)
+                yield Label(
+                    messages.text("close_outstanding", count=len(self.pending)),
+                    id="close-text",
+                    markup=False,
+                )
                 yield Label(self._list(self.pending), id="close-items", markup=False)
                 with Horizontal():
                     yield Button(t("close_back"), variant="primary", id="no")
@@ -66,8 +70,11 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
                     yield Button(t("close_with_exceptions"), variant="error", id="yes")
                     yield Button(t("close_back"), id="no")
             else:
-                yield Label(t("close_ready", verdict=r.verdict()) + "\n" + t("close_question", code=r.code),
-                            id="close-text", markup=False)
+                yield Label(
+                    t("close_ready", verdict=r.verdict()) + "\n" + t("close_question", code=r.code),
+                    id="close-text",
+                    markup=False,
+                )
                 with Horizontal():
                     yield Button(t("close_yes"), variant="success", id="yes")
                     yield Button(t("key_cancel"), id="no")

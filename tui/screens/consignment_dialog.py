@@ -67,4 +67,6 @@ class ConsignmentDialog(ModalScreen[NewConsignment | None]):
             self.query_one("#consignment-error", Label).update(t("new_consignment_missing"))
             self.app.bell()
             return
-        self.dismiss(NewConsignment(number, unit, self.query_one("#recipient", Input).value.strip()))
+        self.dismiss(
+            NewConsignment(number, unit, self.query_one("#recipient", Input).value.strip())
+        )

@@ -63,9 +63,17 @@ class CopiesScreen(Screen[None]):
         for number, copy_no, title, level, state, holder, since, uid in rows:
             key = f"{number}/{copy_no}"
             self.docs[key] = t("copies_doc", number=number, title=title, level=level)
-            table.add_row(messages.text("copy_item", doc=number, copy=copy_no), STATE_LABEL[State(state)], holder or "", local_time(since),
-                          uid or t("unbound"), key=key)
-        self.query_one("#doc-line", Label).update(self.docs[next(iter(self.docs))] if self.docs else "")
+            table.add_row(
+                messages.text("copy_item", doc=number, copy=copy_no),
+                STATE_LABEL[State(state)],
+                holder or "",
+                local_time(since),
+                uid or t("unbound"),
+                key=key,
+            )
+        self.query_one("#doc-line", Label).update(
+            self.docs[next(iter(self.docs))] if self.docs else ""
+        )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         key = event.row_key.value if event.row_key else None

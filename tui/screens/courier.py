@@ -34,7 +34,12 @@ class CourierScreen(Screen[None]):
     AUTO_FOCUS = "#tap-input"
     BINDINGS = [
         Binding("escape", "app.show('desk')", t("key_back")),
-        *(Binding(MODE_KEYS[m].lower(), f"mode('{m.value}')", MODE_LABEL[m], show=False, priority=True) for m in MODES),
+        *(
+            Binding(
+                MODE_KEYS[m].lower(), f"mode('{m.value}')", MODE_LABEL[m], show=False, priority=True
+            )
+            for m in MODES
+        ),
         Binding("ctrl+n", "new_consignment", t("key_new_consignment"), priority=True),
     ]
 
@@ -78,8 +83,10 @@ class CourierScreen(Screen[None]):
         meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
 
         def run(s: Session) -> list[tuple[str, str, str, str, int, int]]:
-            return [(c.number, c.unit, c.recipient, c.state, moving, delivered)
-                    for c, moving, delivered in consignments(s, meeting)]
+            return [
+                (c.number, c.unit, c.recipient, c.state, moving, delivered)
+                for c, moving, delivered in consignments(s, meeting)
+            ]
 
         self.app.read(self, run, lambda rows: self._show(rows, select), key="courier")  # type: ignore[attr-defined]
 
@@ -105,7 +112,14 @@ class CourierScreen(Screen[None]):
             label.update(t("courier_current_none"))
             return
         unit, recipient = self.rows[number]
-        label.update(t("courier_current", number=number, unit=unit, recipient=f"（{recipient}）" if recipient else ""))
+        label.update(
+            t(
+                "courier_current",
+                number=number,
+                unit=unit,
+                recipient=f"（{recipient}）" if recipient else "",
+            )
+        )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._set_current(event.row_key.value if event.row_key else None)
@@ -119,12 +133,21 @@ class CourierScreen(Screen[None]):
         ctx = self.app.ctx  # type: ignore[attr-defined]
 
         def run(s: Session) -> None:
-            open_consignment(session=s, key=ctx.key, meeting_code=ctx.code, number=new.number, unit=new.unit,
-                             recipient=new.recipient, operator=ctx.operator, station=ctx.station)
+            open_consignment(
+                session=s,
+                key=ctx.key,
+                meeting_code=ctx.code,
+                number=new.number,
+                unit=new.unit,
+                recipient=new.recipient,
+                operator=ctx.operator,
+                station=ctx.station,
+            )
 
         def done(_: None) -> None:
-            self.query_one(OutcomePanel).show(Verdict.ACCEPTED, t("new_consignment_done", number=new.number,
-                                                                   unit=new.unit))
+            self.query_one(OutcomePanel).show(
+                Verdict.ACCEPTED, t("new_consignment_done", number=new.number, unit=new.unit)
+            )
             self._load(select=new.number)
             self.app.poll_ledger()  # type: ignore[attr-defined]
 
@@ -138,9 +161,16 @@ class CourierScreen(Screen[None]):
         mode, consignment = self.mode, self.current
 
         def run(s: Session) -> Outcome:
-            return record_tap(session=s, key=ctx.key, meeting_code=ctx.code, uid=tap.uid, mode=mode,
-                              consignment_no=consignment if mode is not Mode.RETURN else None,
-                              station=ctx.station, operator=ctx.operator)
+            return record_tap(
+                session=s,
+                key=ctx.key,
+                meeting_code=ctx.code,
+                uid=tap.uid,
+                mode=mode,
+                consignment_no=consignment if mode is not Mode.RETURN else None,
+                station=ctx.station,
+                operator=ctx.operator,
+            )
 
         def done(outcome: Outcome) -> None:
             self.pending -= 1

@@ -50,8 +50,12 @@ class DeskScreen(Screen[None]):
     NAME = "desk"
     AUTO_FOCUS = "#tap-input"
     BINDINGS = [
-        *(Binding(key.lower(), f"mode('{mode.value}')", MODE_LABEL[mode], show=False, priority=True)
-          for mode, key in MODE_KEYS.items()),
+        *(
+            Binding(
+                key.lower(), f"mode('{mode.value}')", MODE_LABEL[mode], show=False, priority=True
+            )
+            for mode, key in MODE_KEYS.items()
+        ),
         Binding("ctrl+f", "focus_attendee", t("key_attendee"), priority=True),
         Binding("ctrl+u", "clear_attendee", t("key_clear_attendee"), priority=True),
     ]
@@ -103,8 +107,12 @@ class DeskScreen(Screen[None]):
 
     def _people_loaded(self, people: list[Attendee]) -> None:
         self.people = {a.code: a for a in people}
-        suggestions = [f"{a.code} {a.name}" for a in people] + [f"{a.name} {a.code}" for a in people]
-        self.query_one("#attendee-input", Input).suggester = SuggestFromList(suggestions, case_sensitive=False)
+        suggestions = [f"{a.code} {a.name}" for a in people] + [
+            f"{a.name} {a.code}" for a in people
+        ]
+        self.query_one("#attendee-input", Input).suggester = SuggestFromList(
+            suggestions, case_sensitive=False
+        )
 
     # -- modes and attendee ------------------------------------------------------------------
 
@@ -168,8 +176,17 @@ class DeskScreen(Screen[None]):
             label.update(t("attendee_none"))
             return
         extra = t("attendee_out_of_town") if a.out_of_town else ""
-        label.update(t("attendee_line", code=a.code, name=a.name, unit=a.unit, clearance=a.clearance, count=self.held,
-                       extra=extra))
+        label.update(
+            t(
+                "attendee_line",
+                code=a.code,
+                name=a.name,
+                unit=a.unit,
+                clearance=a.clearance,
+                count=self.held,
+                extra=extra,
+            )
+        )
 
     def _count_holdings(self) -> None:
         a = self.attendee
@@ -213,15 +230,30 @@ class DeskScreen(Screen[None]):
             if mode not in ATTENDEE_MODES:
                 attendee = None
             outcome = record_tap(
-                session=s, key=ctx.key, meeting_code=ctx.code, uid=tap.uid, mode=mode,
+                session=s,
+                key=ctx.key,
+                meeting_code=ctx.code,
+                uid=tap.uid,
+                mode=mode,
                 attendee_code=None if own_pass else attendee,
                 consignment_no=consignment if mode in CONSIGNMENT_MODES else None,
-                station=ctx.station, operator=ctx.operator, note=note,
+                station=ctx.station,
+                operator=ctx.operator,
+                note=note,
             )
             person = None
-            if own_pass and mode is Mode.ISSUE and not outcome.refused and info is not None and info.owner_code:
-                person = s.exec(select(Attendee).where(Attendee.meeting_id == meeting.id,
-                                                       Attendee.code == info.owner_code)).one()
+            if (
+                own_pass
+                and mode is Mode.ISSUE
+                and not outcome.refused
+                and info is not None
+                and info.owner_code
+            ):
+                person = s.exec(
+                    select(Attendee).where(
+                        Attendee.meeting_id == meeting.id, Attendee.code == info.owner_code
+                    )
+                ).one()
                 self._lane_pass = (choice, info.owner_code)
             return TapResult(outcome, info is None, person)
 
@@ -261,7 +293,9 @@ class DeskScreen(Screen[None]):
         self.last_unknown = outcome.uid if result.unknown_tag else None
         if outcome.refused:
             self.app.bell()
-        self.query_one(TapLog).add(local_time(outcome.at or datetime.now(UTC)), outcome.verdict, line)
+        self.query_one(TapLog).add(
+            local_time(outcome.at or datetime.now(UTC)), outcome.verdict, line
+        )
         if result.attendee is not None and follow:
             self._set_attendee(result.attendee)
         else:

@@ -89,7 +89,10 @@ class EnrollScreen(Screen[None]):
 
     def _docs_loaded(self, docs: list[Document]) -> None:
         self.docs = {d.number: d for d in docs}
-        options = [(t("enroll_doc_option", number=d.number, title=d.title, copies=d.copies), d.number) for d in docs]
+        options = [
+            (t("enroll_doc_option", number=d.number, title=d.title, copies=d.copies), d.number)
+            for d in docs
+        ]
         options.append((t("enroll_passes"), PASSES))
         self.query_one("#target", Select).set_options(options)
 
@@ -113,10 +116,18 @@ class EnrollScreen(Screen[None]):
             if doc is None:
                 left = unbound_passes(s, meeting)
                 total = len(attendees(s, meeting))
-                nxt = t("enroll_next_pass", code=left[0].code, name=left[0].name) if left else t("enroll_passes_done")
+                nxt = (
+                    t("enroll_next_pass", code=left[0].code, name=left[0].name)
+                    if left
+                    else t("enroll_passes_done")
+                )
                 return Progress(total - len(left), total, nxt)
             copy = next_unbound_copy(s, doc)
-            nxt = t("enroll_next_copy", number=doc.number, copy=copy) if copy else t("enroll_doc_done", number=doc.number)
+            nxt = (
+                t("enroll_next_copy", number=doc.number, copy=copy)
+                if copy
+                else t("enroll_doc_done", number=doc.number)
+            )
             return Progress(bound_count(s, doc), doc.copies, nxt)
 
         def show(p: Progress) -> None:
@@ -143,17 +154,35 @@ class EnrollScreen(Screen[None]):
                 left = unbound_passes(s, ctx.meeting)
                 if not left:
                     raise CarrierTrackerError(t("enroll_passes_done"))
-                return bind_pass(session=s, key=ctx.key, meeting_code=ctx.code, attendee_code=left[0].code,
-                                 uid=tap.uid, operator=ctx.operator, station=ctx.station)
+                return bind_pass(
+                    session=s,
+                    key=ctx.key,
+                    meeting_code=ctx.code,
+                    attendee_code=left[0].code,
+                    uid=tap.uid,
+                    operator=ctx.operator,
+                    station=ctx.station,
+                )
             nxt = next_unbound_copy(s, doc)
             if nxt is None:
                 raise CarrierTrackerError(t("enroll_doc_done", number=doc.number))
-            return bind_copy(session=s, key=ctx.key, meeting_code=ctx.code, doc_no=doc.number, copy_no=nxt,
-                             uid=tap.uid, operator=ctx.operator, station=ctx.station)
+            return bind_copy(
+                session=s,
+                key=ctx.key,
+                meeting_code=ctx.code,
+                doc_no=doc.number,
+                copy_no=nxt,
+                uid=tap.uid,
+                operator=ctx.operator,
+                station=ctx.station,
+            )
 
         def done(b: Bound) -> None:
             self.pending -= 1
-            panel.show(Verdict.ALREADY if b.already else Verdict.ACCEPTED, t("enroll_bound", item=b.item, uid=b.uid))
+            panel.show(
+                Verdict.ALREADY if b.already else Verdict.ACCEPTED,
+                t("enroll_bound", item=b.item, uid=b.uid),
+            )
             if not b.already:
                 self.query_one(DataTable).add_row(b.item, b.uid)
             self._progress()

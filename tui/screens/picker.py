@@ -36,9 +36,19 @@ class MeetingPicker(Screen[None]):
     def _show(self, rows: list[dict[str, Any]]) -> None:
         options = self.query_one(OptionList)
         for r in rows:
-            options.add_option(Option(t("picker_row", code=r["code"], level=r["level"],
-                                        status=MEETING_STATUS_LABEL[MeetingStatus(r["status"])],
-                                        outstanding=r["outstanding"], title=r["title"]), id=r["code"]))
+            options.add_option(
+                Option(
+                    t(
+                        "picker_row",
+                        code=r["code"],
+                        level=r["level"],
+                        status=MEETING_STATUS_LABEL[MeetingStatus(r["status"])],
+                        outstanding=r["outstanding"],
+                        title=r["title"],
+                    ),
+                    id=r["code"],
+                )
+            )
         if not rows:
             options.add_option(Option(t("picker_empty"), disabled=True))
         else:

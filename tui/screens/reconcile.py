@@ -42,9 +42,17 @@ def table_rows(recon: Reconciliation, only_out: bool) -> dict[str, Row]:
         groups = list(recon.everyone) + [g for g in recon.groups if not g.key.startswith("a:")]
     rows: dict[str, Row] = {}
     for g in groups:
-        rows[g.key] = (g.title, t("recon_count", count=len(g.items)) if g.items else t("recon_nothing"), "")
+        rows[g.key] = (
+            g.title,
+            t("recon_count", count=len(g.items)) if g.items else t("recon_nothing"),
+            "",
+        )
         for i, it in enumerate(g.items):
-            rows[f"{g.key}/{i:05d}"] = (f"  {it.label}", STATE_LABEL[it.state], local_time(it.since))
+            rows[f"{g.key}/{i:05d}"] = (
+                f"  {it.label}",
+                STATE_LABEL[it.state],
+                local_time(it.since),
+            )
     return rows
 
 
@@ -96,7 +104,9 @@ class ReconcileScreen(Screen[None]):
         """Read the whole reconciliation (on mount), or only what changed since the last read."""
         meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
         recon, seen = self.recon, self.seen
-        shown_in = {} if recon is None else {it.carrier_id: g.key for g in recon.groups for it in g.items}
+        shown_in = (
+            {} if recon is None else {it.carrier_id: g.key for g in recon.groups for it in g.items}
+        )
 
         def run(s: Session) -> Refresh:
             return whole(s, meeting) if recon is None else changes(s, meeting, seen, shown_in)
@@ -119,7 +129,11 @@ class ReconcileScreen(Screen[None]):
         banner = self.query_one("#all-back", Label)
         banner.set_class(recon.all_back, "all-back")
         banner.display = recon.closed or recon.all_back
-        banner.update(t("recon_closed", code=recon.code) if recon.closed else t("recon_all_back", verdict=recon.verdict()))
+        banner.update(
+            t("recon_closed", code=recon.code)
+            if recon.closed
+            else t("recon_all_back", verdict=recon.verdict())
+        )
 
     def _fill(self) -> None:
         """Update the table in place: only rows that appeared, went or changed are touched (a
@@ -129,7 +143,11 @@ class ReconcileScreen(Screen[None]):
         table = self.query_one(DataTable)
         rows = table_rows(self.recon, self.query_one("#only-out", Checkbox).value)
         old = self.shown
-        at = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+        at = (
+            table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if table.row_count
+            else None
+        )
         for key in old.keys() - rows.keys():
             table.remove_row(key)
         added = False
@@ -204,8 +222,15 @@ class ReconcileScreen(Screen[None]):
         ctx = self.app.ctx  # type: ignore[attr-defined]
 
         def run(s: Session) -> None:
-            close_meeting(session=s, key=ctx.key, meeting_code=ctx.code, operator=ctx.operator, station=ctx.station,
-                          with_exceptions=choice.with_exceptions, note=choice.note)
+            close_meeting(
+                session=s,
+                key=ctx.key,
+                meeting_code=ctx.code,
+                operator=ctx.operator,
+                station=ctx.station,
+                with_exceptions=choice.with_exceptions,
+                note=choice.note,
+            )
 
         def done(_: None) -> None:
             self.notify(t("close_done", code=ctx.code), timeout=10)

@@ -10,8 +10,16 @@ from carrier_tracker.messages import MODE_LABEL, VERDICT_LABEL
 from ..texts import t
 
 MODE_KEYS = {
-    Mode.ISSUE: "F1", Mode.COLLECT: "F2", Mode.REISSUE: "F3", Mode.RECALL: "F4", Mode.CARRY_OUT: "F5",
-    Mode.DISPATCH: "F6", Mode.DELIVER: "F7", Mode.RETURN: "F8", Mode.ENTRANCE: "F9", Mode.LOST: "F10",
+    Mode.ISSUE: "F1",
+    Mode.COLLECT: "F2",
+    Mode.REISSUE: "F3",
+    Mode.RECALL: "F4",
+    Mode.CARRY_OUT: "F5",
+    Mode.DISPATCH: "F6",
+    Mode.DELIVER: "F7",
+    Mode.RETURN: "F8",
+    Mode.ENTRANCE: "F9",
+    Mode.LOST: "F10",
     Mode.FOUND: "F11",
 }
 

@@ -30,9 +30,13 @@ class FitTable(DataTable[str | Text]):
     def _draw(self) -> None:
         keep = self.cursor_row
         n = len(self._headers)
-        widths = [max([cell_len(self._headers[i])] + [cell_len(cells[i]) for _, cells in self._rows_data])
-                  for i in range(n - 1)]
-        room = self.size.width - int(self.styles.scrollbar_size_vertical) - 2 * self.cell_padding * n
+        widths = [
+            max([cell_len(self._headers[i])] + [cell_len(cells[i]) for _, cells in self._rows_data])
+            for i in range(n - 1)
+        ]
+        room = (
+            self.size.width - int(self.styles.scrollbar_size_vertical) - 2 * self.cell_padding * n
+        )
         last = max(MIN_LAST, room - sum(widths))
         self.clear(columns=True)
         for header, width in zip(self._headers, [*widths, last], strict=True):

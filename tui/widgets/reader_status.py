@@ -36,7 +36,13 @@ class ReaderStatusBar(Static):
     def show(self, status: ReaderStatus, *, starting: bool = False) -> None:
         self.set_class(status.online and not starting, "online")
         self.set_class(not status.online and not starting, "offline")
-        key = "reader_starting" if starting else "reader_online" if status.online else "reader_offline"
+        key = (
+            "reader_starting"
+            if starting
+            else "reader_online"
+            if status.online
+            else "reader_offline"
+        )
         self.update(t(key, name=status.name))
 
 

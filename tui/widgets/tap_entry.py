@@ -48,9 +48,14 @@ class TapEntry(Vertical):
         self.shown: list[tuple[str, str]] = list(self.tray)
 
     def compose(self) -> ComposeResult:
-        yield Label(t("tray_title" if self.tray else "tap_title"), classes="tap-title", markup=False)
-        yield Entry(placeholder=t("tray_placeholder" if self.tray else "tap_placeholder"), id="tap-input",
-                    clear_on_submit=True)
+        yield Label(
+            t("tray_title" if self.tray else "tap_title"), classes="tap-title", markup=False
+        )
+        yield Entry(
+            placeholder=t("tray_placeholder" if self.tray else "tap_placeholder"),
+            id="tap-input",
+            clear_on_submit=True,
+        )
         yield Label(t("tray_help" if self.tray else "tap_help"), id="tap-feedback", markup=False)
         if self.tray:
             yield OptionList(*self._options(), id="tray-list")
@@ -99,7 +104,9 @@ class TapEntry(Vertical):
             return
         found = matches(self.tray, text) if self.tray else []
         if not found:
-            feedback.update(t("tray_no_match", text=text) if self.tray else t("tap_bad_uid", text=text))
+            feedback.update(
+                t("tray_no_match", text=text) if self.tray else t("tap_bad_uid", text=text)
+            )
             self.app.bell()
             return
         chosen = found[0]

@@ -10,7 +10,11 @@ from carrier_tracker.enums import Verdict
 from carrier_tracker.messages import VERDICT_LABEL
 
 KEEP = 200
-_STYLE = {Verdict.ACCEPTED: "bold green", Verdict.ALREADY: "bold yellow", Verdict.REFUSED: "bold red"}
+_STYLE = {
+    Verdict.ACCEPTED: "bold green",
+    Verdict.ALREADY: "bold yellow",
+    Verdict.REFUSED: "bold red",
+}
 
 
 class TapLog(VerticalScroll):
@@ -20,7 +24,9 @@ class TapLog(VerticalScroll):
 
     def add(self, when: str, verdict: Verdict, text: str) -> None:
         """Put a tap at the top; drop the oldest beyond :data:`KEEP`."""
-        line = Text.assemble((when, "dim"), "  ", (VERDICT_LABEL[verdict], _STYLE[verdict]), "  ", text)
+        line = Text.assemble(
+            (when, "dim"), "  ", (VERDICT_LABEL[verdict], _STYLE[verdict]), "  ", text
+        )
         entry = Static(line, classes="log-entry")
         if self.children:
             self.mount(entry, before=0)
