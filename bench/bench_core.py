@@ -11,12 +11,11 @@ import argparse
 import importlib.util
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from big_meeting import big_workbook
 from sqlalchemy import text
 
 from carrier_tracker import db
@@ -101,24 +100,8 @@ def bench_taps(workdir: Path, n: int) -> None:
 
 
 def bench_big(workdir: Path) -> None:
-    big = workdir / "big.xlsx"
     t0 = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "samples" / "make_sample.py"),
-            "--attendees",
-            "2000",
-            "--copies",
-            "50000",
-            "--code",
-            "BIG",
-            "-o",
-            str(big),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    big = big_workbook(workdir)
     print(f"generated 2,000 attendees / 50,000 copies workbook in {time.perf_counter() - t0:.1f} s")
     engine = db.make_engine(f"sqlite:///{workdir / 'big.db'}")
     db.upgrade(engine)

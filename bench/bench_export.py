@@ -15,6 +15,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from big_meeting import big_workbook
+
 ROOT = Path(__file__).resolve().parents[1]
 KEY = b"b" * 32
 
@@ -26,23 +28,7 @@ def prepare(workdir: Path, n_events: int) -> str:
     from carrier_tracker.importer import import_workbook
     from carrier_tracker.models import Event, LedgerHead
 
-    big = workdir / "big.xlsx"
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "samples" / "make_sample.py"),
-            "--attendees",
-            "2000",
-            "--copies",
-            "50000",
-            "--code",
-            "BIG",
-            "-o",
-            str(big),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    big = big_workbook(workdir)
     url = f"sqlite:///{workdir / 'big.db'}"
     engine = db.make_engine(url)
     db.upgrade(engine)

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from big_meeting import big_workbook
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 KEY_NAME = "ledger.key"
@@ -27,23 +29,7 @@ def prepare(work: Path) -> tuple[str, Path]:
     from carrier_tracker import db, ledger
     from carrier_tracker.importer import import_workbook
 
-    big = work / "big.xlsx"
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "samples" / "make_sample.py"),
-            "--attendees",
-            "2000",
-            "--copies",
-            "50000",
-            "--code",
-            "BIG",
-            "-o",
-            str(big),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    big = big_workbook(work)
     url = f"sqlite:///{work / 'big.db'}"
     engine = db.make_engine(url)
     db.upgrade(engine)

@@ -82,9 +82,19 @@ def item_label(carrier: Any, document: Any, owner: Any) -> str:
     return messages.text("copy_item", doc=document.number, copy=carrier.copy_number)
 
 
-def is_officer(session: Session, meeting: Meeting, operator: str) -> bool:
-    """True when ``operator`` may approve: the meeting's 保密负责人 or a registered officer."""
-    return _Store(session).is_officer(meeting, operator)
+def is_officer(session: Session, operator: str) -> bool:
+    """True when ``operator`` may approve: a registered officer in use."""
+    return _Store(session).is_officer(operator)
+
+
+def approval(store: _Store, operator: str, approver: str) -> tuple[bool, str]:
+    """Whether an officer approves this step, and the approver to record: none when the
+    operator is an officer, the approver when an officer approves a custodian's step."""
+    if store.is_officer(operator):
+        return True, ""
+    if approver and store.is_officer(approver):
+        return True, approver
+    return False, ""
 
 
 def find_meeting(session: Session, code: str) -> Meeting:
@@ -139,13 +149,21 @@ def _person(
 
 
 def load_facts(
-    store: _Store, meeting: Any, tag: str, tap: rules.Tap, *, attendee: Any, consignment: Any
+    store: _Store,
+    meeting: Any,
+    tag: str,
+    tap: rules.Tap,
+    *,
+    attendee: Any,
+    consignment: Any,
+    approver: str = "",
 ) -> tuple[rules.Facts, Any]:
     """Read everything ``rules.decide`` needs for one tap (under the head lock).
 
     Only the facts the tap's mode can consult are read: pass states and holdings for a hand-over
     (and holdings for a pass's recall), the officer check for approvals, admissions for the
-    entrance. The rest keep their neutral defaults, which no guard of that mode reads.
+    entrance; ``approver``, a registered officer approving a custodian's step, counts as the
+    officer. The rest keep their neutral defaults, which no guard of that mode reads.
 
     Returns:
         The facts and the carrier row (None for an unknown tag or another meeting's tag).
@@ -227,7 +245,7 @@ def load_facts(
         carrier=carrier_facts,
         target=_person(target_row, issued, holding),
         consignment=chosen,
-        operator_is_officer=store.is_officer(meeting, tap.operator) if needs_officer else False,
+        operator_is_officer=approval(store, tap.operator, approver)[0] if needs_officer else False,
         admissions=store.admissions(meeting.id, carrier.id) if mode is Mode.ENTRANCE else 0,
     )
     return facts, carrier
@@ -246,6 +264,7 @@ def record_tap(
     operator: str = "",
     note: str = "",
     override: bool = False,
+    approver: str = "",
     now: datetime | None = None,
 ) -> Outcome:
     """Apply one tap: load the facts, decide, apply, append one ledger event.
@@ -269,6 +288,8 @@ def record_tap(
         note: free text; required to report a loss.
         override: an officer's exception (reissue to someone else, a second copy, a pass
             recalled while copies are out).
+        approver: an officer who approves a custodian's carry-out, loss report or override
+            (authenticated by the caller); recorded in the event when it is what approved it.
         now: the time of the tap (default: now, UTC).
 
     Returns:
@@ -281,6 +302,8 @@ def record_tap(
     now = ledger.as_utc(now or utcnow())
     tag = normalize_uid(uid)
     check_who(station=station, operator=operator, note=note)  # before the database sees them
+    if approver:
+        check_who(operator=approver)
     meeting_code = normalize_code(meeting_code)
     attendee_code = normalize_code(attendee_code) if attendee_code else None
     consignment_no = normalize_code(consignment_no) if consignment_no else None
@@ -299,8 +322,10 @@ def record_tap(
 
     tap = rules.Tap(mode=mode, operator=operator, note=note, override=override)
     facts, carrier = load_facts(
-        store, meeting, tag, tap, attendee=attendee, consignment=consignment
+        store, meeting, tag, tap, attendee=attendee, consignment=consignment, approver=approver
     )
+    needs_officer = mode in (Mode.CARRY_OUT, Mode.LOST) or override
+    approved_by = approval(store, operator, approver)[1] if needs_officer and approver else ""
     decision = rules.decide(facts, tap)
     before = facts.carrier.custody if facts.carrier else None
     event = NewEvent(
@@ -318,6 +343,7 @@ def record_tap(
         operator=operator,
         note=note,
         reason=decision.reason,
+        approver=approved_by,
     )
     if decision.accepted and before is not None:
         after = rules.apply(before, change_of(event))
@@ -380,6 +406,7 @@ def append_admin_event(
     carrier: Carrier | None = None,
     now: datetime | None = None,
     payload: str | None = None,
+    approver: str = "",
 ) -> None:
     """Append a non-tap event (enrollment, consignment, close, import) to a meeting's chain.
 
@@ -405,6 +432,7 @@ def append_admin_event(
             station=station,
             operator=operator,
             note=note,
+            approver=approver,
             payload=payload,
         ),
     )

@@ -205,6 +205,29 @@ def head_mac(key: bytes, chain: int | str, seq: int, head_hash: str) -> str:
     return hmac.new(key, f"head|{chain}|{seq}|{head_hash}".encode(), hashlib.sha256).hexdigest()
 
 
+def system_canonical_bytes(event: Any) -> bytes:
+    """The bytes a system-chain event's hash covers: every field but ``id`` and ``hash``."""
+    body = {
+        "action": event.action,
+        "at": as_utc(event.at).isoformat(timespec="microseconds"),
+        "note": event.note,
+        "operator": event.operator,
+        "payload": event.payload,
+        "seq": event.seq,
+        "station": event.station,
+        "subject": event.subject,
+        "verdict": event.verdict,
+    }
+    return _ENCODER.encode(body).encode()
+
+
+def system_event_hash(key: bytes, prev_hash: str, event: Any) -> str:
+    """HMAC-SHA256(key, "system" ‖ prev_hash ‖ canonical bytes), hex: the system chain's link
+    (the label keeps a system event from ever verifying as a meeting's)."""
+    data = b"system|" + prev_hash.encode() + system_canonical_bytes(event)
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
 def event_hash(key: bytes, prev_hash: str, event: Any) -> str:
     """HMAC-SHA256(key, prev_hash ‖ canonical bytes), hex."""
     return hmac.new(key, prev_hash.encode() + canonical_bytes(event), hashlib.sha256).hexdigest()

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from . import messages
 from .audit import audit_meeting, consignment_snapshot
-from .custody import append_admin_event, find_meeting, is_officer
+from .custody import append_admin_event, approval, find_meeting
 from .enums import Action, CarrierKind, MeetingStatus, State
 from .errors import ConflictError
 from .ledger import as_utc
@@ -198,11 +198,14 @@ def close_meeting(
     operator: str = "",
     station: str = "",
     never_opened: bool = False,
+    approver: str = "",
 ) -> Meeting:
     """Close a meeting once everything is back (lost items only with exceptions by an officer).
 
     A meeting that never opened (nothing was ever handed out) closes only with
-    ``never_opened`` by an officer, and the close event says so.
+    ``never_opened`` by an officer, and the close event says so. A custodian closes with
+    exceptions (or a meeting that never opened) when ``approver``, an officer the caller
+    authenticated, approves; the close event records the approver.
 
     Raises:
         NotFoundError: no such meeting.
@@ -211,6 +214,8 @@ def close_meeting(
             ``never_opened`` was not given by an officer; or the meeting is closed already.
     """
     check_who(station=station, operator=operator, note=note)
+    if approver:
+        check_who(operator=approver)
     meeting = find_meeting(session, meeting_code)
     assert meeting.id is not None
     TapStore(session).lock_head(meeting.id)  # no tap may slip in between the count and the close
@@ -235,10 +240,12 @@ def close_meeting(
         raise ConflictError(
             messages.text("never_opened_only", code=meeting.code, status=status_label)
         )
+    approved_by = ""  # the officer who approved a custodian's exceptional close
     if planned:
         if not never_opened:
             raise ConflictError(messages.text("close_never_opened", code=meeting.code))
-        if not is_officer(session, meeting, operator):
+        officer, approved_by = approval(TapStore(session), operator, approver)
+        if not officer:
             raise ConflictError(
                 messages.text("close_never_opened_officer", operator=operator or "未填写")
             )
@@ -257,7 +264,8 @@ def close_meeting(
             lines = [messages.text("close_lost", count=len(lost))]
             lines += ["  " + describe_outstanding(it, names) for it in lost]
             raise ConflictError("\n".join(lines))
-        if not is_officer(session, meeting, operator):
+        officer, approved_by = approval(TapStore(session), operator, approver)
+        if not officer:
             raise ConflictError(messages.text("close_officer", operator=operator or "未填写"))
     now = utcnow()
     meeting.status = MeetingStatus.CLOSED
@@ -271,6 +279,7 @@ def close_meeting(
         meeting=meeting,
         action=Action.CLOSE,
         operator=operator,
+        approver=approved_by,
         station=station,
         note=(
             f"带例外结束（挂失 {len(lost)} 件）：{note}"

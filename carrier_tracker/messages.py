@@ -233,6 +233,40 @@ TEXT.update(
     }
 )
 
+ROLE_LABEL: dict[str, str] = {"custodian": "文管员", "officer": "保密负责人", "auditor": "审计员"}
+"""Operator roles as people name them."""
+
+TEXT.update(
+    {
+        # operators and authentication (operators.py, the CLI)
+        "pin_format": "PIN 须为 6–12 位数字",
+        "pin_mismatch": "两次输入的 PIN 不一致",
+        "pin_needed": "需要{who}的 PIN：设置环境变量 {env}，或加 {flag}，或在终端中运行",
+        "pin_stdin_empty": "{flag}：标准输入中没有 PIN",
+        "auth_unknown": "未登记的操作员：{name}（由保密负责人用 carrier-tracker operator add 登记）",
+        "auth_disabled": "操作员 {name} 已停用",
+        "auth_wrong_pin": "PIN 不正确（操作员 {name}，连续第 {n} 次；{limit} 次将锁定 {minutes} 分钟）",
+        "auth_locked_now": "PIN 连续错误 {limit} 次：操作员 {name} 已锁定至 {until}",
+        "auth_locked": "操作员 {name} 已锁定至 {until}（PIN 连续错误），请稍后再试或请保密负责人重置 PIN",
+        "auth_auditor": "审计员 {name} 只能查看、导出与校验，不能记录操作",
+        "auth_not_officer": "{what}需保密负责人：{name} 为{role}",
+        "approver_not_officer": "批准人 {name} 不是保密负责人（为{role}）",
+        "no_officer_yet": "尚无保密负责人：请先运行 carrier-tracker init --officer 姓名",
+        "officer_exists": "已有保密负责人 {names}：新的操作员请由保密负责人用 carrier-tracker operator add 登记",
+        "operator_exists": "操作员 {name} 已登记为{role}",
+        "operator_unknown": "未登记的操作员：{name}",
+        "operator_is_disabled": "操作员 {name} 已停用",
+        "operator_last_officer": "{name} 是最后一位在用的保密负责人，不能停用或改为其他角色",
+        # the system chain and its replay (verify)
+        "system_chain": "系统台账",
+        "system_missing_row": "操作员 {name}：台账为 {want}，数据库中没有",
+        "system_extra_row": "操作员 {name}：数据库为 {have}，台账中没有（未经登记）",
+        "system_operator_state": "{role}{disabled}",
+        "system_disabled": "（已停用）",
+        "system_operator": "操作员 {name}",
+    }
+)
+
 FIELD_LABEL: dict[str, str] = {
     "meeting": "会议代号",
     "attendee": "人员编号",
@@ -244,6 +278,7 @@ FIELD_LABEL: dict[str, str] = {
     "station": "工作台",
     "note": "说明",
     "operator_name": "操作员姓名",
+    "approver": "批准人",
 }
 """How a field is named in a refusal (the CLI adds its option, e.g. ``--operator（操作员）``)."""
 

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from . import messages
-from .enums import OUTSTANDING, CarrierKind, State
+from .enums import CarrierKind, State
 from .models import Attendee, Carrier, Consignment, Document, Event, Meeting
 
 
@@ -88,69 +88,6 @@ def holders_of(session: Session, carrier_ids: set[int]) -> set[int]:
         )
     ).all()
     return {x for r in rows for x in r if x}
-
-
-@dataclass(frozen=True)
-class HeldItem:
-    """One outstanding item of an attendee."""
-
-    label: str
-    document: str | None
-    copy: int | None
-    state: str
-    since: datetime | None
-
-
-def outstanding_by_attendee(
-    session: Session, meeting: Meeting, only: set[int] | None = None
-) -> dict[int, list[HeldItem]]:
-    """Outstanding items per attendee id (lost items stay with whoever had them)."""
-    holder = func.coalesce(Carrier.holder_id, Carrier.remembered_holder_id, Carrier.owner_id)
-    stmt = (
-        select(
-            holder,
-            Carrier.kind,
-            Document.number,
-            Carrier.copy_number,
-            Attendee.pass_number,
-            Carrier.state,
-            Carrier.state_since,
-        )  # type: ignore[call-overload]
-        .join(Document, col(Document.id) == Carrier.document_id, isouter=True)
-        .join(Attendee, col(Attendee.id) == Carrier.owner_id, isouter=True)
-        .where(
-            Carrier.meeting_id == meeting.id,
-            col(Carrier.state).in_([s.value for s in OUTSTANDING if s != State.IN_TRANSIT]),
-        )
-    )
-    if only is not None:
-        stmt = stmt.where(holder.in_(list(only)))
-    out: dict[int, list[HeldItem]] = {}
-    for who, kind, doc, copy_no, pass_no, state, since in session.exec(
-        stmt.order_by(col(Document.number), col(Carrier.copy_number))
-    ):
-        if who is None:
-            continue
-        label = f"会议证 {pass_no}" if kind == CarrierKind.PASS else f"{doc} 第{copy_no:03d}份"
-        out.setdefault(who, []).append(HeldItem(label, doc, copy_no, state, since))
-    return out
-
-
-def recovery_progress(session: Session, meeting: Meeting) -> tuple[int, int]:
-    """(carriers not outstanding, tagged carriers) — the reconciliation progress bar."""
-    total = session.exec(
-        select(func.count())
-        .select_from(Carrier)
-        .where(Carrier.meeting_id == meeting.id, col(Carrier.tag_uid).is_not(None))
-    ).one()
-    out = session.exec(
-        select(func.count())
-        .select_from(Carrier)
-        .where(
-            Carrier.meeting_id == meeting.id, col(Carrier.state).in_([s.value for s in OUTSTANDING])
-        )
-    ).one()
-    return int(total) - int(out), int(total)
 
 
 def documents(session: Session, meeting: Meeting) -> list[Document]:

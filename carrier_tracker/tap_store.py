@@ -121,7 +121,9 @@ _ADMISSIONS = (
     )
 )
 _OFFICER = select(OPERATOR.c.id).where(
-    OPERATOR.c.name == bindparam("name"), OPERATOR.c.role == bindparam("role")
+    OPERATOR.c.name == bindparam("name"),
+    OPERATOR.c.role == bindparam("role"),
+    OPERATOR.c.disabled == bindparam("disabled"),
 )
 _HEAD_FOR_UPDATE = (
     select(HEAD).where(HEAD.c.meeting_id == bindparam("meeting_id")).with_for_update()
@@ -298,16 +300,13 @@ class TapStore:
         row = self._run(_ADMISSIONS, params).fetchone()
         return int(row[0] or 0) if row else 0
 
-    def is_officer(self, meeting: Any, operator: str) -> bool:
-        """True when ``operator`` is the meeting's 保密负责人 or an operator registered as officer."""
+    def is_officer(self, operator: str) -> bool:
+        """True when ``operator`` is a registered officer in use. Only registered operators
+        count (the CLI authenticates them); the meeting's typed 保密负责人 name does not."""
         if not operator:
             return False
-        if operator == meeting.officer:
-            return True
-        return (
-            self._run(_OFFICER, {"name": operator, "role": Role.OFFICER.value}).fetchone()
-            is not None
-        )
+        params = {"name": operator, "role": Role.OFFICER.value, "disabled": False}
+        return self._run(_OFFICER, params).fetchone() is not None
 
     def lock_head(self, meeting_id: int) -> SimpleNamespace:
         """Lock the meeting's ledger head (created idempotently on first use)."""

@@ -9,8 +9,24 @@ from sqlmodel import Session
 
 from carrier_tracker.audit import consignment_snapshot, import_snapshot
 from carrier_tracker.custody import append_admin_event
-from carrier_tracker.enums import Action, CarrierKind, Level, MeetingStatus, State
-from carrier_tracker.models import Attendee, Carrier, Consignment, Document, Meeting
+from carrier_tracker.enums import Action, CarrierKind, Level, MeetingStatus, Role, State
+from carrier_tracker.models import Attendee, Carrier, Consignment, Document, Meeting, Operator
+from carrier_tracker.operators import find_operator, hash_pin
+
+PIN = "246810"
+"""Every test operator's PIN."""
+_PIN_HASH: list[bytes] = []
+
+
+def add_operators(session: Session, operators: dict[str, Role]) -> None:
+    """Registered operators (rows only, PIN :data:`PIN`), for tests of the services: they take
+    names the caller authenticated, and only a registered officer approves."""
+    if not _PIN_HASH:
+        _PIN_HASH.append(hash_pin(PIN))  # argon2 is slow on purpose: hash once per run
+    for name, role in operators.items():
+        if find_operator(session, name) is None:
+            session.add(Operator(name=name, role=role.value, pin_hash=_PIN_HASH[0]))
+    session.flush()
 
 
 @dataclass
@@ -50,7 +66,8 @@ def make_world(
     status: MeetingStatus = MeetingStatus.OPEN,
     key: bytes = bytes(range(32)),  # tests.conftest.KEY
 ) -> World:
-    """Meeting M1 (机密): people A001 张三 (机密, local), A002 李四 (机密, out of town),
+    """Meeting M1 (机密), its officer ``officer`` registered as an officer operator and the
+    custodians 小孙 and 孙文管; people A001 张三 (机密, local), A002 李四 (机密, out of town),
     A003 王五 (秘密, local); documents D1 (机密, 3 copies, take-away allowed, collected at breaks),
     D2 (秘密, 2 copies), D3 (内部, 1 copy, no tag); consignment K1 to 北京某所."""
     meeting = Meeting(
@@ -62,6 +79,14 @@ def make_world(
         status=status,
     )
     session.add(meeting)
+    add_operators(
+        session,
+        {
+            **({officer: Role.OFFICER} if officer else {}),
+            "小孙": Role.CUSTODIAN,
+            "孙文管": Role.CUSTODIAN,
+        },
+    )
     session.flush()
     world = World(meeting)
     n = 0

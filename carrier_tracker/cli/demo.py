@@ -18,11 +18,12 @@ from typing import Any
 
 from .. import db, ledger, messages
 from ..custody import find_meeting, record_tap
-from ..enums import Mode, Verdict
+from ..enums import Mode, Role, Verdict
 from ..errors import CarrierTrackerError
 from ..export import export_meeting
 from ..importer import import_workbook
 from ..meetings import close_meeting, open_consignment, status
+from ..operators import add_operator, authenticate
 from ..queries import attendees, documents
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "meeting.xlsx"
@@ -32,6 +33,22 @@ COLOURS = {Verdict.ACCEPTED: "\033[32m", Verdict.ALREADY: "\033[33m", Verdict.RE
 
 def _uid(label: str) -> str:
     return "04" + hashlib.sha256(f"{CODE}/{label}".encode()).hexdigest().upper()[:12]
+
+
+DEMO_OPERATORS: list[tuple[str, Role, str]] = [
+    ("赵保密", Role.OFFICER, "135790"),
+    ("孙文管", Role.CUSTODIAN, "246810"),
+    ("门岗", Role.CUSTODIAN, "112233"),
+]
+"""The demo's operators and their PINs (printed: a demo has no secrets)."""
+
+
+def operators_line() -> str:
+    """The demo's operators with role and PIN, for the newcomer to type."""
+    return "演示操作员：" + "；".join(
+        f"{name}（{messages.ROLE_LABEL[role.value]}，PIN {pin}）"
+        for name, role, pin in DEMO_OPERATORS
+    )
 
 
 # (mode, attendee, operator, consignment, tag label, what the custodian is doing)
@@ -68,6 +85,9 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
         meeting = find_meeting(s, CODE)
         people, docs = attendees(s, meeting), documents(s, meeting)
     print(f"演示数据库：{work / 'demo.db'}")
+    print(operators_line())
+    for name, _role, pin in DEMO_OPERATORS:  # each desk operator signs in, as the CLI makes them
+        authenticate(engine=engine, key=key, name=name, pin=pin, station="演示台")
     print(
         f"已导入会议 {CODE}：{len(people)} 人，{len(docs)} 种文件共 {sum(d.copies for d in docs)} 份\n"
     )
@@ -137,12 +157,19 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
 
 
 def prepare_demo_database(workdir: Path) -> tuple[str, Path]:
-    """A throw-away SQLite database with the sample meeting; returns (URL, key path)."""
+    """A throw-away SQLite database with the demo's operators (:data:`DEMO_OPERATORS`) and the
+    sample meeting; returns (URL, key path)."""
     url = f"sqlite:///{workdir / 'demo.db'}"
     engine = db.make_engine(url)
     db.upgrade(engine)
     key_path = workdir / "ledger.key"
     key = ledger.load_key(key_path)
+    with db.session_scope(engine) as s:
+        officer = DEMO_OPERATORS[0][0]
+        for name, role, pin in DEMO_OPERATORS:
+            add_operator(
+                session=s, key=key, name=name, role=role, pin=pin, by=officer, station="演示台"
+            )
     with db.session_scope(engine) as s:
         import_workbook(session=s, key=key, path=SAMPLE, operator="孙文管")
     with db.session_scope(engine) as s:
@@ -185,7 +212,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.script:
         return run_demo(pause=0.0 if args.fast else 0.6, colour=not args.no_colour)
     work = Path(tempfile.mkdtemp(prefix="carrier-tracker-demo-"))
-    demo_app(work).run()
+    app = demo_app(work)
+    print(operators_line())
+    app.run()
+    print(operators_line())
     print(f"演示数据库保留在 {work / 'demo.db'}（可用 --db sqlite:///{work / 'demo.db'} 查看）")
     return 0
 

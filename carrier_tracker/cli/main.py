@@ -36,6 +36,7 @@ class _LazyModule:
 
 if TYPE_CHECKING:
     from .. import db, ledger
+    from ..operators import Authenticated
 else:
     db = _LazyModule("carrier_tracker.db")
     ledger = _LazyModule("carrier_tracker.ledger")
@@ -52,6 +53,8 @@ class _Parser(argparse.ArgumentParser):
 _ENGINES: list[Any] = []
 """Engines a command opened; ``main`` disposes of them (pooled connections closed) on return."""
 
+OPERATOR_COMMANDS = frozenset({"add", "list", "disable", "reset-pin", "-h", "--help"})
+
 READ_ONLY_COMMANDS = frozenset({"meetings", "status", "verify", "export", "carry-list"})
 """Commands that only read: no write lock, a read-only file works, no key is created."""
 
@@ -61,7 +64,7 @@ class App:
 
     def __init__(self, args: argparse.Namespace, *, need_schema: bool = True) -> None:
         self.settings: Settings = load_settings(args.db)
-        self.read_only = args.command in READ_ONLY_COMMANDS
+        self.read_only = args.command in READ_ONLY_COMMANDS or getattr(args, "read_only", False)
         # Only init creates a database (file 0600, directory 0700); elsewhere a missing one is refused.
         self.engine = db.make_engine(
             self.settings.database_url, read_only=self.read_only, create=args.command == "init"
@@ -104,6 +107,8 @@ _TEXT_ARGS: tuple[tuple[str, str, str, int, bool, bool], ...] = (
     ("station", "--station", "station", tf.STATION, False, True),
     ("note", "--note", "note", tf.NOTE, False, False),
     ("name", "NAME", "operator_name", tf.OPERATOR, False, True),
+    ("approver", "--approver", "approver", tf.OPERATOR, False, False),
+    ("officer", "--officer", "operator_name", tf.OPERATOR, False, False),
 )
 
 
@@ -132,6 +137,124 @@ def _shown(message: str) -> str:
     return "\n".join(tf.printable(line, 300) for line in message.splitlines())
 
 
+# --- authentication ---------------------------------------------------------------------------
+
+PIN_ENV, APPROVER_PIN_ENV, NEW_PIN_ENV = (
+    "CARRIER_TRACKER_PIN",
+    "CARRIER_TRACKER_APPROVER_PIN",
+    "CARRIER_TRACKER_NEW_PIN",
+)
+
+
+def _on_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def _read_pin(*, who: str, env: str, flag: str, from_stdin: bool, confirm: bool = False) -> str:
+    """A PIN from standard input (one line), the environment, or a prompt on a terminal.
+
+    Raises:
+        CarrierTrackerError: none of them gives one (never a prompt without a terminal), or
+            the two prompted entries differ.
+    """
+    if from_stdin:
+        pin = sys.stdin.readline().rstrip("\r\n")
+        if not pin:
+            raise CarrierTrackerError(messages.text("pin_stdin_empty", flag=flag))
+        return pin
+    value = os.environ.get(env, "")
+    if value:
+        return value
+    if not _on_terminal():
+        raise CarrierTrackerError(messages.text("pin_needed", who=who, env=env, flag=flag))
+    pin = getpass.getpass(f"{who}的 PIN：")
+    if confirm and getpass.getpass("再输入一次 PIN：") != pin:
+        raise CarrierTrackerError(messages.text("pin_mismatch"))
+    return pin
+
+
+def _login(app: App, args: argparse.Namespace, *, pin_stdin: bool | None = None) -> Authenticated:
+    """Authenticate ``--operator`` for a command that records something (auditors may not).
+
+    Raises:
+        AuthError: unknown, disabled or locked operator, wrong PIN (the attempt is recorded in
+            the system chain), or an auditor.
+    """
+    from ..operators import AuthError, authenticate
+
+    from_stdin = getattr(args, "pin_stdin", False) if pin_stdin is None else pin_stdin
+    pin = _read_pin(
+        who=f"操作员 {args.operator} ", env=PIN_ENV, flag="--pin-stdin", from_stdin=from_stdin
+    )
+    who = authenticate(
+        engine=app.engine, key=app.key, name=args.operator, pin=pin, station=args.station
+    )
+    if who.role is Role.AUDITOR:
+        raise AuthError(messages.text("auth_auditor", name=who.name))
+    return who
+
+
+def _approver(app: App, args: argparse.Namespace) -> str:
+    """Authenticate ``--approver`` (an officer approving a custodian's step); "" when not given.
+
+    Raises:
+        AuthError: the approver fails authentication or is not an officer.
+    """
+    from ..operators import AuthError, authenticate
+
+    if not args.approver:
+        return ""
+    pin = _read_pin(
+        who=f"批准人 {args.approver} ",
+        env=APPROVER_PIN_ENV,
+        flag="--approver-pin-stdin",
+        from_stdin=args.approver_pin_stdin,
+    )
+    who = authenticate(
+        engine=app.engine, key=app.key, name=args.approver, pin=pin, station=args.station
+    )
+    if not who.is_officer:
+        role = messages.ROLE_LABEL[who.role.value]
+        raise AuthError(messages.text("approver_not_officer", name=who.name, role=role))
+    return who.name
+
+
+def _officer(app: App, args: argparse.Namespace, what: str) -> Authenticated:
+    """Authenticate ``--operator`` as an officer (operator management); the PIN comes from the
+    environment or a prompt (``--pin-stdin`` carries the new operator's PIN here).
+
+    Raises:
+        ConflictError: there is no officer yet (``init --officer`` makes the first).
+        AuthError: authentication fails or the operator is not an officer.
+    """
+    from ..operators import AuthError, officers
+
+    with db.read_scope(app.engine) as session:
+        if not officers(session):
+            raise ConflictError(messages.text("no_officer_yet"))
+    who = _login(app, args, pin_stdin=False)
+    if not who.is_officer:
+        role = messages.ROLE_LABEL[who.role.value]
+        raise AuthError(messages.text("auth_not_officer", what=what, name=who.name, role=role))
+    return who
+
+
+def _new_pin(args: argparse.Namespace, name: str, env: str = NEW_PIN_ENV) -> str:
+    from ..operators import check_pin
+
+    pin = _read_pin(
+        who=f"操作员 {name} 新",
+        env=env,
+        flag="--pin-stdin",
+        from_stdin=args.pin_stdin,
+        confirm=True,
+    )
+    return check_pin(pin)
+
+
 # --- commands ---------------------------------------------------------------------------------
 
 
@@ -142,6 +265,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     key = app.key  # creates the key file on first run; refuses a wrong or missing one
     with db.session_scope(app.engine) as session:
         sealed = ledger.seal_heads(session, key)
+    if args.officer:
+        _first_officer(app, args)
     url = app.engine.url.render_as_string(hide_password=True)
     if before == after:
         _print(f"数据库已是最新版本（{after}）：{url}")
@@ -150,7 +275,33 @@ def cmd_init(args: argparse.Namespace) -> int:
     _print(f"台账密钥：{key_path}（指纹 {ledger.key_fingerprint(key)[:12]}…）")
     if sealed:
         _print(f"已将 {sealed} 个会议的台账记录头绑定到密钥")
+    if args.officer:
+        _print(f"已登记第一位保密负责人：{args.officer}")
     return EXIT_OK
+
+
+def _first_officer(app: App, args: argparse.Namespace) -> None:
+    """The very first officer of a database, with no one to authenticate the change."""
+    from ..operators import add_operator, officers
+
+    with db.read_scope(app.engine) as session:
+        existing = officers(session)
+    if existing:
+        raise ConflictError(messages.text("officer_exists", names="、".join(existing)))
+    pin = _new_pin(args, args.officer, env=PIN_ENV)
+    with db.session_scope(app.engine) as session:
+        existing = officers(session)  # again, under the write lock
+        if existing:
+            raise ConflictError(messages.text("officer_exists", names="、".join(existing)))
+        add_operator(
+            session=session,
+            key=app.key,
+            name=args.officer,
+            role=Role.OFFICER,
+            pin=pin,
+            by=args.officer,
+            station=socket.gethostname(),
+        )
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -175,6 +326,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     check_file_name(path)
     if not path.is_file():
         raise CarrierTrackerError(f"找不到文件：{path}")
+    _login(app, args)
     # Validated before the write lock is taken: a refused file never holds up a desk.
     result = import_file(
         engine=app.engine,
@@ -218,6 +370,7 @@ def cmd_bind(args: argparse.Namespace) -> int:
         raise CarrierTrackerError(
             messages.text("copy_no_range", limit=MAX_COPIES, value=args.copy_no)
         )
+    _login(app, args)
     with db.session_scope(app.engine) as session:
         b = bind_copy(
             session=session,
@@ -237,6 +390,7 @@ def cmd_bind_pass(args: argparse.Namespace) -> int:
     from ..enrollment import bind_pass
 
     app = App(args)
+    _login(app, args)
     with db.session_scope(app.engine) as session:
         b = bind_pass(
             session=session,
@@ -259,6 +413,8 @@ def cmd_tap(args: argparse.Namespace) -> int:
     mode = args.mode
     for uid in args.uids:  # check every UID before tapping any: bad input changes nothing
         normalize_uid(uid)
+    _login(app, args)
+    approver = _approver(app, args)
     refused = False
     for uid in args.uids:
         with db.session_scope(app.engine) as session:
@@ -274,6 +430,7 @@ def cmd_tap(args: argparse.Namespace) -> int:
                 operator=args.operator,
                 note=args.note or "",
                 override=args.override,
+                approver=approver,
             )
         refused |= outcome.refused
         label = messages.VERDICT_LABEL[outcome.verdict]
@@ -285,6 +442,7 @@ def cmd_consignment(args: argparse.Namespace) -> int:
     from ..meetings import open_consignment
 
     app = App(args)
+    _login(app, args)
     with db.session_scope(app.engine) as session:
         c = open_consignment(
             session=session,
@@ -347,6 +505,8 @@ def cmd_close(args: argparse.Namespace) -> int:
     app = App(args)
     if args.with_exceptions and not (args.note or "").strip():
         raise CarrierTrackerError("--with-exceptions 需要同时给出 --note 说明")
+    _login(app, args)
+    approver = _approver(app, args)
     try:
         with db.session_scope(app.engine) as session:
             meeting = close_meeting(
@@ -358,6 +518,7 @@ def cmd_close(args: argparse.Namespace) -> int:
                 operator=args.operator,
                 station=args.station,
                 never_opened=args.never_opened,
+                approver=approver,
             )
     except ConflictError as e:
         print(str(e), file=sys.stderr)
@@ -394,6 +555,27 @@ def _print_audit(code: str, report: Any) -> None:
         _print("  " + messages.text("audit_no_snapshot"))
 
 
+def _verify_system(session: Any, key: bytes) -> bool:
+    """The system chain (operators, authentication) verified and replayed; one line, then each
+    difference."""
+    from ..operators import audit_system
+
+    report = audit_system(session, key)
+    label = messages.text("system_chain")
+    if not report.chain_ok:
+        _print(f"{label}\t事件 {report.count}\t第 {report.broken_seq} 条起被篡改：{report.problem}")
+    elif report.differences:
+        _print(
+            f"{label}\t事件 {report.count}\t头哈希 {report.head_hash}\t"
+            + messages.text("audit_failed", count=len(report.differences))
+        )
+        for line in report.differences:
+            _print(f"  {line}")
+    else:
+        _print(f"{label}\t事件 {report.count}\t头哈希 {report.head_hash}\t完整")
+    return report.ok
+
+
 def _parse_anchor(text: str) -> tuple[int | None, str]:
     seq, _, digest = text.rpartition(":")
     digest = digest.strip().lower()
@@ -428,6 +610,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             report = audit_meeting(session, app.key, m)
             _print_audit(m.code, report)
             ok = ok and report.ok
+        if not args.meeting:
+            ok = _verify_system(session, app.key) and ok
         if anchor is not None:
             seq, digest = anchor
             stmt = select(Event.seq).where(Event.meeting_id == meetings[0].id, Event.hash == digest)
@@ -440,19 +624,75 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_REFUSED
 
 
-def cmd_operator(args: argparse.Namespace) -> int:
-    from sqlmodel import select
-
-    from ..models import Operator
+def cmd_operator_add(args: argparse.Namespace) -> int:
+    from ..operators import add_operator, find_operator
 
     app = App(args)
+    by = _officer(app, args, "登记操作员、更改角色")
+    with db.read_scope(app.engine) as session:
+        exists = find_operator(session, args.name) is not None
+    pin = None if exists else _new_pin(args, args.name)
     with db.session_scope(app.engine) as session:
-        op = session.exec(select(Operator).where(Operator.name == args.name)).first()
-        if op is None:
-            op = Operator(name=args.name)
-        op.role = args.role
-        session.add(op)
-    _print(f"操作员 {args.name}：{args.role}")
+        op, created = add_operator(
+            session=session,
+            key=app.key,
+            name=args.name,
+            role=Role(args.role),
+            pin=pin,
+            by=by.name,
+            station=args.station,
+        )
+    role = messages.ROLE_LABEL[op.role]
+    _print(f"已登记操作员 {op.name}：{role}" if created else f"操作员 {op.name} 改为{role}")
+    return EXIT_OK
+
+
+def cmd_operator_list(args: argparse.Namespace) -> int:
+    from ..operators import list_operators
+
+    app = App(args)
+    with db.read_scope(app.engine) as session:
+        rows = list_operators(session)
+    if args.json:
+        _print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        _print(messages.text("no_officer_yet"))
+    for r in rows:
+        flags = [messages.text("system_disabled")] if r["disabled"] else []
+        if r["locked_until"]:
+            flags.append(f"（锁定至 {messages.local_iso(r['locked_until'])}）")
+        _print(f"{r['name']}\t{messages.ROLE_LABEL[r['role']]}{''.join(flags)}")
+    return EXIT_OK
+
+
+def cmd_operator_disable(args: argparse.Namespace) -> int:
+    from ..operators import disable_operator
+
+    app = App(args)
+    by = _officer(app, args, "停用操作员")
+    with db.session_scope(app.engine) as session:
+        disable_operator(
+            session=session, key=app.key, name=args.name, by=by.name, station=args.station
+        )
+    _print(f"已停用操作员 {args.name}")
+    return EXIT_OK
+
+
+def cmd_operator_reset_pin(args: argparse.Namespace) -> int:
+    from ..operators import find_operator, reset_pin
+
+    app = App(args)
+    by = _officer(app, args, "重置 PIN")
+    with db.read_scope(app.engine) as session:
+        if find_operator(session, args.name) is None:
+            raise CarrierTrackerError(messages.text("operator_unknown", name=args.name))
+    pin = _new_pin(args, args.name)
+    with db.session_scope(app.engine) as session:
+        reset_pin(
+            session=session, key=app.key, name=args.name, pin=pin, by=by.name, station=args.station
+        )
+    _print(f"已重置操作员 {args.name} 的 PIN（锁定已解除）")
     return EXIT_OK
 
 
@@ -532,7 +772,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     who = _Parser(add_help=False)
     who.add_argument("--station", default=socket.gethostname(), help="工作台名称（默认：主机名）")
-    who.add_argument("--operator", default=_default_operator(), help="操作员姓名（默认：登录用户）")
+    who.add_argument(
+        "--operator",
+        default=_default_operator(),
+        help="操作员姓名（默认：$CARRIER_TRACKER_OPERATOR 或登录用户）",
+    )
+    auth = _Parser(add_help=False)
+    auth.add_argument(
+        "--pin-stdin",
+        action="store_true",
+        help="从标准输入读取操作员的 PIN（一行；默认：$CARRIER_TRACKER_PIN，或在终端中询问）",
+    )
+    approve = _Parser(add_help=False)
+    approve.add_argument(
+        "--approver",
+        metavar="NAME",
+        help="批准此操作的保密负责人（文管员操作带离、挂失、--override、带例外结束时）",
+    )
+    approve.add_argument(
+        "--approver-pin-stdin",
+        action="store_true",
+        help="从标准输入读取批准人的 PIN（在操作员 PIN 之后一行；默认：$CARRIER_TRACKER_APPROVER_PIN，或在终端中询问）",
+    )
+    recording = (common, who, auth)
 
     parser = _Parser(
         prog="carrier-tracker",
@@ -551,25 +813,34 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    add("init", cmd_init, "创建或升级数据库结构，生成台账密钥")
+    p = add("init", cmd_init, "创建或升级数据库结构，生成台账密钥")
+    p.add_argument(
+        "--officer",
+        metavar="NAME",
+        help="登记第一位保密负责人（仅当尚无保密负责人时；PIN 取自 $CARRIER_TRACKER_PIN、--pin-stdin 或终端）",
+    )
+    p.add_argument("--pin-stdin", action="store_true", help="从标准输入读取第一位保密负责人的 PIN")
     p = add("template", cmd_template, "生成空白导入模板 .xlsx")
     p.add_argument("file", metavar="FILE.xlsx")
     p.add_argument("--force", action="store_true", help="覆盖已有文件")
-    p = add("import", cmd_import, "导入会议工作簿（先整体检查，有任何问题则不导入）", (common, who))
+    p = add("import", cmd_import, "导入会议工作簿（先整体检查，有任何问题则不导入）", recording)
     p.add_argument("file", metavar="FILE.xlsx")
     p = add("meetings", cmd_meetings, "列出会议")
     p.add_argument("--json", action="store_true", help="输出 JSON")
-    p = add("bind", cmd_bind, "为文件的某一份绑定标签", (common, who))
+    p = add("bind", cmd_bind, "为文件的某一份绑定标签", recording)
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("doc_no", metavar="DOC_NO")
     p.add_argument("copy_no", metavar="COPY_NO", type=int)
     p.add_argument("uid", metavar="UID")
-    p = add("bind-pass", cmd_bind_pass, "为参会人员的会议证绑定标签", (common, who))
+    p = add("bind-pass", cmd_bind_pass, "为参会人员的会议证绑定标签", recording)
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("attendee_code", metavar="ATTENDEE_CODE")
     p.add_argument("uid", metavar="UID")
     p = add(
-        "tap", cmd_tap, "记录一次或多次刷卡（每个 UID 一行结果；有拒绝时退出码为 1）", (common, who)
+        "tap",
+        cmd_tap,
+        "记录一次或多次刷卡（每个 UID 一行结果；有拒绝时退出码为 1）",
+        (*recording, approve),
     )
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument(
@@ -590,7 +861,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="保密负责人批准例外：改发休会前持有人以外的人、同一文件第二份、文件未交回时收回会议证",
     )
     p.add_argument("uids", metavar="UID", nargs="+")
-    p = add("consignment", cmd_consignment, "登记一个机要递送件", (common, who))
+    p = add("consignment", cmd_consignment, "登记一个机要递送件", recording)
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("number", metavar="NO")
     p.add_argument("--unit", required=True, help="接收单位")
@@ -598,7 +869,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("status", cmd_status, "各状态数量及每位参会人员未收回的载体")
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("--json", action="store_true", help="输出 JSON（格式见 README）")
-    p = add("close", cmd_close, "结束会议（全部收回后才可结束）", (common, who))
+    p = add("close", cmd_close, "结束会议（全部收回后才可结束）", (*recording, approve))
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument(
         "--with-exceptions", action="store_true", help="有挂失载体时由保密负责人带例外结束"
@@ -618,9 +889,34 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HASH|SEQ:HASH",
         help="证明台账仍包含此前导出/结束时打印的头哈希（或 序号:哈希）",
     )
-    p = add("operator", cmd_operator, "登记操作员及其角色（保密负责人可批准带离、挂失）")
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("--role", choices=[r.value for r in Role], default=Role.CUSTODIAN.value)
+    p = add("operator", cmd_operator_list, "操作员：登记、列出、停用、重置 PIN（需保密负责人）")
+    ops = p.add_subparsers(
+        dest="operator_command", metavar="子命令", parser_class=_Parser, required=True
+    )
+    new_pin = _Parser(add_help=False)
+    new_pin.add_argument(
+        "--pin-stdin",
+        action="store_true",
+        help="从标准输入读取新 PIN（一行；默认：$CARRIER_TRACKER_NEW_PIN，或在终端中输入两次）",
+    )
+
+    def op(
+        name: str, func: Callable[[argparse.Namespace], int], help_: str
+    ) -> argparse.ArgumentParser:
+        q = ops.add_parser(name, help=help_, description=help_, parents=[common, who, new_pin])
+        q.set_defaults(func=func)
+        return q
+
+    q = op("add", cmd_operator_add, "登记操作员（或更改已登记操作员的角色）；需保密负责人认证")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--role", choices=[r.value for r in Role], default=Role.CUSTODIAN.value)
+    q = ops.add_parser("list", help="列出操作员", description="列出操作员", parents=[common])
+    q.set_defaults(func=cmd_operator_list, read_only=True)
+    q.add_argument("--json", action="store_true", help="输出 JSON")
+    q = op("disable", cmd_operator_disable, "停用操作员；需保密负责人认证")
+    q.add_argument("name", metavar="NAME")
+    q = op("reset-pin", cmd_operator_reset_pin, "重置操作员的 PIN 并解除锁定；需保密负责人认证")
+    q.add_argument("name", metavar="NAME")
 
     p = add(
         "export",
@@ -691,6 +987,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
+    if len(raw) > 1 and raw[0] == "operator" and raw[1] not in OPERATOR_COMMANDS:
+        raw.insert(1, "add")  # the old form ``operator NAME --role ROLE`` (scripts use it)
     parser = build_parser()
     args = parser.parse_args(raw)
     if not getattr(args, "command", None):

@@ -19,6 +19,15 @@ assert _spec and _spec.loader
 make_sample = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(make_sample)
 CODE = "HY2026-12"
+PIN = "246810"
+"""The PIN of every operator the helpers register."""
+OPERATORS = {"赵保密": "officer", "孙文管": "custodian", "门岗": "custodian", "审计员": "auditor"}
+"""Registered after ``init`` (赵保密 is the sample meeting's 保密负责人)."""
+PIN_ENV = {
+    "CARRIER_TRACKER_PIN": PIN,
+    "CARRIER_TRACKER_APPROVER_PIN": PIN,
+    "CARRIER_TRACKER_NEW_PIN": PIN,
+}
 
 
 def copy_uid(doc: str, n: int) -> str:
@@ -50,8 +59,27 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
+def register_operators(env: dict[str, str]) -> None:
+    """Register :data:`OPERATORS` through the real commands (``init --officer`` for the first
+    officer, then ``operator add`` by that officer); a database that has them is left alone."""
+    from carrier_tracker.cli import main
+
+    names = iter(OPERATORS.items())
+    officer, _ = next(names)
+    steps = [["init", "--officer", officer]]
+    steps += [["operator", "add", name, "--role", role] for name, role in names]
+    with (
+        _environment({**env, **PIN_ENV, "CARRIER_TRACKER_OPERATOR": officer}),
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
+        for argv in steps:
+            main(argv)
+
+
 class Cli:
-    """Runs commands against one database with an isolated home.
+    """Runs commands against one database with an isolated home, as 孙文管 with the PIN in
+    the environment; a successful ``init`` also registers :data:`OPERATORS`.
 
     By default a command runs in this process (``carrier_tracker.cli.main`` with the same
     environment and captured output): same code, same exit codes, a fraction of the time.
@@ -65,10 +93,19 @@ class Cli:
             "CARRIER_TRACKER_DB": db_url,
             "CARRIER_TRACKER_OPERATOR": "孙文管",
             "PYTHONPATH": str(ROOT),
+            "CARRIER_TRACKER_PIN": PIN,
+            "CARRIER_TRACKER_APPROVER_PIN": PIN,
+            "CARRIER_TRACKER_NEW_PIN": PIN,
         }
         self.subprocess = subprocess
 
     def __call__(self, *args: str) -> Result:
+        result = self._run(*args)
+        if args[:1] == ("init",) and "--officer" not in args and result.code == 0:
+            register_operators(self.env)
+        return result
+
+    def _run(self, *args: str) -> Result:
         if self.subprocess:
             p = subprocess.run(
                 [sys.executable, "-m", "carrier_tracker.cli", *args],

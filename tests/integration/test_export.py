@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 
 from carrier_tracker import ledger
 from carrier_tracker.custody import record_tap
-from carrier_tracker.enums import Mode
+from carrier_tracker.enums import Mode, Role
 from carrier_tracker.export import (
     CARRY_HEADERS,
     COURIER_HEADERS,
@@ -29,6 +29,7 @@ from carrier_tracker.importer import import_workbook, write_template
 from carrier_tracker.meetings import open_consignment
 from carrier_tracker.models import Attendee, Carrier, Document, Event, Meeting
 from tests.conftest import SAMPLE
+from tests.factories import add_operators
 from tests.integration.cli_helpers import CODE, copy_uid, pass_uid
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -47,6 +48,7 @@ SHEETS = [
 
 def scripted_meeting(session: Session, key: bytes) -> None:
     """The sample meeting after a fixed sequence of taps at fixed times."""
+    add_operators(session, {"赵保密": Role.OFFICER, "孙文管": Role.CUSTODIAN})
     import_workbook(session=session, key=key, path=SAMPLE, operator="孙文管", tz=SHANGHAI, now=T0)
     session.commit()
     minute = iter(range(1, 1000))

@@ -20,7 +20,7 @@ from carrier_tracker import db
 from carrier_tracker.cli import main
 from tests.conftest import SAMPLE, fresh_pg_url
 from tests.data.make_hostile_corpus import CLI_CASES, CONSIGNMENT, CliCase
-from tests.integration.cli_helpers import CODE, ROOT, copy_uid
+from tests.integration.cli_helpers import CODE, PIN, ROOT, copy_uid, register_operators
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -39,6 +39,7 @@ class Corpus:
             "CARRIER_TRACKER_HOME": str(self.root / "home"),
             "CARRIER_TRACKER_DB": f"sqlite:///{self.db_path}",
             "CARRIER_TRACKER_OPERATOR": "孙文管",
+            "CARRIER_TRACKER_PIN": PIN,
         }
 
     def fill(self, value: str) -> str:
@@ -95,6 +96,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
         for k, v in c.env.items():
             mp.setenv(k, v)
         assert main(["init"]) == 0
+        register_operators({**os.environ})
         assert main(["import", str(SAMPLE)]) == 0
         assert main(["consignment", CODE, CONSIGNMENT, "--unit", "北京有色金属研究总院"]) == 0
     yield c
@@ -206,6 +208,7 @@ def pg_corpus(corpus: Corpus) -> Iterator[Corpus]:
         for k, v in {**c.env, "CARRIER_TRACKER_DB": url}.items():
             mp.setenv(k, v)
         assert main(["init"]) == 0
+        register_operators({**os.environ})
         assert main(["import", str(SAMPLE)]) == 0
         assert main(["consignment", CODE, CONSIGNMENT, "--unit", "北京有色金属研究总院"]) == 0
     c.values["PGURL"] = url

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from carrier_tracker.cli import main
 from carrier_tracker.custody import record_tap
-from carrier_tracker.enums import Mode
+from carrier_tracker.enums import Mode, Role
 from carrier_tracker.export import EXCEL_CELL_MAX, _Sheet, export_carry_list, export_meeting
 from carrier_tracker.importer import import_workbook
 from carrier_tracker.meetings import open_consignment
@@ -36,7 +36,8 @@ from tests.data.make_hostile_corpus import (
     _table,
     write_xlsx,
 )
-from tests.integration.cli_helpers import CODE, ROOT
+from tests.factories import add_operators
+from tests.integration.cli_helpers import CODE, PIN, ROOT, register_operators
 
 T0 = datetime(2026, 12, 8, 0, 30, tzinfo=UTC)
 # What OWASP lists for formula injection, and the classics from the issue.
@@ -162,6 +163,7 @@ def hostile_export(
 ) -> tuple[Path, Path, dict[str, str]]:
     src = tmp_path / "hostile.xlsx"
     v = _hostile_meeting(src)
+    add_operators(session, {v["officer"]: Role.OFFICER})
     import_workbook(session=session, key=key, path=src, operator=hostile("导入"), now=T0)
     session.commit()
     minute = iter(range(1, 1000))
@@ -320,11 +322,14 @@ def sample_home(tmp_path: Path) -> dict[str, str]:
         "CARRIER_TRACKER_HOME": str(tmp_path / "home"),
         "CARRIER_TRACKER_DB": f"sqlite:///{tmp_path / 'ct.db'}",
         "CARRIER_TRACKER_OPERATOR": "孙文管",
+        "CARRIER_TRACKER_PIN": PIN,
         "PYTHONPATH": str(ROOT),
         "TMPDIR": str(tmp_path / "tmp"),
     }
     (tmp_path / "tmp").mkdir()
     for argv in (["init"], ["import", str(SAMPLE)]):
+        if argv == ["import", str(SAMPLE)]:
+            register_operators(env)
         assert (
             subprocess.run(
                 [sys.executable, "-m", "carrier_tracker.cli", *argv], env=env, capture_output=True

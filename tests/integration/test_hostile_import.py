@@ -22,7 +22,7 @@ from tests.data.make_hostile_corpus import (
     far_cell_beside_meeting,
     million_rows,
 )
-from tests.integration.cli_helpers import ROOT
+from tests.integration.cli_helpers import PIN, ROOT, register_operators
 
 MEMORY_BOUND_MB = (
     500  # the bound for the largest allowed workbook; far more than a refusal needs
@@ -36,12 +36,14 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         "CARRIER_TRACKER_HOME": str(root / "home"),
         "CARRIER_TRACKER_DB": f"sqlite:///{root / 'ct.db'}",
         "CARRIER_TRACKER_OPERATOR": "孙文管",
+        "CARRIER_TRACKER_PIN": PIN,
         "ROOT": str(root),
     }
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
         assert main(["init"]) == 0
+        register_operators({**os.environ})
         assert main(["import", str(SAMPLE)]) == 0
     yield env
 

@@ -14,6 +14,7 @@ from carrier_tracker import db, ledger
 from carrier_tracker.cli import main
 from carrier_tracker.errors import LedgerError
 from tests.conftest import SAMPLE
+from tests.integration.cli_helpers import PIN, register_operators
 
 
 def _mode(path: Path) -> int:
@@ -27,6 +28,7 @@ def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("CARRIER_TRACKER_DB", raising=False)
     monkeypatch.delenv("CARRIER_TRACKER_KEY_FILE", raising=False)
     monkeypatch.setenv("CARRIER_TRACKER_OPERATOR", "孙文管")
+    monkeypatch.setenv("CARRIER_TRACKER_PIN", PIN)
     return home
 
 
@@ -125,6 +127,7 @@ def test_a_command_refuses_a_bad_key_in_one_line(
     tmp_path: Path, fresh_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["init"]) == 0
+    register_operators({**os.environ})
     assert main(["import", str(SAMPLE)]) == 0
     key = fresh_home / "config" / "ledger.key"
     key.chmod(0o644)

@@ -15,7 +15,7 @@ import pytest
 
 from carrier_tracker.cli import main
 from tests.conftest import SAMPLE
-from tests.integration.cli_helpers import CODE, ROOT
+from tests.integration.cli_helpers import CODE, PIN, ROOT, register_operators
 
 READERS = [
     ["status", CODE],
@@ -35,11 +35,13 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         "CARRIER_TRACKER_HOME": str(root / "home"),
         "CARRIER_TRACKER_DB": f"sqlite:///{root / 'ct.db'}",
         "CARRIER_TRACKER_OPERATOR": "孙文管",
+        "CARRIER_TRACKER_PIN": PIN,
     }
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
         assert main(["init"]) == 0
+        register_operators({**os.environ})
         assert main(["import", str(SAMPLE)]) == 0
     yield {**env, "ROOT": str(root), "DB": str(root / "ct.db")}
 

@@ -130,7 +130,8 @@ async def test_tap_from_another_process_shows_on_reconciliation(desk: Callable[.
             "PYTHONPATH": str(ROOT),
             "CARRIER_TRACKER_DB": d.url,
             "CARRIER_TRACKER_KEY_FILE": str(d.key_path),
-            "CARRIER_TRACKER_OPERATOR": "另一工作台",
+            "CARRIER_TRACKER_OPERATOR": "孙文管",  # a demo operator (cli/demo.py)
+            "CARRIER_TRACKER_PIN": "246810",
         }
         p = subprocess.run(
             [
