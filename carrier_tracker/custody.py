@@ -156,14 +156,14 @@ def load_facts(
     *,
     attendee: Any,
     consignment: Any,
-    approver: str = "",
+    operator_is_officer: bool = False,
 ) -> tuple[rules.Facts, Any]:
     """Read everything ``rules.decide`` needs for one tap (under the head lock).
 
     Only the facts the tap's mode can consult are read: pass states and holdings for a hand-over
-    (and holdings for a pass's recall), the officer check for approvals, admissions for the
-    entrance; ``approver``, a registered officer approving a custodian's step, counts as the
-    officer. The rest keep their neutral defaults, which no guard of that mode reads.
+    (and holdings for a pass's recall), admissions for the entrance. The rest keep their neutral
+    defaults, which no guard of that mode reads. ``operator_is_officer`` is the caller's
+    :func:`approval` (operator or approver an officer), checked only when the tap needs one.
 
     Returns:
         The facts and the carrier row (None for an unknown tag or another meeting's tag).
@@ -220,7 +220,6 @@ def load_facts(
         if document is not None
         else None
     )
-    needs_officer = mode in (Mode.CARRY_OUT, Mode.LOST) or tap.override
     carrier_facts = rules.CarrierFacts(
         id=carrier.id,
         kind=CarrierKind(carrier.kind),
@@ -245,7 +244,7 @@ def load_facts(
         carrier=carrier_facts,
         target=_person(target_row, issued, holding),
         consignment=chosen,
-        operator_is_officer=approval(store, tap.operator, approver)[0] if needs_officer else False,
+        operator_is_officer=operator_is_officer,
         admissions=store.admissions(meeting.id, carrier.id) if mode is Mode.ENTRANCE else 0,
     )
     return facts, carrier
@@ -321,11 +320,18 @@ def record_tap(
     consignment = store.consignment_by_number(meeting, consignment_no) if consignment_no else None
 
     tap = rules.Tap(mode=mode, operator=operator, note=note, override=override)
-    facts, carrier = load_facts(
-        store, meeting, tag, tap, attendee=attendee, consignment=consignment, approver=approver
-    )
+    # One officer check per tap, and only when the step needs an officer's approval.
     needs_officer = mode in (Mode.CARRY_OUT, Mode.LOST) or override
-    approved_by = approval(store, operator, approver)[1] if needs_officer and approver else ""
+    approved, approved_by = approval(store, operator, approver) if needs_officer else (False, "")
+    facts, carrier = load_facts(
+        store,
+        meeting,
+        tag,
+        tap,
+        attendee=attendee,
+        consignment=consignment,
+        operator_is_officer=approved,
+    )
     decision = rules.decide(facts, tap)
     before = facts.carrier.custody if facts.carrier else None
     event = NewEvent(

@@ -23,6 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+if __name__ == "__main__":  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.data.make_corpus import DOCS_HEAD, MEETING_HEAD, PEOPLE_HEAD  # the sheets' header rows
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "hostile"
 
@@ -440,28 +445,6 @@ def write_xlsx(path: Path, sheets: Sequence[RawSheet], *, workbook_prolog: str =
                     out.write(chunk)
 
 
-MEETING_HEAD = [
-    "会议代号",
-    "会议名称",
-    "密级",
-    "地点",
-    "开始时间",
-    "结束时间",
-    "主办部门",
-    "保密负责人",
-    "实行会议证",
-]
-PEOPLE_HEAD = [
-    "人员编号",
-    "姓名",
-    "单位",
-    "职务",
-    "外地代表",
-    "知悉级别",
-    "会议证号",
-    "会议证标签UID",
-]
-DOCS_HEAD = ["文件编号", "文件名称", "密级", "份数", "休会收回", "允许带离"]
 TAGS_HEAD = ["文件编号", "份号", "标签UID"]
 
 
