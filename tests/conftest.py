@@ -27,7 +27,11 @@ def skip_or_fail(reason: str) -> None:
 
 
 def pg_database_url(name: str) -> str:
-    """URL of a fresh PostgreSQL database ``name`` on the test server (created if missing)."""
+    """URL of a fresh PostgreSQL database ``name`` on the test server (created if missing).
+
+    ``$CT_TEST_PG_PREFIX`` is prepended to the name, so two test runs can share one server.
+    """
+    name = os.environ.get("CT_TEST_PG_PREFIX", "") + name
     if not PG_URL:
         skip_or_fail("PostgreSQL not available: set CT_TEST_PG_URL (source .ci/services.sh start)")
     admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
