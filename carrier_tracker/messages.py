@@ -371,3 +371,62 @@ CONSIGNMENT_STATE_LABEL: dict[str, str] = {
     "delivered": "已签收",
     "returned": "已退回",
 }
+
+
+# --- Area tables -------------------------------------------------------------------------------
+# Each area of the product keeps its texts in its own table, merged into TEXT below (a key may
+# appear in one table only), so work on different areas never edits the same lines. Help texts
+# of the command line use keys starting with ``help_``.
+
+TEXT_CLI: dict[str, str] = {
+    # command-line output and help (carrier_tracker.cli)
+}
+
+
+TEXT_OPERATORS_DESK: dict[str, str] = {
+    # login, lock, approvals at the desk, operator cards
+}
+
+
+TEXT_CHANGES: dict[str, str] = {
+    # late attendees, substitutes, copies added/withdrawn, retag, void
+}
+
+
+TEXT_PLAN: dict[str, str] = {
+    # distribution plan, breaks, the courier as practised
+}
+
+
+TEXT_POLICY: dict[str, str] = {
+    # filing (备案), checklists, the sweep
+}
+
+
+TEXT_FORMS: dict[str, str] = {
+    # pledges and briefing, the signed forms workbook
+}
+
+
+TEXT_TAGS_CLOSE: dict[str, str] = {
+    # tag release and reuse, close with exceptions and finds after close at the desk
+}
+
+
+def _merge_areas() -> None:
+    for area in (
+        TEXT_CLI,
+        TEXT_OPERATORS_DESK,
+        TEXT_CHANGES,
+        TEXT_PLAN,
+        TEXT_POLICY,
+        TEXT_FORMS,
+        TEXT_TAGS_CLOSE,
+    ):
+        clash = TEXT.keys() & area.keys()
+        if clash:
+            raise RuntimeError(f"message keys defined twice: {sorted(clash)}")
+        TEXT.update(area)
+
+
+_merge_areas()

@@ -974,6 +974,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="同一标签移开后再次读取的忽略时间",
     )
+
+    from . import change_commands, plan_commands, policy_commands
+    from .parsers import Parsers
+
+    areas = Parsers(
+        add=add,
+        sub=sub,
+        common=common,
+        who=who,
+        auth=auth,
+        approve=approve,
+        recording=recording,
+    )
+    change_commands.register(areas)  # changes during a meeting
+    plan_commands.register(areas)  # distribution plan, breaks, courier
+    policy_commands.register(areas)  # filing, checklists, pledges, forms
     return parser
 
 
