@@ -92,6 +92,7 @@ COLUMN_LABEL: dict[str, str] = {
     "copy_number": "份号",
     "owner_id": "持证人",
     "tag_uid": "标签",
+    "tag_released": "标签已释放",
     "consignment_id": "机要件",
     "recipient": "接收人",
 }
@@ -410,6 +411,16 @@ TEXT_FORMS: dict[str, str] = {
 
 TEXT_TAGS_CLOSE: dict[str, str] = {
     # tag release and reuse, close with exceptions and finds after close at the desk
+    "uid_bound_where": "标签 {uid} 已绑定：{meeting} {item}",
+    "pass_where": "会议证 {number} {name}",
+    "uid_bound_import": "标签 {uid} 已在数据库中绑定（已绑定：{meeting} {item}）",
+    "tag_released": "标签 {uid} 已于会议 {meeting} 结束时释放，尚未在本会议绑定",
+    "release_note": "会议结束，释放标签：会议证 {passes} 枚，文件 {copies} 枚",
+    "found_after_close": "会后找回，会议 {code} 仍为已结束",
+    "close_released": "已释放标签：会议证 {passes} 枚，文件 {copies} 枚（可在其他会议中重新绑定）",
+    "found_after_close_state": "会后找回",
+    "found_after_close_log": "会后找回",
+    "help_release_tags": "结束时同时释放文件标签（会议证标签总会释放），以便在其他会议中重新绑定",
 }
 
 
