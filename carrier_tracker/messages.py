@@ -141,7 +141,6 @@ TEXT: dict[str, str] = {
     "no_copy": "文件 {number} 无第 {copy} 份（共 {copies} 份）",
     "no_attendee": "会议 {meeting} 无参会人员 {code}",
     "bad_uid": "标签 UID 格式错误：{uid}（应为 4、7 或 10 字节的十六进制）",
-    "uid_bound": "标签 {uid} 已绑定到 {item}（会议 {meeting}）",
     "carrier_bound": "{item} 已绑定标签 {uid}",
     "consignment_exists": "机要编号 {number} 已存在",
     "close_outstanding": "尚有 {count} 件未收回，不能结束会议：",
