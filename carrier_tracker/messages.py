@@ -420,6 +420,13 @@ TEXT_TAGS_CLOSE: dict[str, str] = {
     "found_after_close_state": "会后找回",
     "found_after_close_log": "会后找回",
     "help_release_tags": "结束时同时释放文件标签（会议证标签总会释放），以便在其他会议中重新绑定",
+    # the desk (TUI): close with exceptions, finds after close
+    "tui_close_approval": "当前操作员不是保密负责人：请保密负责人输入姓名和 PIN 批准",
+    "tui_close_approver": "批准人（保密负责人）",
+    "tui_close_pin": "批准人 PIN",
+    "tui_close_release_tags": "同时释放文件标签，供其他会议重新绑定（会议证标签总会释放）",
+    "tui_recon_closed_lost": "会议 {code} 已结束（带例外：挂失 {lost} 件）。找到后按 F11「找回」刷卡记录，会议仍为已结束",
+    "tui_recon_found_later": "会后找回 {count} 件：{items}",
 }
 
 
