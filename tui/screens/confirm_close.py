@@ -144,7 +144,7 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
                     self.app.bell()
                 self.query_one(field, Input).focus()
                 return
-        note, approver, pin = (values + ["", ""])[:3]
+        note, approver, pin = [*values, "", ""][:3]
         self.dismiss(
             CloseChoice(
                 with_exceptions=True, note=note, approver=approver, pin=pin, release_tags=release
