@@ -130,6 +130,20 @@ class Reconciliation:
         return messages.text("not_all_back", outstanding=self.outstanding)
 
 
+def _label(
+    is_pass: bool,
+    doc: str | None,
+    copy_no: int | None,
+    pass_no: str | None,
+    owner_code: str | None,
+    owner_name: str | None,
+) -> str:
+    """``HY-01 第001份`` or ``会议证 P003（梁洋）`` from a query's columns."""
+    if is_pass:
+        return messages.text("pass_item", number=pass_no or owner_code, name=owner_name)
+    return messages.text("copy_item", doc=doc, copy=copy_no)
+
+
 def state_counts(session: Session, meeting_id: int) -> tuple[dict[str, int], int]:
     """Tagged carriers by state, and the number of untagged ones."""
     rows = session.exec(
@@ -221,11 +235,7 @@ def reconciliation(
     ) in session.exec(stmt):
         is_pass = kind == CarrierKind.PASS
         state = State(state)
-        label = (
-            messages.text("pass_item", number=pass_no or owner_code, name=owner_name)
-            if is_pass
-            else messages.text("copy_item", doc=doc, copy=copy_no)
-        )
+        label = _label(is_pass, doc, copy_no, pass_no, owner_code, owner_name)
         items.append(
             OutItem(
                 carrier_id=cid,
@@ -363,9 +373,7 @@ def found_after_close(session: Session, meeting: Meeting) -> tuple[FoundLater, .
             FoundLater(
                 carrier_id=cid,
                 kind=CarrierKind(kind),
-                label=messages.text("pass_item", number=pass_no or owner_code, name=owner_name)
-                if is_pass
-                else messages.text("copy_item", doc=doc, copy=copy_no),
+                label=_label(is_pass, doc, copy_no, pass_no, owner_code, owner_name),
                 document=doc,
                 copy=copy_no,
                 pass_number=(pass_no or owner_code) if is_pass else None,
