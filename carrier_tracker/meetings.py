@@ -301,7 +301,7 @@ def close_meeting(
         else note
     )
     if released:
-        summary = "；".join(
+        summary = messages.text("close_note_join").join(
             filter(
                 None,
                 [

@@ -559,6 +559,7 @@ TEXT_TAGS_CLOSE: dict[str, str] = {
     "uid_bound_import": "标签 {uid} 已在数据库中绑定（已绑定：{meeting} {item}）",
     "tag_released": "标签 {uid} 已于会议 {meeting} 结束时释放，尚未在本会议绑定",
     "release_note": "会议结束，释放标签：会议证 {passes} 枚，文件 {copies} 枚",
+    "close_note_join": "；",
     "found_after_close": "会后找回，会议 {code} 仍为已结束",
     "close_released": "已释放标签：会议证 {passes} 枚，文件 {copies} 枚（可在其他会议中重新绑定）",
     "found_after_close_state": "会后找回",
