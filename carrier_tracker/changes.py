@@ -34,7 +34,6 @@ from .tap_store import TapStore
 from .text_fields import (
     ATTENDEE_CODE,
     ATTENDEE_NAME,
-    NOTE,
     PASS_NUMBER,
     UNIT,
     check_code,
@@ -706,6 +705,7 @@ def void_event(
     """
     if seq < 1:
         raise CarrierTrackerError(messages.text("void_seq", value=seq))
+    check_who(note=note)
     if approver:
         check_who(operator=approver)
 

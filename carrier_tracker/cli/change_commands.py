@@ -27,7 +27,8 @@ def _int(text: str, shown: str, key: str, **fields: object) -> int:
         from ..text_fields import printable
 
         raise CarrierTrackerError(
-            messages.text("arg_bad", arg=shown) + messages.text(key, value=printable(text, 40), **fields)
+            messages.text("arg_bad", arg=shown)
+            + messages.text(key, value=printable(text, 40), **fields)
         )
     return int(value)
 
@@ -42,7 +43,8 @@ def _person(args: argparse.Namespace) -> NewPerson:
         clearance = Level.parse(args.clearance)
     except ValueError:
         raise CarrierTrackerError(
-            messages.text("arg_clearance") + messages.text("clearance_bad", value=printable(args.clearance, 40))
+            messages.text("arg_clearance")
+            + messages.text("clearance_bad", value=printable(args.clearance, 40))
         ) from None
     return NewPerson(
         code=args.new_code,

@@ -494,6 +494,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         _print(
             f"  {messages.text('group_unassigned')}：{it['label']}  {messages.STATE_LABEL[it['state']]}  自 {when(it['since'])}"
         )
+    for person in data["marked"]:  # changes during the meeting (代会, late attendees)
+        _print(f"  {person['code']} {person['name']}（{person['unit']}）：{person['mark']}")
     if data["all_back"]:
         _print("  " + messages.text("all_back", never_issued=counts["never_issued"]))
     return EXIT_OK
