@@ -212,9 +212,9 @@ def _group_help(parser: argparse.ArgumentParser) -> Any:
 def _person_args(q: argparse.ArgumentParser) -> None:
     t = messages.text
     q.add_argument("new_code", metavar="CODE" if q.prog.endswith("add") else "NEW_CODE")
-    q.add_argument("--name", dest="person_name", required=True, help=t("help_name"))
-    q.add_argument("--unit", dest="person_unit", required=True, help=t("help_unit"))
-    q.add_argument("--clearance", required=True, help=t("help_clearance"))
+    q.add_argument("--name", dest="person_name", metavar="NAME", required=True, help=t("help_name"))
+    q.add_argument("--unit", dest="person_unit", metavar="UNIT", required=True, help=t("help_unit"))
+    q.add_argument("--clearance", metavar="LEVEL", required=True, help=t("help_clearance"))
     q.add_argument("--out-of-town", action="store_true", help=t("help_out_of_town"))
     q.add_argument("--pass-number", metavar="NO", help=t("help_pass_number"))
     q.add_argument("--pass-uid", metavar="UID", help=t("help_pass_uid"))
