@@ -45,6 +45,8 @@ from .uids import normalize_uid
 
 MAX_COPIES = 10_000
 """The same bound as the importer's (a document's copies)."""
+MAX_SEQ = 2**31 - 1
+"""No ledger has more events than an INTEGER holds."""
 
 CUSTODY_CHANGES = frozenset(TAP_ACTIONS | {Action.WITHDRAW.value})
 """Events that move a carrier's custody: a later one on the same carrier blocks a void."""
@@ -547,6 +549,8 @@ def withdraw_copy(
     Raises:
         NotFoundError: no such meeting, document or copy.
     """
+    if not 1 <= copy_no <= MAX_COPIES:
+        raise CarrierTrackerError(messages.text("copy_no_range", limit=MAX_COPIES, value=copy_no))
     if approver:
         check_who(operator=approver)
 
@@ -703,7 +707,7 @@ def void_event(
         NotFoundError: no such meeting or seq.
         CarrierTrackerError: ``seq`` is not a positive integer (nothing recorded).
     """
-    if seq < 1:
+    if not 1 <= seq <= MAX_SEQ:
         raise CarrierTrackerError(messages.text("void_seq", value=seq))
     check_who(note=note)
     if approver:

@@ -497,7 +497,6 @@ TEXT_CHANGES: dict[str, str] = {
     "tui_field_required": "请填写：{field}",
     "tui_field_number": "{field}应为正整数：{value}",
     "tui_approver_failed": "批准人认证失败：{reason}",
-    "tui_key_changes": "变更",
 }
 
 

@@ -18,12 +18,12 @@ if TYPE_CHECKING:
     from ..changes import ChangeOutcome, NewPerson
 
 
-def _int(text: str, shown: str, key: str, **fields: object) -> int:
-    """A positive integer argument, or bad input naming the argument (exit 2)."""
+def _int(text: str, shown: str, key: str, most: int, **fields: object) -> int:
+    """An integer argument in 1..most, or bad input naming the argument (exit 2)."""
     from ..errors import CarrierTrackerError
 
     value = text.strip()
-    if not value.isascii() or not value.isdigit() or int(value) < 1:
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= most:
         from ..text_fields import printable
 
         raise CarrierTrackerError(
@@ -124,7 +124,9 @@ def cmd_attendee_substitute(args: argparse.Namespace) -> int:
 def cmd_copies_add(args: argparse.Namespace) -> int:
     from ..changes import MAX_COPIES, add_copies
 
-    count = _int(args.count, messages.text("arg_count"), "copies_count", limit=MAX_COPIES)
+    count = _int(
+        args.count, messages.text("arg_count"), "copies_count", MAX_COPIES, limit=MAX_COPIES
+    )
     return _change(
         args,
         lambda session, key, _approver: add_copies(
@@ -143,7 +145,9 @@ def cmd_copies_add(args: argparse.Namespace) -> int:
 def cmd_copies_withdraw(args: argparse.Namespace) -> int:
     from ..changes import MAX_COPIES, withdraw_copy
 
-    copy_no = _int(args.copy_no, messages.text("arg_copy_no"), "copy_no_range", limit=MAX_COPIES)
+    copy_no = _int(
+        args.copy_no, messages.text("arg_copy_no"), "copy_no_range", MAX_COPIES, limit=MAX_COPIES
+    )
     return _change(
         args,
         lambda session, key, approver: withdraw_copy(
@@ -182,9 +186,9 @@ def cmd_retag(args: argparse.Namespace) -> int:
 
 
 def cmd_void(args: argparse.Namespace) -> int:
-    from ..changes import void_event
+    from ..changes import MAX_SEQ, void_event
 
-    seq = _int(args.seq, messages.text("arg_seq"), "void_seq")
+    seq = _int(args.seq, messages.text("arg_seq"), "void_seq", MAX_SEQ)
     return _change(
         args,
         lambda session, key, approver: void_event(
