@@ -123,8 +123,6 @@ class Expected:
     consignments: dict[int, dict[str, Any]] = field(default_factory=dict)
     retired: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Tags a retag took off their carrier: uid → carrier and replacement."""
-    voided: dict[int, int] = field(default_factory=dict)
-    """Voided seq → the seq of the void."""
     snapshot: bool = False
 
     def feed(self, ev: Any) -> None:
@@ -187,8 +185,6 @@ class Expected:
             self.custody[ev.carrier_id] = apply(
                 self.custody.get(ev.carrier_id, Custody()), change_of(ev)
             )
-            if action == Action.VOID.value and ev.payload:
-                self.voided[int(json.loads(ev.payload)["voids"])] = ev.seq
         elif action == Action.OPEN.value and self.status is MeetingStatus.PLANNED:
             self.status = MeetingStatus.OPEN
         elif action == Action.CLOSE.value:
