@@ -732,6 +732,8 @@ def export_meeting(
         for kind in (CarrierKind.COPY, CarrierKind.PASS):
             label = messages.KIND_LABEL[kind]
             for state in State:
+                if state is State.WITHDRAWN and not tot[kind][state]:
+                    continue  # a row only when copies were withdrawn
                 facts.append((f"{label}·{STATE_LABEL[state]}", tot[kind][state]))
         facts += [
             ("未收回合计", len(outstanding)),
