@@ -104,7 +104,9 @@ class _Change:
         ok, by = approval(self.store, self.operator, approver)
         if not ok:
             raise self.refuse(
-                "change_officer", what=messages.text(what), operator=self.operator or "未填写"
+                "change_officer",
+                what=messages.text(what),
+                operator=self.operator or messages.text("not_filled"),
             )
         self.approver = by
 

@@ -639,6 +639,8 @@ TEXT_CHANGES: dict[str, str] = {
     "tui_field_approver": "批准人（保密负责人）",
     "tui_field_approver_pin": "批准人 PIN",
     "tui_field_required": "请填写：{field}",
+    "tui_yes_words": "是|外地",
+    "status_marked": "{code} {name}（{unit}）：{mark}",
     "tui_field_number": "{field}应为正整数：{value}",
     "tui_approver_failed": "批准人认证失败：{reason}",
 }

@@ -232,7 +232,10 @@ def register(p: Parsers) -> None:
 
     group = p.add("attendee", lambda _a: 2, t("help_attendee"), ())
     subs = group.add_subparsers(
-        dest="attendee_command", metavar="子命令", parser_class=type(group), required=True
+        dest="attendee_command",
+        metavar=t("help_subcommands_metavar"),
+        parser_class=type(group),
+        required=True,
     )
     group.set_defaults(func=_group_help(group))
 
@@ -257,7 +260,10 @@ def register(p: Parsers) -> None:
 
     group = p.add("copies", lambda _a: 2, t("help_copies"), ())
     subs = group.add_subparsers(
-        dest="copies_command", metavar="子命令", parser_class=type(group), required=True
+        dest="copies_command",
+        metavar=t("help_subcommands_metavar"),
+        parser_class=type(group),
+        required=True,
     )
     group.set_defaults(func=_group_help(group))
     q = subs.add_parser(

@@ -581,7 +581,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             )
         )
     for person in data["marked"]:  # changes during the meeting (代会, late attendees)
-        _print(f"  {person['code']} {person['name']}（{person['unit']}）：{person['mark']}")
+        _print("  " + messages.text("status_marked", **person))
     if data["all_back"]:
         _print("  " + messages.text("all_back", never_issued=counts["never_issued"]))
     return EXIT_OK

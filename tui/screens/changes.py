@@ -68,7 +68,7 @@ REQUIRED = frozenset(
 )
 LIMITS = {"count": MAX_COPIES, "copy": MAX_COPIES, "seq": MAX_SEQ}
 UID_FIELDS = ("pass_uid", "old_uid", "new_uid")
-YES = frozenset({"是", "y", "yes", "1", "true", "外地"})
+YES = frozenset({*messages.text("tui_yes_words").split("|"), "y", "yes", "1", "true"})
 
 
 @dataclass(frozen=True)
