@@ -25,7 +25,7 @@ from .custody import append_admin_event
 from .enrollment import where_bound
 from .enums import Action, CarrierKind, Level
 from .errors import ImportProblems, TextError, os_reason
-from .models import Attendee, Carrier, Document, Meeting
+from .models import Attendee, Carrier, Document, Meeting, RetiredTag
 from .text_fields import check_code, check_text, normalize_code, printable
 from .uids import BadUid, normalize_uid
 from .workbook_schema import ATTENDEES, DOCUMENTS, MEETING, SHEETS, TAGS, Sheet
@@ -721,16 +721,29 @@ def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> N
                 )
             ).all():
                 taken[bound.tag_uid or ""] = bound
-        for problem_uid in sorted(u for u in taken if u):
-            where, item = where_bound(session, taken[problem_uid])
+        retired: dict[str, str] = {}
+        for i in range(0, len(uids), 500):
+            retired.update(
+                session.exec(
+                    select(RetiredTag.uid, RetiredTag.replaced_by).where(
+                        col(RetiredTag.uid).in_(uids[i : i + 500])
+                    )
+                ).all()
+            )
+        for problem_uid in sorted(taken.keys() | retired.keys()):
+            if problem_uid in retired:
+                problem = messages.text("tag_retired", new=retired[problem_uid])
+            else:
+                where, item = where_bound(session, taken[problem_uid])
+                problem = messages.text(
+                    "uid_bound_import", uid=problem_uid, meeting=where, item=printable(item, 60)
+                )
             parsed.problems.append(
                 Problem(
                     "标签绑定" if seen_uids[problem_uid].startswith("标签") else "参会人员",
                     int(re.findall(r"\d+", seen_uids[problem_uid])[0]),
                     "标签UID" if seen_uids[problem_uid].startswith("标签") else "会议证标签UID",
-                    messages.text(
-                        "uid_bound_import", uid=problem_uid, meeting=where, item=printable(item, 60)
-                    ),
+                    problem,
                 )
             )
 

@@ -1,7 +1,7 @@
 """tags released at close: a UID is unique among bound (unreleased) carriers only
 
 Revision ID: 0008
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-27 12:20:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
