@@ -585,6 +585,8 @@ def export_meeting(
             h = histories.get(c.id or 0, _History())
             person = people.get(h.issued_to or c.holder_id or 0)
             notes = list(h.notes)
+            if c.id in found_note:
+                notes.append(found_note[c.id])
             if c.tag_uid is None and c.state != State.WITHDRAWN:
                 notes.append("未绑定标签")
             register.row(
