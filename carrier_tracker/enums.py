@@ -107,6 +107,8 @@ class Action(StrEnum):
     OPEN = "open"
     CLOSE = "close"
     IMPORT = "import"
+    PLAN = "plan"
+    RECEIPT = "receipt"
 
 
 MODE_ACTION = {

@@ -40,6 +40,8 @@ ACTION_LABEL: dict[Action, str] = {
     Action.OPEN: "会议开始",
     Action.CLOSE: "会议结束",
     Action.IMPORT: "导入会议",
+    Action.PLAN: "修改分发范围",
+    Action.RECEIPT: "机要回执",
 }
 
 STATE_LABEL: dict[State, str] = {
@@ -94,6 +96,8 @@ COLUMN_LABEL: dict[str, str] = {
     "tag_uid": "标签",
     "consignment_id": "机要件",
     "recipient": "接收人",
+    "plan": "分发范围",
+    "attendee_id": "所属代表",
 }
 
 # Refusal reasons and other texts; formatted with str.format(**fields).
@@ -395,6 +399,51 @@ TEXT_CHANGES: dict[str, str] = {
 
 TEXT_PLAN: dict[str, str] = {
     # distribution plan, breaks, the courier as practised
+    "plan_everyone": "全体",
+    "plan_unit": "单位：{unit}",
+    "plan_everyone_mixed": "“{entry}”表示全体人员，不能与人员编号或单位同列",
+    "plan_no_unit": "单位“{unit}”没有参会人员",
+    "plan_ambiguous": "“{entry}”既是人员编号又是单位名称：指单位时请写作“单位：{entry}”",
+    "plan_unknown_entry": "“{entry}”既不是本会议的人员编号，也不是参会人员的单位（多项用“、”分隔）",
+    "plan_outside": "{doc} 的分发范围不含 {name}（保密负责人可加 --override 批准）",
+    "plan_bad": "分发范围有误：{problems}",
+    "plan_set": "已将 {doc} 的分发范围改为：{plan}",
+    "plan_unchanged": "{doc} 的分发范围已是：{plan}",
+    "plan_officer": "修改分发范围需保密负责人批准（当前操作员：{operator}）",
+    "plan_note": "分发范围：{plan}",
+    "plan_closed": "会议已结束，不能修改分发范围",
+    "plan_to_or_everyone": "请给出 --to 名单或 --everyone（二者选一）",
+    "handed_in": "（{name} 交寄）",
+    "dispatch_not_own": "{item} 由 {holder} 持有，只能交入其本人（或本单位）的机要件，{number} 不是",
+    "break_not_flagged": "此文件无需休会收回",
+    # the courier
+    "consignment_needs_owner": "请给出 --attendee（代表）或 --unit（接收单位）",
+    "receipt_nothing": "机要件 {number} 没有递送中的文件，无可签收",
+    "receipt_already": "机要件 {number} 已于 {at} 签收",
+    "receipt_done": "机要件 {number} 回执已登记：{count} 份签收（{unit}）",
+    "plan_counts": "应发 {planned} 人 · 已发 {issued} 人 · 未领取 {missing} 人 · 在外 {out} 份 · 已收回 {recovered} 份",
+    "plan_missing": "未领取：{names}",
+    "plan_outside_list": "范围外领取（经批准）：{names}",
+    "plan_due_title": "尚应领取：",
+    "plan_more_names": "……等 {count} 人",
+    "plan_none_due": "所有人员均已领取其分发范围内的文件",
+    "break_title": "休会收回（{docs}）：尚有 {remaining} 份未收回",
+    "break_all_in": "休会收回文件已全部收回",
+    "break_no_flagged": "本会议没有标为“休会收回”的文件",
+    "break_desk_title": "休会收回：尚有 {remaining} 份（{docs}）",
+    # command-line help
+    "help_plan": "修改文件的分发范围（保密负责人；文管员需 --approver 批准）",
+    "help_plan_to": "人员编号或单位名称，用“、”或“,”分隔，如 A001、A003、国家保密局（编号与单位同名时写“单位：名称”）",
+    "help_plan_everyone": "分发给全体参会人员",
+    "help_consignment": "机要递送件：登记（open，可省略）、登记回执（receipt）",
+    "help_consignment_open": "登记一个机要递送件，属于一位代表（--attendee）或一个单位（--unit）",
+    "help_consignment_attendee": "所属代表的人员编号（其持有的文件可直接交寄；默认寄往其单位）",
+    "help_consignment_unit": "接收单位（给出 --attendee 时默认为代表的单位）",
+    "help_consignment_recipient": "接收人（给出 --attendee 时默认为代表本人）",
+    "help_consignment_receipt": "按机要编号登记签收回执：该件所有递送中的文件记为已签收（无需再刷卡）",
+    "help_receipt_note": "回执说明（签收人、回执编号等）",
+    "help_status_by_document": "按文件列出分发范围、应发、已发、未领取（姓名）、在外、已收回，及每人尚应领取的文件",
+    "help_status_break": "休会收回：列出标为休会收回、尚未收回的文件（按人员）",
 }
 
 

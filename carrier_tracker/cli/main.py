@@ -438,29 +438,13 @@ def cmd_tap(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if refused else EXIT_OK
 
 
-def cmd_consignment(args: argparse.Namespace) -> int:
-    from ..meetings import open_consignment
-
-    app = App(args)
-    _login(app, args)
-    with db.session_scope(app.engine) as session:
-        c = open_consignment(
-            session=session,
-            key=app.key,
-            meeting_code=args.meeting,
-            number=args.number,
-            unit=args.unit,
-            recipient=args.recipient or "",
-            operator=args.operator,
-            station=args.station,
-        )
-    _print(f"已登记机要件 {c.number} → {c.unit} {c.recipient}".rstrip())
-    return EXIT_OK
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     from ..meetings import status
 
+    if args.by_document or args.brk:
+        from .plan_commands import status_view
+
+        return status_view(args)
     app = App(args)
     with db.read_scope(app.engine) as session:
         data = status(session, args.meeting)
@@ -802,6 +786,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+    from . import change_commands, plan_commands, policy_commands
 
     def add(
         name: str,
@@ -861,14 +846,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="保密负责人批准例外：改发休会前持有人以外的人、同一文件第二份、文件未交回时收回会议证",
     )
     p.add_argument("uids", metavar="UID", nargs="+")
-    p = add("consignment", cmd_consignment, "登记一个机要递送件", recording)
-    p.add_argument("meeting", metavar="MEETING")
-    p.add_argument("number", metavar="NO")
-    p.add_argument("--unit", required=True, help="接收单位")
-    p.add_argument("--recipient", metavar="NAME", help="接收人")
     p = add("status", cmd_status, "各状态数量及每位参会人员未收回的载体")
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("--json", action="store_true", help="输出 JSON（格式见 README）")
+    plan_commands.add_status_flags(p)
     p = add("close", cmd_close, "结束会议（全部收回后才可结束）", (*recording, approve))
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument(
@@ -975,7 +956,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="同一标签移开后再次读取的忽略时间",
     )
 
-    from . import change_commands, plan_commands, policy_commands
     from .parsers import Parsers
 
     areas = Parsers(
@@ -1005,6 +985,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
     if len(raw) > 1 and raw[0] == "operator" and raw[1] not in OPERATOR_COMMANDS:
         raw.insert(1, "add")  # the old form ``operator NAME --role ROLE`` (scripts use it)
+    from .plan_commands import default_subcommand
+
+    raw = default_subcommand(raw)  # ``consignment MEETING NO`` means ``consignment open …``
     parser = build_parser()
     args = parser.parse_args(raw)
     if not getattr(args, "command", None):
