@@ -27,7 +27,8 @@ def find_consignment(session: Session, meeting_id: int, number: str) -> Consignm
     number = normalize_code(number)
     rows = session.exec(select(Consignment).where(Consignment.meeting_id == meeting_id)).all()
     exact = [c for c in rows if c.number == number]
-    return (exact or [c for c in rows if c.number.lower() == number.lower()] or [None])[0]
+    folded = [c for c in rows if c.number.lower() == number.lower()]
+    return (exact or folded)[0] if (exact or folded) else None
 
 
 def record_receipt(

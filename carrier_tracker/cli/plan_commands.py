@@ -76,25 +76,18 @@ def default_subcommand(raw: list[str]) -> list[str]:
     return raw
 
 
-def _main() -> Any:
-    """The module ``cli.main`` (the package exports its ``main`` function under that name)."""
-    import importlib
-
-    return importlib.import_module("carrier_tracker.cli.main")
-
-
 def _print(text: str) -> None:
     print(text, flush=True)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    m = _main()
     from .. import db
     from ..distribution import set_plan
+    from .main import EXIT_OK, EXIT_REFUSED, App, _approver, _login
 
-    app = m.App(args)
-    m._login(app, args)
-    approver = m._approver(app, args)
+    app = App(args)
+    _login(app, args)
+    approver = _approver(app, args)
     with db.session_scope(app.engine) as session:
         step = set_plan(
             session=session,
@@ -108,19 +101,19 @@ def cmd_plan(args: argparse.Namespace) -> int:
             approver=approver,
         )
     _print(f"{messages.VERDICT_LABEL[step.verdict]}\t{step.message}")
-    return m.EXIT_REFUSED if step.refused else m.EXIT_OK
+    return EXIT_REFUSED if step.refused else EXIT_OK
 
 
 def cmd_consignment_open(args: argparse.Namespace) -> int:
-    m = _main()
     from .. import db
     from ..errors import CarrierTrackerError
     from ..meetings import open_consignment
+    from .main import EXIT_OK, App, _login
 
     if not args.attendee and not args.unit:
         raise CarrierTrackerError(messages.text("consignment_needs_owner"))
-    app = m.App(args)
-    m._login(app, args)
+    app = App(args)
+    _login(app, args)
     with db.session_scope(app.engine) as session:
         c = open_consignment(
             session=session,
@@ -134,16 +127,16 @@ def cmd_consignment_open(args: argparse.Namespace) -> int:
             attendee_code=args.attendee,
         )
     _print(f"已登记机要件 {c.number} → {c.unit} {c.recipient}".rstrip())
-    return m.EXIT_OK
+    return EXIT_OK
 
 
 def cmd_consignment_receipt(args: argparse.Namespace) -> int:
-    m = _main()
     from .. import db
     from ..courier import record_receipt
+    from .main import EXIT_OK, EXIT_REFUSED, App, _login
 
-    app = m.App(args)
-    m._login(app, args)
+    app = App(args)
+    _login(app, args)
     with db.session_scope(app.engine) as session:
         step = record_receipt(
             session=session,
@@ -155,17 +148,17 @@ def cmd_consignment_receipt(args: argparse.Namespace) -> int:
             station=args.station,
         )
     _print(f"{messages.VERDICT_LABEL[step.verdict]}\t{step.message}")
-    return m.EXIT_REFUSED if step.refused else m.EXIT_OK
+    return EXIT_REFUSED if step.refused else EXIT_OK
 
 
 def status_view(args: argparse.Namespace) -> int:
     """``status --by-document`` or ``status --break``."""
-    m = _main()
     from .. import db
     from ..custody import find_meeting
     from ..distribution import break_view, break_view_json, plan_view, plan_view_json
+    from .main import EXIT_OK, App
 
-    app = m.App(args)
+    app = App(args)
     with db.read_scope(app.engine) as session:
         if args.brk:
             view = break_view(session, find_meeting(session, args.meeting))
@@ -178,7 +171,7 @@ def status_view(args: argparse.Namespace) -> int:
         _print_break(data)
     else:
         _print_plan(data)
-    return m.EXIT_OK
+    return EXIT_OK
 
 
 NAMES_SHOWN = 12
