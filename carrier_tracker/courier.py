@@ -25,7 +25,11 @@ from .text_fields import check_who, normalize_code
 def find_consignment(session: Session, meeting_id: int, number: str) -> Consignment | None:
     """The consignment with this number in the meeting (any letter case), or None."""
     number = normalize_code(number)
-    rows = session.exec(select(Consignment).where(Consignment.meeting_id == meeting_id)).all()
+    rows = session.exec(
+        select(Consignment)
+        .where(Consignment.meeting_id == meeting_id)
+        .execution_options(populate_existing=True)  # taps change rows behind the session
+    ).all()
     exact = [c for c in rows if c.number == number]
     folded = [c for c in rows if c.number.lower() == number.lower()]
     return (exact or folded)[0] if (exact or folded) else None
@@ -78,6 +82,7 @@ def record_receipt(
             select(Carrier)
             .where(Carrier.consignment_id == consignment.id)
             .order_by(col(Carrier.id))
+            .execution_options(populate_existing=True)  # taps change carriers with core SQL
         ).all()
     )
     moving = [c for c in members if c.state == State.IN_TRANSIT.value]

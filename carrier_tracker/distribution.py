@@ -59,6 +59,7 @@ def find_document(session: Session, meeting: Meeting, number: str) -> Document:
         select(Document)
         .where(Document.meeting_id == meeting.id, func.lower(Document.number) == number.lower())
         .order_by(col(Document.number) != number)
+        .execution_options(populate_existing=True)
     ).first()
     if doc is None:
         raise NotFoundError(messages.text("no_document", meeting=meeting.code, number=number))
