@@ -27,8 +27,8 @@ def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Cli:
 def _workbook_with_plans(tmp_path: Path, plans: dict[str, str]) -> Path:
     wb = openpyxl.load_workbook(SAMPLE)
     ws = wb["文件"]
-    column = ws.max_column + 1
-    ws.cell(row=1, column=column, value="分发范围")
+    headers = [c.value for c in ws[1]]
+    column = headers.index("分发范围") + 1  # the sample has the column (HY-07's plan)
     for row in range(2, ws.max_row + 1):
         number = ws.cell(row=row, column=1).value
         if number in plans:
