@@ -431,6 +431,18 @@ TEXT_PLAN: dict[str, str] = {
     "break_all_in": "休会收回文件已全部收回",
     "break_no_flagged": "本会议没有标为“休会收回”的文件",
     "break_desk_title": "休会收回：尚有 {remaining} 份（{docs}）",
+    # the desk TUI
+    "plan_screen_title": "分发情况：每份文件的分发范围、应发、已发、未领取、在外、已收回",
+    "plan_col_number": "文件",
+    "plan_col_plan": "分发范围",
+    "plan_col_planned": "应发",
+    "plan_col_issued": "已发",
+    "plan_col_missing": "未领取",
+    "plan_col_out": "在外",
+    "plan_col_recovered": "已收回",
+    "plan_col_names": "未领取人员",
+    "key_plan": "分发情况",
+    "break_desk_more": "……另有 {count} 人",
     # command-line help
     "help_plan": "修改文件的分发范围（保密负责人；文管员需 --approver 批准）",
     "help_plan_to": "人员编号或单位名称，用“、”或“,”分隔，如 A001、A003、国家保密局（编号与单位同名时写“单位：名称”）",

@@ -9,6 +9,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Header, Label, ProgressBar
 
+from carrier_tracker import messages
 from carrier_tracker.enums import Verdict
 from carrier_tracker.meetings import close_meeting
 from carrier_tracker.messages import STATE_LABEL, local_time
@@ -64,6 +65,7 @@ class ReconcileScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.show('desk')", t("key_back")),
         Binding("ctrl+w", "close_meeting", t("key_close"), priority=True),
+        Binding("ctrl+b", "plan_view", messages.text("key_plan"), priority=True),
     ]
 
     def __init__(self) -> None:
@@ -193,6 +195,12 @@ class ReconcileScreen(Screen[None]):
             panel = self.query_one(OutcomePanel)
             panel.display = True
             panel.waiting(t("db_waiting_taps", n=pending))
+
+    def action_plan_view(self) -> None:
+        """分发情况: the by-document view (``status --by-document``)."""
+        from .plan import PlanScreen
+
+        self.app.push_screen(PlanScreen())
 
     # -- closing -----------------------------------------------------------------------------
 
