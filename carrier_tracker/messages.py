@@ -434,13 +434,12 @@ TEXT_PLAN: dict[str, str] = {
     # the desk TUI
     "plan_screen_title": "分发情况：每份文件的分发范围、应发、已发、未领取、在外、已收回",
     "plan_col_number": "文件",
-    "plan_col_plan": "分发范围",
+    "plan_col_title": "文件名称",
     "plan_col_planned": "应发",
     "plan_col_issued": "已发",
     "plan_col_missing": "未领取",
     "plan_col_out": "在外",
     "plan_col_recovered": "已收回",
-    "plan_col_names": "未领取人员",
     "key_plan": "分发情况",
     "break_desk_more": "……另有 {count} 人",
     # command-line help

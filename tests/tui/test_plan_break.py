@@ -74,14 +74,17 @@ async def test_plan_screen_from_reconcile(desk: Callable[..., Desk]) -> None:
         await wait_for(pilot, lambda: isinstance(d.app.screen, PlanScreen))
         table = d.app.screen.query_one(DataTable)
         await wait_for(pilot, lambda: table.row_count == 8)
-        row = table.get_row("HY-07")
-        assert row[1:7] == ["A003 梁洋、单位：昆明贵金属研究所 保密办", 6, 1, 5, 1, 0]
-        assert "袁丽" in row[7]  # A005, of 昆明贵金属研究所 保密办, has not collected HY-07
-        assert "A003" not in row[7]
+        assert table.get_row("HY-07")[:6] == ["HY-07", 6, 1, 5, 1, 0]
+        table.move_cursor(row=table.get_row_index("HY-07"))
+        await pilot.pause(0.1)
+        line = str(d.app.screen.query_one("#plan-line", Label).render())
+        assert "HY-07  分发范围：A003 梁洋、单位：昆明贵金属研究所 保密办" in line
+        assert "未领取：A005 袁丽" in line  # of 昆明贵金属研究所 保密办
+        assert "A003" not in line.split("未领取", 1)[1]
         # A tap elsewhere updates it live.
         d.seed([(copy_uid("HY-07", 1), Mode.RECALL, {})])
         d.app.poll_ledger()
-        await wait_for(pilot, lambda: table.get_row("HY-07")[5:7] == [0, 1])
+        await wait_for(pilot, lambda: table.get_row("HY-07")[4:6] == [0, 1])
         await pilot.press("escape")
         await settle(pilot, d.app)
         assert d.app.screen.NAME == "reconcile"  # type: ignore[attr-defined]

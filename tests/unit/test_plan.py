@@ -187,22 +187,29 @@ def test_verify_names_a_plan_changed_behind_the_ledger(session: Session, key: by
 def test_by_document_numbers(session: Session, key: bytes) -> None:
     w = make_world(session, key=key)
     _issue_passes(session, key, w, "A001", "A002", "A003")
-    _plan(session, key, "A001、A003")
+    _plan(session, key, "A001、A002")
     _tap(session, key, w, "D1", 1, Mode.ISSUE, attendee_code="A001")
-    _tap(session, key, w, "D1", 2, Mode.ISSUE, attendee_code="A002", override=True, operator="赵官")
-    _tap(session, key, w, "D1", 1, Mode.RECALL)
     view = plan_view(session, "M1")
     d1 = next(d for d in view.documents if d.number == "D1")
-    assert [p.code for p in d1.planned] == ["A001", "A003"]
-    assert [p.code for p in d1.issued] == ["A001", "A002"]
-    assert [p.name for p in d1.not_collected] == ["王五"]
-    assert [p.code for p in d1.outside_plan] == ["A002"]
-    assert (d1.out, d1.recovered) == (1, 1)
+    assert [p.code for p in d1.planned] == ["A001", "A002"]
+    assert [p.code for p in d1.issued] == ["A001"]
+    assert [p.name for p in d1.not_collected] == ["李四"]  # 王五 is not in the plan
+    assert d1.outside_plan == () and (d1.out, d1.recovered) == (1, 0)
     d2 = next(d for d in view.documents if d.number == "D2")
     assert len(d2.planned) == 3 and len(d2.not_collected) == 3 and d2.plan_text == "全体"
     due = {a.person.code: a.documents for a in view.attendees}
-    assert due["A003"] == ("D1", "D2", "D3")
-    assert due["A002"] == ("D2", "D3")  # D1 is not in A002's plan (they got one by override)
+    assert due == {"A001": ("D2", "D3"), "A002": ("D1", "D2", "D3"), "A003": ("D2", "D3")}
+
+    # The plan narrows; an officer hands a copy outside it; one copy comes back.
+    _plan(session, key, "A001")
+    _tap(session, key, w, "D1", 2, Mode.ISSUE, attendee_code="A002", override=True, operator="赵官")
+    _tap(session, key, w, "D1", 1, Mode.RECALL)
+    d1 = next(d for d in plan_view(session, "M1").documents if d.number == "D1")
+    assert [p.code for p in d1.planned] == ["A001"]
+    assert [p.code for p in d1.issued] == ["A001", "A002"]
+    assert d1.not_collected == ()
+    assert [p.code for p in d1.outside_plan] == ["A002"]
+    assert (d1.out, d1.recovered) == (1, 1)
 
 
 def test_break_view_counts_down(session: Session, key: bytes) -> None:
@@ -211,6 +218,8 @@ def test_break_view_counts_down(session: Session, key: bytes) -> None:
     _tap(session, key, w, "D1", 1, Mode.ISSUE, attendee_code="A001")
     _tap(session, key, w, "D1", 2, Mode.ISSUE, attendee_code="A002")
     _tap(session, key, w, "D2", 1, Mode.ISSUE, attendee_code="A001")  # not flagged
+    _tap(session, key, w, "D1", 3, Mode.ISSUE, attendee_code="A002", override=True, operator="赵官")
+    _tap(session, key, w, "D1", 3, Mode.CARRY_OUT, operator="赵官")  # away: not at the break
     view = break_view(session, w.meeting)
     assert view.flagged == ("D1",) and view.remaining == 2
     assert [(g.code, [it.label for it in g.items]) for g in view.groups] == [
