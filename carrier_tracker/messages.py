@@ -441,6 +441,7 @@ TEXT_PLAN: dict[str, str] = {
     "plan_col_out": "在外",
     "plan_col_recovered": "已收回",
     "key_plan": "分发情况",
+    "key_receipt": "登记回执",
     "break_desk_more": "……另有 {count} 人",
     # command-line help
     "help_plan": "修改文件的分发范围（保密负责人；文管员需 --approver 批准）",

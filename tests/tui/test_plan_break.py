@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 from textual.widgets import DataTable, Label
 
+from carrier_tracker.audit import audit_meeting
 from carrier_tracker.enums import Mode
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
+from tui.screens.courier import CourierScreen
 from tui.screens.plan import PlanScreen
 
 SIZE = (120, 36)
@@ -88,3 +90,25 @@ async def test_plan_screen_from_reconcile(desk: Callable[..., Desk]) -> None:
         await pilot.press("escape")
         await settle(pilot, d.app)
         assert d.app.screen.NAME == "reconcile"  # type: ignore[attr-defined]
+
+
+async def test_receipt_by_number_on_the_courier_screen(desk: Callable[..., Desk]) -> None:
+    d = desk()
+    d.seed(
+        [
+            (copy_uid("HY-05", 2), Mode.DISPATCH, {"consignment_no": "JY-2026-001"}),
+            (copy_uid("HY-05", 3), Mode.DISPATCH, {"consignment_no": "JY-2026-001"}),
+        ]
+    )
+    async with d.app.run_test(size=SIZE) as pilot:
+        await settle(pilot, d.app)
+        await pilot.press("ctrl+k")
+        await wait_for(pilot, lambda: isinstance(d.app.screen, CourierScreen))
+        await settle(pilot, d.app)
+        await pilot.press("ctrl+y")
+        await wait_for(pilot, lambda: "回执已登记：2 份签收" in d.outcome())
+        assert {d.carrier(copy_uid("HY-05", n)).state for n in (2, 3)} == {"delivered"}
+        await pilot.press("ctrl+y")
+        await wait_for(pilot, lambda: "已于" in d.outcome() and "签收" in d.outcome())
+    with d.app.ctx.read() as s:
+        assert audit_meeting(s, d.key, d.app.ctx.meeting).ok
