@@ -126,7 +126,7 @@ SCREENS: dict[str, list[str]] = {
     "copies": ["ctrl+l"],
     "audit": ["ctrl+t"],
     "close_dialog": ["ctrl+r", "ctrl+w"],
-    "plan": ["ctrl+r", "ctrl+b"],
+    "plan": ["ctrl+r", "ctrl+f"],
     "consignment_dialog": ["ctrl+k", "ctrl+n"],
     "export_dialog": ["ctrl+o"],
 }

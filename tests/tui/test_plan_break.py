@@ -72,7 +72,7 @@ async def test_plan_screen_from_reconcile(desk: Callable[..., Desk]) -> None:
         await settle(pilot, d.app)
         await pilot.press("ctrl+r")
         await settle(pilot, d.app)
-        await pilot.press("ctrl+b")
+        await pilot.press("ctrl+f")
         await wait_for(pilot, lambda: isinstance(d.app.screen, PlanScreen))
         table = d.app.screen.query_one(DataTable)
         await wait_for(pilot, lambda: table.row_count == 8)

@@ -65,7 +65,7 @@ class ReconcileScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.show('desk')", t("key_back")),
         Binding("ctrl+w", "close_meeting", t("key_close"), priority=True),
-        Binding("ctrl+b", "plan_view", messages.text("key_plan"), priority=True),
+        Binding("ctrl+f", "plan_view", messages.text("key_plan"), priority=True),
     ]
 
     def __init__(self) -> None:
