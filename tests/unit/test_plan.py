@@ -14,7 +14,7 @@ from carrier_tracker.distribution import break_view, plan_view, set_plan
 from carrier_tracker.enums import Mode, State, Verdict
 from carrier_tracker.errors import NotFoundError
 from carrier_tracker.meetings import open_consignment
-from carrier_tracker.models import Carrier, Consignment
+from carrier_tracker.models import Attendee, Carrier, Consignment
 from carrier_tracker.plan import EVERYONE, Plan, PlanError, parse_plan
 from tests.factories import World, make_world
 
@@ -312,3 +312,21 @@ def test_verify_replays_the_receipt_and_names_tampering(session: Session, key: b
     session.exec(text("UPDATE consignment SET attendee_id = NULL WHERE number = 'K2'"))  # type: ignore[call-overload]
     session.commit()
     assert any(d.startswith("机要件 K2·所属代表") for d in _verify(session, key, w))
+
+
+@pytest.mark.skipif(
+    not hasattr(Attendee, "substitute_for_id"),
+    reason="attendee.substitute_for_id comes with `attendee substitute` (issue 11, item 1)",
+)
+def test_a_substitute_inherits_the_plan(session: Session, key: bytes) -> None:
+    """The hook (custody.substitute_for, distribution._stands_for) once substitutes exist."""
+    w = make_world(session, key=key)
+    _issue_passes(session, key, w, "A001")
+    _plan(session, key, "A002")  # D1 goes to 李四 only; 张三 substitutes for 李四
+    setattr(w.people["A001"], "substitute_for_id", w.people["A002"].id)  # noqa: B010
+    session.add(w.people["A001"])
+    session.commit()
+    out = _tap(session, key, w, "D1", 1, Mode.ISSUE, attendee_code="A001")
+    assert out.verdict is Verdict.ACCEPTED, out.message  # type: ignore[attr-defined]
+    d1 = next(d for d in plan_view(session, "M1").documents if d.number == "D1")
+    assert [p.code for p in d1.planned] == ["A001", "A002"] and d1.outside_plan == ()
