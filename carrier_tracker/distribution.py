@@ -137,7 +137,7 @@ def set_plan(
     if meeting.status == MeetingStatus.CLOSED:
         refusal = messages.text("plan_closed")
     elif not officer:
-        refusal = messages.text("plan_officer", operator=operator or "未填写")
+        refusal = messages.text("plan_officer", operator=operator or messages.text("not_filled"))
     if refusal:
         event.verdict, event.reason, event.payload = Verdict.REFUSED.value, refusal, None
         return Step(Verdict.REFUSED, refusal, append_event(store, key, head, event))

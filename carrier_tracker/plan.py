@@ -26,8 +26,8 @@ from .text_fields import normalize_code, printable
 
 _SEPARATORS = re.compile(r"[、,，;；\n\r]+")
 _SPACES = re.compile(r"\s+")
-EVERYONE_WORDS = frozenset({"全体", "全部", "全体人员"})
-_UNIT_PREFIXES = ("单位：", "单位:")
+EVERYONE_WORDS = messages.PLAN_EVERYONE_WORDS
+_UNIT_PREFIXES = messages.PLAN_UNIT_PREFIXES
 
 
 @dataclass(frozen=True)

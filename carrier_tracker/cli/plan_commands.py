@@ -34,7 +34,7 @@ def register(p: Parsers) -> None:
     q = p.add("consignment", cmd_consignment_open, _h("help_consignment"), ())
     subs = q.add_subparsers(
         dest="consignment_command",
-        metavar="子命令",
+        metavar=messages.text("help_subcommands_metavar"),
         parser_class=type(q),
         required=True,
     )
@@ -126,7 +126,11 @@ def cmd_consignment_open(args: argparse.Namespace) -> int:
             station=args.station,
             attendee_code=args.attendee,
         )
-    _print(f"已登记机要件 {c.number} → {c.unit} {c.recipient}".rstrip())
+    _print(
+        messages.text(
+            "consignment_registered", number=c.number, unit=c.unit, recipient=c.recipient
+        ).rstrip()
+    )
     return EXIT_OK
 
 
