@@ -8,6 +8,7 @@ only what it does not know: the plan, who has received a copy (from the ledger),
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -219,10 +220,28 @@ def _stands_for(people: Sequence[Attendee]) -> dict[int, tuple[str, str]]:
     return out
 
 
-def _received(session: Session, meeting_id: int) -> dict[int, set[int]]:
-    """Document id → attendees who have received one of its copies (accepted hand-outs)."""
+VOID_ACTION = "void"
+"""The ledger action of a void (``void MEETING SEQ``, issue 11 item 1): its payload names the
+voided event as ``{"voids": seq}``. A voided hand-out does not count as received."""
+
+
+def _voided(session: Session, meeting_id: int) -> set[int]:
+    """Seqs of events voided by an accepted void (none before voids exist)."""
     rows = session.exec(
-        select(Carrier.document_id, Event.attendee_id)
+        select(Event.payload).where(
+            Event.meeting_id == meeting_id,
+            Event.action == VOID_ACTION,
+            Event.verdict == Verdict.ACCEPTED.value,
+        )
+    ).all()
+    return {int(json.loads(payload)["voids"]) for payload in rows if payload}
+
+
+def _received(session: Session, meeting_id: int) -> dict[int, set[int]]:
+    """Document id → attendees who have received one of its copies (accepted hand-outs that
+    were not voided)."""
+    rows = session.exec(
+        select(Carrier.document_id, Event.attendee_id, Event.seq)
         .join(Carrier, col(Carrier.id) == Event.carrier_id)
         .where(
             Event.meeting_id == meeting_id,
@@ -230,11 +249,11 @@ def _received(session: Session, meeting_id: int) -> dict[int, set[int]]:
             Event.verdict == Verdict.ACCEPTED.value,
             col(Event.attendee_id).is_not(None),
         )
-        .distinct()
     ).all()
+    voided = _voided(session, meeting_id)
     out: dict[int, set[int]] = {}
-    for doc_id, person in rows:
-        if doc_id is not None and person is not None:
+    for doc_id, person, seq in rows:
+        if doc_id is not None and person is not None and seq not in voided:
             out.setdefault(doc_id, set()).add(person)
     return out
 

@@ -7,15 +7,16 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from carrier_tracker.audit import audit_meeting
+from carrier_tracker.audit import audit_meeting, canonical
 from carrier_tracker.courier import record_receipt
-from carrier_tracker.custody import record_tap
-from carrier_tracker.distribution import break_view, plan_view, set_plan
+from carrier_tracker.custody import NewEvent, record_tap
+from carrier_tracker.distribution import VOID_ACTION, break_view, plan_view, set_plan
 from carrier_tracker.enums import Mode, State, Verdict
 from carrier_tracker.errors import NotFoundError
 from carrier_tracker.meetings import open_consignment
-from carrier_tracker.models import Attendee, Carrier, Consignment
+from carrier_tracker.models import Attendee, Carrier, Consignment, utcnow
 from carrier_tracker.plan import EVERYONE, Plan, PlanError, parse_plan
+from carrier_tracker.tap_store import TapStore
 from tests.factories import World, make_world
 
 PEOPLE = [("A001", "甲所"), ("A002", "乙所"), ("A003", "甲所"), ("B1", "B1")]
@@ -210,6 +211,32 @@ def test_by_document_numbers(session: Session, key: bytes) -> None:
     assert d1.not_collected == ()
     assert [p.code for p in d1.outside_plan] == ["A002"]
     assert (d1.out, d1.recovered) == (1, 1)
+
+
+def test_a_voided_hand_out_is_not_counted_as_received(session: Session, key: bytes) -> None:
+    """The by-document view reads voids (``void MEETING SEQ``: an accepted ``void`` event whose
+    payload names the voided seq) so a corrected mistaken issue does not count as received."""
+    w = make_world(session, key=key)
+    _issue_passes(session, key, w, "A001")
+    out = _tap(session, key, w, "D2", 1, Mode.ISSUE, attendee_code="A001")
+    d2 = next(d for d in plan_view(session, "M1").documents if d.number == "D2")
+    assert [p.code for p in d2.issued] == ["A001"]
+    store = TapStore(session)
+    head = store.lock_head(w.meeting.id)  # type: ignore[arg-type]
+    store.append(
+        key,
+        head,
+        NewEvent(
+            meeting_id=w.meeting.id,  # type: ignore[arg-type]
+            action=VOID_ACTION,
+            verdict=Verdict.ACCEPTED.value,
+            at=utcnow(),
+            payload=canonical({"voids": out.seq}),  # type: ignore[attr-defined]
+        ),
+    )
+    session.commit()
+    d2 = next(d for d in plan_view(session, "M1").documents if d.number == "D2")
+    assert d2.issued == () and "A001" in [p.code for p in d2.not_collected]
 
 
 def test_break_view_counts_down(session: Session, key: bytes) -> None:
