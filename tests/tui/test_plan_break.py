@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.widgets import DataTable, Label
+from sqlmodel import select
+from textual.widgets import DataTable, Input, Label
 
 from carrier_tracker.audit import audit_meeting
 from carrier_tracker.enums import Mode
+from carrier_tracker.models import Attendee, Consignment
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
+from tui.screens.consignment_dialog import ConsignmentDialog
 from tui.screens.courier import CourierScreen
 from tui.screens.plan import PlanScreen
 
@@ -112,3 +115,36 @@ async def test_receipt_by_number_on_the_courier_screen(desk: Callable[..., Desk]
         await wait_for(pilot, lambda: "已于" in d.outcome() and "签收" in d.outcome())
     with d.app.ctx.read() as s:
         assert audit_meeting(s, d.key, d.app.ctx.meeting).ok
+
+
+async def test_a_consignment_of_a_delegate_from_the_courier_screen(
+    desk: Callable[..., Desk],
+) -> None:
+    d = desk()
+    async with d.app.run_test(size=SIZE) as pilot:
+        await settle(pilot, d.app)
+        await pilot.press("ctrl+k")
+        await wait_for(pilot, lambda: isinstance(d.app.screen, CourierScreen))
+        await settle(pilot, d.app)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(d.app.screen, ConsignmentDialog))
+        await pilot.press(*"JY-9", "enter")
+        await pilot.press("enter")  # no delegate, no unit: refused in the dialog
+        await pilot.press("enter", "enter")
+        await wait_for(
+            pilot,
+            lambda: (
+                "或所属代表编号"
+                in str(d.app.screen.query_one("#consignment-error", Label).render())
+            ),
+        )
+        d.app.screen.query_one("#attendee", Input).value = "A003"
+        d.app.screen.query_one("#recipient", Input).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(d.app.screen, CourierScreen))
+        await wait_for(pilot, lambda: "已登记" in d.outcome() or "JY-9" in d.outcome())
+        assert "中国工程物理研究院 材料所" in d.outcome()
+    with d.app.ctx.read() as s:
+        c = s.exec(select(Consignment).where(Consignment.number == "JY-9")).one()
+        owner = s.get(Attendee, c.attendee_id)
+        assert owner is not None and owner.code == "A003" and c.recipient == "梁洋"

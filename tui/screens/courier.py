@@ -135,8 +135,8 @@ class CourierScreen(Screen[None]):
             return
         ctx = self.app.ctx  # type: ignore[attr-defined]
 
-        def run(s: Session) -> None:
-            open_consignment(
+        def run(s: Session) -> str:
+            c = open_consignment(
                 session=s,
                 key=ctx.key,
                 meeting_code=ctx.code,
@@ -145,11 +145,13 @@ class CourierScreen(Screen[None]):
                 recipient=new.recipient,
                 operator=ctx.operator,
                 station=ctx.station,
+                attendee_code=new.attendee or None,
             )
+            return c.unit
 
-        def done(_: None) -> None:
+        def done(unit: str) -> None:
             self.query_one(OutcomePanel).show(
-                Verdict.ACCEPTED, t("new_consignment_done", number=new.number, unit=new.unit)
+                Verdict.ACCEPTED, t("new_consignment_done", number=new.number, unit=unit)
             )
             self._load(select=new.number)
             self.app.poll_ledger()  # type: ignore[attr-defined]
