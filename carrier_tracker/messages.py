@@ -591,7 +591,7 @@ TEXT_PLAN: dict[str, str] = {
     "plan_col_out": "在外",
     "plan_col_recovered": "已收回",
     "key_plan": "分发情况",
-    "key_receipt": "登记回执",
+    "key_receipt": "回执",
     "new_consignment_missing_owner": "请填写机要编号，以及接收单位或所属代表编号",
     "new_consignment_attendee": "所属代表编号（可不填；填写后接收单位默认为其单位）",
     "break_desk_more": "……另有 {count} 人",
