@@ -28,7 +28,7 @@ from .custody import change_of
 from .enums import MODE_ACTION, Action, CarrierKind, Level, MeetingStatus, State, Verdict
 from .ledger import ChainReport, ChainVerifier
 from .models import Attendee, Carrier, Consignment, Document, LedgerHead, Meeting, RetiredTag
-from .rules import Custody, apply
+from .rules import Change, Custody, apply
 
 TAP_ACTIONS = frozenset(a.value for a in MODE_ACTION.values())
 MEETING_FIELDS = (
@@ -47,9 +47,20 @@ ATTENDEE_CHANGE_FIELDS = (*ATTENDEE_FIELDS, "substitute_for_id")
 """What verify compares of an attendee: the import's snapshot fields (an imported attendee
 substitutes no one) and the substitution link a 代会 event sets."""
 RETIRED_FIELDS = ("carrier_id", "replaced_by")
-DOCUMENT_FIELDS = ("number", "title", "level", "copies", "collect_at_breaks", "may_take_away")
+DOCUMENT_FIELDS = (
+    "number",
+    "title",
+    "level",
+    "copies",
+    "collect_at_breaks",
+    "may_take_away",
+    "plan",
+)
 CARRIER_FIELDS = ("kind", "document_id", "copy_number", "owner_id")
-CONSIGNMENT_FIELDS = ("number", "unit", "recipient")
+CONSIGNMENT_FIELDS = ("number", "unit", "recipient", "attendee_id")
+# Values of fields added after a snapshot was taken (older payloads lack them).
+DOCUMENT_DEFAULTS: dict[str, Any] = {"plan": ""}
+CONSIGNMENT_DEFAULTS: dict[str, Any] = {"attendee_id": None}
 
 
 def _plain(value: Any) -> Any:
@@ -132,6 +143,16 @@ class Expected:
     """Tags a retag took off their carrier: uid → carrier and replacement."""
     snapshot: bool = False
 
+    def receive(self, ev: Any) -> None:
+        """A receipt (回执) by consignment number: every copy of the consignment still in
+        transit is delivered, as if each had been tapped 签收."""
+        delivered = Change(
+            Action.DELIVER, Verdict.ACCEPTED, State.DELIVERED, consignment_id=ev.consignment_id
+        )
+        for cid, custody in self.custody.items():
+            if custody.state is State.IN_TRANSIT and custody.consignment_id == ev.consignment_id:
+                self.custody[cid] = apply(custody, delivered)
+
     def feed(self, ev: Any) -> None:
         """Fold one event (in seq order) into the expected state."""
         if ev.verdict != Verdict.ACCEPTED.value:
@@ -144,7 +165,9 @@ class Expected:
             self.attendees = {
                 int(k): {**v, "substitute_for_id": None} for k, v in data["attendees"].items()
             }
-            self.documents = {int(k): v for k, v in data["documents"].items()}
+            self.documents = {
+                int(k): {**DOCUMENT_DEFAULTS, **v} for k, v in data["documents"].items()
+            }
             for k, (kind, doc, copy_no, owner, tag) in data["carriers"].items():
                 cid = int(k)
                 self.carriers[cid] = {
@@ -158,7 +181,9 @@ class Expected:
             self.tags[ev.carrier_id] = ev.tag_uid
         elif action == Action.CONSIGNMENT.value and ev.payload:
             data = json.loads(ev.payload)
-            self.consignments[int(data["id"])] = {f: data[f] for f in CONSIGNMENT_FIELDS}
+            self.consignments[int(data["id"])] = {
+                f: data.get(f, CONSIGNMENT_DEFAULTS.get(f)) for f in CONSIGNMENT_FIELDS
+            }
         elif action in (Action.ATTENDEE_ADD.value, Action.SUBSTITUTE.value) and ev.payload:
             data = json.loads(ev.payload)
             person = dict(data["attendee"])
@@ -192,6 +217,13 @@ class Expected:
             self.custody[ev.carrier_id] = apply(
                 self.custody.get(ev.carrier_id, Custody()), change_of(ev)
             )
+        elif action == Action.PLAN.value and ev.payload:
+            data = json.loads(ev.payload)
+            doc = self.documents.get(int(data["document_id"]))
+            if doc is not None:
+                doc["plan"] = data["plan"]
+        elif action == Action.RECEIPT.value and ev.consignment_id is not None:
+            self.receive(ev)
         elif action == Action.OPEN.value and self.status is MeetingStatus.PLANNED:
             self.status = MeetingStatus.OPEN
         elif action == Action.CLOSE.value:

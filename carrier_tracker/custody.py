@@ -6,7 +6,7 @@ One call per tap, one transaction, one ``Outcome``; the rules themselves live in
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from . import ledger, messages, rules
 from .enums import MODE_ACTION, Action, CarrierKind, Level, MeetingStatus, Mode, State, Verdict
 from .errors import NotFoundError
 from .models import Attendee, Carrier, Meeting, utcnow
+from .plan import Plan
 from .tap_store import TapStore as _Store
 from .text_fields import check_who, normalize_code
 from .uids import normalize_uid
@@ -149,6 +150,20 @@ def _person(
     )
 
 
+def substitute_for(store: _Store, row: Any) -> tuple[str, str] | None:
+    """(code, unit) of the absent delegate whose place this attendee takes (代会), whose
+    distribution plan they inherit; None for everyone else.
+
+    The hook for substitutes: it reads ``attendee.substitute_for_id`` where the schema has that
+    column (added with ``attendee substitute``); without it nobody is a substitute.
+    """
+    absent_id = getattr(row, "substitute_for_id", None)
+    if absent_id is None:
+        return None
+    absent = store.attendee_by_id(absent_id)
+    return (absent.code, absent.unit) if absent is not None else None
+
+
 def load_facts(
     store: _Store,
     meeting: Any,
@@ -177,7 +192,12 @@ def load_facts(
         requires_passes=bool(meeting.requires_passes),
     )
     chosen = (
-        rules.ConsignmentFacts(consignment.id, consignment.number, consignment.unit)
+        rules.ConsignmentFacts(
+            consignment.id,
+            consignment.number,
+            consignment.unit,
+            getattr(consignment, "attendee_id", None),
+        )
         if consignment
         else None
     )
@@ -220,10 +240,14 @@ def load_facts(
             level=Level(document.level),
             may_take_away=bool(document.may_take_away),
             collect_at_breaks=bool(document.collect_at_breaks),
+            plan=Plan.loads(document.plan),
         )
         if document is not None
         else None
     )
+    target = _person(target_row, issued, holding)
+    if target is not None and doc_facts is not None and not doc_facts.plan.everyone:
+        target = replace(target, stands_for=substitute_for(store, target_row))
     carrier_facts = rules.CarrierFacts(
         id=carrier.id,
         kind=CarrierKind(carrier.kind),
@@ -238,7 +262,9 @@ def load_facts(
         owner=_person(carrier.owner, issued, holding),
         holder=_person(carrier.holder, issued, holding),
         remembered=_person(carrier.remembered, issued, holding),
-        consignment=rules.ConsignmentFacts(current.id, current.number, current.unit)
+        consignment=rules.ConsignmentFacts(
+            current.id, current.number, current.unit, current.attendee_id
+        )
         if current
         else None,
     )
@@ -246,7 +272,7 @@ def load_facts(
         meeting=meeting_facts,
         uid=tag,
         carrier=carrier_facts,
-        target=_person(target_row, issued, holding),
+        target=target,
         consignment=chosen,
         operator_is_officer=operator_is_officer,
         admissions=store.admissions(meeting.id, carrier.id) if mode is Mode.ENTRANCE else 0,

@@ -115,6 +115,8 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     RETAG = "retag"
     VOID = "void"
+    PLAN = "plan"
+    RECEIPT = "receipt"
 
 
 MODE_ACTION = {

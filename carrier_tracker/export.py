@@ -7,6 +7,7 @@ cells. Deterministic apart from the export timestamp: every sheet is sorted by s
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import tempfile
@@ -30,6 +31,7 @@ from . import messages
 from .audit import AuditReport, Expected, audit_meeting_at, finish_audit
 from .changes import attendee_marks, voided_seqs
 from .custody import find_attendee, find_meeting
+from .distribution import plan_view
 from .enums import Action, CarrierKind, Level, State, Verdict
 from .errors import OutputError, os_reason
 from .ledger import ChainReport, ChainVerifier, event_rows
@@ -91,15 +93,31 @@ OUTSTANDING_HEADERS = [
 COURIER_HEADERS = [
     "序号",
     "机要编号",
+    "所属代表",
     "接收单位",
     "接收人",
     "文件编号",
     "文件名称",
     "密级",
     "份号",
+    "交寄人",
     "发出时间",
     "签收时间",
+    "回执日期",
     "当前状态",
+]
+PLAN_HEADERS = [
+    "序号",
+    "文件编号",
+    "文件名称",
+    "分发范围",
+    "应发人数",
+    "已发人数",
+    "未领取人数",
+    "未领取人员",
+    "范围外领取（经批准）",
+    "在外份数",
+    "已收回份数",
 ]
 CARRY_HEADERS = [
     "序号",
@@ -137,6 +155,7 @@ SUMMARY_SHEET, REGISTER_SHEET, PASS_SHEET, OUTSTANDING_SHEET = (
     "未收回清单",
 )
 COURIER_SHEET, CARRY_SHEET, LOG_SHEET = "机要递送登记", "带离文件目录", "操作日志"
+PLAN_SHEET = "分发情况"
 
 
 def _width(text: str) -> int:
@@ -305,6 +324,8 @@ class _HistoryFold:
     def __init__(self) -> None:
         self.histories: dict[int, _History] = defaultdict(_History)
         self.dispatch_times: dict[int, tuple[datetime | None, datetime | None]] = {}
+        self.handed_in_by: dict[int, int] = {}
+        """Copies a delegate handed in to the courier: carrier id → attendee id."""
 
     def feed(
         self,
@@ -326,6 +347,10 @@ class _HistoryFold:
             h.carried_at, h.carried_by, h.carried_to = at, operator, attendee_id
         elif action == Action.DISPATCH:
             self.dispatch_times[carrier_id] = (at, None)
+            if attendee_id is not None:
+                self.handed_in_by[carrier_id] = attendee_id
+            else:
+                self.handed_in_by.pop(carrier_id, None)
         elif action == Action.DELIVER:
             self.dispatch_times[carrier_id] = (
                 self.dispatch_times.get(carrier_id, (None, None))[0],
@@ -335,6 +360,12 @@ class _HistoryFold:
             h.notes.append(f"挂失：{note}")
         elif action == Action.WITHDRAW:
             h.notes.append(f"{ACTION_LABEL[Action.WITHDRAW]}：{note}")
+
+    def receive(self, carrier_ids: Iterable[int], at: datetime) -> None:
+        """A consignment's receipt (回执) delivered these copies."""
+        for carrier_id in carrier_ids:
+            sent = self.dispatch_times.get(carrier_id, (None, None))[0]
+            self.dispatch_times[carrier_id] = (sent, at)
 
 
 def _histories(session: Session, meeting: Meeting) -> dict[int, _History]:
@@ -478,13 +509,21 @@ def export_meeting(
             meeting.code,
             [6, 10, 10, 28, 8, 12, 10, 12, 19],
         )
+        plan_sheet = _new_sheet(
+            wb,
+            PLAN_SHEET,
+            PLAN_HEADERS,
+            marking,
+            meeting.code,
+            [6, 12, 36, 30, 8, 8, 8, 40, 24, 8, 8],
+        )
         courier = _new_sheet(
             wb,
             COURIER_SHEET,
             COURIER_HEADERS,
             marking,
             meeting.code,
-            [6, 14, 28, 10, 12, 36, 8, 6, 19, 19, 12],
+            [6, 14, 16, 28, 10, 12, 36, 8, 6, 16, 19, 19, 19, 12],
         )
         carry = _new_sheet(
             wb,
@@ -526,6 +565,8 @@ def export_meeting(
                 and ev.action != Action.VOID
             ):
                 fold.feed(ev.carrier_id, ev.action, ev.at, ev.operator, ev.attendee_id, ev.note)
+            elif ev.verdict == "accepted" and ev.action == Action.RECEIPT and ev.payload:
+                fold.receive(json.loads(ev.payload).get("carriers", ()), ev.at)
             person = people.get(ev.attendee_id or 0)
             result = verdict_label[ev.verdict]
             if void_by is not None:
@@ -542,7 +583,12 @@ def export_meeting(
                     messages.text("found_after_close_log")
                     if after_close_find
                     else action_label.get(ev.action, ev.action),
-                    labels.get(ev.carrier_id or 0, ""),
+                    labels.get(ev.carrier_id or 0, "")
+                    or (
+                        messages.text("audit_consignment", number=cons[ev.consignment_id].number)
+                        if ev.consignment_id in cons
+                        else ""
+                    ),
                     ev.tag_uid or "",
                     person.name if person else "",
                     result,
@@ -694,44 +740,57 @@ def export_meeting(
             )
         counts[OUTSTANDING_SHEET] = len(ordered)
 
+        # 分发情况 — per document: plan, planned, issued, 未领取 (names), out, recovered.
+        for i, d in enumerate(plan_view(session, meeting.code).documents, start=1):
+            plan_sheet.row(
+                [
+                    i,
+                    d.number,
+                    d.title,
+                    d.plan_text,
+                    len(d.planned),
+                    len(d.issued),
+                    len(d.not_collected),
+                    "、".join(f"{p.code} {p.name}" for p in d.not_collected),
+                    "、".join(f"{p.code} {p.name}" for p in d.outside_plan),
+                    d.out,
+                    d.recovered,
+                ]
+            )
+        counts[PLAN_SHEET] = plan_sheet.rows
+
         # 机要递送登记
         in_cons = [c for _d, _n, c in copy_rows if c.consignment_id in cons]
         n = 0
         for consignment in sorted(cons.values(), key=lambda c: c.number):
             members = [c for c in in_cons if c.consignment_id == consignment.id]
+            delegate = people.get(consignment.attendee_id)
+            head_cells = [
+                consignment.number,
+                f"{delegate.code} {delegate.name}" if delegate is not None else "",
+                consignment.unit,
+                consignment.recipient,
+            ]
             if not members:
                 n += 1
-                courier.row(
-                    [
-                        n,
-                        consignment.number,
-                        consignment.unit,
-                        consignment.recipient,
-                        "",
-                        "",
-                        "",
-                        "",
-                        None,
-                        None,
-                        "尚未发出",
-                    ]
-                )
+                courier.row([n, *head_cells, "", "", "", "", "", None, None, None, "尚未发出"])
             for c in members:
                 n += 1
                 doc = docs[c.document_id]
                 sent, received = dispatch_times.get(c.id or 0, (None, None))
+                handed = people.get(fold.handed_in_by.get(c.id or 0))
                 courier.row(
                     [
                         n,
-                        consignment.number,
-                        consignment.unit,
-                        consignment.recipient,
+                        *head_cells,
                         doc.number,
                         doc.title,
                         doc.level,
                         f"{c.copy_number:03d}",
+                        f"{handed.code} {handed.name}" if handed is not None else "",
                         local(sent),
                         local(received),
+                        local(consignment.received_at),
                         STATE_LABEL[State(c.state)],
                     ]
                 )
@@ -799,7 +858,7 @@ def export_meeting(
             summary.row([k, v])
         counts[SUMMARY_SHEET] = summary.rows
 
-        for sheet in (summary, register, passes, out_sheet, courier, carry, log):
+        for sheet in (summary, register, passes, out_sheet, plan_sheet, courier, carry, log):
             _finish(sheet, failed=not audit.ok)
     return ExportResult(path, counts, chain, audit)
 

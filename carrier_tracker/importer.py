@@ -26,6 +26,7 @@ from .enrollment import where_bound
 from .enums import Action, CarrierKind, Level
 from .errors import ImportProblems, TextError, os_reason
 from .models import Attendee, Carrier, Document, Meeting, RetiredTag
+from .plan import PlanError, parse_plan
 from .text_fields import check_code, check_text, normalize_code, printable
 from .uids import BadUid, normalize_uid
 from .workbook_schema import ATTENDEES, DOCUMENTS, MEETING, SHEETS, TAGS, Sheet
@@ -423,6 +424,33 @@ def _bool(parsed: _Parsed, spec: Sheet, row: _Row, key: str, default: bool) -> b
     return default
 
 
+MAX_PLAN_CHARS = 4000
+"""A 分发范围 cell longer than this is refused (about 500 codes)."""
+
+
+def _plan(parsed: _Parsed, row: _Row, people: list[tuple[str, str]]) -> str:
+    """The 分发范围 cell as a stored plan (empty: everyone); each bad entry is a problem."""
+    header = DOCUMENTS.column("plan").header
+    raw = row.values.get("plan")
+    if raw is None:
+        return ""
+    text = str(raw)
+    if len(text) > MAX_PLAN_CHARS:
+        parsed.add(
+            DOCUMENTS,
+            row.number,
+            header,
+            messages.text("text_too_long", label="", length=len(text), limit=MAX_PLAN_CHARS),
+        )
+        return ""
+    try:
+        return parse_plan(text, people).stored()
+    except PlanError as e:
+        for problem in e.problems:
+            parsed.add(DOCUMENTS, row.number, header, problem)
+        return ""
+
+
 def _positive_int(parsed: _Parsed, spec: Sheet, row: _Row, key: str, maximum: int) -> int | None:
     value = row.values.get(key)
     header = spec.column(key).header
@@ -607,6 +635,7 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
         )
 
     # 文件
+    people = [(a["code"], a["unit"]) for a in data["attendees"] if a["code"]]
     documents: dict[str, tuple[int, int]] = {}
     total_copies = 0
     for row in parsed.rows.get("documents", []):
@@ -641,6 +670,7 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
                     parsed, DOCUMENTS, row, "collect_at_breaks", default=False
                 ),
                 "may_take_away": _bool(parsed, DOCUMENTS, row, "may_take_away", default=False),
+                "plan": _plan(parsed, row, people),
             }
         )
     if total_copies > MAX_MEETING_COPIES:

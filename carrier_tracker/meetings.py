@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from . import messages
 from .audit import audit_meeting, consignment_snapshot, release_snapshot
-from .custody import append_admin_event, approval, find_meeting
+from .custody import append_admin_event, approval, find_attendee, find_meeting
 from .enums import Action, CarrierKind, MeetingStatus, State
 from .errors import ConflictError
 from .ledger import as_utc
@@ -148,15 +148,25 @@ def open_consignment(
     operator: str = "",
     station: str = "",
     now: datetime | None = None,
+    attendee_code: str | None = None,
 ) -> Consignment:
     """Open a courier consignment to which copies can then be dispatched.
 
+    A consignment belongs to a unit, or (``attendee_code``) to a delegate: it is addressed to
+    the delegate's unit unless ``unit`` says otherwise, the delegate is its recipient unless
+    ``recipient`` names someone, and copies the delegate holds may be handed in to it directly.
+
     Raises:
-        NotFoundError: no such meeting.
+        NotFoundError: no such meeting or attendee.
         ConflictError: the number is taken, or the meeting is closed.
+        TextError: neither a unit nor a delegate, or a bad value.
     """
-    number, unit, recipient = check_consignment(number=number, unit=unit, recipient=recipient)
     meeting = find_meeting(session, meeting_code)
+    delegate = find_attendee(session, meeting, attendee_code) if attendee_code else None
+    if delegate is not None:
+        unit = unit or delegate.unit or delegate.name
+        recipient = recipient or delegate.name
+    number, unit, recipient = check_consignment(number=number, unit=unit, recipient=recipient)
     if meeting.status == MeetingStatus.CLOSED:
         raise ConflictError(messages.text("meeting_closed"))
     taken = session.exec(
@@ -176,7 +186,13 @@ def open_consignment(
                     other=printable(existing, 40),
                 )
             )
-    consignment = Consignment(meeting_id=meeting.id, number=number, unit=unit, recipient=recipient)  # type: ignore[arg-type]
+    consignment = Consignment(
+        meeting_id=meeting.id,  # type: ignore[arg-type]
+        number=number,
+        unit=unit,
+        recipient=recipient,
+        attendee_id=delegate.id if delegate is not None else None,
+    )
     session.add(consignment)
     try:
         session.flush()
@@ -191,7 +207,12 @@ def open_consignment(
         station=station,
         note=messages.text(
             "consignment_line", number=number, unit=unit, recipient=recipient
-        ).strip(),
+        ).strip()
+        + (
+            messages.text("consignment_delegate", code=delegate.code, name=delegate.name)
+            if delegate is not None
+            else ""
+        ),
         now=now,
         payload=consignment_snapshot(consignment),
     )

@@ -46,6 +46,8 @@ ACTION_LABEL: dict[Action, str] = {
     Action.WITHDRAW: "作废",
     Action.RETAG: "换标签",
     Action.VOID: "撤销",
+    Action.PLAN: "修改分发范围",
+    Action.RECEIPT: "机要回执",
 }
 
 STATE_LABEL: dict[State, str] = {
@@ -105,6 +107,8 @@ COLUMN_LABEL: dict[str, str] = {
     "substitute_for_id": "代会（所代人员）",
     "carrier_id": "载体",
     "replaced_by": "换为",
+    "plan": "分发范围",
+    "attendee_id": "所属代表",
 }
 
 # Refusal reasons and other texts; formatted with str.format(**fields).
@@ -437,9 +441,9 @@ TEXT_CLI: dict[str, str] = {
     "help_common_operator": "操作员姓名（默认：$CARRIER_TRACKER_OPERATOR 或登录用户）",
     "help_common_pin_stdin": "从标准输入读取操作员的 PIN（一行；默认：$CARRIER_TRACKER_PIN，或在终端中询问）",
     "help_common_station": "工作台名称（默认：主机名）",
-    "help_consignment": "登记一个机要递送件",
-    "help_consignment_recipient": "接收人",
-    "help_consignment_unit": "接收单位",
+    "help_consignment": "机要递送件：登记（open，可省略）、登记回执（receipt）",
+    "help_consignment_recipient": "接收人（给出 --attendee 时默认为代表本人）",
+    "help_consignment_unit": "接收单位（给出 --attendee 时默认为代表的单位）",
     "help_demo": "演示：示例会议 + 模拟读卡器 + 虚拟标签托盘（临时数据库）",
     "help_demo_fast": "脚本演示不停顿",
     "help_demo_no_colour": "脚本演示不用颜色",
@@ -645,8 +649,70 @@ TEXT_CHANGES: dict[str, str] = {
 }
 
 
+PLAN_EVERYONE_WORDS = frozenset({"全体", "全部", "全体人员"})
+"""A 分发范围 of one of these words means everyone (carrier_tracker.plan)."""
+PLAN_UNIT_PREFIXES = ("单位：", "单位:")
+"""A 分发范围 entry starting so names a unit explicitly."""
+
 TEXT_PLAN: dict[str, str] = {
     # distribution plan, breaks, the courier as practised
+    "plan_everyone": "全体",
+    "plan_unit": "单位：{unit}",
+    "plan_everyone_mixed": "“{entry}”表示全体人员，不能与人员编号或单位同列",
+    "plan_no_unit": "单位“{unit}”没有参会人员",
+    "plan_ambiguous": "“{entry}”既是人员编号又是单位名称：指单位时请写作“单位：{entry}”",
+    "plan_unknown_entry": "“{entry}”既不是本会议的人员编号，也不是参会人员的单位（多项用“、”分隔）",
+    "plan_outside": "{doc} 的分发范围不含 {name}（保密负责人可加 --override 批准）",
+    "plan_bad": "分发范围有误：{problems}",
+    "plan_set": "已将 {doc} 的分发范围改为：{plan}",
+    "plan_unchanged": "{doc} 的分发范围已是：{plan}",
+    "plan_officer": "修改分发范围需保密负责人批准（当前操作员：{operator}）",
+    "plan_note": "分发范围：{plan}",
+    "plan_closed": "会议已结束，不能修改分发范围",
+    "plan_to_or_everyone": "请给出 --to 名单或 --everyone（二者选一）",
+    "handed_in": "（{name} 交寄）",
+    "consignment_delegate": "（代表 {code} {name}）",
+    "dispatch_not_own": "{item} 由 {holder} 持有，只能交入其本人（或本单位）的机要件，{number} 不是",
+    "break_not_flagged": "此文件无需休会收回",
+    # the courier
+    "consignment_needs_owner": "请给出 --attendee（代表）或 --unit（接收单位）",
+    "receipt_nothing": "机要件 {number} 没有递送中的文件，无可签收",
+    "receipt_already": "机要件 {number} 已于 {at} 签收",
+    "receipt_done": "机要件 {number} 回执已登记：{count} 份签收（{unit}）",
+    "plan_counts": "应发 {planned} 人 · 已发 {issued} 人 · 未领取 {missing} 人 · 在外 {out} 份 · 已收回 {recovered} 份",
+    "plan_missing": "未领取：{names}",
+    "plan_outside_list": "范围外领取（经批准）：{names}",
+    "plan_due_title": "尚应领取：",
+    "plan_more_names": "……等 {count} 人",
+    "plan_none_due": "所有人员均已领取其分发范围内的文件",
+    "break_title": "休会收回（{docs}）：尚有 {remaining} 份未收回",
+    "break_all_in": "休会收回文件已全部收回",
+    "break_no_flagged": "本会议没有标为“休会收回”的文件",
+    "break_desk_title": "休会收回：尚有 {remaining} 份（{docs}）",
+    # the desk TUI
+    "plan_screen_title": "分发情况：每份文件的分发范围、应发、已发、未领取、在外、已收回",
+    "plan_col_number": "文件",
+    "plan_col_title": "文件名称",
+    "plan_col_planned": "应发",
+    "plan_col_issued": "已发",
+    "plan_col_missing": "未领取",
+    "plan_col_out": "在外",
+    "plan_col_recovered": "已收回",
+    "key_plan": "分发情况",
+    "key_receipt": "回执",
+    "new_consignment_missing_owner": "请填写机要编号，以及接收单位或所属代表编号",
+    "new_consignment_attendee": "所属代表编号（可不填；填写后接收单位默认为其单位）",
+    "break_desk_more": "……另有 {count} 人",
+    # command-line help
+    "help_plan": "修改文件的分发范围（保密负责人；文管员需 --approver 批准）",
+    "help_plan_to": "人员编号或单位名称，用“、”或“,”分隔，如 A001、A003、国家保密局（编号与单位同名时写“单位：名称”）",
+    "help_plan_everyone": "分发给全体参会人员",
+    "help_consignment_open": "登记一个机要递送件，属于一位代表（--attendee）或一个单位（--unit）",
+    "help_consignment_attendee": "所属代表的人员编号（其持有的文件可直接交寄；默认寄往其单位）",
+    "help_consignment_receipt": "按机要编号登记签收回执：该件所有递送中的文件记为已签收（无需再刷卡）",
+    "help_receipt_note": "回执说明（签收人、回执编号等）",
+    "help_status_by_document": "按文件列出分发范围、应发、已发、未领取（姓名）、在外、已收回，及每人尚应领取的文件",
+    "help_status_break": "休会收回：列出标为休会收回、尚未收回的文件（按人员）",
 }
 
 

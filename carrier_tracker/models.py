@@ -68,6 +68,9 @@ class Document(SQLModel, table=True):
     copies: int
     collect_at_breaks: bool = False
     may_take_away: bool = False
+    plan: str = ""
+    """The distribution plan (分发范围) as canonical JSON of attendee codes and units; empty:
+    everyone (see ``carrier_tracker.plan``)."""
 
 
 class Consignment(SQLModel, table=True):
@@ -80,6 +83,8 @@ class Consignment(SQLModel, table=True):
     number: str = Field(max_length=64)
     unit: str = Field(max_length=200)
     recipient: str = Field(default="", max_length=100)
+    attendee_id: int | None = Field(default=None, foreign_key="attendee.id")
+    """The delegate the consignment belongs to (None: it belongs to the unit)."""
     state: str = Field(default="open", max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
     dispatched_at: datetime | None = Field(default=None, sa_column=_ts())

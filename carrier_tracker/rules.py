@@ -21,6 +21,7 @@ from enum import Enum
 from . import messages
 from .enums import MODE_ACTION, Action, CarrierKind, Level, MeetingStatus, Mode, State, Verdict
 from .messages import MODE_LABEL, STATE_LABEL
+from .plan import EVERYONE, Plan
 
 # --- facts: what the loader reads for one tap -------------------------------------------------
 
@@ -38,6 +39,9 @@ class Person:
     pass_issued: bool = False
     holding: tuple[Held, ...] = ()
     """Copies this person holds now (issued or carried out)."""
+    stands_for: tuple[str, str] | None = None
+    """(code, unit) of the absent delegate a substitute (代会) replaces: the substitute inherits
+    that delegate's distribution plan."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class DocumentFacts:
     level: Level
     may_take_away: bool
     collect_at_breaks: bool
+    plan: Plan = EVERYONE
+    """Who should receive it (分发范围); the default is everyone."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,8 @@ class ConsignmentFacts:
     id: int
     number: str
     unit: str
+    attendee_id: int | None = None
+    """The delegate it belongs to (None: the unit)."""
 
 
 @dataclass(frozen=True)
@@ -295,6 +303,34 @@ def ONE_COPY_EACH(c: Ctx) -> Refusal | None:
     return None
 
 
+@_guard("在分发范围内（保密负责人 --override 例外）")
+def IN_PLAN(c: Ctx) -> Refusal | None:
+    doc, person = c.carrier.document, c.recipient
+    if doc is None or person is None or c.officer_override:
+        return None
+    remembered = c.carrier.remembered
+    if c.state is State.COLLECTED and remembered is not None and remembered.id == person.id:
+        return None  # back to the holder before the break: the hand-over was decided then
+    if doc.plan.includes(person.code, person.unit, person.stands_for):
+        return None
+    return ("plan_outside", {"name": person.name, "doc": doc.number})
+
+
+@_guard("持有人交寄时：交入本人（或本单位）的机要件")
+def HANDED_IN_TO_OWN(c: Ctx) -> Refusal | None:
+    chosen, holder = c.facts.consignment, c.carrier.holder
+    if c.state is not State.ISSUED or chosen is None or holder is None:
+        return None
+    if chosen.attendee_id == holder.id:
+        return None
+    if chosen.attendee_id is None and chosen.unit == holder.unit:
+        return None
+    return (
+        "dispatch_not_own",
+        {"item": c.carrier.item, "holder": holder.name, "number": chosen.number},
+    )
+
+
 @_guard("文件允许带离")
 def MAY_TAKE_AWAY(c: Ctx) -> Refusal | None:
     doc = c.carrier.document
@@ -400,7 +436,7 @@ class Rule:
 
 COPY, PASS = CarrierKind.COPY, CarrierKind.PASS
 ISSUABLE = frozenset({State.REGISTERED, State.COLLECTED, State.RECOVERED})
-RECIPIENT_RULES = (REMEMBERED_HOLDER, CLEARANCE, PASS_ISSUED, ONE_COPY_EACH)
+RECIPIENT_RULES = (REMEMBERED_HOLDER, CLEARANCE, IN_PLAN, PASS_ISSUED, ONE_COPY_EACH)
 
 
 def _s(*states: State) -> frozenset[State]:
@@ -491,14 +527,15 @@ TABLE: tuple[Rule, ...] = (
     Rule(
         Mode.DISPATCH,
         COPY,
-        _s(State.REGISTERED, State.COLLECTED, State.RECOVERED),
+        _s(State.REGISTERED, State.ISSUED, State.COLLECTED, State.RECOVERED),
         State.IN_TRANSIT,
         Effect.TO_COURIER,
-        Concerns.NOBODY,
+        Concerns.HOLDER,
         Arrow.TO,
         already=_s(State.IN_TRANSIT),
         first=(CONSIGNMENT_CHOSEN,),
         already_unless=(SAME_CONSIGNMENT,),
+        guards=(HANDED_IN_TO_OWN,),
     ),
     Rule(
         Mode.DELIVER,
@@ -700,6 +737,8 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
             Verdict.ACCEPTED, message, to_state=to_state, person=person, warning=warning
         )
     counterpart = person.name if person else (consignment.unit if consignment else "")
+    if rule.effect is Effect.TO_COURIER and consignment is not None:
+        counterpart = consignment.unit  # a delegate handing a copy in is named after it
     if rule.arrow is Arrow.NONE or not counterpart:
         message = messages.text("accepted_plain", mode=MODE_LABEL[tap.mode], item=carrier.item)
         if person is not None:
@@ -713,6 +752,12 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
         )
     if facts.meeting.status is MeetingStatus.CLOSED:  # a find recorded after the close
         warning = messages.text("found_after_close", code=facts.meeting.code)
+        message = f"{message}　{warning}"
+    if rule.effect is Effect.TO_COURIER and person is not None:
+        message += messages.text("handed_in", name=person.name)
+    document = carrier.document
+    if tap.mode is Mode.COLLECT and document is not None and not document.collect_at_breaks:
+        warning = messages.text("break_not_flagged")
         message = f"{message}　{warning}"
     return Decision(
         Verdict.ACCEPTED,

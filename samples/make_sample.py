@@ -83,6 +83,9 @@ DOCUMENTS_SAMPLE = [
     ("HY-08", "涉密会议保密须知", "内部", 5, False, True),
 ]
 
+# 分发范围: HY-07 goes to one delegate and one unit only (the demo shows the refusal).
+PLANS = {"HY-07": "A003、昆明贵金属研究所 保密办"}
+
 
 def uid_for(label: str) -> str:
     """A deterministic 7-byte NXP-style UID for a carrier label."""
@@ -162,7 +165,7 @@ def build(path: Path, attendees: int, copies_total: int | None, code: str) -> No
     sheet(
         DOCUMENTS,
         [
-            [n, t, lvl, c, "是" if brk else "否", "是" if away else "否"]
+            [n, t, lvl, c, "是" if brk else "否", "是" if away else "否", PLANS.get(n)]
             for n, t, lvl, c, brk, away in docs
         ],
     )

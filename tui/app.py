@@ -28,6 +28,7 @@ from readers.base import DEFAULT_DEBOUNCE
 from .context import DeskContext
 from .lanes import Job, Lane
 from .messages import DbWaiting, JobDone, LedgerAdvanced, ReaderStatusChanged, TapArrived
+from .navigation import app_bindings
 from .texts import t
 from .widgets.reader_status import ReaderHelp, ReaderStatusBar, open_failure, runtime_fix
 from .widgets.tap_entry import TapEntry
@@ -50,16 +51,10 @@ class CarrierTrackerApp(App[None]):
     # each one where it would do nothing (no meeting yet, a dialog open, already on that screen).
     BINDINGS = [
         Binding("ctrl+d", "show('desk')", t("key_desk"), priority=True),
-        Binding("ctrl+r", "show('reconcile')", t("key_reconcile"), priority=True),
-        Binding("ctrl+e", "show('enroll')", t("key_enroll"), priority=True),
-        Binding("ctrl+k", "show('courier')", t("key_courier"), priority=True),
-        Binding("ctrl+l", "show('copies')", t("key_copies"), priority=True),
-        Binding("ctrl+t", "show('audit')", t("key_audit"), priority=True),
-        Binding("ctrl+b", "show('changes')", t("key_changes"), priority=True),
+        *app_bindings(),
         Binding(
             "ctrl+g", "focus_tap_entry", t("key_tap_entry"), show=False, priority=True
         ),  # named on the entry
-        Binding("ctrl+o", "export", t("key_export"), priority=True),
         Binding("ctrl+q", "quit", t("key_quit"), priority=True),
         Binding("ctrl+p", "command_palette", t("key_palette"), show=False, priority=True),
     ]

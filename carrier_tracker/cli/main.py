@@ -495,33 +495,13 @@ def cmd_tap(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if refused else EXIT_OK
 
 
-def cmd_consignment(args: argparse.Namespace) -> int:
-    from ..meetings import open_consignment
-
-    app = App(args)
-    _login(app, args)
-    with db.session_scope(app.engine) as session:
-        c = open_consignment(
-            session=session,
-            key=app.key,
-            meeting_code=args.meeting,
-            number=args.number,
-            unit=args.unit,
-            recipient=args.recipient or "",
-            operator=args.operator,
-            station=args.station,
-        )
-    _print(
-        messages.text(
-            "consignment_registered", number=c.number, unit=c.unit, recipient=c.recipient
-        ).rstrip()
-    )
-    return EXIT_OK
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     from ..meetings import status
 
+    if args.by_document or args.brk:
+        from .plan_commands import status_view
+
+        return status_view(args)
     app = App(args)
     with db.read_scope(app.engine) as session:
         data = status(session, args.meeting)
@@ -936,6 +916,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", metavar=messages.text("help_commands_metavar"), parser_class=_Parser
     )
+    from . import change_commands, plan_commands, policy_commands
 
     def add(
         name: str,
@@ -998,14 +979,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=messages.text("help_tap_override"),
     )
     p.add_argument("uids", metavar="UID", nargs="+")
-    p = add("consignment", cmd_consignment, messages.text("help_consignment"), recording)
-    p.add_argument("meeting", metavar="MEETING")
-    p.add_argument("number", metavar="NO")
-    p.add_argument("--unit", required=True, help=messages.text("help_consignment_unit"))
-    p.add_argument("--recipient", metavar="NAME", help=messages.text("help_consignment_recipient"))
     p = add("status", cmd_status, messages.text("help_status"))
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("--json", action="store_true", help=messages.text("help_status_json"))
+    plan_commands.add_status_flags(p)
     p = add("close", cmd_close, messages.text("help_close"), (*recording, approve))
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument(
@@ -1126,7 +1103,6 @@ def build_parser() -> argparse.ArgumentParser:
         help=messages.text("help_watch_debounce"),
     )
 
-    from . import change_commands, plan_commands, policy_commands
     from .parsers import Parsers
 
     areas = Parsers(
@@ -1157,6 +1133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
     if len(raw) > 1 and raw[0] == "operator" and raw[1] not in OPERATOR_COMMANDS:
         raw.insert(1, "add")  # the old form ``operator NAME --role ROLE`` (scripts use it)
+    from .plan_commands import default_subcommand
+
+    raw = default_subcommand(raw)  # ``consignment MEETING NO`` means ``consignment open …``
     parser = build_parser()
     args = parser.parse_args(raw)
     if not getattr(args, "command", None):

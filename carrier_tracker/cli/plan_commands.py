@@ -1,4 +1,5 @@
-"""Commands of one area, registered by :func:`carrier_tracker.cli.main.build_parser`.
+"""Commands of the distribution plan, breaks and the courier: ``plan``, ``consignment``
+(``open``, the default, and ``receipt``), and the views ``status --by-document`` / ``--break``.
 
 Keep the imports at the top light (argparse only): parsing must stay fast; each command imports
 what it needs when it runs.
@@ -6,8 +7,224 @@ what it needs when it runs.
 
 from __future__ import annotations
 
+import argparse
+import json
+from typing import Any
+
+from .. import messages
 from .parsers import Parsers
+
+CONSIGNMENT_COMMANDS = frozenset({"open", "receipt", "-h", "--help"})
+"""``consignment MEETING NO …`` (no subcommand) means ``consignment open MEETING NO …``."""
+
+
+def _h(key: str) -> str:
+    return messages.text(key)
 
 
 def register(p: Parsers) -> None:
     """Add this area's commands to the parser."""
+    q = p.add("plan", cmd_plan, _h("help_plan"), (*p.recording, p.approve))
+    q.add_argument("meeting", metavar="MEETING")
+    q.add_argument("doc_no", metavar="DOC_NO")
+    which = q.add_mutually_exclusive_group(required=True)
+    which.add_argument("--to", metavar="LIST", help=_h("help_plan_to"))
+    which.add_argument("--everyone", action="store_true", help=_h("help_plan_everyone"))
+
+    q = p.add("consignment", cmd_consignment_open, _h("help_consignment"), ())
+    subs = q.add_subparsers(
+        dest="consignment_command",
+        metavar=messages.text("help_subcommands_metavar"),
+        parser_class=type(q),
+        required=True,
+    )
+    o = subs.add_parser(
+        "open",
+        help=_h("help_consignment_open"),
+        description=_h("help_consignment_open"),
+        parents=list(p.recording),
+    )
+    o.set_defaults(func=cmd_consignment_open)
+    o.add_argument("meeting", metavar="MEETING")
+    o.add_argument("number", metavar="NO")
+    o.add_argument("--attendee", metavar="CODE", help=_h("help_consignment_attendee"))
+    o.add_argument("--unit", help=_h("help_consignment_unit"))
+    o.add_argument("--recipient", metavar="NAME", help=_h("help_consignment_recipient"))
+    r = subs.add_parser(
+        "receipt",
+        help=_h("help_consignment_receipt"),
+        description=_h("help_consignment_receipt"),
+        parents=list(p.recording),
+    )
+    r.set_defaults(func=cmd_consignment_receipt)
+    r.add_argument("meeting", metavar="MEETING")
+    r.add_argument("number", metavar="NO")
+    r.add_argument("--note", metavar="TEXT", help=_h("help_receipt_note"))
+
+
+def add_status_flags(status: argparse.ArgumentParser) -> None:
+    """``status --by-document`` and ``status --break`` (the status command lives in main)."""
+    view = status.add_mutually_exclusive_group()
+    view.add_argument("--by-document", action="store_true", help=_h("help_status_by_document"))
+    view.add_argument("--break", dest="brk", action="store_true", help=_h("help_status_break"))
+
+
+def default_subcommand(raw: list[str]) -> list[str]:
+    """``consignment MEETING NO …`` as it was typed before ``receipt`` existed."""
+    if len(raw) > 1 and raw[0] == "consignment" and raw[1] not in CONSIGNMENT_COMMANDS:
+        return [raw[0], "open", *raw[1:]]
+    return raw
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from .. import db
+    from ..distribution import set_plan
+    from .main import EXIT_OK, EXIT_REFUSED, App, _approver, _login
+
+    app = App(args)
+    _login(app, args)
+    approver = _approver(app, args)
+    with db.session_scope(app.engine) as session:
+        step = set_plan(
+            session=session,
+            key=app.key,
+            meeting_code=args.meeting,
+            doc_no=args.doc_no,
+            to=args.to,
+            everyone=args.everyone,
+            operator=args.operator,
+            station=args.station,
+            approver=approver,
+        )
+    _print(f"{messages.VERDICT_LABEL[step.verdict]}\t{step.message}")
+    return EXIT_REFUSED if step.refused else EXIT_OK
+
+
+def cmd_consignment_open(args: argparse.Namespace) -> int:
+    from .. import db
+    from ..errors import CarrierTrackerError
+    from ..meetings import open_consignment
+    from .main import EXIT_OK, App, _login
+
+    if not args.attendee and not args.unit:
+        raise CarrierTrackerError(messages.text("consignment_needs_owner"))
+    app = App(args)
+    _login(app, args)
+    with db.session_scope(app.engine) as session:
+        c = open_consignment(
+            session=session,
+            key=app.key,
+            meeting_code=args.meeting,
+            number=args.number,
+            unit=args.unit or "",
+            recipient=args.recipient or "",
+            operator=args.operator,
+            station=args.station,
+            attendee_code=args.attendee,
+        )
+    _print(
+        messages.text(
+            "consignment_registered", number=c.number, unit=c.unit, recipient=c.recipient
+        ).rstrip()
+    )
+    return EXIT_OK
+
+
+def cmd_consignment_receipt(args: argparse.Namespace) -> int:
+    from .. import db
+    from ..courier import record_receipt
+    from .main import EXIT_OK, EXIT_REFUSED, App, _login
+
+    app = App(args)
+    _login(app, args)
+    with db.session_scope(app.engine) as session:
+        step = record_receipt(
+            session=session,
+            key=app.key,
+            meeting_code=args.meeting,
+            number=args.number,
+            note=args.note or "",
+            operator=args.operator,
+            station=args.station,
+        )
+    _print(f"{messages.VERDICT_LABEL[step.verdict]}\t{step.message}")
+    return EXIT_REFUSED if step.refused else EXIT_OK
+
+
+def status_view(args: argparse.Namespace) -> int:
+    """``status --by-document`` or ``status --break``."""
+    from .. import db
+    from ..custody import find_meeting
+    from ..distribution import break_view, break_view_json, plan_view, plan_view_json
+    from .main import EXIT_OK, App
+
+    app = App(args)
+    with db.read_scope(app.engine) as session:
+        if args.brk:
+            view = break_view(session, find_meeting(session, args.meeting))
+            data = break_view_json(view)
+        else:
+            data = plan_view_json(plan_view(session, args.meeting))
+    if args.json:
+        _print(json.dumps(data, ensure_ascii=False, indent=2))
+    elif args.brk:
+        _print_break(data)
+    else:
+        _print_plan(data)
+    return EXIT_OK
+
+
+NAMES_SHOWN = 12
+"""Names listed per line in text mode (``--json`` lists everyone)."""
+
+
+def _names(people: list[dict[str, Any]]) -> str:
+    shown = "、".join(f"{p['code']} {p['name']}" for p in people[:NAMES_SHOWN])
+    if len(people) > NAMES_SHOWN:
+        shown += messages.text("plan_more_names", count=len(people))
+    return shown
+
+
+def _print_plan(data: dict[str, Any]) -> None:
+    for d in data["documents"]:
+        _print(
+            f"{d['number']}  {d['title']}  " + messages.text("plan_note", plan=d["plan"]["text"])
+        )
+        _print(
+            "  "
+            + messages.text(
+                "plan_counts",
+                planned=d["planned"],
+                issued=d["issued"],
+                missing=len(d["not_collected"]),
+                out=d["out"],
+                recovered=d["recovered"],
+            )
+        )
+        if d["not_collected"]:
+            _print("  " + messages.text("plan_missing", names=_names(d["not_collected"])))
+        if d["outside_plan"]:
+            _print("  " + messages.text("plan_outside_list", names=_names(d["outside_plan"])))
+    if data["attendees"]:
+        _print(messages.text("plan_due_title"))
+        for a in data["attendees"]:
+            _print(f"  {a['code']} {a['name']}（{a['unit']}）：" + "、".join(a["to_receive"]))
+    else:
+        _print(messages.text("plan_none_due"))
+
+
+def _print_break(data: dict[str, Any]) -> None:
+    if not data["flagged_documents"]:
+        _print(messages.text("break_no_flagged"))
+        return
+    flagged = "、".join(data["flagged_documents"])
+    _print(messages.text("break_title", docs=flagged, remaining=data["remaining"]))
+    for a in data["attendees"]:
+        labels = "、".join(it["label"] for it in a["items"])
+        _print(f"  {a['code']} {a['name']}：{labels}")
+    if not data["remaining"]:
+        _print("  " + messages.text("break_all_in"))

@@ -24,5 +24,6 @@ def test_demo_runs_a_meeting_to_close(tmp_path: Path) -> None:
     out = p.stdout
     assert "拒绝：HY-01 第001份 已发给" in out
     assert "拒绝：会议证 P002" in out
+    assert "拒绝：HY-07 的分发范围不含 赵娟" in out and "成功：发放：HY-07 第001份 → 梁洋" in out
     assert "全部收回" in out and "会议 HY2026-12 已结束" in out and "校验完整" in out
     assert list(tmp_path.glob("carrier-tracker-demo-*/保密办登记.xlsx"))

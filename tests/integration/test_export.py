@@ -21,6 +21,7 @@ from carrier_tracker.export import (
     LOG_HEADERS,
     OUTSTANDING_HEADERS,
     PASS_HEADERS,
+    PLAN_HEADERS,
     REGISTER_HEADERS,
     export_carry_list,
     export_meeting,
@@ -40,6 +41,7 @@ SHEETS = [
     "文件发放回收登记表",
     "会议证发放回收",
     "未收回清单",
+    "分发情况",
     "机要递送登记",
     "带离文件目录",
     "操作日志",
@@ -128,6 +130,7 @@ def test_sheets_headers_and_print_setup(exported: Path) -> None:
         "文件发放回收登记表": REGISTER_HEADERS,
         "会议证发放回收": PASS_HEADERS,
         "未收回清单": OUTSTANDING_HEADERS,
+        "分发情况": PLAN_HEADERS,
         "机要递送登记": COURIER_HEADERS,
         "带离文件目录": CARRY_HEADERS,
         "操作日志": LOG_HEADERS,
@@ -228,8 +231,8 @@ def test_rows_match_database(exported: Path, session: Session, key: bytes) -> No
     carry = list(wb["带离文件目录"].iter_rows(min_row=2, values_only=True))
     assert [(r[1], r[4], r[7], r[9]) for r in carry] == [("A003", "HY-02", "001", "赵保密")]
     courier = list(wb["机要递送登记"].iter_rows(min_row=2, values_only=True))
-    assert [(r[1], r[2], r[4], r[7], r[10]) for r in courier] == [
-        ("JY-001", "北京有色金属研究总院", "HY-05", "003", "已签收")
+    assert [(r[1], r[2], r[3], r[5], r[8], r[13]) for r in courier] == [
+        ("JY-001", None, "北京有色金属研究总院", "HY-05", "003", "已签收")
     ]
 
 

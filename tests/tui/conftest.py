@@ -127,6 +127,7 @@ SCREENS: dict[str, list[str]] = {
     "audit": ["ctrl+t"],
     "changes": ["ctrl+b"],
     "close_dialog": ["ctrl+r", "ctrl+w"],
+    "plan": ["ctrl+r", "ctrl+f"],
     "consignment_dialog": ["ctrl+k", "ctrl+n"],
     "export_dialog": ["ctrl+o"],
 }

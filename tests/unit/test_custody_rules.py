@@ -579,7 +579,7 @@ CASES = [
         Verdict.REFUSED,
         holder="A001",
         args={"consignment_no": "K1"},
-        reason="当前已发放，不能机要发出",
+        reason="由 张三 持有，只能交入其本人（或本单位）的机要件，K1 不是",
     ),
     Case(
         "dispatch in other consignment",

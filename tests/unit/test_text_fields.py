@@ -141,6 +141,7 @@ def test_every_text_column_a_person_fills_has_a_limit() -> None:
         "card_uid",
         "uid",  # retiredtag: normalised UIDs
         "replaced_by",
+        "plan",  # canonical JSON of existing attendee codes and units (carrier_tracker.plan)
     }
     tables = SQLModel.metadata.tables
     for table in tables.values():

@@ -1,4 +1,5 @@
-"""登记机要件: number, recipient unit and recipient of a new courier consignment."""
+"""登记机要件: number, the delegate it belongs to (or none), recipient unit and recipient of a
+new courier consignment."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label
+
+from carrier_tracker import messages
 
 from ..texts import t
 from ..widgets.entry import Entry
@@ -21,6 +24,8 @@ class NewConsignment:
     number: str
     unit: str
     recipient: str
+    attendee: str = ""
+    """The delegate's code (a consignment of a delegate); empty: it belongs to the unit."""
 
 
 class ConsignmentDialog(ModalScreen[NewConsignment | None]):
@@ -40,6 +45,7 @@ class ConsignmentDialog(ModalScreen[NewConsignment | None]):
         with Vertical():
             yield Label(t("new_consignment_title"), classes="dialog-title", markup=False)
             yield Entry(placeholder=t("new_consignment_number"), id="number")
+            yield Entry(placeholder=messages.text("new_consignment_attendee"), id="attendee")
             yield Entry(placeholder=t("new_consignment_unit"), id="unit")
             yield Entry(placeholder=t("new_consignment_recipient"), id="recipient")
             yield Label("", id="consignment-error", markup=False)
@@ -63,10 +69,12 @@ class ConsignmentDialog(ModalScreen[NewConsignment | None]):
     def _accept(self) -> None:
         number = self.query_one("#number", Input).value.strip()
         unit = self.query_one("#unit", Input).value.strip()
-        if not number or not unit:
-            self.query_one("#consignment-error", Label).update(t("new_consignment_missing"))
+        attendee = self.query_one("#attendee", Input).value.strip()
+        if not number or not (unit or attendee):
+            self.query_one("#consignment-error", Label).update(
+                messages.text("new_consignment_missing_owner")
+            )
             self.app.bell()
             return
-        self.dismiss(
-            NewConsignment(number, unit, self.query_one("#recipient", Input).value.strip())
-        )
+        recipient = self.query_one("#recipient", Input).value.strip()
+        self.dismiss(NewConsignment(number, unit, recipient, attendee))

@@ -9,7 +9,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 
+from carrier_tracker import messages
 from carrier_tracker.custody import Outcome, record_tap
+from carrier_tracker.distribution import Step
 from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.meetings import open_consignment
 from carrier_tracker.messages import CONSIGNMENT_STATE_LABEL, MODE_LABEL
@@ -41,6 +43,7 @@ class CourierScreen(Screen[None]):
             for m in MODES
         ),
         Binding("ctrl+n", "new_consignment", t("key_new_consignment"), priority=True),
+        Binding("ctrl+y", "receipt", messages.text("key_receipt"), priority=True),
     ]
 
     def __init__(self) -> None:
@@ -132,8 +135,8 @@ class CourierScreen(Screen[None]):
             return
         ctx = self.app.ctx  # type: ignore[attr-defined]
 
-        def run(s: Session) -> None:
-            open_consignment(
+        def run(s: Session) -> str:
+            c = open_consignment(
                 session=s,
                 key=ctx.key,
                 meeting_code=ctx.code,
@@ -142,13 +145,49 @@ class CourierScreen(Screen[None]):
                 recipient=new.recipient,
                 operator=ctx.operator,
                 station=ctx.station,
+                attendee_code=new.attendee or None,
             )
+            return c.unit
 
-        def done(_: None) -> None:
+        def done(unit: str) -> None:
             self.query_one(OutcomePanel).show(
-                Verdict.ACCEPTED, t("new_consignment_done", number=new.number, unit=new.unit)
+                Verdict.ACCEPTED, t("new_consignment_done", number=new.number, unit=unit)
             )
             self._load(select=new.number)
+            self.app.poll_ledger()  # type: ignore[attr-defined]
+
+        self.app.write(self, run, done, self._refused)  # type: ignore[attr-defined]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "receipt":
+            return self.current is not None
+        return True
+
+    def action_receipt(self) -> None:
+        """The signed 回执 of the highlighted consignment came back: its copies in transit are
+        delivered, without tapping them (``consignment receipt``)."""
+        from carrier_tracker.courier import record_receipt
+
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        number = self.current
+        if number is None:
+            return
+
+        def run(s: Session) -> Step:
+            return record_receipt(
+                session=s,
+                key=ctx.key,
+                meeting_code=ctx.code,
+                number=number,
+                operator=ctx.operator,
+                station=ctx.station,
+            )
+
+        def done(step: Step) -> None:
+            self.query_one(OutcomePanel).show(step.verdict, step.message)
+            if step.refused:
+                self.app.bell()
+            self._load()
             self.app.poll_ledger()  # type: ignore[attr-defined]
 
         self.app.write(self, run, done, self._refused)  # type: ignore[attr-defined]

@@ -14,7 +14,9 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label
 
+from carrier_tracker import messages
 from carrier_tracker.custody import Outcome, record_tap
+from carrier_tracker.distribution import BreakView, break_view
 from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.messages import MODE_LABEL, local_time
 from carrier_tracker.models import Attendee
@@ -22,6 +24,7 @@ from carrier_tracker.queries import attendees, holdings, tag_info
 from readers import TagTap
 
 from ..messages import DbWaiting, LedgerAdvanced
+from ..navigation import desk_bindings
 from ..texts import t
 from ..widgets.banners import MODE_KEYS, ModeBanner, OutcomePanel, mode_keys
 from ..widgets.entry import Entry
@@ -33,6 +36,8 @@ from ..widgets.tap_log import TapLog
 # ledger; every other event names the person it concerns (the holder), never the desk's choice.
 ATTENDEE_MODES = frozenset({Mode.ISSUE})
 CONSIGNMENT_MODES = frozenset({Mode.DISPATCH, Mode.DELIVER})
+BREAK_LINES = 5
+"""Attendees listed in the break view (the rest are counted)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class DeskScreen(Screen[None]):
         ),
         Binding("ctrl+f", "focus_attendee", t("key_attendee"), priority=True),
         Binding("ctrl+u", "clear_attendee", t("key_clear_attendee"), priority=True),
+        *desk_bindings(),
     ]
 
     def __init__(self) -> None:
@@ -89,6 +95,7 @@ class DeskScreen(Screen[None]):
             yield Entry(placeholder=t("consignment_placeholder"), id="consignment-input")
             yield Entry(placeholder=t("note_placeholder"), id="note-input")
         yield OutcomePanel(t("tap_prompt"), id="outcome")
+        yield Label("", id="break-view", markup=False)
         with Horizontal(id="body"):
             yield TapLog(id="log")
             yield TapEntry(self.app.tray_items, id="tap")  # type: ignore[attr-defined]
@@ -130,6 +137,45 @@ class DeskScreen(Screen[None]):
         self.query_one("#consignment-input").display = self.mode in CONSIGNMENT_MODES
         self.query_one("#note-input").display = self.mode is Mode.LOST
         self.query_one("#extras").display = self.mode in CONSIGNMENT_MODES or self.mode is Mode.LOST
+        self.query_one("#break-view").display = self.mode is Mode.COLLECT
+        self._load_break()
+
+    def _load_break(self) -> None:
+        """In 休会收回 mode: the flagged copies still out, by attendee, counting down."""
+        if self.mode is not Mode.COLLECT:
+            return
+        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+
+        def run(s: Session) -> BreakView:
+            return break_view(s, meeting)
+
+        self.app.read(self, run, self._show_break, key="desk-break")  # type: ignore[attr-defined]
+
+    def _show_break(self, view: BreakView) -> None:
+        found = self.query("#break-view")
+        if not found:  # a read that finished while the desk was being torn down
+            return
+        label = found.first(Label)
+        if not view.flagged:
+            label.update(messages.text("break_no_flagged"))
+            return
+        if not view.remaining:
+            label.update(messages.text("break_all_in"))
+            return
+        lines = [
+            messages.text(
+                "break_desk_title", remaining=view.remaining, docs="、".join(view.flagged)
+            )
+        ]
+        lines += [
+            f"  {g.code} {g.name}：" + "、".join(it.label for it in g.items)
+            for g in view.groups[:BREAK_LINES]
+        ]
+        if len(view.groups) > BREAK_LINES:
+            lines.append(
+                "  " + messages.text("break_desk_more", count=len(view.groups) - BREAK_LINES)
+            )
+        label.update("\n".join(lines))
 
     def action_focus_attendee(self) -> None:
         self.query_one("#attendee-input", Input).focus()
@@ -260,6 +306,7 @@ class DeskScreen(Screen[None]):
         def done(result: TapResult) -> None:
             self.pending -= 1
             self.show_result(result, follow=choice == self._choice)
+            self._load_break()
             if echo is not None:
                 echo.show_outcome(result.outcome.verdict, self._line(result))
             self.app.poll_ledger()  # type: ignore[attr-defined]
@@ -277,7 +324,7 @@ class DeskScreen(Screen[None]):
         outcome = result.outcome
         text = outcome.message
         warning = outcome.warning
-        if warning:
+        if warning and warning not in text:  # the rules usually put it in the message
             text = f"{text}（{warning}）"
         return t("enroll_offer", message=text) if result.unknown_tag else text
 
@@ -312,3 +359,4 @@ class DeskScreen(Screen[None]):
 
     def on_ledger_advanced(self, _message: LedgerAdvanced) -> None:
         self._count_holdings()
+        self._load_break()

@@ -68,6 +68,7 @@ class ReconcileScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.show('desk')", t("key_back")),
         Binding("ctrl+w", "close_meeting", t("key_close"), priority=True),
+        Binding("ctrl+f", "plan_view", messages.text("key_plan"), priority=True),
     ]
 
     def __init__(self) -> None:
@@ -221,6 +222,12 @@ class ReconcileScreen(Screen[None]):
             panel = self.query_one(OutcomePanel)
             panel.display = True
             panel.waiting(t("db_waiting_taps", n=pending))
+
+    def action_plan_view(self) -> None:
+        """分发情况: the by-document view (``status --by-document``)."""
+        from .plan import PlanScreen
+
+        self.app.push_screen(PlanScreen())
 
     # -- closing -----------------------------------------------------------------------------
 
