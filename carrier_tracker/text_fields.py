@@ -33,6 +33,9 @@ RECIPIENT = 100
 OPERATOR = 100
 STATION = 100
 NOTE = 1000
+ROOM = 100
+FILING_REF = 64
+PLAN_TITLE = 200
 """Loss reports, close notes (the ledger's note column is unbounded; Excel cells stop at 32,767)."""
 
 COLUMN_LIMITS: Mapping[str, int] = MappingProxyType(

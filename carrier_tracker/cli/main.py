@@ -106,6 +106,7 @@ _TEXT_ARGS: tuple[tuple[str, str, str, int, bool, bool], ...] = (
     ("operator", "--operator", "operator", tf.OPERATOR, False, True),
     ("station", "--station", "station", tf.STATION, False, True),
     ("note", "--note", "note", tf.NOTE, False, False),
+    ("room", "--room", "room", tf.ROOM, False, False),
     ("name", "NAME", "operator_name", tf.OPERATOR, False, True),
     ("approver", "--approver", "approver", tf.OPERATOR, False, False),
     ("officer", "--officer", "operator_name", tf.OPERATOR, False, False),
@@ -431,6 +432,7 @@ def cmd_tap(args: argparse.Namespace) -> int:
                 note=args.note or "",
                 override=args.override,
                 approver=approver,
+                room=args.room or "",
             )
         refused |= outcome.refused
         label = messages.VERDICT_LABEL[outcome.verdict]
@@ -855,6 +857,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--attendee", metavar="CODE", help="领取人编号（发放时必填）")
     p.add_argument("--consignment", metavar="NO", help="机要编号（机要发出时必填）")
     p.add_argument("--note", metavar="TEXT", help="说明（挂失时必填）")
+    p.add_argument("--room", metavar="ROOM", help=messages.text("help_tap_room"))
     p.add_argument(
         "--override",
         action="store_true",
