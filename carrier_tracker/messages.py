@@ -487,6 +487,17 @@ TEXT_POLICY: dict[str, str] = {
     "help_accept_note": "接受不符合项的说明",
     "help_checklist_show": "显示检查表及答案",
     "help_checklist_json": "以 JSON 输出检查表及答案",
+    "sheet_filing": "会议备案",
+    "sheet_checks": "会前会后检查",
+    "sheet_sweep": "巡检发现",
+    "headers_filing": "项目|内容",
+    "headers_checks": "检查表|序号|项目编号|项目|检查内容|结果|备注|作答人|作答时间|接受人|接受说明|接受时间",
+    "headers_sweep": "序号|时间|地点|载体|原持有人|操作员|结果|原因",
+    "filing_required": "秘密及以上会议，须备案后才能开始",
+    "filing_optional": "内部会议，无需备案",
+    "not_filed_short": "未备案",
+    "not_accepted_short": "（未接受）",
+    "no_sweep_findings": "巡检未发现遗留载体",
 }
 
 ANSWER_LABEL: dict[Answer, str] = {Answer.OK: "符合", Answer.FAIL: "不符合", Answer.NA: "不适用"}

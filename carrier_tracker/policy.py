@@ -81,7 +81,9 @@ def file_meeting(
     """
     check_who(station=station, operator=operator)
     ref = check_code(f"--ref（{messages.FIELD_LABEL['filed_ref']}）", ref, FILING_REF)
-    plan = check_text(f"--plan-title（{messages.FIELD_LABEL['plan_title']}）", plan_title, PLAN_TITLE)
+    plan = check_text(
+        f"--plan-title（{messages.FIELD_LABEL['plan_title']}）", plan_title, PLAN_TITLE
+    )
     meeting = _locked(session, meeting_code)
     status = MeetingStatus(meeting.status)
     if not status.before_open:
@@ -309,7 +311,9 @@ def accept_items(
         raise ConflictError(messages.text("checklist_closed", code=meeting.code))
     officer, approved_by = approval(TapStore(session), operator, approver)
     if not officer:
-        raise ConflictError(messages.text("checklist_accept_officer", operator=operator or "未填写"))
+        raise ConflictError(
+            messages.text("checklist_accept_officer", operator=operator or "未填写")
+        )
     now = as_utc(now or utcnow())
     rows = _rows(session, meeting, checklist.name)
     if wanted is not None:
@@ -337,7 +341,9 @@ def accept_items(
             and not rows[it.id.lower()].accepted_by
         ]
         if not targets:
-            raise ConflictError(messages.text("checklist_accept_nothing", checklist=checklist.title))
+            raise ConflictError(
+                messages.text("checklist_accept_nothing", checklist=checklist.title)
+            )
     by = approved_by or operator
     for it, row in targets:
         row.accepted_by, row.accept_note, row.accepted_at = by, note, now
@@ -396,7 +402,9 @@ def sweep_findings(session: Session, meeting: Meeting) -> list[Finding]:
     carriers = {
         c.id: c for c in session.exec(select(Carrier).where(Carrier.meeting_id == meeting.id))
     }
-    docs = {d.id: d for d in session.exec(select(Document).where(Document.meeting_id == meeting.id))}
+    docs = {
+        d.id: d for d in session.exec(select(Document).where(Document.meeting_id == meeting.id))
+    }
     people = {
         a.id: a for a in session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id))
     }

@@ -119,7 +119,9 @@ def _parse(
         for key in table:
             if key not in allowed:
                 raise _fail(
-                    path, name, messages.text("checklist_bad_key", field=key, keys="、".join(allowed))
+                    path,
+                    name,
+                    messages.text("checklist_bad_key", field=key, keys="、".join(allowed)),
                 )
         title = _text(path, name, table, "title", _TITLE_MAX) if builtin else ""
         form = _text(path, name, table, "form", _TITLE_MAX) if builtin else ""
@@ -138,7 +140,9 @@ def _parse(
             for key in raw:
                 if key not in ("id", "label", "text"):
                     raise _fail(
-                        path, where, messages.text("checklist_bad_key", field=key, keys="id、label、text")
+                        path,
+                        where,
+                        messages.text("checklist_bad_key", field=key, keys="id、label、text"),
                     )
             if not isinstance(item_id, str) or not _ID.match(item_id):
                 raise _fail(path, where, messages.text("checklist_bad_id"))

@@ -82,9 +82,10 @@ def cmd_meeting_file(args: argparse.Namespace) -> int:
     import sys
     from datetime import date
 
+    from .. import db
     from ..errors import ConflictError
     from ..policy import file_meeting
-    from .main import EXIT_OK, EXIT_REFUSED, App, _approver, _login, _print, db
+    from .main import EXIT_OK, EXIT_REFUSED, App, _approver, _login, _print
 
     on = _parse_date(args.date)
     assert isinstance(on, date)
@@ -148,7 +149,9 @@ def _show_lines(title: str, statuses: list[object]) -> list[str]:
     lines = [title]
     for s in statuses:
         assert isinstance(s, ItemStatus)
-        answer = messages.ANSWER_LABEL[s.answer] if s.answer else messages.text("checklist_unanswered")
+        answer = (
+            messages.ANSWER_LABEL[s.answer] if s.answer else messages.text("checklist_unanswered")
+        )
         mark = "✓" if s.settled else "✗"
         line = f"  {mark} {s.item.id:<12} {s.item.label}：{answer}"
         if s.note:
@@ -168,12 +171,12 @@ def cmd_checklist(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from .. import checklists
+    from .. import checklists, db
     from ..custody import find_meeting
     from ..enums import Answer
     from ..errors import CarrierTrackerError, ConflictError
     from ..policy import accept_items, answer_items, checklist_status
-    from .main import EXIT_OK, EXIT_REFUSED, App, _approver, _login, _print, db
+    from .main import EXIT_OK, EXIT_REFUSED, App, _approver, _login, _print
 
     sets = [_parse_set(v) for v in args.answers]
     everything = _parse_answer(args.all_answer) if args.all_answer else None

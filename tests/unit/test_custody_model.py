@@ -228,6 +228,25 @@ class CustodyMachine(RuleBasedStateMachine):
                 return refused
             new.state = State.LOST
             return Verdict.ACCEPTED, new, m.holder or m.remembered
+        if mode is Mode.SWEEP:  # ``note`` stands for "a room was chosen" here
+            if not note:
+                return refused
+            if s in (State.RECOVERED, State.REGISTERED):
+                return Verdict.ALREADY, m, None
+            sources = (
+                (State.ISSUED, State.LOST)
+                if is_pass
+                else (
+                    State.ISSUED,
+                    State.COLLECTED,
+                    State.CARRIED_OUT,
+                    State.LOST,
+                )
+            )
+            if s not in sources:
+                return refused
+            new.state, new.holder, new.remembered = State.RECOVERED, None, None
+            return Verdict.ACCEPTED, new, m.holder or m.remembered
         assert mode is Mode.FOUND
         if s == State.RECOVERED:
             return Verdict.ALREADY, m, None
@@ -261,6 +280,7 @@ class CustodyMachine(RuleBasedStateMachine):
             operator="赵官" if officer else "小孙",
             note="说明" if note else "",
             override=override,
+            room="会场" if note and mode is Mode.SWEEP else "",
         )
         self.session.commit()
         self.taps += 1
