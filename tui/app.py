@@ -70,8 +70,11 @@ class CarrierTrackerApp(App[None]):
         *,
         tray: list[tuple[str, str]] | None = None,
         debounce: float = DEFAULT_DEBOUNCE,
+        notice: str = "",
     ) -> None:
         super().__init__()
+        self.notice = notice
+        """Said on screen when the desk opens (the demo: what it did before the first tap)."""
         self.debounce = debounce
         self.ctx = ctx
         self.reader_spec = reader_spec
@@ -116,6 +119,8 @@ class CarrierTrackerApp(App[None]):
         self.sub_title = self._sub_title()
         self.action_show("desk")
         self.refresh_bindings()
+        if self.notice:
+            self.notify(self.notice, timeout=15)
 
         def seq(s: Session) -> int:
             return newest_seq(s, meeting)
@@ -425,6 +430,7 @@ def make_app(
     key_path: Path | None = None,
     tray: bool = False,
     debounce: float = DEFAULT_DEBOUNCE,
+    notice: str = "",
 ) -> CarrierTrackerApp:
     """Build the app on a database and a reader (used by the CLI and the tests).
 
@@ -448,4 +454,4 @@ def make_app(
                 from carrier_tracker.queries import tray_items
 
                 items = tray_items(s, ctx.meeting)
-    return CarrierTrackerApp(ctx, reader_spec, tray=items, debounce=debounce)
+    return CarrierTrackerApp(ctx, reader_spec, tray=items, debounce=debounce, notice=notice)

@@ -139,6 +139,9 @@ def test_every_text_column_a_person_fills_has_a_limit() -> None:
         "payload",
         "mac",
         "card_uid",
+        "checklist",  # checklists: names and item ids come from the checklist files
+        "item",
+        "answer",
     }
     tables = SQLModel.metadata.tables
     for table in tables.values():
