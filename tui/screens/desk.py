@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label
 
+from carrier_tracker import checklists
 from carrier_tracker.custody import Outcome, record_tap
 from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.messages import MODE_LABEL, local_time
@@ -88,6 +89,7 @@ class DeskScreen(Screen[None]):
         with Horizontal(id="extras"):
             yield Entry(placeholder=t("consignment_placeholder"), id="consignment-input")
             yield Entry(placeholder=t("note_placeholder"), id="note-input")
+            yield Entry(placeholder=t("room_placeholder"), id="room-input")
         yield OutcomePanel(t("tap_prompt"), id="outcome")
         with Horizontal(id="body"):
             yield TapLog(id="log")
@@ -104,6 +106,9 @@ class DeskScreen(Screen[None]):
             return attendees(s, meeting)
 
         self.app.read(self, load, self._people_loaded)  # type: ignore[attr-defined]
+        rooms = [it.label for it in checklists.active()[checklists.SWEEP].items]
+        self.query_one("#room-input", Input).suggester = SuggestFromList(rooms)
+        self.query_one("#room-input", Input).tooltip = t("room_hint", rooms="、".join(rooms))
 
     def _people_loaded(self, people: list[Attendee]) -> None:
         self.people = {a.code: a for a in people}
@@ -129,7 +134,10 @@ class DeskScreen(Screen[None]):
     def _show_extras(self) -> None:
         self.query_one("#consignment-input").display = self.mode in CONSIGNMENT_MODES
         self.query_one("#note-input").display = self.mode is Mode.LOST
-        self.query_one("#extras").display = self.mode in CONSIGNMENT_MODES or self.mode is Mode.LOST
+        self.query_one("#room-input").display = self.mode is Mode.SWEEP
+        self.query_one("#extras").display = self.mode in (*CONSIGNMENT_MODES, Mode.LOST, Mode.SWEEP)
+        if self.mode is Mode.SWEEP and not self.query_one("#room-input", Input).value:
+            self.query_one("#room-input", Input).focus()  # 巡检: choose the room first
 
     def action_focus_attendee(self) -> None:
         self.query_one("#attendee-input", Input).focus()
@@ -138,6 +146,9 @@ class DeskScreen(Screen[None]):
         self._choose(None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "room-input":  # the room is chosen: back to tapping
+            self.app.action_focus_tap_entry()  # type: ignore[attr-defined]
+            return
         if event.input.id != "attendee-input":
             return
         text = event.value.strip()
@@ -220,6 +231,7 @@ class DeskScreen(Screen[None]):
         chosen = self.attendee.code if self.attendee is not None else None
         consignment = self.query_one("#consignment-input", Input).value.strip() or None
         note = self.query_one("#note-input", Input).value.strip() if mode is Mode.LOST else ""
+        room = self.query_one("#room-input", Input).value.strip() if mode is Mode.SWEEP else ""
 
         def run(s: Session) -> TapResult:
             info = tag_info(s, tap.uid)
@@ -240,6 +252,7 @@ class DeskScreen(Screen[None]):
                 station=ctx.station,
                 operator=ctx.operator,
                 note=note,
+                room=room,
             )
             person = None
             if (
