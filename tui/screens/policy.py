@@ -178,14 +178,16 @@ class PolicyScreen(Screen[None]):
 
         def done(_statuses: list[ItemStatus]) -> None:
             self.pending -= 1
-            note_input.value = ""
-            table = self.query_one(DataTable)
-            if table.cursor_row < table.row_count - 1:
-                table.move_cursor(row=table.cursor_row + 1)  # on to the next item
             self._load()
 
         self.pending += 1
         self.app.write(self, run, done, self._failed)  # type: ignore[attr-defined]
+        # On to the next item at once (the answer is recorded in the background): a custodian
+        # going down the list presses 1 1 1 … without waiting.
+        note_input.value = ""
+        table = self.query_one(DataTable)
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
 
     def action_accept(self) -> None:
         chosen = self._selected()
