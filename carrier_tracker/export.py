@@ -319,8 +319,10 @@ class _HistoryFold:
             h.issued_at, h.issued_by, h.issued_to = at, operator, attendee_id
         elif action == Action.COLLECT:
             h.collects += 1
-        elif action in (Action.RECALL, Action.RETURN, Action.FOUND):
+        elif action in (Action.RECALL, Action.RETURN, Action.FOUND, Action.SWEEP):
             h.recovered_at, h.recovered_by = at, operator
+            if action == Action.SWEEP:
+                h.notes.append(messages.text("sweep_found_note"))
         elif action == Action.CARRY_OUT:
             h.carried_at, h.carried_by, h.carried_to = at, operator, attendee_id
         elif action == Action.DISPATCH:

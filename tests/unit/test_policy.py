@@ -128,6 +128,13 @@ def test_lifecycle_draft_filed_open_closed(session: Session, key: bytes) -> None
     assert _verify(session, key) == ()
 
 
+@pytest.mark.parametrize("level", [Level.MIMI, Level.JIMI, Level.JUEMI])
+def test_secret_and_above_need_filing(session: Session, key: bytes, level: Level) -> None:
+    w = make_world(session, status=MeetingStatus.DRAFT, level=level, filed=False)
+    out = _tap(session, key, w, w.pass_uid("A001"), Mode.ISSUE)
+    assert out.verdict is Verdict.REFUSED and f"（{level.value}）尚未备案" in out.message  # type: ignore[attr-defined]
+
+
 def test_a_neibu_meeting_needs_no_filing(session: Session, key: bytes) -> None:
     w = make_world(session, status=MeetingStatus.DRAFT, level=Level.NEIBU, filed=False)
     out = _tap(session, key, w, w.pass_uid("A001"), Mode.ISSUE)
