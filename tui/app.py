@@ -55,7 +55,8 @@ class CarrierTrackerApp(App[None]):
         Binding("ctrl+k", "show('courier')", t("key_courier"), priority=True),
         Binding("ctrl+l", "show('copies')", t("key_copies"), priority=True),
         Binding("ctrl+t", "show('audit')", t("key_audit"), priority=True),
-        Binding("ctrl+b", "show('policy')", t("key_policy"), priority=True),
+        # Not in the footer (full at 100 columns): the command palette (Ctrl+P) and README name it.
+        Binding("ctrl+b", "show('policy')", t("key_policy"), show=False, priority=True),
         Binding(
             "ctrl+g", "focus_tap_entry", t("key_tap_entry"), show=False, priority=True
         ),  # named on the entry

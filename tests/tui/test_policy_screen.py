@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlmodel import select
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import Input, Label
+
+from tui.widgets.fit_table import FitTable
 
 from carrier_tracker import db
 from carrier_tracker.enums import Mode, State
 from carrier_tracker.models import ChecklistAnswer, Event
 from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, settle, wait_for
+from tests.tui.test_key_hints import shown_keys
 from tui.screens.policy import PolicyScreen
 
 
@@ -24,7 +27,7 @@ def _answers(d: Desk, checklist: str) -> dict[str, ChecklistAnswer]:
 async def test_checklist_screen_answers_and_accepts_with_the_keyboard(
     desk: Callable[..., Desk],
 ) -> None:
-    d = desk()
+    d = desk(swept=False)
     async with d.app.run_test(size=(120, 36)) as pilot:
         await open_screen(pilot, d.app, "policy")
         screen = d.app.screen
@@ -44,7 +47,7 @@ async def test_checklist_screen_answers_and_accepts_with_the_keyboard(
         for ch in "床下发现笔记本":
             await pilot.press(ch)
         await pilot.press("enter")
-        assert screen.query_one(DataTable).has_focus
+        assert screen.query_one(FitTable).has_focus
         await pilot.press("2")
         await settle(pilot, d.app)
         await pilot.press("1")
@@ -56,11 +59,16 @@ async def test_checklist_screen_answers_and_accepts_with_the_keyboard(
             "赵保密",
         )
         assert rows["dining"].answer == "ok" and rows["dining"].note == ""
-        table = screen.query_one(DataTable)
-        assert "不符合" in str(table.get_row("rooms")[2])
+        table = screen.query_one(FitTable)
+        assert "不符合" in str(table.get_row("rooms")[1])
+        assert "备注：床下发现笔记本" in str(table.get_row("rooms")[3])
 
+        # X is offered only on a 不符合 item not yet accepted.
+        assert "x" not in shown_keys(d.app)  # on 休息室, unanswered
+        await pilot.press("up", "up")
+        assert "x" in shown_keys(d.app)
         # X without a note asks for one; with a note the officer at the desk accepts it.
-        await pilot.press("up", "up", "x")
+        await pilot.press("x")
         await settle(pilot, d.app)
         assert "须同时给出 --note" in str(screen.query_one("#policy-status", Label).render())
         assert screen.query_one("#policy-note", Input).has_focus
@@ -70,7 +78,7 @@ async def test_checklist_screen_answers_and_accepts_with_the_keyboard(
         await settle(pilot, d.app)
         rows = _answers(d, "sweep")
         assert rows["rooms"].accepted_by == "赵保密" and rows["rooms"].accept_note == "已交保密办"
-        assert "已交保密办" in str(table.get_row("rooms")[5])
+        assert "已由 赵保密 接受：已交保密办" in str(table.get_row("rooms")[3])
         with db.read_scope(d.engine) as s:
             actions = [e.action for e in s.exec(select(Event)).all()]
         assert actions.count("check_accept") == 1

@@ -25,8 +25,9 @@ from carrier_tracker.policy import ItemStatus, accept_items, answer_items, check
 from ..messages import LedgerAdvanced
 from ..texts import t
 from ..widgets.entry import Entry
+from ..widgets.fit_table import FitTable
 
-COLUMNS = ("item", "text", "answer", "note", "who", "accepted")
+COLUMNS = ("item", "answer", "who", "text")
 KEYS = {"1": Answer.OK, "2": Answer.FAIL, "3": Answer.NA}
 
 
@@ -43,15 +44,17 @@ class PolicyScreen(Screen[None]):
 
     NAME = "policy"
     AUTO_FOCUS = "#items"
+    # The answer and checklist keys are named on the screen itself (title and checklist line):
+    # the footer has room for what changes, X, besides the app's own keys.
     BINDINGS = [
         Binding("escape", "app.show('desk')", t("key_back")),
-        Binding("v", "checklist('venue')", t("key_venue")),
-        Binding("a", "checklist('agreement')", t("key_agreement")),
-        Binding("s", "checklist('sweep')", t("key_sweep")),
-        Binding("1", "answer('ok')", t("key_answer_ok")),
-        Binding("2", "answer('fail')", t("key_answer_fail")),
-        Binding("3", "answer('na')", t("key_answer_na")),
-        Binding("n", "note", t("key_note")),
+        Binding("v", "checklist('venue')", t("key_venue"), show=False),
+        Binding("a", "checklist('agreement')", t("key_agreement"), show=False),
+        Binding("s", "checklist('sweep')", t("key_sweep"), show=False),
+        Binding("1", "answer('ok')", t("key_answer_ok"), show=False),
+        Binding("2", "answer('fail')", t("key_answer_fail"), show=False),
+        Binding("3", "answer('na')", t("key_answer_na"), show=False),
+        Binding("n", "note", t("key_note"), show=False),
         Binding("x", "accept", t("key_accept")),
     ]
 
@@ -73,15 +76,12 @@ class PolicyScreen(Screen[None]):
         yield Label(t("policy_title"), classes="screen-title", markup=False)
         yield Label("", id="filing", markup=False)
         yield Label("", id="checklist-title", markup=False)
-        yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
+        yield FitTable(id="items")
         yield Entry(placeholder=t("policy_note_placeholder"), id="policy-note")
         yield Label("", id="policy-status", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key in COLUMNS:
-            table.add_column(t(f"policy_col_{key}"), key=key)
         self._load()
 
     # -- reading ------------------------------------------------------------------------------
@@ -102,24 +102,30 @@ class PolicyScreen(Screen[None]):
         self.query_one("#checklist-title", Label).update(
             t("policy_checklist", title=c.title, form=c.form)
         )
-        table = self.query_one(DataTable)
-        row = table.cursor_row
-        table.clear()
+        table = self.query_one(FitTable)
         self.statuses = view.statuses
+        rows = []
         for st in view.statuses:
             answer = ANSWER_LABEL[st.answer] if st.answer else messages.text("checklist_unanswered")
-            accepted = t("policy_accepted", by=st.accepted_by, note=st.accept_note or "")
-            table.add_row(
-                f"{st.item.id} {st.item.label}",
-                st.item.text,
-                ("✓ " if st.settled else "✗ ") + answer,
-                st.note,
-                f"{st.operator} {local_time(st.answered_at)}" if st.answered_at else "",
-                accepted if st.accepted_by else "",
-                key=st.item.id,
+            # The question, then the note and an officer's acceptance: the last column wraps.
+            text = st.item.text
+            if st.note:
+                text += "\n" + t("policy_note_line", note=st.note)
+            if st.accepted_by:
+                text += "\n" + t("policy_accepted", by=st.accepted_by, note=st.accept_note or "")
+            rows.append(
+                (
+                    st.item.id,
+                    [
+                        f"{st.item.id} {st.item.label}",
+                        ("✓ " if st.settled else "✗ ") + answer,
+                        f"{st.operator} {local_time(st.answered_at)}" if st.answered_at else "",
+                        text,
+                    ],
+                )
             )
-        if view.statuses:
-            table.move_cursor(row=min(max(row, 0), len(view.statuses) - 1))
+        table.set_data([t(f"policy_col_{key}") for key in COLUMNS], rows)
+        self.refresh_bindings()
         self._status(self.problem or self._summary(), bad=bool(self.problem))
 
     def _summary(self) -> str:
@@ -138,22 +144,36 @@ class PolicyScreen(Screen[None]):
 
     # -- actions --------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide what would do nothing: the checklist on screen, X on an item with nothing to
+        accept."""
+        if action == "checklist":
+            return parameters[0] != self.name_
+        if action == "accept":
+            chosen = self._selected()
+            return chosen is not None and chosen.answer is Answer.FAIL and not chosen.accepted_by
+        return True
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
+
     def action_checklist(self, name: str) -> None:
         self.problem = ""
         self.name_ = name
-        self.query_one(DataTable).move_cursor(row=0)
+        self.query_one(FitTable).move_cursor(row=0)
+        self.refresh_bindings()
         self._load()
-        self.query_one(DataTable).focus()
+        self.query_one(FitTable).focus()
 
     def action_note(self) -> None:
         self.query_one("#policy-note", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "policy-note":
-            self.query_one(DataTable).focus()  # the note waits for the answer (1/2/3) or X
+            self.query_one(FitTable).focus()  # the note waits for the answer (1/2/3) or X
 
     def _selected(self) -> ItemStatus | None:
-        row = self.query_one(DataTable).cursor_row
+        row = self.query_one(FitTable).cursor_row
         return self.statuses[row] if 0 <= row < len(self.statuses) else None
 
     def action_answer(self, value: str) -> None:
@@ -185,7 +205,7 @@ class PolicyScreen(Screen[None]):
         # On to the next item at once (the answer is recorded in the background): a custodian
         # going down the list presses 1 1 1 … without waiting.
         note_input.value = ""
-        table = self.query_one(DataTable)
+        table = self.query_one(FitTable)
         if table.cursor_row < table.row_count - 1:
             table.move_cursor(row=table.cursor_row + 1)
 
