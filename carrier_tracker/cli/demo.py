@@ -13,7 +13,7 @@ import queue
 import tempfile
 import threading
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -192,9 +192,10 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
     return 0 if exported.chain.ok else 1
 
 
-def prepare_demo_database(workdir: Path) -> tuple[str, Path]:
+def prepare_demo_database(workdir: Path, *, now: datetime | None = None) -> tuple[str, Path]:
     """A throw-away SQLite database with the demo's operators (:data:`DEMO_OPERATORS`) and the
-    sample meeting; returns (URL, key path)."""
+    sample meeting, filed and its venue checked (at ``now``, default the current time: tests
+    fix it for stable screens); returns (URL, key path)."""
     url = f"sqlite:///{workdir / 'demo.db'}"
     engine = db.make_engine(url)
     db.upgrade(engine)
@@ -218,6 +219,7 @@ def prepare_demo_database(workdir: Path) -> tuple[str, Path]:
             plan_title="2027 年度科研生产工作会议专项保密工作方案",
             operator=officer,
             station="演示台",
+            now=now,
         )
         venue = checklists.active()[checklists.VENUE]
         answer_items(
@@ -228,6 +230,7 @@ def prepare_demo_database(workdir: Path) -> tuple[str, Path]:
             answers=[(it.id, Answer.OK, messages.text("demo_answered")) for it in venue.items],
             operator=officer,
             station="演示台",
+            now=now,
         )
     with db.session_scope(engine) as s:
         open_consignment(

@@ -101,7 +101,7 @@ class Desk:
 def desk(tmp_path: Path) -> Callable[..., Desk]:
     """``desk(operator="赵保密", swept=True)``: the demo's meeting (filed, venue checked) with its
     sweep answered 符合 (so a test may close it), or unanswered with ``swept=False``."""
-    url, key_path = prepare_demo_database(tmp_path)
+    url, key_path = prepare_demo_database(tmp_path, now=T0)
 
     def make(operator: str = "赵保密", *, swept: bool = True) -> Desk:
         d = Desk(url, key_path, operator)
