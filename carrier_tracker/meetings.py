@@ -52,7 +52,10 @@ def totals(session: Session, meeting: Meeting) -> dict[str, dict[str, int]]:
     out = {k.value: {s.value: 0 for s in State} for k in CarrierKind}
     rows = session.exec(
         select(Carrier.kind, Carrier.state, func.count())
-        .where(Carrier.meeting_id == meeting.id, col(Carrier.tag_uid).is_not(None))
+        .where(
+            Carrier.meeting_id == meeting.id,
+            col(Carrier.tag_uid).is_not(None) | (Carrier.state == State.WITHDRAWN.value),
+        )
         .group_by(col(Carrier.kind), col(Carrier.state))
     ).all()
     for kind, state, n in rows:
@@ -118,7 +121,21 @@ def status(session: Session, meeting_code: str) -> dict[str, Any]:
         "attendees": attendees,
         "in_transit": in_transit,
         "unassigned": unassigned,
+        "marked": marked_people(session, meeting),
     }
+
+
+def marked_people(session: Session, meeting: Meeting) -> list[dict[str, str]]:
+    """People changed during the meeting (late, 代会 and the absent delegate), by code."""
+    from .changes import attendee_marks
+
+    marks = attendee_marks(session, meeting)
+    people = session.exec(
+        select(Attendee).where(col(Attendee.id).in_(list(marks))).order_by(col(Attendee.code))
+    ).all()
+    return [
+        {"code": a.code, "name": a.name, "unit": a.unit, "mark": marks[a.id or 0]} for a in people
+    ]
 
 
 def open_consignment(
@@ -173,7 +190,9 @@ def open_consignment(
         action=Action.CONSIGNMENT,
         operator=operator,
         station=station,
-        note=f"{number} → {unit} {recipient}".strip(),
+        note=messages.text(
+            "consignment_line", number=number, unit=unit, recipient=recipient
+        ).strip(),
         now=now,
         payload=consignment_snapshot(consignment),
     )
@@ -184,7 +203,9 @@ def describe_outstanding(item: OutItem, names: dict[str, str]) -> str:
     """One line naming an outstanding item (and who has it) for a refusal message."""
     label = messages.STATE_LABEL[item.state]
     who = names.get(item.attendee_code or "", "") or (
-        f"机要件 {item.consignment}" if item.consignment else "无持有人"
+        messages.text("audit_consignment", number=item.consignment)
+        if item.consignment
+        else messages.text("group_unassigned")
     )
     return f"{item.label}  {label}  {who}"
 
@@ -230,7 +251,11 @@ def close_meeting(
         chain = audit.chain
         lines = [messages.text("close_audit_failed")]
         lines += (
-            [f"  第 {chain.broken_seq} 条起被篡改：{chain.problem}"]
+            [
+                messages.text(
+                    "close_chain_broken", broken_seq=chain.broken_seq, problem=chain.problem
+                )
+            ]
             if not chain.ok
             else [f"  {d}" for d in audit.differences]
         )
@@ -248,7 +273,9 @@ def close_meeting(
         officer, approved_by = approval(TapStore(session), operator, approver)
         if not officer:
             raise ConflictError(
-                messages.text("close_never_opened_officer", operator=operator or "未填写")
+                messages.text(
+                    "close_never_opened_officer", operator=operator or messages.text("not_filled")
+                )
             )
     if sweep_required(meeting):  # 会后清场: every place searched before a classified meeting closes
         sweep = checklists.active()[checklists.SWEEP]
@@ -278,7 +305,9 @@ def close_meeting(
             raise ConflictError("\n".join(lines))
         officer, approved_by = approval(TapStore(session), operator, approver)
         if not officer:
-            raise ConflictError(messages.text("close_officer", operator=operator or "未填写"))
+            raise ConflictError(
+                messages.text("close_officer", operator=operator or messages.text("not_filled"))
+            )
     now = utcnow()
     meeting.status = MeetingStatus.CLOSED
     meeting.closed_at = now
@@ -294,9 +323,11 @@ def close_meeting(
         approver=approved_by,
         station=station,
         note=(
-            f"带例外结束（挂失 {len(lost)} 件）：{note}"
+            messages.text("closed_with_exceptions_note", n=len(lost), note=note)
             if lost
-            else f"{messages.text('closed_never_opened_note')}：{note}".rstrip("：")
+            else messages.text(
+                "labelled_note", label=messages.text("closed_never_opened_note"), note=note
+            ).rstrip(messages.text("label_colon"))
             if planned
             else note
         ),

@@ -41,6 +41,7 @@ from .models import (
     LedgerHead,
     Meeting,
     Operator,
+    RetiredTag,
 )
 
 
@@ -52,6 +53,7 @@ def _t(model: Any) -> Table:
 MEETING, ATTENDEE, DOCUMENT, CARRIER = _t(Meeting), _t(Attendee), _t(Document), _t(Carrier)
 CONSIGNMENT, EVENT, HEAD, OPERATOR = _t(Consignment), _t(Event), _t(LedgerHead), _t(Operator)
 ANSWER = _t(ChecklistAnswer)
+RETIRED = _t(RetiredTag)
 _EVENT_COLUMNS = [c.name for c in EVENT.c if c.name != "id"]
 _OWNER, _HOLDER, _REMEMBERED = ATTENDEE.alias("o"), ATTENDEE.alias("h"), ATTENDEE.alias("r")
 # The carrier with everything its custody names, in one statement: document, owner (passes),
@@ -136,6 +138,7 @@ _OFFICER = select(OPERATOR.c.id).where(
     OPERATOR.c.role == bindparam("role"),
     OPERATOR.c.disabled == bindparam("disabled"),
 )
+_RETIRED = select(RETIRED.c.replaced_by).where(RETIRED.c.uid == bindparam("uid"))
 _HEAD_FOR_UPDATE = (
     select(HEAD).where(HEAD.c.meeting_id == bindparam("meeting_id")).with_for_update()
 )
@@ -317,6 +320,11 @@ class TapStore:
         row = self._run(_ADMISSIONS, params).fetchone()
         return int(row[0] or 0) if row else 0
 
+    def retired(self, uid: str) -> str | None:
+        """The UID that replaced ``uid`` when a retag retired it; None for a tag never retired."""
+        row = self._run(_RETIRED, {"uid": uid}).fetchone()
+        return str(row[0]) if row else None
+
     def is_officer(self, operator: str) -> bool:
         """True when ``operator`` is a registered officer in use. Only registered operators
         count (the CLI authenticates them); the meeting's typed 保密负责人 name does not."""
@@ -350,7 +358,7 @@ class TapStore:
             self._run(_INSERT_EVENT, {c: getattr(event, c) for c in _EVENT_COLUMNS})
         except IntegrityError as e:
             raise LedgerError(
-                f"台账序号冲突（会议 {head.meeting_id} 序号 {event.seq}），请重试"
+                messages.text("seq_conflict", meeting_id=head.meeting_id, seq=event.seq)
             ) from e
         mac = ledger.head_mac(key, head.meeting_id, event.seq, event.hash)
         self._run(
@@ -371,7 +379,7 @@ class TapStore:
             _UPDATE_CARRIER, {"c_id": carrier.id, "c_version": carrier.version, **params}
         )
         if result.rowcount != 1:
-            raise LedgerError("载体已被其他工作台修改，请重新刷卡")
+            raise LedgerError(messages.text("carrier_changed_elsewhere"))
 
     def refresh_consignment(self, consignment: Any, now: datetime) -> None:
         """Derive a consignment's state (and first dispatch / receipt time) from its copies."""
