@@ -752,6 +752,8 @@ TEXT_POLICY: dict[str, str] = {
     "not_accepted_short": "（未接受）",
     "no_sweep_findings": "巡检未发现遗留载体",
     "sweep_found_note": "巡检找回",
+    "checklist_accepted_by": "已由 {by} 接受：{note}",
+    "checklist_already_accepted": "（已接受）",
     "demo_paperwork": "演示已代为完成会前手续：保密负责人 {by} 备案（{ref}），会场保密检查全部符合——所以现在就可以刷卡。真实会议请用 carrier-tracker meeting file 与 checklist venue（或工作台 Ctrl+Y 会前/会后）。",
     "demo_answered": "演示代为作答",
     "demo_sweep_title": "会后清场检查",

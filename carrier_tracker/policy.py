@@ -94,7 +94,9 @@ def file_meeting(
         )
     officer, approved_by = approval(TapStore(session), operator, approver)
     if not officer:
-        raise ConflictError(messages.text("file_officer", operator=operator or "未填写"))
+        raise ConflictError(
+            messages.text("file_officer", operator=operator or messages.text("not_filled"))
+        )
     meeting.filed_ref, meeting.filed_on = ref, on
     meeting.filed_by, meeting.plan_title = approved_by or operator, plan or None
     meeting.status = MeetingStatus.FILED
@@ -233,7 +235,7 @@ def answer_items(
     """
     check_who(station=station, operator=operator)
     items = [
-        (_item(checklist, item_id), answer, check_text("备注", note, NOTE))
+        (_item(checklist, item_id), answer, check_text(messages.COLUMN_LABEL["note"], note, NOTE))
         for item_id, answer, note in answers
     ]
     meeting = _locked(session, meeting_code)
@@ -302,7 +304,7 @@ def accept_items(
             accept, or the meeting is closed.
     """
     check_who(station=station, operator=operator)
-    note = check_text("--note（说明）", note, NOTE)
+    note = check_text(f"--note（{messages.FIELD_LABEL['note']}）", note, NOTE)
     if not note:
         raise ConflictError(messages.text("checklist_accept_note"))
     wanted = _item(checklist, item_id) if item_id else None
@@ -312,7 +314,9 @@ def accept_items(
     officer, approved_by = approval(TapStore(session), operator, approver)
     if not officer:
         raise ConflictError(
-            messages.text("checklist_accept_officer", operator=operator or "未填写")
+            messages.text(
+                "checklist_accept_officer", operator=operator or messages.text("not_filled")
+            )
         )
     now = as_utc(now or utcnow())
     rows = _rows(session, meeting, checklist.name)
@@ -325,7 +329,7 @@ def accept_items(
                 else messages.text("checklist_unanswered")
             )
             if row is not None and row.accepted_by:
-                shown += "（已接受）"
+                shown += messages.text("checklist_already_accepted")
             raise ConflictError(
                 messages.text(
                     "checklist_accept_not_failed", item=wanted.id, label=wanted.label, answer=shown

@@ -25,7 +25,9 @@ CHECKLIST_NAMES = ("venue", "agreement", "sweep")
 def _register_filing_checklists(p: Parsers) -> None:
     text = messages.text
     q = p.add("meeting", cmd_meeting_help, text("help_meeting"))
-    subs = q.add_subparsers(dest="meeting_command", metavar="子命令", required=True)
+    subs = q.add_subparsers(
+        dest="meeting_command", metavar=text("help_subcommands_metavar"), required=True
+    )
     f = subs.add_parser(
         "file",
         help=text("help_meeting_file"),
@@ -160,7 +162,9 @@ def _show_lines(title: str, statuses: list[object]) -> list[str]:
             when = messages.local_time(s.answered_at) if s.answered_at else "-"
             line += f"  {s.operator} {when}"
         if s.accepted_by:
-            line += f"  已由 {s.accepted_by} 接受：{s.accept_note}"
+            line += "  " + messages.text(
+                "checklist_accepted_by", by=s.accepted_by, note=s.accept_note or ""
+            )
         lines.append(line)
     return lines
 
