@@ -1,7 +1,7 @@
 """filing (备案) of a meeting and checklist answers; planned meetings become draft
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0008
 Create Date: 2026-11-27 12:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
