@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -27,7 +27,16 @@ from . import ledger, messages
 from .custody import change_of
 from .enums import MODE_ACTION, Action, CarrierKind, Level, MeetingStatus, State, Verdict
 from .ledger import ChainReport, ChainVerifier
-from .models import Attendee, Carrier, Consignment, Document, LedgerHead, Meeting, RetiredTag
+from .models import (
+    Attendee,
+    Carrier,
+    ChecklistAnswer,
+    Consignment,
+    Document,
+    LedgerHead,
+    Meeting,
+    RetiredTag,
+)
 from .rules import Change, Custody, apply
 
 TAP_ACTIONS = frozenset(a.value for a in MODE_ACTION.values())
@@ -61,12 +70,25 @@ CONSIGNMENT_FIELDS = ("number", "unit", "recipient", "attendee_id")
 # Values of fields added after a snapshot was taken (older payloads lack them).
 DOCUMENT_DEFAULTS: dict[str, Any] = {"plan": ""}
 CONSIGNMENT_DEFAULTS: dict[str, Any] = {"attendee_id": None}
+FILING_FIELDS = ("filed_ref", "filed_on", "filed_by", "plan_title")
+ANSWER_FIELDS = (
+    "answer",
+    "note",
+    "operator",
+    "answered_at",
+    "accepted_by",
+    "accept_note",
+    "accepted_at",
+)
 
 
 def _plain(value: Any) -> Any:
-    """A column value as it goes into a snapshot: times as UTC ISO strings, bools as bools."""
+    """A column value as it goes into a snapshot: times as UTC ISO strings, dates as ISO
+    strings, bools as bools."""
     if isinstance(value, datetime):
         return ledger.as_utc(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 
@@ -129,8 +151,11 @@ class Expected:
     """What the tables should hold, rebuilt from the chain."""
 
     meeting: dict[str, Any] | None = None
-    status: MeetingStatus = MeetingStatus.PLANNED
+    status: MeetingStatus = MeetingStatus.DRAFT
     closed_by: str | None = None
+    filing: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(FILING_FIELDS))
+    answers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """(checklist, item in lower case) → the answer row's fields, from check/check_accept."""
     attendees: dict[int, dict[str, Any]] = field(default_factory=dict)
     documents: dict[int, dict[str, Any]] = field(default_factory=dict)
     carriers: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -224,14 +249,35 @@ class Expected:
                 doc["plan"] = data["plan"]
         elif action == Action.RECEIPT.value and ev.consignment_id is not None:
             self.receive(ev)
-        elif action == Action.OPEN.value and self.status is MeetingStatus.PLANNED:
+        elif action == Action.OPEN.value and self.status.before_open:
             self.status = MeetingStatus.OPEN
         elif action == Action.CLOSE.value:
             self.status, self.closed_by = MeetingStatus.CLOSED, ev.operator
             if ev.payload:  # the tags the close released for reuse
                 self.released.update(int(k) for k in json.loads(ev.payload)["released"])
+        elif action == Action.FILE.value and ev.payload:
+            self.filing = {f: json.loads(ev.payload).get(f) for f in FILING_FIELDS}
+            if self.status.before_open:
+                self.status = MeetingStatus.FILED
+        elif action == Action.CHECK.value and ev.payload:
+            data = json.loads(ev.payload)
+            self.answers[(data["checklist"], data["item"].lower())] = {
+                "item": data["item"],
+                "answer": data["answer"],
+                "note": data["note"],
+                "operator": ev.operator,
+                "answered_at": _plain(ev.at),
+                "accepted_by": None,
+                "accept_note": None,
+                "accepted_at": None,
+            }
+        elif action == Action.CHECK_ACCEPT.value and ev.payload:
+            data = json.loads(ev.payload)
+            row = self.answers.get((data["checklist"], data["item"].lower()))
+            if row is not None:
+                row.update(accepted_by=data["by"], accept_note=ev.note, accepted_at=_plain(ev.at))
         elif action in TAP_ACTIONS:
-            if self.status is MeetingStatus.PLANNED:
+            if self.status.before_open:
                 self.status = MeetingStatus.OPEN
             if ev.carrier_id is not None:
                 self.custody[ev.carrier_id] = apply(
@@ -354,10 +400,22 @@ def _compare(session: Session, meeting: Meeting, expected: Expected) -> list[str
         out.append(messages.text("audit_difference", what=what, want=_show(want), have=_show(have)))
 
     # The meeting itself: status always (it decides taps and close), facts when snapshotted.
-    have_status = MeetingStatus(meeting.status)
-    if have_status is not expected.status:
-        shown = messages.MEETING_STATUS_LABEL
-        differ(messages.text("audit_meeting_status"), shown[expected.status], shown[have_status])
+    shown = messages.MEETING_STATUS_LABEL
+    try:
+        have_shown = shown[MeetingStatus(meeting.status)]
+    except ValueError:
+        have_shown = str(meeting.status)
+    if have_shown != shown[expected.status]:
+        differ(messages.text("audit_meeting_status"), shown[expected.status], have_shown)
+    for f in FILING_FIELDS:  # the 备案, from the file events
+        have = _plain(getattr(meeting, f))
+        if have != expected.filing[f]:
+            differ(
+                messages.text("audit_meeting_field", field=messages.COLUMN_LABEL.get(f, f)),
+                expected.filing[f],
+                have,
+            )
+    _compare_answers(session, meeting_id, expected, differ)
     if expected.meeting is not None:
         for f, want in expected.meeting.items():
             have = _plain(getattr(meeting, f))
@@ -528,6 +586,32 @@ def _compare_rows(
     for row in have.values():
         differ(
             label(row.id, {f: getattr(row, f) for f in fields}),
+            messages.text("audit_absent"),
+            messages.text("audit_present"),
+        )
+
+
+def _compare_answers(session: Session, meeting_id: int, expected: Expected, differ: Any) -> None:
+    """The checklist answers against the check/check_accept events."""
+    have = {
+        (r.checklist, r.item.lower()): r
+        for r in session.exec(
+            select(ChecklistAnswer).where(ChecklistAnswer.meeting_id == meeting_id)
+        ).all()
+    }
+    for k, want in expected.answers.items():
+        label = messages.text("audit_answer", checklist=k[0], item=want["item"])
+        row = have.pop(k, None)
+        if row is None:
+            differ(label, messages.text("audit_present"), messages.text("audit_absent"))
+            continue
+        for f in ANSWER_FIELDS:
+            value = _plain(getattr(row, f))
+            if value != want[f]:
+                differ(f"{label}·{messages.COLUMN_LABEL.get(f, f)}", want[f], value)
+    for (checklist, _item), row in have.items():
+        differ(
+            messages.text("audit_answer", checklist=checklist, item=row.item),
             messages.text("audit_absent"),
             messages.text("audit_present"),
         )

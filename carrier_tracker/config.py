@@ -12,6 +12,7 @@ APP_NAME = "carrier-tracker"
 ENV_DB = "CARRIER_TRACKER_DB"
 ENV_HOME = "CARRIER_TRACKER_HOME"
 ENV_KEY = "CARRIER_TRACKER_KEY_FILE"
+ENV_CHECKLISTS = "CARRIER_TRACKER_CHECKLISTS"
 
 
 def _data_dir() -> Path:
@@ -39,6 +40,15 @@ class Settings:
 
     key_file: Path | None = None
     """Ledger HMAC key file; default ``config_dir/ledger.key`` (override: $CARRIER_TRACKER_KEY_FILE)."""
+
+    checklists_file: Path | None = None
+    """A site's checklist file that extends the built-in checklists (override:
+    $CARRIER_TRACKER_CHECKLISTS); default ``config_dir/checklists.toml`` when it exists."""
+
+    @property
+    def checklist_path(self) -> Path | None:
+        """The site's checklist file to read: the one named, else the default location."""
+        return self.checklists_file or self.config_dir / "checklists.toml"
 
     @property
     def database_url(self) -> str:
@@ -82,7 +92,9 @@ def load_settings(db_url: str | None = None) -> Settings:
         The resolved settings.
     """
     key = os.environ.get(ENV_KEY)
+    checklists = os.environ.get(ENV_CHECKLISTS)
     return Settings(
         db_url=db_url or os.environ.get(ENV_DB, ""),
         key_file=Path(key) if key else None,
+        checklists_file=Path(checklists) if checklists else None,
     )

@@ -14,13 +14,28 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from . import ledger, messages, rules
-from .enums import MODE_ACTION, Action, CarrierKind, Level, MeetingStatus, Mode, State, Verdict
+from .enums import (
+    MODE_ACTION,
+    Action,
+    CarrierKind,
+    Level,
+    MeetingStatus,
+    Mode,
+    State,
+    Verdict,
+    requires_filing,
+)
 from .errors import NotFoundError
 from .models import Attendee, Carrier, Meeting, utcnow
 from .plan import Plan
 from .tap_store import TapStore as _Store
-from .text_fields import check_who, normalize_code
+from .text_fields import ROOM, check_text, check_who, normalize_code
 from .uids import normalize_uid
+
+
+def _canonical(data: Any) -> str:
+    """Canonical JSON, as ``audit.canonical`` writes payloads."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -185,11 +200,21 @@ def load_facts(
         The facts and the carrier row (None for an unknown tag or another meeting's tag).
     """
     mode = tap.mode
+    status, level = MeetingStatus(meeting.status), Level(meeting.level)
+    venue_open: tuple[str, ...] = ()
+    if status.before_open and requires_filing(level):  # only until the meeting opens
+        from . import checklists
+
+        venue = checklists.active()[checklists.VENUE]
+        answers = store.checklist_answers(meeting.id, checklists.VENUE)
+        venue_open = tuple(it.label for it in checklists.unsettled(venue, answers))
     meeting_facts = rules.MeetingFacts(
         id=meeting.id,
         code=meeting.code,
-        status=MeetingStatus(meeting.status),
+        status=status,
         requires_passes=bool(meeting.requires_passes),
+        level=level,
+        venue_open_items=venue_open,
     )
     chosen = (
         rules.ConsignmentFacts(
@@ -295,6 +320,7 @@ def record_tap(
     override: bool = False,
     approver: str = "",
     now: datetime | None = None,
+    room: str = "",
 ) -> Outcome:
     """Apply one tap: load the facts, decide, apply, append one ledger event.
 
@@ -320,6 +346,7 @@ def record_tap(
         approver: an officer who approves a custodian's carry-out, loss report or override
             (authenticated by the caller); recorded in the event when it is what approved it.
         now: the time of the tap (default: now, UTC).
+        room: where the tag was found (巡检), recorded in the event's payload.
 
     Returns:
         The outcome.
@@ -333,6 +360,8 @@ def record_tap(
     check_who(station=station, operator=operator, note=note)  # before the database sees them
     if approver:
         check_who(operator=approver)
+    if room:
+        room = check_text(messages.FIELD_LABEL["room"], room, ROOM)
     meeting_code = normalize_code(meeting_code)
     attendee_code = normalize_code(attendee_code) if attendee_code else None
     consignment_no = normalize_code(consignment_no) if consignment_no else None
@@ -349,7 +378,7 @@ def record_tap(
     attendee = store.attendee(meeting, attendee_code) if attendee_code else None
     consignment = store.consignment_by_number(meeting, consignment_no) if consignment_no else None
 
-    tap = rules.Tap(mode=mode, operator=operator, note=note, override=override)
+    tap = rules.Tap(mode=mode, operator=operator, note=note, override=override, room=room)
     # One officer check per tap, and only when the step needs an officer's approval.
     needs_officer = mode in (Mode.CARRY_OUT, Mode.LOST) or override
     approved, approved_by = approval(store, operator, approver) if needs_officer else (False, "")
@@ -380,6 +409,7 @@ def record_tap(
         note=note,
         reason=decision.reason,
         approver=approved_by,
+        payload=_canonical({"room": room}) if mode is Mode.SWEEP and room else None,
     )
     if decision.accepted and before is not None:
         after = rules.apply(before, change_of(event))
@@ -397,7 +427,7 @@ def record_tap(
             row = store.consignment(decision.consignment.id)
             if row is not None:
                 store.refresh_consignment(row, now)
-        if meeting.status == MeetingStatus.PLANNED:
+        if MeetingStatus(meeting.status).before_open:
             store.open_meeting(meeting.id)
     store.append(key, head, event)
     person = decision.person

@@ -41,11 +41,20 @@ _LEVEL_RANK = {Level.NEIBU: 0, Level.MIMI: 1, Level.JIMI: 2, Level.JUEMI: 3}
 
 
 class MeetingStatus(StrEnum):
-    """Life cycle of a meeting: planned → open (first accepted tap) → closed."""
+    """Life cycle of a meeting: draft (after import) → filed (备案 recorded) → open (first
+    accepted tap) → closed. A 内部 meeting needs no filing: draft → open."""
 
-    PLANNED = "planned"
+    DRAFT = "draft"
+    FILED = "filed"
     OPEN = "open"
     CLOSED = "closed"
+    PLANNED = "draft"
+    """Alias of DRAFT (the name before filing existed)."""
+
+    @property
+    def before_open(self) -> bool:
+        """Draft or filed: nothing has been handed out yet."""
+        return self in (MeetingStatus.DRAFT, MeetingStatus.FILED)
 
 
 class CarrierKind(StrEnum):
@@ -88,6 +97,7 @@ class Mode(StrEnum):
     ENTRANCE = "entrance"
     LOST = "lost"
     FOUND = "found"
+    SWEEP = "sweep"
 
 
 class Action(StrEnum):
@@ -105,6 +115,7 @@ class Action(StrEnum):
     ENTRANCE = "entrance"
     REPORT_LOST = "report_lost"
     FOUND = "found"
+    SWEEP = "sweep"
     CONSIGNMENT = "consignment"
     OPEN = "open"
     CLOSE = "close"
@@ -117,6 +128,9 @@ class Action(StrEnum):
     VOID = "void"
     PLAN = "plan"
     RECEIPT = "receipt"
+    FILE = "file"
+    CHECK = "check"
+    CHECK_ACCEPT = "check_accept"
 
 
 MODE_ACTION = {
@@ -131,6 +145,7 @@ MODE_ACTION = {
     Mode.ENTRANCE: Action.ENTRANCE,
     Mode.LOST: Action.REPORT_LOST,
     Mode.FOUND: Action.FOUND,
+    Mode.SWEEP: Action.SWEEP,
 }
 
 
@@ -140,6 +155,19 @@ class Verdict(StrEnum):
     ACCEPTED = "accepted"
     ALREADY = "already"
     REFUSED = "refused"
+
+
+class Answer(StrEnum):
+    """An answer to a checklist item; values are the CLI spellings (符合/不符合/不适用 too)."""
+
+    OK = "ok"
+    FAIL = "fail"
+    NA = "na"
+
+
+def requires_filing(level: Level) -> bool:
+    """秘密 and above: filed with the secrecy office, venue checked, swept after (policy §三)."""
+    return level.rank >= Level.MIMI.rank
 
 
 class Role(StrEnum):

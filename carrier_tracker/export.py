@@ -341,8 +341,10 @@ class _HistoryFold:
             h.issued_at, h.issued_by, h.issued_to = at, operator, attendee_id
         elif action == Action.COLLECT:
             h.collects += 1
-        elif action in (Action.RECALL, Action.RETURN, Action.FOUND):
+        elif action in (Action.RECALL, Action.RETURN, Action.FOUND, Action.SWEEP):
             h.recovered_at, h.recovered_by = at, operator
+            if action == Action.SWEEP:
+                h.notes.append(messages.text("sweep_found_note"))
         elif action == Action.CARRY_OUT:
             h.carried_at, h.carried_by, h.carried_to = at, operator, attendee_id
         elif action == Action.DISPATCH:
@@ -533,6 +535,7 @@ def export_meeting(
             meeting.code,
             [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12],
         )
+        policy = _PolicySheets(wb, marking, meeting.code)
         log = _new_sheet(
             wb,
             LOG_SHEET,
@@ -805,6 +808,9 @@ def export_meeting(
             carry.row(["", "", "无带离文件"])
         counts[CARRY_SHEET] = n
 
+        # 会议备案, 会前会后检查, 巡检发现
+        counts.update(policy.fill(session, meeting, local))
+
         # 汇总 (now that the chain is known)
         facts: list[tuple[str, Any]] = [
             ("会议名称", meeting.title),
@@ -858,9 +864,113 @@ def export_meeting(
             summary.row([k, v])
         counts[SUMMARY_SHEET] = summary.rows
 
-        for sheet in (summary, register, passes, out_sheet, plan_sheet, courier, carry, log):
+        for sheet in (
+            summary,
+            register,
+            passes,
+            out_sheet,
+            plan_sheet,
+            courier,
+            carry,
+            *policy.sheets,
+            log,
+        ):
             _finish(sheet, failed=not audit.ok)
     return ExportResult(path, counts, chain, audit)
+
+
+class _PolicySheets:
+    """The 保密办 workbook's sheets for the policy around custody: the 备案, the checklists with
+    every answer (who, when, an officer's acceptance) and the sweep's findings."""
+
+    def __init__(self, wb: Workbook, marking: str, code: str) -> None:
+        def sheet(name: str, headers: str, widths: list[int]) -> _Sheet:
+            return _new_sheet(
+                wb, messages.text(name), messages.text(headers).split("|"), marking, code, widths
+            )
+
+        self.filing = sheet("sheet_filing", "headers_filing", [22, 60])
+        self.checks = sheet(
+            "sheet_checks", "headers_checks", [14, 6, 12, 12, 50, 8, 30, 10, 19, 10, 30, 19]
+        )
+        self.sweep = sheet("sheet_sweep", "headers_sweep", [6, 19, 16, 28, 10, 10, 10, 36])
+        self.sheets = (self.filing, self.checks, self.sweep)
+
+    def fill(self, session: Session, meeting: Meeting, local: _Local) -> dict[str, int]:
+        """Write the three sheets; returns rows per sheet."""
+        from . import checklists
+        from .enums import Answer, requires_filing
+        from .policy import checklist_status, sweep_findings
+
+        level = Level(meeting.level)
+        filed = session.exec(
+            select(Event)
+            .where(Event.meeting_id == meeting.id, Event.action == Action.FILE.value)
+            .order_by(col(Event.seq).desc())
+        ).first()
+        rows: list[tuple[str, Any]] = [
+            ("会议代号", meeting.code),
+            ("密级", level.marking),
+            ("会议状态", MEETING_STATUS_LABEL.get(meeting.status, meeting.status)),  # type: ignore[call-overload]
+            (
+                "备案要求",
+                messages.text("filing_required" if requires_filing(level) else "filing_optional"),
+            ),
+            ("备案编号", meeting.filed_ref or messages.text("not_filed_short")),
+            ("备案日期", meeting.filed_on.isoformat() if meeting.filed_on else ""),
+            ("备案批准人", meeting.filed_by or ""),
+            ("专项保密工作方案", meeting.plan_title or ""),
+            ("记录时间", local(filed.at) if filed else None),
+            ("记录人", filed.operator if filed else ""),
+        ]
+        for k, v in rows:
+            self.filing.row([k, v])
+        for checklist in checklists.active():
+            for n, st in enumerate(checklist_status(session, meeting, checklist), start=1):
+                answer = (
+                    messages.ANSWER_LABEL[st.answer]
+                    if st.answer
+                    else messages.text("checklist_unanswered")
+                )
+                if st.answer is Answer.FAIL and not st.accepted_by:
+                    answer += messages.text("not_accepted_short")
+                self.checks.row(
+                    [
+                        checklist.title,
+                        n,
+                        st.item.id,
+                        st.item.label,
+                        st.item.text,
+                        answer,
+                        st.note,
+                        st.operator,
+                        local(st.answered_at),
+                        st.accepted_by or "",
+                        st.accept_note or "",
+                        local(st.accepted_at),
+                    ]
+                )
+        finds = sweep_findings(session, meeting)
+        for n, f in enumerate(finds, start=1):
+            self.sweep.row(
+                [
+                    n,
+                    local(f.at),
+                    f.room,
+                    f.item,
+                    f.holder,
+                    f.operator,
+                    VERDICT_LABEL[Verdict(f.verdict)],
+                    f.message,
+                ]
+            )
+        if not finds:
+            self.sweep.row(["", "", messages.text("no_sweep_findings")])
+        return {
+            messages.text("sheet_filing"): self.filing.rows,
+            messages.text("sheet_checks"): self.checks.rows,
+            messages.text("sheet_sweep"): len(finds),
+        }
 
 
 @contextmanager

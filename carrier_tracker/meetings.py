@@ -9,13 +9,14 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from . import messages
+from . import checklists, messages
 from .audit import audit_meeting, consignment_snapshot, release_snapshot
 from .custody import append_admin_event, approval, find_attendee, find_meeting
 from .enums import Action, CarrierKind, MeetingStatus, State
 from .errors import ConflictError
 from .ledger import as_utc
 from .models import Attendee, Carrier, Consignment, Meeting, utcnow
+from .policy import sweep_required, unsettled_items
 from .readmodel import OutItem, outstanding_count, reconciliation, state_counts
 from .tap_store import TapStore
 from .text_fields import check_consignment, check_who, normalize_code, printable
@@ -285,7 +286,7 @@ def close_meeting(
             else [f"  {d}" for d in audit.differences]
         )
         raise ConflictError("\n".join(lines))
-    planned = meeting.status == MeetingStatus.PLANNED
+    planned = MeetingStatus(meeting.status).before_open
     if never_opened and not planned:
         status_label = messages.MEETING_STATUS_LABEL[MeetingStatus(meeting.status)]
         raise ConflictError(
@@ -300,6 +301,17 @@ def close_meeting(
             raise ConflictError(
                 messages.text(
                     "close_never_opened_officer", operator=operator or messages.text("not_filled")
+                )
+            )
+    if sweep_required(meeting):  # 会后清场: every place searched before a classified meeting closes
+        sweep = checklists.active()[checklists.SWEEP]
+        open_items = unsettled_items(session, meeting, sweep)
+        if open_items:
+            raise ConflictError(
+                messages.text(
+                    "sweep_unsettled",
+                    code=meeting.code,
+                    items="、".join(f"{it.id}（{it.label}）" for it in open_items),
                 )
             )
     recon = reconciliation(session, meeting)

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from .enums import MODE_ACTION, Action, CarrierKind, Level, MeetingStatus, Mode, State, Verdict
+from .enums import (
+    MODE_ACTION,
+    Action,
+    Answer,
+    CarrierKind,
+    Level,
+    MeetingStatus,
+    Mode,
+    State,
+    Verdict,
+)
 
 MODE_LABEL: dict[Mode, str] = {
     Mode.ISSUE: "发放",
@@ -21,6 +31,7 @@ MODE_LABEL: dict[Mode, str] = {
     Mode.ENTRANCE: "入场核验",
     Mode.LOST: "挂失",
     Mode.FOUND: "找回",
+    Mode.SWEEP: "巡检",
 }
 
 ACTION_LABEL: dict[Action, str] = {
@@ -48,6 +59,10 @@ ACTION_LABEL: dict[Action, str] = {
     Action.VOID: "撤销",
     Action.PLAN: "修改分发范围",
     Action.RECEIPT: "机要回执",
+    Action.SWEEP: "会后巡检找回",
+    Action.FILE: "会议备案",
+    Action.CHECK: "检查表作答",
+    Action.CHECK_ACCEPT: "接受不符合项",
 }
 
 STATE_LABEL: dict[State, str] = {
@@ -71,7 +86,8 @@ VERDICT_LABEL: dict[Verdict, str] = {
 KIND_LABEL: dict[CarrierKind, str] = {CarrierKind.COPY: "文件", CarrierKind.PASS: "会议证"}
 
 MEETING_STATUS_LABEL: dict[MeetingStatus, str] = {
-    MeetingStatus.PLANNED: "未开始",
+    MeetingStatus.DRAFT: "草稿",
+    MeetingStatus.FILED: "已备案",
     MeetingStatus.OPEN: "进行中",
     MeetingStatus.CLOSED: "已结束",
 }
@@ -109,6 +125,17 @@ COLUMN_LABEL: dict[str, str] = {
     "replaced_by": "换为",
     "plan": "分发范围",
     "attendee_id": "所属代表",
+    "filed_ref": "备案编号",
+    "filed_on": "备案日期",
+    "filed_by": "备案批准人",
+    "plan_title": "专项保密工作方案",
+    "answer": "答案",
+    "note": "备注",
+    "operator": "作答人",
+    "answered_at": "作答时间",
+    "accepted_by": "接受人",
+    "accept_note": "接受说明",
+    "accepted_at": "接受时间",
 }
 
 # Refusal reasons and other texts; formatted with str.format(**fields).
@@ -312,6 +339,9 @@ FIELD_LABEL: dict[str, str] = {
     "note": "说明",
     "operator_name": "操作员姓名",
     "approver": "批准人",
+    "room": "检查地点",
+    "filed_ref": "备案编号",
+    "plan_title": "专项保密工作方案",
 }
 """How a field is named in a refusal (the CLI adds its option, e.g. ``--operator（操作员）``)."""
 
@@ -718,7 +748,97 @@ TEXT_PLAN: dict[str, str] = {
 
 TEXT_POLICY: dict[str, str] = {
     # filing (备案), checklists, the sweep
+    "not_filed": "会议 {code}（{level}）尚未备案，不能开始；请保密负责人先备案：carrier-tracker meeting file {code} --ref 备案编号 --date YYYY-MM-DD",
+    "venue_unsettled": "会场保密检查未完成，会议 {code} 不能开始：{items}（用 carrier-tracker checklist {code} venue --set 项目=符合 作答；不符合项须保密负责人 --accept --note 接受）",
+    "room_required": "巡检请先选择检查地点（--room）",
+    "file_after_open": "会议 {code} 已{status}，不能再备案",
+    "file_officer": "备案需保密负责人（当前操作员：{operator}；文管员可加 --approver）",
+    "filed": "会议 {code} 已备案：编号 {ref}，日期 {date}，批准人 {by}",
+    "filed_plan": "专项保密工作方案：{title}",
+    "bad_date": "{label} 不是有效日期：{value}（格式 YYYY-MM-DD）",
+    "checklist_closed": "会议 {code} 已结束，检查表不能再修改",
+    "checklist_no_item": "{checklist}没有项目“{item}”（可用：{items}）",
+    "checklist_bad_answer": "答案“{answer}”无效（可用：符合/不符合/不适用 或 ok/fail/na）",
+    "checklist_bad_set": "--set 的格式应为 项目=答案[:备注]，而不是“{value}”",
+    "checklist_nothing": "请给出 --set、--all、--accept 或 --show",
+    "checklist_answered": "{checklist} {item}（{label}）：{answer}{note}",
+    "checklist_accept_note": "接受不符合项须同时给出 --note 说明",
+    "checklist_accept_officer": "接受不符合项需保密负责人（当前操作员：{operator}；文管员可加 --approver）",
+    "checklist_accept_not_failed": "{item}（{label}）当前为 {answer}，只有未接受的“不符合”项可以接受",
+    "checklist_accept_nothing": "{checklist}没有待接受的不符合项",
+    "checklist_accepted": "{checklist} {item}（{label}）：不符合，已由 {by} 接受：{note}",
+    "checklist_unanswered": "未作答",
+    "checklist_settled_all": "{checklist}：全部完成",
+    "checklist_open_items": "{checklist}：未完成 {count} 项",
+    "sweep_unsettled": "会后清场检查未完成，会议 {code} 不能结束：{items}（用 carrier-tracker checklist {code} sweep --set 项目=符合 作答）",
+    "swept_in": "（{room}）",
+    "checklist_file_error": "清单文件 {file}：{where}：{problem}",
+    "checklist_missing_key": "缺少 {field}",
+    "checklist_not_text": "{field} 应为非空文字",
+    "checklist_too_long": "{field} 过长（最多 {limit} 个字）",
+    "checklist_control": "{field} 含控制字符",
+    "checklist_no_file": "找不到文件",
+    "checklist_unreadable": "无法读取（{reason}）",
+    "checklist_not_toml": "不是有效的 TOML（{reason}）",
+    "checklist_unknown": "未知清单“{name}”（可用：{names}）",
+    "checklist_not_table": "应为一个表（[名称]）",
+    "checklist_bad_key": "未知键“{field}”（可用：{keys}）",
+    "checklist_no_items": "没有项目（应为 [[名称.items]] 的列表）",
+    "checklist_item_where": "{name} 第 {n} 项",
+    "checklist_item_where_id": "{name} 第 {n} 项（id={id}）",
+    "checklist_item_not_table": "应为一个表（[[名称.items]]）",
+    "checklist_bad_id": "id 应为 1–32 个字母、数字、- 或 _，以字母或数字开头",
+    "checklist_duplicate_id": "id “{id}” 重复（已在本清单中定义）",
+    "checklist_missing": "缺少清单 [{name}]",
+    "audit_answer": "检查表 {checklist}·{item}",
+    "help_tap_room": "巡检发现载体的地点（巡检时必填，如 会场、客房 301）",
+    "help_meeting": "会议备案等（子命令：file）",
+    "help_meeting_file": "记录会议在保密办的备案（保密负责人）；秘密及以上会议备案后才能开始",
+    "help_file_ref": "保密办备案编号",
+    "help_file_date": "备案日期",
+    "help_file_plan": "专项保密工作方案名称",
+    "help_checklist": "会前/会后检查表：会场保密检查（venue）、涉密会议协议书（agreement）、会后清场（sweep）",
+    "help_checklist_which": "检查表：venue 会场保密检查，agreement 涉密会议协议书，sweep 会后清场",
+    "help_checklist_set": "回答一项：项目=符合|不符合|不适用（或 ok/fail/na），可加 :备注；可重复",
+    "help_checklist_all": "所有项目同一答案（--set 给出的项目除外）",
+    "help_accept": "保密负责人接受不符合项（不写项目则接受全部未接受的不符合项），须加 --note",
+    "help_accept_note": "接受不符合项的说明",
+    "help_checklist_show": "显示检查表及答案",
+    "help_checklist_json": "以 JSON 输出检查表及答案",
+    "sheet_filing": "会议备案",
+    "sheet_checks": "会前会后检查",
+    "sheet_sweep": "巡检发现",
+    "headers_filing": "项目|内容",
+    "headers_checks": "检查表|序号|项目编号|项目|检查内容|结果|备注|作答人|作答时间|接受人|接受说明|接受时间",
+    "headers_sweep": "序号|时间|地点|载体|原持有人|操作员|结果|原因",
+    "filing_required": "秘密及以上会议，须备案后才能开始",
+    "filing_optional": "内部会议，无需备案",
+    "not_filed_short": "未备案",
+    "not_accepted_short": "（未接受）",
+    "no_sweep_findings": "巡检未发现遗留载体",
+    "sweep_found_note": "巡检找回",
+    "checklist_accepted_by": "已由 {by} 接受：{note}",
+    "checklist_already_accepted": "（已接受）",
+    "demo_paperwork": "演示已代为完成会前手续：保密负责人 {by} 备案（{ref}），会场保密检查全部符合——所以现在就可以刷卡。真实会议请用 carrier-tracker meeting file 与 checklist venue（或工作台 Ctrl+A 会前/会后）。",
+    "demo_answered": "演示代为作答",
+    "demo_sweep_title": "会后清场检查",
+    "demo_sweep_note": "巡检发现 {item}，已收回",
 }
+
+ANSWER_LABEL: dict[Answer, str] = {Answer.OK: "符合", Answer.FAIL: "不符合", Answer.NA: "不适用"}
+
+
+def parse_answer(text: str) -> Answer:
+    """A checklist answer from 符合/不符合/不适用 or ok/fail/na.
+
+    Raises:
+        ValueError: the text names no answer.
+    """
+    cleaned = text.strip()
+    for answer, label in ANSWER_LABEL.items():
+        if cleaned.lower() == answer.value or cleaned == label:
+            return answer
+    raise ValueError(text)
 
 
 TEXT_FORMS: dict[str, str] = {

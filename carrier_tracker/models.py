@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Column, DateTime, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -30,11 +30,40 @@ class Meeting(SQLModel, table=True):
     organizer: str = Field(default="", max_length=200)
     officer: str = Field(default="", max_length=100)
     requires_passes: bool = True
-    status: str = Field(default="planned", max_length=16)
+    status: str = Field(default="draft", max_length=16)
     closed_at: datetime | None = Field(default=None, sa_column=_ts())
     closed_by: str | None = Field(default=None, max_length=100)
     close_note: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    filed_ref: str | None = Field(default=None, max_length=64)
+    """The secrecy office's reference number of the 备案 (None: not filed)."""
+    filed_on: date | None = None
+    """The date of the 备案."""
+    filed_by: str | None = Field(default=None, max_length=100)
+    """The officer who recorded (approved) the 备案."""
+    plan_title: str | None = Field(default=None, max_length=200)
+    """The title of the meeting's 专项保密工作方案."""
+
+
+class ChecklistAnswer(SQLModel, table=True):
+    """The current answer to one item of a meeting's checklist (venue, agreement, sweep);
+    rebuilt by ``verify`` from the ``check`` and ``check_accept`` events."""
+
+    __table_args__ = (UniqueConstraint("meeting_id", "checklist", "item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    checklist: str = Field(max_length=16)
+    item: str = Field(max_length=64)
+    answer: str = Field(max_length=8)
+    """``ok`` (符合), ``fail`` (不符合) or ``na`` (不适用)."""
+    note: str = ""
+    operator: str = Field(default="", max_length=100)
+    answered_at: datetime = Field(sa_column=_ts(nullable=False))
+    accepted_by: str | None = Field(default=None, max_length=100)
+    """The officer who accepted a 不符合 answer (None: not accepted)."""
+    accept_note: str | None = None
+    accepted_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
 class Attendee(SQLModel, table=True):

@@ -19,7 +19,17 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from . import messages
-from .enums import MODE_ACTION, Action, CarrierKind, Level, MeetingStatus, Mode, State, Verdict
+from .enums import (
+    MODE_ACTION,
+    Action,
+    CarrierKind,
+    Level,
+    MeetingStatus,
+    Mode,
+    State,
+    Verdict,
+    requires_filing,
+)
 from .messages import MODE_LABEL, STATE_LABEL
 from .plan import EVERYONE, Plan
 
@@ -111,6 +121,10 @@ class MeetingFacts:
     code: str
     status: MeetingStatus
     requires_passes: bool
+    level: Level = Level.NEIBU
+    venue_open_items: tuple[str, ...] = ()
+    """Labels of the venue check's items not yet settled (unanswered, or 不符合 not accepted);
+    read only while the meeting has not opened."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +157,8 @@ class Tap:
     operator: str = ""
     note: str = ""
     override: bool = False
+    room: str = ""
+    """Where a copy was found (巡检)."""
 
 
 # --- the decision ---------------------------------------------------------------------------
@@ -400,6 +416,48 @@ def OWNER_RETURNED_COPIES(c: Ctx) -> Refusal | None:
     return None
 
 
+@_guard("已选检查地点")
+def ROOM_CHOSEN(c: Ctx) -> Refusal | None:
+    return None if c.tap.room.strip() else ("room_required", {})
+
+
+# --- before the meeting opens: its own guards, on the meeting alone -------------------------
+
+
+@dataclass(frozen=True)
+class MeetingGuard:
+    """A named predicate on the meeting, checked for every tap until the meeting opens."""
+
+    name: str
+    check: Callable[[MeetingFacts], Refusal | None]
+
+
+def _needs_filing(m: MeetingFacts) -> bool:
+    return requires_filing(m.level) and m.status.before_open
+
+
+def _filed(m: MeetingFacts) -> Refusal | None:
+    if _needs_filing(m) and m.status is MeetingStatus.DRAFT:
+        return ("not_filed", {"code": m.code, "level": m.level.value})
+    return None
+
+
+def _venue_checked(m: MeetingFacts) -> Refusal | None:
+    if _needs_filing(m) and m.venue_open_items:
+        return (
+            "venue_unsettled",
+            {"code": m.code, "items": "、".join(m.venue_open_items)},
+        )
+    return None
+
+
+OPENING_GUARDS: tuple[MeetingGuard, ...] = (
+    MeetingGuard("秘密及以上会议已备案", _filed),
+    MeetingGuard("会场保密检查各项符合/不适用（不符合须保密负责人接受）", _venue_checked),
+)
+"""Checked, in order, for every tap while the meeting is draft or filed (a 内部 meeting passes)."""
+
+
 # --- the table --------------------------------------------------------------------------------
 
 ANY_STATE = frozenset(State) - {State.WITHDRAWN}
@@ -601,6 +659,28 @@ TABLE: tuple[Rule, ...] = (
         after_close=_s(State.LOST),
     ),
     Rule(
+        Mode.SWEEP,
+        COPY,
+        _s(State.ISSUED, State.COLLECTED, State.CARRIED_OUT, State.LOST),
+        State.RECOVERED,
+        Effect.TO_CUSTODY,
+        Concerns.HOLDER_OR_REMEMBERED,
+        Arrow.FROM,
+        already=_s(State.RECOVERED, State.REGISTERED),
+        first=(ROOM_CHOSEN,),
+    ),
+    Rule(
+        Mode.SWEEP,
+        PASS,
+        _s(State.ISSUED, State.LOST),
+        State.RECOVERED,
+        Effect.TO_CUSTODY,
+        Concerns.HOLDER_OR_REMEMBERED,
+        Arrow.FROM,
+        already=_s(State.RECOVERED, State.REGISTERED),
+        first=(ROOM_CHOSEN,),
+    ),
+    Rule(
         Mode.ENTRANCE,
         PASS,
         _s(State.ISSUED),
@@ -678,6 +758,10 @@ def decide(facts: Facts, tap: Tap) -> Decision:
         carrier is None or rule is None or carrier.custody.state not in rule.after_close
     ):
         return _refuse("meeting_closed", {}, asked)
+    if facts.meeting.status.before_open:
+        for opening in OPENING_GUARDS:
+            if (why := opening.check(facts.meeting)) is not None:
+                return _refuse(*why, asked)
     if carrier is None:
         if facts.other_meeting is not None:
             return _refuse("other_meeting", {"meeting": facts.other_meeting}, asked)
@@ -750,6 +834,8 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
         message = messages.text(
             key, mode=MODE_LABEL[tap.mode], item=carrier.item, holder=counterpart
         )
+    if tap.mode is Mode.SWEEP:
+        message += messages.text("swept_in", room=tap.room)
     if facts.meeting.status is MeetingStatus.CLOSED:  # a find recorded after the close
         warning = messages.text("found_after_close", code=facts.meeting.code)
         message = f"{message}　{warning}"
@@ -838,4 +924,10 @@ def table_markdown() -> str:
             f"{r.target.value if r.target else '(no change)'} | {_states(r.already)} | "
             f"{'；'.join(needs) or '—'} | {r.effect.value} | {r.concerns.value} |"
         )
+    lines += [
+        "",
+        "Before the meeting opens (draft or filed), every tap first passes, in order:",
+        "",
+    ]
+    lines += [f"{i}. {g.name}" for i, g in enumerate(OPENING_GUARDS, start=1)]
     return "\n".join(lines) + "\n"

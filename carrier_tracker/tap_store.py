@@ -34,6 +34,7 @@ from .errors import LedgerError, NotFoundError
 from .models import (
     Attendee,
     Carrier,
+    ChecklistAnswer,
     Consignment,
     Document,
     Event,
@@ -51,6 +52,7 @@ def _t(model: Any) -> Table:
 
 MEETING, ATTENDEE, DOCUMENT, CARRIER = _t(Meeting), _t(Attendee), _t(Document), _t(Carrier)
 CONSIGNMENT, EVENT, HEAD, OPERATOR = _t(Consignment), _t(Event), _t(LedgerHead), _t(Operator)
+ANSWER = _t(ChecklistAnswer)
 RETIRED = _t(RetiredTag)
 _EVENT_COLUMNS = [c.name for c in EVENT.c if c.name != "id"]
 _OWNER, _HOLDER, _REMEMBERED = ATTENDEE.alias("o"), ATTENDEE.alias("h"), ATTENDEE.alias("r")
@@ -166,8 +168,14 @@ _UPDATE_CARRIER = (
 )
 _OPEN_MEETING = (
     update(MEETING)
-    .where(MEETING.c.id == bindparam("m_id"), MEETING.c.status == bindparam("m_planned"))
+    .where(
+        MEETING.c.id == bindparam("m_id"),
+        MEETING.c.status.in_([bindparam("m_draft"), bindparam("m_filed")]),
+    )
     .values(status=bindparam("m_open"))
+)
+_ANSWERS = select(ANSWER.c.item, ANSWER.c.answer, ANSWER.c.accepted_by).where(
+    ANSWER.c.meeting_id == bindparam("meeting_id"), ANSWER.c.checklist == bindparam("checklist")
 )
 _CONSIGNMENT_STATES = select(CARRIER.c.state).where(
     CARRIER.c.consignment_id == bindparam("consignment_id")
@@ -401,12 +409,18 @@ class TapStore:
             )
 
     def open_meeting(self, meeting_id: int) -> None:
-        """A planned meeting opens at its first accepted tap."""
+        """A draft or filed meeting opens at its first accepted tap."""
         self._run(
             _OPEN_MEETING,
             {
                 "m_id": meeting_id,
-                "m_planned": MeetingStatus.PLANNED.value,
+                "m_draft": MeetingStatus.DRAFT.value,
+                "m_filed": MeetingStatus.FILED.value,
                 "m_open": MeetingStatus.OPEN.value,
             },
         )
+
+    def checklist_answers(self, meeting_id: int, checklist: str) -> dict[str, tuple[str, bool]]:
+        """A checklist's answers: item id (lower case) → (answer, accepted by an officer)."""
+        rows = self._run(_ANSWERS, {"meeting_id": meeting_id, "checklist": checklist})
+        return {item.lower(): (answer, bool(by)) for item, answer, by in rows}

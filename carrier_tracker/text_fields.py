@@ -33,6 +33,9 @@ RECIPIENT = 100
 OPERATOR = 100
 STATION = 100
 NOTE = 1000
+ROOM = 100
+FILING_REF = 64
+PLAN_TITLE = 200
 """Loss reports, close notes (the ledger's note column is unbounded; Excel cells stop at 32,767)."""
 
 COLUMN_LIMITS: Mapping[str, int] = MappingProxyType(
@@ -44,6 +47,9 @@ COLUMN_LIMITS: Mapping[str, int] = MappingProxyType(
         "meeting.officer": OFFICER,
         "meeting.closed_by": OPERATOR,
         "meeting.close_note": NOTE,
+        "meeting.filed_ref": FILING_REF,
+        "meeting.filed_by": OPERATOR,
+        "meeting.plan_title": PLAN_TITLE,
         "attendee.code": ATTENDEE_CODE,
         "attendee.name": ATTENDEE_NAME,
         "attendee.unit": UNIT,
@@ -63,6 +69,10 @@ COLUMN_LIMITS: Mapping[str, int] = MappingProxyType(
         "systemevent.subject": OPERATOR,
         "systemevent.station": STATION,
         "systemevent.note": NOTE,
+        "checklistanswer.note": NOTE,
+        "checklistanswer.operator": OPERATOR,
+        "checklistanswer.accepted_by": OPERATOR,
+        "checklistanswer.accept_note": NOTE,
     }
 )
 """Every free-text column a person fills, as ``table.column`` → maximum length (README table)."""

@@ -7,11 +7,22 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from carrier_tracker import checklists
 from carrier_tracker.audit import consignment_snapshot, import_snapshot
 from carrier_tracker.custody import append_admin_event
-from carrier_tracker.enums import Action, CarrierKind, Level, MeetingStatus, Role, State
+from carrier_tracker.enums import (
+    Action,
+    Answer,
+    CarrierKind,
+    Level,
+    MeetingStatus,
+    Role,
+    State,
+    requires_filing,
+)
 from carrier_tracker.models import Attendee, Carrier, Consignment, Document, Meeting, Operator
 from carrier_tracker.operators import find_operator, hash_pin
+from carrier_tracker.policy import answer_items, file_meeting
 
 PIN = "246810"
 """Every test operator's PIN."""
@@ -27,6 +38,31 @@ def add_operators(session: Session, operators: dict[str, Role]) -> None:
         if find_operator(session, name) is None:
             session.add(Operator(name=name, role=role.value, pin_hash=_PIN_HASH[0]))
     session.flush()
+
+
+def file_paperwork(session: Session, key: bytes, code: str, officer: str) -> None:
+    """File meeting ``code`` (by ``officer``) and answer its venue check and sweep 符合, through
+    the services (ledger events included)."""
+    from datetime import date
+
+    file_meeting(
+        session=session,
+        key=key,
+        meeting_code=code,
+        ref="保密办〔2026〕1号",
+        on=date(2026, 12, 1),
+        operator=officer,
+    )
+    defs = checklists.active()
+    for name in (checklists.VENUE, checklists.SWEEP):
+        answer_items(
+            session=session,
+            key=key,
+            meeting_code=code,
+            checklist=defs[name],
+            answers=[(it.id, Answer.OK, "") for it in defs[name].items],
+            operator=officer,
+        )
 
 
 @dataclass
@@ -65,13 +101,19 @@ def make_world(
     officer: str = "赵官",
     status: MeetingStatus = MeetingStatus.OPEN,
     key: bytes = bytes(range(32)),  # tests.conftest.KEY
+    filed: bool = True,
     tags: bool = True,
 ) -> World:
     """Meeting M1 (机密), its officer ``officer`` registered as an officer operator and the
     custodians 小孙 and 孙文管; people A001 张三 (机密, local), A002 李四 (机密, out of town),
     A003 王五 (秘密, local); documents D1 (机密, 3 copies, take-away allowed, collected at breaks),
     D2 (秘密, 2 copies), D3 (内部, 1 copy, no tag); consignment K1 to 北京某所. With ``tags``
-    off, no pass or copy has a tag (a meeting imported before its tags were bound)."""
+    off, no pass or copy has a tag (a meeting imported before its tags were bound).
+
+    ``filed`` (default): a 秘密-or-above meeting is filed by its officer, its venue check and
+    its sweep answered 符合 — the paperwork every real meeting does, so tests of custody start
+    from a meeting that may open and close. ``filed=False`` leaves it a draft with no answers
+    (a draft meeting asked for with ``status=DRAFT`` then stays a draft)."""
     meeting = Meeting(
         code=code,
         title="测试会议",
@@ -156,7 +198,7 @@ def make_world(
     session.flush()
     # The ledger says what the rows say, as an import would: verify and close check it.
     wanted_status = meeting.status
-    meeting.status = MeetingStatus.PLANNED
+    meeting.status = MeetingStatus.DRAFT
     append_admin_event(
         session=session,
         key=key,
@@ -171,7 +213,11 @@ def make_world(
         action=Action.CONSIGNMENT,
         payload=consignment_snapshot(cons),
     )
-    if wanted_status != MeetingStatus.PLANNED:
+    if filed and officer and requires_filing(level):
+        file_paperwork(session, key, code, officer)
+        if wanted_status is MeetingStatus.DRAFT:
+            wanted_status = MeetingStatus.FILED
+    if not wanted_status.before_open:
         append_admin_event(session=session, key=key, meeting=meeting, action=Action.OPEN)
     if wanted_status == MeetingStatus.CLOSED:
         append_admin_event(session=session, key=key, meeting=meeting, action=Action.CLOSE)

@@ -37,7 +37,7 @@ POLL_SECONDS = 1.0
 WAITING_AFTER = 0.4  # a write that takes longer than this shows 等待数据库…
 READER_RETRY = 5.0
 
-SCREENS = ("desk", "reconcile", "enroll", "courier", "copies", "audit", "changes")
+SCREENS = ("desk", "reconcile", "enroll", "courier", "copies", "audit", "changes", "policy")
 
 
 class CarrierTrackerApp(App[None]):
@@ -66,8 +66,11 @@ class CarrierTrackerApp(App[None]):
         *,
         tray: list[tuple[str, str]] | None = None,
         debounce: float = DEFAULT_DEBOUNCE,
+        notice: str = "",
     ) -> None:
         super().__init__()
+        self.notice = notice
+        """Said on screen when the desk opens (the demo: what it did before the first tap)."""
         self.debounce = debounce
         self.ctx = ctx
         self.reader_spec = reader_spec
@@ -112,6 +115,8 @@ class CarrierTrackerApp(App[None]):
         self.sub_title = self._sub_title()
         self.action_show("desk")
         self.refresh_bindings()
+        if self.notice:
+            self.notify(self.notice, timeout=15)
 
         def seq(s: Session) -> int:
             return newest_seq(s, meeting)
@@ -310,6 +315,7 @@ class CarrierTrackerApp(App[None]):
         from .screens.copies import CopiesScreen
         from .screens.courier import CourierScreen
         from .screens.enroll import EnrollScreen
+        from .screens.policy import PolicyScreen
         from .screens.reconcile import ReconcileScreen
 
         screens: dict[str, type[Screen[None]]] = {
@@ -319,6 +325,7 @@ class CarrierTrackerApp(App[None]):
             "copies": CopiesScreen,
             "audit": AuditScreen,
             "changes": ChangesScreen,
+            "policy": PolicyScreen,
         }
         return screens[name]()
 
@@ -423,6 +430,7 @@ def make_app(
     key_path: Path | None = None,
     tray: bool = False,
     debounce: float = DEFAULT_DEBOUNCE,
+    notice: str = "",
 ) -> CarrierTrackerApp:
     """Build the app on a database and a reader (used by the CLI and the tests).
 
@@ -446,4 +454,4 @@ def make_app(
                 from carrier_tracker.queries import tray_items
 
                 items = tray_items(s, ctx.meeting)
-    return CarrierTrackerApp(ctx, reader_spec, tray=items, debounce=debounce)
+    return CarrierTrackerApp(ctx, reader_spec, tray=items, debounce=debounce, notice=notice)

@@ -13,17 +13,19 @@ import queue
 import tempfile
 import threading
 import time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import db, ledger, messages
+from .. import checklists, db, ledger, messages
 from ..custody import find_meeting, record_tap
-from ..enums import Mode, Role, Verdict
+from ..enums import Action, Answer, Mode, Role, Verdict
 from ..errors import CarrierTrackerError
 from ..export import export_meeting
 from ..importer import import_workbook
 from ..meetings import close_meeting, open_consignment, status
 from ..operators import add_operator, authenticate
+from ..policy import answer_items, checklist_status, file_meeting
 from ..queries import attendees, documents
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "meeting.xlsx"
@@ -51,6 +53,10 @@ def operators_line() -> str:
     )
 
 
+SWEEP_ROOM = "客房 301"
+"""Where the demo's sweep finds a copy left behind."""
+FILING_REF, FILING_DATE = "保密办〔2026〕12号", "2026-12-01"
+
 # (mode, attendee, operator, consignment, tag label, what the custodian is doing)
 STEPS: list[tuple[Mode, str | None, str, str | None, str, str]] = [
     (Mode.ISSUE, None, "孙文管", None, "pass/A001", "发放会议证"),
@@ -70,7 +76,7 @@ STEPS: list[tuple[Mode, str | None, str, str | None, str, str]] = [
     (Mode.DISPATCH, None, "孙文管", "JY-2026-001", "HY-05/2", "机要发出"),
     (Mode.DELIVER, None, "孙文管", None, "HY-05/2", "机要签收"),
     (Mode.RETURN, None, "孙文管", None, "HY-02/1", "带离文件交回"),
-    (Mode.RECALL, None, "孙文管", None, "HY-01/1", "会后清退"),
+    (Mode.SWEEP, None, "孙文管", None, "HY-01/1", f"会后巡检：{SWEEP_ROOM} 发现遗留文件"),
     (Mode.RECALL, None, "孙文管", None, "HY-07/1", "会后清退"),
     (Mode.RECALL, None, "孙文管", None, "pass/A001", "收回会议证"),
     (Mode.RECALL, None, "孙文管", None, "pass/A003", "收回会议证"),
@@ -110,6 +116,9 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
     reset = "\033[0m" if colour else ""
+    for line in paperwork_lines(engine):
+        print(line)
+    print()
     for mode, attendee, operator, consignment, label, doing in STEPS:
         print(f"[{messages.MODE_LABEL[mode]}] {doing}")
         reader.present(_uid(label))  # the custodian lays the tag on the reader
@@ -126,6 +135,7 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
                 consignment_no=consignment,
                 station="演示台",
                 operator=operator,
+                room=SWEEP_ROOM if mode is Mode.SWEEP else "",
             )
         start = COLOURS[outcome.verdict] if colour else ""
         print(f"    {start}{messages.VERDICT_LABEL[outcome.verdict]}：{outcome.message}{reset}")
@@ -134,6 +144,32 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
     listener.join(timeout=2)
     reader.close()
 
+    print(f"\n[{messages.text('demo_sweep_title')}]")
+    with db.session_scope(engine) as s:
+        sweep = checklists.active()[checklists.SWEEP]
+        answers = [
+            (
+                it.id,
+                Answer.OK,
+                messages.text("demo_sweep_note", item="HY-01 第001份")
+                if it.label in SWEEP_ROOM
+                else "",
+            )
+            for it in sweep.items
+        ]
+        for st in answer_items(
+            session=s,
+            key=key,
+            meeting_code=CODE,
+            checklist=sweep,
+            answers=answers,
+            operator="孙文管",
+            station="演示台",
+        ):
+            note = f"（{st.note}）" if st.note else ""
+            print(
+                f"    {st.item.label}：{messages.ANSWER_LABEL[st.answer] if st.answer else ''}{note}"
+            )
     with db.session_scope(engine) as s:
         data = status(s, CODE)
     counts = data["counts"]
@@ -160,9 +196,10 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
     return 0 if exported.chain.ok else 1
 
 
-def prepare_demo_database(workdir: Path) -> tuple[str, Path]:
+def prepare_demo_database(workdir: Path, *, now: datetime | None = None) -> tuple[str, Path]:
     """A throw-away SQLite database with the demo's operators (:data:`DEMO_OPERATORS`) and the
-    sample meeting; returns (URL, key path)."""
+    sample meeting, filed and its venue checked (at ``now``, default the current time: tests
+    fix it for stable screens); returns (URL, key path)."""
     url = f"sqlite:///{workdir / 'demo.db'}"
     engine = db.make_engine(url)
     db.upgrade(engine)
@@ -176,6 +213,29 @@ def prepare_demo_database(workdir: Path) -> tuple[str, Path]:
             )
     with db.session_scope(engine) as s:
         import_workbook(session=s, key=key, path=SAMPLE, operator="孙文管")
+    with db.session_scope(engine) as s:  # the paperwork before the first tap (said on screen)
+        file_meeting(
+            session=s,
+            key=key,
+            meeting_code=CODE,
+            ref=FILING_REF,
+            on=date.fromisoformat(FILING_DATE),
+            plan_title="2027 年度科研生产工作会议专项保密工作方案",
+            operator=officer,
+            station="演示台",
+            now=now,
+        )
+        venue = checklists.active()[checklists.VENUE]
+        answer_items(
+            session=s,
+            key=key,
+            meeting_code=CODE,
+            checklist=venue,
+            answers=[(it.id, Answer.OK, messages.text("demo_answered")) for it in venue.items],
+            operator=officer,
+            station="演示台",
+            now=now,
+        )
     with db.session_scope(engine) as s:
         open_consignment(
             session=s,
@@ -190,6 +250,32 @@ def prepare_demo_database(workdir: Path) -> tuple[str, Path]:
     return url, key_path
 
 
+def paperwork_lines(engine: Any) -> list[str]:
+    """What the demo did before the first tap (filing, venue check), as shown on screen."""
+    with db.read_scope(engine) as s:
+        meeting = find_meeting(s, CODE)
+        venue = checklists.active()[checklists.VENUE]
+        statuses = checklist_status(s, meeting, venue)
+        lines = [
+            messages.text("demo_paperwork", ref=meeting.filed_ref, by=meeting.filed_by),
+            f"[{messages.ACTION_LABEL[Action.FILE]}] "
+            + messages.text(
+                "filed",
+                code=meeting.code,
+                ref=meeting.filed_ref,
+                date=meeting.filed_on.isoformat() if meeting.filed_on else "",
+                by=meeting.filed_by,
+            ),
+            f"[{venue.title}] "
+            + "，".join(
+                f"{st.item.label} {messages.ANSWER_LABEL[st.answer]}"
+                for st in statuses
+                if st.answer
+            ),
+        ]
+    return lines
+
+
 def demo_app(work: Path) -> Any:
     """The desk on a fresh demo database in ``work``, as ``carrier-tracker demo`` opens it (and the
     README walkthrough test drives it): the sim reader, the tag tray, the officer at the desk.
@@ -199,6 +285,9 @@ def demo_app(work: Path) -> Any:
     from tui.app import make_app
 
     url, key_path = prepare_demo_database(work)
+    engine = db.make_engine(url)
+    notice = paperwork_lines(engine)[0]
+    engine.dispose()
     return make_app(
         url,
         "sim:",
@@ -208,6 +297,7 @@ def demo_app(work: Path) -> Any:
         key_path=key_path,
         tray=True,
         debounce=0.0,
+        notice=notice,
     )
 
 
@@ -218,6 +308,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     work = Path(tempfile.mkdtemp(prefix="carrier-tracker-demo-"))
     app = demo_app(work)
     print(operators_line())
+    print(app.notice)
     app.run()
     print(operators_line())
     print(f"演示数据库保留在 {work / 'demo.db'}（可用 --db sqlite:///{work / 'demo.db'} 查看）")

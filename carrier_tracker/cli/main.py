@@ -126,6 +126,7 @@ _TEXT_ARGS: tuple[tuple[str, str, str, int, bool, bool], ...] = (
     ("operator", "--operator", "operator", tf.OPERATOR, False, True),
     ("station", "--station", "station", tf.STATION, False, True),
     ("note", "--note", "note", tf.NOTE, False, False),
+    ("room", "--room", "room", tf.ROOM, False, False),
     ("name", "NAME", "operator_name", tf.OPERATOR, False, True),
     ("approver", "--approver", "approver", tf.OPERATOR, False, False),
     ("officer", "--officer", "operator_name", tf.OPERATOR, False, False),
@@ -488,6 +489,7 @@ def cmd_tap(args: argparse.Namespace) -> int:
                 note=args.note or "",
                 override=args.override,
                 approver=approver,
+                room=args.room or "",
             )
         refused |= outcome.refused
         label = messages.VERDICT_LABEL[outcome.verdict]
@@ -973,6 +975,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--attendee", metavar="CODE", help=messages.text("help_tap_attendee"))
     p.add_argument("--consignment", metavar="NO", help=messages.text("help_tap_consignment"))
     p.add_argument("--note", metavar="TEXT", help=messages.text("help_tap_note"))
+    p.add_argument("--room", metavar="ROOM", help=messages.text("help_tap_room"))
     p.add_argument(
         "--override",
         action="store_true",

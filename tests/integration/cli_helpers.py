@@ -7,6 +7,7 @@ import contextlib
 import importlib.util
 import io
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -86,7 +87,9 @@ class Cli:
     ``subprocess=True`` runs the installed entry point for real.
     """
 
-    def __init__(self, home: Path, db_url: str, *, subprocess: bool = False) -> None:
+    def __init__(
+        self, home: Path, db_url: str, *, subprocess: bool = False, draft: bool = False
+    ) -> None:
         self.env = {
             **os.environ,
             "CARRIER_TRACKER_HOME": str(home),
@@ -98,12 +101,30 @@ class Cli:
             "CARRIER_TRACKER_NEW_PIN": PIN,
         }
         self.subprocess = subprocess
+        self.draft = draft
+        """Leave an imported meeting a draft (by default ``import`` is followed by
+        :meth:`paperwork`)."""
 
     def __call__(self, *args: str) -> Result:
         result = self._run(*args)
         if args[:1] == ("init",) and "--officer" not in args and result.code == 0:
             register_operators(self.env)
+        if args[:1] == ("import",) and result.code == 0 and not self.draft:
+            found = re.search(r"已导入会议 (\S+)：", result.out)
+            if found:
+                self.paperwork(found.group(1))
         return result
+
+    def paperwork(self, code: str) -> None:
+        """File the meeting (by the officer 赵保密) and answer its venue check and sweep 符合,
+        through the real commands — what every meeting does before its first tap."""
+        for argv in (
+            ["meeting", "file", code, "--ref", "保密办〔2026〕12号", "--date", "2026-12-01"],
+            ["checklist", code, "venue", "--all", "ok"],
+            ["checklist", code, "sweep", "--all", "ok"],
+        ):
+            r = self._run(*argv, "--operator", "赵保密")
+            assert r.code == 0, (argv, r.out, r.err)
 
     def _run(self, *args: str) -> Result:
         if self.subprocess:

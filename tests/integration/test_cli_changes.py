@@ -15,8 +15,8 @@ from tests.integration.cli_helpers import CODE, Cli, copy_uid, pass_uid
 NEW = "04FFEEDDCCBBAA"
 
 
-def _imported(folder: Path) -> Cli:
-    c = Cli(folder / "home", f"sqlite:///{folder / 'ct.db'}")
+def _imported(folder: Path, *, draft: bool = False) -> Cli:
+    c = Cli(folder / "home", f"sqlite:///{folder / 'ct.db'}", draft=draft)
     assert c("init").code == 0
     assert c("import", str(SAMPLE)).code == 0
     return c
@@ -29,8 +29,9 @@ def cli(tmp_path: Path) -> Cli:
 
 @pytest.fixture(scope="module")
 def untouched(tmp_path_factory: pytest.TempPathFactory) -> Cli:
-    """One imported meeting for the bad-input cases: each must leave it as it was."""
-    return _imported(tmp_path_factory.mktemp("bad"))
+    """One imported meeting for the bad-input cases: each must leave it as it was (a draft:
+    its ledger holds the import alone)."""
+    return _imported(tmp_path_factory.mktemp("bad"), draft=True)
 
 
 def events(cli: Cli) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 from sqlmodel import Session, func, select
 
-from carrier_tracker import ledger
+from carrier_tracker import checklists, ledger
 from carrier_tracker.custody import record_tap
-from carrier_tracker.enums import Mode, Role
+from carrier_tracker.enums import Answer, Mode, Role
 from carrier_tracker.export import (
     CARRY_HEADERS,
     COURIER_HEADERS,
@@ -29,6 +29,7 @@ from carrier_tracker.export import (
 from carrier_tracker.importer import import_workbook, write_template
 from carrier_tracker.meetings import open_consignment
 from carrier_tracker.models import Attendee, Carrier, Document, Event, Meeting
+from carrier_tracker.policy import accept_items, answer_items, file_meeting
 from tests.conftest import SAMPLE
 from tests.factories import add_operators
 from tests.integration.cli_helpers import CODE, copy_uid, pass_uid
@@ -44,6 +45,9 @@ SHEETS = [
     "分发情况",
     "机要递送登记",
     "带离文件目录",
+    "会议备案",
+    "会前会后检查",
+    "巡检发现",
     "操作日志",
 ]
 
@@ -52,6 +56,39 @@ def scripted_meeting(session: Session, key: bytes) -> None:
     """The sample meeting after a fixed sequence of taps at fixed times."""
     add_operators(session, {"赵保密": Role.OFFICER, "孙文管": Role.CUSTODIAN})
     import_workbook(session=session, key=key, path=SAMPLE, operator="孙文管", tz=SHANGHAI, now=T0)
+    session.commit()
+    file_meeting(
+        session=session,
+        key=key,
+        meeting_code=CODE,
+        ref="保密办〔2026〕12号",
+        on=date(2026, 12, 1),
+        plan_title="专项保密工作方案",
+        operator="赵保密",
+        now=T0,
+    )
+    venue = checklists.load()["venue"]
+    answer_items(
+        session=session,
+        key=key,
+        meeting_code=CODE,
+        checklist=venue,
+        answers=[
+            (it.id, Answer.FAIL if it.id == "wireless" else Answer.OK, "") for it in venue.items
+        ],
+        operator="孙文管",
+        now=T0,
+    )
+    accept_items(
+        session=session,
+        key=key,
+        meeting_code=CODE,
+        checklist=venue,
+        item_id="wireless",
+        note="已改用有线话筒",
+        operator="赵保密",
+        now=T0,
+    )
     session.commit()
     minute = iter(range(1, 1000))
 
@@ -94,6 +131,7 @@ def scripted_meeting(session: Session, key: bytes) -> None:
     tap(copy_uid("HY-05", 3), Mode.DELIVER)
     tap(copy_uid("HY-06", 9), Mode.LOST, operator="赵保密", note="会场遗失，已报告")
     tap("04FFFFFFFFFFFF", Mode.ISSUE, attendee_code="A005")  # unknown tag
+    tap(copy_uid("HY-01", 2), Mode.SWEEP, room="客房 301")  # collected, found in a guest room
 
 
 def sheet_values(path: Path) -> dict[str, list[list[Any]]]:

@@ -36,7 +36,7 @@ from tests.data.make_hostile_corpus import (
     _table,
     write_xlsx,
 )
-from tests.factories import add_operators
+from tests.factories import add_operators, file_paperwork
 from tests.integration.cli_helpers import CODE, PIN, ROOT, register_operators
 
 T0 = datetime(2026, 12, 8, 0, 30, tzinfo=UTC)
@@ -165,6 +165,7 @@ def hostile_export(
     v = _hostile_meeting(src)
     add_operators(session, {v["officer"]: Role.OFFICER})
     import_workbook(session=session, key=key, path=src, operator=hostile("导入"), now=T0)
+    file_paperwork(session, key, v["code"], v["officer"])  # filed, venue checked: taps may open it
     session.commit()
     minute = iter(range(1, 1000))
 

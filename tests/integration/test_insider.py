@@ -77,8 +77,18 @@ CASES = [
     ),
     (
         "meeting status rewritten",
+        "UPDATE meeting SET status = 'filed'",
+        "会议状态：台账为 进行中，数据库为 已备案",
+    ),
+    (
+        "meeting status set to a value that does not exist",
         "UPDATE meeting SET status = 'planned'",
-        "会议状态：台账为 进行中，数据库为 未开始",
+        "会议状态：台账为 进行中，数据库为 planned",
+    ),
+    (
+        "filing rewritten",
+        "UPDATE meeting SET filed_ref = '保密办〔2026〕99号'",
+        "会议·备案编号：台账为 保密办〔2026〕12号，数据库为 保密办〔2026〕99号",
     ),
 ]
 

@@ -12,11 +12,12 @@ import pytest
 from sqlmodel import select
 from textual.widgets import Input
 
-from carrier_tracker import db, ledger
+from carrier_tracker import checklists, db, ledger
 from carrier_tracker.cli.demo import CODE, prepare_demo_database
 from carrier_tracker.custody import record_tap
-from carrier_tracker.enums import Mode
-from carrier_tracker.models import Carrier, Event
+from carrier_tracker.enums import Answer, Mode
+from carrier_tracker.models import Carrier, ChecklistAnswer, Event
+from carrier_tracker.policy import answer_items
 from tests.integration.cli_helpers import copy_uid, pass_uid
 from tui.app import CarrierTrackerApp, make_app
 from tui.widgets.banners import OutcomePanel
@@ -40,6 +41,13 @@ class Desk:
         )
         self.engine = db.make_engine(url)
         self.key = ledger.load_key(key_path)
+
+    def swept(self) -> bool:
+        """The sweep has answers already (a second ``desk()`` on the same database)."""
+        with db.read_scope(self.engine) as s:
+            return bool(
+                s.exec(select(ChecklistAnswer).where(ChecklistAnswer.checklist == "sweep")).all()
+            )
 
     def events(self) -> int:
         with db.read_scope(self.engine) as s:  # a WAL snapshot: never waits for another writer
@@ -91,10 +99,25 @@ class Desk:
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Callable[..., Desk]:
-    url, key_path = prepare_demo_database(tmp_path)
+    """``desk(operator="赵保密", swept=True)``: the demo's meeting (filed, venue checked) with its
+    sweep answered 符合 (so a test may close it), or unanswered with ``swept=False``."""
+    url, key_path = prepare_demo_database(tmp_path, now=T0)
 
-    def make(operator: str = "赵保密") -> Desk:
-        return Desk(url, key_path, operator)
+    def make(operator: str = "赵保密", *, swept: bool = True) -> Desk:
+        d = Desk(url, key_path, operator)
+        if swept and not d.swept():
+            sweep = checklists.active()[checklists.SWEEP]
+            with db.session_scope(d.engine) as s:
+                answer_items(
+                    session=s,
+                    key=d.key,
+                    meeting_code=CODE,
+                    checklist=sweep,
+                    answers=[(it.id, Answer.OK, "") for it in sweep.items],
+                    operator="孙文管",
+                    now=T0,
+                )
+        return d
 
     return make
 
@@ -126,6 +149,7 @@ SCREENS: dict[str, list[str]] = {
     "copies": ["ctrl+l"],
     "audit": ["ctrl+t"],
     "changes": ["ctrl+b"],
+    "policy": ["ctrl+a"],
     "close_dialog": ["ctrl+r", "ctrl+w"],
     "plan": ["ctrl+r", "ctrl+f"],
     "consignment_dialog": ["ctrl+k", "ctrl+n"],

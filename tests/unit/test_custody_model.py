@@ -121,7 +121,14 @@ class CustodyMachine(RuleBasedStateMachine):
         def refused_for(person: str | None) -> tuple[Verdict, M, str | None]:
             return (Verdict.REFUSED, m, person)
 
-        if is_pass and mode not in (Mode.ISSUE, Mode.RECALL, Mode.LOST, Mode.FOUND, Mode.ENTRANCE):
+        if is_pass and mode not in (
+            Mode.ISSUE,
+            Mode.RECALL,
+            Mode.LOST,
+            Mode.FOUND,
+            Mode.ENTRANCE,
+            Mode.SWEEP,
+        ):
             return refused_for(asked)
         if mode is Mode.ENTRANCE:
             return (Verdict.ACCEPTED, m, owner) if is_pass and s == State.ISSUED else refused
@@ -228,6 +235,25 @@ class CustodyMachine(RuleBasedStateMachine):
                 return refused
             new.state = State.LOST
             return Verdict.ACCEPTED, new, m.holder or m.remembered
+        if mode is Mode.SWEEP:  # ``note`` stands for "a room was chosen" here
+            if not note:
+                return refused
+            if s in (State.RECOVERED, State.REGISTERED):
+                return Verdict.ALREADY, m, None
+            sources = (
+                (State.ISSUED, State.LOST)
+                if is_pass
+                else (
+                    State.ISSUED,
+                    State.COLLECTED,
+                    State.CARRIED_OUT,
+                    State.LOST,
+                )
+            )
+            if s not in sources:
+                return refused
+            new.state, new.holder, new.remembered = State.RECOVERED, None, None
+            return Verdict.ACCEPTED, new, m.holder or m.remembered
         assert mode is Mode.FOUND
         if s == State.RECOVERED:
             return Verdict.ALREADY, m, None
@@ -261,6 +287,7 @@ class CustodyMachine(RuleBasedStateMachine):
             operator="赵官" if officer else "小孙",
             note="说明" if note else "",
             override=override,
+            room="会场" if note and mode is Mode.SWEEP else "",
         )
         self.session.commit()
         self.taps += 1

@@ -11,13 +11,15 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from carrier_tracker import ledger
+from carrier_tracker import checklists, ledger
 from carrier_tracker.custody import record_tap
 from carrier_tracker.enums import Mode
 from carrier_tracker.errors import LedgerError
 from tests.factories import World, make_world
 
-BASE = 3  # make_world's own events: import, consignment, open
+_DEFS = checklists.load()
+BASE = 4 + len(_DEFS["venue"].items) + len(_DEFS["sweep"].items)
+"""make_world's own events: import, consignment, file, the venue and sweep answers, open."""
 
 
 def _walk(session: Session, key: bytes) -> World:

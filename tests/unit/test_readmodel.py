@@ -146,7 +146,7 @@ def test_closing_a_meeting_that_never_opened_needs_never_opened(
             session=session, key=key, meeting_code="M1", operator="小孙", never_opened=True
         )
     session.rollback()
-    assert session.exec(select(Meeting)).one().status == MeetingStatus.PLANNED
+    assert session.exec(select(Meeting)).one().status == MeetingStatus.FILED
     close_meeting(session=session, key=key, meeting_code="M1", operator=OFFICER, never_opened=True)
     session.commit()
     assert session.exec(select(Meeting)).one().status == MeetingStatus.CLOSED

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label
 
-from carrier_tracker import messages
+from carrier_tracker import checklists, messages
 from carrier_tracker.custody import Outcome, record_tap
 from carrier_tracker.distribution import BreakView, break_view
 from carrier_tracker.enums import Mode, Verdict
@@ -94,6 +94,7 @@ class DeskScreen(Screen[None]):
         with Horizontal(id="extras"):
             yield Entry(placeholder=t("consignment_placeholder"), id="consignment-input")
             yield Entry(placeholder=t("note_placeholder"), id="note-input")
+            yield Entry(placeholder=t("room_placeholder"), id="room-input")
         yield OutcomePanel(t("tap_prompt"), id="outcome")
         yield Label("", id="break-view", markup=False)
         with Horizontal(id="body"):
@@ -111,6 +112,9 @@ class DeskScreen(Screen[None]):
             return attendees(s, meeting)
 
         self.app.read(self, load, self._people_loaded)  # type: ignore[attr-defined]
+        rooms = [it.label for it in checklists.active()[checklists.SWEEP].items]
+        self.query_one("#room-input", Input).suggester = SuggestFromList(rooms)
+        self.query_one("#room-input", Input).tooltip = t("room_hint", rooms="、".join(rooms))
 
     def _people_loaded(self, people: list[Attendee]) -> None:
         self.people = {a.code: a for a in people}
@@ -136,7 +140,10 @@ class DeskScreen(Screen[None]):
     def _show_extras(self) -> None:
         self.query_one("#consignment-input").display = self.mode in CONSIGNMENT_MODES
         self.query_one("#note-input").display = self.mode is Mode.LOST
-        self.query_one("#extras").display = self.mode in CONSIGNMENT_MODES or self.mode is Mode.LOST
+        self.query_one("#room-input").display = self.mode is Mode.SWEEP
+        self.query_one("#extras").display = self.mode in (*CONSIGNMENT_MODES, Mode.LOST, Mode.SWEEP)
+        if self.mode is Mode.SWEEP and not self.query_one("#room-input", Input).value:
+            self.query_one("#room-input", Input).focus()  # 巡检: choose the room first
         self.query_one("#break-view").display = self.mode is Mode.COLLECT
         self._load_break()
 
@@ -184,6 +191,9 @@ class DeskScreen(Screen[None]):
         self._choose(None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "room-input":  # the room is chosen: back to tapping
+            self.app.action_focus_tap_entry()  # type: ignore[attr-defined]
+            return
         if event.input.id != "attendee-input":
             return
         text = event.value.strip()
@@ -266,6 +276,7 @@ class DeskScreen(Screen[None]):
         chosen = self.attendee.code if self.attendee is not None else None
         consignment = self.query_one("#consignment-input", Input).value.strip() or None
         note = self.query_one("#note-input", Input).value.strip() if mode is Mode.LOST else ""
+        room = self.query_one("#room-input", Input).value.strip() if mode is Mode.SWEEP else ""
 
         def run(s: Session) -> TapResult:
             info = tag_info(s, tap.uid, meeting.id)
@@ -286,6 +297,7 @@ class DeskScreen(Screen[None]):
                 station=ctx.station,
                 operator=ctx.operator,
                 note=note,
+                room=room,
             )
             person = None
             if (

@@ -21,6 +21,7 @@ MODE_KEYS = {
     Mode.ENTRANCE: "F9",
     Mode.LOST: "F10",
     Mode.FOUND: "F11",
+    Mode.SWEEP: "F12",
 }
 
 
