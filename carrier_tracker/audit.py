@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -42,7 +42,19 @@ MEETING_FIELDS = (
     "officer",
     "requires_passes",
 )
-ATTENDEE_FIELDS = ("code", "name", "unit", "title", "out_of_town", "clearance", "pass_number")
+ATTENDEE_FIELDS = (
+    "code",
+    "name",
+    "unit",
+    "title",
+    "out_of_town",
+    "clearance",
+    "pass_number",
+    "pledge_on",
+    "briefed_on",
+)
+PLEDGE_FIELDS = ("pledge_on", "briefed_on")
+"""What a pledge event sets on its attendee (snapshots from before pledges lack them: None)."""
 DOCUMENT_FIELDS = ("number", "title", "level", "copies", "collect_at_breaks", "may_take_away")
 CARRIER_FIELDS = ("kind", "document_id", "copy_number", "owner_id")
 CONSIGNMENT_FIELDS = ("number", "unit", "recipient")
@@ -52,6 +64,8 @@ def _plain(value: Any) -> Any:
     """A column value as it goes into a snapshot: times as UTC ISO strings, bools as bools."""
     if isinstance(value, datetime):
         return ledger.as_utc(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 
@@ -99,6 +113,11 @@ def import_snapshot(session: Session, meeting: Meeting) -> str:
     )
 
 
+def pledge_payload(attendee: Attendee) -> str:
+    """The payload of a pledge event: the attendee and its pledge and briefing days, as set."""
+    return canonical({"attendee": attendee.id, **_row(attendee, PLEDGE_FIELDS)})
+
+
 def consignment_snapshot(consignment: Consignment) -> str:
     """The payload of a consignment event."""
     return canonical({"id": consignment.id, **_row(consignment, CONSIGNMENT_FIELDS)})
@@ -144,6 +163,11 @@ class Expected:
         elif action == Action.CONSIGNMENT.value and ev.payload:
             data = json.loads(ev.payload)
             self.consignments[int(data["id"])] = {f: data[f] for f in CONSIGNMENT_FIELDS}
+        elif action == Action.PLEDGE.value and ev.payload:
+            data = json.loads(ev.payload)
+            person = self.attendees.get(int(data["attendee"]))
+            if person is not None:
+                person.update({f: data.get(f) for f in PLEDGE_FIELDS})
         elif action == Action.OPEN.value and self.status is MeetingStatus.PLANNED:
             self.status = MeetingStatus.OPEN
         elif action == Action.CLOSE.value:
@@ -410,8 +434,9 @@ def _compare_rows(
             value = _plain(getattr(row, f))
             if f in ("clearance", "level") and value is not None:
                 value = Level(value).value
-            if value != want_row[f]:
-                differ(f"{name}·{messages.COLUMN_LABEL.get(f, f)}", want_row[f], value)
+            want_value = want_row.get(f)  # a field added after the snapshot was taken: None
+            if value != want_value:
+                differ(f"{name}·{messages.COLUMN_LABEL.get(f, f)}", want_value, value)
     for row in have.values():
         differ(
             label(row.id, {f: getattr(row, f) for f in fields}),

@@ -145,6 +145,7 @@ def _person(
         out_of_town=bool(row.out_of_town),
         pass_issued=row.id in issued,
         holding=tuple(holding.get(row.id, ())),
+        pledged=row.pledge_on is not None,
     )
 
 
@@ -413,8 +414,10 @@ def append_admin_event(
     now: datetime | None = None,
     payload: str | None = None,
     approver: str = "",
+    attendee_id: int | None = None,
 ) -> None:
-    """Append a non-tap event (enrollment, consignment, close, import) to a meeting's chain.
+    """Append a non-tap event (enrollment, consignment, close, import, pledge) to a meeting's
+    chain.
 
     Same lock and append as a tap (TapStore), so every writer serialises on the one head.
     ``payload`` is the canonical JSON of the reference facts the event creates (see
@@ -440,5 +443,6 @@ def append_admin_event(
             note=note,
             approver=approver,
             payload=payload,
+            attendee_id=attendee_id,
         ),
     )

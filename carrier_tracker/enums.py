@@ -107,6 +107,7 @@ class Action(StrEnum):
     OPEN = "open"
     CLOSE = "close"
     IMPORT = "import"
+    PLEDGE = "pledge"
 
 
 MODE_ACTION = {

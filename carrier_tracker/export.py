@@ -244,9 +244,11 @@ def _new_sheet(
     marking: str,
     meeting_code: str,
     widths: Sequence[int] | None = None,
+    *,
+    orientation: str = "landscape",
 ) -> _Sheet:
     ws = wb.create_sheet(title)
-    ws.page_setup.orientation = "landscape"
+    ws.page_setup.orientation = orientation
     ws.page_setup.paperSize = "9"  # A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -1016,3 +1018,12 @@ def export_carry_list(
         sheet.row(["", "经办人签字", ""])
         _finish(sheet)
     return n
+
+
+# The marked, print-ready sheet (A4, fit to width, repeated header row, marking in every page's
+# header and footer) and the 0600 workbook written atomically, as the signed forms use them.
+marked_sheet = _new_sheet
+workbook_at = _workbook_at
+finish_sheet = _finish
+Local = _Local
+MarkedSheet = _Sheet

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Column, DateTime, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -51,6 +51,10 @@ class Attendee(SQLModel, table=True):
     out_of_town: bool = False
     clearance: str = Field(max_length=8)
     pass_number: str = Field(default="", max_length=32)
+    pledge_on: date | None = None
+    """The day the attendee signed the 保密承诺书 (None: no pledge on record)."""
+    briefed_on: date | None = None
+    """The day the attendee attended the secrecy briefing (None: not on record)."""
 
 
 class Document(SQLModel, table=True):

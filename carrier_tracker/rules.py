@@ -38,6 +38,8 @@ class Person:
     pass_issued: bool = False
     holding: tuple[Held, ...] = ()
     """Copies this person holds now (issued or carried out)."""
+    pledged: bool = True
+    """A 保密承诺书 is on record (the loader reads it; neutral default: no warning)."""
 
 
 @dataclass(frozen=True)
@@ -360,6 +362,30 @@ def OWNER_RETURNED_COPIES(c: Ctx) -> Refusal | None:
     return None
 
 
+@dataclass(frozen=True)
+class Warn:
+    """A named predicate that accepts the tap but adds a yellow remark (one message each)."""
+
+    name: str
+    """Shown in docs/custody.md."""
+    check: Callable[[Ctx], Refusal | None]
+
+
+def _warn(name: str) -> Callable[[Callable[[Ctx], Refusal | None]], Warn]:
+    def wrap(fn: Callable[[Ctx], Refusal | None]) -> Warn:
+        return Warn(name, fn)
+
+    return wrap
+
+
+@_warn("持证人已签保密承诺书")
+def PLEDGE_SIGNED(c: Ctx) -> Refusal | None:
+    owner = c.carrier.owner
+    if owner is not None and not owner.pledged:
+        return ("no_pledge", {"name": owner.name})
+    return None
+
+
 # --- the table --------------------------------------------------------------------------------
 
 ANY_STATE = frozenset(State)
@@ -388,6 +414,8 @@ class Rule:
     """Message key when the carrier is in none of the source states."""
     recipient_from_remembered: bool = False
     """The recipient defaults to the remembered holder (reissue, issue after a break)."""
+    warns: tuple[Warn, ...] = ()
+    """Checked on an accepted tap: each that fails adds its remark (the tap is not refused)."""
 
 
 COPY, PASS = CarrierKind.COPY, CarrierKind.PASS
@@ -424,6 +452,7 @@ TABLE: tuple[Rule, ...] = (
         Arrow.TO,
         already=_s(State.ISSUED),
         first=(PASS_TO_OWNER,),
+        warns=(PLEDGE_SIGNED,),
     ),
     Rule(
         Mode.COLLECT,
@@ -561,6 +590,7 @@ TABLE: tuple[Rule, ...] = (
         Effect.KEEP,
         Concerns.OWNER,
         wrong_state="pass_not_issued",
+        warns=(PLEDGE_SIGNED,),
     ),
 )
 
@@ -670,12 +700,16 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
     person = _concerned(rule, carrier, ctx.recipient)
     consignment = _event_consignment(rule, facts, carrier)
     to_state = rule.target or carrier.custody.state
-    warning = ""
+    remarks = [
+        messages.text(why[0], **why[1]) for w in rule.warns if (why := w.check(ctx)) is not None
+    ]
     if tap.mode is Mode.ENTRANCE:
         assert person is not None
         message = messages.text("admitted", name=person.name, unit=person.unit)
         if facts.admissions:
-            warning = messages.text("admitted_again", n=facts.admissions + 1)
+            remarks.insert(0, messages.text("admitted_again", n=facts.admissions + 1))
+        warning = "；".join(remarks)
+        if warning:
             message = f"{message}　{warning}"
         return Decision(
             Verdict.ACCEPTED, message, to_state=to_state, person=person, warning=warning
@@ -692,8 +726,16 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
         message = messages.text(
             key, mode=MODE_LABEL[tap.mode], item=carrier.item, holder=counterpart
         )
+    warning = "；".join(remarks)
+    if warning:
+        message = f"{message}　{warning}"
     return Decision(
-        Verdict.ACCEPTED, message, to_state=to_state, person=person, consignment=consignment
+        Verdict.ACCEPTED,
+        message,
+        to_state=to_state,
+        person=person,
+        consignment=consignment,
+        warning=warning,
     )
 
 
@@ -754,6 +796,8 @@ def table_markdown() -> str:
         needs = [g.name for g in (*r.first, *r.guards)]
         if r.already_unless:
             needs.append("already only if: " + "、".join(g.name for g in r.already_unless))
+        if r.warns:
+            needs.append("warns unless: " + "、".join(w.name for w in r.warns))
         lines.append(
             f"| {r.mode.value} ({MODE_LABEL[r.mode]}) | {_KIND_WORD[r.kind]} | {_states(r.sources)} | "
             f"{r.target.value if r.target else '(no change)'} | {_states(r.already)} | "

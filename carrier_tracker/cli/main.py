@@ -478,6 +478,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     if data["unbound"]:
         _print(f"  未绑定标签的载体：{data['unbound']}")
     _print("  " + messages.recon_summary(counts))
+    if data["unpledged"]:
+        names = "、".join(f"{p['code']} {p['name']}" for p in data["unpledged"])
+        _print("  " + messages.text("recon_unpledged", count=len(data["unpledged"]), names=names))
     for person in data["attendees"]:
         _print(
             f"  {person['code']} {person['name']}（{person['unit']}）持有 {len(person['items'])} 件："
