@@ -136,6 +136,20 @@ SUMMARY_SHEET, REGISTER_SHEET, PASS_SHEET, OUTSTANDING_SHEET = (
     "未收回清单",
 )
 COURIER_SHEET, CARRY_SHEET, LOG_SHEET = "机要递送登记", "带离文件目录", "操作日志"
+PLEDGE_SHEET = "保密承诺书登记"
+PLEDGE_HEADERS = [
+    "序号",
+    "人员编号",
+    "姓名",
+    "单位",
+    "会议证号",
+    "承诺书签署日期",
+    "保密教育日期",
+    "登记人",
+    "登记时间",
+    "会议证状态",
+    "提示",
+]
 
 
 def _width(text: str) -> int:
@@ -438,7 +452,8 @@ def export_meeting(
         # Sheets are created in their printed order; write-only sheets may be filled in any order:
         # the log is filled first, 汇总 last (it reports the chain verified during the log pass).
         summary = _new_sheet(wb, SUMMARY_SHEET, ["项目", "内容"], marking, meeting.code, [22, 90])
-        outstanding = reconciliation(session, meeting).items
+        recon = reconciliation(session, meeting)
+        outstanding = recon.items
         register = _new_sheet(
             wb,
             REGISTER_SHEET,
@@ -479,6 +494,14 @@ def export_meeting(
             meeting.code,
             [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12],
         )
+        pledge_sheet = _new_sheet(
+            wb,
+            PLEDGE_SHEET,
+            PLEDGE_HEADERS,
+            marking,
+            meeting.code,
+            [6, 10, 10, 28, 10, 14, 14, 10, 19, 12, 28],
+        )
         log = _new_sheet(
             wb,
             LOG_SHEET,
@@ -497,12 +520,15 @@ def export_meeting(
         verifier = ChainVerifier(key, meeting.code)
         expected = Expected()
         fold = _HistoryFold()
+        recorded: dict[int, tuple[str, datetime]] = {}  # who recorded each attendee's pledge, when
         for ev in events:
             if background is None:
                 verifier.feed(ev)
                 expected.feed(ev)
             if ev.verdict == "accepted" and ev.carrier_id is not None:
                 fold.feed(ev.carrier_id, ev.action, ev.at, ev.operator, ev.attendee_id, ev.note)
+            elif ev.action == Action.PLEDGE and ev.attendee_id is not None:
+                recorded[ev.attendee_id] = (ev.operator, ev.at)
             person = people.get(ev.attendee_id or 0)
             log.row(
                 [
@@ -604,6 +630,9 @@ def export_meeting(
                 ]
             )
         counts[PASS_SHEET] = passes.rows
+        counts[PLEDGE_SHEET] = _write_pledges(
+            pledge_sheet, people, pass_rows, recorded, {c for c, _n in recon.unpledged}, local
+        )
 
         # 未收回清单
         by_code = {a.code: a for a in people.values()}
@@ -714,6 +743,7 @@ def export_meeting(
                 facts.append((f"{label}·{STATE_LABEL[state]}", tot[kind][state]))
         facts += [
             ("未收回合计", len(outstanding)),
+            (messages.text("export_unpledged"), len(recon.unpledged)),
             ("台账事件数", chain.count),
             ("台账头哈希", chain.head_hash),
             (
@@ -736,9 +766,46 @@ def export_meeting(
             summary.row([k, v])
         counts[SUMMARY_SHEET] = summary.rows
 
-        for sheet in (summary, register, passes, out_sheet, courier, carry, log):
+        for sheet in (summary, register, passes, out_sheet, courier, carry, pledge_sheet, log):
             _finish(sheet, failed=not audit.ok)
     return ExportResult(path, counts, chain, audit)
+
+
+def _write_pledges(
+    sheet: _Sheet,
+    people: dict[int | None, Attendee],
+    pass_rows: Sequence[Carrier],
+    recorded: dict[int, tuple[str, datetime]],
+    unpledged: set[str],
+    local: _Local,
+) -> int:
+    """保密承诺书登记: every attendee with the pledge and briefing days on record, who recorded
+    them (the import, when the workbook carried them), and a remark for a pass handed out with
+    no pledge (the read model's count)."""
+    pass_state = {c.owner_id: c.state for c in pass_rows}
+    n = 0
+    for person in sorted((p for p in people.values()), key=lambda p: p.code):
+        n += 1
+        by, at = recorded.get(person.id or 0, ("", None))
+        if not by and person.pledge_on is not None:
+            by = messages.text("pledge_by_import")
+        state = pass_state.get(person.id)
+        sheet.row(
+            [
+                n,
+                person.code,
+                person.name,
+                person.unit,
+                person.pass_number,
+                person.pledge_on,
+                person.briefed_on,
+                by,
+                local(at),
+                STATE_LABEL[State(state)] if state else "",
+                messages.text("export_pledge_note") if person.code in unpledged else "",
+            ]
+        )
+    return n
 
 
 @contextmanager

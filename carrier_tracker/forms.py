@@ -39,11 +39,13 @@ class FormData:
     consignments: dict[int, Consignment]
     local: Callable[[datetime | None], datetime | None]
 
-    def firsts(self, actions: tuple[Action, ...]) -> list[tuple[int, int, int | None, datetime]]:
+    def firsts(
+        self, actions: tuple[Action, ...]
+    ) -> list[tuple[int, int | None, int | None, datetime]]:
         """Accepted events of these actions, in ledger order: (carrier, attendee, consignment,
         time) — the ledger, not the carrier's current state, says who received what."""
         rows = self.session.exec(
-            select(Event.carrier_id, Event.attendee_id, Event.consignment_id, Event.at)  # type: ignore[call-overload]
+            select(Event.carrier_id, Event.attendee_id, Event.consignment_id, Event.at)
             .where(
                 Event.meeting_id == self.meeting.id,
                 Event.verdict == Verdict.ACCEPTED.value,
@@ -52,7 +54,7 @@ class FormData:
             )
             .order_by(col(Event.seq))
         ).all()
-        return [(c, a, k, at) for c, a, k, at in rows]
+        return [(c, a, k, at) for c, a, k, at in rows if c is not None]
 
     def carriers(self, kind: CarrierKind) -> dict[int, Carrier]:
         """The meeting's carriers of one kind, by id."""
@@ -206,13 +208,36 @@ def write_courier_receipts(data: FormData, sheet: MarkedSheet) -> int:
 FORMS: list[Form] = [
     Form(
         RECEIPT_SHEET,
-        ("序号", "人员编号", "姓名", "单位", "文件编号", "文件名称", "密级", "份号", "领取时间", SIGN, DAY),
+        (
+            "序号",
+            "人员编号",
+            "姓名",
+            "单位",
+            "文件编号",
+            "文件名称",
+            "密级",
+            "份号",
+            "领取时间",
+            SIGN,
+            DAY,
+        ),
         (6, 10, 10, 24, 12, 32, 8, 6, 17, 14, 12),
         write_receipts,
     ),
     Form(
         PASS_REGISTER_SHEET,
-        ("序号", "会议证号", "姓名", "人员编号", "单位", "职务", "保密承诺书", "发证时间", SIGN, DAY),
+        (
+            "序号",
+            "会议证号",
+            "姓名",
+            "人员编号",
+            "单位",
+            "职务",
+            "保密承诺书",
+            "发证时间",
+            SIGN,
+            DAY,
+        ),
         (6, 10, 10, 10, 24, 12, 12, 17, 14, 12),
         write_pass_register,
     ),

@@ -487,7 +487,9 @@ def _day(parsed: _Parsed, spec: Sheet, row: _Row, key: str, today: date) -> date
         except ValueError:
             day = None
     if day is None:
-        parsed.add(spec, row.number, header, messages.text("import_pledge_bad", value=_shown(value)))
+        parsed.add(
+            spec, row.number, header, messages.text("import_pledge_bad", value=_shown(value))
+        )
         return None
     if day > today:
         parsed.add(spec, row.number, header, messages.text("import_pledge_future", value=day))

@@ -25,25 +25,30 @@ def register_pledges_forms(p: Parsers) -> None:
     t = messages.text
     q = p.add("pledge", cmd_pledge, t("help_pledge"), p.recording)
     q.add_argument("meeting", metavar="MEETING")
-    q.add_argument("attendee_codes", metavar="ATTENDEE_CODE", nargs="*", help=t("help_pledge_codes"))
+    q.add_argument(
+        "attendee_codes", metavar="ATTENDEE_CODE", nargs="*", help=t("help_pledge_codes")
+    )
     q.add_argument("--all", action="store_true", help=t("help_pledge_all"))
     q.add_argument("--date", metavar="YYYY-MM-DD", help=t("help_pledge_date"))
     q.add_argument("--briefed", action="store_true", help=t("help_pledge_briefed"))
     q = p.add("forms", cmd_forms, t("help_forms"))
     q.set_defaults(read_only=True)
     q.add_argument("meeting", metavar="MEETING")
-    q.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help=t("help_forms_output"))
+    q.add_argument(
+        "-o", "--output", required=True, metavar="FILE.xlsx", help=t("help_forms_output")
+    )
 
 
 def cmd_pledge(args: argparse.Namespace) -> int:
     """Record pledges (one transaction, one ledger event per attendee whose record changes)."""
     from datetime import date
 
+    from .. import db
     from .. import text_fields as tf
     from ..enums import Verdict
     from ..errors import CarrierTrackerError, ConflictError
     from ..pledges import parse_day, record_pledges
-    from .main import EXIT_OK, EXIT_REFUSED, App, _login, _print, db
+    from .main import EXIT_OK, EXIT_REFUSED, App, _login, _print
 
     if args.all and args.attendee_codes:
         raise CarrierTrackerError(messages.text("pledge_both"))
@@ -91,9 +96,10 @@ def cmd_forms(args: argparse.Namespace) -> int:
     """Write the signed-forms workbook."""
     from pathlib import Path
 
+    from .. import db
     from ..export import check_output_path
     from ..forms import write_forms
-    from .main import EXIT_OK, App, _print, db
+    from .main import EXIT_OK, App, _print
 
     path = Path(args.output)
     check_output_path(path)
