@@ -438,6 +438,7 @@ TEXT_FORMS: dict[str, str] = {
     "export_unpledged": "已发会议证未签保密承诺书（人）",
     "export_pledge_note": "已发会议证，未签保密承诺书",
     "pledge_by_import": "导入",
+    "demo_pledges": "[会前] 登记保密承诺书与保密教育（A003 未签：发会议证时会有黄色提醒）",
 }
 
 
