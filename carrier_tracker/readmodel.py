@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -55,6 +55,8 @@ class Group:
     title: str
     items: tuple[OutItem, ...]
     attendee_code: str | None = None
+    pledge_on: date | None = None
+    """An attendee's 保密承诺书 day on record (None: none, or not an attendee's group)."""
 
 
 @dataclass(frozen=True)
@@ -290,6 +292,7 @@ def reconciliation(
             messages.text("group_attendee", code=a.code, name=a.name),
             tuple(held.get(a.code, ())),
             attendee_code=a.code,
+            pledge_on=a.pledge_on,
         )
         for a in people
     )

@@ -76,7 +76,7 @@ def cmd_pledge(args: argparse.Namespace) -> int:
     except ConflictError as e:
         import sys
 
-        print(f"错误：{e}", file=sys.stderr)
+        print(messages.text("error_line", reason=str(e)), file=sys.stderr)
         return EXIT_REFUSED
     for o in outcomes:
         _print(f"{messages.VERDICT_LABEL[o.verdict]}\t{o.message}")

@@ -176,6 +176,8 @@ class DeskScreen(Screen[None]):
             label.update(t("attendee_none"))
             return
         extra = t("attendee_out_of_town") if a.out_of_town else ""
+        if a.pledge_on is None:
+            extra += t("attendee_no_pledge")
         label.update(
             t(
                 "attendee_line",
