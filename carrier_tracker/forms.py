@@ -7,7 +7,11 @@ workbook is written like the export too: checked path, 0600 temporary file, atom
 
 A sheet is one writer function and one entry of :data:`FORMS`: the writer gets the meeting's
 reference rows (:class:`FormData`) and the sheet, appends its rows and returns how many it
-wrote. Signature and date columns are left empty: people fill them in by hand.
+wrote. Signature and date columns are left empty: people fill them in by hand. The checklist
+forms (会场保密检查表, 会后清场检查表) are added the same way: a writer that reads the meeting's
+checklist answers through ``data.session`` and appends one row per item (序号, 检查项目, 结果,
+说明, 检查人, 时间, then 签名/日期 left empty), and a ``Form(title, headers, widths, writer)``
+entry in :data:`FORMS` at the place it should print.
 """
 
 from __future__ import annotations
@@ -40,13 +44,16 @@ class FormData:
     local: Callable[[datetime | None], datetime | None]
 
     def firsts(
-        self, actions: tuple[Action, ...]
+        self, actions: tuple[Action, ...], kind: CarrierKind
     ) -> list[tuple[int, int | None, int | None, datetime]]:
-        """Accepted events of these actions, in ledger order: (carrier, attendee, consignment,
-        time) — the ledger, not the carrier's current state, says who received what."""
+        """Accepted events of these actions on carriers of one kind, in ledger order: (carrier,
+        attendee, consignment, time) — the ledger, not the carrier's current state, says who
+        received what."""
         rows = self.session.exec(
             select(Event.carrier_id, Event.attendee_id, Event.consignment_id, Event.at)
+            .join(Carrier, col(Carrier.id) == Event.carrier_id)
             .where(
+                Carrier.kind == kind.value,
                 Event.meeting_id == self.meeting.id,
                 Event.verdict == Verdict.ACCEPTED.value,
                 col(Event.action).in_([a.value for a in actions]),
@@ -96,39 +103,35 @@ def _nothing(sheet: MarkedSheet) -> int:
     return 0
 
 
-def write_receipts(data: FormData, sheet: MarkedSheet) -> int:
-    """文件签收单: per attendee, every copy they received (issued or reissued to them, once
-    each), with empty 签名 and 日期; a page per attendee."""
+def _copy_blocks(
+    data: FormData,
+    sheet: MarkedSheet,
+    blocks: list[tuple[list[Any], dict[int, datetime]]],
+) -> int:
+    """Rows of copies in blocks (an attendee's receipts, a consignment's receipt), a page each:
+    ``[n, *lead, 文件编号, 文件名称, 密级, 份号, time, 签名, 日期]``, copies in document order."""
     copies = data.carriers(CarrierKind.COPY)
-    received: dict[int, dict[int, datetime]] = {}
-    for carrier_id, attendee_id, _k, at in data.firsts((Action.ISSUE, Action.REISSUE)):
-        if attendee_id is not None and carrier_id in copies:
-            received.setdefault(attendee_id, {}).setdefault(carrier_id, at)
+
+    def order(cid: int) -> tuple[str, int]:
+        c = copies[cid]
+        return data.docs[c.document_id or 0].number, c.copy_number or 0
+
     n = 0
-    blocks = sorted(received.items(), key=lambda kv: data.people[kv[0]].code)
-    for b, (attendee_id, got) in enumerate(blocks):
-        person = data.people[attendee_id]
-
-        def order(cid: int) -> tuple[str, int]:
-            c = copies[cid]
-            return data.docs[c.document_id or 0].number, c.copy_number or 0
-
-        for cid in sorted(got, key=order):
+    for b, (lead, when) in enumerate(blocks):
+        for cid in sorted(when, key=order):
             c = copies[cid]
             doc = data.docs[c.document_id or 0]
             n += 1
             sheet.row(
                 [
                     n,
-                    person.code,
-                    person.name,
-                    person.unit,
+                    *lead,
                     doc.number,
                     doc.title,
                     doc.level,
                     f"{c.copy_number or 0:03d}",
-                    data.local(got[cid]),
-                    None,
+                    data.local(when[cid]),
+                    None,  # signature and date: filled in by hand
                     None,
                 ]
             )
@@ -137,10 +140,39 @@ def write_receipts(data: FormData, sheet: MarkedSheet) -> int:
     return n or _nothing(sheet)
 
 
+def _first_times(
+    events: list[tuple[int, int | None, int | None, datetime]], *, per_consignment: bool
+) -> dict[int, dict[int, datetime]]:
+    """Per attendee (or per consignment): each carrier's first event time."""
+    out: dict[int, dict[int, datetime]] = {}
+    for carrier_id, attendee_id, consignment_id, at in events:
+        owner = consignment_id if per_consignment else attendee_id
+        if owner is not None:
+            out.setdefault(owner, {}).setdefault(carrier_id, at)
+    return out
+
+
+def write_receipts(data: FormData, sheet: MarkedSheet) -> int:
+    """文件签收单: per attendee, every copy they received (issued or reissued to them, once
+    each), with empty 签名 and 日期; a page per attendee."""
+    received = _first_times(
+        data.firsts((Action.ISSUE, Action.REISSUE), CarrierKind.COPY), per_consignment=False
+    )
+    people = sorted(received, key=lambda a: data.people[a].code)
+    return _copy_blocks(
+        data,
+        sheet,
+        [
+            ([data.people[a].code, data.people[a].name, data.people[a].unit], received[a])
+            for a in people
+        ],
+    )
+
+
 def write_pass_register(data: FormData, sheet: MarkedSheet) -> int:
     """会议证登记表: one row per pass, with the pledge day on record and empty 签名 and 日期."""
     issued: dict[int, datetime] = {}
-    for carrier_id, _a, _k, at in data.firsts((Action.ISSUE,)):
+    for carrier_id, _a, _k, at in data.firsts((Action.ISSUE,), CarrierKind.PASS):
         issued.setdefault(carrier_id, at)
     passes = sorted(
         data.carriers(CarrierKind.PASS).values(), key=lambda c: data.people[c.owner_id or 0].code
@@ -167,42 +199,14 @@ def write_pass_register(data: FormData, sheet: MarkedSheet) -> int:
 def write_courier_receipts(data: FormData, sheet: MarkedSheet) -> int:
     """机要递送回执: per consignment, every copy dispatched in it, for the recipient to sign;
     a page per consignment."""
-    copies = data.carriers(CarrierKind.COPY)
-    sent: dict[int, dict[int, datetime]] = {}
-    for carrier_id, _a, consignment_id, at in data.firsts((Action.DISPATCH,)):
-        if consignment_id in data.consignments and carrier_id in copies:
-            sent.setdefault(consignment_id, {}).setdefault(carrier_id, at)
-    n = 0
-    blocks = sorted(sent.items(), key=lambda kv: data.consignments[kv[0]].number)
-    for b, (consignment_id, members) in enumerate(blocks):
-        cons = data.consignments[consignment_id]
-
-        def order(cid: int) -> tuple[str, int]:
-            c = copies[cid]
-            return data.docs[c.document_id or 0].number, c.copy_number or 0
-
-        for cid in sorted(members, key=order):
-            c = copies[cid]
-            doc = data.docs[c.document_id or 0]
-            n += 1
-            sheet.row(
-                [
-                    n,
-                    cons.number,
-                    cons.unit,
-                    cons.recipient,
-                    doc.number,
-                    doc.title,
-                    doc.level,
-                    f"{c.copy_number or 0:03d}",
-                    data.local(members[cid]),
-                    None,
-                    None,
-                ]
-            )
-        if b < len(blocks) - 1:
-            _break_after(sheet)
-    return n or _nothing(sheet)
+    sent = _first_times(data.firsts((Action.DISPATCH,), CarrierKind.COPY), per_consignment=True)
+    numbers = sorted(
+        (k for k in sent if k in data.consignments), key=lambda k: data.consignments[k].number
+    )
+    cons = data.consignments
+    return _copy_blocks(
+        data, sheet, [([cons[k].number, cons[k].unit, cons[k].recipient], sent[k]) for k in numbers]
+    )
 
 
 FORMS: list[Form] = [
