@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -195,12 +195,13 @@ class DeskScreen(Screen[None]):
         if a is None:
             return
 
-        def count(s: Session) -> int:
-            return holdings(s, a.id or 0)
+        def count(s: Session) -> tuple[int, date | None]:
+            fresh = s.get(Attendee, a.id)  # its pledge may have been recorded meanwhile
+            return holdings(s, a.id or 0), fresh.pledge_on if fresh else a.pledge_on
 
-        def got(n: int) -> None:
+        def got(result: tuple[int, date | None]) -> None:
             if self.attendee is a:
-                self.held = n
+                self.held, a.pledge_on = result
                 self._show_attendee()
 
         self.app.read(self, count, got, key="desk-holdings")  # type: ignore[attr-defined]
