@@ -46,6 +46,12 @@ class Outcome:
         """True when the tap was refused."""
         return self.verdict is Verdict.REFUSED
 
+    @property
+    def line(self) -> str:
+        """The message with its warning, as printed: ``发放：… → 梁洋（未签保密承诺书）``."""
+        extra = [w for w in self.warning.split("；") if w and w not in self.message]
+        return f"{self.message}（{'；'.join(extra)}）" if extra else self.message
+
 
 @dataclass
 class NewEvent:

@@ -707,10 +707,10 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
         assert person is not None
         message = messages.text("admitted", name=person.name, unit=person.unit)
         if facts.admissions:
-            remarks.insert(0, messages.text("admitted_again", n=facts.admissions + 1))
+            again = messages.text("admitted_again", n=facts.admissions + 1)
+            remarks.insert(0, again)
+            message = f"{message}　{again}"
         warning = "；".join(remarks)
-        if warning:
-            message = f"{message}　{warning}"
         return Decision(
             Verdict.ACCEPTED, message, to_state=to_state, person=person, warning=warning
         )
@@ -726,9 +726,7 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
         message = messages.text(
             key, mode=MODE_LABEL[tap.mode], item=carrier.item, holder=counterpart
         )
-    warning = "；".join(remarks)
-    if warning:
-        message = f"{message}　{warning}"
+    warning = "；".join(remarks)  # shown beside the message (desk, CLI), yellow
     return Decision(
         Verdict.ACCEPTED,
         message,

@@ -126,7 +126,7 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
             )
         shade = Verdict.ALREADY if outcome.warning else outcome.verdict  # a warning is yellow
         start = COLOURS[shade] if colour else ""
-        print(f"    {start}{messages.VERDICT_LABEL[outcome.verdict]}：{outcome.message}{reset}")
+        print(f"    {start}{messages.VERDICT_LABEL[outcome.verdict]}：{outcome.line}{reset}")
         time.sleep(pause)
     stop.set()
     listener.join(timeout=2)

@@ -491,7 +491,7 @@ def cmd_tap(args: argparse.Namespace) -> int:
             )
         refused |= outcome.refused
         label = messages.VERDICT_LABEL[outcome.verdict]
-        _print(f"{outcome.uid}\t{label}\t{outcome.message}")
+        _print(f"{outcome.uid}\t{label}\t{outcome.line}")
     return EXIT_REFUSED if refused else EXIT_OK
 
 

@@ -67,7 +67,7 @@ def test_pass_without_pledge_warned_counted_and_exported(cli: Cli, tmp_path: Pat
     r = cli("tap", CODE, "--mode", "issue", pass_uid("A001"), pass_uid("A003"))
     assert r.code == 0
     lines = r.out.splitlines()
-    assert "未签保密承诺书" not in lines[0] and lines[1].endswith("未签保密承诺书")
+    assert "未签保密承诺书" not in lines[0] and lines[1].endswith("→ 梁洋（未签保密承诺书）")
     r = cli("tap", CODE, "--mode", "entrance", pass_uid("A003"))
     assert r.code == 0 and "准予入场" in r.out and "未签保密承诺书" in r.out
     status = json.loads(cli("status", CODE, "--json").out)

@@ -154,9 +154,14 @@ def test_pass_without_pledge_warned_and_counted(session: Session, key: bytes) ->
     assert tap("A001", Mode.ISSUE) == (Verdict.ACCEPTED, "", "发放：会议证 P001（张三） → 张三")
     verdict, warning, message = tap("A002", Mode.ISSUE)
     assert (verdict, warning) == (Verdict.ACCEPTED, "未签保密承诺书")
-    assert message.endswith("未签保密承诺书")
+    assert message == "发放：会议证 P002（李四） → 李四"  # the remark is beside it, not in it
     assert tap("A002", Mode.ENTRANCE)[:2] == (Verdict.ACCEPTED, "未签保密承诺书")
     assert tap("A002", Mode.ENTRANCE)[1] == "已入场（第 2 次）；未签保密承诺书"
+    again = record_tap(
+        session=session, key=key, meeting_code="M1", uid=w.pass_uid("A002"), mode=Mode.ENTRANCE
+    )
+    session.commit()
+    assert again.line == "准予入场：李四（某单位）　已入场（第 3 次）（未签保密承诺书）"
     assert tap("A001", Mode.ENTRANCE)[1] == ""
     recon = reconciliation(session, w.meeting)
     assert recon.unpledged == (("A002", "李四"),) and recon.counts()["unpledged_passes"] == 1
@@ -164,5 +169,5 @@ def test_pass_without_pledge_warned_and_counted(session: Session, key: bytes) ->
     # A003 has no pass out: not counted. Signing later clears the count (and the warning).
     _pledge(session, key, ["A002"], day=PLEDGE_DAY)
     assert reconciliation(session, w.meeting).unpledged == ()
-    assert tap("A002", Mode.ENTRANCE)[1] == "已入场（第 3 次）"
+    assert tap("A002", Mode.ENTRANCE)[1] == "已入场（第 4 次）"
     assert audit_meeting(session, key, w.meeting).ok

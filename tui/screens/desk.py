@@ -278,21 +278,16 @@ class DeskScreen(Screen[None]):
 
     def _line(self, result: TapResult) -> str:
         outcome = result.outcome
-        text = outcome.message
-        warning = outcome.warning
-        if warning:
-            text = f"{text}（{warning}）"
+        text = outcome.line
         return t("enroll_offer", message=text) if result.unknown_tag else text
 
     def show_result(self, result: TapResult, *, follow: bool = True) -> None:
         """Show a recorded tap: the big panel, the log, and the attendee it made current (unless
         the custodian has chosen someone since: ``follow`` is False)."""
         outcome = result.outcome
-        verdict = outcome.verdict
-        if verdict is Verdict.ACCEPTED and outcome.warning:
-            verdict = Verdict.ALREADY  # accepted with a remark: yellow, so it is read
         line = self._line(result)
-        self.query_one(OutcomePanel).show(verdict, line)
+        # accepted with a remark: yellow, so it is read (the label still says 成功)
+        self.query_one(OutcomePanel).show(outcome.verdict, line, remark=bool(outcome.warning))
         self.last_unknown = outcome.uid if result.unknown_tag else None
         if outcome.refused:
             self.app.bell()
