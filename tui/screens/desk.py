@@ -200,7 +200,8 @@ class DeskScreen(Screen[None]):
             return holdings(s, a.id or 0), fresh.pledge_on if fresh else a.pledge_on
 
         def got(result: tuple[int, date | None]) -> None:
-            if self.attendee is a:
+            # the read may finish while the app shuts down and the screen's widgets are gone
+            if self.attendee is a and self.query("#attendee"):
                 self.held, a.pledge_on = result
                 self._show_attendee()
 
