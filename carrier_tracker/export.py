@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from . import messages
 from .audit import AuditReport, Expected, audit_meeting_at, finish_audit
+from .changes import attendee_marks, voided_seqs
 from .custody import find_attendee, find_meeting
 from .enums import Action, CarrierKind, Level, State, Verdict
 from .errors import OutputError, os_reason
@@ -35,7 +36,7 @@ from .ledger import ChainReport, ChainVerifier, event_rows
 from .meetings import totals
 from .messages import ACTION_LABEL, MEETING_STATUS_LABEL, STATE_LABEL, VERDICT_LABEL
 from .models import Attendee, Carrier, Consignment, Document, Event, LedgerHead, Meeting, utcnow
-from .readmodel import reconciliation
+from .readmodel import found_after_close, reconciliation
 from .text_fields import printable
 
 _HEADER_FONT = Font(bold=True)
@@ -348,6 +349,8 @@ class _HistoryFold:
             )
         if action == Action.REPORT_LOST and note:
             h.notes.append(f"挂失：{note}")
+        elif action == Action.WITHDRAW:
+            h.notes.append(f"{ACTION_LABEL[Action.WITHDRAW]}：{note}")
 
 
 def _histories(session: Session, meeting: Meeting) -> dict[int, _History]:
@@ -355,7 +358,13 @@ def _histories(session: Session, meeting: Meeting) -> dict[int, _History]:
     fold = _HistoryFold()
     rows = session.exec(
         select(
-            Event.carrier_id, Event.action, Event.at, Event.operator, Event.attendee_id, Event.note
+            Event.seq,
+            Event.carrier_id,
+            Event.action,
+            Event.at,
+            Event.operator,
+            Event.attendee_id,
+            Event.note,
         )  # type: ignore[call-overload]
         .where(
             Event.meeting_id == meeting.id,
@@ -364,8 +373,10 @@ def _histories(session: Session, meeting: Meeting) -> dict[int, _History]:
         )
         .order_by(col(Event.seq))
     ).yield_per(5000)
-    for row in rows:
-        fold.feed(*row)
+    voided = voided_seqs(session, meeting)
+    for seq, *row in rows:
+        if seq not in voided and row[1] != Action.VOID:
+            fold.feed(*row)
     return fold.histories
 
 
@@ -454,6 +465,12 @@ def export_meeting(
         summary = _new_sheet(wb, SUMMARY_SHEET, ["项目", "内容"], marking, meeting.code, [22, 90])
         recon = reconciliation(session, meeting)
         outstanding = recon.items
+        found_later = found_after_close(session, meeting)  # lost at the close, found since
+        found_note = {
+            f.carrier_id: messages.text("found_after_close_state")
+            + f" {messages.local_time(f.found_at)}"
+            for f in found_later
+        }
         register = _new_sheet(
             wb,
             REGISTER_SHEET,
@@ -521,26 +538,42 @@ def export_meeting(
         expected = Expected()
         fold = _HistoryFold()
         recorded: dict[int, tuple[str, datetime]] = {}  # who recorded each attendee's pledge, when
+        closed = False  # past the close event: a find is recorded after the meeting closed
+        voided = voided_seqs(session, meeting)  # a voided tap stays in the log, marked
         for ev in events:
             if background is None:
                 verifier.feed(ev)
                 expected.feed(ev)
-            if ev.verdict == "accepted" and ev.carrier_id is not None:
+            void_by = voided.get(ev.seq)
+            if (
+                ev.verdict == "accepted"
+                and ev.carrier_id is not None
+                and void_by is None
+                and ev.action != Action.VOID
+            ):
                 fold.feed(ev.carrier_id, ev.action, ev.at, ev.operator, ev.attendee_id, ev.note)
             elif ev.action == Action.PLEDGE and ev.attendee_id is not None:
                 recorded[ev.attendee_id] = (ev.operator, ev.at)
             person = people.get(ev.attendee_id or 0)
+            result = verdict_label[ev.verdict]
+            if void_by is not None:
+                result = f"{result}，{messages.text('voided_mark', by=void_by)}"
+            accepted = ev.verdict == Verdict.ACCEPTED.value
+            closed = closed or (accepted and ev.action == Action.CLOSE.value)
+            after_close_find = closed and accepted and ev.action == Action.FOUND.value
             log.row(
                 [
                     ev.seq,
                     local(ev.at),
                     ev.station,
                     ev.operator,
-                    action_label.get(ev.action, ev.action),
+                    messages.text("found_after_close_log")
+                    if after_close_find
+                    else action_label.get(ev.action, ev.action),
                     labels.get(ev.carrier_id or 0, ""),
                     ev.tag_uid or "",
                     person.name if person else "",
-                    verdict_label[ev.verdict],
+                    result,
                     ev.reason,
                     ev.note,
                     ev.hash,
@@ -580,7 +613,9 @@ def export_meeting(
             h = histories.get(c.id or 0, _History())
             person = people.get(h.issued_to or c.holder_id or 0)
             notes = list(h.notes)
-            if c.tag_uid is None:
+            if c.id in found_note:
+                notes.append(found_note[c.id])
+            if c.tag_uid is None and c.state != State.WITHDRAWN:
                 notes.append("未绑定标签")
             register.row(
                 [
@@ -610,9 +645,11 @@ def export_meeting(
                 Carrier.meeting_id == meeting.id, Carrier.kind == CarrierKind.PASS
             )
         ).all()
+        marks = attendee_marks(session, meeting)  # 代会 and late attendees, marked
         for i, card in enumerate(sorted(pass_rows, key=lambda p: people[p.owner_id].code), start=1):
             owner = people[card.owner_id]
             h = histories.get(card.id or 0, _History())
+            mark = marks.get(card.owner_id or 0)
             passes.row(
                 [
                     i,
@@ -626,7 +663,13 @@ def export_meeting(
                     local(h.recovered_at),
                     h.recovered_by,
                     STATE_LABEL[State(card.state)],
-                    "；".join(h.notes),
+                    "；".join(
+                        [
+                            *([mark] if mark else []),
+                            *h.notes,
+                            *([found_note[card.id]] if card.id in found_note else []),
+                        ]
+                    ),
                 ]
             )
         counts[PASS_SHEET] = passes.rows
@@ -665,6 +708,21 @@ def export_meeting(
             )
         if not ordered:
             out_sheet.row(["", "", "全部收回，无未收回载体"])
+        for f in found_later:  # lost at the close and found after it: the meeting stayed closed
+            person = by_code.get(f.attendee_code or "")
+            out_sheet.row(
+                [
+                    "",
+                    f.attendee_code or "",
+                    person.name if person else "",
+                    person.unit if person else "",
+                    messages.KIND_LABEL[f.kind],
+                    f.document or "",
+                    f"{f.copy:03d}" if f.copy else (f.pass_number or ""),
+                    messages.text("found_after_close_state"),
+                    local(f.found_at),
+                ]
+            )
         counts[OUTSTANDING_SHEET] = len(ordered)
 
         # 机要递送登记
@@ -740,10 +798,17 @@ def export_meeting(
         for kind in (CarrierKind.COPY, CarrierKind.PASS):
             label = messages.KIND_LABEL[kind]
             for state in State:
+                if state is State.WITHDRAWN and not tot[kind][state]:
+                    continue  # a row only when copies were withdrawn
                 facts.append((f"{label}·{STATE_LABEL[state]}", tot[kind][state]))
         facts += [
             ("未收回合计", len(outstanding)),
             (messages.text("export_unpledged"), len(recon.unpledged)),
+            *(
+                ((messages.text("found_after_close_state"), len(found_later)),)
+                if found_later
+                else ()
+            ),
             ("台账事件数", chain.count),
             ("台账头哈希", chain.head_hash),
             (

@@ -40,6 +40,12 @@ ACTION_LABEL: dict[Action, str] = {
     Action.OPEN: "会议开始",
     Action.CLOSE: "会议结束",
     Action.IMPORT: "导入会议",
+    Action.ATTENDEE_ADD: "增补人员",
+    Action.SUBSTITUTE: "代会",
+    Action.COPIES_ADD: "加印",
+    Action.WITHDRAW: "作废",
+    Action.RETAG: "换标签",
+    Action.VOID: "撤销",
 }
 
 STATE_LABEL: dict[State, str] = {
@@ -51,6 +57,7 @@ STATE_LABEL: dict[State, str] = {
     State.DELIVERED: "已签收",
     State.RECOVERED: "已收回",
     State.LOST: "已挂失",
+    State.WITHDRAWN: "已作废",
 }
 
 VERDICT_LABEL: dict[Verdict, str] = {
@@ -92,8 +99,12 @@ COLUMN_LABEL: dict[str, str] = {
     "copy_number": "份号",
     "owner_id": "持证人",
     "tag_uid": "标签",
+    "tag_released": "标签已释放",
     "consignment_id": "机要件",
     "recipient": "接收人",
+    "substitute_for_id": "代会（所代人员）",
+    "carrier_id": "载体",
+    "replaced_by": "换为",
 }
 
 # Refusal reasons and other texts; formatted with str.format(**fields).
@@ -140,7 +151,6 @@ TEXT: dict[str, str] = {
     "no_copy": "文件 {number} 无第 {copy} 份（共 {copies} 份）",
     "no_attendee": "会议 {meeting} 无参会人员 {code}",
     "bad_uid": "标签 UID 格式错误：{uid}（应为 4、7 或 10 字节的十六进制）",
-    "uid_bound": "标签 {uid} 已绑定到 {item}（会议 {meeting}）",
     "carrier_bound": "{item} 已绑定标签 {uid}",
     "consignment_exists": "机要编号 {number} 已存在",
     "close_outstanding": "尚有 {count} 件未收回，不能结束会议：",
@@ -342,7 +352,7 @@ def recon_summary(counts: dict[str, int]) -> str:
         delivered=counts["delivered"],
         never_issued=counts["never_issued"],
         total=counts["total"],
-    )
+    ) + (text("recon_withdrawn", n=counts["withdrawn"]) if counts.get("withdrawn") else "")
 
 
 def parse_mode(text: str) -> Mode:
@@ -534,6 +544,104 @@ TEXT_OPERATORS_DESK: dict[str, str] = {
 
 TEXT_CHANGES: dict[str, str] = {
     # late attendees, substitutes, copies added/withdrawn, retag, void
+    "tag_retired": "标签已停用（已换为 {new}）",
+    "recon_withdrawn": " · 已作废 {n}",
+    "change_refused_line": "拒绝：{message}（已记入台账第 {seq} 条）",
+    "change_done_line": "{message}（台账第 {seqs} 条）",
+    "arg_count": "COUNT（加印份数）",
+    "arg_copy_no": "COPY_NO（份号）",
+    "arg_seq": "SEQ（台账序号）",
+    "arg_clearance": "--clearance（知悉范围）：",
+    "arg_bad": "{arg}：",
+    "audit_retired": "停用标签 {uid}",
+    "change_closed": "会议已结束，不能再变更",
+    "change_officer": "{what}需保密负责人批准（当前操作员：{operator}；文管员操作请加 --approver）",
+    "change_note": "{what}须填写说明（--note）",
+    "attendee_exists": "会议 {meeting} 已有参会人员 {code}（{name}）",
+    "pass_number_taken": "会议证号 {number} 已属于 {code} {name}",
+    "attendee_added": "已增补参会人员 {code} {name}（{unit}，{clearance}{away}），会议证 {number}",
+    "attendee_away": "，外地代表",
+    "substituted": "已登记代会：{code} {name} 代 {absent_code} {absent_name} 参会（会议证 {number}，不转借缺席者的会议证）",
+    "substitute_taken": "{code} {name} 已由 {sub_code} {sub_name} 代会",
+    "substitute_of_substitute": "{code} {name} 本人是代会人员，不能再由他人代会",
+    "substitute_absent_holds": "{code} {name} 尚持有 {items}：先收回再登记代会（缺席者的会议证不转借）",
+    "copies_count": "加印份数应为 1 到 {limit} 之间的整数：{value}",
+    "copies_too_many": "文件 {number} 已有 {copies} 份，再加 {count} 份超过上限 {limit}",
+    "copies_added": "文件 {number} 加印 {count} 份：第{first:03d}份至第{last:03d}份（现共 {copies} 份；请逐份绑定标签）",
+    "withdraw_state": "{item} 当前{state}：只能作废从未发放的份（在库）",
+    "withdrawn": "已作废 {item}：{note}",
+    "retag_unknown": "会议 {meeting} 没有绑定标签 {uid} 的载体",
+    "retag_same": "新旧标签相同：{uid}",
+    "retag_state": "{item} 当前{state}，不能换标签",
+    "retagged": "{item} 已换标签：{old} → {new}（旧标签 {old} 已停用）",
+    "void_unknown": "会议 {meeting} 没有第 {seq} 条台账记录（共 {count} 条）",
+    "void_seq": "序号应为正整数：{value}",
+    "void_of_void": "第 {seq} 条本身是撤销记录，不能撤销“撤销”",
+    "void_not_accepted": "第 {seq} 条结果为“{verdict}”，没有改变任何状态，无需撤销",
+    "void_not_tap": "第 {seq} 条是“{action}”，只能撤销刷卡记录（发放、收回等）",
+    "void_already": "第 {seq} 条已由第 {by} 条撤销",
+    "void_conflict": "第 {seq} 条之后同一载体还有：{later}；请先撤销这些记录",
+    "void_later": "第 {seq} 条（{action}）",
+    "voided": "已撤销第 {seq} 条（{action} {item}）：{item} 恢复为 {state}",
+    "voided_mark": "已撤销（第 {by} 条）",
+    "void_note": "撤销第 {seq} 条：{note}",
+    "mark_substitute": "代 {code} {name} 参会",
+    "mark_absent": "缺席，由 {code} {name} 代会",
+    "mark_late": "会中增补",
+    "what_substitute": "登记代会",
+    "what_withdraw": "作废文件份",
+    "what_retag": "为已发出的载体换标签",
+    "what_void": "撤销记录",
+    "label_name": "姓名",
+    "label_unit": "单位",
+    "label_pass_number": "会议证号",
+    "label_code": "人员编号",
+    "label_absent": "缺席者编号",
+    "clearance_bad": "知悉范围无法识别：{value}（可用：内部、秘密、机密、绝密）",
+    # help texts
+    "help_attendee": "会中人员变更：增补参会人员、登记代会",
+    "help_attendee_add": "增补参会人员（会议未开始或进行中）",
+    "help_attendee_substitute": "登记代会：新人员代缺席者参会，另发本人会议证（需保密负责人批准）",
+    "help_copies": "文件份数变更：加印、作废",
+    "help_copies_add": "为文件加印 COUNT 份（份号接续最后一份）",
+    "help_copies_withdraw": "作废从未发放的一份（销毁/印坏；需保密负责人批准，须填写说明）",
+    "help_retag": "换标签：把文件份或会议证改绑到新标签，旧标签永久停用（载体已发出时需保密负责人批准）",
+    "help_void": "撤销一条误刷记录：追加补偿记录恢复原状态，原记录保留并标注已撤销（需保密负责人批准）",
+    "help_name": "姓名",
+    "help_unit": "单位",
+    "help_clearance": "知悉范围：内部、秘密、机密、绝密",
+    "help_out_of_town": "外地代表",
+    "help_pass_number": "会议证号",
+    "help_pass_uid": "同时为会议证绑定此标签",
+    "help_change_note": "说明",
+    # TUI 变更 screen
+    "tui_changes_title": "变更（会议 {meeting}）",
+    "tui_changes_hint": "选择一项变更，填写后按 Ctrl+S 提交；Esc 返回。标 ✦ 的需保密负责人（当前操作员不是时，填写批准人姓名与 PIN）",
+    "tui_change_kind": "变更类型",
+    "tui_change_submit": "提交",
+    "tui_change_kinds": "增补人员|代会 ✦|加印|作废 ✦|换标签（已发出时 ✦）|撤销记录 ✦",
+    "tui_field_code": "人员编号",
+    "tui_field_absent": "缺席者编号",
+    "tui_field_name": "姓名",
+    "tui_field_unit": "单位",
+    "tui_field_clearance": "知悉范围（内部/秘密/机密/绝密）",
+    "tui_field_away": "外地代表（是/否）",
+    "tui_field_pass_number": "会议证号（可空）",
+    "tui_field_pass_uid": "会议证标签 UID（可空）",
+    "tui_field_doc": "文件编号",
+    "tui_field_count": "加印份数",
+    "tui_field_copy": "份号",
+    "tui_field_old_uid": "旧标签 UID",
+    "tui_field_new_uid": "新标签 UID",
+    "tui_field_seq": "台账序号",
+    "tui_field_note": "说明",
+    "tui_field_approver": "批准人（保密负责人）",
+    "tui_field_approver_pin": "批准人 PIN",
+    "tui_field_required": "请填写：{field}",
+    "tui_yes_words": "是|外地",
+    "status_marked": "{code} {name}（{unit}）：{mark}",
+    "tui_field_number": "{field}应为正整数：{value}",
+    "tui_approver_failed": "批准人认证失败：{reason}",
 }
 
 
@@ -592,6 +700,24 @@ COLUMN_LABEL.update({"pledge_on": "保密承诺书签署日期", "briefed_on": "
 
 TEXT_TAGS_CLOSE: dict[str, str] = {
     # tag release and reuse, close with exceptions and finds after close at the desk
+    "uid_bound_where": "标签 {uid} 已绑定：{meeting} {item}",
+    "pass_where": "会议证 {number} {name}",
+    "uid_bound_import": "标签 {uid} 已在数据库中绑定（已绑定：{meeting} {item}）",
+    "tag_released": "标签 {uid} 已于会议 {meeting} 结束时释放，尚未在本会议绑定",
+    "release_note": "会议结束，释放标签：会议证 {passes} 枚，文件 {copies} 枚",
+    "close_note_join": "；",
+    "found_after_close": "会后找回，会议 {code} 仍为已结束",
+    "close_released": "已释放标签：会议证 {passes} 枚，文件 {copies} 枚（可在其他会议中重新绑定）",
+    "found_after_close_state": "会后找回",
+    "found_after_close_log": "会后找回",
+    "help_release_tags": "结束时同时释放文件标签（会议证标签总会释放），以便在其他会议中重新绑定",
+    # the desk (TUI): close with exceptions, finds after close
+    "tui_close_approval": "当前操作员不是保密负责人：请保密负责人输入姓名和 PIN 批准",
+    "tui_close_approver": "批准人（保密负责人）",
+    "tui_close_pin": "批准人 PIN",
+    "tui_close_release_tags": "同时释放文件标签，供其他会议重新绑定（会议证标签总会释放）",
+    "tui_recon_closed_lost": "会议 {code} 已结束（带例外：挂失 {lost} 件）。找到后按 F11「找回」刷卡记录，会议仍为已结束",
+    "tui_recon_found_later": "会后找回 {count} 件：{items}",
 }
 
 

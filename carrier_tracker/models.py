@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -55,6 +55,8 @@ class Attendee(SQLModel, table=True):
     """The day the attendee signed the 保密承诺书 (None: no pledge on record)."""
     briefed_on: date | None = None
     """The day the attendee attended the secrecy briefing (None: not on record)."""
+    substitute_for_id: int | None = Field(default=None, foreign_key="attendee.id")
+    """The absent delegate this attendee stands in for (代会); None for everyone else."""
 
 
 class Document(SQLModel, table=True):
@@ -94,6 +96,15 @@ class Carrier(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("document_id", "copy_number"),
         Index("ix_carrier_meeting_state", "meeting_id", "state"),
+        # A UID is bound to one carrier at a time: released tags (their meeting closed) keep
+        # their UID on the row, for the record, and may be bound again elsewhere.
+        Index(
+            "uq_carrier_active_tag",
+            "tag_uid",
+            unique=True,
+            sqlite_where=text("NOT tag_released"),
+            postgresql_where=text("NOT tag_released"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -102,7 +113,10 @@ class Carrier(SQLModel, table=True):
     document_id: int | None = Field(default=None, foreign_key="document.id", index=True)
     copy_number: int | None = None
     owner_id: int | None = Field(default=None, foreign_key="attendee.id", index=True)
-    tag_uid: str | None = Field(default=None, max_length=32, unique=True)
+    tag_uid: str | None = Field(default=None, max_length=32, index=True)
+    tag_released: bool = False
+    """The meeting closed and released the tag for reuse: the UID stays here (the register names
+    it), but it no longer identifies this carrier outside its own meeting."""
     state: str = Field(default="registered", max_length=16)
     holder_id: int | None = Field(default=None, foreign_key="attendee.id", index=True)
     remembered_holder_id: int | None = Field(default=None, foreign_key="attendee.id")
@@ -145,6 +159,17 @@ class Event(SQLModel, table=True):
     def accepted(self) -> bool:
         """True unless the tap was refused."""
         return self.verdict != "refused"
+
+
+class RetiredTag(SQLModel, table=True):
+    """A tag UID taken off a carrier by a retag: refused forever after (tap, bind, import)."""
+
+    uid: str = Field(primary_key=True, max_length=32)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    carrier_id: int = Field(foreign_key="carrier.id")
+    replaced_by: str = Field(max_length=32)
+    """The UID the carrier carries instead."""
+    at: datetime = Field(sa_column=_ts(nullable=False))
 
 
 class LedgerHead(SQLModel, table=True):

@@ -6,6 +6,7 @@
 - 未收回 (outstanding): issued, carried out, in transit or lost;
 - 已收回 (recovered): left custody and came back;
 - 未发放 (never issued): tagged and never left custody;
+- 已作废 (withdrawn): a copy destroyed before it was ever issued, in none of the above;
 - 休会收回 (collected) is back in custody for a break; 已签收 (delivered) passed to the
   recipient unit with a receipt.
 
@@ -23,8 +24,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from . import messages
-from .enums import OUTSTANDING, CarrierKind, MeetingStatus, State
-from .models import Attendee, Carrier, Consignment, Document, Meeting
+from .enums import OUTSTANDING, Action, CarrierKind, MeetingStatus, State, Verdict
+from .models import Attendee, Carrier, Consignment, Document, Event, Meeting
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class Reconciliation:
     """One group per attendee, empty ones included (the 清点 screen's "show all")."""
     unpledged: tuple[tuple[str, str], ...] = ()
     """(code, name) of attendees whose pass was handed out with no 保密承诺书 on record."""
+    withdrawn: int = 0
+    """Copies withdrawn before ever being issued (destroyed, spoiled): in no other count."""
 
     @property
     def closed(self) -> bool:
@@ -135,6 +138,7 @@ class Reconciliation:
             "delivered": self.delivered,
             "never_issued": self.never_issued,
             "unpledged_passes": len(self.unpledged),
+            "withdrawn": self.withdrawn,
         }
 
     def verdict(self) -> str:
@@ -142,6 +146,20 @@ class Reconciliation:
         if self.all_back:
             return messages.text("all_back", never_issued=self.never_issued)
         return messages.text("not_all_back", outstanding=self.outstanding)
+
+
+def _label(
+    is_pass: bool,
+    doc: str | None,
+    copy_no: int | None,
+    pass_no: str | None,
+    owner_code: str | None,
+    owner_name: str | None,
+) -> str:
+    """``HY-01 第001份`` or ``会议证 P003（梁洋）`` from a query's columns."""
+    if is_pass:
+        return messages.text("pass_item", number=pass_no or owner_code, name=owner_name)
+    return messages.text("copy_item", doc=doc, copy=copy_no)
 
 
 def state_counts(session: Session, meeting_id: int) -> tuple[dict[str, int], int]:
@@ -154,7 +172,7 @@ def state_counts(session: Session, meeting_id: int) -> tuple[dict[str, int], int
     by_state: dict[str, int] = {}
     unbound = 0
     for state, untagged, n in rows:
-        if untagged:
+        if untagged and state != State.WITHDRAWN:  # a withdrawn copy needs no tag
             unbound += n
         else:
             by_state[state] = by_state.get(state, 0) + n
@@ -251,11 +269,7 @@ def reconciliation(
     ) in session.exec(stmt):
         is_pass = kind == CarrierKind.PASS
         state = State(state)
-        label = (
-            messages.text("pass_item", number=pass_no or owner_code, name=owner_name)
-            if is_pass
-            else messages.text("copy_item", doc=doc, copy=copy_no)
-        )
+        label = _label(is_pass, doc, copy_no, pass_no, owner_code, owner_name)
         items.append(
             OutItem(
                 carrier_id=cid,
@@ -306,7 +320,7 @@ def reconciliation(
     return Reconciliation(
         code=fresh.code,
         status=MeetingStatus(fresh.status),
-        total=sum(by_state.values()),
+        total=sum(by_state.values()) - by_state.get(State.WITHDRAWN, 0),
         outstanding=outstanding_count(by_state),
         lost=by_state.get(State.LOST, 0),
         in_transit=by_state.get(State.IN_TRANSIT, 0),
@@ -314,9 +328,109 @@ def reconciliation(
         collected=by_state.get(State.COLLECTED, 0),
         delivered=by_state.get(State.DELIVERED, 0),
         never_issued=by_state.get(State.REGISTERED, 0),
+        withdrawn=by_state.get(State.WITHDRAWN, 0),
         unbound=unbound,
         items=tuple(items),
         groups=tuple(groups),
         everyone=everyone,
         unpledged=unpledged_pass_holders(session, meeting.id),
     )
+
+
+@dataclass(frozen=True)
+class FoundLater:
+    """A carrier that was lost when its meeting closed and was found afterwards (the meeting
+    stayed closed; the find is a ledger event after the close)."""
+
+    carrier_id: int
+    kind: CarrierKind
+    label: str
+    document: str | None
+    copy: int | None
+    pass_number: str | None
+    attendee_code: str | None
+    """Who had it before it was lost (the holder the find event names)."""
+    found_at: datetime
+    seq: int
+    operator: str
+    note: str
+
+
+def close_seq(session: Session, meeting: Meeting) -> int | None:
+    """The seq of the meeting's close event (None while it is not closed)."""
+    seq = session.exec(
+        select(func.min(Event.seq)).where(
+            Event.meeting_id == meeting.id,
+            Event.action == Action.CLOSE.value,
+            Event.verdict == Verdict.ACCEPTED.value,
+        )
+    ).first()
+    return int(seq) if seq is not None else None
+
+
+def found_after_close(session: Session, meeting: Meeting) -> tuple[FoundLater, ...]:
+    """Lost items found after the meeting closed, in the order they were found."""
+    closed = close_seq(session, meeting)
+    if closed is None:
+        return ()
+    owner = Attendee.__table__.alias("owner")  # type: ignore[attr-defined]
+    person = Attendee.__table__.alias("person")  # type: ignore[attr-defined]
+    rows = session.exec(
+        select(  # type: ignore[call-overload]
+            Carrier.id,
+            Carrier.kind,
+            Document.number,
+            Carrier.copy_number,
+            owner.c.pass_number,
+            owner.c.code,
+            owner.c.name,
+            person.c.code,
+            Event.at,
+            Event.seq,
+            Event.operator,
+            Event.note,
+        )
+        .select_from(Event)
+        .join(Carrier, col(Carrier.id) == Event.carrier_id)
+        .join(Document, col(Document.id) == Carrier.document_id, isouter=True)
+        .join(owner, owner.c.id == Carrier.owner_id, isouter=True)
+        .join(person, person.c.id == Event.attendee_id, isouter=True)
+        .where(
+            Event.meeting_id == meeting.id,
+            Event.seq > closed,
+            Event.action == Action.FOUND.value,
+            Event.verdict == Verdict.ACCEPTED.value,
+        )
+        .order_by(col(Event.seq))
+    ).all()
+    out = []
+    for cid, kind, doc, copy_no, pass_no, owner_code, owner_name, who, at, seq, op, note in rows:
+        is_pass = kind == CarrierKind.PASS
+        out.append(
+            FoundLater(
+                carrier_id=cid,
+                kind=CarrierKind(kind),
+                label=_label(is_pass, doc, copy_no, pass_no, owner_code, owner_name),
+                document=doc,
+                copy=copy_no,
+                pass_number=(pass_no or owner_code) if is_pass else None,
+                attendee_code=who or (owner_code if is_pass else None),
+                found_at=at,
+                seq=seq,
+                operator=op,
+                note=note,
+            )
+        )
+    return tuple(out)
+
+
+def released_tags(session: Session, meeting: Meeting) -> dict[str, int]:
+    """How many of the meeting's tags were released for reuse, per kind (``pass``, ``copy``)."""
+    out = {k.value: 0 for k in CarrierKind}
+    for kind, n in session.exec(
+        select(Carrier.kind, func.count())
+        .where(Carrier.meeting_id == meeting.id, col(Carrier.tag_released).is_(True))
+        .group_by(col(Carrier.kind))
+    ).all():
+        out[kind] = n
+    return out

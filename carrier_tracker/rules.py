@@ -116,6 +116,8 @@ class Facts:
     carrier: CarrierFacts | None
     other_meeting: str | None = None
     """The code of the meeting the tag is bound in, when it is not this one."""
+    released_by: str | None = None
+    """The code of the closed meeting that released the tag, when it is bound nowhere now."""
     target: Person | None = None
     """The attendee chosen at the desk (issue, reissue)."""
     consignment: ConsignmentFacts | None = None
@@ -123,6 +125,8 @@ class Facts:
     operator_is_officer: bool = False
     admissions: int = 0
     """Accepted entrance checks of this pass so far."""
+    retired_for: str | None = None
+    """For an unknown tag that a retag took off its carrier: the UID that replaced it."""
 
 
 @dataclass(frozen=True)
@@ -388,7 +392,8 @@ def PLEDGE_SIGNED(c: Ctx) -> Refusal | None:
 
 # --- the table --------------------------------------------------------------------------------
 
-ANY_STATE = frozenset(State)
+ANY_STATE = frozenset(State) - {State.WITHDRAWN}
+"""Every state a tap can start from: a withdrawn copy (destroyed, never issued) refuses them all."""
 
 
 @dataclass(frozen=True)
@@ -416,6 +421,9 @@ class Rule:
     """The recipient defaults to the remembered holder (reissue, issue after a break)."""
     warns: tuple[Warn, ...] = ()
     """Checked on an accepted tap: each that fails adds its remark (the tap is not refused)."""
+    after_close: frozenset[State] = frozenset()
+    """States from which the step may still be recorded once the meeting has closed (a lost
+    item found later); the meeting stays closed. Anything else after close is refused."""
 
 
 COPY, PASS = CarrierKind.COPY, CarrierKind.PASS
@@ -571,6 +579,7 @@ TABLE: tuple[Rule, ...] = (
         Concerns.HOLDER_OR_REMEMBERED,
         Arrow.FROM,
         already=_s(State.RECOVERED),
+        after_close=_s(State.LOST),
     ),
     Rule(
         Mode.FOUND,
@@ -581,6 +590,7 @@ TABLE: tuple[Rule, ...] = (
         Concerns.HOLDER_OR_REMEMBERED,
         Arrow.FROM,
         already=_s(State.RECOVERED),
+        after_close=_s(State.LOST),
     ),
     Rule(
         Mode.ENTRANCE,
@@ -599,6 +609,9 @@ RULES: dict[tuple[Mode, CarrierKind], Rule] = {(r.mode, r.kind): r for r in TABL
 # apply() needs only the action: the effect of an action is the same for copies and passes.
 EFFECT: dict[Action, Effect] = {MODE_ACTION[r.mode]: r.effect for r in TABLE}
 assert all(EFFECT[MODE_ACTION[r.mode]] is r.effect for r in TABLE), "one effect per action"
+# Changes during a meeting that move custody without a tap: a withdrawn copy has no holder.
+# (A void carries the exact custody it restores: see ``Change.restore``.)
+EFFECT[Action.WITHDRAW] = Effect.TO_CUSTODY
 
 
 # --- decide -----------------------------------------------------------------------------------
@@ -652,14 +665,20 @@ def decide(facts: Facts, tap: Tap) -> Decision:
     """
     takes_attendee = tap.mode in (Mode.ISSUE, Mode.REISSUE)
     asked = facts.target if takes_attendee else None
-    if facts.meeting.status is MeetingStatus.CLOSED:
-        return _refuse("meeting_closed", {}, asked)
     carrier = facts.carrier
+    rule = RULES.get((tap.mode, carrier.kind)) if carrier is not None else None
+    if facts.meeting.status is MeetingStatus.CLOSED and (
+        carrier is None or rule is None or carrier.custody.state not in rule.after_close
+    ):
+        return _refuse("meeting_closed", {}, asked)
     if carrier is None:
         if facts.other_meeting is not None:
             return _refuse("other_meeting", {"meeting": facts.other_meeting}, asked)
+        if facts.retired_for is not None:
+            return _refuse("tag_retired", {"new": facts.retired_for}, asked)
+        if facts.released_by is not None:
+            return _refuse("tag_released", {"uid": facts.uid, "meeting": facts.released_by}, asked)
         return _refuse("unknown_tag", {"uid": facts.uid}, asked)
-    rule = RULES.get((tap.mode, carrier.kind))
     if rule is None:
         if carrier.kind is PASS:
             return _refuse("not_for_pass", {"mode": MODE_LABEL[tap.mode]}, asked)
@@ -726,6 +745,9 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
         message = messages.text(
             key, mode=MODE_LABEL[tap.mode], item=carrier.item, holder=counterpart
         )
+    if facts.meeting.status is MeetingStatus.CLOSED:  # a find recorded after the close
+        remarks.append(messages.text("found_after_close", code=facts.meeting.code))
+        message = f"{message}　{remarks[-1]}"
     warning = "；".join(remarks)  # shown beside the message (desk, CLI), yellow
     return Decision(
         Verdict.ACCEPTED,
@@ -749,14 +771,19 @@ class Change:
     to_state: State | None
     attendee_id: int | None = None
     consignment_id: int | None = None
+    restore: Custody | None = None
+    """A void's compensation: the exact custody before the voided event."""
 
 
 def apply(custody: Custody, change: Change) -> Custody:
     """A carrier's custody after one ledger event (pure and total over the event types).
 
     Refused and "already" events, and actions that are not custody steps (enroll, close, …),
-    leave the custody as it was.
+    leave the custody as it was; an accepted void puts back the custody it carries.
     """
+    if change.action is Action.VOID:
+        ok = change.verdict is Verdict.ACCEPTED and change.restore is not None
+        return change.restore if ok and change.restore is not None else custody
     effect = EFFECT.get(change.action)
     if change.verdict is not Verdict.ACCEPTED or effect is None or change.to_state is None:
         return custody
@@ -796,6 +823,8 @@ def table_markdown() -> str:
             needs.append("already only if: " + "、".join(g.name for g in r.already_unless))
         if r.warns:
             needs.append("warns unless: " + "、".join(w.name for w in r.warns))
+        if r.after_close:
+            needs.append("also after close, from: " + _states(r.after_close))
         lines.append(
             f"| {r.mode.value} ({MODE_LABEL[r.mode]}) | {_KIND_WORD[r.kind]} | {_states(r.sources)} | "
             f"{r.target.value if r.target else '(no change)'} | {_states(r.already)} | "

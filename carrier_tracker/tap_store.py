@@ -31,7 +31,17 @@ from sqlmodel import Session
 from . import ledger, messages
 from .enums import MeetingStatus, Role, State
 from .errors import LedgerError, NotFoundError
-from .models import Attendee, Carrier, Consignment, Document, Event, LedgerHead, Meeting, Operator
+from .models import (
+    Attendee,
+    Carrier,
+    Consignment,
+    Document,
+    Event,
+    LedgerHead,
+    Meeting,
+    Operator,
+    RetiredTag,
+)
 
 
 def _t(model: Any) -> Table:
@@ -41,6 +51,7 @@ def _t(model: Any) -> Table:
 
 MEETING, ATTENDEE, DOCUMENT, CARRIER = _t(Meeting), _t(Attendee), _t(Document), _t(Carrier)
 CONSIGNMENT, EVENT, HEAD, OPERATOR = _t(Consignment), _t(Event), _t(LedgerHead), _t(Operator)
+RETIRED = _t(RetiredTag)
 _EVENT_COLUMNS = [c.name for c in EVENT.c if c.name != "id"]
 _OWNER, _HOLDER, _REMEMBERED = ATTENDEE.alias("o"), ATTENDEE.alias("h"), ATTENDEE.alias("r")
 # The carrier with everything its custody names, in one statement: document, owner (passes),
@@ -90,7 +101,12 @@ _CONSIGNMENT_BY_NO = (
     )
     .order_by(CONSIGNMENT.c.number != bindparam("number"))
 )
-_CARRIER_BY_UID = _CARRIER_JOIN.where(CARRIER.c.tag_uid == bindparam("uid"))
+# A UID names at most one bound carrier, but released ones (closed meetings) keep it: the
+# desk's own meeting's carrier comes first (a find after close), then the bound one elsewhere,
+# then the newest released one (to say where it was released).
+_CARRIER_BY_UID = _CARRIER_JOIN.where(CARRIER.c.tag_uid == bindparam("uid")).order_by(
+    CARRIER.c.meeting_id != bindparam("meeting_id"), CARRIER.c.tag_released, CARRIER.c.id.desc()
+)
 _PASS_STATES = select(CARRIER.c.owner_id, CARRIER.c.state).where(
     CARRIER.c.kind == bindparam("pass_kind"), CARRIER.c.owner_id.in_(_IDS)
 )
@@ -125,6 +141,7 @@ _OFFICER = select(OPERATOR.c.id).where(
     OPERATOR.c.role == bindparam("role"),
     OPERATOR.c.disabled == bindparam("disabled"),
 )
+_RETIRED = select(RETIRED.c.replaced_by).where(RETIRED.c.uid == bindparam("uid"))
 _HEAD_FOR_UPDATE = (
     select(HEAD).where(HEAD.c.meeting_id == bindparam("meeting_id")).with_for_update()
 )
@@ -249,10 +266,11 @@ class TapStore:
             raise NotFoundError(messages.text("consignment_unknown", number=number))
         return found
 
-    def carrier_by_uid(self, uid: str) -> SimpleNamespace | None:
-        """The carrier with this tag and, as attributes ``document``, ``owner``, ``holder``,
+    def carrier_by_uid(self, uid: str, meeting_id: int) -> SimpleNamespace | None:
+        """The carrier with this tag — this meeting's if it has one, else the one bound (or last
+        released) elsewhere — and, as attributes ``document``, ``owner``, ``holder``,
         ``remembered`` and ``consignment``, the rows its custody names (None where absent)."""
-        row = self._mapping(_CARRIER_BY_UID, {"uid": uid})
+        row = self._mapping(_CARRIER_BY_UID, {"uid": uid, "meeting_id": meeting_id})
         if row is None:
             return None
         carrier: dict[str, Any] = {}
@@ -299,6 +317,11 @@ class TapStore:
         }
         row = self._run(_ADMISSIONS, params).fetchone()
         return int(row[0] or 0) if row else 0
+
+    def retired(self, uid: str) -> str | None:
+        """The UID that replaced ``uid`` when a retag retired it; None for a tag never retired."""
+        row = self._run(_RETIRED, {"uid": uid}).fetchone()
+        return str(row[0]) if row else None
 
     def is_officer(self, operator: str) -> bool:
         """True when ``operator`` is a registered officer in use. Only registered operators

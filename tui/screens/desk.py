@@ -226,7 +226,7 @@ class DeskScreen(Screen[None]):
         note = self.query_one("#note-input", Input).value.strip() if mode is Mode.LOST else ""
 
         def run(s: Session) -> TapResult:
-            info = tag_info(s, tap.uid)
+            info = tag_info(s, tap.uid, meeting.id)
             own_pass = info is not None and info.kind == "pass" and info.meeting_id == meeting.id
             attendee = chosen
             if self._lane_pass is not None and self._lane_pass[0] == choice:

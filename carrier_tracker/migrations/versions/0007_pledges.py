@@ -1,7 +1,7 @@
 """pledges and briefing per attendee
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0008
 Create Date: 2026-11-27 12:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0002"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
