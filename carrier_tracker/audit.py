@@ -51,7 +51,19 @@ MEETING_FIELDS = (
     "officer",
     "requires_passes",
 )
-ATTENDEE_FIELDS = ("code", "name", "unit", "title", "out_of_town", "clearance", "pass_number")
+ATTENDEE_FIELDS = (
+    "code",
+    "name",
+    "unit",
+    "title",
+    "out_of_town",
+    "clearance",
+    "pass_number",
+    "pledge_on",
+    "briefed_on",
+)
+PLEDGE_FIELDS = ("pledge_on", "briefed_on")
+"""What a pledge event sets on its attendee (snapshots from before pledges lack them: None)."""
 ATTENDEE_CHANGE_FIELDS = (*ATTENDEE_FIELDS, "substitute_for_id")
 """What verify compares of an attendee: the import's snapshot fields (an imported attendee
 substitutes no one) and the substitution link a 代会 event sets."""
@@ -136,6 +148,11 @@ def import_snapshot(session: Session, meeting: Meeting) -> str:
     )
 
 
+def pledge_payload(attendee: Attendee) -> str:
+    """The payload of a pledge event: the attendee and its pledge and briefing days, as set."""
+    return canonical({"attendee": attendee.id, **_row(attendee, PLEDGE_FIELDS)})
+
+
 def release_snapshot(released: dict[int, str]) -> str:
     """The payload of a close event that released tags: carrier id → the UID released."""
     return canonical({"released": {str(cid): uid for cid, uid in sorted(released.items())}})
@@ -209,6 +226,11 @@ class Expected:
             self.consignments[int(data["id"])] = {
                 f: data.get(f, CONSIGNMENT_DEFAULTS.get(f)) for f in CONSIGNMENT_FIELDS
             }
+        elif action == Action.PLEDGE.value and ev.payload:
+            data = json.loads(ev.payload)
+            person = self.attendees.get(int(data["attendee"]))
+            if person is not None:
+                person.update({f: data.get(f) for f in PLEDGE_FIELDS})
         elif action in (Action.ATTENDEE_ADD.value, Action.SUBSTITUTE.value) and ev.payload:
             data = json.loads(ev.payload)
             person = dict(data["attendee"])
@@ -581,8 +603,9 @@ def _compare_rows(
             value = _plain(getattr(row, f))
             if f in ("clearance", "level") and value is not None:
                 value = Level(value).value
-            if value != want_row[f]:
-                differ(f"{name}·{messages.COLUMN_LABEL.get(f, f)}", want_row[f], value)
+            want_value = want_row.get(f)  # a field added after the snapshot was taken: None
+            if value != want_value:
+                differ(f"{name}·{messages.COLUMN_LABEL.get(f, f)}", want_value, value)
     for row in have.values():
         differ(
             label(row.id, {f: getattr(row, f) for f in fields}),

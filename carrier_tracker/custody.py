@@ -63,6 +63,12 @@ class Outcome:
         """True when the tap was refused."""
         return self.verdict is Verdict.REFUSED
 
+    @property
+    def line(self) -> str:
+        """The message with its warning, as printed: ``发放：… → 梁洋（未签保密承诺书）``."""
+        extra = [w for w in self.warning.split("；") if w and w not in self.message]
+        return f"{self.message}（{'；'.join(extra)}）" if extra else self.message
+
 
 @dataclass
 class NewEvent:
@@ -162,6 +168,7 @@ def _person(
         out_of_town=bool(row.out_of_town),
         pass_issued=row.id in issued,
         holding=tuple(holding.get(row.id, ())),
+        pledged=row.pledge_on is not None,
     )
 
 
@@ -482,8 +489,10 @@ def append_admin_event(
     now: datetime | None = None,
     payload: str | None = None,
     approver: str = "",
+    attendee_id: int | None = None,
 ) -> None:
-    """Append a non-tap event (enrollment, consignment, close, import) to a meeting's chain.
+    """Append a non-tap event (enrollment, consignment, close, import, pledge) to a meeting's
+    chain.
 
     Same lock and append as a tap (TapStore), so every writer serialises on the one head.
     ``payload`` is the canonical JSON of the reference facts the event creates (see
@@ -509,5 +518,6 @@ def append_admin_event(
             note=note,
             approver=approver,
             payload=payload,
+            attendee_id=attendee_id,
         ),
     )

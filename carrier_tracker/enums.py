@@ -120,6 +120,7 @@ class Action(StrEnum):
     OPEN = "open"
     CLOSE = "close"
     IMPORT = "import"
+    PLEDGE = "pledge"
     ATTENDEE_ADD = "attendee_add"
     SUBSTITUTE = "substitute"
     COPIES_ADD = "copies_add"

@@ -156,6 +156,20 @@ SUMMARY_SHEET, REGISTER_SHEET, PASS_SHEET, OUTSTANDING_SHEET = (
 )
 COURIER_SHEET, CARRY_SHEET, LOG_SHEET = "机要递送登记", "带离文件目录", "操作日志"
 PLAN_SHEET = "分发情况"
+PLEDGE_SHEET = "保密承诺书登记"
+PLEDGE_HEADERS = [
+    "序号",
+    "人员编号",
+    "姓名",
+    "单位",
+    "会议证号",
+    "承诺书签署日期",
+    "保密教育日期",
+    "登记人",
+    "登记时间",
+    "会议证状态",
+    "提示",
+]
 
 
 def _width(text: str) -> int:
@@ -264,9 +278,11 @@ def _new_sheet(
     marking: str,
     meeting_code: str,
     widths: Sequence[int] | None = None,
+    *,
+    orientation: str = "landscape",
 ) -> _Sheet:
     ws = wb.create_sheet(title)
-    ws.page_setup.orientation = "landscape"
+    ws.page_setup.orientation = orientation
     ws.page_setup.paperSize = "9"  # A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -480,7 +496,8 @@ def export_meeting(
         # Sheets are created in their printed order; write-only sheets may be filled in any order:
         # the log is filled first, 汇总 last (it reports the chain verified during the log pass).
         summary = _new_sheet(wb, SUMMARY_SHEET, ["项目", "内容"], marking, meeting.code, [22, 90])
-        outstanding = reconciliation(session, meeting).items
+        recon = reconciliation(session, meeting)
+        outstanding = recon.items
         found_later = found_after_close(session, meeting)  # lost at the close, found since
         found_note = {
             f.carrier_id: messages.text("found_after_close_state")
@@ -536,6 +553,14 @@ def export_meeting(
             [6, 10, 10, 28, 12, 36, 8, 6, 19, 12, 12],
         )
         policy = _PolicySheets(wb, marking, meeting.code)
+        pledge_sheet = _new_sheet(
+            wb,
+            PLEDGE_SHEET,
+            PLEDGE_HEADERS,
+            marking,
+            meeting.code,
+            [6, 10, 10, 28, 10, 14, 14, 10, 19, 12, 28],
+        )
         log = _new_sheet(
             wb,
             LOG_SHEET,
@@ -554,6 +579,7 @@ def export_meeting(
         verifier = ChainVerifier(key, meeting.code)
         expected = Expected()
         fold = _HistoryFold()
+        recorded: dict[int, tuple[str, datetime]] = {}  # who recorded each attendee's pledge, when
         closed = False  # past the close event: a find is recorded after the meeting closed
         voided = voided_seqs(session, meeting)  # a voided tap stays in the log, marked
         for ev in events:
@@ -570,6 +596,8 @@ def export_meeting(
                 fold.feed(ev.carrier_id, ev.action, ev.at, ev.operator, ev.attendee_id, ev.note)
             elif ev.verdict == "accepted" and ev.action == Action.RECEIPT and ev.payload:
                 fold.receive(json.loads(ev.payload).get("carriers", ()), ev.at)
+            elif ev.action == Action.PLEDGE and ev.attendee_id is not None:
+                recorded[ev.attendee_id] = (ev.operator, ev.at)
             person = people.get(ev.attendee_id or 0)
             result = verdict_label[ev.verdict]
             if void_by is not None:
@@ -694,6 +722,9 @@ def export_meeting(
                 ]
             )
         counts[PASS_SHEET] = passes.rows
+        counts[PLEDGE_SHEET] = _write_pledges(
+            pledge_sheet, people, pass_rows, recorded, {c for c, _n in recon.unpledged}, local
+        )
 
         # 未收回清单
         by_code = {a.code: a for a in people.values()}
@@ -837,6 +868,7 @@ def export_meeting(
                 facts.append((f"{label}·{STATE_LABEL[state]}", tot[kind][state]))
         facts += [
             ("未收回合计", len(outstanding)),
+            (messages.text("export_unpledged"), len(recon.unpledged)),
             *(
                 ((messages.text("found_after_close_state"), len(found_later)),)
                 if found_later
@@ -873,6 +905,7 @@ def export_meeting(
             courier,
             carry,
             *policy.sheets,
+            pledge_sheet,
             log,
         ):
             _finish(sheet, failed=not audit.ok)
@@ -971,6 +1004,43 @@ class _PolicySheets:
             messages.text("sheet_checks"): self.checks.rows,
             messages.text("sheet_sweep"): len(finds),
         }
+
+
+def _write_pledges(
+    sheet: _Sheet,
+    people: dict[int | None, Attendee],
+    pass_rows: Sequence[Carrier],
+    recorded: dict[int, tuple[str, datetime]],
+    unpledged: set[str],
+    local: _Local,
+) -> int:
+    """保密承诺书登记: every attendee with the pledge and briefing days on record, who recorded
+    them (the import, when the workbook carried them), and a remark for a pass handed out with
+    no pledge (the read model's count)."""
+    pass_state = {c.owner_id: c.state for c in pass_rows}
+    n = 0
+    for person in sorted((p for p in people.values()), key=lambda p: p.code):
+        n += 1
+        by, at = recorded.get(person.id or 0, ("", None))
+        if not by and person.pledge_on is not None:
+            by = messages.text("pledge_by_import")
+        state = pass_state.get(person.id)
+        sheet.row(
+            [
+                n,
+                person.code,
+                person.name,
+                person.unit,
+                person.pass_number,
+                person.pledge_on,
+                person.briefed_on,
+                by,
+                local(at),
+                STATE_LABEL[State(state)] if state else "",
+                messages.text("export_pledge_note") if person.code in unpledged else "",
+            ]
+        )
+    return n
 
 
 @contextmanager
@@ -1250,3 +1320,12 @@ def export_carry_list(
         sheet.row(["", "经办人签字", ""])
         _finish(sheet)
     return n
+
+
+# The marked, print-ready sheet (A4, fit to width, repeated header row, marking in every page's
+# header and footer) and the 0600 workbook written atomically, as the signed forms use them.
+marked_sheet = _new_sheet
+workbook_at = _workbook_at
+finish_sheet = _finish
+Local = _Local
+MarkedSheet = _Sheet

@@ -499,6 +499,33 @@ def _datetime(
     return result.astimezone(UTC)  # stored in UTC (SQLite keeps no offset), shown in local time
 
 
+def _day(parsed: _Parsed, spec: Sheet, row: _Row, key: str, today: date) -> date | None:
+    """A day (a date cell, or text such as 2026-12-01); blank is None; never after today."""
+    value = row.values.get(key)
+    if value is None:
+        return None
+    header = spec.column(key).header
+    if isinstance(value, datetime):
+        day: date | None = value.date() if value.time() == time() else None
+    elif isinstance(value, date):
+        day = value
+    else:
+        raw = unicodedata.normalize("NFKC", clean_text(value)).replace("/", "-").replace(".", "-")
+        try:
+            day = date.fromisoformat(raw) if len(raw) <= 10 else None
+        except ValueError:
+            day = None
+    if day is None:
+        parsed.add(
+            spec, row.number, header, messages.text("import_pledge_bad", value=_shown(value))
+        )
+        return None
+    if day > today:
+        parsed.add(spec, row.number, header, messages.text("import_pledge_future", value=day))
+        return None
+    return day
+
+
 def _uid(
     parsed: _Parsed, spec: Sheet, row: _Row, key: str, seen: dict[str, str], where: str
 ) -> str | None:
@@ -597,6 +624,7 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
     # 参会人员
     codes: dict[str, int] = {}
     pass_numbers: dict[str, int] = {}
+    today = datetime.now(tz).date()
     for row in parsed.rows.get("attendees", []):
         code = _code(parsed, ATTENDEES, row, "code")
         name = _text(parsed, ATTENDEES, row, "name")
@@ -631,6 +659,7 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
                 "clearance": clearance.value if clearance else "",
                 "pass_number": pass_number,
                 "pass_uid": uid,
+                "pledge_on": _day(parsed, ATTENDEES, row, "pledge_on", today),
             }
         )
 

@@ -121,6 +121,7 @@ def status(session: Session, meeting_code: str) -> dict[str, Any]:
         "attendees": attendees,
         "in_transit": in_transit,
         "unassigned": unassigned,
+        "unpledged": [{"code": c, "name": n} for c, n in recon.unpledged],
         "marked": marked_people(session, meeting),
     }
 

@@ -843,7 +843,45 @@ def parse_answer(text: str) -> Answer:
 
 TEXT_FORMS: dict[str, str] = {
     # pledges and briefing, the signed forms workbook
+    "no_pledge": "未签保密承诺书",
+    "pledge_recorded": "{code} {name}：已签保密承诺书（{date}）",
+    "pledge_briefed": "{code} {name}：已签保密承诺书（{date}），已参加保密教育（{briefed}）",
+    "pledge_already": "{code} {name}：已记录（承诺书 {date}{briefed}），无需操作",
+    "pledge_already_briefed": "，保密教育 {date}",
+    "pledge_other_date": "{code} {name}：已于 {have} 签保密承诺书，与 --date {want} 不符（台账不改写已记录的日期）",
+    "pledge_closed": "会议 {code} 已结束，不能再登记保密承诺书",
+    "pledge_future": "--date {date} 晚于今天（{today}）",
+    "pledge_bad_date": "--date 应为 YYYY-MM-DD 格式的日期：{date}",
+    "pledge_who": "请给出人员编号，或用 --all 登记全部人员",
+    "pledge_both": "人员编号与 --all 只能二选一",
+    "pledge_none_left": "会议 {code} 的全部人员均已登记，无需操作",
+    "pledge_summary": "登记 {done} 人，无需操作 {already} 人，拒绝 {refused} 人",
+    "import_pledge_bad": "“{value}”不是签署日期：应填签署保密承诺书的日期（如 2026-12-01），未签则留空",
+    "import_pledge_future": "签署日期 {value} 晚于今天",
+    "recon_unpledged": "已发会议证而未签保密承诺书 {count} 人：{names}",
+    "help_pledge": "登记参会人员签署保密承诺书（及参加保密教育）；每人一条台账事件",
+    "help_pledge_codes": "人员编号（可多个）",
+    "help_pledge_all": "登记本会议全部尚未登记的人员",
+    "help_pledge_date": "签署日期（默认今天）",
+    "help_pledge_briefed": "同时登记已参加保密教育（同一日期）",
+    "help_forms": "生成保密办核对用的签字表格工作簿（文件签收单、会议证登记表、机要递送回执；A4，可直接打印）",
+    "help_forms_output": "输出文件（.xlsx）",
+    "forms_written": "已生成签字表格 {path}：{sheets}",
+    "forms_sheet_rows": "{sheet} {rows} 行",
+    "forms_nothing": "（无）",
+    "forms_sign": "签名",
+    "forms_date": "日期",
+    "pledge_column": "承诺书",
+    "pledge_missing": "未签",
+    "export_unpledged": "已发会议证未签保密承诺书（人）",
+    "export_pledge_note": "已发会议证，未签保密承诺书",
+    "pledge_by_import": "导入",
+    "demo_pledges": "[会前] 登记保密承诺书与保密教育（A003 未签：发会议证时会有黄色提醒）",
 }
+
+
+ACTION_LABEL[Action.PLEDGE] = "保密承诺书"
+COLUMN_LABEL.update({"pledge_on": "保密承诺书签署日期", "briefed_on": "保密教育日期"})
 
 
 TEXT_TAGS_CLOSE: dict[str, str] = {

@@ -80,6 +80,10 @@ class Attendee(SQLModel, table=True):
     out_of_town: bool = False
     clearance: str = Field(max_length=8)
     pass_number: str = Field(default="", max_length=32)
+    pledge_on: date | None = None
+    """The day the attendee signed the 保密承诺书 (None: no pledge on record)."""
+    briefed_on: date | None = None
+    """The day the attendee attended the secrecy briefing (None: not on record)."""
     substitute_for_id: int | None = Field(default=None, foreign_key="attendee.id")
     """The absent delegate this attendee stands in for (代会); None for everyone else."""
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -56,6 +56,8 @@ class Group:
     title: str
     items: tuple[OutItem, ...]
     attendee_code: str | None = None
+    pledge_on: date | None = None
+    """An attendee's 保密承诺书 day on record (None: none, or not an attendee's group)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class Reconciliation:
     """Attendees with items (by code), then consignments, then items with no holder."""
     everyone: tuple[Group, ...]
     """One group per attendee, empty ones included (the 清点 screen's "show all")."""
+    unpledged: tuple[tuple[str, str], ...] = ()
+    """(code, name) of attendees whose pass was handed out with no 保密承诺书 on record."""
     withdrawn: int = 0
     """Copies withdrawn before ever being issued (destroyed, spoiled): in no other count."""
 
@@ -108,6 +112,15 @@ class Reconciliation:
         """Lost items (a close needs an officer's exception)."""
         return tuple(it for it in self.items if it.state is State.LOST)
 
+    def unpledged_line(self) -> str:
+        """``已发会议证而未签保密承诺书 2 人：A002 李四、…``, or "" when there are none."""
+        if not self.unpledged:
+            return ""
+        names = "、".join(f"{code} {name}" for code, name in self.unpledged[:10])
+        if len(self.unpledged) > 10:
+            names += "…"
+        return messages.text("recon_unpledged", count=len(self.unpledged), names=names)
+
     def summary(self) -> str:
         """One line of counts, e.g. ``未收回 2（其中挂失 1） · 已收回 5/7 · …``."""
         return messages.recon_summary(self.counts())
@@ -124,6 +137,7 @@ class Reconciliation:
             "collected": self.collected,
             "delivered": self.delivered,
             "never_issued": self.never_issued,
+            "unpledged_passes": len(self.unpledged),
             "withdrawn": self.withdrawn,
         }
 
@@ -163,6 +177,22 @@ def state_counts(session: Session, meeting_id: int) -> tuple[dict[str, int], int
         else:
             by_state[state] = by_state.get(state, 0) + n
     return by_state, unbound
+
+
+def unpledged_pass_holders(session: Session, meeting_id: int) -> tuple[tuple[str, str], ...]:
+    """Attendees whose pass left custody (ever issued) with no 保密承诺书 on record, by code."""
+    rows = session.exec(
+        select(Attendee.code, Attendee.name)
+        .join(Carrier, col(Carrier.owner_id) == Attendee.id)
+        .where(
+            Attendee.meeting_id == meeting_id,
+            Carrier.kind == CarrierKind.PASS.value,
+            Carrier.state != State.REGISTERED.value,
+            col(Attendee.pledge_on).is_(None),
+        )
+        .order_by(col(Attendee.code))
+    ).all()
+    return tuple((code, name) for code, name in rows)
 
 
 def outstanding_count(by_state: dict[str, int]) -> int:
@@ -276,6 +306,7 @@ def reconciliation(
             messages.text("group_attendee", code=a.code, name=a.name),
             tuple(held.get(a.code, ())),
             attendee_code=a.code,
+            pledge_on=a.pledge_on,
         )
         for a in people
     )
@@ -302,6 +333,7 @@ def reconciliation(
         items=tuple(items),
         groups=tuple(groups),
         everyone=everyone,
+        unpledged=unpledged_pass_holders(session, meeting.id),
     )
 
 

@@ -52,6 +52,8 @@ class Person:
     stands_for: tuple[str, str] | None = None
     """(code, unit) of the absent delegate a substitute (代会) replaces: the substitute inherits
     that delegate's distribution plan."""
+    pledged: bool = True
+    """A 保密承诺书 is on record (the loader reads it; neutral default: no warning)."""
 
 
 @dataclass(frozen=True)
@@ -458,6 +460,30 @@ OPENING_GUARDS: tuple[MeetingGuard, ...] = (
 """Checked, in order, for every tap while the meeting is draft or filed (a 内部 meeting passes)."""
 
 
+@dataclass(frozen=True)
+class Warn:
+    """A named predicate that accepts the tap but adds a yellow remark (one message each)."""
+
+    name: str
+    """Shown in docs/custody.md."""
+    check: Callable[[Ctx], Refusal | None]
+
+
+def _warn(name: str) -> Callable[[Callable[[Ctx], Refusal | None]], Warn]:
+    def wrap(fn: Callable[[Ctx], Refusal | None]) -> Warn:
+        return Warn(name, fn)
+
+    return wrap
+
+
+@_warn("持证人已签保密承诺书")
+def PLEDGE_SIGNED(c: Ctx) -> Refusal | None:
+    owner = c.carrier.owner
+    if owner is not None and not owner.pledged:
+        return ("no_pledge", {"name": owner.name})
+    return None
+
+
 # --- the table --------------------------------------------------------------------------------
 
 ANY_STATE = frozenset(State) - {State.WITHDRAWN}
@@ -487,6 +513,8 @@ class Rule:
     """Message key when the carrier is in none of the source states."""
     recipient_from_remembered: bool = False
     """The recipient defaults to the remembered holder (reissue, issue after a break)."""
+    warns: tuple[Warn, ...] = ()
+    """Checked on an accepted tap: each that fails adds its remark (the tap is not refused)."""
     after_close: frozenset[State] = frozenset()
     """States from which the step may still be recorded once the meeting has closed (a lost
     item found later); the meeting stays closed. Anything else after close is refused."""
@@ -526,6 +554,7 @@ TABLE: tuple[Rule, ...] = (
         Arrow.TO,
         already=_s(State.ISSUED),
         first=(PASS_TO_OWNER,),
+        warns=(PLEDGE_SIGNED,),
     ),
     Rule(
         Mode.COLLECT,
@@ -688,6 +717,7 @@ TABLE: tuple[Rule, ...] = (
         Effect.KEEP,
         Concerns.OWNER,
         wrong_state="pass_not_issued",
+        warns=(PLEDGE_SIGNED,),
     ),
 )
 
@@ -810,13 +840,17 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
     person = _concerned(rule, carrier, ctx.recipient)
     consignment = _event_consignment(rule, facts, carrier)
     to_state = rule.target or carrier.custody.state
-    warning = ""
+    remarks = [
+        messages.text(why[0], **why[1]) for w in rule.warns if (why := w.check(ctx)) is not None
+    ]
     if tap.mode is Mode.ENTRANCE:
         assert person is not None
         message = messages.text("admitted", name=person.name, unit=person.unit)
         if facts.admissions:
-            warning = messages.text("admitted_again", n=facts.admissions + 1)
-            message = f"{message}　{warning}"
+            again = messages.text("admitted_again", n=facts.admissions + 1)
+            remarks.insert(0, again)
+            message = f"{message}　{again}"
+        warning = "；".join(remarks)
         return Decision(
             Verdict.ACCEPTED, message, to_state=to_state, person=person, warning=warning
         )
@@ -837,14 +871,15 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
     if tap.mode is Mode.SWEEP:
         message += messages.text("swept_in", room=tap.room)
     if facts.meeting.status is MeetingStatus.CLOSED:  # a find recorded after the close
-        warning = messages.text("found_after_close", code=facts.meeting.code)
-        message = f"{message}　{warning}"
+        remarks.append(messages.text("found_after_close", code=facts.meeting.code))
+        message = f"{message}　{remarks[-1]}"
     if rule.effect is Effect.TO_COURIER and person is not None:
         message += messages.text("handed_in", name=person.name)
     document = carrier.document
     if tap.mode is Mode.COLLECT and document is not None and not document.collect_at_breaks:
-        warning = messages.text("break_not_flagged")
-        message = f"{message}　{warning}"
+        remarks.append(messages.text("break_not_flagged"))
+        message = f"{message}　{remarks[-1]}"
+    warning = "；".join(remarks)  # shown beside the message (desk, CLI), yellow
     return Decision(
         Verdict.ACCEPTED,
         message,
@@ -917,6 +952,8 @@ def table_markdown() -> str:
         needs = [g.name for g in (*r.first, *r.guards)]
         if r.already_unless:
             needs.append("already only if: " + "、".join(g.name for g in r.already_unless))
+        if r.warns:
+            needs.append("warns unless: " + "、".join(w.name for w in r.warns))
         if r.after_close:
             needs.append("also after close, from: " + _states(r.after_close))
         lines.append(

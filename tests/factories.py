@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlmodel import Session
 
@@ -26,6 +27,8 @@ from carrier_tracker.policy import answer_items, file_meeting
 
 PIN = "246810"
 """Every test operator's PIN."""
+PLEDGE_DAY = date(2026, 11, 20)
+"""The day make_world's people signed their 保密承诺书."""
 _PIN_HASH: list[bytes] = []
 
 
@@ -102,11 +105,13 @@ def make_world(
     status: MeetingStatus = MeetingStatus.OPEN,
     key: bytes = bytes(range(32)),  # tests.conftest.KEY
     filed: bool = True,
+    unpledged: tuple[str, ...] = (),
     tags: bool = True,
 ) -> World:
     """Meeting M1 (机密), its officer ``officer`` registered as an officer operator and the
     custodians 小孙 and 孙文管; people A001 张三 (机密, local), A002 李四 (机密, out of town),
-    A003 王五 (秘密, local); documents D1 (机密, 3 copies, take-away allowed, collected at breaks),
+    A003 王五 (秘密, local), each with a 保密承诺书 signed on 2026-11-20 unless named in
+    ``unpledged``; documents D1 (机密, 3 copies, take-away allowed, collected at breaks),
     D2 (秘密, 2 copies), D3 (内部, 1 copy, no tag); consignment K1 to 北京某所. With ``tags``
     off, no pass or copy has a tag (a meeting imported before its tags were bound).
 
@@ -147,6 +152,7 @@ def make_world(
             clearance=clearance,
             out_of_town=away,
             pass_number="P" + pcode[1:],
+            pledge_on=None if pcode in unpledged else PLEDGE_DAY,
         )
         session.add(person)
         session.flush()

@@ -129,6 +129,9 @@ TEXT: dict[str, str] = {
     "recon_count": "{count} 件",
     "recon_col_state": "状态",
     "recon_col_since": "自何时",
+    "recon_col_pledge": "承诺书",
+    "recon_pledge_missing": "未签",
+    "attendee_no_pledge": "  未签保密承诺书",
     "recon_nothing": "—",
     # close dialog
     "close_ready": "{verdict}。",

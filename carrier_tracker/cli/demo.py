@@ -101,6 +101,7 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
     print(
         f"已导入会议 {CODE}：{len(people)} 人，{len(docs)} 种文件共 {sum(d.copies for d in docs)} 份\n"
     )
+    _demo_pledges(engine, key)
 
     from readers.sim import SimReader
 
@@ -137,8 +138,9 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
                 operator=operator,
                 room=SWEEP_ROOM if mode is Mode.SWEEP else "",
             )
-        start = COLOURS[outcome.verdict] if colour else ""
-        print(f"    {start}{messages.VERDICT_LABEL[outcome.verdict]}：{outcome.message}{reset}")
+        shade = Verdict.ALREADY if outcome.warning else outcome.verdict  # a warning is yellow
+        start = COLOURS[shade] if colour else ""
+        print(f"    {start}{messages.VERDICT_LABEL[outcome.verdict]}：{outcome.line}{reset}")
         time.sleep(pause)
     stop.set()
     listener.join(timeout=2)
@@ -174,6 +176,9 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
         data = status(s, CODE)
     counts = data["counts"]
     print("\n" + messages.recon_summary(counts))
+    if data["unpledged"]:
+        names = "、".join(f"{p['code']} {p['name']}" for p in data["unpledged"])
+        print(messages.text("recon_unpledged", count=len(data["unpledged"]), names=names))
     if data["all_back"]:
         print(messages.text("all_back", never_issued=counts["never_issued"]))
     try:
@@ -192,8 +197,49 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
         f"台账：{exported.chain.count} 条事件，头哈希 {exported.chain.head_hash}，{'校验完整' if exported.chain.ok else '校验失败'}"
     )
     print(f"保密办工作簿：{out}")
+    _demo_forms(engine, work)
     engine.dispose()
     return 0 if exported.chain.ok else 1
+
+
+DEMO_PLEDGES = ("A001", "A002", "A004", "A005")
+"""Attendees whose 保密承诺书 the script records (A003 has none: their pass comes with a warning)."""
+
+
+def _demo_pledges(engine: Any, key: bytes) -> None:
+    """Record some attendees' pledges and briefing, as the desk does before the meeting."""
+    from datetime import date
+
+    from ..pledges import record_pledges
+
+    print(messages.text("demo_pledges"))
+    with db.session_scope(engine) as s:
+        outcomes = record_pledges(
+            session=s,
+            key=key,
+            meeting_code=CODE,
+            attendee_codes=DEMO_PLEDGES,
+            today=date.today(),
+            briefed=True,
+            operator="孙文管",
+            station="演示台",
+        )
+    for o in outcomes:
+        print(f"    {messages.VERDICT_LABEL[o.verdict]}：{o.message}")
+    print()
+
+
+def _demo_forms(engine: Any, work: Path) -> None:
+    """Write the signed forms at the end, to a temporary path, and say where."""
+    from ..forms import write_forms
+
+    out = work / "签字表格.xlsx"
+    with db.read_scope(engine) as s:
+        result = write_forms(session=s, meeting_code=CODE, path=out)
+    sheets = "，".join(
+        messages.text("forms_sheet_rows", sheet=k, rows=n) for k, n in result.rows.items()
+    )
+    print(messages.text("forms_written", path=out, sheets=sheets))
 
 
 def prepare_demo_database(workdir: Path, *, now: datetime | None = None) -> tuple[str, Path]:

@@ -493,7 +493,7 @@ def cmd_tap(args: argparse.Namespace) -> int:
             )
         refused |= outcome.refused
         label = messages.VERDICT_LABEL[outcome.verdict]
-        _print(f"{outcome.uid}\t{label}\t{outcome.message}")
+        _print(f"{outcome.uid}\t{label}\t{outcome.line}")
     return EXIT_REFUSED if refused else EXIT_OK
 
 
@@ -524,6 +524,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     if data["unbound"]:
         _print(messages.text("status_unbound", unbound=data["unbound"]))
     _print("  " + messages.recon_summary(counts))
+    if data["unpledged"]:
+        names = "、".join(f"{p['code']} {p['name']}" for p in data["unpledged"])
+        _print("  " + messages.text("recon_unpledged", count=len(data["unpledged"]), names=names))
     for person in data["attendees"]:
         _print(
             messages.text(

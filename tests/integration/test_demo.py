@@ -32,3 +32,9 @@ def test_demo_runs_a_meeting_to_close(tmp_path: Path) -> None:
     assert "客房：符合（巡检发现 HY-01 第001份，已收回）" in out
     assert "全部收回" in out and "会议 HY2026-12 已结束" in out and "校验完整" in out
     assert list(tmp_path.glob("carrier-tracker-demo-*/保密办登记.xlsx"))
+    # pledges before the meeting; A003 has none: the pass comes with the warning, counted
+    assert "A001 赵娟：已签保密承诺书" in out
+    assert "会议证 P003（梁洋） → 梁洋（未签保密承诺书）" in out
+    assert "已发会议证而未签保密承诺书 1 人：A003 梁洋" in out
+    forms = list(tmp_path.glob("carrier-tracker-demo-*/签字表格.xlsx"))
+    assert forms and f"已生成签字表格 {forms[0]}" in out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -232,6 +232,8 @@ class DeskScreen(Screen[None]):
             label.update(t("attendee_none"))
             return
         extra = t("attendee_out_of_town") if a.out_of_town else ""
+        if a.pledge_on is None:
+            extra += t("attendee_no_pledge")
         label.update(
             t(
                 "attendee_line",
@@ -249,12 +251,14 @@ class DeskScreen(Screen[None]):
         if a is None:
             return
 
-        def count(s: Session) -> int:
-            return holdings(s, a.id or 0)
+        def count(s: Session) -> tuple[int, date | None]:
+            fresh = s.get(Attendee, a.id)  # its pledge may have been recorded meanwhile
+            return holdings(s, a.id or 0), fresh.pledge_on if fresh else a.pledge_on
 
-        def got(n: int) -> None:
-            if self.attendee is a:
-                self.held = n
+        def got(result: tuple[int, date | None]) -> None:
+            # the read may finish while the app shuts down and the screen's widgets are gone
+            if self.attendee is a and self.query("#attendee"):
+                self.held, a.pledge_on = result
                 self._show_attendee()
 
         self.app.read(self, count, got, key="desk-holdings")  # type: ignore[attr-defined]
@@ -334,21 +338,16 @@ class DeskScreen(Screen[None]):
 
     def _line(self, result: TapResult) -> str:
         outcome = result.outcome
-        text = outcome.message
-        warning = outcome.warning
-        if warning and warning not in text:  # the rules usually put it in the message
-            text = f"{text}（{warning}）"
+        text = outcome.line
         return t("enroll_offer", message=text) if result.unknown_tag else text
 
     def show_result(self, result: TapResult, *, follow: bool = True) -> None:
         """Show a recorded tap: the big panel, the log, and the attendee it made current (unless
         the custodian has chosen someone since: ``follow`` is False)."""
         outcome = result.outcome
-        verdict = outcome.verdict
-        if verdict is Verdict.ACCEPTED and outcome.warning:
-            verdict = Verdict.ALREADY  # accepted with a remark: yellow, so it is read
         line = self._line(result)
-        self.query_one(OutcomePanel).show(verdict, line)
+        # accepted with a remark: yellow, so it is read (the label still says 成功)
+        self.query_one(OutcomePanel).show(outcome.verdict, line, remark=bool(outcome.warning))
         self.last_unknown = outcome.uid if result.unknown_tag else None
         if outcome.refused:
             self.app.bell()

@@ -27,8 +27,8 @@ from ..widgets.reader_status import ReaderHelp, ReaderStatusBar
 from ..widgets.tap_entry import TapEntry
 from .confirm_close import CloseChoice, ConfirmClose
 
-COLUMNS = ("item", "state", "since")
-Row = tuple[str, str, str]
+COLUMNS = ("item", "state", "since", "pledge")
+Row = tuple[str, str, str, str]
 
 
 class Placed(str):
@@ -50,14 +50,25 @@ def table_rows(recon: Reconciliation, only_out: bool) -> dict[str, Row]:
             g.title,
             t("recon_count", count=len(g.items)) if g.items else t("recon_nothing"),
             "",
+            _pledge(g),
         )
         for i, it in enumerate(g.items):
             rows[f"{g.key}/{i:05d}"] = (
                 f"  {it.label}",
                 STATE_LABEL[it.state],
                 local_time(it.since),
+                "",
             )
     return rows
+
+
+def _pledge(group: Group) -> str:
+    """The 承诺书 cell of a holder's row: the day signed, 未签, or nothing (not an attendee)."""
+    if group.attendee_code is None:
+        return ""
+    if group.pledge_on is None:
+        return t("recon_pledge_missing")
+    return group.pledge_on.isoformat()
 
 
 class ReconcileScreen(Screen[None]):

@@ -49,9 +49,11 @@ class OutcomePanel(Static):
     def __init__(self, content: str = "", *, id: str | None = None) -> None:
         super().__init__(content, id=id, markup=False)  # texts hold data ([..] is not markup)
 
-    def show(self, verdict: Verdict, message: str) -> None:
+    def show(self, verdict: Verdict, message: str, *, remark: bool = False) -> None:
+        """The verdict and message; ``remark``: accepted with a remark, shown yellow (still 成功)."""
         self._clear()
-        self.add_class(f"verdict-{verdict.value}")
+        shade = Verdict.ALREADY if remark and verdict is Verdict.ACCEPTED else verdict
+        self.add_class(f"verdict-{shade.value}")
         self.update(f"{VERDICT_LABEL[verdict]}：{message}")
 
     def hint(self, text: str) -> None:
