@@ -385,6 +385,16 @@ TEXT_CLI: dict[str, str] = {
 
 TEXT_OPERATORS_DESK: dict[str, str] = {
     # login, lock, approvals at the desk, operator cards
+    "system_card": "（卡 {uid}）",
+    "operator_not_disabled": "操作员 {name} 未停用",
+    "card_is_carrier": "标签 {uid} 已绑定为载体（文件或会议证），不能作为操作员卡",
+    "card_is_other": "标签 {uid} 已是操作员 {name} 的卡",
+    "card_is_own": "标签 {uid} 已是操作员 {name} 的卡（原已绑定）",
+    "card_unknown": "标签 {uid} 不是任何操作员的卡",
+    "card_bound": "已为操作员 {name} 绑定卡 {uid}",
+    "operator_enabled": "已启用操作员 {name}",
+    "help_operator_enable": "重新启用已停用的操作员；需保密负责人认证",
+    "help_operator_bind_card": "为操作员绑定一张卡（保密负责人在工作台刷此卡即可批准）；需保密负责人认证",
 }
 
 
