@@ -97,6 +97,11 @@ def approval(store: _Store, operator: str, approver: str) -> tuple[bool, str]:
     return False, ""
 
 
+def needs_officer(mode: Mode, override: bool = False) -> bool:
+    """True when a tap in this mode needs an officer: the operator, or an approving officer."""
+    return mode in (Mode.CARRY_OUT, Mode.LOST) or override
+
+
 def find_meeting(session: Session, code: str) -> Meeting:
     """The meeting with this code.
 
@@ -321,8 +326,9 @@ def record_tap(
 
     tap = rules.Tap(mode=mode, operator=operator, note=note, override=override)
     # One officer check per tap, and only when the step needs an officer's approval.
-    needs_officer = mode in (Mode.CARRY_OUT, Mode.LOST) or override
-    approved, approved_by = approval(store, operator, approver) if needs_officer else (False, "")
+    approved, approved_by = (
+        approval(store, operator, approver) if needs_officer(mode, override) else (False, "")
+    )
     facts, carrier = load_facts(
         store,
         meeting,

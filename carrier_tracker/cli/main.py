@@ -983,6 +983,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="pcsc:",
         help="读卡器（默认 pcsc:，见 carrier-tracker readers）",
     )
+    p.add_argument(
+        "--lock-after", type=float, metavar="MINUTES", help=messages.text("help_lock_after")
+    )
     p = add(
         "demo",
         _lazy("carrier_tracker.cli.demo", "cmd_demo"),

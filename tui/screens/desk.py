@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,9 +14,9 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label
 
-from carrier_tracker.custody import Outcome, record_tap
+from carrier_tracker.custody import Outcome, needs_officer, record_tap
 from carrier_tracker.enums import Mode, Verdict
-from carrier_tracker.messages import MODE_LABEL, local_time
+from carrier_tracker.messages import MODE_LABEL, local_time, text
 from carrier_tracker.models import Attendee
 from carrier_tracker.queries import attendees, holdings, tag_info
 from readers import TagTap
@@ -25,6 +25,7 @@ from ..messages import DbWaiting, LedgerAdvanced
 from ..texts import t
 from ..widgets.banners import MODE_KEYS, ModeBanner, OutcomePanel, mode_keys
 from ..widgets.entry import Entry
+from ..widgets.operator_badge import OperatorBadge
 from ..widgets.reader_status import ReaderHelp, ReaderStatusBar
 from ..widgets.tap_entry import TapEntry
 from ..widgets.tap_log import TapLog
@@ -33,6 +34,23 @@ from ..widgets.tap_log import TapLog
 # ledger; every other event names the person it concerns (the holder), never the desk's choice.
 ATTENDEE_MODES = frozenset({Mode.ISSUE})
 CONSIGNMENT_MODES = frozenset({Mode.DISPATCH, Mode.DELIVER})
+# Refusals an officer's exception (--override) may lift: Ctrl+Y retries such a tap with one.
+EXCEPTION_MODES = frozenset({Mode.ISSUE, Mode.REISSUE, Mode.RECALL})
+
+
+@dataclass(frozen=True)
+class TapRequest:
+    """A tap and everything it needs, read at tap time (a later mode change or sign-in does not
+    change it): the mode, the chosen attendee, the consignment, the note, who operates."""
+
+    tap: TagTap
+    mode: Mode
+    choice: int
+    chosen: str | None
+    consignment: str | None
+    note: str
+    operator: str
+    override: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +76,7 @@ class DeskScreen(Screen[None]):
         ),
         Binding("ctrl+f", "focus_attendee", t("key_attendee"), priority=True),
         Binding("ctrl+u", "clear_attendee", t("key_clear_attendee"), priority=True),
+        Binding("ctrl+y", "approve_exception", text("key_approve_exception"), priority=True),
     ]
 
     def __init__(self) -> None:
@@ -74,12 +93,14 @@ class DeskScreen(Screen[None]):
         self.last_unknown: str | None = None
         self.people: dict[str, Attendee] = {}
         self.pending = 0
+        self.exception: tuple[TapRequest, Any] | None = None  # the last refusal Ctrl+Y may retry
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="top"):
             yield ModeBanner(id="mode")
             yield ReaderStatusBar(id="reader")
+            yield OperatorBadge(id="operator-badge")
         yield ReaderHelp(id="reader-help")
         yield Label(mode_keys(list(MODE_KEYS)), id="mode-keys")
         with Horizontal(id="who"):
@@ -119,6 +140,8 @@ class DeskScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_attendee":
             return self.attendee is not None
+        if action == "approve_exception":
+            return self.exception is not None
         return True
 
     def action_mode(self, value: str) -> None:
@@ -214,12 +237,58 @@ class DeskScreen(Screen[None]):
 
         Everything the tap needs is read now, at tap time: pressing F2 while the database is busy
         changes the next tap, not this one. ``echo`` (a screen with ``show_outcome``) gets the result too.
+        A step that needs an officer, tapped by a custodian, first asks for one (:meth:`_approved`).
         """
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        meeting, mode, choice = ctx.meeting, self.mode, self._choice
-        chosen = self.attendee.code if self.attendee is not None else None
-        consignment = self.query_one("#consignment-input", Input).value.strip() or None
-        note = self.query_one("#note-input", Input).value.strip() if mode is Mode.LOST else ""
+        mode = self.mode
+        request = TapRequest(
+            tap=tap,
+            mode=mode,
+            choice=self._choice,
+            chosen=self.attendee.code if self.attendee is not None else None,
+            consignment=self.query_one("#consignment-input", Input).value.strip() or None,
+            note=self.query_one("#note-input", Input).value.strip() if mode is Mode.LOST else "",
+            operator=ctx.operator,
+        )
+        self._approved(request, echo)
+
+    def action_approve_exception(self) -> None:
+        """Ctrl+Y: retry the last refused tap as an officer's exception (asks for an officer)."""
+        if self.exception is None:
+            return
+        request, echo = self.exception
+        self.exception = None
+        self.refresh_bindings()
+        operator = self.app.ctx.operator  # type: ignore[attr-defined]
+        self._approved(replace(request, override=True, operator=operator), echo)
+
+    def _approved(self, request: TapRequest, echo: Any) -> None:
+        """Submit the tap, after an officer's approval when it needs one and the operator is not
+        an officer; a cancelled approval records nothing."""
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        if not needs_officer(request.mode, request.override) or ctx.is_officer:
+            self._submit(request, echo, "")
+            return
+        from .approval import ApprovalDialog
+
+        what = MODE_LABEL[request.mode]
+        if request.override:
+            what = text("approval_exception", reason=what)
+
+        def answered(approver: str | None) -> None:
+            if approver is None:
+                self.query_one(OutcomePanel).show(Verdict.ALREADY, text("approval_cancelled"))
+                if echo is not None:
+                    echo.show_outcome(Verdict.ALREADY, text("approval_cancelled"))
+                return
+            self._submit(request, echo, approver)
+
+        self.app.push_screen(ApprovalDialog(what), callback=answered)
+
+    def _submit(self, request: TapRequest, echo: Any, approver: str) -> None:
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        meeting, mode, choice, tap = ctx.meeting, request.mode, request.choice, request.tap
+        chosen, consignment, note = request.chosen, request.consignment, request.note
 
         def run(s: Session) -> TapResult:
             info = tag_info(s, tap.uid)
@@ -238,8 +307,10 @@ class DeskScreen(Screen[None]):
                 attendee_code=None if own_pass else attendee,
                 consignment_no=consignment if mode in CONSIGNMENT_MODES else None,
                 station=ctx.station,
-                operator=ctx.operator,
+                operator=request.operator,
                 note=note,
+                override=request.override,
+                approver=approver,
             )
             person = None
             if (
@@ -259,7 +330,13 @@ class DeskScreen(Screen[None]):
 
         def done(result: TapResult) -> None:
             self.pending -= 1
+            retry = result.outcome.refused and mode in EXCEPTION_MODES and not request.override
+            self.exception = (request, echo) if retry else None
+            self.refresh_bindings()
             self.show_result(result, follow=choice == self._choice)
+            if retry:
+                offer = text("exception_offer", message=self._line(result))
+                self.query_one(OutcomePanel).show(Verdict.REFUSED, offer)
             if echo is not None:
                 echo.show_outcome(result.outcome.verdict, self._line(result))
             self.app.poll_ledger()  # type: ignore[attr-defined]

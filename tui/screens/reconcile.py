@@ -220,16 +220,35 @@ class ReconcileScreen(Screen[None]):
         if choice is None:
             return
         ctx = self.app.ctx  # type: ignore[attr-defined]
+        if choice.with_exceptions and not ctx.is_officer:
+            from carrier_tracker.messages import text
+
+            from .approval import ApprovalDialog
+
+            def answered(approver: str | None) -> None:
+                if approver is None:
+                    self.notify(text("approval_cancelled"), timeout=5)
+                else:
+                    self._close_now(choice, approver)
+
+            self.app.push_screen(ApprovalDialog(text("approval_close")), callback=answered)
+            return
+        self._close_now(choice, "")
+
+    def _close_now(self, choice: CloseChoice, approver: str) -> None:
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        operator = ctx.operator
 
         def run(s: Session) -> None:
             close_meeting(
                 session=s,
                 key=ctx.key,
                 meeting_code=ctx.code,
-                operator=ctx.operator,
+                operator=operator,
                 station=ctx.station,
                 with_exceptions=choice.with_exceptions,
                 note=choice.note,
+                approver=approver,
             )
 
         def done(_: None) -> None:
