@@ -5,7 +5,7 @@ One call per tap, one transaction, one ``Outcome``; the rules themselves live in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +40,8 @@ class Outcome:
     at: datetime | None = None
     warning: str = ""
     """Accepted, with a remark worth a yellow banner (e.g. a repeated admission)."""
+    approval_needed: bool = False
+    """Nothing was recorded: an officer's approval would let this tap through (``ask_approval``)."""
 
     @property
     def refused(self) -> bool:
@@ -269,6 +271,7 @@ def record_tap(
     note: str = "",
     override: bool = False,
     approver: str = "",
+    ask_approval: bool = False,
     now: datetime | None = None,
 ) -> Outcome:
     """Apply one tap: load the facts, decide, apply, append one ledger event.
@@ -294,6 +297,10 @@ def record_tap(
             recalled while copies are out).
         approver: an officer who approves a custodian's carry-out, loss report or override
             (authenticated by the caller); recorded in the event when it is what approved it.
+        ask_approval: a desk that can ask an officer: when the step needs one, none approved it,
+            and with an officer's approval it would be accepted, nothing is recorded and the
+            outcome says ``approval_needed`` (the desk asks, then taps again with ``approver``).
+            Any other refusal is recorded as usual.
         now: the time of the tap (default: now, UTC).
 
     Returns:
@@ -339,6 +346,21 @@ def record_tap(
         operator_is_officer=approved,
     )
     decision = rules.decide(facts, tap)
+    ask = ask_approval and not approved and needs_officer(mode, override)
+    if (
+        ask
+        and decision.verdict is Verdict.REFUSED
+        and rules.decide(replace(facts, operator_is_officer=True), tap).accepted
+    ):
+        return Outcome(  # nothing recorded: the desk asks an officer, then taps again
+            verdict=Verdict.REFUSED,
+            message=decision.message,
+            uid=tag,
+            mode=mode,
+            reason=decision.reason,
+            item=facts.carrier.item if facts.carrier else "",
+            approval_needed=True,
+        )
     before = facts.carrier.custody if facts.carrier else None
     event = NewEvent(
         meeting_id=meeting.id,

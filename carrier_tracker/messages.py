@@ -416,6 +416,7 @@ TEXT_OPERATORS_DESK: dict[str, str] = {
     "approval_ok": "批准",
     "approval_cancel": "取消",
     "approval_cancelled": "已取消：未作任何记录",
+    "approved_by": "（保密负责人 {name} 批准）",
     "approval_exception": "例外（{reason}）",
     "approval_close": "带例外结束会议",
     "exception_offer": "{message}　— 按 Ctrl+Y 请保密负责人批准例外",

@@ -178,6 +178,7 @@ class CarrierTrackerApp(App[None]):
         if self.locked or self.signed_in_as is None:
             return
         self.locked = True
+        self.sub_title = self._sub_title()
         while isinstance(self.screen, ModalScreen):
             self.screen.dismiss(None)
         previous = self.signed_in_as.name

@@ -227,7 +227,7 @@ async def test_approval_by_officer_name_and_pin(desk: Any) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: d.carrier(copy_uid("HY-02", 1)).state == "carried_out")
         await settle(pilot, d.app)
-        assert "带离：HY-02 第001份 → 梁洋" in d.outcome()
+        assert "带离：HY-02 第001份 → 梁洋（保密负责人 赵保密 批准）" in d.outcome()
     event = _last(d)
     assert (event.action, event.verdict, event.operator, event.approver) == (
         "carry_out",
@@ -267,6 +267,20 @@ async def test_cancelled_approval_changes_nothing(desk: Any) -> None:
         assert [(e.seq, e.hash) for e in _events(d.url)] == events
         assert _system(d.url) == system
         assert d.carrier(copy_uid("HY-02", 1)).state == "issued"
+
+
+async def test_no_officer_is_asked_for_a_tap_that_would_be_refused_anyway(desk: Any) -> None:
+    d: Desk = desk("孙文管")
+    async with d.app.run_test(size=SIZE) as pilot:
+        await d.tap(pilot, pass_uid("A003"))
+        await d.tap(pilot, copy_uid("HY-01", 1))
+        await pilot.press("f5")
+        text = await d.tap(pilot, copy_uid("HY-01", 1))  # HY-01 may not leave the venue
+        assert "HY-01 第001份 不允许带离会场" in text
+        assert "未知标签" in await d.tap(pilot, "04FFEEDDCCBBAA")
+        assert not isinstance(d.app.screen, ApprovalDialog)
+    event = _last(d)
+    assert (event.action, event.verdict, event.approver) == ("carry_out", "refused", "")
 
 
 async def test_an_officer_at_the_desk_needs_no_second_person(desk: Any) -> None:

@@ -25,11 +25,15 @@ from rich.cells import cell_len
 from textual.widgets import Input
 
 from carrier_tracker.cli.demo import CODE, prepare_demo_database
+from carrier_tracker.enums import Role
+from carrier_tracker.operators import Authenticated
 from tests.conftest import skip_or_fail
 from tests.tui.conftest import Desk, pass_uid, settle, wait_for
 from tests.tui.layout import screen_text
 from tui.app import make_app
 from tui.widgets.reader_status import ReaderHelp, ReaderStatusBar
+
+OFFICER = Authenticated("赵保密", Role.OFFICER)  # signed in already: the login has its own tests
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTROL = re.compile(
@@ -211,7 +215,13 @@ async def test_missing_library_leaves_the_desk_usable(
     monkeypatch.delitem(sys.modules, "readers.pcsc_reader", raising=False)
     url, key_path = prepare_demo_database(tmp_path)
     app = make_app(
-        url, "pcsc:", meeting=CODE, station="一号台", operator="赵保密", key_path=key_path
+        url,
+        "pcsc:",
+        meeting=CODE,
+        station="一号台",
+        operator="赵保密",
+        key_path=key_path,
+        signed_in=OFFICER,
     )
     async with app.run_test(size=(120, 36)) as pilot:
         bar = app.screen.query_one(ReaderStatusBar)

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label
 
-from carrier_tracker.custody import Outcome, needs_officer, record_tap
+from carrier_tracker.custody import Outcome, record_tap
 from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.messages import MODE_LABEL, local_time, text
 from carrier_tracker.models import Attendee
@@ -60,6 +60,7 @@ class TapResult:
     outcome: Outcome
     unknown_tag: bool
     attendee: Attendee | None  # the owner of a pass just issued (becomes the current attendee)
+    approver: str = ""  # the officer who approved it at this desk
 
 
 class DeskScreen(Screen[None]):
@@ -237,7 +238,8 @@ class DeskScreen(Screen[None]):
 
         Everything the tap needs is read now, at tap time: pressing F2 while the database is busy
         changes the next tap, not this one. ``echo`` (a screen with ``show_outcome``) gets the result too.
-        A step that needs an officer, tapped by a custodian, first asks for one (:meth:`_approved`).
+        A step that needs an officer, tapped by a custodian, and that an officer's approval would
+        let through, is not recorded: the desk asks for an officer first (:meth:`_ask_officer`).
         """
         ctx = self.app.ctx  # type: ignore[attr-defined]
         mode = self.mode
@@ -250,7 +252,7 @@ class DeskScreen(Screen[None]):
             note=self.query_one("#note-input", Input).value.strip() if mode is Mode.LOST else "",
             operator=ctx.operator,
         )
-        self._approved(request, echo)
+        self._submit(request, echo, "")
 
     def action_approve_exception(self) -> None:
         """Ctrl+Y: retry the last refused tap as an officer's exception (asks for an officer)."""
@@ -260,15 +262,11 @@ class DeskScreen(Screen[None]):
         self.exception = None
         self.refresh_bindings()
         operator = self.app.ctx.operator  # type: ignore[attr-defined]
-        self._approved(replace(request, override=True, operator=operator), echo)
+        self._submit(replace(request, override=True, operator=operator), echo, "")
 
-    def _approved(self, request: TapRequest, echo: Any) -> None:
-        """Submit the tap, after an officer's approval when it needs one and the operator is not
-        an officer; a cancelled approval records nothing."""
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        if not needs_officer(request.mode, request.override) or ctx.is_officer:
-            self._submit(request, echo, "")
-            return
+    def _ask_officer(self, request: TapRequest, echo: Any) -> None:
+        """The tap needs an officer and would pass with one: ask; apply it with the approver, or
+        (cancel) record nothing at all."""
         from .approval import ApprovalDialog
 
         what = MODE_LABEL[request.mode]
@@ -311,6 +309,7 @@ class DeskScreen(Screen[None]):
                 note=note,
                 override=request.override,
                 approver=approver,
+                ask_approval=not approver,
             )
             person = None
             if (
@@ -326,10 +325,13 @@ class DeskScreen(Screen[None]):
                     )
                 ).one()
                 self._lane_pass = (choice, info.owner_code)
-            return TapResult(outcome, info is None, person)
+            return TapResult(outcome, info is None, person, approver)
 
         def done(result: TapResult) -> None:
             self.pending -= 1
+            if result.outcome.approval_needed:
+                self._ask_officer(request, echo)
+                return
             retry = result.outcome.refused and mode in EXCEPTION_MODES and not request.override
             self.exception = (request, echo) if retry else None
             self.refresh_bindings()
@@ -352,11 +354,13 @@ class DeskScreen(Screen[None]):
 
     def _line(self, result: TapResult) -> str:
         outcome = result.outcome
-        text = outcome.message
+        line = outcome.message
         warning = outcome.warning
         if warning:
-            text = f"{text}（{warning}）"
-        return t("enroll_offer", message=text) if result.unknown_tag else text
+            line = f"{line}（{warning}）"
+        if result.approver and not outcome.refused:
+            line += text("approved_by", name=result.approver)
+        return t("enroll_offer", message=line) if result.unknown_tag else line
 
     def show_result(self, result: TapResult, *, follow: bool = True) -> None:
         """Show a recorded tap: the big panel, the log, and the attendee it made current (unless
