@@ -96,6 +96,12 @@ class Desk:
                 )
 
 
+@pytest.fixture(autouse=True)
+def _own_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user data directory (the export dialog's default folder) under tmp_path."""
+    monkeypatch.setenv("CARRIER_TRACKER_HOME", str(tmp_path / "home"))
+
+
 @pytest.fixture
 def desk(tmp_path: Path) -> Callable[..., Desk]:
     url, key_path = prepare_demo_database(tmp_path)

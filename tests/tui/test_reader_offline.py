@@ -91,9 +91,14 @@ def _text(terminal: Terminal) -> str:
 
 
 def run_in_terminal(
-    argv: list[str], env: dict[str, str], until: Callable[[str], bool], timeout: float = 30
+    argv: list[str],
+    env: dict[str, str],
+    until: Callable[[str], bool],
+    timeout: float = 30,
+    login: str = "",
 ) -> tuple[str, int]:
-    """Run a command on a 120×36 pseudo-terminal until ``until(text so far)``, then press Ctrl+Q.
+    """Run a command on a 120×36 pseudo-terminal until ``until(text so far)``, then press Ctrl+Q;
+    ``login`` is typed once the login screen shows.
 
     Returns:
         The screen as it was before Ctrl+Q (rows joined) followed by every character printed
@@ -130,6 +135,9 @@ def run_in_terminal(
 
     try:
         for _ in drain(timeout):
+            if login and "登录工作台" in _text(terminal):
+                os.write(master, login.encode())  # the PIN (the name is filled in) and Enter
+                login = ""
             if until(_text(terminal)):
                 seen = _text(terminal)
                 break
@@ -159,6 +167,7 @@ def demo_db(tmp_path: Path) -> tuple[str, dict[str, str]]:
         "CARRIER_TRACKER_KEY_FILE": str(key_path),
         "TERM": "xterm-256color",
         "CARRIER_TRACKER_HOME": str(tmp_path / "home"),
+        "CARRIER_TRACKER_OPERATOR": "赵保密",  # fills in the login's name
         "COLUMNS": "120",
         "LINES": "36",
     }
@@ -170,7 +179,9 @@ def test_tui_without_pyscard_shows_offline_with_the_fix(
 ) -> None:
     url, env = demo_db
     argv = [sys.executable, "-c", WITHOUT_PYSCARD, "tui", CODE, "--reader", "pcsc:", "--db", url]
-    text, status = run_in_terminal(argv, env, lambda t: "pip install -e '.[pcsc]'" in t)
+    text, status = run_in_terminal(
+        argv, env, lambda t: "pip install -e '.[pcsc]'" in t, login="135790\r"
+    )
     assert "读卡器 离线" in text
     assert "所需的库未安装（smartcard）" in text
     assert "pip install -e '.[pcsc]'" in text and "--reader" in text
@@ -200,7 +211,9 @@ def test_tui_with_pcscd_down_shows_offline_with_the_fix(
         "--db",
         url,
     ]
-    text, status = run_in_terminal(argv, env, lambda t: "systemctl start pcscd" in t)
+    text, status = run_in_terminal(
+        argv, env, lambda t: "systemctl start pcscd" in t, login="135790\r"
+    )
     assert "读卡器 离线" in text
     assert "pcscd 不可用" in text
     assert "systemctl start pcscd" in text and "--reader" in text
