@@ -445,8 +445,10 @@ class CarrierTrackerApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys that would do nothing here, so the footer lists only keys that work."""
-        if action in ("quit", "command_palette"):
+        if action == "quit":
             return True
+        if action == "command_palette":
+            return not self.locked  # its commands would lead past the login
         if action == "lock":
             return not self.locked and self.signed_in_as is not None
         if self.locked:
@@ -461,7 +463,7 @@ class CarrierTrackerApp(App[None]):
 
     def action_show(self, name: str) -> None:
         """Bring a screen to the top (the desk stays at the bottom of the stack)."""
-        if self.ctx.meeting is None:
+        if self.ctx.meeting is None or self.locked:
             return
         if name == "desk":
             if self.desk not in self.screen_stack:
@@ -479,7 +481,7 @@ class CarrierTrackerApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if self.ctx.meeting is None:
+        if self.ctx.meeting is None or self.locked:
             return
         for name in SCREENS:
             if name != self.current():
@@ -494,7 +496,7 @@ class CarrierTrackerApp(App[None]):
         """Ask for a path and write the 保密办 workbook (marked as a snapshot while open)."""
         from .screens.export_dialog import ExportDialog
 
-        if self.ctx.meeting is None:
+        if self.ctx.meeting is None or self.locked:
             return
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
         folder = self.ctx.export_dir or Path.home()

@@ -141,6 +141,15 @@ async def test_idle_and_the_lock_key_go_back_to_the_login_and_lose_nothing(
         await wait_for(pilot, lambda: len(_events(url)) == before + 1)
         await settle(pilot, app)
         assert "会议证 P003（梁洋）" in str(desk.query_one("#outcome").render())
+        # Nothing leads past the login: no palette, no screen keys, no export.
+        for key in ("ctrl+p", "ctrl+d", "ctrl+r", "ctrl+o", "escape"):
+            await pilot.press(key)
+        app.action_show("desk")
+        app.action_export()
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, LoginScreen)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert not titles & {"工作台", "清点", "导出保密办工作簿"}, titles
         # While locked a tap records nothing.
         events = len(_events(url))
         app.simulate_tap(pass_uid("A001"))
