@@ -194,7 +194,12 @@ async def test_an_auditor_cannot_tap(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen))
         before = len(_events(url))
         app.simulate_tap(pass_uid("A003"))
-        await wait_for(pilot, lambda: "审计员 审计员 只能查看" in screen_text(app))
+        await wait_for(pilot, lambda: "审计员 审计员 只能查看：刷卡不会记录" in screen_text(app))
+        # Every write (a consignment, a binding, a close) is refused before it reaches the lane.
+        ran, failed = [], []
+        app.write(app, lambda s: ran.append(1), lambda _: None, failed.append)
+        await settle(pilot, app)
+        assert (ran, failed) == ([], ["审计员 审计员 只能查看、导出与校验，不能记录操作"])
         await pilot.press("ctrl+r")  # 清点 records taps too
         await settle(pilot, app)
         app.simulate_tap(pass_uid("A001"))
