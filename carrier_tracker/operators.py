@@ -186,6 +186,28 @@ def append_system_event(
     return event
 
 
+def _record_change(
+    session: Session,
+    key: bytes,
+    action: str,
+    op: Operator,
+    by: str,
+    station: str,
+    now: datetime | None,
+) -> None:
+    """The system-chain event of an operator change; its payload is the operator's new state."""
+    append_system_event(
+        session=session,
+        key=key,
+        action=action,
+        operator=by,
+        subject=op.name,
+        station=station,
+        payload=_state(op),
+        now=now,
+    )
+
+
 # --- authentication -----------------------------------------------------------------------------
 
 
@@ -377,16 +399,7 @@ def add_operator(
         op.role = role.value
         session.add(op)
         action, created = Action.ROLE, False
-    append_system_event(
-        session=session,
-        key=key,
-        action=action,
-        operator=by,
-        subject=name,
-        station=station,
-        payload=_state(op),
-        now=now,
-    )
+    _record_change(session, key, action, op, by, station, now)
     return op, created
 
 
@@ -423,16 +436,7 @@ def disable_operator(
     _keep_an_officer(session, op)
     op.disabled = True
     session.add(op)
-    append_system_event(
-        session=session,
-        key=key,
-        action=Action.DISABLED,
-        operator=by,
-        subject=name,
-        station=station,
-        payload=_state(op),
-        now=now,
-    )
+    _record_change(session, key, Action.DISABLED, op, by, station, now)
     return op
 
 
@@ -456,16 +460,8 @@ def reset_pin(
     op.pin_hash = hash_pin(pin)
     op.failed_attempts, op.locked_until = 0, None
     session.add(op)
-    append_system_event(
-        session=session,
-        key=key,
-        action=Action.PIN_RESET,
-        operator=by,
-        subject=name,
-        station=station,
-        payload=_state(op),  # also brings an operator made before the system chain into it
-        now=now,
-    )
+    # (also brings an operator made before the system chain into it)
+    _record_change(session, key, Action.PIN_RESET, op, by, station, now)
     return op
 
 
@@ -489,16 +485,7 @@ def enable_operator(
         raise ConflictError(messages.text("operator_not_disabled", name=name))
     op.disabled = False
     session.add(op)
-    append_system_event(
-        session=session,
-        key=key,
-        action=Action.ENABLED,
-        operator=by,
-        subject=name,
-        station=station,
-        payload=_state(op),
-        now=now,
-    )
+    _record_change(session, key, Action.ENABLED, op, by, station, now)
     return op
 
 
@@ -538,16 +525,7 @@ def bind_card(
         session.flush()
     except IntegrityError as e:  # another desk bound it meanwhile
         raise ConflictError(messages.text("card_is_other", uid=tag, name="?")) from e
-    append_system_event(
-        session=session,
-        key=key,
-        action=Action.CARD_BOUND,
-        operator=by,
-        subject=name,
-        station=station,
-        payload=_state(op),
-        now=now,
-    )
+    _record_change(session, key, Action.CARD_BOUND, op, by, station, now)
     return op
 
 

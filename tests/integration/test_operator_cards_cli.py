@@ -4,33 +4,17 @@ each a system-chain event that ``verify`` replays, a card never a carrier's or a
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, create_engine, select
 
 from carrier_tracker.models import Operator, SystemEvent
-from tests.conftest import SAMPLE
 from tests.integration.cli_helpers import CODE, Cli, pass_uid
+from tests.integration.test_operators_cli import as_env, cli
+
+__all__ = ["as_env", "cli"]  # the fixtures: the sample meeting, operators with PINs
 
 CARD = "04A1B2C3D4E5F6"
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    c = Cli(tmp_path / "home", f"sqlite:///{tmp_path / 'ct.db'}")
-    assert c("init").code == 0
-    assert c("import", str(SAMPLE)).code == 0
-    return c
-
-
-@pytest.fixture
-def as_env(cli: Cli) -> Iterator[dict[str, str]]:
-    saved = dict(cli.env)
-    yield cli.env
-    cli.env.clear()
-    cli.env.update(saved)
 
 
 def _path(cli: Cli) -> str:

@@ -218,6 +218,16 @@ async def _custodian_carry_out(pilot: Any, d: Desk) -> None:
     await wait_for(pilot, lambda: "需保密负责人批准：带离" in screen_text(d.app))
 
 
+async def _approve(pilot: Any, app: CarrierTrackerApp, name: str, pin: str) -> None:
+    """Type an officer's name and PIN into the approval dialog and press Enter."""
+    dialog = app.screen
+    assert isinstance(dialog, ApprovalDialog)
+    dialog.query_one("#approval-name", Input).value = name
+    dialog.query_one("#approval-pin", Input).value = pin
+    dialog.query_one("#approval-pin", Input).focus()
+    await pilot.press("enter")
+
+
 def _last(d: Desk) -> Event:
     with db.read_scope(d.engine) as s:
         return s.exec(select(Event).order_by(Event.seq.desc())).first()  # type: ignore[union-attr]
@@ -227,18 +237,11 @@ async def test_approval_by_officer_name_and_pin(desk: Any) -> None:
     d: Desk = desk("孙文管")
     async with d.app.run_test(size=SIZE) as pilot:
         await _custodian_carry_out(pilot, d)
-        dialog = d.app.screen
-        dialog.query_one("#approval-name", Input).value = "门岗"  # a custodian cannot approve
-        dialog.query_one("#approval-pin", Input).value = "112233"
-        dialog.query_one("#approval-pin", Input).focus()
-        await pilot.press("enter")
+        await _approve(pilot, d.app, "门岗", "112233")  # a custodian cannot approve
         await wait_for(
             pilot, lambda: "批准人 门岗 不是保密负责人（为文管员）" in screen_text(d.app)
         )
-        dialog.query_one("#approval-name", Input).value = "赵保密"
-        dialog.query_one("#approval-pin", Input).value = "135790"
-        dialog.query_one("#approval-pin", Input).focus()
-        await pilot.press("enter")
+        await _approve(pilot, d.app, "赵保密", "135790")
         await wait_for(pilot, lambda: d.carrier(copy_uid("HY-02", 1)).state == "carried_out")
         await settle(pilot, d.app)
         assert "带离：HY-02 第001份 → 梁洋（保密负责人 赵保密 批准）" in d.outcome()
@@ -318,11 +321,7 @@ async def test_an_exception_is_retried_with_ctrl_y_after_approval(desk: Any) -> 
         assert "按 Ctrl+Y 请保密负责人批准例外" in text
         await pilot.press("ctrl+y")
         await wait_for(pilot, lambda: "需保密负责人批准：例外（发放）" in screen_text(d.app))
-        dialog = d.app.screen
-        dialog.query_one("#approval-name", Input).value = "赵保密"
-        dialog.query_one("#approval-pin", Input).value = "135790"
-        dialog.query_one("#approval-pin", Input).focus()
-        await pilot.press("enter")
+        await _approve(pilot, d.app, "赵保密", "135790")
         await wait_for(pilot, lambda: d.carrier(copy_uid("HY-01", 2)).state == "issued")
         await settle(pilot, d.app)
         assert "Ctrl+Y" not in d.outcome()
