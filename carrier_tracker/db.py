@@ -129,7 +129,9 @@ def make_engine(
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError) as e:
-        raise DatabaseError(messages.text("db_unreachable", url=url, reason="URL 格式错误")) from e
+        raise DatabaseError(
+            messages.text("db_unreachable", url=url, reason=messages.text("bad_db_url"))
+        ) from e
     if parsed.get_backend_name() != "sqlite":
         kwargs: dict[str, Any] = {"pool_pre_ping": True}
         if read_only and parsed.get_backend_name() == "postgresql":

@@ -94,7 +94,9 @@ def load_key(path: Path, *, create: bool = True) -> bytes:
     except (OSError, ValueError) as e:
         raise LedgerError(messages.text("key_unreadable", path=path, reason=e)) from e
     if len(key) < 16:
-        raise LedgerError(messages.text("key_unreadable", path=path, reason="密钥过短"))
+        raise LedgerError(
+            messages.text("key_unreadable", path=path, reason=messages.text("key_too_short"))
+        )
     return key
 
 
@@ -272,15 +274,19 @@ class ChainVerifier:
                 self.count,
                 self.prev,
                 expected,
-                f"缺少或错序：期望序号 {expected}，实为 {ev.seq}",
+                messages.text("chain_gap", expected=expected, seq=ev.seq),
             )
         elif ev.prev_hash != self.prev:
             self.broken = ChainReport(
-                self.meeting_code, self.count, self.prev, ev.seq, "前序哈希不符"
+                self.meeting_code, self.count, self.prev, ev.seq, messages.text("chain_prev_hash")
             )
         elif not hmac.compare_digest(event_hash(self.key, self.prev, ev), ev.hash):
             self.broken = ChainReport(
-                self.meeting_code, self.count, self.prev, ev.seq, "内容被修改（哈希不符）"
+                self.meeting_code,
+                self.count,
+                self.prev,
+                ev.seq,
+                messages.text("chain_content_changed"),
             )
         else:
             self.prev = ev.hash
@@ -291,14 +297,16 @@ class ChainVerifier:
             return self.broken
         count, prev = self.count, self.prev
         if head is None and count:
-            return ChainReport(self.meeting_code, count, prev, count, "台账记录头缺失")
+            return ChainReport(
+                self.meeting_code, count, prev, count, messages.text("chain_head_missing")
+            )
         if head is not None and (head.seq != count or head.hash != prev):
             return ChainReport(
                 self.meeting_code,
                 count,
                 prev,
                 count + 1,
-                f"台账末尾缺失（记录头为序号 {head.seq}）",
+                messages.text("chain_tail_missing", seq=head.seq),
             )
         if (
             head is not None
@@ -313,7 +321,7 @@ class ChainVerifier:
                 count,
                 prev,
                 count,
-                "台账记录头校验码不符（记录头或末尾事件被回退、改动）",
+                messages.text("chain_head_mac"),
             )
         return ChainReport(self.meeting_code, count, prev)
 

@@ -172,7 +172,9 @@ def open_consignment(
         action=Action.CONSIGNMENT,
         operator=operator,
         station=station,
-        note=f"{number} → {unit} {recipient}".strip(),
+        note=messages.text(
+            "consignment_line", number=number, unit=unit, recipient=recipient
+        ).strip(),
         now=now,
         payload=consignment_snapshot(consignment),
     )
@@ -183,7 +185,9 @@ def describe_outstanding(item: OutItem, names: dict[str, str]) -> str:
     """One line naming an outstanding item (and who has it) for a refusal message."""
     label = messages.STATE_LABEL[item.state]
     who = names.get(item.attendee_code or "", "") or (
-        f"机要件 {item.consignment}" if item.consignment else "无持有人"
+        messages.text("audit_consignment", number=item.consignment)
+        if item.consignment
+        else messages.text("group_unassigned")
     )
     return f"{item.label}  {label}  {who}"
 
@@ -229,7 +233,11 @@ def close_meeting(
         chain = audit.chain
         lines = [messages.text("close_audit_failed")]
         lines += (
-            [f"  第 {chain.broken_seq} 条起被篡改：{chain.problem}"]
+            [
+                messages.text(
+                    "close_chain_broken", broken_seq=chain.broken_seq, problem=chain.problem
+                )
+            ]
             if not chain.ok
             else [f"  {d}" for d in audit.differences]
         )
@@ -247,7 +255,9 @@ def close_meeting(
         officer, approved_by = approval(TapStore(session), operator, approver)
         if not officer:
             raise ConflictError(
-                messages.text("close_never_opened_officer", operator=operator or "未填写")
+                messages.text(
+                    "close_never_opened_officer", operator=operator or messages.text("not_filled")
+                )
             )
     recon = reconciliation(session, meeting)
     names = {
@@ -266,7 +276,9 @@ def close_meeting(
             raise ConflictError("\n".join(lines))
         officer, approved_by = approval(TapStore(session), operator, approver)
         if not officer:
-            raise ConflictError(messages.text("close_officer", operator=operator or "未填写"))
+            raise ConflictError(
+                messages.text("close_officer", operator=operator or messages.text("not_filled"))
+            )
     now = utcnow()
     meeting.status = MeetingStatus.CLOSED
     meeting.closed_at = now
@@ -282,9 +294,11 @@ def close_meeting(
         approver=approved_by,
         station=station,
         note=(
-            f"带例外结束（挂失 {len(lost)} 件）：{note}"
+            messages.text("closed_with_exceptions_note", n=len(lost), note=note)
             if lost
-            else f"{messages.text('closed_never_opened_note')}：{note}".rstrip("：")
+            else messages.text(
+                "labelled_note", label=messages.text("closed_never_opened_note"), note=note
+            ).rstrip(messages.text("label_colon"))
             if planned
             else note
         ),

@@ -182,7 +182,7 @@ def append_system_event(
     try:
         session.flush()
     except IntegrityError as e:
-        raise LedgerError(f"系统台账序号冲突（序号 {event.seq}），请重试") from e
+        raise LedgerError(messages.text("system_seq_conflict", seq=event.seq)) from e
     return event
 
 
@@ -634,11 +634,11 @@ def audit_system(session: Session, key: bytes) -> SystemReport:
         count += 1
         problem = ""
         if ev.seq != count:
-            problem = f"缺少或错序：期望序号 {count}，实为 {ev.seq}"
+            problem = messages.text("chain_gap", expected=count, seq=ev.seq)
         elif ev.prev_hash != prev:
-            problem = "前序哈希不符"
+            problem = messages.text("chain_prev_hash")
         elif not hmac.compare_digest(ledger.system_event_hash(key, prev, ev), ev.hash):
-            problem = "内容被修改（哈希不符）"
+            problem = messages.text("chain_content_changed")
         if problem:
             return SystemReport(count, prev, count, problem)
         prev = ev.hash
@@ -647,15 +647,15 @@ def audit_system(session: Session, key: bytes) -> SystemReport:
             expected[state["name"]] = state
     head = session.get(SystemHead, 1)
     if head is None and count:
-        return SystemReport(count, prev, count, "台账记录头缺失")
+        return SystemReport(count, prev, count, messages.text("chain_head_missing"))
     if head is not None and (head.seq != count or head.hash != prev):
-        return SystemReport(count, prev, count + 1, f"台账末尾缺失（记录头为序号 {head.seq}）")
+        return SystemReport(
+            count, prev, count + 1, messages.text("chain_tail_missing", seq=head.seq)
+        )
     if head is not None and count:
         mac = ledger.head_mac(key, "system", head.seq, head.hash)
         if not hmac.compare_digest(head.mac or "", mac):
-            return SystemReport(
-                count, prev, count, "台账记录头校验码不符（记录头或末尾事件被回退、改动）"
-            )
+            return SystemReport(count, prev, count, messages.text("chain_head_mac"))
     return SystemReport(count, prev, differences=_compare(session, expected))
 
 

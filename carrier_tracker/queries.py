@@ -247,14 +247,14 @@ def tray_items(session: Session, meeting: Meeting) -> list[tuple[str, str]]:
         .where(Attendee.meeting_id == meeting.id, col(Carrier.tag_uid).is_not(None))
         .order_by(col(Attendee.code))
     ):
-        out.append((f"会议证 {code} {name}", uid))
+        out.append((messages.text("tray_pass_item", code=code, name=name), uid))
     for number, copy_no, uid in session.exec(
         select(Document.number, Carrier.copy_number, Carrier.tag_uid)
         .join(Carrier, col(Carrier.document_id) == Document.id)
         .where(Document.meeting_id == meeting.id, col(Carrier.tag_uid).is_not(None))
         .order_by(col(Document.number), col(Carrier.copy_number))
     ):
-        out.append((f"{number} 第{copy_no:03d}份", uid))
+        out.append((messages.text("copy_item", doc=number, copy=copy_no), uid))
     return out  # type: ignore[return-value]
 
 

@@ -333,7 +333,7 @@ class TapStore:
             self._run(_INSERT_EVENT, {c: getattr(event, c) for c in _EVENT_COLUMNS})
         except IntegrityError as e:
             raise LedgerError(
-                f"台账序号冲突（会议 {head.meeting_id} 序号 {event.seq}），请重试"
+                messages.text("seq_conflict", meeting_id=head.meeting_id, seq=event.seq)
             ) from e
         mac = ledger.head_mac(key, head.meeting_id, event.seq, event.hash)
         self._run(
@@ -354,7 +354,7 @@ class TapStore:
             _UPDATE_CARRIER, {"c_id": carrier.id, "c_version": carrier.version, **params}
         )
         if result.rowcount != 1:
-            raise LedgerError("载体已被其他工作台修改，请重新刷卡")
+            raise LedgerError(messages.text("carrier_changed_elsewhere"))
 
     def refresh_consignment(self, consignment: Any, now: datetime) -> None:
         """Derive a consignment's state (and first dispatch / receipt time) from its copies."""

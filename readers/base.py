@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from types import TracebackType
 
+from . import messages
+
 DEFAULT_DEBOUNCE = 1.5
 POLL = 0.1  # how often blocking loops look at the stop event
 
@@ -119,7 +121,7 @@ class Reader(ABC):
         self.reader_id = spec
         self.debounce = Debouncer(debounce)
         self._on_status = on_status
-        self.status = ReaderStatus(False, spec, "未启动")
+        self.status = ReaderStatus(False, spec, messages.text("not_started"))
         self._closed = False
         self._close_lock = threading.Lock()
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import nfc
 
+from . import messages
 from .base import Backoff, Gone, Originality, Reader, Seen, drain, uid_hex
 from .originality import NXP_NTAG21X_KEY, verify_signature
 
@@ -57,7 +58,9 @@ class NfcpyReader(Reader):
             try:
                 self._clf = nfc.ContactlessFrontend(self.path)
             except OSError as e:  # ENODEV: no such device
-                self.set_status(False, self.path, f"未找到 NFC 读卡器（{e.strerror or e}）")
+                self.set_status(
+                    False, self.path, messages.text("nfc_not_found", reason=e.strerror or e)
+                )
                 backoff.wait(stop)
                 continue
             self.set_status(True, str(self._clf.device) if self._clf.device else self.path)
@@ -86,7 +89,7 @@ class NfcpyReader(Reader):
                     if result is None and stop.is_set():
                         break
             except OSError as e:
-                self.set_status(False, self.path, f"读卡器已断开（{e}）")
+                self.set_status(False, self.path, messages.text("reader_disconnected", e=e))
                 if current:
                     q.put(Gone(current.pop()))
                 backoff.wait(stop)
@@ -119,7 +122,7 @@ def list_devices() -> tuple[list[str], str]:
     try:
         clf = nfc.ContactlessFrontend("usb")
     except OSError as e:
-        return [], f"未找到 nfcpy 支持的 USB 读卡器（{e.strerror or e}；检查 USB 权限或设备）"
+        return [], messages.text("nfc_no_usb", reason=e.strerror or e)
     try:
         return [str(clf.device)], ""
     finally:

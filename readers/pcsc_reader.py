@@ -14,6 +14,7 @@ from typing import Any
 
 from smartcard import scard
 
+from . import messages
 from .base import Backoff, Gone, Reader, Seen, uid_hex
 
 GET_UID = [0xFF, 0xCA, 0x00, 0x00, 0x00]
@@ -124,7 +125,11 @@ class PcscReader(Reader):
                 name = self._pick_reader()
                 if name is None:
                     what = f"“{self.name_filter}”" if self.name_filter else ""
-                    self.set_status(False, self.name_filter or "PC/SC", f"未找到读卡器{what}")
+                    self.set_status(
+                        False,
+                        self.name_filter or "PC/SC",
+                        messages.text("pcsc_reader_not_found", what=what),
+                    )
                     backoff.wait(stop)
                     continue
                 self.reader_name = name
@@ -165,7 +170,9 @@ class PcscReader(Reader):
                 if present is not None:
                     yield Gone(present)
                     present = None
-                self.set_status(False, self.reader_name or "PC/SC", f"读卡器或 pcscd 不可用：{e}")
+                self.set_status(
+                    False, self.reader_name or "PC/SC", messages.text("pcsc_unavailable", e=e)
+                )
                 self._release()
                 backoff.wait(stop)
         self._release()
@@ -188,11 +195,11 @@ def list_readers() -> tuple[list[str], str]:
     """PC/SC reader names, and why there are none when the list is empty."""
     code, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
     if code != scard.SCARD_S_SUCCESS:
-        return [], f"pcscd 未运行（{scard.SCardGetErrorMessage(code)}）"
+        return [], messages.text("pcscd_not_running", reason=scard.SCardGetErrorMessage(code))
     try:
         code, names = scard.SCardListReaders(ctx, [])
         if code != scard.SCARD_S_SUCCESS:
-            return [], f"没有 PC/SC 读卡器（{scard.SCardGetErrorMessage(code)}）"
+            return [], messages.text("pcsc_no_readers", reason=scard.SCardGetErrorMessage(code))
         return list(names), ""
     finally:
         scard.SCardReleaseContext(ctx)

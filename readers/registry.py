@@ -6,6 +6,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+from . import messages
 from .base import DEFAULT_DEBOUNCE, Reader, ReaderError, ReaderStatus
 
 # scheme -> (module, class, what to install when the import fails)
@@ -13,13 +14,13 @@ BACKENDS: dict[str, tuple[str, str, str]] = {
     "pcsc": (
         "readers.pcsc_reader",
         "PcscReader",
-        "pip install 'carrier-tracker[pcsc]'（需先 apt install pcscd libpcsclite-dev）",
+        messages.text("install_pcsc"),
     ),
     "nfc": ("readers.nfcpy_reader", "NfcpyReader", "pip install 'carrier-tracker[nfc]'"),
     "wedge": (
         "readers.wedge",
         "WedgeReader",
-        "pip install 'carrier-tracker[evdev]'（仅 /dev/input 设备需要）",
+        messages.text("install_evdev"),
     ),
     "sim": ("readers.sim", "SimReader", ""),
 }
@@ -40,12 +41,14 @@ def open_reader(
     """
     scheme, sep, _rest = spec.partition(":")
     if not sep or scheme not in BACKENDS:
-        valid = "、".join(f"{s}:" for s in BACKENDS)
-        raise ReaderError(f"未知的读卡器类型“{spec}”，可用：{valid}")
+        valid = messages.text("list_sep").join(f"{s}:" for s in BACKENDS)
+        raise ReaderError(messages.text("unknown_reader_type", spec=spec, valid=valid))
     module_name, class_name, fix = BACKENDS[scheme]
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
-        raise ReaderError(f"读卡器 {scheme}: 所需的库未安装（{e.name}）。安装方法：{fix}") from e
+        raise ReaderError(
+            messages.text("reader_library_missing", scheme=scheme, name=e.name, fix=fix)
+        ) from e
     cls: type[Reader] = getattr(module, class_name)
     return cls(spec, debounce=debounce, on_status=on_status, **options)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from . import messages
 from .base import Gone, Reader, ReaderError, Seen, drain, uid_hex
 
 
@@ -36,7 +37,7 @@ class SimReader(Reader):
         self._lock = threading.Lock()
         rest = spec.partition(":")[2]
         self.script: list[tuple[float, str, float]] = _parse_script(Path(rest)) if rest else []
-        self.set_status(True, "模拟读卡器")
+        self.set_status(True, messages.text("sim_name"))
 
     def present(
         self, uid: str | bytes, *, product: str = "NXP NTAG215", tag_type: str = "Type2Tag"
@@ -61,13 +62,13 @@ class SimReader(Reader):
         self.present(uid)
         self.remove()
 
-    def go_offline(self, detail: str = "模拟断开") -> None:
+    def go_offline(self, detail: str = messages.text("sim_offline")) -> None:
         """Simulate the reader going away (for UI tests)."""
-        self.set_status(False, "模拟读卡器", detail)
+        self.set_status(False, messages.text("sim_name"), detail)
 
     def go_online(self) -> None:
         """Simulate the reader coming back."""
-        self.set_status(True, "模拟读卡器")
+        self.set_status(True, messages.text("sim_name"))
 
     def _events(self, stop: threading.Event) -> Iterator[Seen | Gone]:
         if self.script:
@@ -90,7 +91,9 @@ def _parse_script(path: Path) -> list[tuple[float, str, float]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as e:
-        raise ReaderError(f"无法读取模拟脚本 {path}：{e.strerror or e}") from e
+        raise ReaderError(
+            messages.text("sim_script_unreadable", path=path, reason=e.strerror or e)
+        ) from e
     out = []
     for n, line in enumerate(lines, start=1):
         fields = line.split("#", 1)[0].split()
@@ -102,7 +105,7 @@ def _parse_script(path: Path) -> list[tuple[float, str, float]]:
             dwell = float(fields[2]) if len(fields) > 2 else 0.3
         except (ValueError, IndexError) as e:
             raise ReaderError(
-                f"模拟脚本 {path} 第{n}行格式错误（应为：秒数 UID [停留秒数]）：{line.strip()}"
+                messages.text("sim_script_bad_line", path=path, n=n, line=line.strip())
             ) from e
         out.append((delay, uid, dwell))
     return out

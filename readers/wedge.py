@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 from urllib.parse import parse_qs
 
+from . import messages
 from .base import POLL, Gone, Reader, ReaderError, Seen, drain
 from .wedge_format import ByteOrder, WedgeFormat, WedgeParseError, parse_line
 
@@ -34,17 +35,15 @@ class WedgeReader(Reader):
             self.format = WedgeFormat(opts.pop("format", "auto"))
             self.order = ByteOrder(opts.pop("order", "normal"))
         except ValueError as e:
-            raise ReaderError(
-                f"wedge 选项错误：{e}（format=auto|hex8|hex14|dec10，order=normal|reversed）"
-            ) from e
+            raise ReaderError(messages.text("wedge_bad_option", e=e)) from e
         if opts:
-            raise ReaderError(f"未知的 wedge 选项：{', '.join(opts)}")
+            raise ReaderError(messages.text("wedge_unknown_option", option=", ".join(opts)))
         self.target = target or "stdin"
         self.stream = stream
         self.errors: queue.Queue[str] = queue.Queue()  # garbage lines, reported not tapped
         self._device: Any = None
         if self.target != "stdin" and not self.target.startswith("/dev/input/"):
-            raise ReaderError(f"wedge 目标应为 stdin 或 /dev/input/eventN：{self.target}")
+            raise ReaderError(messages.text("wedge_bad_target", target=self.target))
 
     def feed(self, line: str) -> Seen | None:
         """Parse one line; garbage is reported on ``errors`` and yields nothing."""
@@ -69,7 +68,7 @@ class WedgeReader(Reader):
             yield Gone(seen.uid)  # a typed line is a whole presentation
 
     def _lines_from_stream(self, stream: TextIO, stop: threading.Event) -> Iterator[Seen | Gone]:
-        self.set_status(True, "键盘输入读卡器（标准输入）")
+        self.set_status(True, messages.text("wedge_stdin_name"))
         while not stop.is_set():
             try:
                 ready = select.select([stream], [], [], POLL)[0]
@@ -79,7 +78,9 @@ class WedgeReader(Reader):
                 continue
             line = stream.readline()
             if line == "":
-                self.set_status(False, "键盘输入读卡器（标准输入）", "输入已结束")
+                self.set_status(
+                    False, messages.text("wedge_stdin_name"), messages.text("input_ended")
+                )
                 return
             yield from self._emit(line)
 
@@ -87,15 +88,13 @@ class WedgeReader(Reader):
         try:
             import evdev
         except ImportError as e:
-            raise ReaderError(
-                "读取 /dev/input 需要 evdev：pip install 'carrier-tracker[evdev]'"
-            ) from e
+            raise ReaderError(messages.text("evdev_missing")) from e
         try:
             self._device = evdev.InputDevice(self.target)
             self._device.grab()
         except OSError as e:
             self.set_status(
-                False, self.target, f"无法打开设备：{e.strerror or e}（需要 input 组权限）"
+                False, self.target, messages.text("evdev_no_permission", device=e.strerror or e)
             )
             return
         self.set_status(True, self._device.name)
@@ -118,7 +117,9 @@ class WedgeReader(Reader):
                         elif name in _KEYS:
                             buf.append(_KEYS[name])
             except OSError as e:
-                self.set_status(False, self.target, f"设备已断开：{e.strerror or e}")
+                self.set_status(
+                    False, self.target, messages.text("evdev_disconnected", device=e.strerror or e)
+                )
 
         threading.Thread(target=pump, daemon=True, name="wedge-evdev").start()
         yield from drain(q, stop)

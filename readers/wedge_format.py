@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from . import messages
+
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 
 
@@ -45,15 +47,15 @@ def parse_line(
         elif len(text) == 14 and _HEX.fullmatch(text):
             fmt = WedgeFormat.HEX14
         else:
-            raise WedgeParseError(f"无法识别的卡号：{text!r}")
+            raise WedgeParseError(messages.text("card_unrecognised", text=text))
     if fmt is WedgeFormat.DEC10:
         if len(text) != 10 or not text.isascii() or not text.isdigit() or int(text) > 0xFFFFFFFF:
-            raise WedgeParseError(f"不是 10 位十进制卡号：{text!r}")
+            raise WedgeParseError(messages.text("card_not_dec10", text=text))
         data = int(text).to_bytes(4, "big")
     else:
         width = 8 if fmt is WedgeFormat.HEX8 else 14
         if len(text) != width or not text.isascii() or not _HEX.fullmatch(text):
-            raise WedgeParseError(f"不是 {width} 位十六进制卡号：{text!r}")
+            raise WedgeParseError(messages.text("card_not_hex", width=width, text=text))
         data = bytes.fromhex(text)
     if order is ByteOrder.REVERSED:
         data = data[::-1]

@@ -42,12 +42,32 @@ else:
     ledger = _LazyModule("carrier_tracker.ledger")
 
 
+def _argparse_in_chinese() -> None:
+    """Make argparse print its own words (usage, option titles, errors) from the catalogue.
+
+    argparse looks them up through ``gettext`` names bound in its module; a custodian reads
+    Chinese, so those names are pointed at :data:`messages.ARGPARSE_TEXT`.
+    """
+
+    def gettext(text: str) -> str:
+        return messages.ARGPARSE_TEXT.get(text, text)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return gettext(singular if n == 1 else plural)
+
+    argparse._ = gettext  # type: ignore[attr-defined]
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+_argparse_in_chinese()
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that exits with 2 and a plain message (it already does; keep the prefix short)."""
 
     def error(self, message: str) -> Any:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"错误：{message}\n")
+        self.exit(EXIT_USAGE, messages.text("usage_error", message=message))
 
 
 _ENGINES: list[Any] = []
@@ -124,7 +144,7 @@ def _check_args(args: argparse.Namespace) -> None:
         value = getattr(args, attr, None)
         if value is None:
             continue
-        label = f"{shown}（{messages.FIELD_LABEL[field]}）"
+        label = messages.text("arg_label", shown=shown, field=messages.FIELD_LABEL[field])
         check = tf.check_code if code else tf.check_text
         setattr(args, attr, check(label, value, limit, required=required))
     for uid in [*getattr(args, "uids", []), getattr(args, "uid", "")]:
@@ -172,8 +192,8 @@ def _read_pin(*, who: str, env: str, flag: str, from_stdin: bool, confirm: bool 
         return value
     if not _on_terminal():
         raise CarrierTrackerError(messages.text("pin_needed", who=who, env=env, flag=flag))
-    pin = getpass.getpass(f"{who}的 PIN：")
-    if confirm and getpass.getpass("再输入一次 PIN：") != pin:
+    pin = getpass.getpass(messages.text("pin_prompt", who=who))
+    if confirm and getpass.getpass(messages.text("pin_prompt_again")) != pin:
         raise CarrierTrackerError(messages.text("pin_mismatch"))
     return pin
 
@@ -189,7 +209,10 @@ def _login(app: App, args: argparse.Namespace, *, pin_stdin: bool | None = None)
 
     from_stdin = getattr(args, "pin_stdin", False) if pin_stdin is None else pin_stdin
     pin = _read_pin(
-        who=f"操作员 {args.operator} ", env=PIN_ENV, flag="--pin-stdin", from_stdin=from_stdin
+        who=messages.text("pin_who_operator", operator=args.operator),
+        env=PIN_ENV,
+        flag="--pin-stdin",
+        from_stdin=from_stdin,
     )
     who = authenticate(
         engine=app.engine, key=app.key, name=args.operator, pin=pin, station=args.station
@@ -210,7 +233,7 @@ def _approver(app: App, args: argparse.Namespace) -> str:
     if not args.approver:
         return ""
     pin = _read_pin(
-        who=f"批准人 {args.approver} ",
+        who=messages.text("pin_who_approver", approver=args.approver),
         env=APPROVER_PIN_ENV,
         flag="--approver-pin-stdin",
         from_stdin=args.approver_pin_stdin,
@@ -248,7 +271,7 @@ def _new_pin(args: argparse.Namespace, name: str, env: str = NEW_PIN_ENV) -> str
     from ..operators import check_pin
 
     pin = _read_pin(
-        who=f"操作员 {name} 新",
+        who=messages.text("pin_who_new", name=name),
         env=env,
         flag="--pin-stdin",
         from_stdin=args.pin_stdin,
@@ -271,14 +294,23 @@ def cmd_init(args: argparse.Namespace) -> int:
         _first_officer(app, args)
     url = app.engine.url.render_as_string(hide_password=True)
     if before == after:
-        _print(f"数据库已是最新版本（{after}）：{url}")
+        _print(messages.text("init_up_to_date", after=after, url=url))
     else:
-        _print(f"数据库已初始化/升级：{before or '空'} → {after}：{url}")
-    _print(f"台账密钥：{key_path}（指纹 {ledger.key_fingerprint(key)[:12]}…）")
+        _print(
+            messages.text(
+                "init_upgraded",
+                before=before or messages.text("schema_empty"),
+                after=after,
+                url=url,
+            )
+        )
+    _print(
+        messages.text("init_key", key_path=key_path, fingerprint=ledger.key_fingerprint(key)[:12])
+    )
     if sealed:
-        _print(f"已将 {sealed} 个会议的台账记录头绑定到密钥")
+        _print(messages.text("init_sealed", sealed=sealed))
     if args.officer:
-        _print(f"已登记第一位保密负责人：{args.officer}")
+        _print(messages.text("init_first_officer", officer=args.officer))
     return EXIT_OK
 
 
@@ -289,12 +321,16 @@ def _first_officer(app: App, args: argparse.Namespace) -> None:
     with db.read_scope(app.engine) as session:
         existing = officers(session)
     if existing:
-        raise ConflictError(messages.text("officer_exists", names="、".join(existing)))
+        raise ConflictError(
+            messages.text("officer_exists", names=messages.text("list_sep").join(existing))
+        )
     pin = _new_pin(args, args.officer, env=PIN_ENV)
     with db.session_scope(app.engine) as session:
         existing = officers(session)  # again, under the write lock
         if existing:
-            raise ConflictError(messages.text("officer_exists", names="、".join(existing)))
+            raise ConflictError(
+                messages.text("officer_exists", names=messages.text("list_sep").join(existing))
+            )
         add_operator(
             session=session,
             key=app.key,
@@ -313,9 +349,9 @@ def cmd_template(args: argparse.Namespace) -> int:
     path = Path(args.file)
     check_output_path(path)
     if path.exists() and not args.force:
-        raise ConflictError(f"文件已存在：{path}（加 --force 覆盖）")
+        raise ConflictError(messages.text("file_exists_force", path=path))
     write_template(path)
-    _print(f"已生成导入模板：{path}")
+    _print(messages.text("template_written", path=path))
     return EXIT_OK
 
 
@@ -327,7 +363,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     check_file_name(path)
     if not path.is_file():
-        raise CarrierTrackerError(f"找不到文件：{path}")
+        raise CarrierTrackerError(messages.text("file_not_found", path=path))
     _login(app, args)
     # Validated before the write lock is taken: a refused file never holds up a desk.
     result = import_file(
@@ -338,8 +374,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         progress=lambda msg: print(msg, file=sys.stderr, flush=True),
     )
     _print(
-        f"已导入会议 {result.meeting_code}：人员 {result.attendees}，文件 {result.documents}，"
-        f"共 {result.copies} 份；已绑定文件标签 {result.tags}、会议证标签 {result.pass_tags}"
+        messages.text(
+            "imported",
+            meeting_code=result.meeting_code,
+            attendees=result.attendees,
+            documents=result.documents,
+            copies=result.copies,
+            tags=result.tags,
+            pass_tags=result.pass_tags,
+        )
     )
     return EXIT_OK
 
@@ -354,11 +397,19 @@ def cmd_meetings(args: argparse.Namespace) -> int:
         _print(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
     if not rows:
-        _print("尚无会议。用 carrier-tracker import FILE.xlsx 导入。")
+        _print(messages.text("no_meetings"))
     for r in rows:
         status = messages.MEETING_STATUS_LABEL[r["status"]]
         _print(
-            f"{r['code']}\t{r['level']}\t{status}\t载体 {r['carriers']}\t未收回 {r['outstanding']}\t{r['title']}"
+            messages.text(
+                "meetings_row",
+                code=r["code"],
+                level=r["level"],
+                status=status,
+                carriers=r["carriers"],
+                outstanding=r["outstanding"],
+                title=r["title"],
+            )
         )
     return EXIT_OK
 
@@ -384,7 +435,10 @@ def cmd_bind(args: argparse.Namespace) -> int:
             operator=args.operator,
             station=args.station,
         )
-    _print(f"{b.item} 已绑定标签 {b.uid}" + ("（原已绑定）" if b.already else ""))
+    _print(
+        messages.text("tag_bound", item=b.item, uid=b.uid)
+        + (messages.text("tag_bound_already") if b.already else "")
+    )
     return EXIT_OK
 
 
@@ -403,7 +457,10 @@ def cmd_bind_pass(args: argparse.Namespace) -> int:
             operator=args.operator,
             station=args.station,
         )
-    _print(f"{b.item} 已绑定标签 {b.uid}" + ("（原已绑定）" if b.already else ""))
+    _print(
+        messages.text("tag_bound", item=b.item, uid=b.uid)
+        + (messages.text("tag_bound_already") if b.already else "")
+    )
     return EXIT_OK
 
 
@@ -456,7 +513,11 @@ def cmd_consignment(args: argparse.Namespace) -> int:
             operator=args.operator,
             station=args.station,
         )
-    _print(f"已登记机要件 {c.number} → {c.unit} {c.recipient}".rstrip())
+    _print(
+        messages.text(
+            "consignment_registered", number=c.number, unit=c.unit, recipient=c.recipient
+        ).rstrip()
+    )
     return EXIT_OK
 
 
@@ -476,25 +537,50 @@ def cmd_status(args: argparse.Namespace) -> int:
     for kind, states in data["totals"].items():
         label = messages.KIND_LABEL[kind]
         parts = [f"{messages.STATE_LABEL[s]} {n}" for s, n in states.items() if n]
-        _print(f"  {label}：" + ("，".join(parts) or "无"))
+        _print(
+            messages.text("status_counts_line", label=label)
+            + (messages.text("comma_sep").join(parts) or messages.text("none_word"))
+        )
     if data["unbound"]:
-        _print(f"  未绑定标签的载体：{data['unbound']}")
+        _print(messages.text("status_unbound", unbound=data["unbound"]))
     _print("  " + messages.recon_summary(counts))
     for person in data["attendees"]:
         _print(
-            f"  {person['code']} {person['name']}（{person['unit']}）持有 {len(person['items'])} 件："
+            messages.text(
+                "status_holder",
+                code=person["code"],
+                name=person["name"],
+                unit=person["unit"],
+                n=len(person["items"]),
+            )
         )
         for it in person["items"]:
             _print(
-                f"      {it['label']}  {messages.STATE_LABEL[it['state']]}  自 {when(it['since'])}"
+                messages.text(
+                    "status_item",
+                    label=it["label"],
+                    state=messages.STATE_LABEL[it["state"]],
+                    since=when(it["since"]),
+                )
             )
     for it in data["in_transit"]:
         _print(
-            f"  {messages.text('group_consignment', number=it['consignment'])}：{it['label']}  自 {when(it['since'])}"
+            messages.text(
+                "status_in_transit",
+                group=messages.text("group_consignment", number=it["consignment"]),
+                label=it["label"],
+                since=when(it["since"]),
+            )
         )
     for it in data["unassigned"]:
         _print(
-            f"  {messages.text('group_unassigned')}：{it['label']}  {messages.STATE_LABEL[it['state']]}  自 {when(it['since'])}"
+            messages.text(
+                "status_unassigned",
+                group=messages.text("group_unassigned"),
+                label=it["label"],
+                state=messages.STATE_LABEL[it["state"]],
+                since=when(it["since"]),
+            )
         )
     if data["all_back"]:
         _print("  " + messages.text("all_back", never_issued=counts["never_issued"]))
@@ -506,7 +592,7 @@ def cmd_close(args: argparse.Namespace) -> int:
 
     app = App(args)
     if args.with_exceptions and not (args.note or "").strip():
-        raise CarrierTrackerError("--with-exceptions 需要同时给出 --note 说明")
+        raise CarrierTrackerError(messages.text("close_needs_note"))
     _login(app, args)
     approver = _approver(app, args)
     try:
@@ -525,7 +611,7 @@ def cmd_close(args: argparse.Namespace) -> int:
     except ConflictError as e:
         print(str(e), file=sys.stderr)
         return EXIT_REFUSED
-    _print(f"会议 {meeting.code} 已结束")
+    _print(messages.text("meeting_closed_line", code=meeting.code))
     from ..models import LedgerHead
 
     with db.read_scope(app.engine) as session:
@@ -543,12 +629,22 @@ def _print_audit(code: str, report: Any) -> None:
     """One line per meeting (count, head hash, verdict), then each difference."""
     chain = report.chain
     if report.ok:
-        _print(f"{code}\t事件 {chain.count}\t头哈希 {chain.head_hash}\t完整")
+        _print(
+            messages.text("verify_intact", code=code, count=chain.count, head_hash=chain.head_hash)
+        )
     elif not chain.ok:
-        _print(f"{code}\t事件 {chain.count}\t第 {chain.broken_seq} 条起被篡改：{chain.problem}")
+        _print(
+            messages.text(
+                "verify_broken",
+                code=code,
+                count=chain.count,
+                broken_seq=chain.broken_seq,
+                problem=chain.problem,
+            )
+        )
     else:
         _print(
-            f"{code}\t事件 {chain.count}\t头哈希 {chain.head_hash}\t"
+            messages.text("verify_head", code=code, count=chain.count, head_hash=chain.head_hash)
             + messages.text("audit_failed", count=len(report.differences))
         )
         for line in report.differences:
@@ -565,16 +661,28 @@ def _verify_system(session: Any, key: bytes) -> bool:
     report = audit_system(session, key)
     label = messages.text("system_chain")
     if not report.chain_ok:
-        _print(f"{label}\t事件 {report.count}\t第 {report.broken_seq} 条起被篡改：{report.problem}")
+        _print(
+            messages.text(
+                "verify_broken",
+                code=label,
+                count=report.count,
+                broken_seq=report.broken_seq,
+                problem=report.problem,
+            )
+        )
     elif report.differences:
         _print(
-            f"{label}\t事件 {report.count}\t头哈希 {report.head_hash}\t"
+            messages.text("verify_head", code=label, count=report.count, head_hash=report.head_hash)
             + messages.text("audit_failed", count=len(report.differences))
         )
         for line in report.differences:
             _print(f"  {line}")
     else:
-        _print(f"{label}\t事件 {report.count}\t头哈希 {report.head_hash}\t完整")
+        _print(
+            messages.text(
+                "verify_intact", code=label, count=report.count, head_hash=report.head_hash
+            )
+        )
     return report.ok
 
 
@@ -630,7 +738,7 @@ def cmd_operator_add(args: argparse.Namespace) -> int:
     from ..operators import add_operator, find_operator
 
     app = App(args)
-    by = _officer(app, args, "登记操作员、更改角色")
+    by = _officer(app, args, messages.text("action_operator_add"))
     with db.read_scope(app.engine) as session:
         exists = find_operator(session, args.name) is not None
     pin = None if exists else _new_pin(args, args.name)
@@ -645,7 +753,11 @@ def cmd_operator_add(args: argparse.Namespace) -> int:
             station=args.station,
         )
     role = messages.ROLE_LABEL[op.role]
-    _print(f"已登记操作员 {op.name}：{role}" if created else f"操作员 {op.name} 改为{role}")
+    _print(
+        messages.text("operator_added", name=op.name, role=role)
+        if created
+        else messages.text("operator_role_changed", name=op.name, role=role)
+    )
     return EXIT_OK
 
 
@@ -663,7 +775,9 @@ def cmd_operator_list(args: argparse.Namespace) -> int:
     for r in rows:
         flags = [messages.text("system_disabled")] if r["disabled"] else []
         if r["locked_until"]:
-            flags.append(f"（锁定至 {messages.local_iso(r['locked_until'])}）")
+            flags.append(
+                messages.text("operator_locked_until", until=messages.local_iso(r["locked_until"]))
+            )
         _print(f"{r['name']}\t{messages.ROLE_LABEL[r['role']]}{''.join(flags)}")
     return EXIT_OK
 
@@ -672,12 +786,12 @@ def cmd_operator_disable(args: argparse.Namespace) -> int:
     from ..operators import disable_operator
 
     app = App(args)
-    by = _officer(app, args, "停用操作员")
+    by = _officer(app, args, messages.text("action_operator_disable"))
     with db.session_scope(app.engine) as session:
         disable_operator(
             session=session, key=app.key, name=args.name, by=by.name, station=args.station
         )
-    _print(f"已停用操作员 {args.name}")
+    _print(messages.text("operator_disabled", name=args.name))
     return EXIT_OK
 
 
@@ -685,7 +799,7 @@ def cmd_operator_enable(args: argparse.Namespace) -> int:
     from ..operators import enable_operator
 
     app = App(args)
-    by = _officer(app, args, "启用操作员")
+    by = _officer(app, args, messages.text("action_operator_enable"))
     with db.session_scope(app.engine) as session:
         enable_operator(
             session=session, key=app.key, name=args.name, by=by.name, station=args.station
@@ -700,7 +814,7 @@ def cmd_operator_bind_card(args: argparse.Namespace) -> int:
 
     normalize_uid(args.uid)  # bad input is refused before anyone is asked for a PIN
     app = App(args)
-    by = _officer(app, args, "绑定操作员卡")
+    by = _officer(app, args, messages.text("action_bind_card"))
     with db.session_scope(app.engine) as session:
         op = bind_card(
             session=session,
@@ -718,7 +832,7 @@ def cmd_operator_reset_pin(args: argparse.Namespace) -> int:
     from ..operators import find_operator, reset_pin
 
     app = App(args)
-    by = _officer(app, args, "重置 PIN")
+    by = _officer(app, args, messages.text("action_reset_pin"))
     with db.read_scope(app.engine) as session:
         if find_operator(session, args.name) is None:
             raise CarrierTrackerError(messages.text("operator_unknown", name=args.name))
@@ -727,12 +841,12 @@ def cmd_operator_reset_pin(args: argparse.Namespace) -> int:
         reset_pin(
             session=session, key=app.key, name=args.name, pin=pin, by=by.name, station=args.station
         )
-    _print(f"已重置操作员 {args.name} 的 PIN（锁定已解除）")
+    _print(messages.text("operator_pin_reset", name=args.name))
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..export import check_output_path, export_meeting
+    from ..export import LOG_SHEET, REGISTER_SHEET, check_output_path, export_meeting
 
     path = Path(args.output)
     check_output_path(path)
@@ -747,7 +861,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             progress=lambda m: print(m, file=sys.stderr, flush=True),
         )
     _print(
-        f"已导出 {path}：登记表 {result.rows['文件发放回收登记表']} 行，操作日志 {result.rows['操作日志']} 条"
+        messages.text(
+            "exported",
+            path=path,
+            register_rows=result.rows[REGISTER_SHEET],
+            log_rows=result.rows[LOG_SHEET],
+        )
     )
     _print(
         messages.text(
@@ -772,7 +891,7 @@ def cmd_carry_list(args: argparse.Namespace) -> int:
         n = export_carry_list(
             session=session, meeting_code=args.meeting, attendee_code=args.attendee_code, path=path
         )
-    _print(f"已导出带离文件目录 {path}：{n} 份")
+    _print(messages.text("carry_list_written", path=path, n=n))
     return EXIT_OK
 
 
@@ -780,8 +899,10 @@ def _mode(text: str) -> Mode:
     try:
         return messages.parse_mode(text)
     except ValueError:
-        valid = "、".join(f"{m.value}/{messages.MODE_LABEL[m]}" for m in Mode)
-        raise argparse.ArgumentTypeError(f"无此操作方式：{text}（可用：{valid}）") from None
+        valid = messages.text("list_sep").join(f"{m.value}/{messages.MODE_LABEL[m]}" for m in Mode)
+        raise argparse.ArgumentTypeError(
+            messages.text("unknown_mode", text=text, valid=valid)
+        ) from None
 
 
 def _lazy(module: str, func: str) -> Callable[[argparse.Namespace], int]:
@@ -803,40 +924,44 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--db",
         metavar="URL",
-        help="数据库 URL（默认：用户数据目录中的 SQLite；也可用环境变量 CARRIER_TRACKER_DB）",
+        help=messages.text("help_common_db"),
     )
     who = _Parser(add_help=False)
-    who.add_argument("--station", default=socket.gethostname(), help="工作台名称（默认：主机名）")
+    who.add_argument(
+        "--station", default=socket.gethostname(), help=messages.text("help_common_station")
+    )
     who.add_argument(
         "--operator",
         default=_default_operator(),
-        help="操作员姓名（默认：$CARRIER_TRACKER_OPERATOR 或登录用户）",
+        help=messages.text("help_common_operator"),
     )
     auth = _Parser(add_help=False)
     auth.add_argument(
         "--pin-stdin",
         action="store_true",
-        help="从标准输入读取操作员的 PIN（一行；默认：$CARRIER_TRACKER_PIN，或在终端中询问）",
+        help=messages.text("help_common_pin_stdin"),
     )
     approve = _Parser(add_help=False)
     approve.add_argument(
         "--approver",
         metavar="NAME",
-        help="批准此操作的保密负责人（文管员操作带离、挂失、--override、带例外结束时）",
+        help=messages.text("help_common_approver"),
     )
     approve.add_argument(
         "--approver-pin-stdin",
         action="store_true",
-        help="从标准输入读取批准人的 PIN（在操作员 PIN 之后一行；默认：$CARRIER_TRACKER_APPROVER_PIN，或在终端中询问）",
+        help=messages.text("help_common_approver_pin_stdin"),
     )
     recording = (common, who, auth)
 
     parser = _Parser(
         prog="carrier-tracker",
-        description="涉密会议文件与会议证 NFC 载体管理：发放、休会收回、清退、机要递送与审计台账。",
+        description=messages.text("help_program"),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", metavar=messages.text("help_commands_metavar"), parser_class=_Parser
+    )
 
     def add(
         name: str,
@@ -848,33 +973,33 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = add("init", cmd_init, "创建或升级数据库结构，生成台账密钥")
+    p = add("init", cmd_init, messages.text("help_init"))
     p.add_argument(
         "--officer",
         metavar="NAME",
-        help="登记第一位保密负责人（仅当尚无保密负责人时；PIN 取自 $CARRIER_TRACKER_PIN、--pin-stdin 或终端）",
+        help=messages.text("help_init_officer"),
     )
-    p.add_argument("--pin-stdin", action="store_true", help="从标准输入读取第一位保密负责人的 PIN")
-    p = add("template", cmd_template, "生成空白导入模板 .xlsx")
+    p.add_argument("--pin-stdin", action="store_true", help=messages.text("help_init_pin_stdin"))
+    p = add("template", cmd_template, messages.text("help_template"))
     p.add_argument("file", metavar="FILE.xlsx")
-    p.add_argument("--force", action="store_true", help="覆盖已有文件")
-    p = add("import", cmd_import, "导入会议工作簿（先整体检查，有任何问题则不导入）", recording)
+    p.add_argument("--force", action="store_true", help=messages.text("help_template_force"))
+    p = add("import", cmd_import, messages.text("help_import"), recording)
     p.add_argument("file", metavar="FILE.xlsx")
-    p = add("meetings", cmd_meetings, "列出会议")
-    p.add_argument("--json", action="store_true", help="输出 JSON")
-    p = add("bind", cmd_bind, "为文件的某一份绑定标签", recording)
+    p = add("meetings", cmd_meetings, messages.text("help_meetings"))
+    p.add_argument("--json", action="store_true", help=messages.text("help_json"))
+    p = add("bind", cmd_bind, messages.text("help_bind"), recording)
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("doc_no", metavar="DOC_NO")
     p.add_argument("copy_no", metavar="COPY_NO", type=int)
     p.add_argument("uid", metavar="UID")
-    p = add("bind-pass", cmd_bind_pass, "为参会人员的会议证绑定标签", recording)
+    p = add("bind-pass", cmd_bind_pass, messages.text("help_bind_pass"), recording)
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("attendee_code", metavar="ATTENDEE_CODE")
     p.add_argument("uid", metavar="UID")
     p = add(
         "tap",
         cmd_tap,
-        "记录一次或多次刷卡（每个 UID 一行结果；有拒绝时退出码为 1）",
+        messages.text("help_tap"),
         (*recording, approve),
     )
     p.add_argument("meeting", metavar="MEETING")
@@ -883,60 +1008,62 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         type=_mode,
         metavar="MODE",
-        help="操作方式："
-        + "，".join(f"{m.value}（{messages.MODE_LABEL[m]}）" for m in Mode)
-        + "；中文名亦可",
+        help=messages.text("help_tap_mode")
+        + messages.text("comma_sep").join(
+            messages.text("help_mode_choice", value=m.value, label=messages.MODE_LABEL[m])
+            for m in Mode
+        )
+        + messages.text("help_mode_chinese"),
     )
-    p.add_argument("--attendee", metavar="CODE", help="领取人编号（发放时必填）")
-    p.add_argument("--consignment", metavar="NO", help="机要编号（机要发出时必填）")
-    p.add_argument("--note", metavar="TEXT", help="说明（挂失时必填）")
+    p.add_argument("--attendee", metavar="CODE", help=messages.text("help_tap_attendee"))
+    p.add_argument("--consignment", metavar="NO", help=messages.text("help_tap_consignment"))
+    p.add_argument("--note", metavar="TEXT", help=messages.text("help_tap_note"))
     p.add_argument(
         "--override",
         action="store_true",
-        help="保密负责人批准例外：改发休会前持有人以外的人、同一文件第二份、文件未交回时收回会议证",
+        help=messages.text("help_tap_override"),
     )
     p.add_argument("uids", metavar="UID", nargs="+")
-    p = add("consignment", cmd_consignment, "登记一个机要递送件", recording)
+    p = add("consignment", cmd_consignment, messages.text("help_consignment"), recording)
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("number", metavar="NO")
-    p.add_argument("--unit", required=True, help="接收单位")
-    p.add_argument("--recipient", metavar="NAME", help="接收人")
-    p = add("status", cmd_status, "各状态数量及每位参会人员未收回的载体")
+    p.add_argument("--unit", required=True, help=messages.text("help_consignment_unit"))
+    p.add_argument("--recipient", metavar="NAME", help=messages.text("help_consignment_recipient"))
+    p = add("status", cmd_status, messages.text("help_status"))
     p.add_argument("meeting", metavar="MEETING")
-    p.add_argument("--json", action="store_true", help="输出 JSON（格式见 README）")
-    p = add("close", cmd_close, "结束会议（全部收回后才可结束）", (*recording, approve))
+    p.add_argument("--json", action="store_true", help=messages.text("help_status_json"))
+    p = add("close", cmd_close, messages.text("help_close"), (*recording, approve))
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument(
-        "--with-exceptions", action="store_true", help="有挂失载体时由保密负责人带例外结束"
+        "--with-exceptions", action="store_true", help=messages.text("help_close_with_exceptions")
     )
     p.add_argument(
-        "--never-opened", action="store_true", help="由保密负责人结束从未开始（没有任何发放）的会议"
+        "--never-opened", action="store_true", help=messages.text("help_close_never_opened")
     )
-    p.add_argument("--note", metavar="TEXT", help="结束说明（带例外结束时必填）")
+    p.add_argument("--note", metavar="TEXT", help=messages.text("help_close_note"))
     p = add(
         "verify",
         cmd_verify,
-        "校验台账哈希链，并按台账重放核对数据库（全部一致时退出码为 0，否则为 1 并列出每处差异）",
+        messages.text("help_verify"),
     )
     p.add_argument("meeting", metavar="MEETING", nargs="?")
     p.add_argument(
         "--anchor",
         metavar="HASH|SEQ:HASH",
-        help="证明台账仍包含此前导出/结束时打印的头哈希（或 序号:哈希）",
+        help=messages.text("help_verify_anchor"),
     )
-    p = add(
-        "operator",
-        cmd_operator_list,
-        "操作员：登记、列出、停用、启用、重置 PIN、绑定卡（需保密负责人）",
-    )
+    p = add("operator", cmd_operator_list, messages.text("help_operator"))
     ops = p.add_subparsers(
-        dest="operator_command", metavar="子命令", parser_class=_Parser, required=True
+        dest="operator_command",
+        metavar=messages.text("help_subcommands_metavar"),
+        parser_class=_Parser,
+        required=True,
     )
     new_pin = _Parser(add_help=False)
     new_pin.add_argument(
         "--pin-stdin",
         action="store_true",
-        help="从标准输入读取新 PIN（一行；默认：$CARRIER_TRACKER_NEW_PIN，或在终端中输入两次）",
+        help=messages.text("help_operator_pin_stdin"),
     )
 
     def op(
@@ -946,15 +1073,20 @@ def build_parser() -> argparse.ArgumentParser:
         q.set_defaults(func=func)
         return q
 
-    q = op("add", cmd_operator_add, "登记操作员（或更改已登记操作员的角色）；需保密负责人认证")
+    q = op("add", cmd_operator_add, messages.text("help_operator_add"))
     q.add_argument("name", metavar="NAME")
     q.add_argument("--role", choices=[r.value for r in Role], default=Role.CUSTODIAN.value)
-    q = ops.add_parser("list", help="列出操作员", description="列出操作员", parents=[common])
+    q = ops.add_parser(
+        "list",
+        help=messages.text("help_operator_list"),
+        description=messages.text("help_operator_list"),
+        parents=[common],
+    )
     q.set_defaults(func=cmd_operator_list, read_only=True)
-    q.add_argument("--json", action="store_true", help="输出 JSON")
-    q = op("disable", cmd_operator_disable, "停用操作员；需保密负责人认证")
+    q.add_argument("--json", action="store_true", help=messages.text("help_json"))
+    q = op("disable", cmd_operator_disable, messages.text("help_operator_disable"))
     q.add_argument("name", metavar="NAME")
-    q = op("reset-pin", cmd_operator_reset_pin, "重置操作员的 PIN 并解除锁定；需保密负责人认证")
+    q = op("reset-pin", cmd_operator_reset_pin, messages.text("help_operator_reset_pin"))
     q.add_argument("name", metavar="NAME")
     q = op("enable", cmd_operator_enable, messages.text("help_operator_enable"))
     q.add_argument("name", metavar="NAME")
@@ -965,23 +1097,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "export",
         cmd_export,
-        "导出保密办工作簿（登记表、会议证、未收回、机要、带离目录、操作日志）",
+        messages.text("help_export"),
         (common, who),
     )
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
-    p = add("carry-list", cmd_carry_list, "导出一位外地代表的带离文件目录")
+    p = add("carry-list", cmd_carry_list, messages.text("help_carry_list"))
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("attendee_code", metavar="ATTENDEE_CODE")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
 
-    p = add("tui", _lazy("carrier_tracker.cli.demo", "cmd_tui"), "打开工作台界面", (common, who))
-    p.add_argument("meeting", metavar="MEETING", nargs="?", help="会议代号（不填则先选择）")
+    p = add(
+        "tui",
+        _lazy("carrier_tracker.cli.demo", "cmd_tui"),
+        messages.text("help_tui"),
+        (common, who),
+    )
+    p.add_argument("meeting", metavar="MEETING", nargs="?", help=messages.text("help_tui_meeting"))
     p.add_argument(
         "--reader",
         metavar="SPEC",
         default="pcsc:",
-        help="读卡器（默认 pcsc:，见 carrier-tracker readers）",
+        help=messages.text("help_tui_reader"),
     )
     p.add_argument(
         "--lock-after", type=float, metavar="MINUTES", help=messages.text("help_lock_after")
@@ -989,37 +1126,37 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "demo",
         _lazy("carrier_tracker.cli.demo", "cmd_demo"),
-        "演示：示例会议 + 模拟读卡器 + 虚拟标签托盘（临时数据库）",
+        messages.text("help_demo"),
         (),
     )
-    p.add_argument("--script", action="store_true", help="不开界面，按脚本在终端里走完一次会议")
-    p.add_argument("--fast", action="store_true", help="脚本演示不停顿")
-    p.add_argument("--no-colour", action="store_true", help="脚本演示不用颜色")
+    p.add_argument("--script", action="store_true", help=messages.text("help_demo_script"))
+    p.add_argument("--fast", action="store_true", help=messages.text("help_demo_fast"))
+    p.add_argument("--no-colour", action="store_true", help=messages.text("help_demo_no_colour"))
 
     p = add(
         "readers",
         _lazy("carrier_tracker.cli.reader_commands", "cmd_readers"),
-        "列出可用的读卡器",
+        messages.text("help_readers"),
         (),
     )
     p = add(
         "watch",
         _lazy("carrier_tracker.cli.reader_commands", "cmd_watch"),
-        "显示读卡器的每一次刷卡（Ctrl-C 退出）",
+        messages.text("help_watch"),
         (),
     )
     p.add_argument(
         "--reader",
         metavar="SPEC",
         required=True,
-        help="读卡器，如 pcsc:、nfc:usb、wedge:stdin、sim:",
+        help=messages.text("help_watch_reader"),
     )
     p.add_argument(
         "--debounce",
         type=float,
         default=1.5,
         metavar="SECONDS",
-        help="同一标签移开后再次读取的忽略时间",
+        help=messages.text("help_watch_debounce"),
     )
 
     from . import change_commands, plan_commands, policy_commands
@@ -1046,7 +1183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for i, arg in enumerate(raw, start=1):  # undecodable bytes arrive as lone surrogates
         if any("\udc80" <= ch <= "\udcff" for ch in arg):
             print(
-                "错误：" + messages.text("bad_utf8_arg", index=i, arg=tf.printable(arg)),
+                messages.text("error_prefix")
+                + messages.text("bad_utf8_arg", index=i, arg=tf.printable(arg)),
                 file=sys.stderr,
             )
             return EXIT_USAGE
@@ -1080,15 +1218,19 @@ def _run(args: argparse.Namespace) -> int:
         print(_shown(str(e)), file=sys.stderr)
         return EXIT_USAGE
     except CarrierTrackerError as e:
-        print(f"错误：{_shown(str(e))}", file=sys.stderr)
+        print(messages.text("error_line", reason=_shown(str(e))), file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
     except OSError as e:  # a path the user gave: permission, disk full, name too long
-        where = f"：{tf.printable(os.fsdecode(e.filename))}" if e.filename else ""
-        print(f"错误：{os_reason(e)}{where}", file=sys.stderr)
+        where = (
+            messages.text("where_suffix", path=tf.printable(os.fsdecode(e.filename)))
+            if e.filename
+            else ""
+        )
+        print(messages.text("error_os", reason=os_reason(e), where=where), file=sys.stderr)
         return EXIT_USAGE
     except (
         Exception
@@ -1097,7 +1239,7 @@ def _run(args: argparse.Namespace) -> int:
             raise
         first = (str(e).strip().splitlines() or [""])[0]
         print(
-            f"内部错误：{type(e).__name__}: {tf.printable(first, 200)}（设置 CARRIER_TRACKER_DEBUG=1 可查看详细信息）",
+            messages.text("internal_error", kind=type(e).__name__, detail=tf.printable(first, 200)),
             file=sys.stderr,
         )
         return 3

@@ -6,13 +6,14 @@ import argparse
 import sys
 import threading
 
+from .. import messages
 from ..errors import CarrierTrackerError
 
 ORIGINALITY_LABEL = {
-    "unknown": "未校验",
-    "absent": "无签名",
-    "genuine": "原厂芯片",
-    "failed": "签名不符（疑似克隆）",
+    "unknown": messages.text("originality_unchecked"),
+    "absent": messages.text("originality_unsigned"),
+    "genuine": messages.text("originality_genuine"),
+    "failed": messages.text("originality_mismatch"),
 }
 
 
@@ -21,26 +22,24 @@ def cmd_readers(_args: argparse.Namespace) -> int:
     try:
         from readers.pcsc_reader import list_readers
     except ImportError:
-        print(
-            "PC/SC：未安装 pyscard（pip install 'carrier-tracker[pcsc]'，需先 apt install pcscd libpcsclite-dev）"
-        )
+        print(messages.text("readers_pcsc_missing"))
     else:
         names, why = list_readers()
         for name in names:
-            print(f"PC/SC：{name}\t（用 --reader 'pcsc:{name}'）")
+            print(messages.text("readers_pcsc_row", name=name))
         if not names:
-            print(f"PC/SC：无（{why}）")
+            print(messages.text("readers_pcsc_none", why=why))
     try:
         from readers.nfcpy_reader import list_devices
     except ImportError:
-        print("nfcpy：未安装")
+        print(messages.text("readers_nfc_missing"))
     else:
         devices, why = list_devices()
         for dev in devices:
-            print(f"nfcpy：{dev}\t（用 --reader nfc:usb）")
+            print(messages.text("readers_nfc_row", dev=dev))
         if not devices:
-            print(f"nfcpy：无（{why}）")
-    print("键盘输入读卡器：用 --reader wedge:stdin 或 wedge:/dev/input/eventN")
+            print(messages.text("readers_nfc_none", why=why))
+    print(messages.text("readers_wedge_hint"))
     return 0
 
 
@@ -49,15 +48,21 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from readers import ReaderError, ReaderStatus, open_reader
 
     def status(st: ReaderStatus) -> None:
-        state = "在线" if st.online else "离线"
-        print(f"[读卡器 {state}] {st.name} {st.detail}".rstrip(), file=sys.stderr, flush=True)
+        state = messages.text("reader_online") if st.online else messages.text("reader_offline")
+        print(
+            messages.text(
+                "reader_state_line", state=state, name=st.name, detail=st.detail
+            ).rstrip(),
+            file=sys.stderr,
+            flush=True,
+        )
 
     try:
         reader = open_reader(args.reader, debounce=args.debounce, on_status=status)
     except ReaderError as e:
         raise CarrierTrackerError(str(e)) from e
     stop = threading.Event()
-    print(f"正在监听 {args.reader}，按 Ctrl-C 退出", file=sys.stderr, flush=True)
+    print(messages.text("watching", reader=args.reader), file=sys.stderr, flush=True)
     try:
         with reader:
             for tap in reader.taps(stop):
@@ -68,7 +73,11 @@ def cmd_watch(args: argparse.Namespace) -> int:
                 )
                 errors = getattr(reader, "errors", None)
                 while errors is not None and not errors.empty():
-                    print(f"[无法识别] {errors.get_nowait()}", file=sys.stderr, flush=True)
+                    print(
+                        messages.text("unrecognised_input", data=errors.get_nowait()),
+                        file=sys.stderr,
+                        flush=True,
+                    )
     except KeyboardInterrupt:
         stop.set()
     return 0
