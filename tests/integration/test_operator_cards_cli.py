@@ -102,3 +102,14 @@ def test_verify_names_a_card_changed_in_sql(cli: Cli, as_env: dict[str, str]) ->
         in r.out
     )
     assert "  操作员 孙文管：台账为 文管员，数据库为 文管员（卡 04000000000002）\n" in r.out
+
+
+def test_a_bad_lock_time_is_refused_before_the_desk_opens(cli: Cli, as_env: dict[str, str]) -> None:
+    r = cli("tui", CODE, "--lock-after", "-1")
+    assert (r.code, r.err) == (2, "错误：自动锁定时间须为不小于 0 的分钟数（--lock-after：-1.0）\n")
+    as_env["CARRIER_TRACKER_LOCK_AFTER"] = "ten"
+    r = cli("tui", CODE)
+    assert (r.code, r.err) == (
+        2,
+        "错误：自动锁定时间须为不小于 0 的分钟数（CARRIER_TRACKER_LOCK_AFTER：ten）\n",
+    )
