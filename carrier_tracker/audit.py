@@ -27,7 +27,7 @@ from . import ledger, messages
 from .custody import change_of
 from .enums import MODE_ACTION, Action, CarrierKind, Level, MeetingStatus, State, Verdict
 from .ledger import ChainReport, ChainVerifier
-from .models import Attendee, Carrier, Consignment, Document, LedgerHead, Meeting
+from .models import Attendee, Carrier, Consignment, Document, LedgerHead, Meeting, RetiredTag
 from .rules import Custody, apply
 
 TAP_ACTIONS = frozenset(a.value for a in MODE_ACTION.values())
@@ -43,6 +43,10 @@ MEETING_FIELDS = (
     "requires_passes",
 )
 ATTENDEE_FIELDS = ("code", "name", "unit", "title", "out_of_town", "clearance", "pass_number")
+ATTENDEE_CHANGE_FIELDS = (*ATTENDEE_FIELDS, "substitute_for_id")
+"""What verify compares of an attendee: the import's snapshot fields (an imported attendee
+substitutes no one) and the substitution link a 代会 event sets."""
+RETIRED_FIELDS = ("carrier_id", "replaced_by")
 DOCUMENT_FIELDS = ("number", "title", "level", "copies", "collect_at_breaks", "may_take_away")
 CARRIER_FIELDS = ("kind", "document_id", "copy_number", "owner_id")
 CONSIGNMENT_FIELDS = ("number", "unit", "recipient")
@@ -117,6 +121,8 @@ class Expected:
     tags: dict[int, str | None] = field(default_factory=dict)
     custody: dict[int, Custody] = field(default_factory=dict)
     consignments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    retired: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Tags a retag took off their carrier: uid → carrier and replacement."""
     snapshot: bool = False
 
     def feed(self, ev: Any) -> None:
@@ -128,7 +134,9 @@ class Expected:
             data = json.loads(ev.payload)
             self.snapshot = True
             self.meeting = data["meeting"]
-            self.attendees = {int(k): v for k, v in data["attendees"].items()}
+            self.attendees = {
+                int(k): {**v, "substitute_for_id": None} for k, v in data["attendees"].items()
+            }
             self.documents = {int(k): v for k, v in data["documents"].items()}
             for k, (kind, doc, copy_no, owner, tag) in data["carriers"].items():
                 cid = int(k)
@@ -144,6 +152,39 @@ class Expected:
         elif action == Action.CONSIGNMENT.value and ev.payload:
             data = json.loads(ev.payload)
             self.consignments[int(data["id"])] = {f: data[f] for f in CONSIGNMENT_FIELDS}
+        elif action in (Action.ATTENDEE_ADD.value, Action.SUBSTITUTE.value) and ev.payload:
+            data = json.loads(ev.payload)
+            person = dict(data["attendee"])
+            self.attendees[int(person.pop("id"))] = person
+            cid, kind, doc, copy_no, owner = data["carrier"]
+            self.carriers[int(cid)] = {
+                "kind": kind,
+                "document_id": doc,
+                "copy_number": copy_no,
+                "owner_id": owner,
+            }
+            self.tags[int(cid)] = None
+        elif action == Action.COPIES_ADD.value and ev.payload:
+            data = json.loads(ev.payload)
+            doc_id = int(data["document_id"])
+            if doc_id in self.documents:
+                self.documents[doc_id] = {**self.documents[doc_id], "copies": data["copies"]}
+            for k, (kind, doc, copy_no, owner) in data["carriers"].items():
+                self.carriers[int(k)] = {
+                    "kind": kind,
+                    "document_id": doc,
+                    "copy_number": copy_no,
+                    "owner_id": owner,
+                }
+                self.tags[int(k)] = None
+        elif action == Action.RETAG.value and ev.payload and ev.carrier_id is not None:
+            data = json.loads(ev.payload)
+            self.tags[ev.carrier_id] = data["new"]
+            self.retired[data["old"]] = {"carrier_id": ev.carrier_id, "replaced_by": data["new"]}
+        elif action in (Action.WITHDRAW.value, Action.VOID.value) and ev.carrier_id is not None:
+            self.custody[ev.carrier_id] = apply(
+                self.custody.get(ev.carrier_id, Custody()), change_of(ev)
+            )
         elif action == Action.OPEN.value and self.status is MeetingStatus.PLANNED:
             self.status = MeetingStatus.OPEN
         elif action == Action.CLOSE.value:
@@ -291,7 +332,7 @@ def _compare(session: Session, meeting: Meeting, expected: Expected) -> list[str
             Attendee,
             meeting_id,
             expected.attendees,
-            ATTENDEE_FIELDS,
+            ATTENDEE_CHANGE_FIELDS,
             lambda i, r: f"{r.get('code', '?')} {r.get('name', '')}".strip(),
             differ,
         )
@@ -338,6 +379,7 @@ def _compare(session: Session, meeting: Meeting, expected: Expected) -> list[str
             messages.text("audit_absent"),
             messages.text("audit_present"),
         )
+    _compare_retired(session, meeting_id, expected, differ)
 
     table = Carrier.__table__  # type: ignore[attr-defined]
     rows = session.connection().execute(
@@ -386,6 +428,30 @@ def _compare(session: Session, meeting: Meeting, expected: Expected) -> list[str
                 names.carrier(cid), messages.text("audit_present"), messages.text("audit_absent")
             )
     return out
+
+
+def _compare_retired(session: Session, meeting_id: int, expected: Expected, differ: Any) -> None:
+    """Retired tags (retag): each one the chain retired, nothing else, pointing where it says."""
+    have = {
+        r.uid: r
+        for r in session.exec(select(RetiredTag).where(RetiredTag.meeting_id == meeting_id)).all()
+    }
+    for uid, want in expected.retired.items():
+        row = have.pop(uid, None)
+        what = messages.text("audit_retired", uid=uid)
+        if row is None:
+            differ(what, messages.text("audit_present"), messages.text("audit_absent"))
+            continue
+        for f in RETIRED_FIELDS:
+            if getattr(row, f) != want[f]:
+                label = messages.COLUMN_LABEL.get(f, f)
+                differ(f"{what}·{label}", want[f], getattr(row, f))
+    for uid in have:
+        differ(
+            messages.text("audit_retired", uid=uid),
+            messages.text("audit_absent"),
+            messages.text("audit_present"),
+        )
 
 
 def _compare_rows(

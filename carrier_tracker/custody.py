@@ -5,6 +5,7 @@ One call per tap, one transaction, one ``Outcome``; the rules themselves live in
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -198,6 +199,7 @@ def load_facts(
             None,
             other_meeting=other.code if other else None,
             target=_person(target_row, set(), {}),
+            retired_for=store.retired(tag) if carrier is None else None,
         )
         return facts, None
     is_copy = carrier.kind == CarrierKind.COPY
@@ -419,12 +421,21 @@ def record_tap(
 
 def change_of(event: Any) -> rules.Change:
     """The part of an event (new or stored) that ``rules.apply`` reads."""
+    action = Action(event.action)
+    restore = None
+    if action is Action.VOID and event.payload:
+        r = json.loads(event.payload).get("restore")
+        if r is not None:
+            restore = rules.Custody(
+                State(r["state"]), r["holder_id"], r["remembered_id"], r["consignment_id"]
+            )
     return rules.Change(
-        action=Action(event.action),
+        action=action,
         verdict=Verdict(event.verdict),
         to_state=State(event.to_state) if event.to_state else None,
         attendee_id=event.attendee_id,
         consignment_id=event.consignment_id,
+        restore=restore,
     )
 
 

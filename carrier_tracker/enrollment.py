@@ -11,7 +11,7 @@ from . import messages
 from .custody import append_admin_event, find_attendee, find_meeting, item_label
 from .enums import Action, CarrierKind, MeetingStatus
 from .errors import ConflictError, NotFoundError
-from .models import Attendee, Carrier, Document, Meeting
+from .models import Attendee, Carrier, Document, Meeting, RetiredTag
 from .uids import normalize_uid
 
 
@@ -49,6 +49,9 @@ def _bind(
         return Binding(item, tag, already=True)
     if carrier.tag_uid is not None:
         raise ConflictError(messages.text("carrier_bound", item=item, uid=carrier.tag_uid))
+    retired = session.get(RetiredTag, tag)
+    if retired is not None:  # a retag took it off its carrier: refused forever
+        raise ConflictError(messages.text("tag_retired", new=retired.replaced_by))
     other = session.exec(select(Carrier).where(Carrier.tag_uid == tag)).first()
     if other is not None:
         other_item, other_meeting = describe_carrier(session, other)

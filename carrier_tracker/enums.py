@@ -66,6 +66,8 @@ class State(StrEnum):
     DELIVERED = "delivered"
     RECOVERED = "recovered"
     LOST = "lost"
+    WITHDRAWN = "withdrawn"
+    """A copy destroyed or spoiled before it was ever issued (never outstanding, never issuable)."""
 
 
 # Still out of the custodians' hands: a meeting cannot close while any carrier is here.
@@ -107,6 +109,12 @@ class Action(StrEnum):
     OPEN = "open"
     CLOSE = "close"
     IMPORT = "import"
+    ATTENDEE_ADD = "attendee_add"
+    SUBSTITUTE = "substitute"
+    COPIES_ADD = "copies_add"
+    WITHDRAW = "withdraw"
+    RETAG = "retag"
+    VOID = "void"
 
 
 MODE_ACTION = {

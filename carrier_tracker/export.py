@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from . import messages
 from .audit import AuditReport, Expected, audit_meeting_at, finish_audit
+from .changes import attendee_marks, voided_seqs
 from .custody import find_attendee, find_meeting
 from .enums import Action, CarrierKind, Level, State, Verdict
 from .errors import OutputError, os_reason
@@ -332,6 +333,8 @@ class _HistoryFold:
             )
         if action == Action.REPORT_LOST and note:
             h.notes.append(f"挂失：{note}")
+        elif action == Action.WITHDRAW:
+            h.notes.append(f"{ACTION_LABEL[Action.WITHDRAW]}：{note}")
 
 
 def _histories(session: Session, meeting: Meeting) -> dict[int, _History]:
@@ -339,7 +342,13 @@ def _histories(session: Session, meeting: Meeting) -> dict[int, _History]:
     fold = _HistoryFold()
     rows = session.exec(
         select(
-            Event.carrier_id, Event.action, Event.at, Event.operator, Event.attendee_id, Event.note
+            Event.seq,
+            Event.carrier_id,
+            Event.action,
+            Event.at,
+            Event.operator,
+            Event.attendee_id,
+            Event.note,
         )  # type: ignore[call-overload]
         .where(
             Event.meeting_id == meeting.id,
@@ -348,8 +357,10 @@ def _histories(session: Session, meeting: Meeting) -> dict[int, _History]:
         )
         .order_by(col(Event.seq))
     ).yield_per(5000)
-    for row in rows:
-        fold.feed(*row)
+    voided = voided_seqs(session, meeting)
+    for seq, *row in rows:
+        if seq not in voided and row[1] != Action.VOID:
+            fold.feed(*row)
     return fold.histories
 
 
@@ -495,13 +506,23 @@ def export_meeting(
         verifier = ChainVerifier(key, meeting.code)
         expected = Expected()
         fold = _HistoryFold()
+        voided = voided_seqs(session, meeting)  # a voided tap stays in the log, marked
         for ev in events:
             if background is None:
                 verifier.feed(ev)
                 expected.feed(ev)
-            if ev.verdict == "accepted" and ev.carrier_id is not None:
+            void_by = voided.get(ev.seq)
+            if (
+                ev.verdict == "accepted"
+                and ev.carrier_id is not None
+                and void_by is None
+                and ev.action != Action.VOID
+            ):
                 fold.feed(ev.carrier_id, ev.action, ev.at, ev.operator, ev.attendee_id, ev.note)
             person = people.get(ev.attendee_id or 0)
+            result = verdict_label[ev.verdict]
+            if void_by is not None:
+                result = f"{result}，{messages.text('voided_mark', by=void_by)}"
             log.row(
                 [
                     ev.seq,
@@ -512,7 +533,7 @@ def export_meeting(
                     labels.get(ev.carrier_id or 0, ""),
                     ev.tag_uid or "",
                     person.name if person else "",
-                    verdict_label[ev.verdict],
+                    result,
                     ev.reason,
                     ev.note,
                     ev.hash,
@@ -552,7 +573,7 @@ def export_meeting(
             h = histories.get(c.id or 0, _History())
             person = people.get(h.issued_to or c.holder_id or 0)
             notes = list(h.notes)
-            if c.tag_uid is None:
+            if c.tag_uid is None and c.state != State.WITHDRAWN:
                 notes.append("未绑定标签")
             register.row(
                 [
@@ -582,9 +603,11 @@ def export_meeting(
                 Carrier.meeting_id == meeting.id, Carrier.kind == CarrierKind.PASS
             )
         ).all()
+        marks = attendee_marks(session, meeting)  # 代会 and late attendees, marked
         for i, card in enumerate(sorted(pass_rows, key=lambda p: people[p.owner_id].code), start=1):
             owner = people[card.owner_id]
             h = histories.get(card.id or 0, _History())
+            mark = marks.get(card.owner_id or 0)
             passes.row(
                 [
                     i,
@@ -598,7 +621,7 @@ def export_meeting(
                     local(h.recovered_at),
                     h.recovered_by,
                     STATE_LABEL[State(card.state)],
-                    "；".join(h.notes),
+                    "；".join([*([mark] if mark else []), *h.notes]),
                 ]
             )
         counts[PASS_SHEET] = passes.rows
@@ -709,6 +732,8 @@ def export_meeting(
         for kind in (CarrierKind.COPY, CarrierKind.PASS):
             label = messages.KIND_LABEL[kind]
             for state in State:
+                if state is State.WITHDRAWN and not tot[kind][state]:
+                    continue  # a row only when copies were withdrawn
                 facts.append((f"{label}·{STATE_LABEL[state]}", tot[kind][state]))
         facts += [
             ("未收回合计", len(outstanding)),

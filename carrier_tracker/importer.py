@@ -24,7 +24,7 @@ from . import messages
 from .custody import append_admin_event
 from .enums import Action, CarrierKind, Level
 from .errors import ImportProblems, TextError, os_reason
-from .models import Attendee, Carrier, Document, Meeting
+from .models import Attendee, Carrier, Document, Meeting, RetiredTag
 from .text_fields import check_code, check_text, normalize_code, printable
 from .uids import BadUid, normalize_uid
 from .workbook_schema import ATTENDEES, DOCUMENTS, MEETING, SHEETS, TAGS, Sheet
@@ -718,13 +718,24 @@ def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> N
                     select(Carrier.tag_uid).where(col(Carrier.tag_uid).in_(uids[i : i + 500]))
                 ).all()
             )
-        for problem_uid in sorted(u for u in taken if u):
+        retired: dict[str, str] = {}
+        for i in range(0, len(uids), 500):
+            retired.update(
+                session.exec(
+                    select(RetiredTag.uid, RetiredTag.replaced_by).where(
+                        col(RetiredTag.uid).in_(uids[i : i + 500])
+                    )
+                ).all()
+            )
+        for problem_uid in sorted({u for u in taken if u} | retired.keys()):
             parsed.problems.append(
                 Problem(
                     "标签绑定" if seen_uids[problem_uid].startswith("标签") else "参会人员",
                     int(re.findall(r"\d+", seen_uids[problem_uid])[0]),
                     "标签UID" if seen_uids[problem_uid].startswith("标签") else "会议证标签UID",
-                    f"标签 {problem_uid} 已在数据库中绑定（其他会议或载体）",
+                    messages.text("tag_retired", new=retired[problem_uid])
+                    if problem_uid in retired
+                    else f"标签 {problem_uid} 已在数据库中绑定（其他会议或载体）",
                 )
             )
 

@@ -51,7 +51,10 @@ def totals(session: Session, meeting: Meeting) -> dict[str, dict[str, int]]:
     out = {k.value: {s.value: 0 for s in State} for k in CarrierKind}
     rows = session.exec(
         select(Carrier.kind, Carrier.state, func.count())
-        .where(Carrier.meeting_id == meeting.id, col(Carrier.tag_uid).is_not(None))
+        .where(
+            Carrier.meeting_id == meeting.id,
+            col(Carrier.tag_uid).is_not(None) | (Carrier.state == State.WITHDRAWN.value),
+        )
         .group_by(col(Carrier.kind), col(Carrier.state))
     ).all()
     for kind, state, n in rows:
@@ -117,7 +120,21 @@ def status(session: Session, meeting_code: str) -> dict[str, Any]:
         "attendees": attendees,
         "in_transit": in_transit,
         "unassigned": unassigned,
+        "marked": marked_people(session, meeting),
     }
+
+
+def marked_people(session: Session, meeting: Meeting) -> list[dict[str, str]]:
+    """People changed during the meeting (late, 代会 and the absent delegate), by code."""
+    from .changes import attendee_marks
+
+    marks = attendee_marks(session, meeting)
+    people = session.exec(
+        select(Attendee).where(col(Attendee.id).in_(list(marks))).order_by(col(Attendee.code))
+    ).all()
+    return [
+        {"code": a.code, "name": a.name, "unit": a.unit, "mark": marks[a.id or 0]} for a in people
+    ]
 
 
 def open_consignment(

@@ -51,6 +51,8 @@ class Attendee(SQLModel, table=True):
     out_of_town: bool = False
     clearance: str = Field(max_length=8)
     pass_number: str = Field(default="", max_length=32)
+    substitute_for_id: int | None = Field(default=None, foreign_key="attendee.id")
+    """The absent delegate this attendee stands in for (代会); None for everyone else."""
 
 
 class Document(SQLModel, table=True):
@@ -141,6 +143,17 @@ class Event(SQLModel, table=True):
     def accepted(self) -> bool:
         """True unless the tap was refused."""
         return self.verdict != "refused"
+
+
+class RetiredTag(SQLModel, table=True):
+    """A tag UID taken off a carrier by a retag: refused forever after (tap, bind, import)."""
+
+    uid: str = Field(primary_key=True, max_length=32)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    carrier_id: int = Field(foreign_key="carrier.id")
+    replaced_by: str = Field(max_length=32)
+    """The UID the carrier carries instead."""
+    at: datetime = Field(sa_column=_ts(nullable=False))
 
 
 class LedgerHead(SQLModel, table=True):

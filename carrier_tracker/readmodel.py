@@ -6,6 +6,7 @@
 - 未收回 (outstanding): issued, carried out, in transit or lost;
 - 已收回 (recovered): left custody and came back;
 - 未发放 (never issued): tagged and never left custody;
+- 已作废 (withdrawn): a copy destroyed before it was ever issued, in none of the above;
 - 休会收回 (collected) is back in custody for a break; 已签收 (delivered) passed to the
   recipient unit with a receipt.
 
@@ -79,6 +80,8 @@ class Reconciliation:
     """Attendees with items (by code), then consignments, then items with no holder."""
     everyone: tuple[Group, ...]
     """One group per attendee, empty ones included (the 清点 screen's "show all")."""
+    withdrawn: int = 0
+    """Copies withdrawn before ever being issued (destroyed, spoiled): in no other count."""
 
     @property
     def closed(self) -> bool:
@@ -121,6 +124,7 @@ class Reconciliation:
             "collected": self.collected,
             "delivered": self.delivered,
             "never_issued": self.never_issued,
+            "withdrawn": self.withdrawn,
         }
 
     def verdict(self) -> str:
@@ -140,7 +144,7 @@ def state_counts(session: Session, meeting_id: int) -> tuple[dict[str, int], int
     by_state: dict[str, int] = {}
     unbound = 0
     for state, untagged, n in rows:
-        if untagged:
+        if untagged and state != State.WITHDRAWN:  # a withdrawn copy needs no tag
             unbound += n
         else:
             by_state[state] = by_state.get(state, 0) + n
@@ -275,7 +279,7 @@ def reconciliation(
     return Reconciliation(
         code=fresh.code,
         status=MeetingStatus(fresh.status),
-        total=sum(by_state.values()),
+        total=sum(by_state.values()) - by_state.get(State.WITHDRAWN, 0),
         outstanding=outstanding_count(by_state),
         lost=by_state.get(State.LOST, 0),
         in_transit=by_state.get(State.IN_TRANSIT, 0),
@@ -283,6 +287,7 @@ def reconciliation(
         collected=by_state.get(State.COLLECTED, 0),
         delivered=by_state.get(State.DELIVERED, 0),
         never_issued=by_state.get(State.REGISTERED, 0),
+        withdrawn=by_state.get(State.WITHDRAWN, 0),
         unbound=unbound,
         items=tuple(items),
         groups=tuple(groups),

@@ -121,6 +121,8 @@ class Facts:
     operator_is_officer: bool = False
     admissions: int = 0
     """Accepted entrance checks of this pass so far."""
+    retired_for: str | None = None
+    """For an unknown tag that a retag took off its carrier: the UID that replaced it."""
 
 
 @dataclass(frozen=True)
@@ -362,7 +364,8 @@ def OWNER_RETURNED_COPIES(c: Ctx) -> Refusal | None:
 
 # --- the table --------------------------------------------------------------------------------
 
-ANY_STATE = frozenset(State)
+ANY_STATE = frozenset(State) - {State.WITHDRAWN}
+"""Every state a tap can start from: a withdrawn copy (destroyed, never issued) refuses them all."""
 
 
 @dataclass(frozen=True)
@@ -569,6 +572,9 @@ RULES: dict[tuple[Mode, CarrierKind], Rule] = {(r.mode, r.kind): r for r in TABL
 # apply() needs only the action: the effect of an action is the same for copies and passes.
 EFFECT: dict[Action, Effect] = {MODE_ACTION[r.mode]: r.effect for r in TABLE}
 assert all(EFFECT[MODE_ACTION[r.mode]] is r.effect for r in TABLE), "one effect per action"
+# Changes during a meeting that move custody without a tap: a withdrawn copy has no holder.
+# (A void carries the exact custody it restores: see ``Change.restore``.)
+EFFECT[Action.WITHDRAW] = Effect.TO_CUSTODY
 
 
 # --- decide -----------------------------------------------------------------------------------
@@ -628,6 +634,8 @@ def decide(facts: Facts, tap: Tap) -> Decision:
     if carrier is None:
         if facts.other_meeting is not None:
             return _refuse("other_meeting", {"meeting": facts.other_meeting}, asked)
+        if facts.retired_for is not None:
+            return _refuse("tag_retired", {"new": facts.retired_for}, asked)
         return _refuse("unknown_tag", {"uid": facts.uid}, asked)
     rule = RULES.get((tap.mode, carrier.kind))
     if rule is None:
@@ -709,14 +717,19 @@ class Change:
     to_state: State | None
     attendee_id: int | None = None
     consignment_id: int | None = None
+    restore: Custody | None = None
+    """A void's compensation: the exact custody before the voided event."""
 
 
 def apply(custody: Custody, change: Change) -> Custody:
     """A carrier's custody after one ledger event (pure and total over the event types).
 
     Refused and "already" events, and actions that are not custody steps (enroll, close, …),
-    leave the custody as it was.
+    leave the custody as it was; an accepted void puts back the custody it carries.
     """
+    if change.action is Action.VOID:
+        ok = change.verdict is Verdict.ACCEPTED and change.restore is not None
+        return change.restore if ok and change.restore is not None else custody
     effect = EFFECT.get(change.action)
     if change.verdict is not Verdict.ACCEPTED or effect is None or change.to_state is None:
         return custody

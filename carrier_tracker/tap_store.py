@@ -31,7 +31,17 @@ from sqlmodel import Session
 from . import ledger, messages
 from .enums import MeetingStatus, Role, State
 from .errors import LedgerError, NotFoundError
-from .models import Attendee, Carrier, Consignment, Document, Event, LedgerHead, Meeting, Operator
+from .models import (
+    Attendee,
+    Carrier,
+    Consignment,
+    Document,
+    Event,
+    LedgerHead,
+    Meeting,
+    Operator,
+    RetiredTag,
+)
 
 
 def _t(model: Any) -> Table:
@@ -41,6 +51,7 @@ def _t(model: Any) -> Table:
 
 MEETING, ATTENDEE, DOCUMENT, CARRIER = _t(Meeting), _t(Attendee), _t(Document), _t(Carrier)
 CONSIGNMENT, EVENT, HEAD, OPERATOR = _t(Consignment), _t(Event), _t(LedgerHead), _t(Operator)
+RETIRED = _t(RetiredTag)
 _EVENT_COLUMNS = [c.name for c in EVENT.c if c.name != "id"]
 _OWNER, _HOLDER, _REMEMBERED = ATTENDEE.alias("o"), ATTENDEE.alias("h"), ATTENDEE.alias("r")
 # The carrier with everything its custody names, in one statement: document, owner (passes),
@@ -125,6 +136,7 @@ _OFFICER = select(OPERATOR.c.id).where(
     OPERATOR.c.role == bindparam("role"),
     OPERATOR.c.disabled == bindparam("disabled"),
 )
+_RETIRED = select(RETIRED.c.replaced_by).where(RETIRED.c.uid == bindparam("uid"))
 _HEAD_FOR_UPDATE = (
     select(HEAD).where(HEAD.c.meeting_id == bindparam("meeting_id")).with_for_update()
 )
@@ -299,6 +311,11 @@ class TapStore:
         }
         row = self._run(_ADMISSIONS, params).fetchone()
         return int(row[0] or 0) if row else 0
+
+    def retired(self, uid: str) -> str | None:
+        """The UID that replaced ``uid`` when a retag retired it; None for a tag never retired."""
+        row = self._run(_RETIRED, {"uid": uid}).fetchone()
+        return str(row[0]) if row else None
 
     def is_officer(self, operator: str) -> bool:
         """True when ``operator`` is a registered officer in use. Only registered operators

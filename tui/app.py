@@ -38,7 +38,7 @@ POLL_SECONDS = 1.0
 WAITING_AFTER = 0.4  # a write that takes longer than this shows 等待数据库…
 READER_RETRY = 5.0
 
-SCREENS = ("desk", "reconcile", "enroll", "courier", "copies", "audit")
+SCREENS = ("desk", "reconcile", "enroll", "courier", "copies", "audit", "changes")
 RECORDING_SCREENS = frozenset({"desk", "reconcile", "enroll", "courier"})
 """Screens where a tap records something (an auditor's taps there are refused, unrecorded)."""
 IDLE_CHECK_SECONDS = 1.0
@@ -60,6 +60,7 @@ class CarrierTrackerApp(App[None]):
         Binding("ctrl+k", "show('courier')", t("key_courier"), priority=True),
         Binding("ctrl+l", "show('copies')", t("key_copies"), priority=True),
         Binding("ctrl+t", "show('audit')", t("key_audit"), priority=True),
+        Binding("ctrl+b", "show('changes')", t("key_changes"), priority=True),
         Binding(
             "ctrl+g", "focus_tap_entry", t("key_tap_entry"), show=False, priority=True
         ),  # named on the entry
@@ -425,6 +426,7 @@ class CarrierTrackerApp(App[None]):
 
     def _make(self, name: str) -> Screen[None]:
         from .screens.audit import AuditScreen
+        from .screens.changes import ChangesScreen
         from .screens.copies import CopiesScreen
         from .screens.courier import CourierScreen
         from .screens.enroll import EnrollScreen
@@ -436,6 +438,7 @@ class CarrierTrackerApp(App[None]):
             "courier": CourierScreen,
             "copies": CopiesScreen,
             "audit": AuditScreen,
+            "changes": ChangesScreen,
         }
         return screens[name]()
 

@@ -1,4 +1,5 @@
-"""Commands of one area, registered by :func:`carrier_tracker.cli.main.build_parser`.
+"""Commands of one area, registered by :func:`carrier_tracker.cli.main.build_parser`: changes
+during a meeting (``attendee add|substitute``, ``copies add|withdraw``, ``retag``, ``void``).
 
 Keep the imports at the top light (argparse only): parsing must stay fast; each command imports
 what it needs when it runs.
@@ -6,8 +7,291 @@ what it needs when it runs.
 
 from __future__ import annotations
 
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from .. import messages
 from .parsers import Parsers
+
+if TYPE_CHECKING:
+    from ..changes import ChangeOutcome, NewPerson
+
+
+def _int(text: str, shown: str, key: str, most: int, **fields: object) -> int:
+    """An integer argument in 1..most, or bad input naming the argument (exit 2)."""
+    from ..errors import CarrierTrackerError
+
+    value = text.strip()
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= most:
+        from ..text_fields import printable
+
+        raise CarrierTrackerError(
+            messages.text("arg_bad", arg=shown)
+            + messages.text(key, value=printable(text, 40), **fields)
+        )
+    return int(value)
+
+
+def _person(args: argparse.Namespace) -> NewPerson:
+    from ..changes import NewPerson
+    from ..enums import Level
+    from ..errors import CarrierTrackerError
+    from ..text_fields import printable
+
+    try:
+        clearance = Level.parse(args.clearance)
+    except ValueError:
+        raise CarrierTrackerError(
+            messages.text("arg_clearance")
+            + messages.text("clearance_bad", value=printable(args.clearance, 40))
+        ) from None
+    return NewPerson(
+        code=args.new_code,
+        name=args.person_name,
+        unit=args.person_unit,
+        clearance=clearance,
+        out_of_town=args.out_of_town,
+        pass_number=args.pass_number or "",
+        pass_uid=args.pass_uid or "",
+    )
+
+
+def _report(outcome: ChangeOutcome) -> int:
+    from .main import EXIT_OK, EXIT_REFUSED, _print
+
+    if outcome.refused:
+        line = messages.text("change_refused_line", message=outcome.message, seq=outcome.seq)
+        print(line, file=sys.stderr, flush=True)
+        return EXIT_REFUSED
+    seqs = "、".join(str(s) for s in (outcome.seq, *outcome.extra_seqs))
+    _print(messages.text("change_done_line", message=outcome.message, seqs=seqs))
+    return EXIT_OK
+
+
+def _change(args: argparse.Namespace, run: Any, *, approves: bool) -> int:
+    """Authenticate, run one change in one transaction, report it."""
+    from .. import db
+    from .main import App, _approver, _login
+
+    app = App(args)
+    _login(app, args)
+    approver = _approver(app, args) if approves else ""
+    with db.session_scope(app.engine) as session:
+        outcome = run(session, app.key, approver)
+    return _report(outcome)
+
+
+def cmd_attendee_add(args: argparse.Namespace) -> int:
+    from ..changes import add_attendee
+
+    person = _person(args)
+    return _change(
+        args,
+        lambda session, key, _approver: add_attendee(
+            session=session,
+            key=key,
+            meeting_code=args.meeting,
+            person=person,
+            operator=args.operator,
+            station=args.station,
+        ),
+        approves=False,
+    )
+
+
+def cmd_attendee_substitute(args: argparse.Namespace) -> int:
+    from ..changes import substitute_attendee
+
+    person = _person(args)
+    return _change(
+        args,
+        lambda session, key, approver: substitute_attendee(
+            session=session,
+            key=key,
+            meeting_code=args.meeting,
+            absent_code=args.absent_code,
+            person=person,
+            operator=args.operator,
+            station=args.station,
+            approver=approver,
+            note=args.note or "",
+        ),
+        approves=True,
+    )
+
+
+def cmd_copies_add(args: argparse.Namespace) -> int:
+    from ..changes import MAX_COPIES, add_copies
+
+    count = _int(
+        args.count, messages.text("arg_count"), "copies_count", MAX_COPIES, limit=MAX_COPIES
+    )
+    return _change(
+        args,
+        lambda session, key, _approver: add_copies(
+            session=session,
+            key=key,
+            meeting_code=args.meeting,
+            doc_no=args.doc_no,
+            count=count,
+            operator=args.operator,
+            station=args.station,
+        ),
+        approves=False,
+    )
+
+
+def cmd_copies_withdraw(args: argparse.Namespace) -> int:
+    from ..changes import MAX_COPIES, withdraw_copy
+
+    copy_no = _int(
+        args.copy_no, messages.text("arg_copy_no"), "copy_no_range", MAX_COPIES, limit=MAX_COPIES
+    )
+    return _change(
+        args,
+        lambda session, key, approver: withdraw_copy(
+            session=session,
+            key=key,
+            meeting_code=args.meeting,
+            doc_no=args.doc_no,
+            copy_no=copy_no,
+            note=args.note or "",
+            operator=args.operator,
+            station=args.station,
+            approver=approver,
+        ),
+        approves=True,
+    )
+
+
+def cmd_retag(args: argparse.Namespace) -> int:
+    from ..changes import retag
+
+    return _change(
+        args,
+        lambda session, key, approver: retag(
+            session=session,
+            key=key,
+            meeting_code=args.meeting,
+            old_uid=args.old_uid,
+            new_uid=args.new_uid,
+            note=args.note or "",
+            operator=args.operator,
+            station=args.station,
+            approver=approver,
+        ),
+        approves=True,
+    )
+
+
+def cmd_void(args: argparse.Namespace) -> int:
+    from ..changes import MAX_SEQ, void_event
+
+    seq = _int(args.seq, messages.text("arg_seq"), "void_seq", MAX_SEQ)
+    return _change(
+        args,
+        lambda session, key, approver: void_event(
+            session=session,
+            key=key,
+            meeting_code=args.meeting,
+            seq=seq,
+            note=args.note or "",
+            operator=args.operator,
+            station=args.station,
+            approver=approver,
+        ),
+        approves=True,
+    )
+
+
+def _group_help(parser: argparse.ArgumentParser) -> Any:
+    def run(_args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    return run
+
+
+def _person_args(q: argparse.ArgumentParser) -> None:
+    t = messages.text
+    q.add_argument("new_code", metavar="CODE" if q.prog.endswith("add") else "NEW_CODE")
+    q.add_argument("--name", dest="person_name", metavar="NAME", required=True, help=t("help_name"))
+    q.add_argument("--unit", dest="person_unit", metavar="UNIT", required=True, help=t("help_unit"))
+    q.add_argument("--clearance", metavar="LEVEL", required=True, help=t("help_clearance"))
+    q.add_argument("--out-of-town", action="store_true", help=t("help_out_of_town"))
+    q.add_argument("--pass-number", metavar="NO", help=t("help_pass_number"))
+    q.add_argument("--pass-uid", metavar="UID", help=t("help_pass_uid"))
 
 
 def register(p: Parsers) -> None:
     """Add this area's commands to the parser."""
+    t = messages.text
+    recording = list(p.recording)
+    approving = [*recording, p.approve]
+
+    group = p.add("attendee", lambda _a: 2, t("help_attendee"), ())
+    subs = group.add_subparsers(
+        dest="attendee_command",
+        metavar=t("help_subcommands_metavar"),
+        parser_class=type(group),
+        required=True,
+    )
+    group.set_defaults(func=_group_help(group))
+
+    q = subs.add_parser(
+        "add", help=t("help_attendee_add"), description=t("help_attendee_add"), parents=recording
+    )
+    q.set_defaults(func=cmd_attendee_add)
+    q.add_argument("meeting", metavar="MEETING")
+    _person_args(q)
+
+    q = subs.add_parser(
+        "substitute",
+        help=t("help_attendee_substitute"),
+        description=t("help_attendee_substitute"),
+        parents=approving,
+    )
+    q.set_defaults(func=cmd_attendee_substitute)
+    q.add_argument("meeting", metavar="MEETING")
+    q.add_argument("absent_code", metavar="ABSENT_CODE")
+    _person_args(q)
+    q.add_argument("--note", metavar="TEXT", help=t("help_change_note"))
+
+    group = p.add("copies", lambda _a: 2, t("help_copies"), ())
+    subs = group.add_subparsers(
+        dest="copies_command",
+        metavar=t("help_subcommands_metavar"),
+        parser_class=type(group),
+        required=True,
+    )
+    group.set_defaults(func=_group_help(group))
+    q = subs.add_parser(
+        "add", help=t("help_copies_add"), description=t("help_copies_add"), parents=recording
+    )
+    q.set_defaults(func=cmd_copies_add)
+    q.add_argument("meeting", metavar="MEETING")
+    q.add_argument("doc_no", metavar="DOC_NO")
+    q.add_argument("count", metavar="COUNT")
+    q = subs.add_parser(
+        "withdraw",
+        help=t("help_copies_withdraw"),
+        description=t("help_copies_withdraw"),
+        parents=approving,
+    )
+    q.set_defaults(func=cmd_copies_withdraw)
+    q.add_argument("meeting", metavar="MEETING")
+    q.add_argument("doc_no", metavar="DOC_NO")
+    q.add_argument("copy_no", metavar="COPY_NO")
+    q.add_argument("--note", metavar="TEXT", required=True, help=t("help_change_note"))
+
+    q = p.add("retag", cmd_retag, t("help_retag"), approving)
+    q.add_argument("meeting", metavar="MEETING")
+    q.add_argument("old_uid", metavar="OLD_UID")
+    q.add_argument("new_uid", metavar="NEW_UID")
+    q.add_argument("--note", metavar="TEXT", help=t("help_change_note"))
+
+    q = p.add("void", cmd_void, t("help_void"), approving)
+    q.add_argument("meeting", metavar="MEETING")
+    q.add_argument("seq", metavar="SEQ")
+    q.add_argument("--note", metavar="TEXT", required=True, help=t("help_change_note"))

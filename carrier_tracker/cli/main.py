@@ -582,6 +582,8 @@ def cmd_status(args: argparse.Namespace) -> int:
                 since=when(it["since"]),
             )
         )
+    for person in data["marked"]:  # changes during the meeting (代会, late attendees)
+        _print("  " + messages.text("status_marked", **person))
     if data["all_back"]:
         _print("  " + messages.text("all_back", never_issued=counts["never_issued"]))
     return EXIT_OK

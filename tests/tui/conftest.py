@@ -138,6 +138,7 @@ SCREENS: dict[str, list[str]] = {
     "enroll": ["ctrl+e"],
     "copies": ["ctrl+l"],
     "audit": ["ctrl+t"],
+    "changes": ["ctrl+b"],
     "close_dialog": ["ctrl+r", "ctrl+w"],
     "consignment_dialog": ["ctrl+k", "ctrl+n"],
     "export_dialog": ["ctrl+o"],

@@ -8,7 +8,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
+from carrier_tracker import messages
 from carrier_tracker.audit import AuditReport, audit_meeting
+from carrier_tracker.changes import voided_seqs
 from carrier_tracker.enums import Action, Verdict
 from carrier_tracker.messages import ACTION_LABEL, VERDICT_LABEL, local_time
 from carrier_tracker.queries import AuditRow, audit_log
@@ -20,6 +22,11 @@ from ..widgets.entry import Entry
 from ..widgets.fit_table import FitTable
 
 COLUMNS = ("seq", "at", "operator", "action", "verdict", "item", "note")
+
+
+def voided_mark(by: int) -> str:
+    """已撤销（第 N 条）."""
+    return messages.text("voided_mark", by=by)
 
 
 def note_of(row: AuditRow) -> str:
@@ -42,6 +49,7 @@ class AuditScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[str, AuditRow] = {}
+        self.voided: dict[int, int] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -80,12 +88,19 @@ class AuditScreen(Screen[None]):
     def _load(self, search: str) -> None:
         meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
 
-        def run(s: Session) -> list[AuditRow]:
-            return audit_log(s, meeting, search)
+        def run(s: Session) -> tuple[list[AuditRow], dict[int, int]]:
+            return audit_log(s, meeting, search), voided_seqs(s, meeting)
 
         self.app.read(self, run, self._show, key="audit")  # type: ignore[attr-defined]
 
-    def _show(self, rows: list[AuditRow]) -> None:
+    def verdict(self, r: AuditRow) -> str:
+        """成功 / 拒绝 …, and for a voided event which void undid it."""
+        label = VERDICT_LABEL[Verdict(r.verdict)]
+        by = self.voided.get(r.seq)
+        return label if by is None else f"{label}，{voided_mark(by)}"
+
+    def _show(self, found: tuple[list[AuditRow], dict[int, int]]) -> None:
+        rows, self.voided = found
         self.rows = {str(r.seq): r for r in rows}
         self.query_one(FitTable).set_data(
             [t(f"audit_col_{c}") for c in COLUMNS],
@@ -97,7 +112,7 @@ class AuditScreen(Screen[None]):
                         local_time(r.at),
                         r.operator,
                         ACTION_LABEL[Action(r.action)],
-                        VERDICT_LABEL[Verdict(r.verdict)],
+                        self.verdict(r),
                         r.item,
                         note_of(r),
                     ],
@@ -119,7 +134,7 @@ class AuditScreen(Screen[None]):
                 station=r.station,
                 operator=r.operator,
                 action=ACTION_LABEL[Action(r.action)],
-                verdict=VERDICT_LABEL[Verdict(r.verdict)],
+                verdict=self.verdict(r),
                 item=r.item,
                 note=note_of(r),
             )

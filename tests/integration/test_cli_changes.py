@@ -1,0 +1,208 @@
+"""The change commands through the real CLI: exit codes (0 done, 1 refused and recorded, 2 bad
+input and nothing recorded), messages that name what is wrong, verify and the export after them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.conftest import SAMPLE
+from tests.integration.cli_helpers import CODE, Cli, copy_uid, pass_uid
+
+NEW = "04FFEEDDCCBBAA"
+
+
+def _imported(folder: Path) -> Cli:
+    c = Cli(folder / "home", f"sqlite:///{folder / 'ct.db'}")
+    assert c("init").code == 0
+    assert c("import", str(SAMPLE)).code == 0
+    return c
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return _imported(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def untouched(tmp_path_factory: pytest.TempPathFactory) -> Cli:
+    """One imported meeting for the bad-input cases: each must leave it as it was."""
+    return _imported(tmp_path_factory.mktemp("bad"))
+
+
+def events(cli: Cli) -> int:
+    line = cli("verify", CODE).out
+    return int(line.split("事件 ")[1].split()[0])
+
+
+BAD = [
+    (
+        [
+            "attendee",
+            "add",
+            "NOPE",
+            "A041",
+            "--name",
+            "周七",
+            "--unit",
+            "某所",
+            "--clearance",
+            "机密",
+        ],
+        "无此会议代号：NOPE",
+    ),
+    (
+        [
+            "attendee",
+            "add",
+            CODE,
+            "A041",
+            "--name",
+            "周七",
+            "--unit",
+            "某所",
+            "--clearance",
+            "超级",
+        ],
+        "--clearance（知悉范围）：知悉范围无法识别：超级",
+    ),
+    (
+        [
+            "attendee",
+            "add",
+            CODE,
+            "A041",
+            "--name",
+            "周七",
+            "--unit",
+            "某所",
+            "--clearance",
+            "机密",
+            "--pass-uid",
+            "XYZ",
+        ],
+        "标签 UID 格式错误：XYZ",
+    ),
+    (
+        [
+            "attendee",
+            "substitute",
+            CODE,
+            "A999",
+            "A041",
+            "--name",
+            "吴八",
+            "--unit",
+            "某厂",
+            "--clearance",
+            "秘密",
+        ],
+        "无参会人员 A999",
+    ),
+    (
+        ["copies", "add", CODE, "HY-01", "abc"],
+        "COUNT（加印份数）：加印份数应为 1 到 10000 之间的整数：abc",
+    ),
+    (["copies", "add", CODE, "HY-99", "2"], "无文件编号 HY-99"),
+    (
+        ["copies", "withdraw", CODE, "HY-01", "x", "--note", "印坏"],
+        "COPY_NO（份号）：份号应为 1 到 10000 之间的整数：x",
+    ),
+    (["copies", "withdraw", CODE, "HY-01", "999", "--note", "印坏"], "无第 999 份"),
+    (["retag", CODE, "04000000000001", NEW], "没有绑定标签 04000000000001 的载体"),
+    (["void", CODE, "999", "--note", "误刷"], "没有第 999 条台账记录（共 1 条）"),
+    (["void", CODE, "abc", "--note", "误刷"], "SEQ（台账序号）：序号应为正整数：abc"),
+]
+
+
+@pytest.mark.parametrize(
+    "argv,says", BAD, ids=[" ".join(a[:2]) + f" {i}" for i, (a, _) in enumerate(BAD)]
+)
+def test_bad_input_is_named_and_changes_nothing(untouched: Cli, argv: list[str], says: str) -> None:
+    r = untouched(*argv)
+    assert r.code == 2, (r.out, r.err)
+    assert says in r.err
+    assert events(untouched) == 1  # the import only
+
+
+def test_changes_through_the_cli(cli: Cli, tmp_path: Path) -> None:
+    r = cli(
+        "attendee",
+        "add",
+        CODE,
+        "A041",
+        "--name",
+        "周七",
+        "--unit",
+        "某所",
+        "--clearance",
+        "机密",
+        "--out-of-town",
+        "--pass-number",
+        "P041",
+        "--pass-uid",
+        "04A1B2C3D4E5F6",
+    )
+    assert r.code == 0 and "已增补参会人员 A041 周七（某所，机密，外地代表）" in r.out, r.err
+    r = cli(
+        "attendee",
+        "substitute",
+        CODE,
+        "A003",
+        "A042",
+        "--name",
+        "吴八",
+        "--unit",
+        "某厂",
+        "--clearance",
+        "秘密",
+    )
+    assert r.code == 1 and "拒绝：登记代会需保密负责人批准（当前操作员：孙文管" in r.err
+    r = cli(
+        "attendee",
+        "substitute",
+        CODE,
+        "A003",
+        "A042",
+        "--name",
+        "吴八",
+        "--unit",
+        "某厂",
+        "--clearance",
+        "秘密",
+        "--approver",
+        "赵保密",
+    )
+    assert r.code == 0 and "代 A003 梁洋 参会" in r.out, r.err
+    assert cli("copies", "add", CODE, "HY-01", "2").code == 0
+    r = cli("copies", "withdraw", CODE, "HY-01", "41", "--note", "印坏", "--approver", "赵保密")
+    assert r.code == 0 and "已作废 HY-01 第041份：印坏" in r.out, r.err
+    assert cli("tap", CODE, "--mode", "issue", pass_uid("A001")).code == 0
+    assert cli("tap", CODE, "--mode", "issue", "--attendee", "A001", copy_uid("HY-01", 1)).code == 0
+    r = cli("retag", CODE, copy_uid("HY-01", 1), NEW)
+    assert r.code == 1 and "为已发出的载体换标签需保密负责人批准" in r.err
+    r = cli("retag", CODE, copy_uid("HY-01", 1), NEW, "--approver", "赵保密", "--note", "标签损坏")
+    assert r.code == 0 and "旧标签" in r.out
+    r = cli("tap", CODE, "--mode", "recall", copy_uid("HY-01", 1))
+    assert r.code == 1 and f"标签已停用（已换为 {NEW}）" in r.out
+    r = cli("tap", CODE, "--mode", "recall", NEW)
+    assert r.code == 0
+    seq = events(cli)
+    r = cli("void", CODE, str(seq), "--note", "误刷", "--approver", "赵保密")
+    assert r.code == 0 and "恢复为 已发放" in r.out, r.err
+    r = cli("void", CODE, str(seq + 1), "--note", "再撤", "--approver", "赵保密")
+    assert r.code == 1 and "不能撤销“撤销”" in r.err
+    assert cli("verify", CODE).code == 0
+    status = json.loads(cli("status", CODE, "--json").out)
+    assert {p["code"]: p["mark"] for p in status["marked"]}["A042"] == "代 A003 梁洋 参会"
+    assert status["counts"]["withdrawn"] == 1
+    text = cli("status", CODE).out
+    assert "A003 梁洋" in text and "缺席，由 A042 吴八 代会" in text
+    out = tmp_path / "out.xlsx"
+    assert cli("export", CODE, "-o", str(out)).code == 0
+    wb = openpyxl.load_workbook(out)
+    log = list(wb["操作日志"].iter_rows(min_row=2, values_only=True))
+    assert any(row[4] == "清退收回" and "已撤销" in str(row[8]) for row in log)
