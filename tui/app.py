@@ -65,7 +65,8 @@ class CarrierTrackerApp(App[None]):
             "ctrl+g", "focus_tap_entry", t("key_tap_entry"), show=False, priority=True
         ),  # named on the entry
         Binding("ctrl+o", "export", t("key_export"), priority=True),
-        Binding("f12", "lock", text("key_lock"), priority=True),
+        # Not in the footer (at 100 columns it is full): the operator badge, top right, names it.
+        Binding("f12", "lock", text("key_lock"), show=False, priority=True),
         Binding("ctrl+q", "quit", t("key_quit"), priority=True),
         Binding("ctrl+p", "command_palette", t("key_palette"), show=False, priority=True),
     ]
@@ -484,7 +485,11 @@ class CarrierTrackerApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if self.ctx.meeting is None or self.locked:
+        if self.locked:
+            return
+        if self.signed_in_as is not None:
+            yield SystemCommand(text("key_lock"), text("cmd_lock_help"), self.action_lock)
+        if self.ctx.meeting is None:
             return
         for name in SCREENS:
             if name != self.current():
