@@ -103,6 +103,11 @@ def import_snapshot(session: Session, meeting: Meeting) -> str:
     )
 
 
+def release_snapshot(released: dict[int, str]) -> str:
+    """The payload of a close event that released tags: carrier id → the UID released."""
+    return canonical({"released": {str(cid): uid for cid, uid in sorted(released.items())}})
+
+
 def consignment_snapshot(consignment: Consignment) -> str:
     """The payload of a consignment event."""
     return canonical({"id": consignment.id, **_row(consignment, CONSIGNMENT_FIELDS)})
@@ -119,6 +124,8 @@ class Expected:
     documents: dict[int, dict[str, Any]] = field(default_factory=dict)
     carriers: dict[int, dict[str, Any]] = field(default_factory=dict)
     tags: dict[int, str | None] = field(default_factory=dict)
+    released: set[int] = field(default_factory=set)
+    """Carriers whose tag the meeting released at its close (free for another meeting)."""
     custody: dict[int, Custody] = field(default_factory=dict)
     consignments: dict[int, dict[str, Any]] = field(default_factory=dict)
     retired: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -189,6 +196,8 @@ class Expected:
             self.status = MeetingStatus.OPEN
         elif action == Action.CLOSE.value:
             self.status, self.closed_by = MeetingStatus.CLOSED, ev.operator
+            if ev.payload:  # the tags the close released for reuse
+                self.released.update(int(k) for k in json.loads(ev.payload)["released"])
         elif action in TAP_ACTIONS:
             if self.status is MeetingStatus.PLANNED:
                 self.status = MeetingStatus.OPEN
@@ -406,6 +415,12 @@ def _compare(session: Session, meeting: Meeting, expected: Expected) -> list[str
                     expected.tags.get(cid),
                     row.tag_uid,
                 )
+        if bool(row.tag_released) != (cid in expected.released):
+            differ(
+                f"{label}·{messages.COLUMN_LABEL['tag_released']}",
+                cid in expected.released,
+                bool(row.tag_released),
+            )
         want = expected.custody.get(cid, Custody())
         have = Custody(
             State(row.state), row.holder_id, row.remembered_holder_id, row.consignment_id

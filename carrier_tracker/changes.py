@@ -25,7 +25,7 @@ from . import ledger, messages
 from .audit import ATTENDEE_CHANGE_FIELDS, TAP_ACTIONS, canonical
 from .audit import _row as snapshot_row
 from .custody import NewEvent, approval, change_of, find_attendee, find_meeting, item_label
-from .enrollment import _bind, copy_carrier, describe_carrier
+from .enrollment import _bind, bound_carrier, copy_carrier, describe_carrier, where_bound
 from .enums import OUTSTANDING, Action, CarrierKind, Level, MeetingStatus, State, Verdict
 from .errors import CarrierTrackerError, NotFoundError
 from .models import Attendee, Carrier, Document, Event, Meeting, RetiredTag, utcnow
@@ -285,10 +285,10 @@ def _check_free_uid(session: Session, change: _Change, uid: str) -> None:
     retired = change.store.retired(uid)
     if retired is not None:
         raise change.refuse("tag_retired", new=retired)
-    other = session.exec(select(Carrier).where(Carrier.tag_uid == uid)).first()
+    other = bound_carrier(session, uid)  # a tag released by a closed meeting is free
     if other is not None:
-        item, where = describe_carrier(session, other)
-        raise change.refuse("pass_uid_taken", uid=uid, item=item, meeting=where)
+        where, item = where_bound(session, other)
+        raise change.refuse("uid_bound_where", uid=uid, item=item, meeting=where)
 
 
 def add_attendee(

@@ -190,14 +190,16 @@ def load_facts(
     )
     takes_attendee = mode in (Mode.ISSUE, Mode.REISSUE)
     target_row = attendee if takes_attendee else None
-    carrier = store.carrier_by_uid(tag)
+    carrier = store.carrier_by_uid(tag, meeting.id)
     if carrier is None or carrier.meeting_id != meeting.id:
         other = store.meeting_by_id(carrier.meeting_id) if carrier is not None else None
+        released = carrier is not None and bool(carrier.tag_released)
         facts = rules.Facts(
             meeting_facts,
             tag,
             None,
-            other_meeting=other.code if other else None,
+            other_meeting=other.code if other and not released else None,
+            released_by=other.code if other and released else None,
             target=_person(target_row, set(), {}),
             retired_for=store.retired(tag) if carrier is None else None,
         )

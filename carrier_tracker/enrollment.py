@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import messages
 from .custody import append_admin_event, find_attendee, find_meeting, item_label
@@ -32,6 +32,32 @@ def describe_carrier(session: Session, carrier: Carrier) -> tuple[str, str]:
     return item_label(carrier, document, owner), meeting.code if meeting else "?"
 
 
+def where_bound(session: Session, carrier: Carrier) -> tuple[str, str]:
+    """``(meeting code, item)`` of a bound carrier as a refusal names it: ``HY-01 第003份``,
+    or ``会议证 A001 张伟`` for a pass."""
+    if carrier.kind == CarrierKind.PASS and carrier.owner_id is not None:
+        owner = session.get(Attendee, carrier.owner_id)
+        meeting = session.get(Meeting, carrier.meeting_id)
+        assert owner is not None
+        item = messages.text("pass_where", number=owner.pass_number or owner.code, name=owner.name)
+        return (meeting.code if meeting else "?"), item
+    item, code = describe_carrier(session, carrier)
+    return code, item
+
+
+def bound_carrier(session: Session, uid: str) -> Carrier | None:
+    """The carrier a UID is bound to now, in any meeting (released tags are bound to none)."""
+    return session.exec(
+        select(Carrier).where(Carrier.tag_uid == uid, col(Carrier.tag_released).is_(False))
+    ).first()
+
+
+def _bound_elsewhere(session: Session, uid: str) -> ConflictError:
+    other = bound_carrier(session, uid)
+    meeting, item = where_bound(session, other) if other is not None else ("?", "?")
+    return ConflictError(messages.text("uid_bound_where", uid=uid, meeting=meeting, item=item))
+
+
 def _bind(
     session: Session,
     key: bytes,
@@ -52,23 +78,15 @@ def _bind(
     retired = session.get(RetiredTag, tag)
     if retired is not None:  # a retag took it off its carrier: refused forever
         raise ConflictError(messages.text("tag_retired", new=retired.replaced_by))
-    other = session.exec(select(Carrier).where(Carrier.tag_uid == tag)).first()
-    if other is not None:
-        other_item, other_meeting = describe_carrier(session, other)
-        raise ConflictError(
-            messages.text("uid_bound", uid=tag, item=other_item, meeting=other_meeting)
-        )
+    if bound_carrier(session, tag) is not None:  # here or in a meeting that still holds it
+        raise _bound_elsewhere(session, tag)
     try:
         with session.begin_nested():  # a savepoint: losing a race leaves the transaction usable
             carrier.tag_uid = tag
             session.add(carrier)
             session.flush()
     except IntegrityError as e:  # another desk bound the tag after our check: say to what
-        other = session.exec(select(Carrier).where(Carrier.tag_uid == tag)).first()
-        other_item, other_meeting = describe_carrier(session, other) if other else ("?", "?")
-        raise ConflictError(
-            messages.text("uid_bound", uid=tag, item=other_item, meeting=other_meeting)
-        ) from e
+        raise _bound_elsewhere(session, tag) from e
     append_admin_event(
         session=session,
         key=key,

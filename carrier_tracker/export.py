@@ -36,7 +36,7 @@ from .ledger import ChainReport, ChainVerifier, event_rows
 from .meetings import totals
 from .messages import ACTION_LABEL, MEETING_STATUS_LABEL, STATE_LABEL, VERDICT_LABEL
 from .models import Attendee, Carrier, Consignment, Document, Event, LedgerHead, Meeting, utcnow
-from .readmodel import reconciliation
+from .readmodel import found_after_close, reconciliation
 from .text_fields import printable
 
 _HEADER_FONT = Font(bold=True)
@@ -448,6 +448,12 @@ def export_meeting(
         # the log is filled first, 汇总 last (it reports the chain verified during the log pass).
         summary = _new_sheet(wb, SUMMARY_SHEET, ["项目", "内容"], marking, meeting.code, [22, 90])
         outstanding = reconciliation(session, meeting).items
+        found_later = found_after_close(session, meeting)  # lost at the close, found since
+        found_note = {
+            f.carrier_id: messages.text("found_after_close_state")
+            + f" {messages.local_time(f.found_at)}"
+            for f in found_later
+        }
         register = _new_sheet(
             wb,
             REGISTER_SHEET,
@@ -506,6 +512,7 @@ def export_meeting(
         verifier = ChainVerifier(key, meeting.code)
         expected = Expected()
         fold = _HistoryFold()
+        closed = False  # past the close event: a find is recorded after the meeting closed
         voided = voided_seqs(session, meeting)  # a voided tap stays in the log, marked
         for ev in events:
             if background is None:
@@ -523,13 +530,18 @@ def export_meeting(
             result = verdict_label[ev.verdict]
             if void_by is not None:
                 result = f"{result}，{messages.text('voided_mark', by=void_by)}"
+            accepted = ev.verdict == Verdict.ACCEPTED.value
+            closed = closed or (accepted and ev.action == Action.CLOSE.value)
+            after_close_find = closed and accepted and ev.action == Action.FOUND.value
             log.row(
                 [
                     ev.seq,
                     local(ev.at),
                     ev.station,
                     ev.operator,
-                    action_label.get(ev.action, ev.action),
+                    messages.text("found_after_close_log")
+                    if after_close_find
+                    else action_label.get(ev.action, ev.action),
                     labels.get(ev.carrier_id or 0, ""),
                     ev.tag_uid or "",
                     person.name if person else "",
@@ -573,6 +585,8 @@ def export_meeting(
             h = histories.get(c.id or 0, _History())
             person = people.get(h.issued_to or c.holder_id or 0)
             notes = list(h.notes)
+            if c.id in found_note:
+                notes.append(found_note[c.id])
             if c.tag_uid is None and c.state != State.WITHDRAWN:
                 notes.append("未绑定标签")
             register.row(
@@ -621,7 +635,13 @@ def export_meeting(
                     local(h.recovered_at),
                     h.recovered_by,
                     STATE_LABEL[State(card.state)],
-                    "；".join([*([mark] if mark else []), *h.notes]),
+                    "；".join(
+                        [
+                            *([mark] if mark else []),
+                            *h.notes,
+                            *([found_note[card.id]] if card.id in found_note else []),
+                        ]
+                    ),
                 ]
             )
         counts[PASS_SHEET] = passes.rows
@@ -657,6 +677,21 @@ def export_meeting(
             )
         if not ordered:
             out_sheet.row(["", "", "全部收回，无未收回载体"])
+        for f in found_later:  # lost at the close and found after it: the meeting stayed closed
+            person = by_code.get(f.attendee_code or "")
+            out_sheet.row(
+                [
+                    "",
+                    f.attendee_code or "",
+                    person.name if person else "",
+                    person.unit if person else "",
+                    messages.KIND_LABEL[f.kind],
+                    f.document or "",
+                    f"{f.copy:03d}" if f.copy else (f.pass_number or ""),
+                    messages.text("found_after_close_state"),
+                    local(f.found_at),
+                ]
+            )
         counts[OUTSTANDING_SHEET] = len(ordered)
 
         # 机要递送登记
@@ -737,6 +772,11 @@ def export_meeting(
                 facts.append((f"{label}·{STATE_LABEL[state]}", tot[kind][state]))
         facts += [
             ("未收回合计", len(outstanding)),
+            *(
+                ((messages.text("found_after_close_state"), len(found_later)),)
+                if found_later
+                else ()
+            ),
             ("台账事件数", chain.count),
             ("台账头哈希", chain.head_hash),
             (

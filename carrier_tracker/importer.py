@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from . import messages
 from .custody import append_admin_event
+from .enrollment import where_bound
 from .enums import Action, CarrierKind, Level
 from .errors import ImportProblems, TextError, os_reason
 from .models import Attendee, Carrier, Document, Meeting, RetiredTag
@@ -710,14 +711,16 @@ def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> N
                 )
     seen_uids: dict[str, str] = data["uids"]
     if seen_uids:
-        taken: set[str | None] = set()
+        taken: dict[str, Carrier] = {}
         uids = list(seen_uids)
-        for i in range(0, len(uids), 500):
-            taken.update(
-                session.exec(
-                    select(Carrier.tag_uid).where(col(Carrier.tag_uid).in_(uids[i : i + 500]))
-                ).all()
-            )
+        for i in range(0, len(uids), 500):  # tags released by a closed meeting are free again
+            for bound in session.exec(
+                select(Carrier).where(
+                    col(Carrier.tag_uid).in_(uids[i : i + 500]),
+                    col(Carrier.tag_released).is_(False),
+                )
+            ).all():
+                taken[bound.tag_uid or ""] = bound
         retired: dict[str, str] = {}
         for i in range(0, len(uids), 500):
             retired.update(
@@ -727,15 +730,20 @@ def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> N
                     )
                 ).all()
             )
-        for problem_uid in sorted({u for u in taken if u} | retired.keys()):
+        for problem_uid in sorted(taken.keys() | retired.keys()):
+            if problem_uid in retired:
+                problem = messages.text("tag_retired", new=retired[problem_uid])
+            else:
+                where, item = where_bound(session, taken[problem_uid])
+                problem = messages.text(
+                    "uid_bound_import", uid=problem_uid, meeting=where, item=printable(item, 60)
+                )
             parsed.problems.append(
                 Problem(
                     "标签绑定" if seen_uids[problem_uid].startswith("标签") else "参会人员",
                     int(re.findall(r"\d+", seen_uids[problem_uid])[0]),
                     "标签UID" if seen_uids[problem_uid].startswith("标签") else "会议证标签UID",
-                    messages.text("tag_retired", new=retired[problem_uid])
-                    if problem_uid in retired
-                    else f"标签 {problem_uid} 已在数据库中绑定（其他会议或载体）",
+                    problem,
                 )
             )
 

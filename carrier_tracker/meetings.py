@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from . import messages
-from .audit import audit_meeting, consignment_snapshot
+from .audit import audit_meeting, consignment_snapshot, release_snapshot
 from .custody import append_admin_event, approval, find_meeting
 from .enums import Action, CarrierKind, MeetingStatus, State
 from .errors import ConflictError
@@ -220,8 +220,13 @@ def close_meeting(
     station: str = "",
     never_opened: bool = False,
     approver: str = "",
+    release_copy_tags: bool = False,
 ) -> Meeting:
     """Close a meeting once everything is back (lost items only with exceptions by an officer).
+
+    Closing releases the meeting's pass tags (and, with ``release_copy_tags``, its copy tags) for
+    reuse in another meeting: the close event's payload names each carrier and UID released; the
+    carriers keep their UID for the record, marked released.
 
     A meeting that never opened (nothing was ever handed out) closes only with
     ``never_opened`` by an officer, and the close event says so. A custodian closes with
@@ -302,6 +307,26 @@ def close_meeting(
     meeting.closed_by = operator
     meeting.close_note = note or None
     session.add(meeting)
+    released, passes = _release_tags(session, meeting, copies=release_copy_tags)
+    summary = (
+        messages.text("closed_with_exceptions_note", n=len(lost), note=note)
+        if lost
+        else messages.text(
+            "labelled_note", label=messages.text("closed_never_opened_note"), note=note
+        ).rstrip(messages.text("label_colon"))
+        if planned
+        else note
+    )
+    if released:
+        summary = messages.text("close_note_join").join(
+            filter(
+                None,
+                [
+                    summary,
+                    messages.text("release_note", passes=passes, copies=len(released) - passes),
+                ],
+            )
+        )
     append_admin_event(
         session=session,
         key=key,
@@ -310,15 +335,43 @@ def close_meeting(
         operator=operator,
         approver=approved_by,
         station=station,
-        note=(
-            messages.text("closed_with_exceptions_note", n=len(lost), note=note)
-            if lost
-            else messages.text(
-                "labelled_note", label=messages.text("closed_never_opened_note"), note=note
-            ).rstrip(messages.text("label_colon"))
-            if planned
-            else note
-        ),
+        note=summary,
         now=now,
+        payload=release_snapshot(released) if released else None,
     )
     return meeting
+
+
+def _release_tags(
+    session: Session, meeting: Meeting, *, copies: bool
+) -> tuple[dict[int, str], int]:
+    """Mark the meeting's bound pass tags (and copy tags with ``copies``) released, for reuse
+    in another meeting; the caller records them in the close event.
+
+    Returns:
+        Carrier id → the UID released, and how many of them are passes.
+    """
+    kinds = [CarrierKind.PASS.value] + ([CarrierKind.COPY.value] if copies else [])
+    rows = session.exec(
+        select(Carrier.id, Carrier.tag_uid, Carrier.kind).where(
+            Carrier.meeting_id == meeting.id,
+            col(Carrier.kind).in_(kinds),
+            col(Carrier.tag_uid).is_not(None),
+            col(Carrier.tag_released).is_(False),
+        )
+    ).all()
+    released = {cid: str(uid) for cid, uid, _kind in rows if cid is not None}
+    passes = sum(1 for _cid, _uid, kind in rows if kind == CarrierKind.PASS.value)
+    if released:  # the same rows, by the same predicate (a meeting may have thousands)
+        table = Carrier.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            update(table)
+            .where(
+                table.c.meeting_id == meeting.id,
+                table.c.kind.in_(kinds),
+                table.c.tag_uid.is_not(None),
+                table.c.tag_released.is_(False),
+            )
+            .values(tag_released=True)
+        )
+    return released, passes

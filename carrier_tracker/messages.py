@@ -99,6 +99,7 @@ COLUMN_LABEL: dict[str, str] = {
     "copy_number": "份号",
     "owner_id": "持证人",
     "tag_uid": "标签",
+    "tag_released": "标签已释放",
     "consignment_id": "机要件",
     "recipient": "接收人",
     "substitute_for_id": "代会（所代人员）",
@@ -150,7 +151,6 @@ TEXT: dict[str, str] = {
     "no_copy": "文件 {number} 无第 {copy} 份（共 {copies} 份）",
     "no_attendee": "会议 {meeting} 无参会人员 {code}",
     "bad_uid": "标签 UID 格式错误：{uid}（应为 4、7 或 10 字节的十六进制）",
-    "uid_bound": "标签 {uid} 已绑定到 {item}（会议 {meeting}）",
     "carrier_bound": "{item} 已绑定标签 {uid}",
     "consignment_exists": "机要编号 {number} 已存在",
     "close_outstanding": "尚有 {count} 件未收回，不能结束会议：",
@@ -606,7 +606,6 @@ TEXT_CHANGES: dict[str, str] = {
     "substitute_taken": "{code} {name} 已由 {sub_code} {sub_name} 代会",
     "substitute_of_substitute": "{code} {name} 本人是代会人员，不能再由他人代会",
     "substitute_absent_holds": "{code} {name} 尚持有 {items}：先收回再登记代会（缺席者的会议证不转借）",
-    "pass_uid_taken": "标签 {uid} 已绑定到 {item}（会议 {meeting}）",
     "copies_count": "加印份数应为 1 到 {limit} 之间的整数：{value}",
     "copies_too_many": "文件 {number} 已有 {copies} 份，再加 {count} 份超过上限 {limit}",
     "copies_added": "文件 {number} 加印 {count} 份：第{first:03d}份至第{last:03d}份（现共 {copies} 份；请逐份绑定标签）",
@@ -704,6 +703,24 @@ TEXT_FORMS: dict[str, str] = {
 
 TEXT_TAGS_CLOSE: dict[str, str] = {
     # tag release and reuse, close with exceptions and finds after close at the desk
+    "uid_bound_where": "标签 {uid} 已绑定：{meeting} {item}",
+    "pass_where": "会议证 {number} {name}",
+    "uid_bound_import": "标签 {uid} 已在数据库中绑定（已绑定：{meeting} {item}）",
+    "tag_released": "标签 {uid} 已于会议 {meeting} 结束时释放，尚未在本会议绑定",
+    "release_note": "会议结束，释放标签：会议证 {passes} 枚，文件 {copies} 枚",
+    "close_note_join": "；",
+    "found_after_close": "会后找回，会议 {code} 仍为已结束",
+    "close_released": "已释放标签：会议证 {passes} 枚，文件 {copies} 枚（可在其他会议中重新绑定）",
+    "found_after_close_state": "会后找回",
+    "found_after_close_log": "会后找回",
+    "help_release_tags": "结束时同时释放文件标签（会议证标签总会释放），以便在其他会议中重新绑定",
+    # the desk (TUI): close with exceptions, finds after close
+    "tui_close_approval": "当前操作员不是保密负责人：请保密负责人输入姓名和 PIN 批准",
+    "tui_close_approver": "批准人（保密负责人）",
+    "tui_close_pin": "批准人 PIN",
+    "tui_close_release_tags": "同时释放文件标签，供其他会议重新绑定（会议证标签总会释放）",
+    "tui_recon_closed_lost": "会议 {code} 已结束（带例外：挂失 {lost} 件）。找到后按 F11「找回」刷卡记录，会议仍为已结束",
+    "tui_recon_found_later": "会后找回 {count} 件：{items}",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -92,6 +92,15 @@ class Carrier(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("document_id", "copy_number"),
         Index("ix_carrier_meeting_state", "meeting_id", "state"),
+        # A UID is bound to one carrier at a time: released tags (their meeting closed) keep
+        # their UID on the row, for the record, and may be bound again elsewhere.
+        Index(
+            "uq_carrier_active_tag",
+            "tag_uid",
+            unique=True,
+            sqlite_where=text("NOT tag_released"),
+            postgresql_where=text("NOT tag_released"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -100,7 +109,10 @@ class Carrier(SQLModel, table=True):
     document_id: int | None = Field(default=None, foreign_key="document.id", index=True)
     copy_number: int | None = None
     owner_id: int | None = Field(default=None, foreign_key="attendee.id", index=True)
-    tag_uid: str | None = Field(default=None, max_length=32, unique=True)
+    tag_uid: str | None = Field(default=None, max_length=32, index=True)
+    tag_released: bool = False
+    """The meeting closed and released the tag for reuse: the UID stays here (the register names
+    it), but it no longer identifies this carrier outside its own meeting."""
     state: str = Field(default="registered", max_length=16)
     holder_id: int | None = Field(default=None, foreign_key="attendee.id", index=True)
     remembered_holder_id: int | None = Field(default=None, foreign_key="attendee.id")

@@ -25,14 +25,26 @@ class TagInfo:
     state: str
 
 
-def tag_info(session: Session, uid: str) -> TagInfo | None:
-    """The carrier a tag is bound to (any meeting), or None."""
+def tag_info(session: Session, uid: str, meeting_id: int | None = None) -> TagInfo | None:
+    """The carrier a tag names at a desk of ``meeting_id``: that meeting's carrier (even with
+    its tag released: a find after close), else the one it is bound to elsewhere; None when
+    it is bound nowhere (unknown, or released by a closed meeting: free to enrol)."""
     row = session.exec(
-        select(Carrier.id, Carrier.kind, Carrier.meeting_id, Attendee.code, Carrier.state)  # type: ignore[call-overload]
+        select(  # type: ignore[call-overload]
+            Carrier.id,
+            Carrier.kind,
+            Carrier.meeting_id,
+            Attendee.code,
+            Carrier.state,
+            Carrier.tag_released,
+        )
         .join(Attendee, col(Attendee.id) == Carrier.owner_id, isouter=True)
         .where(Carrier.tag_uid == uid)
+        .order_by(col(Carrier.meeting_id) != meeting_id, col(Carrier.tag_released))
     ).first()
-    return TagInfo(*row) if row else None
+    if row is None or (row[5] and row[2] != meeting_id):
+        return None
+    return TagInfo(*row[:5])
 
 
 def attendees(session: Session, meeting: Meeting) -> list[Attendee]:

@@ -24,8 +24,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from . import messages
-from .enums import OUTSTANDING, CarrierKind, MeetingStatus, State
-from .models import Attendee, Carrier, Consignment, Document, Meeting
+from .enums import OUTSTANDING, Action, CarrierKind, MeetingStatus, State, Verdict
+from .models import Attendee, Carrier, Consignment, Document, Event, Meeting
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,20 @@ class Reconciliation:
         return messages.text("not_all_back", outstanding=self.outstanding)
 
 
+def _label(
+    is_pass: bool,
+    doc: str | None,
+    copy_no: int | None,
+    pass_no: str | None,
+    owner_code: str | None,
+    owner_name: str | None,
+) -> str:
+    """``HY-01 第001份`` or ``会议证 P003（梁洋）`` from a query's columns."""
+    if is_pass:
+        return messages.text("pass_item", number=pass_no or owner_code, name=owner_name)
+    return messages.text("copy_item", doc=doc, copy=copy_no)
+
+
 def state_counts(session: Session, meeting_id: int) -> tuple[dict[str, int], int]:
     """Tagged carriers by state, and the number of untagged ones."""
     rows = session.exec(
@@ -225,11 +239,7 @@ def reconciliation(
     ) in session.exec(stmt):
         is_pass = kind == CarrierKind.PASS
         state = State(state)
-        label = (
-            messages.text("pass_item", number=pass_no or owner_code, name=owner_name)
-            if is_pass
-            else messages.text("copy_item", doc=doc, copy=copy_no)
-        )
+        label = _label(is_pass, doc, copy_no, pass_no, owner_code, owner_name)
         items.append(
             OutItem(
                 carrier_id=cid,
@@ -293,3 +303,102 @@ def reconciliation(
         groups=tuple(groups),
         everyone=everyone,
     )
+
+
+@dataclass(frozen=True)
+class FoundLater:
+    """A carrier that was lost when its meeting closed and was found afterwards (the meeting
+    stayed closed; the find is a ledger event after the close)."""
+
+    carrier_id: int
+    kind: CarrierKind
+    label: str
+    document: str | None
+    copy: int | None
+    pass_number: str | None
+    attendee_code: str | None
+    """Who had it before it was lost (the holder the find event names)."""
+    found_at: datetime
+    seq: int
+    operator: str
+    note: str
+
+
+def close_seq(session: Session, meeting: Meeting) -> int | None:
+    """The seq of the meeting's close event (None while it is not closed)."""
+    seq = session.exec(
+        select(func.min(Event.seq)).where(
+            Event.meeting_id == meeting.id,
+            Event.action == Action.CLOSE.value,
+            Event.verdict == Verdict.ACCEPTED.value,
+        )
+    ).first()
+    return int(seq) if seq is not None else None
+
+
+def found_after_close(session: Session, meeting: Meeting) -> tuple[FoundLater, ...]:
+    """Lost items found after the meeting closed, in the order they were found."""
+    closed = close_seq(session, meeting)
+    if closed is None:
+        return ()
+    owner = Attendee.__table__.alias("owner")  # type: ignore[attr-defined]
+    person = Attendee.__table__.alias("person")  # type: ignore[attr-defined]
+    rows = session.exec(
+        select(  # type: ignore[call-overload]
+            Carrier.id,
+            Carrier.kind,
+            Document.number,
+            Carrier.copy_number,
+            owner.c.pass_number,
+            owner.c.code,
+            owner.c.name,
+            person.c.code,
+            Event.at,
+            Event.seq,
+            Event.operator,
+            Event.note,
+        )
+        .select_from(Event)
+        .join(Carrier, col(Carrier.id) == Event.carrier_id)
+        .join(Document, col(Document.id) == Carrier.document_id, isouter=True)
+        .join(owner, owner.c.id == Carrier.owner_id, isouter=True)
+        .join(person, person.c.id == Event.attendee_id, isouter=True)
+        .where(
+            Event.meeting_id == meeting.id,
+            Event.seq > closed,
+            Event.action == Action.FOUND.value,
+            Event.verdict == Verdict.ACCEPTED.value,
+        )
+        .order_by(col(Event.seq))
+    ).all()
+    out = []
+    for cid, kind, doc, copy_no, pass_no, owner_code, owner_name, who, at, seq, op, note in rows:
+        is_pass = kind == CarrierKind.PASS
+        out.append(
+            FoundLater(
+                carrier_id=cid,
+                kind=CarrierKind(kind),
+                label=_label(is_pass, doc, copy_no, pass_no, owner_code, owner_name),
+                document=doc,
+                copy=copy_no,
+                pass_number=(pass_no or owner_code) if is_pass else None,
+                attendee_code=who or (owner_code if is_pass else None),
+                found_at=at,
+                seq=seq,
+                operator=op,
+                note=note,
+            )
+        )
+    return tuple(out)
+
+
+def released_tags(session: Session, meeting: Meeting) -> dict[str, int]:
+    """How many of the meeting's tags were released for reuse, per kind (``pass``, ``copy``)."""
+    out = {k.value: 0 for k in CarrierKind}
+    for kind, n in session.exec(
+        select(Carrier.kind, func.count())
+        .where(Carrier.meeting_id == meeting.id, col(Carrier.tag_released).is_(True))
+        .group_by(col(Carrier.kind))
+    ).all():
+        out[kind] = n
+    return out

@@ -114,6 +114,8 @@ class Facts:
     carrier: CarrierFacts | None
     other_meeting: str | None = None
     """The code of the meeting the tag is bound in, when it is not this one."""
+    released_by: str | None = None
+    """The code of the closed meeting that released the tag, when it is bound nowhere now."""
     target: Person | None = None
     """The attendee chosen at the desk (issue, reissue)."""
     consignment: ConsignmentFacts | None = None
@@ -391,6 +393,9 @@ class Rule:
     """Message key when the carrier is in none of the source states."""
     recipient_from_remembered: bool = False
     """The recipient defaults to the remembered holder (reissue, issue after a break)."""
+    after_close: frozenset[State] = frozenset()
+    """States from which the step may still be recorded once the meeting has closed (a lost
+    item found later); the meeting stays closed. Anything else after close is refused."""
 
 
 COPY, PASS = CarrierKind.COPY, CarrierKind.PASS
@@ -545,6 +550,7 @@ TABLE: tuple[Rule, ...] = (
         Concerns.HOLDER_OR_REMEMBERED,
         Arrow.FROM,
         already=_s(State.RECOVERED),
+        after_close=_s(State.LOST),
     ),
     Rule(
         Mode.FOUND,
@@ -555,6 +561,7 @@ TABLE: tuple[Rule, ...] = (
         Concerns.HOLDER_OR_REMEMBERED,
         Arrow.FROM,
         already=_s(State.RECOVERED),
+        after_close=_s(State.LOST),
     ),
     Rule(
         Mode.ENTRANCE,
@@ -628,16 +635,20 @@ def decide(facts: Facts, tap: Tap) -> Decision:
     """
     takes_attendee = tap.mode in (Mode.ISSUE, Mode.REISSUE)
     asked = facts.target if takes_attendee else None
-    if facts.meeting.status is MeetingStatus.CLOSED:
-        return _refuse("meeting_closed", {}, asked)
     carrier = facts.carrier
+    rule = RULES.get((tap.mode, carrier.kind)) if carrier is not None else None
+    if facts.meeting.status is MeetingStatus.CLOSED and (
+        carrier is None or rule is None or carrier.custody.state not in rule.after_close
+    ):
+        return _refuse("meeting_closed", {}, asked)
     if carrier is None:
         if facts.other_meeting is not None:
             return _refuse("other_meeting", {"meeting": facts.other_meeting}, asked)
         if facts.retired_for is not None:
             return _refuse("tag_retired", {"new": facts.retired_for}, asked)
+        if facts.released_by is not None:
+            return _refuse("tag_released", {"uid": facts.uid, "meeting": facts.released_by}, asked)
         return _refuse("unknown_tag", {"uid": facts.uid}, asked)
-    rule = RULES.get((tap.mode, carrier.kind))
     if rule is None:
         if carrier.kind is PASS:
             return _refuse("not_for_pass", {"mode": MODE_LABEL[tap.mode]}, asked)
@@ -700,8 +711,16 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
         message = messages.text(
             key, mode=MODE_LABEL[tap.mode], item=carrier.item, holder=counterpart
         )
+    if facts.meeting.status is MeetingStatus.CLOSED:  # a find recorded after the close
+        warning = messages.text("found_after_close", code=facts.meeting.code)
+        message = f"{message}　{warning}"
     return Decision(
-        Verdict.ACCEPTED, message, to_state=to_state, person=person, consignment=consignment
+        Verdict.ACCEPTED,
+        message,
+        to_state=to_state,
+        person=person,
+        consignment=consignment,
+        warning=warning,
     )
 
 
@@ -767,6 +786,8 @@ def table_markdown() -> str:
         needs = [g.name for g in (*r.first, *r.guards)]
         if r.already_unless:
             needs.append("already only if: " + "、".join(g.name for g in r.already_unless))
+        if r.after_close:
+            needs.append("also after close, from: " + _states(r.after_close))
         lines.append(
             f"| {r.mode.value} ({MODE_LABEL[r.mode]}) | {_KIND_WORD[r.kind]} | {_states(r.sources)} | "
             f"{r.target.value if r.target else '(no change)'} | {_states(r.already)} | "

@@ -101,7 +101,12 @@ _CONSIGNMENT_BY_NO = (
     )
     .order_by(CONSIGNMENT.c.number != bindparam("number"))
 )
-_CARRIER_BY_UID = _CARRIER_JOIN.where(CARRIER.c.tag_uid == bindparam("uid"))
+# A UID names at most one bound carrier, but released ones (closed meetings) keep it: the
+# desk's own meeting's carrier comes first (a find after close), then the bound one elsewhere,
+# then the newest released one (to say where it was released).
+_CARRIER_BY_UID = _CARRIER_JOIN.where(CARRIER.c.tag_uid == bindparam("uid")).order_by(
+    CARRIER.c.meeting_id != bindparam("meeting_id"), CARRIER.c.tag_released, CARRIER.c.id.desc()
+)
 _PASS_STATES = select(CARRIER.c.owner_id, CARRIER.c.state).where(
     CARRIER.c.kind == bindparam("pass_kind"), CARRIER.c.owner_id.in_(_IDS)
 )
@@ -261,10 +266,11 @@ class TapStore:
             raise NotFoundError(messages.text("consignment_unknown", number=number))
         return found
 
-    def carrier_by_uid(self, uid: str) -> SimpleNamespace | None:
-        """The carrier with this tag and, as attributes ``document``, ``owner``, ``holder``,
+    def carrier_by_uid(self, uid: str, meeting_id: int) -> SimpleNamespace | None:
+        """The carrier with this tag — this meeting's if it has one, else the one bound (or last
+        released) elsewhere — and, as attributes ``document``, ``owner``, ``holder``,
         ``remembered`` and ``consignment``, the rows its custody names (None where absent)."""
-        row = self._mapping(_CARRIER_BY_UID, {"uid": uid})
+        row = self._mapping(_CARRIER_BY_UID, {"uid": uid, "meeting_id": meeting_id})
         if row is None:
             return None
         carrier: dict[str, Any] = {}

@@ -65,11 +65,13 @@ def make_world(
     officer: str = "赵官",
     status: MeetingStatus = MeetingStatus.OPEN,
     key: bytes = bytes(range(32)),  # tests.conftest.KEY
+    tags: bool = True,
 ) -> World:
     """Meeting M1 (机密), its officer ``officer`` registered as an officer operator and the
     custodians 小孙 and 孙文管; people A001 张三 (机密, local), A002 李四 (机密, out of town),
     A003 王五 (秘密, local); documents D1 (机密, 3 copies, take-away allowed, collected at breaks),
-    D2 (秘密, 2 copies), D3 (内部, 1 copy, no tag); consignment K1 to 北京某所."""
+    D2 (秘密, 2 copies), D3 (内部, 1 copy, no tag); consignment K1 to 北京某所. With ``tags``
+    off, no pass or copy has a tag (a meeting imported before its tags were bound)."""
     meeting = Meeting(
         code=code,
         title="测试会议",
@@ -111,7 +113,7 @@ def make_world(
             meeting_id=meeting.id,
             kind=CarrierKind.PASS,
             owner_id=person.id,  # type: ignore[arg-type]
-            tag_uid=uid(zlib.crc32(code.encode()) % 1000 * 1000 + n),
+            tag_uid=uid(zlib.crc32(code.encode()) % 1000 * 1000 + n) if tags else None,
             state=State.REGISTERED,
         )
         session.add(card)
@@ -141,7 +143,9 @@ def make_world(
                 kind=CarrierKind.COPY,
                 document_id=doc.id,  # type: ignore[arg-type]
                 copy_number=k,
-                tag_uid=uid(zlib.crc32(code.encode()) % 1000 * 1000 + n) if tagged else None,
+                tag_uid=uid(zlib.crc32(code.encode()) % 1000 * 1000 + n)
+                if tagged and tags
+                else None,
                 state=State.REGISTERED,
             )
             session.add(c)

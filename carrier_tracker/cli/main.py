@@ -609,14 +609,21 @@ def cmd_close(args: argparse.Namespace) -> int:
                 station=args.station,
                 never_opened=args.never_opened,
                 approver=approver,
+                release_copy_tags=args.release_tags,
             )
     except ConflictError as e:
         print(str(e), file=sys.stderr)
         return EXIT_REFUSED
     _print(messages.text("meeting_closed_line", code=meeting.code))
     from ..models import LedgerHead
+    from ..readmodel import released_tags
 
     with db.read_scope(app.engine) as session:
+        released = released_tags(session, meeting)
+        if any(released.values()):
+            _print(
+                messages.text("close_released", passes=released["pass"], copies=released["copy"])
+            )
         head = session.get(LedgerHead, meeting.id)
         if head is not None:
             _print(
@@ -1043,6 +1050,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--never-opened", action="store_true", help=messages.text("help_close_never_opened")
     )
     p.add_argument("--note", metavar="TEXT", help=messages.text("help_close_note"))
+    p.add_argument("--release-tags", action="store_true", help=messages.text("help_release_tags"))
     p = add(
         "verify",
         cmd_verify,

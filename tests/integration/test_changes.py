@@ -326,7 +326,7 @@ CASES = [
     Case("attendee code taken", _add("A001"), False, "已有参会人员 A001（张三）"),
     Case("attendee code taken (letter case)", _add("a001"), False, "已有参会人员 A001"),
     Case("pass number taken", _add(pass_number="P001"), False, "会议证号 P001 已属于 A001 张三"),
-    Case("pass tag bound elsewhere", _add(pass_uid="D2/1"), False, "已绑定到"),
+    Case("pass tag bound elsewhere", _add(pass_uid="D2/1"), False, "已绑定：M1 D2 第001份"),
     Case("after close", _add(), False, "会议已结束", setup=_close),
     # --- substitute ---
     Case("substitute by an officer", _sub(), True, "代 A003 王五 参会", check=_substitute_row),
@@ -402,7 +402,7 @@ CASES = [
     Case(
         "retag an issued copy by an officer", _retag(op=OFFICER), True, "已换标签", setup=_issue_d1
     ),
-    Case("retag to a tag bound elsewhere", _retag(new="D2/1"), False, "已绑定到 D2 第001份"),
+    Case("retag to a tag bound elsewhere", _retag(new="D2/1"), False, "已绑定：M1 D2 第001份"),
     Case("retag a lost copy", _retag(op=OFFICER), False, "当前已挂失，不能换标签", setup=_lose_d1),
     # --- void ---
     Case(

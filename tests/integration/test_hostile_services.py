@@ -182,4 +182,4 @@ def test_two_desks_bind_one_tag_at_once(pg_engine: Engine, key: bytes) -> None:
     first.close()
     thread.join(timeout=60)
     assert len(result) == 1 and isinstance(result[0], ConflictError), result
-    assert str(result[0]) == f"标签 {uid} 已绑定到 D4 第001份（会议 M1）"
+    assert str(result[0]) == f"标签 {uid} 已绑定：M1 D4 第001份"

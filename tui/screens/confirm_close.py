@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Button, Checkbox, Footer, Input, Label
 
 from carrier_tracker import messages
 from carrier_tracker.messages import STATE_LABEL
@@ -22,10 +22,15 @@ SHOWN = 6  # items listed in the dialog; the rest are on the 清点 table behind
 
 @dataclass(frozen=True)
 class CloseChoice:
-    """Close the meeting; with exceptions (lost items) only with a note."""
+    """Close the meeting; with exceptions (lost items) only with a note, and an officer: the
+    desk's operator, or ``approver`` with ``pin`` (authenticated before the close)."""
 
     with_exceptions: bool = False
     note: str = ""
+    approver: str = ""
+    pin: str = ""
+    release_tags: bool = False
+    """Release the copies' tags too (passes' tags are always released at the close)."""
 
 
 class ConfirmClose(ModalScreen[CloseChoice | None]):
@@ -38,13 +43,16 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
     ConfirmClose Label { width: 100%; }
     ConfirmClose #close-items { color: $text-muted; padding: 0 0 0 2; }
     ConfirmClose Horizontal { height: auto; align-horizontal: center; }
+    ConfirmClose #close-approval Input { width: 1fr; }
     ConfirmClose Button { margin: 1 2 0 2; }
     """
     BINDINGS = [Binding("escape", "dismiss(None)", t("key_cancel"))]
 
-    def __init__(self, recon: Reconciliation) -> None:
+    def __init__(self, recon: Reconciliation, *, officer: bool = True) -> None:
+        """``officer``: the desk's operator is an officer (else an officer approves by PIN)."""
         super().__init__()
         self.recon = recon
+        self.officer = officer
         who = {it.carrier_id: g.title for g in recon.groups for it in g.items}
         self.pending = [(who.get(it.carrier_id, ""), it) for it in recon.pending]
         self.lost = [(who.get(it.carrier_id, ""), it) for it in recon.lost_items]
@@ -66,6 +74,20 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
                 yield Label(t("close_lost", count=len(self.lost)), id="close-text", markup=False)
                 yield Label(self._list(self.lost), id="close-items", markup=False)
                 yield Entry(placeholder=t("close_note_placeholder"), id="close-note")
+                if not self.officer:
+                    yield Label(
+                        messages.text("tui_close_approval"), id="close-approval-text", markup=False
+                    )
+                    with Horizontal(id="close-approval"):
+                        yield Entry(
+                            placeholder=messages.text("tui_close_approver"), id="close-approver"
+                        )
+                        yield Entry(
+                            placeholder=messages.text("tui_close_pin"),
+                            password=True,
+                            id="close-pin",
+                        )
+                yield Checkbox(messages.text("tui_close_release_tags"), id="close-release")
                 with Horizontal():
                     yield Button(t("close_with_exceptions"), variant="error", id="yes")
                     yield Button(t("close_back"), id="no")
@@ -75,6 +97,7 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
                     id="close-text",
                     markup=False,
                 )
+                yield Checkbox(messages.text("tui_close_release_tags"), id="close-release")
                 with Horizontal():
                     yield Button(t("close_yes"), variant="success", id="yes")
                     yield Button(t("key_cancel"), id="no")
@@ -107,12 +130,23 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
     def _accept(self) -> None:
         if self.pending:
             self.dismiss(None)
-        elif self.lost:
-            note = self.query_one("#close-note", Input).value.strip()
-            if not note:
-                self.query_one("#close-note", Input).focus()
-                self.app.bell()
+            return
+        release = self.query_one("#close-release", Checkbox).value
+        if not self.lost:
+            self.dismiss(CloseChoice(release_tags=release))
+            return
+        # Each field in turn: Enter in the note goes on to the approver, then to the PIN.
+        fields = ["#close-note"] + ([] if self.officer else ["#close-approver", "#close-pin"])
+        values = [self.query_one(f, Input).value.strip() for f in fields]
+        for field, value in zip(fields, values, strict=True):
+            if not value:
+                if self.focused is not None and self.focused.id == field.lstrip("#"):
+                    self.app.bell()
+                self.query_one(field, Input).focus()
                 return
-            self.dismiss(CloseChoice(with_exceptions=True, note=note))
-        else:
-            self.dismiss(CloseChoice())
+        note, approver, pin = [*values, "", ""][:3]
+        self.dismiss(
+            CloseChoice(
+                with_exceptions=True, note=note, approver=approver, pin=pin, release_tags=release
+            )
+        )

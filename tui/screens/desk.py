@@ -289,7 +289,7 @@ class DeskScreen(Screen[None]):
         chosen, consignment, note = request.chosen, request.consignment, request.note
 
         def run(s: Session) -> TapResult:
-            info = tag_info(s, tap.uid)
+            info = tag_info(s, tap.uid, meeting.id)
             own_pass = info is not None and info.kind == "pass" and info.meeting_id == meeting.id
             attendee = chosen
             if self._lane_pass is not None and self._lane_pass[0] == choice:

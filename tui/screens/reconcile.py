@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from sqlmodel import Session
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Header, Label, ProgressBar
 
+from carrier_tracker import messages
+from carrier_tracker.custody import is_officer
 from carrier_tracker.enums import Verdict
+from carrier_tracker.errors import CarrierTrackerError
 from carrier_tracker.meetings import close_meeting
 from carrier_tracker.messages import STATE_LABEL, local_time
-from carrier_tracker.readmodel import Group, Reconciliation
+from carrier_tracker.readmodel import Group, Reconciliation, found_after_close
 from readers import TagTap
 
 from ..messages import DbWaiting, LedgerAdvanced
@@ -84,6 +88,7 @@ class ReconcileScreen(Screen[None]):
             yield Checkbox(t("recon_only_out"), value=True, id="only-out")
         yield ProgressBar(id="progress", show_eta=False)
         yield Label("", id="all-back", markup=False)
+        yield Label("", id="found-later", markup=False)
         yield OutcomePanel("", id="recon-outcome")
         with Horizontal(id="body"):
             yield DataTable(id="recon", cursor_type="row", zebra_stripes=True)
@@ -91,6 +96,7 @@ class ReconcileScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#found-later").display = False
         self.app.show_reader(self)  # type: ignore[attr-defined]
         self.query_one(ModeBanner).show(self.app.desk.mode)  # type: ignore[attr-defined]
         table = self.query_one(DataTable)
@@ -130,10 +136,32 @@ class ReconcileScreen(Screen[None]):
         banner.set_class(recon.all_back, "all-back")
         banner.display = recon.closed or recon.all_back
         banner.update(
-            t("recon_closed", code=recon.code)
-            if recon.closed
-            else t("recon_all_back", verdict=recon.verdict())
+            t("recon_all_back", verdict=recon.verdict())
+            if not recon.closed
+            else t("recon_closed", code=recon.code)
+            if not recon.lost
+            else messages.text("tui_recon_closed_lost", code=recon.code, lost=recon.lost)
         )
+        if recon.closed:
+            self._show_found_later()
+
+    def _show_found_later(self) -> None:
+        """After the close: what was lost then and has been found since (the ledger says so)."""
+        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+
+        def run(s: Session) -> list[str]:
+            return [f.label for f in found_after_close(s, meeting)]
+
+        def got(labels: list[str]) -> None:
+            found = self.query_one("#found-later", Label)
+            found.display = bool(labels)
+            found.update(
+                messages.text(
+                    "tui_recon_found_later", count=len(labels), items="、".join(labels[:6])
+                )
+            )
+
+        self.app.read(self, run, got, key="found-later")  # type: ignore[attr-defined]
 
     def _fill(self) -> None:
         """Update the table in place: only rows that appeared, went or changed are touched (a
@@ -206,36 +234,50 @@ class ReconcileScreen(Screen[None]):
         ctx = self.app.ctx  # type: ignore[attr-defined]
         meeting = ctx.meeting
 
-        def run(s: Session) -> Refresh:
-            return whole(s, meeting)
+        def run(s: Session) -> tuple[Refresh, bool]:
+            return whole(s, meeting), is_officer(s, ctx.operator)
 
-        def ask(fresh: Refresh) -> None:
+        def ask(read: tuple[Refresh, bool]) -> None:
+            fresh, officer = read
             self.seen = max(self.seen, fresh.seq)
             self._show(fresh.recon)
-            self.app.push_screen(ConfirmClose(fresh.recon), callback=self._close)
+            self.app.push_screen(ConfirmClose(fresh.recon, officer=officer), callback=self._close)
 
         self.app.read(self, run, ask)  # type: ignore[attr-defined]
 
     def _close(self, choice: CloseChoice | None) -> None:
         if choice is None:
             return
+        if choice.approver:
+            self._approve_and_close(choice)
+        else:
+            self._write_close(choice, "")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="approve")
+    def _approve_and_close(self, choice: CloseChoice) -> None:
+        """Check the approving officer's PIN (argon2 takes a while: never on the event loop, and
+        never inside the write lane's transaction: a failure is recorded in its own)."""
+        from carrier_tracker.operators import AuthError, authenticate
+
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        if choice.with_exceptions and not ctx.is_officer:
-            from carrier_tracker.messages import text
-
-            from .approval import ApprovalDialog
-
-            def answered(approver: str | None) -> None:
-                if approver is None:
-                    self.notify(text("approval_cancelled"), timeout=5)
-                else:
-                    self._close_now(choice, approver)
-
-            self.app.push_screen(ApprovalDialog(text("approval_close")), callback=answered)
+        try:
+            who = authenticate(
+                engine=ctx.engine,
+                key=ctx.key,
+                name=choice.approver,
+                pin=choice.pin,
+                station=ctx.station,
+            )
+            if not who.is_officer:
+                role = messages.ROLE_LABEL[who.role.value]
+                raise AuthError(messages.text("approver_not_officer", name=who.name, role=role))
+        except CarrierTrackerError as e:
+            self.app.call_from_thread(self._close_failed, str(e))
             return
-        self._close_now(choice, "")
+        self.app.call_from_thread(self._write_close, choice, who.name)
 
-    def _close_now(self, choice: CloseChoice, approver: str) -> None:
+    def _write_close(self, choice: CloseChoice, approver: str) -> None:
+        """Close on the write lane, as the operator signed in now, with the approving officer."""
         ctx = self.app.ctx  # type: ignore[attr-defined]
         operator = ctx.operator
 
@@ -249,6 +291,7 @@ class ReconcileScreen(Screen[None]):
                 with_exceptions=choice.with_exceptions,
                 note=choice.note,
                 approver=approver,
+                release_copy_tags=choice.release_tags,
             )
 
         def done(_: None) -> None:
@@ -256,9 +299,9 @@ class ReconcileScreen(Screen[None]):
             self.app.poll_ledger()  # type: ignore[attr-defined]
             self._load()
 
-        def failed(error: str) -> None:
-            self.notify(error, severity="error", timeout=10)
-            self.app.bell()
-            self._load()
+        self.app.write(self, run, done, self._close_failed)  # type: ignore[attr-defined]
 
-        self.app.write(self, run, done, failed)  # type: ignore[attr-defined]
+    def _close_failed(self, error: str) -> None:
+        self.notify(error, severity="error", timeout=10)
+        self.app.bell()
+        self._load()
