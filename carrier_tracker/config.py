@@ -13,6 +13,9 @@ ENV_DB = "CARRIER_TRACKER_DB"
 ENV_HOME = "CARRIER_TRACKER_HOME"
 ENV_KEY = "CARRIER_TRACKER_KEY_FILE"
 ENV_CHECKLISTS = "CARRIER_TRACKER_CHECKLISTS"
+ENV_LOCK_AFTER = "CARRIER_TRACKER_LOCK_AFTER"
+LOCK_AFTER_MINUTES = 10.0
+"""Idle minutes before a desk locks, unless ``--lock-after`` or $CARRIER_TRACKER_LOCK_AFTER says."""
 
 
 def _data_dir() -> Path:
@@ -98,3 +101,29 @@ def load_settings(db_url: str | None = None) -> Settings:
         key_file=Path(key) if key else None,
         checklists_file=Path(checklists) if checklists else None,
     )
+
+
+def lock_after_minutes(flag: float | None = None) -> float:
+    """Idle minutes before the desk locks: the ``--lock-after`` value, else
+    $CARRIER_TRACKER_LOCK_AFTER, else 10; 0 means never on idle (the lock key still locks).
+
+    Raises:
+        CarrierTrackerError: the value is not a number of minutes >= 0.
+    """
+    import math
+
+    from . import messages
+    from .errors import CarrierTrackerError
+
+    source, raw = "--lock-after", str(flag)
+    if flag is None:
+        source, raw = ENV_LOCK_AFTER, os.environ.get(ENV_LOCK_AFTER, "").strip()
+        if not raw:
+            return LOCK_AFTER_MINUTES
+    try:
+        minutes = float(raw)
+    except ValueError:
+        minutes = math.nan
+    if not (math.isfinite(minutes) and minutes >= 0):
+        raise CarrierTrackerError(messages.text("bad_lock_after", source=source, value=raw))
+    return minutes

@@ -57,6 +57,8 @@ class Outcome:
     at: datetime | None = None
     warning: str = ""
     """Accepted, with a remark worth a yellow banner (e.g. a repeated admission)."""
+    approval_needed: bool = False
+    """Nothing was recorded: an officer's approval would let this tap through (``ask_approval``)."""
 
     @property
     def refused(self) -> bool:
@@ -118,6 +120,11 @@ def approval(store: _Store, operator: str, approver: str) -> tuple[bool, str]:
     if approver and store.is_officer(approver):
         return True, approver
     return False, ""
+
+
+def needs_officer(mode: Mode, override: bool = False) -> bool:
+    """True when a tap in this mode needs an officer: the operator, or an approving officer."""
+    return mode in (Mode.CARRY_OUT, Mode.LOST) or override
 
 
 def find_meeting(session: Session, code: str) -> Meeting:
@@ -326,6 +333,7 @@ def record_tap(
     note: str = "",
     override: bool = False,
     approver: str = "",
+    ask_approval: bool = False,
     now: datetime | None = None,
     room: str = "",
 ) -> Outcome:
@@ -352,6 +360,10 @@ def record_tap(
             recalled while copies are out).
         approver: an officer who approves a custodian's carry-out, loss report or override
             (authenticated by the caller); recorded in the event when it is what approved it.
+        ask_approval: a desk that can ask an officer: when the step needs one, none approved it,
+            and with an officer's approval it would be accepted, nothing is recorded and the
+            outcome says ``approval_needed`` (the desk asks, then taps again with ``approver``).
+            Any other refusal is recorded as usual.
         now: the time of the tap (default: now, UTC).
         room: where the tag was found (巡检), recorded in the event's payload.
 
@@ -387,8 +399,9 @@ def record_tap(
 
     tap = rules.Tap(mode=mode, operator=operator, note=note, override=override, room=room)
     # One officer check per tap, and only when the step needs an officer's approval.
-    needs_officer = mode in (Mode.CARRY_OUT, Mode.LOST) or override
-    approved, approved_by = approval(store, operator, approver) if needs_officer else (False, "")
+    approved, approved_by = (
+        approval(store, operator, approver) if needs_officer(mode, override) else (False, "")
+    )
     facts, carrier = load_facts(
         store,
         meeting,
@@ -399,6 +412,21 @@ def record_tap(
         operator_is_officer=approved,
     )
     decision = rules.decide(facts, tap)
+    ask = ask_approval and not approved and needs_officer(mode, override)
+    if (
+        ask
+        and decision.verdict is Verdict.REFUSED
+        and rules.decide(replace(facts, operator_is_officer=True), tap).accepted
+    ):
+        return Outcome(  # nothing recorded: the desk asks an officer, then taps again
+            verdict=Verdict.REFUSED,
+            message=decision.message,
+            uid=tag,
+            mode=mode,
+            reason=decision.reason,
+            item=facts.carrier.item if facts.carrier else "",
+            approval_needed=True,
+        )
     before = facts.carrier.custody if facts.carrier else None
     event = NewEvent(
         meeting_id=meeting.id,

@@ -49,11 +49,22 @@ class Action:
     ADDED = "operator_added"
     ROLE = "role_granted"
     DISABLED = "operator_disabled"
+    ENABLED = "operator_enabled"
     PIN_RESET = "pin_reset"
+    CARD_BOUND = "card_bound"
 
 
-CHANGES = frozenset({Action.ADDED, Action.ROLE, Action.DISABLED, Action.PIN_RESET})
-"""Actions whose payload is the operator's state after the change (name, role, disabled)."""
+CHANGES = frozenset(
+    {
+        Action.ADDED,
+        Action.ROLE,
+        Action.DISABLED,
+        Action.ENABLED,
+        Action.PIN_RESET,
+        Action.CARD_BOUND,
+    }
+)
+"""Actions whose payload is the operator's state after the change (name, role, disabled, card)."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +112,10 @@ def find_operator(session: Session, name: str) -> Operator | None:
 
 
 def _state(op: Operator) -> str:
-    return canonical({"disabled": bool(op.disabled), "name": op.name, "role": op.role})
+    state: dict[str, Any] = {"disabled": bool(op.disabled), "name": op.name, "role": op.role}
+    if op.card_uid is not None:  # only when bound: states recorded before cards existed still match
+        state["card_uid"] = op.card_uid
+    return canonical(state)
 
 
 def canonical(data: Any) -> str:
@@ -170,6 +184,28 @@ def append_system_event(
     except IntegrityError as e:
         raise LedgerError(messages.text("system_seq_conflict", seq=event.seq)) from e
     return event
+
+
+def _record_change(
+    session: Session,
+    key: bytes,
+    action: str,
+    op: Operator,
+    by: str,
+    station: str,
+    now: datetime | None,
+) -> None:
+    """The system-chain event of an operator change; its payload is the operator's new state."""
+    append_system_event(
+        session=session,
+        key=key,
+        action=action,
+        operator=by,
+        subject=op.name,
+        station=station,
+        payload=_state(op),
+        now=now,
+    )
 
 
 # --- authentication -----------------------------------------------------------------------------
@@ -363,16 +399,7 @@ def add_operator(
         op.role = role.value
         session.add(op)
         action, created = Action.ROLE, False
-    append_system_event(
-        session=session,
-        key=key,
-        action=action,
-        operator=by,
-        subject=name,
-        station=station,
-        payload=_state(op),
-        now=now,
-    )
+    _record_change(session, key, action, op, by, station, now)
     return op, created
 
 
@@ -409,16 +436,7 @@ def disable_operator(
     _keep_an_officer(session, op)
     op.disabled = True
     session.add(op)
-    append_system_event(
-        session=session,
-        key=key,
-        action=Action.DISABLED,
-        operator=by,
-        subject=name,
-        station=station,
-        payload=_state(op),
-        now=now,
-    )
+    _record_change(session, key, Action.DISABLED, op, by, station, now)
     return op
 
 
@@ -442,17 +460,124 @@ def reset_pin(
     op.pin_hash = hash_pin(pin)
     op.failed_attempts, op.locked_until = 0, None
     session.add(op)
-    append_system_event(
-        session=session,
-        key=key,
-        action=Action.PIN_RESET,
-        operator=by,
-        subject=name,
-        station=station,
-        payload=_state(op),  # also brings an operator made before the system chain into it
-        now=now,
-    )
+    # (also brings an operator made before the system chain into it)
+    _record_change(session, key, Action.PIN_RESET, op, by, station, now)
     return op
+
+
+def enable_operator(
+    *,
+    session: Session,
+    key: bytes,
+    name: str,
+    by: str,
+    station: str = "",
+    now: datetime | None = None,
+) -> Operator:
+    """Put a disabled operator back in use (its PIN, role and card are as they were).
+
+    Raises:
+        NotFoundError: no such operator.
+        ConflictError: the operator is not disabled.
+    """
+    op = _existing(session, name)
+    if not op.disabled:
+        raise ConflictError(messages.text("operator_not_disabled", name=name))
+    op.disabled = False
+    session.add(op)
+    _record_change(session, key, Action.ENABLED, op, by, station, now)
+    return op
+
+
+def bind_card(
+    *,
+    session: Session,
+    key: bytes,
+    name: str,
+    uid: str,
+    by: str,
+    station: str = "",
+    now: datetime | None = None,
+) -> Operator:
+    """Bind a tag to an operator (an officer taps it to approve at a desk); replaces an earlier one.
+
+    Raises:
+        NotFoundError: no such operator.
+        BadUid: the UID is malformed.
+        ConflictError: the tag is a carrier's (a copy or a pass, in any meeting), another
+            operator's card, or already this operator's.
+    """
+    from .models import Carrier
+    from .uids import normalize_uid
+
+    tag = normalize_uid(uid)
+    op = _existing(session, name)
+    carrier = session.exec(select(Carrier.id).where(Carrier.tag_uid == tag)).first()
+    if carrier is not None:
+        raise ConflictError(messages.text("card_is_carrier", uid=tag))
+    other = session.exec(select(Operator).where(Operator.card_uid == tag)).first()
+    if other is not None:
+        key_ = "card_is_own" if other.id == op.id else "card_is_other"
+        raise ConflictError(messages.text(key_, uid=tag, name=other.name))
+    op.card_uid = tag
+    session.add(op)
+    try:
+        session.flush()
+    except IntegrityError as e:  # another desk bound it meanwhile
+        raise ConflictError(messages.text("card_is_other", uid=tag, name="?")) from e
+    _record_change(session, key, Action.CARD_BOUND, op, by, station, now)
+    return op
+
+
+def authenticate_card(
+    *,
+    engine: Engine,
+    key: bytes,
+    uid: str,
+    station: str = "",
+    now: datetime | None = None,
+) -> Authenticated:
+    """The operator whose bound card was tapped; a tag bound to no one, or a disabled or locked
+    operator's, is a failed attempt recorded in the system chain (its own transaction).
+
+    Raises:
+        AuthError: no operator has this card, or the operator may not sign now.
+        BadUid: the UID is malformed.
+    """
+    from .db import read_scope, session_scope
+    from .uids import normalize_uid
+
+    tag = normalize_uid(uid)
+    now = ledger.as_utc(now or utcnow())
+    with read_scope(engine) as session:
+        op = session.exec(select(Operator).where(Operator.card_uid == tag)).first()
+        if op is None:
+            error, note, name = AuthError(messages.text("card_unknown", uid=tag)), "card", ""
+        elif op.disabled:
+            error, note, name = (
+                AuthError(messages.text("auth_disabled", name=op.name)),
+                "disabled",
+                op.name,
+            )
+        elif op.locked_until is not None and ledger.as_utc(op.locked_until) > now:
+            until = _until(op.locked_until)
+            error = AuthError(messages.text("auth_locked", name=op.name, until=until))
+            note, name = "locked", op.name
+        else:
+            return Authenticated(op.name, Role(op.role))
+    with session_scope(engine) as session:
+        append_system_event(
+            session=session,
+            key=key,
+            action=Action.AUTH_FAILED,
+            verdict="refused",
+            operator=name,
+            subject=name or tag,
+            station=station,
+            note=f"card {note}" if note != "card" else f"card {tag}",
+            now=now,
+        )
+    raise error
 
 
 def list_operators(session: Session, *, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -537,7 +662,9 @@ def audit_system(session: Session, key: bytes) -> SystemReport:
 def _shown(state: dict[str, Any]) -> str:
     disabled = messages.text("system_disabled") if state["disabled"] else ""
     role = messages.ROLE_LABEL.get(state["role"], state["role"])
-    return messages.text("system_operator_state", role=role, disabled=disabled)
+    shown = messages.text("system_operator_state", role=role, disabled=disabled)
+    card = state.get("card_uid")
+    return shown + (messages.text("system_card", uid=card) if card else "")
 
 
 def _compare(session: Session, expected: dict[str, dict[str, Any]]) -> list[str]:

@@ -11,16 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
 
 from carrier_tracker import db, ledger
-from carrier_tracker.config import load_settings
+from carrier_tracker.config import load_settings, lock_after_minutes, make_private_dir
 from carrier_tracker.custody import find_meeting
-from carrier_tracker.enums import Level
+from carrier_tracker.enums import Level, Verdict
+from carrier_tracker.messages import text
+from carrier_tracker.operators import Authenticated
 from carrier_tracker.queries import newest_seq
 from readers import Reader, ReaderError, ReaderStatus, TagTap, open_reader
 from readers.base import DEFAULT_DEBOUNCE
@@ -38,6 +40,9 @@ WAITING_AFTER = 0.4  # a write that takes longer than this shows 等待数据库
 READER_RETRY = 5.0
 
 SCREENS = ("desk", "reconcile", "enroll", "courier", "copies", "audit", "changes", "policy")
+RECORDING_SCREENS = frozenset({"desk", "reconcile", "enroll", "courier"})
+"""Screens where a tap records something (an auditor's taps there are refused, unrecorded)."""
+IDLE_CHECK_SECONDS = 1.0
 
 
 class CarrierTrackerApp(App[None]):
@@ -55,6 +60,8 @@ class CarrierTrackerApp(App[None]):
         Binding(
             "ctrl+g", "focus_tap_entry", t("key_tap_entry"), show=False, priority=True
         ),  # named on the entry
+        # Not in the footer (it is full at 100 columns): the operator badge, top right, names it.
+        Binding("ctrl+x", "lock", text("key_lock"), show=False, priority=True),
         Binding("ctrl+q", "quit", t("key_quit"), priority=True),
         Binding("ctrl+p", "command_palette", t("key_palette"), show=False, priority=True),
     ]
@@ -67,10 +74,34 @@ class CarrierTrackerApp(App[None]):
         tray: list[tuple[str, str]] | None = None,
         debounce: float = DEFAULT_DEBOUNCE,
         notice: str = "",
+        signed_in: Authenticated | None = None,
+        login_hint: str = "",
+        lock_after: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
+        """Args:
+        ctx: the desk's database, key, station, meeting; ``ctx.operator`` pre-fills the login.
+        reader_spec: the reader.
+        tray: the demo's tag tray.
+        debounce: the reader's debounce.
+        signed_in: an operator the caller already authenticated (tests): no login screen.
+        login_hint: text shown under the login form (the demo lists its operators).
+        lock_after: idle seconds before the desk locks (0: never on idle; Ctrl+X always locks).
+        clock: the idle clock (tests inject one).
+        now: the wall clock of authentications (lockout expiry; tests inject one).
+        """
         super().__init__()
         self.notice = notice
         """Said on screen when the desk opens (the demo: what it did before the first tap)."""
+        self.signed_in_as = signed_in
+        self.login_hint = login_hint
+        self.lock_after = lock_after
+        self.clock = clock
+        self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
+        self.last_activity = clock()
+        self.locked = signed_in is None
+        self._started = False
         self.debounce = debounce
         self.ctx = ctx
         self.reader_spec = reader_spec
@@ -101,12 +132,70 @@ class CarrierTrackerApp(App[None]):
         self.run_reader()  # opens the reader on its thread: a failure there is 离线, never a crash
         self.set_interval(POLL_SECONDS, self.poll_ledger)
         self.set_interval(0.2, self._watch_lanes)
+        self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+        if self.signed_in_as is not None:
+            self.sign_in(self.signed_in_as)
+        else:
+            from .screens.login import LoginScreen
+
+            login = LoginScreen(name=self.ctx.operator, hint=self.login_hint)
+            self.push_screen(login, callback=self.sign_in)
+
+    def _start(self) -> None:
+        """After the first sign-in: the meeting picker or the desk."""
         if self.ctx.meeting is None:
             from .screens.picker import MeetingPicker
 
             self.push_screen(MeetingPicker(), callback=lambda _=None: self.open_desk())
         else:
             self.open_desk()
+
+    # -- operators: sign in, lock ----------------------------------------------------------------
+
+    def sign_in(self, who: Authenticated | None) -> None:
+        """An operator signed in (first, or again after a lock): the desk is theirs from now on."""
+        if who is None:
+            return
+        self.ctx.operator, self.ctx.role = who.name, who.role
+        self.signed_in_as, self.locked = who, False
+        self.last_activity = self.clock()
+        self.sub_title = self._sub_title()
+        from .widgets.operator_badge import OperatorBadge
+
+        for screen in self.screen_stack:
+            for badge in screen.query(OperatorBadge):
+                badge.show(who)
+        if not self._started:
+            self._started = True
+            self._start()
+        self.refresh_bindings()
+
+    def action_lock(self) -> None:
+        """Lock the desk (Ctrl+X or idle): back to the login. Dialogs on top are cancelled (nothing
+        they would have done is done); queued taps are still recorded and shown."""
+        from .screens.login import LoginScreen
+
+        if self.locked or self.signed_in_as is None:
+            return
+        self.locked = True
+        self.sub_title = self._sub_title()
+        while isinstance(self.screen, ModalScreen):
+            self.screen.dismiss(None)
+        previous = self.signed_in_as.name
+        self.push_screen(
+            LoginScreen(name="", hint=self.login_hint, locked_by=previous), callback=self.sign_in
+        )
+
+    def lock_if_idle(self) -> None:
+        """Lock when nobody has pressed a key, clicked or tapped for ``lock_after`` seconds."""
+        idle = self.clock() - self.last_activity
+        if self.lock_after > 0 and not self.locked and idle >= self.lock_after:
+            self.action_lock()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown)):
+            self.last_activity = self.clock()
+        await super().on_event(event)
 
     def open_desk(self) -> None:
         meeting = self.ctx.meeting
@@ -135,7 +224,7 @@ class CarrierTrackerApp(App[None]):
             code=meeting.code,
             marking=Level(meeting.level).marking,
             station=self.ctx.station,
-            operator=self.ctx.operator,
+            operator=self.ctx.operator if not self.locked else "—",
         )
         return f"{base}  · {t('db_waiting')}" if self._waiting else base
 
@@ -209,11 +298,27 @@ class CarrierTrackerApp(App[None]):
         """Hand the tap to the topmost screen that takes taps (a dialog on top does not lose it)."""
         if self.ctx.meeting is None:
             return
+        self.last_activity = self.clock()
         for screen in reversed(self.screen_stack):
             take = getattr(screen, "take_tap", None)
             if take is not None:
-                take(message.tap)
+                if self.ctx.is_auditor and getattr(screen, "NAME", None) in RECORDING_SCREENS:
+                    self._auditor_tapped(screen)
+                else:
+                    take(message.tap)
                 return
+
+    def _auditor_tapped(self, screen: Screen[Any]) -> None:
+        """An auditor's tap on a screen that records: refused here, never recorded."""
+        from .widgets.banners import OutcomePanel
+
+        message = text("auditor_no_taps", name=self.ctx.operator)
+        panels = list(screen.query(OutcomePanel))
+        for panel in panels:
+            panel.show(Verdict.REFUSED, message)
+        if not panels:
+            self.notify(message, severity="error", timeout=5)
+        self.bell()
 
     def on_tap_entry_tapped(self, message: TapEntry.Tapped) -> None:
         """The tap entry: the demo's tray lays the tag on the simulated reader; a typed UID is a tap."""
@@ -250,7 +355,18 @@ class CarrierTrackerApp(App[None]):
         done: Callable[[Any], None],
         failed: Callable[[str], None] | None = None,
     ) -> None:
-        """Run ``run`` in a write transaction on the write lane; ``done``/``failed`` come back here."""
+        """Run ``run`` in a write transaction on the write lane; ``done``/``failed`` come back here.
+
+        An auditor's writes never reach the lane: they are refused here (``failed`` or a notice).
+        """
+        if self.ctx.is_auditor or self.ctx.role is None:
+            error = text("auditor_read_only", name=self.ctx.operator)
+            if failed is not None:
+                failed(error)
+            else:
+                self.notify(error, severity="error", timeout=8)
+            self.bell()
+            return
         self.writes.submit(Job(run, done, owner, failed))
 
     def read(
@@ -335,8 +451,14 @@ class CarrierTrackerApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys that would do nothing here, so the footer lists only keys that work."""
-        if action in ("quit", "command_palette"):
+        if action == "quit":
             return True
+        if action == "command_palette":
+            return not self.locked  # its commands would lead past the login
+        if action == "lock":
+            return not self.locked and self.signed_in_as is not None
+        if self.locked:
+            return False
         if self.ctx.meeting is None or isinstance(self.screen, ModalScreen):
             return False
         if action == "show":
@@ -347,7 +469,7 @@ class CarrierTrackerApp(App[None]):
 
     def action_show(self, name: str) -> None:
         """Bring a screen to the top (the desk stays at the bottom of the stack)."""
-        if self.ctx.meeting is None:
+        if self.ctx.meeting is None or self.locked:
             return
         if name == "desk":
             if self.desk not in self.screen_stack:
@@ -365,6 +487,10 @@ class CarrierTrackerApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if self.locked:
+            return
+        if self.signed_in_as is not None:
+            yield SystemCommand(text("key_lock"), text("cmd_lock_help"), self.action_lock)
         if self.ctx.meeting is None:
             return
         for name in SCREENS:
@@ -380,10 +506,15 @@ class CarrierTrackerApp(App[None]):
         """Ask for a path and write the 保密办 workbook (marked as a snapshot while open)."""
         from .screens.export_dialog import ExportDialog
 
-        if self.ctx.meeting is None:
+        if self.ctx.meeting is None or self.locked:
             return
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
-        default = Path.cwd() / t("export_file", code=self.ctx.meeting.code, stamp=stamp)
+        folder = self.ctx.export_dir or Path.home()
+        try:
+            make_private_dir(folder)  # the user data directory, never the current one
+        except OSError:
+            folder = Path.home()
+        default = folder / t("export_file", code=self.ctx.meeting.code, stamp=stamp)
 
         def chosen(path: Path | None) -> None:
             if path is not None:
@@ -431,11 +562,18 @@ def make_app(
     tray: bool = False,
     debounce: float = DEFAULT_DEBOUNCE,
     notice: str = "",
+    signed_in: Authenticated | None = None,
+    login_hint: str = "",
+    lock_after: float | None = None,
 ) -> CarrierTrackerApp:
     """Build the app on a database and a reader (used by the CLI and the tests).
 
     The reader is opened only once the app runs, on the reader's thread: a reader that cannot be
     opened shows as 离线 (with the reason and the fix) instead of stopping the desk.
+
+    Nobody works at the desk before signing in (``operator`` only pre-fills the name), unless the
+    caller passes ``signed_in``, an operator it authenticated itself (tests). ``lock_after`` is in
+    minutes (default: $CARRIER_TRACKER_LOCK_AFTER or 10; 0 never locks on idle).
 
     Raises:
         CarrierTrackerError: the database has no schema, the meeting does not exist, or the
@@ -445,7 +583,10 @@ def make_app(
     engine = db.make_engine(settings.database_url)
     db.require_schema(engine)
     key = ledger.load_key(key_path or settings.ledger_key_path)
-    ctx = DeskContext(engine=engine, key=key, station=station, operator=operator)
+    minutes = lock_after_minutes(lock_after)
+    ctx = DeskContext(
+        engine=engine, key=key, station=station, operator=operator, export_dir=settings.data_dir
+    )
     items: list[tuple[str, str]] | None = None
     with ctx.read() as s:
         if meeting:
@@ -454,4 +595,13 @@ def make_app(
                 from carrier_tracker.queries import tray_items
 
                 items = tray_items(s, ctx.meeting)
-    return CarrierTrackerApp(ctx, reader_spec, tray=items, debounce=debounce, notice=notice)
+    return CarrierTrackerApp(
+        ctx,
+        reader_spec,
+        tray=items,
+        debounce=debounce,
+        signed_in=signed_in,
+        login_hint=login_hint,
+        notice=notice,
+        lock_after=minutes * 60,
+    )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from carrier_tracker import db
+from carrier_tracker.enums import Role
 from carrier_tracker.models import Meeting
 
 
@@ -22,6 +24,20 @@ class DeskContext:
     station: str
     operator: str
     meeting: Meeting | None = None
+    role: Role | None = None
+    """The signed-in operator's role; None until someone signs in (then ``operator`` is theirs)."""
+    export_dir: Path | None = None
+    """Where the export dialog proposes to write (the user data directory)."""
+
+    @property
+    def is_auditor(self) -> bool:
+        """True when the operator may only look (no taps, no changes)."""
+        return self.role is Role.AUDITOR
+
+    @property
+    def is_officer(self) -> bool:
+        """True when the operator approves their own steps (no second person needed)."""
+        return self.role is Role.OFFICER
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from .texts import t
 
 NAV: tuple[tuple[str, str, str], ...] = (
-    # (key, app action, label key)
+    # (key, app action, label key); the last ones are in no footer (see DESK_HIDES)
     ("ctrl+r", "show('reconcile')", "key_reconcile"),
     ("ctrl+e", "show('enroll')", "key_enroll"),
     ("ctrl+k", "show('courier')", "key_courier"),
@@ -29,6 +29,14 @@ def app_bindings() -> list[Binding]:
     return [Binding(key, action, t(label), show=False, priority=True) for key, action, label in NAV]
 
 
+DESK_HIDES = frozenset({"ctrl+a"})
+"""Keys the desk's footer leaves out for room (会前/会后 is used before and after the meeting,
+not all day): the command palette (Ctrl+P), the demo's notice and the README name it."""
+
+
 def desk_bindings() -> list[Binding]:
     """The same keys as the desk names them in its footer."""
-    return [Binding(key, f"app.{action}", t(label), priority=True) for key, action, label in NAV]
+    return [
+        Binding(key, f"app.{action}", t(label), show=key not in DESK_HIDES, priority=True)
+        for key, action, label in NAV
+    ]

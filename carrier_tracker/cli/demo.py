@@ -324,7 +324,8 @@ def paperwork_lines(engine: Any) -> list[str]:
 
 def demo_app(work: Path) -> Any:
     """The desk on a fresh demo database in ``work``, as ``carrier-tracker demo`` opens it (and the
-    README walkthrough test drives it): the sim reader, the tag tray, the officer at the desk.
+    README walkthrough test drives it): the sim reader, the tag tray, the login screen with the
+    custodian's name filled in and every demo operator's PIN listed under it.
 
     The tray's debounce is 0: each Enter is a deliberate new presentation, not a re-read.
     """
@@ -339,12 +340,22 @@ def demo_app(work: Path) -> Any:
         "sim:",
         meeting=CODE,
         station="演示台",
-        operator="赵保密",
+        operator=DEMO_OPERATORS[1][0],  # the custodian's name is filled in: type the PIN shown
         key_path=key_path,
         tray=True,
         debounce=0.0,
         notice=notice,
+        login_hint=login_hint(),
     )
+
+
+def login_hint() -> str:
+    """The demo's operators with role and PIN, shown under the login form (a demo has no secrets)."""
+    rows = "\n".join(
+        messages.text("login_demo_row", name=name, role=messages.ROLE_LABEL[role.value], pin=pin)
+        for name, role, pin in DEMO_OPERATORS
+    )
+    return messages.text("login_demo_hint", rows=rows)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -368,7 +379,12 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
     try:
         app = make_app(
-            args.db, args.reader, meeting=args.meeting, station=args.station, operator=args.operator
+            args.db,
+            args.reader,
+            meeting=args.meeting,
+            station=args.station,
+            operator=args.operator,
+            lock_after=args.lock_after,
         )
     except ReaderError as e:
         raise CarrierTrackerError(str(e)) from e

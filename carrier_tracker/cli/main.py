@@ -73,7 +73,9 @@ class _Parser(argparse.ArgumentParser):
 _ENGINES: list[Any] = []
 """Engines a command opened; ``main`` disposes of them (pooled connections closed) on return."""
 
-OPERATOR_COMMANDS = frozenset({"add", "list", "disable", "reset-pin", "-h", "--help"})
+OPERATOR_COMMANDS = frozenset(
+    {"add", "list", "disable", "enable", "reset-pin", "bind-card", "-h", "--help"}
+)
 
 READ_ONLY_COMMANDS = frozenset({"meetings", "status", "verify", "export", "carry-list"})
 """Commands that only read: no write lock, a read-only file works, no key is created."""
@@ -787,6 +789,39 @@ def cmd_operator_disable(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_operator_enable(args: argparse.Namespace) -> int:
+    from ..operators import enable_operator
+
+    app = App(args)
+    by = _officer(app, args, messages.text("action_operator_enable"))
+    with db.session_scope(app.engine) as session:
+        enable_operator(
+            session=session, key=app.key, name=args.name, by=by.name, station=args.station
+        )
+    _print(messages.text("operator_enabled", name=args.name))
+    return EXIT_OK
+
+
+def cmd_operator_bind_card(args: argparse.Namespace) -> int:
+    from ..operators import bind_card
+    from ..uids import normalize_uid
+
+    normalize_uid(args.uid)  # bad input is refused before anyone is asked for a PIN
+    app = App(args)
+    by = _officer(app, args, messages.text("action_bind_card"))
+    with db.session_scope(app.engine) as session:
+        op = bind_card(
+            session=session,
+            key=app.key,
+            name=args.name,
+            uid=args.uid,
+            by=by.name,
+            station=args.station,
+        )
+    _print(messages.text("card_bound", name=op.name, uid=op.card_uid))
+    return EXIT_OK
+
+
 def cmd_operator_reset_pin(args: argparse.Namespace) -> int:
     from ..operators import find_operator, reset_pin
 
@@ -1046,6 +1081,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("name", metavar="NAME")
     q = op("reset-pin", cmd_operator_reset_pin, messages.text("help_operator_reset_pin"))
     q.add_argument("name", metavar="NAME")
+    q = op("enable", cmd_operator_enable, messages.text("help_operator_enable"))
+    q.add_argument("name", metavar="NAME")
+    q = op("bind-card", cmd_operator_bind_card, messages.text("help_operator_bind_card"))
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("uid", metavar="UID")
 
     p = add(
         "export",
@@ -1072,6 +1112,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         default="pcsc:",
         help=messages.text("help_tui_reader"),
+    )
+    p.add_argument(
+        "--lock-after", type=float, metavar="MINUTES", help=messages.text("help_lock_after")
     )
     p = add(
         "demo",

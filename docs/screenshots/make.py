@@ -37,10 +37,13 @@ async def tray(pilot: Any, app: Any, *texts: str) -> None:
         await idle(pilot, app)
 
 
-async def shoot(size: tuple[int, int], name: str, steps: Any) -> None:
+async def shoot(size: tuple[int, int], name: str, steps: Any, *, login: bool = True) -> None:
     app = demo_app(Path(tempfile.mkdtemp()))
     async with app.run_test(size=size) as pilot:
         await idle(pilot, app)
+        if login:  # 孙文管's name is filled in: the PIN the login screen shows, and Enter
+            await pilot.press(*"246810", "enter")
+            await idle(pilot, app)
         await steps(pilot, app)
         await idle(pilot, app)
         for field in app.screen.query("Input"):
@@ -60,9 +63,27 @@ async def reconcile(pilot: Any, app: Any) -> None:
     await tray(pilot, app, "A003", "HY-01 第001", "HY-02 第001", "A005", "HY-03 第004")
     await pilot.press("f5")
     await tray(pilot, app, "HY-02 第001")
+    await approve(pilot, app)
     await pilot.press("ctrl+k")
     await tray(pilot, app, "HY-05 第002")
     await pilot.press("ctrl+r")
+
+
+async def approve(pilot: Any, app: Any) -> None:
+    """The officer approves in the dialog: name, Enter, PIN, Enter."""
+    await pilot.press(*"赵保密", "enter", *"135790", "enter")
+    await idle(pilot, app)
+
+
+async def login(pilot: Any, app: Any) -> None:
+    """The demo's login screen as a newcomer first sees it."""
+
+
+async def approval(pilot: Any, app: Any) -> None:
+    """A custodian's take-away waits for an officer."""
+    await tray(pilot, app, "A003", "HY-02 第001")
+    await pilot.press("f5")
+    await tray(pilot, app, "HY-02 第001")
 
 
 async def courier(pilot: Any, app: Any) -> None:
@@ -93,6 +114,8 @@ async def main() -> None:
     await shoot((120, 36), "reconcile.svg", reconcile)
     await shoot((120, 36), "courier.svg", courier)
     await shoot(MIN_SIZE, "offline.svg", offline)
+    await shoot((120, 36), "login.svg", login, login=False)
+    await shoot((120, 36), "approval.svg", approval)
 
 
 if __name__ == "__main__":

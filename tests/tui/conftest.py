@@ -15,8 +15,9 @@ from textual.widgets import Input
 from carrier_tracker import checklists, db, ledger
 from carrier_tracker.cli.demo import CODE, prepare_demo_database
 from carrier_tracker.custody import record_tap
-from carrier_tracker.enums import Answer, Mode
+from carrier_tracker.enums import Answer, Mode, Role
 from carrier_tracker.models import Carrier, ChecklistAnswer, Event
+from carrier_tracker.operators import Authenticated, find_operator
 from carrier_tracker.policy import answer_items
 from tests.integration.cli_helpers import copy_uid, pass_uid
 from tui.app import CarrierTrackerApp, make_app
@@ -30,6 +31,13 @@ class Desk:
 
     def __init__(self, url: str, key_path: Path, operator: str = "赵保密") -> None:
         self.url, self.key_path = url, key_path
+        self.engine = db.make_engine(url)
+        self.key = ledger.load_key(key_path)
+        with db.read_scope(self.engine) as s:
+            op = find_operator(s, operator)
+            assert op is not None, operator
+            who = Authenticated(op.name, Role(op.role))
+        # Signed in already (the login screen has its own tests, tests/tui/test_operators_desk.py).
         self.app: CarrierTrackerApp = make_app(
             url,
             "sim:",
@@ -38,9 +46,8 @@ class Desk:
             operator=operator,
             key_path=key_path,
             debounce=0.0,
+            signed_in=who,
         )
-        self.engine = db.make_engine(url)
-        self.key = ledger.load_key(key_path)
 
     def swept(self) -> bool:
         """The sweep has answers already (a second ``desk()`` on the same database)."""
@@ -95,6 +102,12 @@ class Desk:
                 assert not outcome.refused or kw.get("refused"), (
                     f"seed tap {i} refused: {outcome.message}"
                 )
+
+
+@pytest.fixture(autouse=True)
+def _own_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user data directory (the export dialog's default folder) under tmp_path."""
+    monkeypatch.setenv("CARRIER_TRACKER_HOME", str(tmp_path / "home"))
 
 
 @pytest.fixture

@@ -12,10 +12,14 @@ import pytest
 from textual.screen import ModalScreen
 
 from carrier_tracker.cli.demo import prepare_demo_database
+from carrier_tracker.enums import Role
+from carrier_tracker.operators import Authenticated
 from tests.tui.conftest import SCREENS, Desk, open_screen, settle, wait_for
 from tests.tui.layout import screen_text
 from tui.app import CarrierTrackerApp, make_app
 from tui.screens.desk import DeskScreen
+
+OFFICER = Authenticated("赵保密", Role.OFFICER)  # signed in already: the login has its own tests
 
 NOT_PRESSED = {"ctrl+q"}  # quits: it works, and the test would end with it
 
@@ -108,11 +112,13 @@ async def test_clear_attendee_is_offered_only_with_an_attendee(desk: Callable[..
 
 async def test_meeting_picker_enter_opens_at_once_and_shows_no_dead_keys(tmp_path: Path) -> None:
     url, key_path = prepare_demo_database(tmp_path)
-    app = make_app(url, "sim:", station="一号台", operator="赵保密", key_path=key_path)
+    app = make_app(
+        url, "sim:", station="一号台", operator="赵保密", key_path=key_path, signed_in=OFFICER
+    )
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, app)
         assert "回车进入" in screen_text(app)
-        assert set(shown_keys(app)) <= {"ctrl+q", "ctrl+p"}, (
+        assert set(shown_keys(app)) <= {"ctrl+q", "ctrl+p", "f12"}, (
             "screens cannot be opened before a meeting is chosen"
         )
         await pilot.press("ctrl+r")  # not offered, and indeed nothing happens

@@ -9,13 +9,16 @@ from pathlib import Path
 import pytest
 
 from carrier_tracker.cli.demo import prepare_demo_database
-from carrier_tracker.enums import Mode
+from carrier_tracker.enums import Mode, Role
+from carrier_tracker.operators import Authenticated
 from carrier_tracker.queries import tray_items
 from tests.tui.conftest import SCREENS, Desk, copy_uid, open_screen, pass_uid, settle
 from tests.tui.layout import clipping_problems
 from tests.tui.test_key_hints import back_to_desk
 from tui.app import make_app
 from tui.texts import MIN_SIZE
+
+OFFICER = Authenticated("赵保密", Role.OFFICER)  # signed in already: the login has its own tests
 
 SIZES = [MIN_SIZE, (120, 36), (160, 45)]
 
@@ -68,7 +71,9 @@ async def test_no_screen_cuts_text_off(
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 async def test_meeting_picker_fits(size: tuple[int, int], tmp_path: Path) -> None:
     url, key_path = prepare_demo_database(tmp_path)
-    app = make_app(url, "sim:", station="一号台", operator="赵保密", key_path=key_path)
+    app = make_app(
+        url, "sim:", station="一号台", operator="赵保密", key_path=key_path, signed_in=OFFICER
+    )
     async with app.run_test(size=size) as pilot:
         await settle(pilot, app)
         assert not clipping_problems(app)

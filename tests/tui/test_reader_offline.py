@@ -25,11 +25,15 @@ from rich.cells import cell_len
 from textual.widgets import Input
 
 from carrier_tracker.cli.demo import CODE, prepare_demo_database
+from carrier_tracker.enums import Role
+from carrier_tracker.operators import Authenticated
 from tests.conftest import skip_or_fail
 from tests.tui.conftest import Desk, pass_uid, settle, wait_for
 from tests.tui.layout import screen_text
 from tui.app import make_app
 from tui.widgets.reader_status import ReaderHelp, ReaderStatusBar
+
+OFFICER = Authenticated("赵保密", Role.OFFICER)  # signed in already: the login has its own tests
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTROL = re.compile(
@@ -87,9 +91,14 @@ def _text(terminal: Terminal) -> str:
 
 
 def run_in_terminal(
-    argv: list[str], env: dict[str, str], until: Callable[[str], bool], timeout: float = 30
+    argv: list[str],
+    env: dict[str, str],
+    until: Callable[[str], bool],
+    timeout: float = 30,
+    login: str = "",
 ) -> tuple[str, int]:
-    """Run a command on a 120×36 pseudo-terminal until ``until(text so far)``, then press Ctrl+Q.
+    """Run a command on a 120×36 pseudo-terminal until ``until(text so far)``, then press Ctrl+Q;
+    ``login`` is typed once the login screen shows.
 
     Returns:
         The screen as it was before Ctrl+Q (rows joined) followed by every character printed
@@ -126,6 +135,9 @@ def run_in_terminal(
 
     try:
         for _ in drain(timeout):
+            if login and "登录工作台" in _text(terminal):
+                os.write(master, login.encode())  # the PIN (the name is filled in) and Enter
+                login = ""
             if until(_text(terminal)):
                 seen = _text(terminal)
                 break
@@ -155,6 +167,7 @@ def demo_db(tmp_path: Path) -> tuple[str, dict[str, str]]:
         "CARRIER_TRACKER_KEY_FILE": str(key_path),
         "TERM": "xterm-256color",
         "CARRIER_TRACKER_HOME": str(tmp_path / "home"),
+        "CARRIER_TRACKER_OPERATOR": "赵保密",  # fills in the login's name
         "COLUMNS": "120",
         "LINES": "36",
     }
@@ -166,7 +179,9 @@ def test_tui_without_pyscard_shows_offline_with_the_fix(
 ) -> None:
     url, env = demo_db
     argv = [sys.executable, "-c", WITHOUT_PYSCARD, "tui", CODE, "--reader", "pcsc:", "--db", url]
-    text, status = run_in_terminal(argv, env, lambda t: "pip install -e '.[pcsc]'" in t)
+    text, status = run_in_terminal(
+        argv, env, lambda t: "pip install -e '.[pcsc]'" in t, login="135790\r"
+    )
     assert "读卡器 离线" in text
     assert "所需的库未安装（smartcard）" in text
     assert "pip install -e '.[pcsc]'" in text and "--reader" in text
@@ -196,7 +211,9 @@ def test_tui_with_pcscd_down_shows_offline_with_the_fix(
         "--db",
         url,
     ]
-    text, status = run_in_terminal(argv, env, lambda t: "systemctl start pcscd" in t)
+    text, status = run_in_terminal(
+        argv, env, lambda t: "systemctl start pcscd" in t, login="135790\r"
+    )
     assert "读卡器 离线" in text
     assert "pcscd 不可用" in text
     assert "systemctl start pcscd" in text and "--reader" in text
@@ -211,7 +228,13 @@ async def test_missing_library_leaves_the_desk_usable(
     monkeypatch.delitem(sys.modules, "readers.pcsc_reader", raising=False)
     url, key_path = prepare_demo_database(tmp_path)
     app = make_app(
-        url, "pcsc:", meeting=CODE, station="一号台", operator="赵保密", key_path=key_path
+        url,
+        "pcsc:",
+        meeting=CODE,
+        station="一号台",
+        operator="赵保密",
+        key_path=key_path,
+        signed_in=OFFICER,
     )
     async with app.run_test(size=(120, 36)) as pilot:
         bar = app.screen.query_one(ReaderStatusBar)

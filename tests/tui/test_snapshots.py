@@ -15,13 +15,16 @@ from textual.widgets import Input, Label, Select
 
 from carrier_tracker import db, ledger
 from carrier_tracker.cli.demo import prepare_demo_database
-from carrier_tracker.enums import Mode
+from carrier_tracker.enums import Mode, Role
 from carrier_tracker.importer import import_workbook
+from carrier_tracker.operators import Authenticated
 from tests.data.make_corpus import base_rows, save, workbook
 from tests.tui.conftest import SCREENS, Desk, copy_uid, open_screen, pass_uid, settle
 from tui.app import make_app
 from tui.screens import desk as desk_module
 from tui.texts import MIN_SIZE
+
+OFFICER = Authenticated("赵保密", Role.OFFICER)  # signed in already: the login has its own tests
 
 SIZES = {"min": MIN_SIZE, "120x36": (120, 36)}
 
@@ -94,7 +97,9 @@ def test_screen_snapshot(
 @pytest.mark.parametrize("size", list(SIZES))
 def test_meeting_picker_snapshot(size: str, snap_compare: Any, tmp_path: Path) -> None:
     url, key_path = prepare_demo_database(tmp_path)
-    app = make_app(url, "sim:", station="一号台", operator="赵保密", key_path=key_path)
+    app = make_app(
+        url, "sim:", station="一号台", operator="赵保密", key_path=key_path, signed_in=OFFICER
+    )
 
     async def run_before(pilot: Any) -> None:
         await settle(pilot, app)
@@ -122,6 +127,7 @@ def test_enrollment_binding_snapshot(size: str, snap_compare: Any, tmp_path: Pat
         operator="孙文管",
         key_path=key_path,
         debounce=0.0,
+        signed_in=Authenticated("孙文管", Role.CUSTODIAN),
     )
 
     async def run_before(pilot: Any) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from carrier_tracker import checklists, messages
 from carrier_tracker.custody import Outcome, record_tap
 from carrier_tracker.distribution import BreakView, break_view
 from carrier_tracker.enums import Mode, Verdict
-from carrier_tracker.messages import MODE_LABEL, local_time
+from carrier_tracker.messages import MODE_LABEL, local_time, text
 from carrier_tracker.models import Attendee
 from carrier_tracker.queries import attendees, holdings, tag_info
 from readers import TagTap
@@ -28,6 +28,7 @@ from ..navigation import desk_bindings
 from ..texts import t
 from ..widgets.banners import MODE_KEYS, ModeBanner, OutcomePanel, mode_keys
 from ..widgets.entry import Entry
+from ..widgets.operator_badge import OperatorBadge
 from ..widgets.reader_status import ReaderHelp, ReaderStatusBar
 from ..widgets.tap_entry import TapEntry
 from ..widgets.tap_log import TapLog
@@ -39,6 +40,25 @@ CONSIGNMENT_MODES = frozenset({Mode.DISPATCH, Mode.DELIVER})
 BREAK_LINES = 5
 """Attendees listed in the break view (the rest are counted)."""
 
+# Refusals an officer's exception (--override) may lift: Ctrl+Y retries such a tap with one.
+EXCEPTION_MODES = frozenset({Mode.ISSUE, Mode.REISSUE, Mode.RECALL})
+
+
+@dataclass(frozen=True)
+class TapRequest:
+    """A tap and everything it needs, read at tap time (a later mode change or sign-in does not
+    change it): the mode, the chosen attendee, the consignment, the note, who operates."""
+
+    tap: TagTap
+    mode: Mode
+    choice: int
+    chosen: str | None
+    consignment: str | None
+    note: str
+    operator: str
+    override: bool = False
+    room: str = ""
+
 
 @dataclass(frozen=True)
 class TapResult:
@@ -47,6 +67,7 @@ class TapResult:
     outcome: Outcome
     unknown_tag: bool
     attendee: Attendee | None  # the owner of a pass just issued (becomes the current attendee)
+    approver: str = ""  # the officer who approved it at this desk
 
 
 class DeskScreen(Screen[None]):
@@ -64,6 +85,7 @@ class DeskScreen(Screen[None]):
         Binding("ctrl+f", "focus_attendee", t("key_attendee"), priority=True),
         Binding("ctrl+u", "clear_attendee", t("key_clear_attendee"), priority=True),
         *desk_bindings(),
+        Binding("ctrl+y", "approve_exception", text("key_approve_exception"), priority=True),
     ]
 
     def __init__(self) -> None:
@@ -80,12 +102,14 @@ class DeskScreen(Screen[None]):
         self.last_unknown: str | None = None
         self.people: dict[str, Attendee] = {}
         self.pending = 0
+        self.exception: tuple[TapRequest, Any] | None = None  # the last refusal Ctrl+Y may retry
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="top"):
             yield ModeBanner(id="mode")
             yield ReaderStatusBar(id="reader")
+            yield OperatorBadge(id="operator-badge")
         yield ReaderHelp(id="reader-help")
         yield Label(mode_keys(list(MODE_KEYS)), id="mode-keys")
         with Horizontal(id="who"):
@@ -130,6 +154,8 @@ class DeskScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_attendee":
             return self.attendee is not None
+        if action == "approve_exception":
+            return self.exception is not None
         return True
 
     def action_mode(self, value: str) -> None:
@@ -274,13 +300,57 @@ class DeskScreen(Screen[None]):
 
         Everything the tap needs is read now, at tap time: pressing F2 while the database is busy
         changes the next tap, not this one. ``echo`` (a screen with ``show_outcome``) gets the result too.
+        A step that needs an officer, tapped by a custodian, and that an officer's approval would
+        let through, is not recorded: the desk asks for an officer first (:meth:`_ask_officer`).
         """
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        meeting, mode, choice = ctx.meeting, self.mode, self._choice
-        chosen = self.attendee.code if self.attendee is not None else None
-        consignment = self.query_one("#consignment-input", Input).value.strip() or None
-        note = self.query_one("#note-input", Input).value.strip() if mode is Mode.LOST else ""
-        room = self.query_one("#room-input", Input).value.strip() if mode is Mode.SWEEP else ""
+        mode = self.mode
+        request = TapRequest(
+            tap=tap,
+            mode=mode,
+            choice=self._choice,
+            chosen=self.attendee.code if self.attendee is not None else None,
+            consignment=self.query_one("#consignment-input", Input).value.strip() or None,
+            note=self.query_one("#note-input", Input).value.strip() if mode is Mode.LOST else "",
+            operator=ctx.operator,
+            room=self.query_one("#room-input", Input).value.strip() if mode is Mode.SWEEP else "",
+        )
+        self._submit(request, echo, "")
+
+    def action_approve_exception(self) -> None:
+        """Ctrl+Y: retry the last refused tap as an officer's exception (asks for an officer)."""
+        if self.exception is None:
+            return
+        request, echo = self.exception
+        self.exception = None
+        self.refresh_bindings()
+        operator = self.app.ctx.operator  # type: ignore[attr-defined]
+        self._submit(replace(request, override=True, operator=operator), echo, "")
+
+    def _ask_officer(self, request: TapRequest, echo: Any) -> None:
+        """The tap needs an officer and would pass with one: ask; apply it with the approver, or
+        (cancel) record nothing at all."""
+        from .approval import ApprovalDialog
+
+        what = MODE_LABEL[request.mode]
+        if request.override:
+            what = text("approval_exception", reason=what)
+
+        def answered(approver: str | None) -> None:
+            if approver is None:
+                self.query_one(OutcomePanel).show(Verdict.ALREADY, text("approval_cancelled"))
+                if echo is not None:
+                    echo.show_outcome(Verdict.ALREADY, text("approval_cancelled"))
+                return
+            self._submit(request, echo, approver)
+
+        self.app.push_screen(ApprovalDialog(what), callback=answered)
+
+    def _submit(self, request: TapRequest, echo: Any, approver: str) -> None:
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        meeting, mode, choice, tap = ctx.meeting, request.mode, request.choice, request.tap
+        chosen, consignment, note = request.chosen, request.consignment, request.note
+        room = request.room
 
         def run(s: Session) -> TapResult:
             info = tag_info(s, tap.uid, meeting.id)
@@ -299,9 +369,12 @@ class DeskScreen(Screen[None]):
                 attendee_code=None if own_pass else attendee,
                 consignment_no=consignment if mode in CONSIGNMENT_MODES else None,
                 station=ctx.station,
-                operator=ctx.operator,
+                operator=request.operator,
                 note=note,
                 room=room,
+                override=request.override,
+                approver=approver,
+                ask_approval=not approver,
             )
             person = None
             if (
@@ -317,12 +390,21 @@ class DeskScreen(Screen[None]):
                     )
                 ).one()
                 self._lane_pass = (choice, info.owner_code)
-            return TapResult(outcome, info is None, person)
+            return TapResult(outcome, info is None, person, approver)
 
         def done(result: TapResult) -> None:
             self.pending -= 1
+            if result.outcome.approval_needed:
+                self._ask_officer(request, echo)
+                return
+            retry = result.outcome.refused and mode in EXCEPTION_MODES and not request.override
+            self.exception = (request, echo) if retry else None
+            self.refresh_bindings()
             self.show_result(result, follow=choice == self._choice)
             self._load_break()
+            if retry:
+                offer = text("exception_offer", message=self._line(result))
+                self.query_one(OutcomePanel).show(Verdict.REFUSED, offer)
             if echo is not None:
                 echo.show_outcome(result.outcome.verdict, self._line(result))
             self.app.poll_ledger()  # type: ignore[attr-defined]
@@ -338,8 +420,10 @@ class DeskScreen(Screen[None]):
 
     def _line(self, result: TapResult) -> str:
         outcome = result.outcome
-        text = outcome.line
-        return t("enroll_offer", message=text) if result.unknown_tag else text
+        line = outcome.line
+        if result.approver and not outcome.refused:
+            line += text("approved_by", name=result.approver)
+        return t("enroll_offer", message=line) if result.unknown_tag else line
 
     def show_result(self, result: TapResult, *, follow: bool = True) -> None:
         """Show a recorded tap: the big panel, the log, and the attendee it made current (unless

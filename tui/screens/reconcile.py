@@ -295,14 +295,16 @@ class ReconcileScreen(Screen[None]):
         self.app.call_from_thread(self._write_close, choice, who.name)
 
     def _write_close(self, choice: CloseChoice, approver: str) -> None:
+        """Close on the write lane, as the operator signed in now, with the approving officer."""
         ctx = self.app.ctx  # type: ignore[attr-defined]
+        operator = ctx.operator
 
         def run(s: Session) -> None:
             close_meeting(
                 session=s,
                 key=ctx.key,
                 meeting_code=ctx.code,
-                operator=ctx.operator,
+                operator=operator,
                 station=ctx.station,
                 with_exceptions=choice.with_exceptions,
                 note=choice.note,
