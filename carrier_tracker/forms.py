@@ -8,10 +8,8 @@ workbook is written like the export too: checked path, 0600 temporary file, atom
 A sheet is one writer function and one entry of :data:`FORMS`: the writer gets the meeting's
 reference rows (:class:`FormData`) and the sheet, appends its rows and returns how many it
 wrote. Signature and date columns are left empty: people fill them in by hand. The checklist
-forms (会场保密检查表, 会后清场检查表) are added the same way: a writer that reads the meeting's
-checklist answers through ``data.session`` and appends one row per item (序号, 检查项目, 结果,
-说明, 检查人, 时间, then 签名/日期 left empty), and a ``Form(title, headers, widths, writer)``
-entry in :data:`FORMS` at the place it should print.
+forms (会场保密检查表, 会后清场检查表) read the meeting's answers through ``data.session``: one
+row per item of the active checklists (built-in and the site's).
 """
 
 from __future__ import annotations
@@ -91,6 +89,8 @@ RECEIPT_SHEET, PASS_REGISTER_SHEET, COURIER_RECEIPT_SHEET = (
     "会议证登记表",
     "机要递送回执",
 )
+VENUE_CHECK_SHEET, SWEEP_CHECK_SHEET = "会场保密检查表", "会后清场检查表"
+CHECK_HEADERS = ("序号", "检查项目", "结果", "说明", "检查人", "检查时间", "接受（保密负责人）")
 
 
 def _break_after(sheet: MarkedSheet) -> None:
@@ -209,6 +209,41 @@ def write_courier_receipts(data: FormData, sheet: MarkedSheet) -> int:
     )
 
 
+def _checklist_rows(data: FormData, sheet: MarkedSheet, name: str) -> int:
+    """One row per item of a checklist (the built-in and the site's items, in order) with the
+    meeting's answer, for the checker and the officer to sign."""
+    from . import checklists
+    from .policy import checklist_status
+
+    statuses = checklist_status(data.session, data.meeting, checklists.active()[name])
+    for n, st in enumerate(statuses, start=1):
+        answer = (
+            messages.ANSWER_LABEL[st.answer] if st.answer else messages.text("checklist_unanswered")
+        )
+        accepted = (
+            messages.text("checklist_accepted_by", by=st.accepted_by, note=st.accept_note or "")
+            if st.accepted_by
+            else ""
+        )
+        when = data.local(st.answered_at)
+        sheet.row([n, st.item.label, answer, st.note, st.operator, when, accepted, None, None])
+    return len(statuses) or _nothing(sheet)
+
+
+def write_venue_check(data: FormData, sheet: MarkedSheet) -> int:
+    """会场保密检查表: the venue check as answered, for signing."""
+    from .checklists import VENUE
+
+    return _checklist_rows(data, sheet, VENUE)
+
+
+def write_sweep_check(data: FormData, sheet: MarkedSheet) -> int:
+    """会后清场检查表: the post-meeting sweep as answered, for signing."""
+    from .checklists import SWEEP
+
+    return _checklist_rows(data, sheet, SWEEP)
+
+
 FORMS: list[Form] = [
     Form(
         RECEIPT_SHEET,
@@ -262,6 +297,18 @@ FORMS: list[Form] = [
         ),
         (6, 14, 24, 10, 12, 32, 8, 6, 17, 14, 12),
         write_courier_receipts,
+    ),
+    Form(
+        VENUE_CHECK_SHEET,
+        (*CHECK_HEADERS, SIGN, DAY),
+        (6, 40, 8, 30, 10, 17, 24, 14, 12),
+        write_venue_check,
+    ),
+    Form(
+        SWEEP_CHECK_SHEET,
+        (*CHECK_HEADERS, SIGN, DAY),
+        (6, 40, 8, 30, 10, 17, 24, 14, 12),
+        write_sweep_check,
     ),
 ]
 """The forms in printed order. Another form is one more entry here and its writer."""

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from carrier_tracker import checklists
 from tests.conftest import SAMPLE
 from tests.data.make_corpus import base_rows, save, workbook
 from tests.integration.cli_helpers import CODE, Cli, copy_uid, pass_uid
@@ -164,7 +165,19 @@ def test_forms_workbook(cli: Cli, tmp_path: Path) -> None:
     )
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["文件签收单", "会议证登记表", "机要递送回执"]
+    assert wb.sheetnames == [
+        "文件签收单",
+        "会议证登记表",
+        "机要递送回执",
+        "会场保密检查表",
+        "会后清场检查表",
+    ]
+    for sheet, name in (("会场保密检查表", "venue"), ("会后清场检查表", "sweep")):
+        items = checklists.active()[name].items
+        rows = list(wb[sheet].iter_rows(values_only=True))
+        assert rows[0][-2:] == ("签名", "日期")
+        assert [r[1] for r in rows[1:]] == [it.label for it in items]  # every item, in order
+        assert all(r[2] == "符合" and r[4] and r[-2:] == (None, None) for r in rows[1:])
 
     receipts = list(wb["文件签收单"].iter_rows(values_only=True))
     assert receipts[0][-2:] == ("签名", "日期")
