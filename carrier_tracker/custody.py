@@ -193,6 +193,14 @@ def substitute_for(store: _Store, row: Any) -> tuple[str, str] | None:
     return (absent.code, absent.unit) if absent is not None else None
 
 
+def _replaced(store: _Store, person: rules.Person | None) -> rules.Person | None:
+    """The person, marked when a substitute (代会) has taken their place."""
+    if person is None:
+        return None
+    sub = store.substitute_of(person.id)
+    return replace(person, replaced_by=f"{sub.code} {sub.name}") if sub is not None else person
+
+
 def load_facts(
     store: _Store,
     meeting: Any,
@@ -287,6 +295,9 @@ def load_facts(
     target = _person(target_row, issued, holding)
     if target is not None and doc_facts is not None and not doc_facts.plan.everyone:
         target = replace(target, stands_for=substitute_for(store, target_row))
+    owner = _person(carrier.owner, issued, holding)
+    if tap.mode is Mode.ISSUE or tap.mode is Mode.REISSUE:  # an absent delegate receives nothing
+        target, owner = _replaced(store, target), _replaced(store, owner)
     carrier_facts = rules.CarrierFacts(
         id=carrier.id,
         kind=CarrierKind(carrier.kind),
@@ -298,7 +309,7 @@ def load_facts(
             carrier.consignment_id,
         ),
         document=doc_facts,
-        owner=_person(carrier.owner, issued, holding),
+        owner=owner,
         holder=_person(carrier.holder, issued, holding),
         remembered=_person(carrier.remembered, issued, holding),
         consignment=rules.ConsignmentFacts(

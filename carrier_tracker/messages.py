@@ -618,6 +618,7 @@ TEXT_OPERATORS_DESK: dict[str, str] = {
 
 
 TEXT_CHANGES: dict[str, str] = {
+    "replaced_by_substitute": "{name} 已由 {substitute} 代会，不再发放（代会人员持本人会议证领取）",
     # late attendees, substitutes, copies added/withdrawn, retag, void
     "tag_retired": "标签已停用（已换为 {new}）",
     "recon_withdrawn": " · 已作废 {n}",

@@ -54,6 +54,8 @@ class Person:
     that delegate's distribution plan."""
     pledged: bool = True
     """A 保密承诺书 is on record (the loader reads it; neutral default: no warning)."""
+    replaced_by: str = ""
+    """``CODE 姓名`` of the substitute (代会) taking this absent delegate's place, if any."""
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,14 @@ def REMEMBERED_HOLDER(c: Ctx) -> Refusal | None:
         and not c.officer_override
     ):
         return ("reissue_other", {"item": c.carrier.item, "holder": remembered.name})
+    return None
+
+
+@_guard("领取人未由他人代会（缺席代表不再领取）")
+def NOT_REPLACED(c: Ctx) -> Refusal | None:
+    person = c.recipient
+    if person is not None and person.replaced_by:
+        return ("replaced_by_substitute", {"name": person.name, "substitute": person.replaced_by})
     return None
 
 
@@ -522,7 +532,14 @@ class Rule:
 
 COPY, PASS = CarrierKind.COPY, CarrierKind.PASS
 ISSUABLE = frozenset({State.REGISTERED, State.COLLECTED, State.RECOVERED})
-RECIPIENT_RULES = (REMEMBERED_HOLDER, CLEARANCE, IN_PLAN, PASS_ISSUED, ONE_COPY_EACH)
+RECIPIENT_RULES = (
+    REMEMBERED_HOLDER,
+    NOT_REPLACED,
+    CLEARANCE,
+    IN_PLAN,
+    PASS_ISSUED,
+    ONE_COPY_EACH,
+)
 
 
 def _s(*states: State) -> frozenset[State]:
@@ -554,6 +571,7 @@ TABLE: tuple[Rule, ...] = (
         Arrow.TO,
         already=_s(State.ISSUED),
         first=(PASS_TO_OWNER,),
+        guards=(NOT_REPLACED,),
         warns=(PLEDGE_SIGNED,),
     ),
     Rule(

@@ -94,6 +94,7 @@ _ATTENDEE_BY_CODE = (
     .order_by(ATTENDEE.c.code != bindparam("code"))
 )
 _ATTENDEE_BY_ID = select(ATTENDEE).where(ATTENDEE.c.id == bindparam("id"))
+_SUBSTITUTE_OF = select(ATTENDEE).where(ATTENDEE.c.substitute_for_id == bindparam("id"))
 _CONSIGNMENT_BY_ID = select(CONSIGNMENT).where(CONSIGNMENT.c.id == bindparam("id"))
 _CONSIGNMENT_BY_NO = (
     select(CONSIGNMENT)
@@ -262,6 +263,10 @@ class TapStore:
         if attendee_id is None:
             return None
         return self._one(_ATTENDEE_BY_ID, id=attendee_id)
+
+    def substitute_of(self, attendee_id: int) -> SimpleNamespace | None:
+        """The attendee taking this (absent) attendee's place (代会), if any."""
+        return self._one(_SUBSTITUTE_OF, id=attendee_id)
 
     def consignment(self, consignment_id: int | None) -> SimpleNamespace | None:
         if consignment_id is None:

@@ -805,3 +805,47 @@ def test_export_and_status_show_the_changes(
         "A012": "会中增补",
     }
     assert data["counts"]["withdrawn"] == 1
+
+
+def test_absent_delegate_receives_nothing_after_a_substitution(
+    session: Session, key: bytes
+) -> None:
+    """Once a substitute (代会) takes A003's place, A003's pass and copies are refused, naming the
+    substitute; the substitute receives with a pass of their own."""
+    world = make_world(session)
+    _substitute_a003(session, key, world)
+
+    def try_(tag: str, **kw: Any) -> Any:
+        out = record_tap(
+            session=session,
+            key=key,
+            meeting_code="M1",
+            uid=tag,
+            mode=Mode.ISSUE,
+            operator=CUSTODIAN,
+            **kw,
+        )
+        session.commit()
+        return out
+
+    refused_pass = try_(world.pass_uid("A003"))
+    assert refused_pass.verdict is Verdict.REFUSED
+    assert "已由 A011 钱八 代会" in refused_pass.message
+    refused_copy = try_(world.copy_uid("D1", 1), attendee_code="A003")
+    assert refused_copy.verdict is Verdict.REFUSED and "代会" in refused_copy.message
+    # an officer's override does not lift it: the delegate is absent
+    override = record_tap(
+        session=session,
+        key=key,
+        meeting_code="M1",
+        uid=world.copy_uid("D1", 1),
+        mode=Mode.ISSUE,
+        operator=OFFICER,
+        attendee_code="A003",
+        override=True,
+    )
+    session.commit()
+    assert override.verdict is Verdict.REFUSED
+    # someone else is unaffected
+    try_(world.pass_uid("A001"))
+    assert try_(world.copy_uid("D1", 1), attendee_code="A001").verdict is Verdict.ACCEPTED
