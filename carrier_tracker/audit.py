@@ -324,10 +324,15 @@ class AuditReport:
 
 def _show(value: Any) -> str:
     if value is None or value == "":
-        return "（空）"
+        return messages.text("audit_empty")
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return messages.text("audit_yes" if value else "audit_no")
     return str(value)
+
+
+def _field(what: str, field: str) -> str:
+    """A row's column as a difference names it (``HY-01 第002份·标签``)."""
+    return messages.text("audit_field", what=what, field=messages.COLUMN_LABEL.get(field, field))
 
 
 class _Names:
@@ -340,14 +345,14 @@ class _Names:
 
     def person(self, attendee_id: int | None) -> str:
         if attendee_id is None:
-            return "（无）"
+            return messages.text("audit_nobody")
         a = self.people.get(attendee_id)
-        return f"{a['name']}" if a else f"人员#{attendee_id}"
+        return f"{a['name']}" if a else messages.text("audit_person_id", id=attendee_id)
 
     def carrier(self, carrier_id: int) -> str:
         c = self.expected.carriers.get(carrier_id)
         if c is None:
-            return f"载体#{carrier_id}"
+            return messages.text("audit_carrier_id", id=carrier_id)
         if c["kind"] == CarrierKind.PASS.value:
             owner = self.people.get(c["owner_id"] or -1)
             number = (owner or {}).get("pass_number") or (owner or {}).get("code", "?")
@@ -360,7 +365,9 @@ class _Names:
     def custody(self, c: Custody) -> str:
         label = messages.STATE_LABEL[c.state]
         who = c.holder_id or c.remembered_id
-        return f"{label}（{self.person(who)}）" if who else label
+        return (
+            messages.text("audit_custody", state=label, holder=self.person(who)) if who else label
+        )
 
 
 def audit_meeting(session: Session, key: bytes, meeting: Meeting) -> AuditReport:
@@ -518,21 +525,11 @@ def _compare(session: Session, meeting: Meeting, expected: Expected) -> list[str
                 continue
             for f in CARRIER_FIELDS:
                 if getattr(row, f) != want_row[f]:
-                    differ(
-                        f"{label}·{messages.COLUMN_LABEL.get(f, f)}", want_row[f], getattr(row, f)
-                    )
+                    differ(_field(label, f), want_row[f], getattr(row, f))
             if row.tag_uid != expected.tags.get(cid):
-                differ(
-                    f"{label}·{messages.COLUMN_LABEL['tag_uid']}",
-                    expected.tags.get(cid),
-                    row.tag_uid,
-                )
+                differ(_field(label, "tag_uid"), expected.tags.get(cid), row.tag_uid)
         if bool(row.tag_released) != (cid in expected.released):
-            differ(
-                f"{label}·{messages.COLUMN_LABEL['tag_released']}",
-                cid in expected.released,
-                bool(row.tag_released),
-            )
+            differ(_field(label, "tag_released"), cid in expected.released, bool(row.tag_released))
         want = expected.custody.get(cid, Custody())
         have = Custody(
             State(row.state), row.holder_id, row.remembered_holder_id, row.consignment_id
@@ -544,11 +541,7 @@ def _compare(session: Session, meeting: Meeting, expected: Expected) -> list[str
         ):
             differ(label, names.custody(want), names.custody(have))
         elif want.consignment_id != have.consignment_id:
-            differ(
-                f"{label}·{messages.COLUMN_LABEL['consignment_id']}",
-                want.consignment_id,
-                have.consignment_id,
-            )
+            differ(_field(label, "consignment_id"), want.consignment_id, have.consignment_id)
     if expected.snapshot:
         for cid in expected.carriers.keys() - seen:
             differ(
@@ -571,8 +564,7 @@ def _compare_retired(session: Session, meeting_id: int, expected: Expected, diff
             continue
         for f in RETIRED_FIELDS:
             if getattr(row, f) != want[f]:
-                label = messages.COLUMN_LABEL.get(f, f)
-                differ(f"{what}·{label}", want[f], getattr(row, f))
+                differ(_field(what, f), want[f], getattr(row, f))
     for uid in have:
         differ(
             messages.text("audit_retired", uid=uid),
@@ -605,7 +597,7 @@ def _compare_rows(
                 value = Level(value).value
             want_value = want_row.get(f)  # a field added after the snapshot was taken: None
             if value != want_value:
-                differ(f"{name}·{messages.COLUMN_LABEL.get(f, f)}", want_value, value)
+                differ(_field(name, f), want_value, value)
     for row in have.values():
         differ(
             label(row.id, {f: getattr(row, f) for f in fields}),
@@ -631,7 +623,7 @@ def _compare_answers(session: Session, meeting_id: int, expected: Expected, diff
         for f in ANSWER_FIELDS:
             value = _plain(getattr(row, f))
             if value != want[f]:
-                differ(f"{label}·{messages.COLUMN_LABEL.get(f, f)}", want[f], value)
+                differ(_field(label, f), want[f], value)
     for (checklist, _item), row in have.items():
         differ(
             messages.text("audit_answer", checklist=checklist, item=row.item),

@@ -29,7 +29,16 @@ from .models import Attendee, Carrier, Document, Meeting, RetiredTag
 from .plan import PlanError, parse_plan
 from .text_fields import check_code, check_text, normalize_code, printable
 from .uids import BadUid, normalize_uid
-from .workbook_schema import ATTENDEES, DOCUMENTS, MEETING, SHEETS, TAGS, Sheet
+from .workbook_schema import (
+    ATTENDEES,
+    DOCUMENTS,
+    FALSE_WORDS,
+    MEETING,
+    SHEETS,
+    TAGS,
+    TRUE_WORDS,
+    Sheet,
+)
 
 MAX_FILE_BYTES = 20 * 2**20
 """A workbook larger than this is refused unread (the largest allowed meeting is ~6 MB)."""
@@ -60,8 +69,6 @@ _ROW_LIMITS = {
     "documents": (MAX_DOCUMENTS, "import_unit_documents"),
     "tags": (MAX_MEETING_COPIES, "import_unit_tags"),
 }
-_TRUE = {"是", "y", "yes", "true", "1", "✓", "√", "对", "t"}
-_FALSE = {"否", "n", "no", "false", "0", "", "×", "x", "f"}
 _SPACES = re.compile(r"\s+")
 
 
@@ -77,10 +84,10 @@ class Problem:
     def __str__(self) -> str:
         where = self.sheet
         if self.row is not None:
-            where += f" 第{self.row}行"
+            where += messages.text("import_problem_row", row=self.row)
         if self.column:
-            where += f" [{self.column}]"
-        return f"{where}：{printable(self.message, 400)}"
+            where += messages.text("import_problem_column", column=self.column)
+        return messages.text("import_problem", where=where, message=printable(self.message, 400))
 
 
 @dataclass
@@ -219,7 +226,9 @@ def _check_archive(data: bytes, where: str) -> None:
             if info.file_size > limit:
                 raise _refuse(
                     "import_unpacked_too_big",
-                    name=f"{where}（{printable(info.filename)}）",
+                    name=messages.text(
+                        "import_archive_part", name=where, part=printable(info.filename)
+                    ),
                     size=info.file_size // mb,
                     limit=limit // mb,
                 )
@@ -252,18 +261,12 @@ def _read_workbook(path: Path) -> tuple[Any, bytes]:
             )
         data = path.read_bytes()
     except OSError as e:
-        raise ImportProblems([], f"无法读取文件 {printable(str(path))}：{os_reason(e)}") from e
+        raise _refuse("import_unreadable", path=printable(str(path)), reason=os_reason(e)) from e
     head = data[:8]
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportProblems(
-            [],
-            f"{where}：这是旧版 Excel (.xls) 文件或带密码保护的工作簿，请去掉密码并另存为 .xlsx 后再导入",
-        )
+        raise _refuse("import_xls", name=where)
     if not head.startswith(b"PK"):
-        raise ImportProblems(
-            [],
-            f"{where}：不是 Excel .xlsx 文件（可能是 CSV 或其他文件改了扩展名），请用 Excel 另存为 .xlsx",
-        )
+        raise _refuse("import_not_xlsx", name=where)
     try:
         _check_archive(data, where)
         return openpyxl.load_workbook(
@@ -272,7 +275,7 @@ def _read_workbook(path: Path) -> tuple[Any, bytes]:
     except ImportProblems:
         raise
     except Exception as e:  # a hostile or broken file can make the parser raise anything
-        raise ImportProblems([], f"{where}：文件已损坏，无法读取（{type(e).__name__}）") from e
+        raise _refuse("import_corrupt", name=where, error=type(e).__name__) from e
 
 
 def _sheet_rows(ws: Any) -> tuple[Iterator[tuple[int, list[dict[str, Any]]]], Any]:
@@ -321,7 +324,9 @@ def _read_sheet(parsed: _Parsed, spec: Sheet, ws: Any) -> None:
                 if found is not None:
                     index[col_spec.key] = found
                 elif col_spec.required:
-                    parsed.add(spec, number, col_spec.header, "缺少此列")
+                    parsed.add(
+                        spec, number, col_spec.header, messages.text("import_missing_column")
+                    )
             wanted = {col: key for key, col in index.items()}
             continue
         values: dict[str, Any] = dict.fromkeys(index)
@@ -332,9 +337,7 @@ def _read_sheet(parsed: _Parsed, spec: Sheet, ws: Any) -> None:
                 continue
             value = cell["value"]
             if cell["data_type"] == "f":
-                parsed.add(
-                    spec, number, spec.column(key).header, "单元格含公式，请复制后“粘贴为数值”"
-                )
+                parsed.add(spec, number, spec.column(key).header, messages.text("import_formula"))
                 value = None
             if isinstance(value, str) and not value.strip():
                 value = None
@@ -355,7 +358,7 @@ def _read_sheet(parsed: _Parsed, spec: Sheet, ws: Any) -> None:
                 ),
             )
     if header_row is None:
-        parsed.add(spec, None, None, "工作表为空，缺少表头")
+        parsed.add(spec, None, None, messages.text("import_no_header"))
         return
     from openpyxl.worksheet.cell_range import CellRange
 
@@ -363,7 +366,7 @@ def _read_sheet(parsed: _Parsed, spec: Sheet, ws: Any) -> None:
     for merge in merged:
         rng = CellRange(merge.ref)
         if rng.max_row > header_row:
-            parsed.add(spec, rng.min_row, None, f"含合并单元格 {rng.coord}，请取消合并并逐行填写")
+            parsed.add(spec, rng.min_row, None, messages.text("import_merged", cells=rng.coord))
     parsed.rows[spec.key] = out
 
 
@@ -395,7 +398,7 @@ def _level(parsed: _Parsed, spec: Sheet, row: _Row, key: str) -> Level | None:
     raw = clean_code(row.values.get(key))
     header = spec.column(key).header
     if not raw:
-        parsed.add(spec, row.number, header, "不能为空")
+        parsed.add(spec, row.number, header, messages.text("import_required"))
         return None
     try:
         return Level.parse(raw)
@@ -404,7 +407,7 @@ def _level(parsed: _Parsed, spec: Sheet, row: _Row, key: str) -> Level | None:
             spec,
             row.number,
             header,
-            f"密级“{printable(raw, 40)}”无效，应为 秘密、机密、绝密 或 内部",
+            messages.text("import_bad_level", value=printable(raw, 40)),
         )
         return None
 
@@ -416,11 +419,16 @@ def _bool(parsed: _Parsed, spec: Sheet, row: _Row, key: str, default: bool) -> b
     if isinstance(value, bool):
         return value
     raw = clean_code(value).lower()
-    if raw in _TRUE:
+    if raw in TRUE_WORDS:
         return True
-    if raw in _FALSE:
+    if raw in FALSE_WORDS:
         return False
-    parsed.add(spec, row.number, spec.column(key).header, f"“{_shown(value)}”不是 是/否")
+    parsed.add(
+        spec,
+        row.number,
+        spec.column(key).header,
+        messages.text("import_bad_bool", value=_shown(value)),
+    )
     return default
 
 
@@ -455,7 +463,7 @@ def _positive_int(parsed: _Parsed, spec: Sheet, row: _Row, key: str, maximum: in
     value = row.values.get(key)
     header = spec.column(key).header
     if value is None:
-        parsed.add(spec, row.number, header, "不能为空")
+        parsed.add(spec, row.number, header, messages.text("import_required"))
         return None
     if isinstance(value, bool):
         number = None
@@ -467,7 +475,12 @@ def _positive_int(parsed: _Parsed, spec: Sheet, row: _Row, key: str, maximum: in
         raw = clean_code(value)
         number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
     if number is None or not 1 <= number <= maximum:
-        parsed.add(spec, row.number, header, f"“{_shown(value)}”不是 1 到 {maximum} 之间的整数")
+        parsed.add(
+            spec,
+            row.number,
+            header,
+            messages.text("import_bad_int", value=_shown(value), limit=maximum),
+        )
         return None
     return number
 
@@ -491,7 +504,7 @@ def _datetime(
                 spec,
                 row.number,
                 spec.column(key).header,
-                f"“{printable(raw, 40)}”不是日期时间，应如 2026-12-01 09:00",
+                messages.text("import_bad_datetime", value=printable(raw, 40)),
             )
             return None
     if result.tzinfo is None:
@@ -541,7 +554,12 @@ def _uid(
         parsed.add(spec, row.number, header, str(e))
         return None
     if uid in seen:
-        parsed.add(spec, row.number, header, f"标签 {uid} 重复（已用于 {seen[uid]}）")
+        parsed.add(
+            spec,
+            row.number,
+            header,
+            messages.text("import_duplicate_uid", uid=uid, where=seen[uid]),
+        )
         return None
     seen[uid] = where
     return uid
@@ -565,7 +583,7 @@ def read_workbook(path: Path, *, tz: ZoneInfo | None = None) -> tuple[_Parsed, d
             found = _match_sheet(spec, names)
             if found is None:
                 if not spec.optional:
-                    parsed.add(spec, None, None, "缺少此工作表")
+                    parsed.add(spec, None, None, messages.text("import_missing_sheet"))
                 parsed.rows[spec.key] = []
                 continue
             try:
@@ -573,9 +591,7 @@ def read_workbook(path: Path, *, tz: ZoneInfo | None = None) -> tuple[_Parsed, d
             except ImportProblems:
                 raise
             except Exception as e:  # the worksheet XML of a hostile file
-                raise ImportProblems(
-                    [], f"{parsed.name}：文件已损坏，无法读取（{type(e).__name__}）"
-                ) from e
+                raise _refuse("import_corrupt", name=parsed.name, error=type(e).__name__) from e
         has_meeting_sheet = _match_sheet(MEETING, names) is not None
     finally:
         wb.close()
@@ -589,7 +605,9 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
     # 会议
     meeting_rows = parsed.rows.get("meeting", [])
     if has_meeting_sheet and len(meeting_rows) != 1:
-        parsed.add(MEETING, None, None, f"应恰好填写一行会议信息，实有 {len(meeting_rows)} 行")
+        parsed.add(
+            MEETING, None, None, messages.text("import_meeting_rows", count=len(meeting_rows))
+        )
     meeting_level: Level | None = None
     if meeting_rows:
         row = meeting_rows[0]
@@ -599,8 +617,16 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
         starts = _datetime(parsed, MEETING, row, "starts_at", tz)
         ends = _datetime(parsed, MEETING, row, "ends_at", tz)
         if starts and ends and ends < starts:
+            ends_header = MEETING.column("ends_at").header
             parsed.add(
-                MEETING, row.number, MEETING.column("ends_at").header, "结束时间早于开始时间"
+                MEETING,
+                row.number,
+                ends_header,
+                messages.text(
+                    "import_ends_before_starts",
+                    ends=ends_header,
+                    starts=MEETING.column("starts_at").header,
+                ),
             )
         data["meeting"] = {
             "code": code,
@@ -630,25 +656,33 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
         name = _text(parsed, ATTENDEES, row, "name")
         clearance = _level(parsed, ATTENDEES, row, "clearance")
         if code in codes:
+            header = ATTENDEES.column("code").header
             parsed.add(
                 ATTENDEES,
                 row.number,
-                ATTENDEES.column("code").header,
-                f"人员编号 {code} 重复（与第{codes[code]}行）",
+                header,
+                messages.text("import_duplicate", label=header, value=code, row=codes[code]),
             )
         elif code:
             codes[code] = row.number
         pass_number = _code(parsed, ATTENDEES, row, "pass_number")
         if pass_number in pass_numbers:
+            header = ATTENDEES.column("pass_number").header
             parsed.add(
                 ATTENDEES,
                 row.number,
-                ATTENDEES.column("pass_number").header,
-                f"会议证号 {pass_number} 重复（与第{pass_numbers[pass_number]}行）",
+                header,
+                messages.text(
+                    "import_duplicate",
+                    label=header,
+                    value=pass_number,
+                    row=pass_numbers[pass_number],
+                ),
             )
         elif pass_number:
             pass_numbers[pass_number] = row.number
-        uid = _uid(parsed, ATTENDEES, row, "pass_uid", seen_uids, f"参会人员第{row.number}行")
+        where = messages.text("import_sheet_row", sheet=ATTENDEES.name, row=row.number)
+        uid = _uid(parsed, ATTENDEES, row, "pass_uid", seen_uids, where)
         data["attendees"].append(
             {
                 "code": code,
@@ -678,14 +712,19 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
                 DOCUMENTS,
                 row.number,
                 DOCUMENTS.column("level").header,
-                f"文件密级 {level.value} 高于会议密级 {meeting_level.value}",
+                messages.text(
+                    "import_level_above_meeting", level=level.value, meeting=meeting_level.value
+                ),
             )
         if number in documents:
+            header = DOCUMENTS.column("number").header
             parsed.add(
                 DOCUMENTS,
                 row.number,
-                DOCUMENTS.column("number").header,
-                f"文件编号 {number} 重复（与第{documents[number][0]}行）",
+                header,
+                messages.text(
+                    "import_duplicate", label=header, value=number, row=documents[number][0]
+                ),
             )
         elif number:
             documents[number] = (row.number, copies or 0)
@@ -716,31 +755,49 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
         doc_no = _code(parsed, TAGS, row, "document")
         copy_no = _positive_int(parsed, TAGS, row, "copy", MAX_COPIES)
         if doc_no and doc_no not in documents:
+            header = TAGS.column("document").header
             parsed.add(
                 TAGS,
                 row.number,
-                TAGS.column("document").header,
-                f"文件编号 {doc_no} 不在“文件”表中",
+                header,
+                messages.text(
+                    "import_not_in_sheet", label=header, value=doc_no, sheet=DOCUMENTS.name
+                ),
             )
         elif doc_no and copy_no and documents[doc_no][1] and copy_no > documents[doc_no][1]:
+            header = TAGS.column("copy").header
             parsed.add(
                 TAGS,
                 row.number,
-                TAGS.column("copy").header,
-                f"份号 {copy_no} 超出份数 {documents[doc_no][1]}",
+                header,
+                messages.text(
+                    "import_copy_beyond",
+                    label=header,
+                    copy=copy_no,
+                    copies_label=DOCUMENTS.column("copies").header,
+                    copies=documents[doc_no][1],
+                ),
             )
         elif doc_no and copy_no and (doc_no, copy_no) in bound:
             parsed.add(
                 TAGS,
                 row.number,
                 TAGS.column("copy").header,
-                f"{doc_no} 第{copy_no}份 重复绑定（与第{bound[(doc_no, copy_no)]}行）",
+                messages.text(
+                    "import_bound_twice",
+                    doc=doc_no,
+                    copy=copy_no,
+                    row=bound[(doc_no, copy_no)],
+                ),
             )
         elif doc_no and copy_no:
             bound[(doc_no, copy_no)] = row.number
         if row.values.get("uid") is None:
-            parsed.add(TAGS, row.number, TAGS.column("uid").header, "不能为空")
-        uid = _uid(parsed, TAGS, row, "uid", seen_uids, f"标签绑定第{row.number}行")
+            parsed.add(
+                TAGS, row.number, TAGS.column("uid").header, messages.text("import_required")
+            )
+        where = messages.text("import_sheet_row", sheet=TAGS.name, row=row.number)
+        uid = _uid(parsed, TAGS, row, "uid", seen_uids, where)
         if uid and doc_no and copy_no:
             data["tags"].append((doc_no, copy_no, uid))
     data["uids"] = seen_uids
@@ -797,11 +854,12 @@ def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> N
                 problem = messages.text(
                     "uid_bound_import", uid=problem_uid, meeting=where, item=printable(item, 60)
                 )
+            is_tag = seen_uids[problem_uid].startswith(TAGS.name)
             parsed.problems.append(
                 Problem(
-                    "标签绑定" if seen_uids[problem_uid].startswith("标签") else "参会人员",
+                    TAGS.name if is_tag else ATTENDEES.name,
                     int(re.findall(r"\d+", seen_uids[problem_uid])[0]),
-                    "标签UID" if seen_uids[problem_uid].startswith("标签") else "会议证标签UID",
+                    TAGS.column("uid").header if is_tag else ATTENDEES.column("pass_uid").header,
                     problem,
                 )
             )
@@ -825,7 +883,7 @@ def _raise_problems(parsed: _Parsed) -> None:
     if not parsed.problems:
         return
     total = len(parsed.problems)
-    lines = [f"{parsed.name} 有 {total} 处问题，未导入任何数据："]
+    lines = [messages.text("import_problems", name=parsed.name, total=total)]
     lines += [f"  {p}" for p in parsed.problems[:PROBLEMS_SHOWN]]
     if total > PROBLEMS_SHOWN:
         lines.append(
@@ -853,10 +911,10 @@ def import_workbook(
             listed); nothing written.
     """
     say = progress or (lambda _msg: None)
-    say("正在检查工作簿…")
+    say(messages.text("import_checking"))
     parsed, data = validate(path, session, tz=tz)
     _raise_problems(parsed)
-    say("检查通过，正在写入…")
+    say(messages.text("import_writing"))
     return _write(
         session=session, key=key, parsed=parsed, data=data, operator=operator, say=say, now=now
     )
@@ -885,12 +943,12 @@ def import_file(
     from . import db
 
     say = progress or (lambda _msg: None)
-    say("正在检查工作簿…")
+    say(messages.text("import_checking"))
     parsed, data = read_workbook(path, tz=tz)
     with db.read_scope(engine) as session:
         check_database(session, parsed, data)
     _raise_problems(parsed)
-    say("检查通过，正在写入…")
+    say(messages.text("import_writing"))
     with db.session_scope(engine) as session:
         check_database(session, parsed, data)
         _raise_problems(parsed)
@@ -960,7 +1018,7 @@ def _write(
     while chunk := list(islice(rows, 5000)):  # chunks keep 100,000 copies out of memory at once
         session.execute(insert(Carrier), chunk)
         written += len(chunk)
-        say(f"已写入载体 {written}/{total}")
+        say(messages.text("import_written", written=written, total=total))
     copies = sum(d.copies for d in documents)
     pass_tags = sum(1 for a in data["attendees"] if a["pass_uid"])
     from .audit import import_snapshot
@@ -972,9 +1030,15 @@ def _write(
         action=Action.IMPORT,
         operator=operator,
         payload=import_snapshot(session, meeting),
-        note=(
-            f"导入 {parsed.name}：人员 {len(attendees)}，文件 {len(documents)}，份数 {copies}，"
-            f"文件标签 {len(tags)}，会议证标签 {pass_tags}，SHA-256 {parsed.digest}"
+        note=messages.text(
+            "import_note",
+            name=parsed.name,
+            attendees=len(attendees),
+            documents=len(documents),
+            copies=copies,
+            tags=len(tags),
+            passes=pass_tags,
+            digest=parsed.digest,
         ),
         now=now,
     )
@@ -990,11 +1054,11 @@ def write_template(path: Path) -> None:
     from openpyxl.styles import Font, PatternFill
 
     from .export import save_atomically
-    from .workbook_schema import INSTRUCTIONS
+    from .workbook_schema import INSTRUCTIONS, INSTRUCTIONS_SHEET
 
     wb = openpyxl.Workbook()
     info = wb.active
-    info.title = "说明"
+    info.title = INSTRUCTIONS_SHEET
     for i, line in enumerate(INSTRUCTIONS, start=1):
         info.cell(row=i, column=1, value=line).font = Font(bold=i == 1, size=14 if i == 1 else 11)
     info.column_dimensions["A"].width = 100
@@ -1006,11 +1070,16 @@ def write_template(path: Path) -> None:
             cell = ws.cell(row=1, column=j, value=column.header)
             cell.font, cell.fill = bold, fill
             parts = [
-                "必填" if column.required else "选填",
+                messages.text(
+                    "import_template_required" if column.required else "import_template_optional"
+                ),
                 column.hint,
-                f"最多 {column.max_len} 字" if column.max_len else "",
+                messages.text("import_template_max_len", limit=column.max_len)
+                if column.max_len
+                else "",
             ]
-            cell.comment = Comment("。".join(p for p in parts if p) + "。", "carrier-tracker")
+            stop = messages.text("import_template_stop")
+            cell.comment = Comment(stop.join(p for p in parts if p) + stop, "carrier-tracker")
             ws.column_dimensions[cell.column_letter].width = column.width
         ws.freeze_panes = "A2"
     save_atomically(wb, path)

@@ -950,6 +950,66 @@ TEXT_TAGS_CLOSE: dict[str, str] = {
 }
 
 
+TEXT_IMPORT: dict[str, str] = {
+    # the workbook import (carrier_tracker.importer): its problems, progress and ledger note;
+    # sheet and column names come from carrier_tracker.workbook_schema
+    "import_problem": "{where}：{message}",
+    "import_problem_row": " 第{row}行",
+    "import_problem_column": " [{column}]",
+    "import_problems": "{name} 有 {total} 处问题，未导入任何数据：",
+    "import_sheet_row": "{sheet}第{row}行",
+    # the file as a whole
+    "import_unreadable": "无法读取文件 {path}：{reason}",
+    "import_xls": "{name}：这是旧版 Excel (.xls) 文件或带密码保护的工作簿，请去掉密码并另存为 .xlsx 后再导入",
+    "import_not_xlsx": "{name}：不是 Excel .xlsx 文件（可能是 CSV 或其他文件改了扩展名），请用 Excel 另存为 .xlsx",
+    "import_corrupt": "{name}：文件已损坏，无法读取（{error}）",
+    "import_archive_part": "{name}（{part}）",
+    # sheets and cells
+    "import_missing_sheet": "缺少此工作表",
+    "import_missing_column": "缺少此列",
+    "import_no_header": "工作表为空，缺少表头",
+    "import_formula": "单元格含公式，请复制后“粘贴为数值”",
+    "import_merged": "含合并单元格 {cells}，请取消合并并逐行填写",
+    "import_required": "不能为空",
+    "import_bad_level": "密级“{value}”无效，应为 秘密、机密、绝密 或 内部",
+    "import_bad_bool": "“{value}”不是 是/否",
+    "import_bad_int": "“{value}”不是 1 到 {limit} 之间的整数",
+    "import_bad_datetime": "“{value}”不是日期时间，应如 2026-12-01 09:00",
+    # rows against each other
+    "import_meeting_rows": "应恰好填写一行会议信息，实有 {count} 行",
+    "import_ends_before_starts": "{ends}早于{starts}",
+    "import_duplicate": "{label} {value} 重复（与第{row}行）",
+    "import_duplicate_uid": "标签 {uid} 重复（已用于 {where}）",
+    "import_level_above_meeting": "文件密级 {level} 高于会议密级 {meeting}",
+    "import_not_in_sheet": "{label} {value} 不在“{sheet}”表中",
+    "import_copy_beyond": "{label} {copy} 超出{copies_label} {copies}",
+    "import_bound_twice": "{doc} 第{copy}份 重复绑定（与第{row}行）",
+    # progress and the ledger's import event
+    "import_checking": "正在检查工作簿…",
+    "import_writing": "检查通过，正在写入…",
+    "import_written": "已写入载体 {written}/{total}",
+    "import_note": "导入 {name}：人员 {attendees}，文件 {documents}，份数 {copies}，文件标签 {tags}，会议证标签 {passes}，SHA-256 {digest}",
+    # the template's header comments
+    "import_template_required": "必填",
+    "import_template_optional": "选填",
+    "import_template_max_len": "最多 {limit} 字",
+    "import_template_stop": "。",
+}
+
+
+TEXT_AUDIT: dict[str, str] = {
+    # verify's replay (carrier_tracker.audit): how rows and values are named in a difference
+    "audit_field": "{what}·{field}",
+    "audit_custody": "{state}（{holder}）",
+    "audit_empty": "（空）",
+    "audit_yes": "是",
+    "audit_no": "否",
+    "audit_nobody": "（无）",
+    "audit_person_id": "人员#{id}",
+    "audit_carrier_id": "载体#{id}",
+}
+
+
 ARGPARSE_TEXT: dict[str, str] = {
     # argparse's own words (usage, help, errors), keyed by its English text
     "usage: ": "用法：",
@@ -985,6 +1045,8 @@ def _merge_areas() -> None:
         TEXT_POLICY,
         TEXT_FORMS,
         TEXT_TAGS_CLOSE,
+        TEXT_IMPORT,
+        TEXT_AUDIT,
     ):
         clash = TEXT.keys() & area.keys()
         if clash:

@@ -201,6 +201,14 @@ TAGS = Sheet(
 
 SHEETS = (MEETING, ATTENDEES, DOCUMENTS, TAGS)
 
+TRUE_WORDS = frozenset({"是", "y", "yes", "true", "1", "✓", "√", "对", "t"})
+"""What a 是/否 cell may hold for yes (compared after normalising and lower-casing)."""
+FALSE_WORDS = frozenset({"否", "n", "no", "false", "0", "", "×", "x", "f"})
+"""What a 是/否 cell may hold for no."""
+
+INSTRUCTIONS_SHEET = "说明"
+"""The template's first sheet, holding :data:`INSTRUCTIONS` (the import never reads it)."""
+
 INSTRUCTIONS = (
     "填写说明",
     "1. 每个工作表第一行为表头，请勿修改表头文字；从第二行起每行一条记录。",

@@ -378,7 +378,7 @@ CASES = [
     Case("corrupt.xlsx", _corrupt, ["文件已损坏，无法读取"]),
     Case("zip_not_excel.xlsx", _not_a_workbook_zip, ["文件已损坏，无法读取"]),
     Case("merged_cells.xlsx", _merged, ["参会人员 第2行：含合并单元格 C2:C3，请取消合并"]),
-    Case("formula.xlsx", _formula, ["文件 第2行 [份数]：单元格含公式"]),
+    Case("formula.xlsx", _formula, ["文件 第2行 [份数]：单元格含公式，请复制后“粘贴为数值”"]),
     Case("hidden_sheet.xlsx", _hidden, imports=True, check={"tags": 3}),
     Case("blank_formatted_rows.xlsx", _blank_rows, imports=True, check={"attendees": 3}),
     Case(

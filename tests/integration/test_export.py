@@ -330,6 +330,20 @@ def test_carry_list(session: Session, key: bytes, tmp_path: Path) -> None:
     assert "无带离文件" in [c.value for c in openpyxl.load_workbook(empty).active[2]]
 
 
+def test_template_explains_each_column(tmp_path: Path) -> None:
+    """The template opens on its instructions; each header's comment says what goes there."""
+    template = tmp_path / "template.xlsx"
+    write_template(template)
+    wb = openpyxl.load_workbook(template)
+    assert wb.sheetnames == ["说明", "会议", "参会人员", "文件", "标签绑定"]
+    assert wb["说明"]["A1"].value == "填写说明"
+    comments = {c.value: c.comment.text for c in wb["会议"][1]}
+    assert comments["会议代号"] == "必填。唯一，命令行中使用，如 HY2026-07。最多 64 字。"
+    assert comments["密级"] == "必填。秘密 / 机密 / 绝密 / 内部。"
+    assert comments["地点"] == "选填。最多 200 字。"
+    assert comments["结束时间"] == "选填。"
+
+
 def test_template_round_trip(session: Session, key: bytes, tmp_path: Path) -> None:
     template = tmp_path / "template.xlsx"
     write_template(template)

@@ -86,6 +86,13 @@ CASES = [
         "会议状态：台账为 进行中，数据库为 planned",
     ),
     (
+        "a copy slipped in behind the ledger",
+        "INSERT INTO carrier (id, meeting_id, kind, document_id, copy_number, state, version,"
+        " tag_released) SELECT 9999, meeting_id, kind, document_id, 999, state, version,"
+        f" tag_released FROM carrier WHERE id = {_copy_id('HY-01', 3)}",
+        "载体#9999：台账为 不存在，数据库为 存在",
+    ),
+    (
         "filing rewritten",
         "UPDATE meeting SET filed_ref = '保密办〔2026〕99号'",
         "会议·备案编号：台账为 保密办〔2026〕12号，数据库为 保密办〔2026〕99号",
