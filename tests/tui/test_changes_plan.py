@@ -118,29 +118,14 @@ async def test_a_custodian_needs_an_approver_for_a_plan(desk: Callable[..., Desk
     async with d.app.run_test(size=SIZE) as pilot:
         await settle(pilot, d.app)
         await open_changes(pilot, d)
-        said = await submit(pilot, d, "plan", doc="HY-03", plan="A003、单位：云南省国防科工办")
+        change = {"doc": "HY-03", "plan": "A003、单位：云南省国防科工办"}
+        said = await submit(pilot, d, "plan", **change)
         assert "拒绝：修改分发范围需保密负责人批准（当前操作员：孙文管）（已记入台账第" in said
         assert stored_plan(d, "HY-03") == ""
-        said = await submit(
-            pilot,
-            d,
-            "plan",
-            doc="HY-03",
-            plan="A003、单位：云南省国防科工办",
-            approver="门岗",
-            approver_pin="112233",
-        )
+        said = await submit(pilot, d, "plan", **change, approver="门岗", approver_pin="112233")
         assert "批准人认证失败" in said and "门岗" in said  # a custodian cannot approve
         assert stored_plan(d, "HY-03") == ""
-        said = await submit(
-            pilot,
-            d,
-            "plan",
-            doc="HY-03",
-            plan="A003、单位：云南省国防科工办",
-            approver="赵保密",
-            approver_pin="135790",
-        )
+        said = await submit(pilot, d, "plan", **change, approver="赵保密", approver_pin="135790")
         assert "已将 HY-03 的分发范围改为：A003 梁洋、单位：云南省国防科工办" in said
         assert d.app.screen.query_one("#f-approver_pin", Input).value == ""
     assert stored_plan(d, "HY-03") == '{"codes":["A003"],"units":["云南省国防科工办"]}'
