@@ -28,6 +28,7 @@ from .enums import (
 from .errors import NotFoundError
 from .models import Attendee, Carrier, Meeting, utcnow
 from .plan import Plan
+from .tap_store import Bind
 from .tap_store import TapStore as _Store
 from .text_fields import ROOM, check_text, check_who, normalize_code
 from .uids import normalize_uid
@@ -193,12 +194,17 @@ def substitute_for(store: _Store, row: Any) -> tuple[str, str] | None:
     return (absent.code, absent.unit) if absent is not None else None
 
 
-def _replaced(store: _Store, person: rules.Person | None) -> rules.Person | None:
-    """The person, marked when a substitute (代会) has taken their place."""
+def _replaced(store: _Store, person: rules.Person | None, row: Any) -> rules.Person | None:
+    """The person, marked when a substitute (代会) has taken their place. ``row`` is the person's
+    row: an attendee looked up by code carries its substitute (``sub_code``, ``sub_name``)."""
     if person is None:
         return None
-    sub = store.substitute_of(person.id)
-    return replace(person, replaced_by=f"{sub.code} {sub.name}") if sub is not None else person
+    if hasattr(row, "sub_code"):
+        code, name = row.sub_code, row.sub_name
+    else:
+        sub = store.substitute_of(person.id)
+        code, name = (sub.code, sub.name) if sub is not None else (None, None)
+    return replace(person, replaced_by=f"{code} {name}") if code is not None else person
 
 
 def load_facts(
@@ -297,7 +303,8 @@ def load_facts(
         target = replace(target, stands_for=substitute_for(store, target_row))
     owner = _person(carrier.owner, issued, holding)
     if tap.mode is Mode.ISSUE or tap.mode is Mode.REISSUE:  # an absent delegate receives nothing
-        target, owner = _replaced(store, target), _replaced(store, owner)
+        target = _replaced(store, target, target_row)
+        owner = _replaced(store, owner, carrier.owner)
     carrier_facts = rules.CarrierFacts(
         id=carrier.id,
         kind=CarrierKind(carrier.kind),
@@ -332,7 +339,7 @@ def load_facts(
 
 def record_tap(
     *,
-    session: Session,
+    session: Bind,
     key: bytes,
     meeting_code: str,
     uid: str,
@@ -356,7 +363,8 @@ def record_tap(
     attendee.
 
     Args:
-        session: the open session (its transaction is this tap's).
+        session: the open session, or the transaction of :func:`carrier_tracker.db.tap_scope`
+            (the desk's and the CLI's hot path); its transaction is this tap's.
         key: the ledger key.
         meeting_code: the meeting the desk works on (any letter case).
         uid: the tag UID as read (normalised here).
@@ -396,15 +404,9 @@ def record_tap(
     attendee_code = normalize_code(attendee_code) if attendee_code else None
     consignment_no = normalize_code(consignment_no) if consignment_no else None
     store = _Store(session)
-    meeting = store.meeting_by_code(meeting_code)
-    if meeting is None:
+    meeting, head = store.meeting_and_head(meeting_code)  # read under the lock
+    if meeting is None or head is None:
         raise NotFoundError(messages.text("no_meeting", code=meeting_code))
-    head = store.lock_head(meeting.id)
-    if not store.sqlite:
-        # Re-read under the lock: another desk may have changed (closed) the meeting meanwhile.
-        # (SQLite took the database write lock at BEGIN IMMEDIATE, before the first read.)
-        meeting = store.meeting_by_id(meeting.id)
-    assert meeting is not None
     attendee = store.attendee(meeting, attendee_code) if attendee_code else None
     consignment = store.consignment_by_number(meeting, consignment_no) if consignment_no else None
 

@@ -51,6 +51,10 @@ def _first_line(err: BaseException) -> str:
     return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
 
 
+BUSY_SECONDS = 30
+"""How long a write waits for another writer's lock before it gives up (SQLite)."""
+
+
 def _db_error(engine_or_url: Engine | URL, err: DBAPIError | sqlite3.Error) -> DatabaseError:
     """A database error in plain words (file-not-a-database named as such)."""
     url = engine_or_url.url if isinstance(engine_or_url, Engine) else engine_or_url
@@ -60,6 +64,8 @@ def _db_error(engine_or_url: Engine | URL, err: DBAPIError | sqlite3.Error) -> D
         return DatabaseError(messages.text("db_not_sqlite", path=path))
     if path is not None and "readonly database" in reason:
         return DatabaseError(messages.text("db_read_only", path=path))
+    if path is not None and "database is locked" in reason:
+        return DatabaseError(messages.text("db_locked", path=path, seconds=BUSY_SECONDS))
     return DatabaseError(messages.text("db_unreachable", url=url.render_as_string(), reason=reason))
 
 
@@ -149,7 +155,7 @@ def make_engine(
 
     path = sqlite_file(parsed)
     memory = path is None
-    kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    kwargs = {"connect_args": {"check_same_thread": False, "timeout": BUSY_SECONDS}}
     target: str | URL = url
     if memory:
         kwargs["poolclass"] = StaticPool
@@ -169,7 +175,7 @@ def make_engine(
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -214,6 +220,45 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """
     with _scope(Session(engine, expire_on_commit=False), engine) as session:
         yield session
+
+
+@contextmanager
+def tap_scope(engine: Engine) -> Iterator[Connection | sqlite3.Connection]:
+    """One write transaction for one tap, without an ORM session: the tap's hot path.
+
+    A tap reads and writes through :class:`~carrier_tracker.tap_store.TapStore`'s prebuilt
+    statements only, so a session's identity map, unit of work and SQLAlchemy's own connection
+    and transaction bookkeeping are pure overhead on it (bench/README.md). On SQLite this is the
+    pooled ``sqlite3`` connection itself (pragmas set at connect) in ``BEGIN IMMEDIATE``, as
+    :func:`session_scope` takes it; elsewhere a SQLAlchemy connection in a transaction. Commit
+    on success, roll back on any error.
+
+    Raises:
+        DatabaseError: the database could not be reached or refused the change.
+    """
+    if not is_sqlite(engine):
+        try:
+            with engine.connect() as conn, conn.begin():
+                yield conn
+        except DBAPIError as e:
+            raise _db_error(engine, e) from e
+        return
+    try:
+        pooled = engine.raw_connection()
+    except DBAPIError as e:
+        raise _db_error(engine, e) from e
+    raw = pooled.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        yield raw
+        raw.execute("COMMIT")
+    except (DBAPIError, sqlite3.Error) as e:
+        raise _db_error(engine, e) from e
+    finally:
+        # An error before or at the commit leaves the transaction open: the pool's reset on
+        # return rolls it back, so nothing of it stays (tests/integration/test_tap_scope.py).
+        pooled.close()
 
 
 def _reader(engine: Engine) -> Engine:
@@ -332,7 +377,7 @@ def tighten_file_modes(engine: Engine) -> None:
             continue
 
 
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0009"
 """The newest migration, spelled out so the common case (schema current) needs no Alembic import
 on every command (a tap's start-up); tests/unit/test_schema.py checks it against the scripts."""
 

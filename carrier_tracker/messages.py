@@ -203,6 +203,7 @@ TEXT: dict[str, str] = {
     "schema_missing": "数据库尚未初始化：请先运行 carrier-tracker init",
     "schema_old": "数据库结构版本过旧（{current}，需要 {head}）：请运行 carrier-tracker init 升级",
     "db_unreachable": "无法连接数据库 {url}：{reason}",
+    "db_locked": "数据库 {path} 正被另一个程序写入，等待 {seconds} 秒仍未释放；本次操作未记录，请稍后重试",
     "db_driver_missing": "数据库 {url} 所需的驱动未安装（{module}）：pip install 'carrier-tracker[postgres]'",
     "meeting_exists": "会议代号 {code} 已存在",
     "key_unreadable": "无法读取台账密钥 {path}：{reason}",

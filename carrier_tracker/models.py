@@ -84,7 +84,7 @@ class Attendee(SQLModel, table=True):
     """The day the attendee signed the 保密承诺书 (None: no pledge on record)."""
     briefed_on: date | None = None
     """The day the attendee attended the secrecy briefing (None: not on record)."""
-    substitute_for_id: int | None = Field(default=None, foreign_key="attendee.id")
+    substitute_for_id: int | None = Field(default=None, foreign_key="attendee.id", index=True)
     """The absent delegate this attendee stands in for (代会); None for everyone else."""
 
 
@@ -165,7 +165,8 @@ class Event(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("meeting_id", "seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    # No index of its own: UNIQUE(meeting_id, seq) leads with it (migration 0009).
+    meeting_id: int = Field(foreign_key="meeting.id")
     seq: int
     carrier_id: int | None = Field(default=None, foreign_key="carrier.id", index=True)
     tag_uid: str | None = Field(default=None, max_length=32)
@@ -173,7 +174,9 @@ class Event(SQLModel, table=True):
     verdict: str = Field(max_length=16)
     from_state: str | None = Field(default=None, max_length=16)
     to_state: str | None = Field(default=None, max_length=16)
-    attendee_id: int | None = Field(default=None, foreign_key="attendee.id", index=True)
+    attendee_id: int | None = Field(
+        default=None, foreign_key="attendee.id"
+    )  # no query needs an index
     consignment_id: int | None = Field(default=None, foreign_key="consignment.id")
     station: str = Field(default="", max_length=100)
     operator: str = Field(default="", max_length=100)

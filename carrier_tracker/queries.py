@@ -10,41 +10,24 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from . import messages
-from .enums import CarrierKind, State
+from .enums import Action, CarrierKind, State, Verdict
 from .models import Attendee, Carrier, Consignment, Document, Event, Meeting
 
-
-@dataclass(frozen=True)
-class TagInfo:
-    """What a UID is bound to, if anything."""
-
-    carrier_id: int
-    kind: str
-    meeting_id: int
-    owner_code: str | None
-    state: str
+PEOPLE_ACTIONS = (Action.IMPORT, Action.ATTENDEE_ADD, Action.SUBSTITUTE, Action.PLEDGE)
+"""Events that change a meeting's attendees (who they are, what the desk shows of them)."""
 
 
-def tag_info(session: Session, uid: str, meeting_id: int | None = None) -> TagInfo | None:
-    """The carrier a tag names at a desk of ``meeting_id``: that meeting's carrier (even with
-    its tag released: a find after close), else the one it is bound to elsewhere; None when
-    it is bound nowhere (unknown, or released by a closed meeting: free to enrol)."""
-    row = session.exec(
-        select(  # type: ignore[call-overload]
-            Carrier.id,
-            Carrier.kind,
-            Carrier.meeting_id,
-            Attendee.code,
-            Carrier.state,
-            Carrier.tag_released,
+def people_changed_since(session: Session, meeting: Meeting, seq: int) -> bool:
+    """True when an event after ``seq`` changed the meeting's attendees."""
+    found = session.exec(
+        select(Event.id).where(
+            Event.meeting_id == meeting.id,
+            col(Event.seq) > seq,
+            col(Event.action).in_([a.value for a in PEOPLE_ACTIONS]),
+            Event.verdict == Verdict.ACCEPTED.value,
         )
-        .join(Attendee, col(Attendee.id) == Carrier.owner_id, isouter=True)
-        .where(Carrier.tag_uid == uid)
-        .order_by(col(Carrier.meeting_id) != meeting_id, col(Carrier.tag_released))
     ).first()
-    if row is None or (row[5] and row[2] != meeting_id):
-        return None
-    return TagInfo(*row[:5])
+    return found is not None
 
 
 def attendees(session: Session, meeting: Meeting) -> list[Attendee]:

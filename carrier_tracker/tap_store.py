@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
 
@@ -44,6 +44,9 @@ from .models import (
     RetiredTag,
 )
 
+Bind = Session | Connection | sqlite3.Connection
+"""What a tap runs on: a session, or :func:`carrier_tracker.db.tap_scope`'s transaction."""
+
 
 def _t(model: Any) -> Table:
     table: Table = model.__table__
@@ -59,6 +62,14 @@ _OWNER, _HOLDER, _REMEMBERED = ATTENDEE.alias("o"), ATTENDEE.alias("h"), ATTENDE
 # The carrier with everything its custody names, in one statement: document, owner (passes),
 # holder, holder before the break, consignment. Columns are prefixed per table.
 _PARTS = {"d__": DOCUMENT, "o__": _OWNER, "h__": _HOLDER, "r__": _REMEMBERED, "c__": CONSIGNMENT}
+_CARRIER_NAMES = tuple(c.name for c in CARRIER.c)
+_PART_NAMES = tuple(
+    (name, tuple(c.name for c in table.c))
+    for name, table in zip(
+        ("document", "owner", "holder", "remembered", "consignment"), _PARTS.values(), strict=True
+    )
+)
+assert all(columns[0] == "id" for _, columns in _PART_NAMES)  # carrier_by_uid relies on it
 _CARRIER_JOIN = (
     select(
         *CARRIER.c,
@@ -85,8 +96,22 @@ _MEETING_BY_CODE = (
     .order_by(MEETING.c.code != bindparam("code"))
 )
 _MEETING_BY_ID = select(MEETING).where(MEETING.c.id == bindparam("id"))
+# SQLite: the meeting and its ledger head in one read (BEGIN IMMEDIATE already holds the write
+# lock, so the head read here is as good as a locked one).
+_MEETING_WITH_HEAD = (
+    select(*MEETING.c, *(c.label(f"h__{c.name}") for c in HEAD.c))
+    .select_from(MEETING)
+    .outerjoin(HEAD, HEAD.c.meeting_id == MEETING.c.id)
+    .where(func.lower(MEETING.c.code) == func.lower(bindparam("code")))
+    .order_by(MEETING.c.code != bindparam("code"))
+)
+_SUBSTITUTE = ATTENDEE.alias("sub")
 _ATTENDEE_BY_CODE = (
-    select(ATTENDEE)
+    select(  # with the attendee taking this one's place (代会), if any: one at most
+        *ATTENDEE.c, _SUBSTITUTE.c.code.label("sub_code"), _SUBSTITUTE.c.name.label("sub_name")
+    )
+    .select_from(ATTENDEE)
+    .outerjoin(_SUBSTITUTE, _SUBSTITUTE.c.substitute_for_id == ATTENDEE.c.id)
     .where(
         ATTENDEE.c.meeting_id == bindparam("meeting_id"),
         func.lower(ATTENDEE.c.code) == func.lower(bindparam("code")),
@@ -162,11 +187,25 @@ _CARRIER_FIELDS = (
     "remembered_holder_id",
     "consignment_id",
 )
-_UPDATE_CARRIER = (
-    update(CARRIER)
-    .where(CARRIER.c.id == bindparam("c_id"), CARRIER.c.version == bindparam("c_version"))
-    .values({f: bindparam(f"v_{f}") for f in _CARRIER_FIELDS})
-)
+_UPDATE_CARRIER: dict[tuple[str, ...], Executable] = {}
+
+
+def _update_carrier(fields: tuple[str, ...]) -> Executable:
+    """The UPDATE of these carrier columns only (built once per set): SQLite rewrites an index
+    entry for every assigned indexed column, changed or not, and each index page rewritten is
+    one more page written at the commit (a recall assigning an unchanged consignment_id cost a
+    page of ``ix_carrier_consignment_id``)."""
+    stmt = _UPDATE_CARRIER.get(fields)
+    if stmt is None:
+        stmt = (
+            update(CARRIER)
+            .where(CARRIER.c.id == bindparam("c_id"), CARRIER.c.version == bindparam("c_version"))
+            .values({f: bindparam(f"v_{f}") for f in fields})
+        )
+        _UPDATE_CARRIER[fields] = stmt
+    return stmt
+
+
 _OPEN_MEETING = (
     update(MEETING)
     .where(
@@ -178,9 +217,73 @@ _OPEN_MEETING = (
 _ANSWERS = select(ANSWER.c.item, ANSWER.c.answer, ANSWER.c.accepted_by).where(
     ANSWER.c.meeting_id == bindparam("meeting_id"), ANSWER.c.checklist == bindparam("checklist")
 )
+_NEW_HEAD: dict[str, Any] = {
+    "meeting_id": bindparam("meeting_id"),
+    "seq": bindparam("n_seq"),
+    "hash": bindparam("n_hash"),
+    "mac": bindparam("n_mac"),  # every column named: the raw path runs no Python-side default
+}
+# The meeting's first event creates its head, idempotently (two desks may race to it).
+_NEW_HEAD_SQLITE = (
+    sqlite_dialect.insert(HEAD)
+    .values(_NEW_HEAD)
+    .on_conflict_do_nothing(index_elements=["meeting_id"])
+)
+_NEW_HEAD_PG: list[Executable] = []
+
+
+def _new_head_pg() -> Executable:
+    """PostgreSQL's head insert, built on first use (its dialect costs the CLI's start 20 ms)."""
+    if not _NEW_HEAD_PG:
+        from sqlalchemy.dialects import postgresql
+
+        _NEW_HEAD_PG.append(
+            postgresql.insert(HEAD)
+            .values(_NEW_HEAD)
+            .on_conflict_do_nothing(index_elements=["meeting_id"])
+        )
+    return _NEW_HEAD_PG[0]
+
+
+_UPDATE_CONSIGNMENT = (
+    update(CONSIGNMENT)
+    .where(CONSIGNMENT.c.id == bindparam("c_id"))
+    .values(
+        state=bindparam("c_state"),
+        dispatched_at=bindparam("c_dispatched_at"),
+        received_at=bindparam("c_received_at"),
+    )
+)
 _CONSIGNMENT_STATES = select(CARRIER.c.state).where(
     CARRIER.c.consignment_id == bindparam("consignment_id")
 )
+
+
+_TAG_INFO = (
+    select(
+        CARRIER.c.id,
+        CARRIER.c.kind,
+        CARRIER.c.meeting_id,
+        _OWNER.c.code,
+        CARRIER.c.state,
+        CARRIER.c.tag_released,
+    )
+    .select_from(CARRIER)
+    .outerjoin(_OWNER, _OWNER.c.id == CARRIER.c.owner_id)
+    .where(CARRIER.c.tag_uid == bindparam("uid"))
+    .order_by(CARRIER.c.meeting_id != bindparam("meeting_id"), CARRIER.c.tag_released)
+)
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """What a UID is bound to, if anything."""
+
+    carrier_id: int
+    kind: str
+    meeting_id: int
+    owner_code: str | None
+    state: str
 
 
 def _ns(row: Any) -> SimpleNamespace | None:
@@ -213,15 +316,24 @@ def _ids(ids: list[int]) -> dict[str, int | None]:
 class TapStore:
     """Core statements for one tap."""
 
-    def __init__(self, session: Session) -> None:
-        self.conn: Connection = session.connection()
-        self.sqlite = self.conn.dialect.name == "sqlite"
-        raw = self.conn.connection.driver_connection if self.sqlite else None
-        self.raw: sqlite3.Connection | None = raw if isinstance(raw, sqlite3.Connection) else None
+    def __init__(self, bind: Bind) -> None:
+        """``bind``: the session (its connection), or the transaction of
+        :func:`carrier_tracker.db.tap_scope` (a bare SQLite connection, or a SQLAlchemy one)."""
+        if isinstance(bind, sqlite3.Connection):
+            self.conn: Connection | None = None
+            self.sqlite = True
+            self.raw: sqlite3.Connection | None = bind
+            return
+        conn = bind if isinstance(bind, Connection) else bind.connection()
+        self.conn = conn
+        self.sqlite = conn.dialect.name == "sqlite"
+        raw = conn.connection.driver_connection if self.sqlite else None
+        self.raw = raw if isinstance(raw, sqlite3.Connection) else None
 
     def _run(self, stmt: Executable, params: dict[str, Any]) -> Any:
         """Execute a prebuilt statement; returns a cursor-like result (rows as tuples)."""
         if self.raw is None:
+            assert self.conn is not None
             return self.conn.execute(stmt, params)
         sql, processors = _sqlite_sql(stmt)
         for name, process in processors.items():
@@ -249,6 +361,27 @@ class TapStore:
 
     def meeting_by_code(self, code: str) -> SimpleNamespace | None:
         return self._one(_MEETING_BY_CODE, code=code)
+
+    def meeting_and_head(self, code: str) -> tuple[SimpleNamespace | None, SimpleNamespace | None]:
+        """The meeting with this code and its ledger head, locked (None, None: no such meeting).
+
+        SQLite reads both at once (its write lock was taken at ``BEGIN IMMEDIATE``); PostgreSQL
+        locks the head row, then re-reads the meeting under that lock (another desk may have
+        closed it meanwhile).
+        """
+        if not self.sqlite:
+            meeting = self.meeting_by_code(code)
+            if meeting is None:
+                return None, None
+            head = self.lock_head(meeting.id)
+            return self.meeting_by_id(meeting.id), head
+        row = self._mapping(_MEETING_WITH_HEAD, {"code": code})
+        if row is None:
+            return None, None
+        found = SimpleNamespace(**{k: v for k, v in row.items() if not k.startswith("h__")})
+        if row["h__meeting_id"] is None:  # the meeting's first event: create its head
+            return found, self.lock_head(found.id)
+        return found, SimpleNamespace(**{k[3:]: v for k, v in row.items() if k.startswith("h__")})
 
     def meeting_by_id(self, meeting_id: int) -> SimpleNamespace | None:
         return self._one(_MEETING_BY_ID, id=meeting_id)
@@ -283,27 +416,29 @@ class TapStore:
         """The carrier with this tag — this meeting's if it has one, else the one bound (or last
         released) elsewhere — and, as attributes ``document``, ``owner``, ``holder``,
         ``remembered`` and ``consignment``, the rows its custody names (None where absent)."""
-        row = self._mapping(_CARRIER_BY_UID, {"uid": uid, "meeting_id": meeting_id})
+        row = self._run(_CARRIER_BY_UID, {"uid": uid, "meeting_id": meeting_id}).fetchone()
         if row is None:
             return None
-        carrier: dict[str, Any] = {}
-        parts: dict[str, dict[str, Any]] = {prefix: {} for prefix in _PARTS}
-        for k, v in row.items():
-            part = parts.get(k[:3])
-            if part is not None:
-                part[k[3:]] = v
-            else:
-                carrier[k] = v
-        for prefix, name in (
-            ("d__", "document"),
-            ("o__", "owner"),
-            ("h__", "holder"),
-            ("r__", "remembered"),
-            ("c__", "consignment"),
-        ):
-            part = parts[prefix]
-            carrier[name] = SimpleNamespace(**part) if part["id"] is not None else None
+        # Split the joined row by position (its column order is the statement's, built above).
+        at = len(_CARRIER_NAMES)
+        carrier: dict[str, Any] = dict(zip(_CARRIER_NAMES, row[:at], strict=True))
+        for name, columns in _PART_NAMES:
+            end = at + len(columns)
+            found = row[at] is not None  # the part's id: None when the outer join found none
+            carrier[name] = (
+                SimpleNamespace(**dict(zip(columns, row[at:end], strict=True))) if found else None
+            )
+            at = end
         return SimpleNamespace(**carrier)
+
+    def tag_info(self, uid: str, meeting_id: int | None = None) -> TagInfo | None:
+        """The carrier a tag names at a desk of ``meeting_id``: that meeting's carrier (even with
+        its tag released: a find after close), else the one it is bound to elsewhere; None when
+        it is bound nowhere (unknown, or released by a closed meeting: free to enrol)."""
+        row = self._run(_TAG_INFO, {"uid": uid, "meeting_id": meeting_id}).fetchone()
+        if row is None or (row[5] and row[2] != meeting_id):
+            return None
+        return TagInfo(*row[:5])
 
     def passes_issued(self, attendee_ids: list[int]) -> set[int]:
         """Which of these attendees (at most four) hold their own pass (issued)."""
@@ -348,13 +483,9 @@ class TapStore:
         """Lock the meeting's ledger head (created idempotently on first use)."""
         head = self._one(_HEAD_FOR_UPDATE, meeting_id=meeting_id)
         if head is None:
-            dialect = import_module(
-                f"sqlalchemy.dialects.{'sqlite' if self.sqlite else 'postgresql'}"
-            )
-            self.conn.execute(
-                dialect.insert(HEAD)
-                .values(meeting_id=meeting_id, seq=0, hash=ledger.GENESIS)
-                .on_conflict_do_nothing(index_elements=["meeting_id"])
+            self._run(
+                _NEW_HEAD_SQLITE if self.sqlite else _new_head_pg(),
+                {"meeting_id": meeting_id, "n_seq": 0, "n_hash": ledger.GENESIS, "n_mac": ""},
             )
             head = self._one(_HEAD_FOR_UPDATE, meeting_id=meeting_id)
         assert head is not None
@@ -385,9 +516,12 @@ class TapStore:
 
     def update_carrier(self, carrier: Any, values: dict[str, Any]) -> None:
         """Change a carrier; the version check makes a concurrent change fail loudly, not silently."""
-        params = {f"v_{f}": values.get(f, getattr(carrier, f)) for f in _CARRIER_FIELDS}
+        changed = tuple(
+            f for f in _CARRIER_FIELDS if f in values and values[f] != getattr(carrier, f)
+        )
+        params = {f"v_{f}": values[f] for f in changed}
         result = self._run(
-            _UPDATE_CARRIER, {"c_id": carrier.id, "c_version": carrier.version, **params}
+            _update_carrier(changed), {"c_id": carrier.id, "c_version": carrier.version, **params}
         )
         if result.rowcount != 1:
             raise LedgerError(messages.text("carrier_changed_elsewhere"))
@@ -409,9 +543,14 @@ class TapStore:
         elif states and State.DELIVERED not in states:
             values = {"state": "returned"}
         if values:
-            self.conn.execute(
-                update(CONSIGNMENT).where(CONSIGNMENT.c.id == consignment.id).values(**values)
-            )
+            params = {
+                "c_id": consignment.id,
+                "c_state": values["state"],
+                # unchanged times are written back as read
+                "c_dispatched_at": values.get("dispatched_at", consignment.dispatched_at),
+                "c_received_at": values.get("received_at", consignment.received_at),
+            }
+            self._run(_UPDATE_CONSIGNMENT, params)
 
     def open_meeting(self, meeting_id: int) -> None:
         """A draft or filed meeting opens at its first accepted tap."""

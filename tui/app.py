@@ -116,7 +116,7 @@ class CarrierTrackerApp(App[None]):
         self.last_seq = 0
         self._screens: dict[str, Screen[None]] = {}
         self.last_export: Path | None = None
-        self.writes = Lane("write", ctx.session, self.post_message)
+        self.writes = Lane("write", ctx.session, self.post_message, ctx.tap)
         self.reads = Lane("read", ctx.read, self.post_message)
         self._waiting = False
 
@@ -351,13 +351,17 @@ class CarrierTrackerApp(App[None]):
     def write(
         self,
         owner: MessagePump,
-        run: Callable[[Session], Any],
+        run: Callable[[Any], Any],
         done: Callable[[Any], None],
         failed: Callable[[str], None] | None = None,
+        *,
+        tap: bool = False,
     ) -> None:
         """Run ``run`` in a write transaction on the write lane; ``done``/``failed`` come back here.
 
-        An auditor's writes never reach the lane: they are refused here (``failed`` or a notice).
+        ``run`` gets a session; with ``tap`` (a tap, the hot path), the bare connection of
+        :func:`carrier_tracker.db.tap_scope` instead. An auditor's writes never reach the lane:
+        they are refused here (``failed`` or a notice).
         """
         if self.ctx.is_auditor or self.ctx.role is None:
             error = text("auditor_read_only", name=self.ctx.operator)
@@ -367,7 +371,7 @@ class CarrierTrackerApp(App[None]):
                 self.notify(error, severity="error", timeout=8)
             self.bell()
             return
-        self.writes.submit(Job(run, done, owner, failed))
+        self.writes.submit(Job(run, done, owner, failed, bare=tap))
 
     def read(
         self,

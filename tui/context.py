@@ -13,6 +13,7 @@ from sqlmodel import Session
 from carrier_tracker import db
 from carrier_tracker.enums import Role
 from carrier_tracker.models import Meeting
+from carrier_tracker.tap_store import Bind
 
 
 @dataclass
@@ -44,6 +45,12 @@ class DeskContext:
         """One transaction (one tap, one refresh)."""
         with db.session_scope(self.engine) as s:
             yield s
+
+    @contextmanager
+    def tap(self) -> Iterator[Bind]:
+        """One tap's transaction on a bare connection (no ORM session: the hot path)."""
+        with db.tap_scope(self.engine) as conn:
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Session]:

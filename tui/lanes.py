@@ -1,6 +1,7 @@
 """Database work off the event loop: one thread worker runs writes in order, another runs reads.
 
-A screen submits a :class:`Job` (``run`` takes a session and returns a value); the lane's thread
+A screen submits a :class:`Job` (``run`` takes a session — a bare connection for a tap — and
+returns a value); the lane's thread
 runs it in its own transaction and posts :class:`~tui.messages.JobDone` back to the app, which
 calls ``done`` (or ``failed``) on the event loop. So a database held by another process (SQLite's
 write lock, a PostgreSQL row lock) stalls only the lane, never the drawing or the keys; taps wait
@@ -22,6 +23,7 @@ from sqlmodel import Session
 from textual.message_pump import MessagePump
 
 from carrier_tracker.errors import CarrierTrackerError
+from carrier_tracker.tap_store import Bind
 
 from .messages import JobDone
 from .texts import t
@@ -37,11 +39,14 @@ class Job:
     ``done``/``failed`` are called on the event loop, and only while ``owner`` is still attached.
     """
 
-    run: Callable[[Session], Any]
+    run: Callable[[Any], Any]
+    """Called with a session, or with a bare connection for a ``bare`` job."""
     done: Callable[[Any], None]
     owner: MessagePump
     failed: Callable[[str], None] | None = None
     key: str | None = None  # a queued job with the same key is replaced (newest wins)
+    bare: bool = False
+    """A tap: ``run`` gets the connection of a tap scope (no ORM session: the hot path)."""
 
 
 @dataclass
@@ -51,6 +56,8 @@ class Lane:
     name: str
     scope: Callable[[], AbstractContextManager[Session]]
     post: Callable[[JobDone], object]
+    bare_scope: Callable[[], AbstractContextManager[Bind]] | None = None
+    """The scope of ``bare`` jobs (the write lane's taps); others get ``scope``."""
     _queue: deque[Job] = field(default_factory=deque)
     _ready: threading.Condition = field(default_factory=threading.Condition)
     busy_since: float | None = None  # time.monotonic() when the running job started
@@ -100,7 +107,8 @@ class Lane:
             value: Any = None
             error: str | None = None
             try:
-                with self.scope() as session:
+                scope = self.bare_scope if job.bare and self.bare_scope else self.scope
+                with scope() as session:
                     value = job.run(session)
             except CarrierTrackerError as e:
                 error = str(e)

@@ -125,9 +125,9 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
         reader.present(_uid(label))  # the custodian lays the tag on the reader
         uid = taps.get(timeout=5)
         reader.remove()
-        with db.session_scope(engine) as s:
+        with db.tap_scope(engine) as conn:
             outcome = record_tap(
-                session=s,
+                session=conn,
                 key=key,
                 meeting_code=CODE,
                 uid=uid,

@@ -477,9 +477,9 @@ def cmd_tap(args: argparse.Namespace) -> int:
     approver = _approver(app, args)
     refused = False
     for uid in args.uids:
-        with db.session_scope(app.engine) as session:
+        with db.tap_scope(app.engine) as conn:
             outcome = record_tap(
-                session=session,
+                session=conn,
                 key=app.key,
                 meeting_code=args.meeting,
                 uid=uid,

@@ -849,3 +849,24 @@ def test_absent_delegate_receives_nothing_after_a_substitution(
     # someone else is unaffected
     try_(world.pass_uid("A001"))
     assert try_(world.copy_uid("D1", 1), attendee_code="A001").verdict is Verdict.ACCEPTED
+
+
+def test_the_desk_rereads_people_only_after_people_changed(session: Session, key: bytes) -> None:
+    """``people_changed_since``: true after a late attendee or a substitute, false after taps."""
+    from carrier_tracker.queries import people_changed_since
+
+    world = make_world(session, filed=False)
+    meeting = world.meeting
+
+    def newest() -> int:
+        return int(session.exec(select(Event.seq).order_by(col(Event.seq).desc())).first() or 0)
+
+    start = newest()
+    assert not people_changed_since(session, meeting, start)
+    tap(session, key, world.pass_uid("A001"), Mode.ISSUE)
+    assert not people_changed_since(session, meeting, start)  # a tap changes nobody
+    after_tap = newest()
+    add_attendee(session=session, key=key, meeting_code="M1", person=person(), operator=OFFICER)
+    session.commit()
+    assert people_changed_since(session, meeting, after_tap)
+    assert not people_changed_since(session, meeting, newest())  # nothing after the newest

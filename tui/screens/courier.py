@@ -16,6 +16,7 @@ from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.meetings import open_consignment
 from carrier_tracker.messages import CONSIGNMENT_STATE_LABEL, MODE_LABEL
 from carrier_tracker.queries import consignments
+from carrier_tracker.tap_store import Bind
 from readers import TagTap
 
 from ..messages import DbWaiting, LedgerAdvanced
@@ -135,6 +136,8 @@ class CourierScreen(Screen[None]):
             return
         ctx = self.app.ctx  # type: ignore[attr-defined]
 
+        operator = ctx.operator  # fixed now: a lock and a new sign-in may come first
+
         def run(s: Session) -> str:
             c = open_consignment(
                 session=s,
@@ -143,7 +146,7 @@ class CourierScreen(Screen[None]):
                 number=new.number,
                 unit=new.unit,
                 recipient=new.recipient,
-                operator=ctx.operator,
+                operator=operator,
                 station=ctx.station,
                 attendee_code=new.attendee or None,
             )
@@ -173,13 +176,15 @@ class CourierScreen(Screen[None]):
         if number is None:
             return
 
+        operator = ctx.operator  # fixed now: a lock and a new sign-in may come first
+
         def run(s: Session) -> Step:
             return record_receipt(
                 session=s,
                 key=ctx.key,
                 meeting_code=ctx.code,
                 number=number,
-                operator=ctx.operator,
+                operator=operator,
                 station=ctx.station,
             )
 
@@ -198,17 +203,18 @@ class CourierScreen(Screen[None]):
         """Dispatch, deliver or return the tapped copy, for the highlighted consignment."""
         ctx = self.app.ctx  # type: ignore[attr-defined]
         mode, consignment = self.mode, self.current
+        operator = ctx.operator  # who tapped, fixed now: a lock and a new sign-in may come first
 
-        def run(s: Session) -> Outcome:
+        def run(conn: Bind) -> Outcome:
             return record_tap(
-                session=s,
+                session=conn,
                 key=ctx.key,
                 meeting_code=ctx.code,
                 uid=tap.uid,
                 mode=mode,
                 consignment_no=consignment if mode is not Mode.RETURN else None,
                 station=ctx.station,
-                operator=ctx.operator,
+                operator=operator,
             )
 
         def done(outcome: Outcome) -> None:
@@ -223,7 +229,7 @@ class CourierScreen(Screen[None]):
             self._refused(error)
 
         self.pending += 1
-        self.app.write(self, run, done, failed)  # type: ignore[attr-defined]
+        self.app.write(self, run, done, failed, tap=True)  # type: ignore[attr-defined]
 
     def _refused(self, error: str) -> None:
         self.query_one(OutcomePanel).show(Verdict.REFUSED, error)

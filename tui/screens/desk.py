@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -20,7 +20,8 @@ from carrier_tracker.distribution import BreakView, break_view
 from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.messages import MODE_LABEL, local_time, text
 from carrier_tracker.models import Attendee
-from carrier_tracker.queries import attendees, holdings, tag_info
+from carrier_tracker.queries import attendees, holdings, people_changed_since
+from carrier_tracker.tap_store import Bind, TapStore
 from readers import TagTap
 
 from ..messages import DbWaiting, LedgerAdvanced
@@ -130,17 +131,27 @@ class DeskScreen(Screen[None]):
         self.app.show_reader(self)  # type: ignore[attr-defined]
         self.query_one(ModeBanner).show(self.mode)
         self._show_extras()
-        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
-
-        def load(s: Session) -> list[Attendee]:
-            return attendees(s, meeting)
-
-        self.app.read(self, load, self._people_loaded)  # type: ignore[attr-defined]
+        self._load_people()
         rooms = [it.label for it in checklists.active()[checklists.SWEEP].items]
         self.query_one("#room-input", Input).suggester = SuggestFromList(rooms)
         self.query_one("#room-input", Input).tooltip = t("room_hint", rooms="、".join(rooms))
 
-    def _people_loaded(self, people: list[Attendee]) -> None:
+    def _load_people(self, since: int | None = None) -> None:
+        """Read the meeting's attendees: at mount, and again when events after ``since`` changed
+        who attends (a late attendee or a substitute added at another desk or on the 变更
+        screen can be chosen here at once)."""
+        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+
+        def load(s: Session) -> list[Attendee] | None:
+            if since is not None and not people_changed_since(s, meeting, since):
+                return None
+            return attendees(s, meeting)
+
+        self.app.read(self, load, self._people_loaded, key="people")  # type: ignore[attr-defined]
+
+    def _people_loaded(self, people: list[Attendee] | None) -> None:
+        if people is None:
+            return
         self.people = {a.code: a for a in people}
         suggestions = [f"{a.code} {a.name}" for a in people] + [
             f"{a.name} {a.code}" for a in people
@@ -352,8 +363,9 @@ class DeskScreen(Screen[None]):
         chosen, consignment, note = request.chosen, request.consignment, request.note
         room = request.room
 
-        def run(s: Session) -> TapResult:
-            info = tag_info(s, tap.uid, meeting.id)
+        def run(conn: Bind) -> TapResult:
+            store = TapStore(conn)
+            info = store.tag_info(tap.uid, meeting.id)
             own_pass = info is not None and info.kind == "pass" and info.meeting_id == meeting.id
             attendee = chosen
             if self._lane_pass is not None and self._lane_pass[0] == choice:
@@ -361,7 +373,7 @@ class DeskScreen(Screen[None]):
             if mode not in ATTENDEE_MODES:
                 attendee = None
             outcome = record_tap(
-                session=s,
+                session=conn,
                 key=ctx.key,
                 meeting_code=ctx.code,
                 uid=tap.uid,
@@ -384,11 +396,7 @@ class DeskScreen(Screen[None]):
                 and info is not None
                 and info.owner_code
             ):
-                person = s.exec(
-                    select(Attendee).where(
-                        Attendee.meeting_id == meeting.id, Attendee.code == info.owner_code
-                    )
-                ).one()
+                person = Attendee.model_validate(vars(store.attendee(meeting, info.owner_code)))
                 self._lane_pass = (choice, info.owner_code)
             return TapResult(outcome, info is None, person, approver)
 
@@ -416,7 +424,7 @@ class DeskScreen(Screen[None]):
                 echo.show_outcome(Verdict.REFUSED, error)
 
         self.pending += 1
-        self.app.write(self, run, done, failed)  # type: ignore[attr-defined]
+        self.app.write(self, run, done, failed, tap=True)  # type: ignore[attr-defined]
 
     def _line(self, result: TapResult) -> str:
         outcome = result.outcome
@@ -452,6 +460,7 @@ class DeskScreen(Screen[None]):
         if message.waiting and self.pending:
             self.query_one(OutcomePanel).waiting(t("db_waiting_taps", n=self.pending))
 
-    def on_ledger_advanced(self, _message: LedgerAdvanced) -> None:
+    def on_ledger_advanced(self, message: LedgerAdvanced) -> None:
+        self._load_people(since=message.old)
         self._count_holdings()
         self._load_break()

@@ -149,6 +149,8 @@ class EnrollScreen(Screen[None]):
             return
         doc = self.docs.get(target)
 
+        operator = ctx.operator  # fixed now: a lock and a new sign-in may come first
+
         def run(s: Session) -> Bound:
             if doc is None:
                 left = unbound_passes(s, ctx.meeting)
@@ -160,7 +162,7 @@ class EnrollScreen(Screen[None]):
                     meeting_code=ctx.code,
                     attendee_code=left[0].code,
                     uid=tap.uid,
-                    operator=ctx.operator,
+                    operator=operator,
                     station=ctx.station,
                 )
             nxt = next_unbound_copy(s, doc)
@@ -173,7 +175,7 @@ class EnrollScreen(Screen[None]):
                 doc_no=doc.number,
                 copy_no=nxt,
                 uid=tap.uid,
-                operator=ctx.operator,
+                operator=operator,
                 station=ctx.station,
             )
 

@@ -185,6 +185,8 @@ class PolicyScreen(Screen[None]):
         note_input = self.query_one("#policy-note", Input)
         note, checklist, answer = note_input.value.strip(), self.checklist, Answer(value)
 
+        operator = ctx.operator  # fixed now: a lock and a new sign-in may come first
+
         def run(s: Session) -> list[ItemStatus]:
             return answer_items(
                 session=s,
@@ -192,7 +194,7 @@ class PolicyScreen(Screen[None]):
                 meeting_code=ctx.code,
                 checklist=checklist,
                 answers=[(chosen.item.id, answer, note)],
-                operator=ctx.operator,
+                operator=operator,
                 station=ctx.station,
             )
 
@@ -222,6 +224,8 @@ class PolicyScreen(Screen[None]):
             note_input.focus()
             return
 
+        operator = ctx.operator  # fixed now: a lock and a new sign-in may come first
+
         def run(s: Session) -> list[ItemStatus]:
             return accept_items(
                 session=s,
@@ -230,7 +234,7 @@ class PolicyScreen(Screen[None]):
                 checklist=checklist,
                 item_id=chosen.item.id,
                 note=note,
-                operator=ctx.operator,
+                operator=operator,
                 station=ctx.station,
             )
 

@@ -1,0 +1,127 @@
+"""``db.tap_scope``: the desk's and the CLI's one-tap transaction without an ORM session (on
+SQLite the pooled ``sqlite3`` connection itself) — commits a tap whole, rolls it back whole, and
+maintains what the session path maintains (consignment state and times, the chain)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel, select
+
+from carrier_tracker import db
+from carrier_tracker.audit import audit_meeting
+from carrier_tracker.custody import find_meeting, record_tap
+from carrier_tracker.enums import Mode, State
+from carrier_tracker.errors import DatabaseError
+from carrier_tracker.models import Carrier, Consignment, Event
+from tests.conftest import KEY
+from tests.factories import World, make_world
+
+T0 = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)
+
+
+def world_on(engine: Engine) -> World:
+    with db.session_scope(engine) as s:
+        return make_world(s)
+
+
+def tap(engine: Engine, uid: str, mode: Mode, minute: int = 0, **kw: str) -> str:
+    with db.tap_scope(engine) as conn:
+        outcome = record_tap(
+            session=conn,
+            key=KEY,
+            meeting_code="M1",
+            uid=uid,
+            mode=mode,
+            operator="小孙",
+            now=T0 + timedelta(minutes=minute),
+            **kw,
+        )
+    assert not outcome.refused, outcome.message
+    return outcome.message
+
+
+def events(engine: Engine) -> int:
+    with db.read_scope(engine) as s:
+        return len(s.exec(select(Event.id)).all())
+
+
+def test_a_tap_commits_whole_and_the_chain_verifies(engine: Engine) -> None:
+    world = world_on(engine)
+    before = events(engine)
+    tap(engine, world.pass_uid("A001"), Mode.ISSUE)
+    tap(engine, world.copy_uid("D1", 1), Mode.ISSUE, 1, attendee_code="A001")
+    with db.read_scope(engine) as s:
+        copy = s.exec(select(Carrier).where(Carrier.tag_uid == world.copy_uid("D1", 1))).one()
+        assert copy.state == State.ISSUED and copy.holder_id == world.people["A001"].id
+        report = audit_meeting(s, KEY, find_meeting(s, "M1"))
+        assert report.ok, report.differences
+    assert events(engine) == before + 2
+
+
+def test_an_error_inside_leaves_nothing(engine: Engine) -> None:
+    world = world_on(engine)
+    before = events(engine)
+    with pytest.raises(RuntimeError), db.tap_scope(engine) as conn:
+        record_tap(
+            session=conn, key=KEY, meeting_code="M1", uid=world.pass_uid("A001"), mode=Mode.ISSUE
+        )
+        raise RuntimeError("the desk died after the tap, before the commit")
+    assert events(engine) == before
+    with db.read_scope(engine) as s:
+        card = s.exec(select(Carrier).where(Carrier.tag_uid == world.pass_uid("A001"))).one()
+        assert card.state == State.REGISTERED
+    tap(engine, world.pass_uid("A001"), Mode.ISSUE)  # and the next tap works
+
+
+def test_the_courier_keeps_its_consignment(engine: Engine) -> None:
+    """Dispatch and delivery through the bare connection set the consignment's state and its
+    first dispatch / receipt times, as the session path does."""
+    world = world_on(engine)
+    uid = world.copy_uid("D2", 1)
+    tap(engine, uid, Mode.DISPATCH, 1, consignment_no="K1")
+    with db.read_scope(engine) as s:
+        cons = s.exec(select(Consignment).where(Consignment.number == "K1")).one()
+        assert cons.state == "in_transit"
+        assert cons.dispatched_at == (T0 + timedelta(minutes=1)).replace(tzinfo=None) or (
+            cons.dispatched_at == T0 + timedelta(minutes=1)
+        )
+        assert cons.received_at is None
+    tap(engine, uid, Mode.DELIVER, 2, consignment_no="K1")
+    with db.read_scope(engine) as s:
+        cons = s.exec(select(Consignment).where(Consignment.number == "K1")).one()
+        assert cons.state == "delivered"
+        assert cons.received_at is not None
+        assert cons.dispatched_at is not None  # kept as it was: written back as read
+        assert abs((cons.received_at - cons.dispatched_at).total_seconds() - 60) < 1
+        report = audit_meeting(s, KEY, find_meeting(s, "M1"))
+        assert report.ok, report.differences
+
+
+def test_a_locked_database_is_a_clear_error(tmp_path: Path) -> None:
+    """Another process holding the write lock past the busy timeout: a DatabaseError in plain
+    words (what the desk shows), and the connection goes back to the pool usable."""
+    import sqlite3
+
+    path = tmp_path / "locked.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    SQLModel.metadata.create_all(engine)
+    world = world_on(engine)
+    pooled = engine.raw_connection()  # the pool's one connection: wait 50 ms, not 30 s
+    pooled.driver_connection.execute("PRAGMA busy_timeout=50")  # type: ignore[union-attr]
+    pooled.close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with (
+            pytest.raises(DatabaseError, match=r"正被另一个程序写入.*本次操作未记录"),
+            db.tap_scope(engine),
+        ):
+            raise AssertionError("tap_scope began while another writer held the lock")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    tap(engine, world.pass_uid("A001"), Mode.ISSUE)
