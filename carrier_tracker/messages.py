@@ -696,7 +696,7 @@ TEXT_CHANGES: dict[str, str] = {
     "tui_changes_hint": "选择一项变更，填写后按 Ctrl+S 提交；Esc 返回。标 ✦ 的需保密负责人（当前操作员不是时，填写批准人姓名与 PIN）",
     "tui_change_kind": "变更类型",
     "tui_change_submit": "提交",
-    "tui_change_kinds": "增补人员|代会 ✦|加印|作废 ✦|换标签（已发出时 ✦）|撤销记录 ✦",
+    "tui_change_kinds": "增补人员|代会 ✦|加印|作废 ✦|换标签（已发出时 ✦）|撤销记录 ✦|分发范围 ✦",
     "tui_field_code": "人员编号",
     "tui_field_absent": "缺席者编号",
     "tui_field_name": "姓名",
@@ -776,6 +776,10 @@ TEXT_PLAN: dict[str, str] = {
     "new_consignment_missing_owner": "请填写机要编号，以及接收单位或所属代表编号",
     "new_consignment_attendee": "所属代表编号（可不填；填写后接收单位默认为其单位）",
     "break_desk_more": "……另有 {count} 人",
+    # the desk's 变更 screen: changing a plan (tui/screens/changes.py)
+    "tui_field_plan": "新分发范围",
+    "tui_change_help_plan": "新分发范围：{syntax}；发给全体参会人员填“全体”。",
+    "tui_change_already_line": "无需操作：{message}（已记入台账第 {seq} 条）",
     # command-line help
     "help_plan": "修改文件的分发范围（保密负责人；文管员需 --approver 批准）",
     "help_plan_to": "人员编号或单位名称，用“、”或“,”分隔，如 A001、A003、国家保密局（编号与单位同名时写“单位：名称”）",

@@ -48,7 +48,7 @@ TEXT: dict[str, str] = {
     "cmd_courier": "登记机要件、发出、签收、退回",
     "cmd_copies": "每一份文件的状态和持有人",
     "cmd_audit": "操作日志与哈希链校验",
-    "cmd_changes": "增补人员、代会、加印、作废、换标签、撤销误刷记录",
+    "cmd_changes": "增补人员、代会、加印、作废、换标签、撤销误刷记录、修改分发范围",
     "cmd_export": "导出保密办工作簿",
     "cmd_export_help": "登记表、会议证、未收回清单、机要、带离目录、操作日志",
     # reader

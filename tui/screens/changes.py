@@ -1,5 +1,6 @@
 """变更: changes during the meeting — a late attendee, a substitute (代会), copies added or
-withdrawn, a new tag for a copy or pass, a void of a mistaken tap — the same services as the CLI.
+withdrawn, a new tag for a copy or pass, a void of a mistaken tap, a document's distribution plan
+(分发范围) — the same services as the CLI.
 
 Steps marked ✦ need an officer: the desk's operator when they are one, else an approver who types
 their name and PIN here (authenticated like ``--approver`` on the CLI, failures recorded).
@@ -32,14 +33,15 @@ from carrier_tracker.changes import (
     void_event,
     withdraw_copy,
 )
-from carrier_tracker.enums import Level
+from carrier_tracker.distribution import Step, set_plan
+from carrier_tracker.enums import Level, Verdict
 from carrier_tracker.errors import CarrierTrackerError
 from readers import TagTap
 
 from ..texts import t
 from ..widgets.entry import Entry
 
-KINDS = ("attendee_add", "substitute", "copies_add", "withdraw", "retag", "void")
+KINDS = ("attendee_add", "substitute", "copies_add", "withdraw", "retag", "void", "plan")
 APPROVAL = ("approver", "approver_pin")
 PERSON = ("code", "name", "unit", "clearance", "away", "pass_number", "pass_uid")
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -49,8 +51,25 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "withdraw": ("doc", "copy", "note", *APPROVAL),
     "retag": ("old_uid", "new_uid", "note", *APPROVAL),
     "void": ("seq", "note", *APPROVAL),
+    "plan": ("doc", "plan", *APPROVAL),
 }
-ALL_FIELDS = tuple(dict.fromkeys(f for fields in FIELDS.values() for f in fields))
+HELP = {"plan": messages.text("tui_change_help_plan", syntax=messages.text("help_plan_to"))}
+"""A line above the fields explaining a kind's syntax (the CLI help's wording)."""
+ALL_FIELDS = (
+    "absent",
+    *PERSON,
+    "doc",
+    "count",
+    "copy",
+    "plan",
+    "old_uid",
+    "new_uid",
+    "seq",
+    "note",
+    *APPROVAL,
+)
+"""Every field's row, top to bottom: each kind's fields appear in its own order (so they read, and
+Enter moves, from the first to the last; a test checks)."""
 REQUIRED = frozenset(
     {
         "code",
@@ -64,10 +83,16 @@ REQUIRED = frozenset(
         "old_uid",
         "new_uid",
         "seq",
+        "plan",
     }
 )
 LIMITS = {"count": MAX_COPIES, "copy": MAX_COPIES, "seq": MAX_SEQ}
 UID_FIELDS = ("pass_uid", "old_uid", "new_uid")
+RESULT_LINE = {
+    Verdict.ACCEPTED: "change_done_line",
+    Verdict.ALREADY: "tui_change_already_line",
+    Verdict.REFUSED: "change_refused_line",
+}
 YES = frozenset({*messages.text("tui_yes_words").split("|"), "y", "yes", "1", "true"})
 
 
@@ -100,7 +125,7 @@ class ChangesScreen(Screen[None]):
         super().__init__()
         self.kind = KINDS[0]
         self.busy = False
-        self.last: ChangeOutcome | None = None
+        self.last: ChangeOutcome | Step | None = None
         self.answers = 0
         """Results shown so far (done, refused or failed): tests wait on it."""
 
@@ -120,6 +145,7 @@ class ChangesScreen(Screen[None]):
                 id="kinds",
             )
             with VerticalScroll(id="change-form"):
+                yield Label("", id="change-help", markup=False)
                 for field in ALL_FIELDS:
                     with Horizontal(id=f"row-{field}", classes="change-row"):
                         yield Label(_label(field), classes="change-label", markup=False)
@@ -147,6 +173,9 @@ class ChangesScreen(Screen[None]):
 
     def _show_fields(self) -> None:
         shown = set(FIELDS[self.kind])
+        help_line = self.query_one("#change-help", Label)
+        help_line.update(HELP.get(self.kind, ""))
+        help_line.display = self.kind in HELP
         for field in ALL_FIELDS:
             self.query_one(f"#row-{field}").display = field in shown
 
@@ -175,8 +204,10 @@ class ChangesScreen(Screen[None]):
         values = {f: self.query_one(f"#f-{f}", Input).value for f in FIELDS[self.kind]}
         return Form(self.kind, values)
 
-    def _say(self, text: str, accepted: bool | None) -> None:
-        if accepted is not None:
+    def _say(self, text: str, accepted: bool | None, *, answer: bool = True) -> None:
+        """Show a result line: accepted (green), refused (red, bell) or neither (an "already"
+        answer, or ``answer=False`` for a progress line that is no answer)."""
+        if answer:
             self.answers += 1
         label = self.query_one("#change-result", Label)
         label.update(text)
@@ -213,7 +244,7 @@ class ChangesScreen(Screen[None]):
             self._say(problem, False)
             return
         self.busy = True
-        self._say(t("db_waiting"), None)
+        self._say(t("db_waiting"), None, answer=False)
         self._approve_and_send(form)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="changes")
@@ -247,22 +278,24 @@ class ChangesScreen(Screen[None]):
     def _send(self, form: Form, approver: str) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
 
-        def run(s: Session) -> ChangeOutcome:
+        def run(s: Session) -> ChangeOutcome | Step:
             return apply_form(s, ctx, form, approver)
 
         self.app.write(self, run, self._done, self._failed)  # type: ignore[attr-defined]
 
-    def _done(self, outcome: ChangeOutcome) -> None:
+    def _done(self, outcome: ChangeOutcome | Step) -> None:
         self.busy = False
         self.last = outcome
-        seq = messages.text(
-            "change_done_line" if outcome.accepted else "change_refused_line",
-            message=outcome.message,
-            seq=outcome.seq,
-            seqs="、".join(str(s) for s in (outcome.seq, *outcome.extra_seqs)),
+        if isinstance(outcome, Step):
+            verdict, seqs = outcome.verdict, str(outcome.seq)
+        else:
+            verdict = Verdict.ACCEPTED if outcome.accepted else Verdict.REFUSED
+            seqs = "、".join(str(s) for s in (outcome.seq, *outcome.extra_seqs))
+        line = messages.text(
+            RESULT_LINE[verdict], message=outcome.message, seq=outcome.seq, seqs=seqs
         )
-        self._say(seq, outcome.accepted)
-        if outcome.accepted:
+        self._say(line, None if verdict is Verdict.ALREADY else verdict is Verdict.ACCEPTED)
+        if verdict is not Verdict.REFUSED:
             self.query_one("#f-approver_pin", Input).value = ""
 
     def _failed(self, reason: str) -> None:
@@ -274,7 +307,7 @@ def t_approver(reason: str) -> str:
     return messages.text("tui_approver_failed", reason=reason)
 
 
-def apply_form(session: Session, ctx: Any, form: Form, approver: str) -> ChangeOutcome:
+def apply_form(session: Session, ctx: Any, form: Form, approver: str) -> ChangeOutcome | Step:
     """Run the change a form describes (on the write lane), as the desk's operator."""
     common = {
         "session": session,
@@ -313,6 +346,10 @@ def apply_form(session: Session, ctx: Any, form: Form, approver: str) -> ChangeO
             approver=approver,
             **common,
         )
+    if kind == "plan":
+        # Typed, never empty (the field is required): 全体 is everyone (carrier_tracker.plan), so a
+        # forgotten field cannot widen a plan to everyone.
+        return set_plan(doc_no=form["doc"], to=form["plan"], approver=approver, **common)
     if kind == "retag":
         return retag(
             old_uid=form["old_uid"],
