@@ -83,19 +83,23 @@ def status(session: Session, meeting_code: str) -> dict[str, Any]:
     """
     meeting = find_meeting(session, meeting_code)
     recon = reconciliation(session, meeting)
-    people = {
-        a.code: a
-        for a in session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()
+    people = {  # columns, not entities (a large meeting's 2,000 ORM objects cost ~50 ms)
+        code: (name, unit)
+        for code, name, unit in session.exec(
+            select(Attendee.code, Attendee.name, Attendee.unit).where(
+                Attendee.meeting_id == meeting.id
+            )
+        ).all()
     }
     attendees, in_transit, unassigned = [], [], []
     for group in recon.groups:
         if group.attendee_code is not None:
-            person = people[group.attendee_code]
+            name, unit = people[group.attendee_code]
             attendees.append(
                 {
-                    "code": person.code,
-                    "name": person.name,
-                    "unit": person.unit,
+                    "code": group.attendee_code,
+                    "name": name,
+                    "unit": unit,
                     "items": [_item_json(it) for it in group.items],
                 }
             )

@@ -284,12 +284,17 @@ def reconciliation(
                 consignment=cons if state is State.IN_TRANSIT else None,
             )
         )
-    people = session.exec(
-        select(Attendee).where(Attendee.meeting_id == meeting.id).order_by(col(Attendee.code))
-    ).all()
+    # Columns, not entities: a large meeting's 2,000 ORM objects cost ~50 ms here.
+    people: list[tuple[int | None, str, str, date | None]] = list(
+        session.exec(
+            select(col(Attendee.id), Attendee.code, Attendee.name, col(Attendee.pledge_on))
+            .where(Attendee.meeting_id == meeting.id)
+            .order_by(col(Attendee.code))
+        ).all()
+    )
     if attendee_ids is not None:
         wanted = set(attendee_ids)
-        people = [a for a in people if a.id in wanted]
+        people = [a for a in people if a[0] in wanted]
     held: dict[str, list[OutItem]] = {}
     couriers: dict[str, list[OutItem]] = {}
     nobody: list[OutItem] = []
@@ -302,13 +307,13 @@ def reconciliation(
             nobody.append(it)
     everyone = tuple(
         Group(
-            f"a:{a.code}",
-            messages.text("group_attendee", code=a.code, name=a.name),
-            tuple(held.get(a.code, ())),
-            attendee_code=a.code,
-            pledge_on=a.pledge_on,
+            f"a:{code}",
+            messages.text("group_attendee", code=code, name=name),
+            tuple(held.get(code, ())),
+            attendee_code=code,
+            pledge_on=pledge_on,
         )
-        for a in people
+        for _, code, name, pledge_on in people
     )
     groups = [g for g in everyone if g.items]
     groups += [

@@ -98,6 +98,9 @@ _MEETING_BY_CODE = (
 _MEETING_BY_ID = select(MEETING).where(MEETING.c.id == bindparam("id"))
 # SQLite: the meeting and its ledger head in one read (BEGIN IMMEDIATE already holds the write
 # lock, so the head read here is as good as a locked one).
+_MEETING_NAMES = tuple(c.name for c in MEETING.c)
+_HEAD_NAMES = tuple(c.name for c in HEAD.c)
+assert _HEAD_NAMES[0] == "meeting_id"  # meeting_and_head relies on it
 _MEETING_WITH_HEAD = (
     select(*MEETING.c, *(c.label(f"h__{c.name}") for c in HEAD.c))
     .select_from(MEETING)
@@ -375,13 +378,14 @@ class TapStore:
                 return None, None
             head = self.lock_head(meeting.id)
             return self.meeting_by_id(meeting.id), head
-        row = self._mapping(_MEETING_WITH_HEAD, {"code": code})
+        row = self._run(_MEETING_WITH_HEAD, {"code": code}).fetchone()
         if row is None:
             return None, None
-        found = SimpleNamespace(**{k: v for k, v in row.items() if not k.startswith("h__")})
-        if row["h__meeting_id"] is None:  # the meeting's first event: create its head
+        at = len(_MEETING_NAMES)  # split by position: the meeting's columns, then the head's
+        found = SimpleNamespace(**dict(zip(_MEETING_NAMES, row[:at], strict=True)))
+        if row[at] is None:  # no head yet (its meeting_id): the meeting's first event creates it
             return found, self.lock_head(found.id)
-        return found, SimpleNamespace(**{k[3:]: v for k, v in row.items() if k.startswith("h__")})
+        return found, SimpleNamespace(**dict(zip(_HEAD_NAMES, row[at:], strict=True)))
 
     def meeting_by_id(self, meeting_id: int) -> SimpleNamespace | None:
         return self._one(_MEETING_BY_ID, id=meeting_id)

@@ -125,3 +125,21 @@ def test_a_locked_database_is_a_clear_error(tmp_path: Path) -> None:
         other.execute("ROLLBACK")
         other.close()
     tap(engine, world.pass_uid("A001"), Mode.ISSUE)
+
+
+def test_a_meetings_first_event_creates_its_head(engine: Engine) -> None:
+    """A meeting with no event yet (a row made outside the import): the tap creates the ledger
+    head and is its first event."""
+    from carrier_tracker.enums import Level, MeetingStatus
+    from carrier_tracker.models import LedgerHead, Meeting
+
+    with db.session_scope(engine) as s:
+        s.add(Meeting(code="M9", title="无事件", level=Level.NEIBU, status=MeetingStatus.OPEN))
+    with db.tap_scope(engine) as conn:
+        outcome = record_tap(
+            session=conn, key=KEY, meeting_code="m9", uid="04AABBCCDDEEFF", mode=Mode.ISSUE
+        )
+    assert outcome.refused and outcome.seq == 1  # an unknown tag, recorded as the first event
+    with db.read_scope(engine) as s:
+        head = s.exec(select(LedgerHead)).one()
+        assert (head.seq, head.hash) == (1, s.exec(select(Event.hash)).one())
