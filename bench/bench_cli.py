@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from carrier_tracker.cli.demo import prepare_demo_database
+
 ROOT = Path(__file__).resolve().parents[1]
 CODE = "HY2026-12"
 
@@ -42,19 +44,24 @@ def main() -> None:
     args = parser.parse_args()
     exe = str(Path(sys.executable).with_name("carrier-tracker"))
     with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "CARRIER_TRACKER_HOME": home, "CARRIER_TRACKER_OPERATOR": "孙文管"}
-        env.pop("CARRIER_TRACKER_DB", None)
-        subprocess.run([exe, "init"], env=env, check=True, capture_output=True)
-        subprocess.run(
-            [exe, "import", str(ROOT / "samples" / "meeting.xlsx")],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        # The demo's database: the sample meeting filed, its venue checked, the demo operators.
+        url, key_path = prepare_demo_database(Path(home))
+        env = {
+            **os.environ,
+            "CARRIER_TRACKER_HOME": home,
+            "CARRIER_TRACKER_DB": url,
+            "CARRIER_TRACKER_KEY_FILE": str(key_path),
+            "CARRIER_TRACKER_OPERATOR": "孙文管",
+            "CARRIER_TRACKER_PIN": "246810",
+        }
         uid = "04" + hashlib.sha256(f"{CODE}/pass/A001".encode()).hexdigest().upper()[:12]
+        tap = [exe, "tap", CODE, "--mode", "issue", uid]
+        first = subprocess.run(tap, env=env, check=False, capture_output=True, text=True)
+        assert first.returncode == 0, first.stdout + first.stderr  # the pass is out: recall it
         rows = [
             ("python -c pass", [sys.executable, "-c", "pass"]),
             ("carrier-tracker --version", [exe, "--version"]),
+            # recall of a pass already recalled: "already", the whole path but for one UPDATE
             ("carrier-tracker tap (one UID, SQLite)", [exe, "tap", CODE, "--mode", "recall", uid]),
         ]
         base_wall = base_cpu = 0.0

@@ -163,19 +163,19 @@ def open_key(engine: Any, path: Path, *, writes: bool) -> bytes:
     Raises:
         LedgerError: the key is missing for a database with events, or is not this database's.
     """
-    from sqlalchemy import func as sql_func
-
     from .db import read_scope, session_scope
     from .models import Setting, SystemEvent
 
     with read_scope(engine) as session:
         stored = session.get(Setting, FINGERPRINT_SETTING)
         recorded = stored.value if stored is not None else None
-        has_events = bool(
-            session.exec(select(sql_func.count()).select_from(Event)).one()
-            or session.exec(select(sql_func.count()).select_from(SystemEvent)).one()
+        # Whether any event exists (one row looked at, not a count of 200,000), asked only
+        # when no fingerprint says so already.
+        has_events = recorded is not None or any(
+            session.exec(select(table.id).limit(1)).first() is not None
+            for table in (Event, SystemEvent)
         )
-    if not path.exists() and (recorded is not None or has_events):
+    if not path.exists() and has_events:
         raise LedgerError(messages.text("key_missing_for_db", path=path))
     key = load_key(path, create=writes)
     fingerprint = key_fingerprint(key)
