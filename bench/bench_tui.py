@@ -23,19 +23,51 @@ sys.path.insert(0, str(ROOT))
 KEY_NAME = "ledger.key"
 
 
+OFFICER = "赵保密"
+
+
 def prepare(work: Path) -> tuple[str, Path]:
+    """The big meeting imported, filed and its venue checked (taps are accepted), an officer
+    registered; every pass and 5,000 copies out."""
+    from datetime import date
+
     from sqlalchemy import text
 
-    from carrier_tracker import db, ledger
+    from carrier_tracker import checklists, db, ledger
+    from carrier_tracker.enums import Answer, Role
     from carrier_tracker.importer import import_workbook
+    from carrier_tracker.operators import add_operator
+    from carrier_tracker.policy import answer_items, file_meeting
 
     big = big_workbook(work)
     url = f"sqlite:///{work / 'big.db'}"
     engine = db.make_engine(url)
     db.upgrade(engine)
     key_path = work / KEY_NAME
+    key = ledger.load_key(key_path)
     with db.session_scope(engine) as s:
-        import_workbook(session=s, key=ledger.load_key(key_path), path=big)
+        add_operator(session=s, key=key, name=OFFICER, role=Role.OFFICER, pin="135790", by=OFFICER)
+    with db.session_scope(engine) as s:
+        import_workbook(session=s, key=key, path=big)
+    with db.session_scope(engine) as s:
+        file_meeting(
+            session=s,
+            key=key,
+            meeting_code="BIG",
+            ref="BM-1",
+            on=date(2026, 12, 1),
+            operator=OFFICER,
+        )
+        venue = checklists.active()[checklists.VENUE]
+        answers = [(it.id, Answer.OK, "bench") for it in venue.items]
+        answer_items(
+            session=s,
+            key=key,
+            meeting_code="BIG",
+            checklist=venue,
+            answers=answers,
+            operator=OFFICER,
+        )
     with db.session_scope(engine) as s:
         # Every pass issued; 5,000 copies out across the attendees (so reconciliation has work).
         s.execute(text("UPDATE carrier SET state='issued', holder_id=owner_id WHERE kind='pass'"))
@@ -69,14 +101,18 @@ async def measure(url: str, key_path: Path, taps: int) -> None:
     sys.path.insert(0, str(ROOT / "samples"))
     from make_sample import uid_for  # type: ignore[import-not-found]
 
+    from carrier_tracker.enums import Role
+    from carrier_tracker.operators import Authenticated
+
     app = make_app(
         url,
         "sim:",
         meeting="BIG",
         station="bench",
-        operator="赵保密",
+        operator=OFFICER,
         key_path=key_path,
         debounce=0.0,
+        signed_in=Authenticated(OFFICER, Role.OFFICER),  # the login has its own tests
     )
     async with app.run_test(size=(120, 36)) as pilot:
         while not isinstance(app.screen, DeskScreen):
@@ -85,7 +121,7 @@ async def measure(url: str, key_path: Path, taps: int) -> None:
         desk = app.screen
         while not desk.people:  # loaded on the read lane
             await pilot.pause(0.01)
-        desk._choose(desk.people["A00001"])
+        desk._choose(desk.people["A00002"])  # holds nothing yet (the setup gave A00001 copies)
         panel = desk.query_one(OutcomePanel)
         times = []
         for i in range(taps):
@@ -100,6 +136,8 @@ async def measure(url: str, key_path: Path, taps: int) -> None:
             if str(panel.render()) == before:
                 print(f"tap {i} ({uid}) showed nothing new: {before}", flush=True)
                 continue
+            if "拒绝" in str(panel.render()):
+                raise SystemExit(f"tap {i} ({uid}) refused: {panel.render()}")
             times.append(time.perf_counter() - t0)
             await asyncio.sleep(0.25)  # the tray lifts the tag after 0.2 s
         print(
@@ -116,9 +154,9 @@ async def measure(url: str, key_path: Path, taps: int) -> None:
         key = ledger.load_key(key_path)
         refresh = []
         for i in range(30):
-            with db.session_scope(engine) as s:  # "another desk"
+            with db.tap_scope(engine) as conn:  # "another desk"
                 record_tap(
-                    session=s,
+                    session=conn,
                     key=key,
                     meeting_code="BIG",
                     uid=uid_for(f"BIG/D{i + 950:04d}/1"),
@@ -147,10 +185,14 @@ STARTUP = """
 import time, sys, asyncio
 t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
+from carrier_tracker.enums import Role
+from carrier_tracker.operators import Authenticated
 from tui.app import make_app
 from tui.screens.desk import DeskScreen
 async def main():
-    app = make_app({url!r}, "sim:", meeting="BIG", station="bench", operator="x", key_path=__import__("pathlib").Path({key!r}))
+    # signed in already: a person's sign-in adds their typing and one PIN check (~0.1 s)
+    who = Authenticated("赵保密", Role.OFFICER)
+    app = make_app({url!r}, "sim:", meeting="BIG", station="bench", operator="赵保密", key_path=__import__("pathlib").Path({key!r}), signed_in=who)
     async with app.run_test(size=(120, 36)) as pilot:
         while not isinstance(app.screen, DeskScreen) or not app.screen.is_mounted:
             await pilot.pause(0.005)
