@@ -455,8 +455,8 @@ class CarrierTrackerApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys that would do nothing here, so the footer lists only keys that work."""
-        if action == "quit":
-            return True
+        if action in ("quit", "focus_next", "focus_previous"):
+            return True  # Tab and Shift+Tab move between fields everywhere, login and dialogs too
         if action == "command_palette":
             return not self.locked  # its commands would lead past the login
         if action == "lock":

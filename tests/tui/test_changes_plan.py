@@ -198,3 +198,19 @@ async def test_the_plan_kind_shows_its_syntax(desk: Callable[..., Desk]) -> None
         assert "已将 HY-03 的分发范围改为：A003 梁洋" in str(
             screen.query_one("#change-result", Label).render()
         )
+
+
+async def test_tab_from_the_list_goes_to_the_first_field(desk: Callable[..., Desk]) -> None:
+    """A custodian picks a change with ↓↑ and moves on with Tab, as in any form: the cursor lands
+    in the kind's first field (not on the invisible scroll area holding the fields), and what
+    is typed goes there."""
+    d = desk()
+    async with d.app.run_test(size=SIZE) as pilot:
+        await settle(pilot, d.app)
+        await open_changes(pilot, d)
+        screen = d.app.screen
+        await pilot.press("tab", *"A041")
+        assert screen.focused is screen.query_one("#f-code", Input)
+        assert screen.query_one("#f-code", Input).value == "A041"
+        await pilot.press("shift+tab", *["down"] * KINDS.index("copies_add"), "tab")
+        assert screen.focused is screen.query_one("#f-doc", Input)

@@ -144,7 +144,8 @@ class ChangesScreen(Screen[None]):
                 *(Option(name, id=kind) for kind, name in zip(KINDS, names, strict=True)),
                 id="kinds",
             )
-            with VerticalScroll(id="change-form"):
+            # Not focusable itself: Tab from the list goes straight to the first field.
+            with VerticalScroll(id="change-form", can_focus=False):
                 yield Label("", id="change-help", markup=False)
                 for field in ALL_FIELDS:
                     with Horizontal(id=f"row-{field}", classes="change-row"):
