@@ -949,6 +949,9 @@ TEXT_TAGS_CLOSE: dict[str, str] = {
     "tui_close_approver": "批准人（保密负责人）",
     "tui_close_pin": "批准人 PIN",
     "tui_close_release_tags": "同时释放文件标签，供其他会议重新绑定（会议证标签总会释放）",
+    "tui_close_never_opened": "会议 {code} 从未开始（没有任何发放）。结束后不再接受任何刷卡，台账记为“会议未开始即结束”；须保密负责人操作或批准。",
+    "tui_close_never_opened_yes": "结束未开始的会议",
+    "tui_close_never_opened_note": "说明（可空），如：会议取消",
     "tui_recon_closed_lost": "会议 {code} 已结束（带例外：挂失 {lost} 件）。找到后按 F11「找回」刷卡记录，会议仍为已结束",
     "tui_recon_found_later": "会后找回 {count} 件：{items}",
 }

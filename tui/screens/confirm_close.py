@@ -31,6 +31,8 @@ class CloseChoice:
     pin: str = ""
     release_tags: bool = False
     """Release the copies' tags too (passes' tags are always released at the close)."""
+    never_opened: bool = False
+    """The meeting never opened (nothing handed out): an officer closes it as such."""
 
 
 class ConfirmClose(ModalScreen[CloseChoice | None]):
@@ -54,13 +56,30 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
         self.recon = recon
         self.officer = officer
         who = {it.carrier_id: g.title for g in recon.groups for it in g.items}
+        self.never_opened = recon.status.before_open
         self.pending = [(who.get(it.carrier_id, ""), it) for it in recon.pending]
         self.lost = [(who.get(it.carrier_id, ""), it) for it in recon.lost_items]
 
     def compose(self) -> ComposeResult:
         r = self.recon
         with Vertical():
-            if self.pending:
+            if self.never_opened:
+                self.add_class("blocked")
+                yield Label(
+                    messages.text("tui_close_never_opened", code=r.code),
+                    id="close-text",
+                    markup=False,
+                )
+                yield Entry(
+                    placeholder=messages.text("tui_close_never_opened_note"), id="close-note"
+                )
+                yield from self._approval_fields()
+                with Horizontal():
+                    yield Button(
+                        messages.text("tui_close_never_opened_yes"), variant="error", id="yes"
+                    )
+                    yield Button(t("close_back"), id="no")
+            elif self.pending:
                 self.add_class("blocked")
                 yield Label(
                     messages.text("close_outstanding", count=len(self.pending)),
@@ -74,19 +93,7 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
                 yield Label(t("close_lost", count=len(self.lost)), id="close-text", markup=False)
                 yield Label(self._list(self.lost), id="close-items", markup=False)
                 yield Entry(placeholder=t("close_note_placeholder"), id="close-note")
-                if not self.officer:
-                    yield Label(
-                        messages.text("tui_close_approval"), id="close-approval-text", markup=False
-                    )
-                    with Horizontal(id="close-approval"):
-                        yield Entry(
-                            placeholder=messages.text("tui_close_approver"), id="close-approver"
-                        )
-                        yield Entry(
-                            placeholder=messages.text("tui_close_pin"),
-                            password=True,
-                            id="close-pin",
-                        )
+                yield from self._approval_fields()
                 yield Checkbox(messages.text("tui_close_release_tags"), id="close-release")
                 with Horizontal():
                     yield Button(t("close_with_exceptions"), variant="error", id="yes")
@@ -103,8 +110,20 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
                     yield Button(t("key_cancel"), id="no")
         yield Footer(compact=True)
 
+    def _approval_fields(self) -> ComposeResult:
+        """An approving officer's name and PIN, when the desk's operator is not an officer."""
+        if self.officer:
+            return
+        yield Label(messages.text("tui_close_approval"), id="close-approval-text", markup=False)
+        with Horizontal(id="close-approval"):
+            yield Entry(placeholder=messages.text("tui_close_approver"), id="close-approver")
+            yield Entry(placeholder=messages.text("tui_close_pin"), password=True, id="close-pin")
+
     def on_mount(self) -> None:
-        if self.pending:
+        if self.never_opened:
+            target = "#close-note" if self.officer else "#close-approver"
+            self.query_one(target).focus()
+        elif self.pending:
             self.query_one("#no").focus()
         elif self.lost:
             self.query_one("#close-note").focus()
@@ -128,6 +147,20 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
             self.dismiss(None)
 
     def _accept(self) -> None:
+        if self.never_opened:  # the note may be empty; an approver needs name and PIN
+            note = self.query_one("#close-note", Input).value.strip()
+            approver = pin = ""
+            if not self.officer:
+                for field in ("#close-approver", "#close-pin"):
+                    if not self.query_one(field, Input).value.strip():
+                        if self.focused is not None and self.focused.id == field.lstrip("#"):
+                            self.app.bell()
+                        self.query_one(field, Input).focus()
+                        return
+                approver = self.query_one("#close-approver", Input).value.strip()
+                pin = self.query_one("#close-pin", Input).value.strip()
+            self.dismiss(CloseChoice(note=note, approver=approver, pin=pin, never_opened=True))
+            return
         if self.pending:
             self.dismiss(None)
             return

@@ -310,6 +310,7 @@ class ReconcileScreen(Screen[None]):
                 note=choice.note,
                 approver=approver,
                 release_copy_tags=choice.release_tags,
+                never_opened=choice.never_opened,
             )
 
         def done(_: None) -> None:
