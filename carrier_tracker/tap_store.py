@@ -14,9 +14,10 @@ On PostgreSQL they go through SQLAlchemy as usual.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -69,7 +70,7 @@ _PART_NAMES = tuple(
         ("document", "owner", "holder", "remembered", "consignment"), _PARTS.values(), strict=True
     )
 )
-assert all(columns[0] == "id" for _, columns in _PART_NAMES)  # carrier_by_uid relies on it
+assert all(columns[0] == "id" for _, columns in _PART_NAMES)  # _cut keys each part on it
 _CARRIER_JOIN = (
     select(
         *CARRIER.c,
@@ -100,7 +101,7 @@ _MEETING_BY_ID = select(MEETING).where(MEETING.c.id == bindparam("id"))
 # lock, so the head read here is as good as a locked one).
 _MEETING_NAMES = tuple(c.name for c in MEETING.c)
 _HEAD_NAMES = tuple(c.name for c in HEAD.c)
-assert _HEAD_NAMES[0] == "meeting_id"  # meeting_and_head relies on it
+assert _HEAD_NAMES[0] == "meeting_id"  # _cut keys the head on it
 _MEETING_WITH_HEAD = (
     select(*MEETING.c, *(c.label(f"h__{c.name}") for c in HEAD.c))
     .select_from(MEETING)
@@ -232,20 +233,18 @@ _NEW_HEAD_SQLITE = (
     .values(_NEW_HEAD)
     .on_conflict_do_nothing(index_elements=["meeting_id"])
 )
-_NEW_HEAD_PG: list[Executable] = []
 
 
+@cache
 def _new_head_pg() -> Executable:
     """PostgreSQL's head insert, built on first use (its dialect costs the CLI's start 20 ms)."""
-    if not _NEW_HEAD_PG:
-        from sqlalchemy.dialects import postgresql
+    from sqlalchemy.dialects import postgresql
 
-        _NEW_HEAD_PG.append(
-            postgresql.insert(HEAD)
-            .values(_NEW_HEAD)
-            .on_conflict_do_nothing(index_elements=["meeting_id"])
-        )
-    return _NEW_HEAD_PG[0]
+    return (
+        postgresql.insert(HEAD)
+        .values(_NEW_HEAD)
+        .on_conflict_do_nothing(index_elements=["meeting_id"])
+    )
 
 
 _UPDATE_CONSIGNMENT = (
@@ -287,6 +286,16 @@ class TagInfo:
     meeting_id: int
     owner_code: str | None
     state: str
+
+
+def _cut(row: Sequence[Any], at: int, names: tuple[str, ...]) -> tuple[SimpleNamespace | None, int]:
+    """Columns ``names`` of a joined row, from position ``at`` (the statement's column order), as
+    a namespace — None when the first, the key, is NULL (the outer join found nothing) — and the
+    position after them."""
+    end = at + len(names)
+    if row[at] is None:
+        return None, end
+    return SimpleNamespace(**dict(zip(names, row[at:end], strict=True))), end
 
 
 def _ns(row: Any) -> SimpleNamespace | None:
@@ -381,11 +390,11 @@ class TapStore:
         row = self._run(_MEETING_WITH_HEAD, {"code": code}).fetchone()
         if row is None:
             return None, None
-        at = len(_MEETING_NAMES)  # split by position: the meeting's columns, then the head's
-        found = SimpleNamespace(**dict(zip(_MEETING_NAMES, row[:at], strict=True)))
-        if row[at] is None:  # no head yet (its meeting_id): the meeting's first event creates it
-            return found, self.lock_head(found.id)
-        return found, SimpleNamespace(**dict(zip(_HEAD_NAMES, row[at:], strict=True)))
+        found, at = _cut(row, 0, _MEETING_NAMES)
+        stored, _ = _cut(row, at, _HEAD_NAMES)
+        assert found is not None
+        # no head yet: the meeting's first event creates it
+        return found, stored if stored is not None else self.lock_head(found.id)
 
     def meeting_by_id(self, meeting_id: int) -> SimpleNamespace | None:
         return self._one(_MEETING_BY_ID, id=meeting_id)
@@ -423,16 +432,10 @@ class TapStore:
         row = self._run(_CARRIER_BY_UID, {"uid": uid, "meeting_id": meeting_id}).fetchone()
         if row is None:
             return None
-        # Split the joined row by position (its column order is the statement's, built above).
         at = len(_CARRIER_NAMES)
         carrier: dict[str, Any] = dict(zip(_CARRIER_NAMES, row[:at], strict=True))
         for name, columns in _PART_NAMES:
-            end = at + len(columns)
-            found = row[at] is not None  # the part's id: None when the outer join found none
-            carrier[name] = (
-                SimpleNamespace(**dict(zip(columns, row[at:end], strict=True))) if found else None
-            )
-            at = end
+            carrier[name], at = _cut(row, at, columns)
         return SimpleNamespace(**carrier)
 
     def tag_info(self, uid: str, meeting_id: int | None = None) -> TagInfo | None:

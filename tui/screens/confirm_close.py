@@ -146,19 +146,27 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
         else:
             self.dismiss(None)
 
+    def _filled(self, fields: list[str]) -> list[str] | None:
+        """The fields' values, each in turn required: None, with the cursor on the first empty
+        one (and the bell when it is already there), until all are filled. Enter in one field
+        so goes on to the next."""
+        values = [self.query_one(f, Input).value.strip() for f in fields]
+        for field, value in zip(fields, values, strict=True):
+            if not value:
+                if self.focused is not None and self.focused.id == field.lstrip("#"):
+                    self.app.bell()
+                self.query_one(field, Input).focus()
+                return None
+        return values
+
     def _accept(self) -> None:
+        approval = [] if self.officer else ["#close-approver", "#close-pin"]
         if self.never_opened:  # the note may be empty; an approver needs name and PIN
             note = self.query_one("#close-note", Input).value.strip()
-            approver = pin = ""
-            if not self.officer:
-                for field in ("#close-approver", "#close-pin"):
-                    if not self.query_one(field, Input).value.strip():
-                        if self.focused is not None and self.focused.id == field.lstrip("#"):
-                            self.app.bell()
-                        self.query_one(field, Input).focus()
-                        return
-                approver = self.query_one("#close-approver", Input).value.strip()
-                pin = self.query_one("#close-pin", Input).value.strip()
+            given = self._filled(approval)
+            if given is None:
+                return
+            approver, pin = [*given, "", ""][:2]
             self.dismiss(CloseChoice(note=note, approver=approver, pin=pin, never_opened=True))
             return
         if self.pending:
@@ -168,15 +176,9 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
         if not self.lost:
             self.dismiss(CloseChoice(release_tags=release))
             return
-        # Each field in turn: Enter in the note goes on to the approver, then to the PIN.
-        fields = ["#close-note"] + ([] if self.officer else ["#close-approver", "#close-pin"])
-        values = [self.query_one(f, Input).value.strip() for f in fields]
-        for field, value in zip(fields, values, strict=True):
-            if not value:
-                if self.focused is not None and self.focused.id == field.lstrip("#"):
-                    self.app.bell()
-                self.query_one(field, Input).focus()
-                return
+        values = self._filled(["#close-note", *approval])
+        if values is None:
+            return
         note, approver, pin = [*values, "", ""][:3]
         self.dismiss(
             CloseChoice(
