@@ -277,13 +277,13 @@ def load_facts(
     ids = sorted({p.id for p in people})
     issued: set[int] = set()
     holding: dict[int, list[rules.Held]] = {}
-    if ids and is_copy and takes_attendee and meeting_facts.requires_passes:
-        issued = store.passes_issued(ids)
     if ids and ((is_copy and takes_attendee) or (not is_copy and mode is Mode.RECALL)):
-        for holder_id, carrier_id, document_id, number, copy_no, state in store.holdings(ids):
-            label = messages.text("copy_item", doc=number, copy=copy_no)
-            holding.setdefault(holder_id, []).append(
-                rules.Held(carrier_id, document_id, label, State(state))
+        held = store.holdings(ids, passes=is_copy and meeting_facts.requires_passes)
+        issued = held.passes_issued
+        for c in held.copies:
+            label = messages.text("copy_item", doc=c.number, copy=c.copy_number)
+            holding.setdefault(c.holder_id, []).append(
+                rules.Held(c.carrier_id, c.document_id, label, State(c.state))
             )
     document, current = carrier.document, carrier.consignment
     doc_facts = (
@@ -369,8 +369,8 @@ def record_tap(
         meeting_code: the meeting the desk works on (any letter case).
         uid: the tag UID as read (normalised here).
         mode: the desk's mode.
-        attendee_code: the current attendee; read only by the modes that hand something over
-            (issue, reissue).
+        attendee_code: the current attendee; read (and checked to exist) only by the modes that
+            hand something over (issue, reissue), ignored by the others.
         consignment_no: the consignment, for dispatch (and to check deliveries).
         station: the desk's name.
         operator: who is at the desk.
@@ -407,7 +407,9 @@ def record_tap(
     meeting, head = store.meeting_and_head(meeting_code)  # read under the lock
     if meeting is None or head is None:
         raise NotFoundError(messages.text("no_meeting", code=meeting_code))
-    attendee = store.attendee(meeting, attendee_code) if attendee_code else None
+    # Only a hand-over reads the desk's current attendee (one statement less on every other tap).
+    hands_over = mode is Mode.ISSUE or mode is Mode.REISSUE
+    attendee = store.attendee(meeting, attendee_code) if attendee_code and hands_over else None
     consignment = store.consignment_by_number(meeting, consignment_no) if consignment_no else None
 
     tap = rules.Tap(mode=mode, operator=operator, note=note, override=override, room=room)

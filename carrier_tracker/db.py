@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -222,16 +224,60 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+class _TapLine:
+    """The SQLite connection an engine keeps for taps, outside its pool.
+
+    A tap is one short transaction on one connection, and on SQLite the pool's checkout and
+    check-in (with its reset, a rollback) were ~5 % of a tap (bench/README.md). So each file engine keeps one connection, taken from its pool once and
+    detached from it (same driver, same pragmas), for :func:`tap_scope`. One tap uses it at a
+    time; a tap that finds it in use (another thread's tap) takes a pooled connection instead.
+    :meth:`Engine.dispose` closes it.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.fairy = engine.raw_connection()
+        raw = self.fairy.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        self.fairy.detach()  # ours now: closed by close(), never returned to the pool
+        self.raw = raw
+        self.lock = threading.Lock()
+
+    def close(self) -> None:
+        with self.lock:
+            self.fairy.close()
+
+
+_TAP_LINES: weakref.WeakKeyDictionary[Engine, _TapLine] = weakref.WeakKeyDictionary()
+_TAP_LINES_LOCK = threading.Lock()
+
+
+def _tap_line(engine: Engine) -> _TapLine:
+    line = _TAP_LINES.get(engine)
+    if line is None:
+        with _TAP_LINES_LOCK:
+            line = _TAP_LINES.get(engine)
+            if line is None:
+                line = _TAP_LINES[engine] = _TapLine(engine)
+                event.listen(engine, "engine_disposed", _close_tap_line)
+    return line
+
+
+def _close_tap_line(engine: Engine) -> None:
+    line = _TAP_LINES.pop(engine, None)
+    if line is not None:
+        line.close()
+
+
 @contextmanager
 def tap_scope(engine: Engine) -> Iterator[Connection | sqlite3.Connection]:
     """One write transaction for one tap, without an ORM session: the tap's hot path.
 
     A tap reads and writes through :class:`~carrier_tracker.tap_store.TapStore`'s prebuilt
     statements only, so a session's identity map, unit of work and SQLAlchemy's own connection
-    and transaction bookkeeping are pure overhead on it (bench/README.md). On SQLite this is the
-    pooled ``sqlite3`` connection itself (pragmas set at connect) in ``BEGIN IMMEDIATE``, as
-    :func:`session_scope` takes it; elsewhere a SQLAlchemy connection in a transaction. Commit
-    on success, roll back on any error.
+    and transaction bookkeeping are pure overhead on it (bench/README.md). On an SQLite file
+    this is the engine's tap connection (:class:`_TapLine`; pragmas set at connect) in
+    ``BEGIN IMMEDIATE``; elsewhere a SQLAlchemy connection in a transaction. Commit on
+    success, roll back on any error.
 
     Raises:
         DatabaseError: the database could not be reached or refused the change.
@@ -244,21 +290,51 @@ def tap_scope(engine: Engine) -> Iterator[Connection | sqlite3.Connection]:
             raise _db_error(engine, e) from e
         return
     try:
+        line = None if isinstance(engine.pool, StaticPool) else _tap_line(engine)
+    except (DBAPIError, sqlite3.Error) as e:
+        raise _db_error(engine, e) from e
+    if line is None or not line.lock.acquire(blocking=False):
+        # In-memory SQLite (one shared connection), or another thread's tap holds the line.
+        with _pooled_tap(engine) as raw:
+            yield raw
+        return
+    try:
+        with _raw_transaction(engine, line.raw) as raw:
+            yield raw
+    finally:
+        line.lock.release()
+
+
+@contextmanager
+def _pooled_tap(engine: Engine) -> Iterator[sqlite3.Connection]:
+    try:
         pooled = engine.raw_connection()
     except DBAPIError as e:
         raise _db_error(engine, e) from e
     raw = pooled.driver_connection
     assert isinstance(raw, sqlite3.Connection)
     try:
+        with _raw_transaction(engine, raw):
+            yield raw
+    finally:
+        pooled.close()
+
+
+@contextmanager
+def _raw_transaction(engine: Engine, raw: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` on a ``sqlite3`` connection; any error (at the commit
+    too) rolls back, so nothing of a failed tap stays (tests/integration/test_tap_scope.py)."""
+    try:
         raw.execute("BEGIN IMMEDIATE")
         yield raw
         raw.execute("COMMIT")
-    except (DBAPIError, sqlite3.Error) as e:
-        raise _db_error(engine, e) from e
-    finally:
-        # An error before or at the commit leaves the transaction open: the pool's reset on
-        # return rolls it back, so nothing of it stays (tests/integration/test_tap_scope.py).
-        pooled.close()
+    except BaseException as e:
+        if raw.in_transaction:
+            with suppress(sqlite3.Error):
+                raw.execute("ROLLBACK")
+        if isinstance(e, DBAPIError | sqlite3.Error):
+            raise _db_error(engine, e) from e
+        raise
 
 
 def _reader(engine: Engine) -> Engine:
@@ -377,7 +453,7 @@ def tighten_file_modes(engine: Engine) -> None:
             continue
 
 
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 """The newest migration, spelled out so the common case (schema current) needs no Alembic import
 on every command (a tap's start-up); tests/unit/test_schema.py checks it against the scripts."""
 

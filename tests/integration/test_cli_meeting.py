@@ -169,6 +169,9 @@ def test_input_errors_exit_2_without_traceback(cli: Cli) -> None:
     assert r.code == 2 and "无此操作方式：fly" in r.err and "recall/会后清退" in r.err
     r = cli("tap", CODE, "--mode", "issue", "--attendee", "Z999", copy_uid("HY-01", 1))
     assert r.code == 2 and "无参会人员 Z999" in r.err
+    # A mode that reads no attendee still names a mistyped one, before any tap.
+    r = cli("tap", CODE, "--mode", "recall", "--attendee", "Z999", copy_uid("HY-01", 1))
+    assert r.code == 2 and "无参会人员 Z999" in r.err and not r.out
     r = cli("bind", CODE, "HY-01", "1", copy_uid("HY-01", 2))
     assert r.code == 2 and "已绑定" in r.err
     r = cli("bind", CODE, "HY-99", "1", "04AABBCCDDEEFF")
@@ -192,3 +195,36 @@ def test_bind_and_verify_all(cli: Cli, tmp_path: Path) -> None:
     assert r.code == 0 and "原已绑定" in r.out
     r = cli("verify")
     assert r.code == 0 and r.out.startswith(CODE)
+
+
+def test_a_tap_checks_the_pin_while_the_database_layer_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the PIN in the environment and an SQLite file, ``tap`` starts the argon2 check
+    before importing the database layer, and the sign-in uses that one check (not a second)."""
+    from carrier_tracker import pin_check
+
+    cli = Cli(tmp_path / "home", f"sqlite:///{tmp_path / 'ct.db'}")
+    assert cli("init").code == 0
+    assert cli("import", str(SAMPLE)).code == 0
+    started: list[str] = []
+    checked: list[str] = []
+    start, verify = pin_check.start_early, pin_check.verify
+
+    def spy_start(path: Path, name: str, pin: str) -> None:
+        started.append(name)
+        start(path, name, pin)
+
+    def spy_verify(stored: bytes, pin: str) -> bool:
+        checked.append(pin)
+        return verify(stored, pin)
+
+    monkeypatch.setattr(pin_check, "start_early", spy_start)
+    monkeypatch.setattr(pin_check, "verify", spy_verify)
+    r = cli("tap", CODE, "--mode", "issue", pass_uid("A001"))
+    assert r.code == 0, r.out + r.err
+    assert started == ["孙文管"] and len(checked) == 1
+    # A wrong PIN from the environment is refused as ever (the early check decides nothing).
+    cli.env["CARRIER_TRACKER_PIN"] = "999999"
+    r = cli("tap", CODE, "--mode", "recall", pass_uid("A001"))
+    assert r.code != 0 and "PIN" in r.err

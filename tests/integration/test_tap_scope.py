@@ -1,9 +1,12 @@
-"""``db.tap_scope``: the desk's and the CLI's one-tap transaction without an ORM session (on
-SQLite the pooled ``sqlite3`` connection itself) — commits a tap whole, rolls it back whole, and
+"""``db.tap_scope``: the desk's and the CLI's one-tap transaction without an ORM session (on an
+SQLite file the engine's tap line, a ``sqlite3`` connection kept outside the pool) — commits a tap whole, rolls it back whole, and
 maintains what the session path maintains (consignment state and times, the chain)."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -103,16 +106,13 @@ def test_the_courier_keeps_its_consignment(engine: Engine) -> None:
 
 def test_a_locked_database_is_a_clear_error(tmp_path: Path) -> None:
     """Another process holding the write lock past the busy timeout: a DatabaseError in plain
-    words (what the desk shows), and the connection goes back to the pool usable."""
-    import sqlite3
-
+    words (what the desk shows), and the connection is usable again."""
     path = tmp_path / "locked.db"
     engine = db.make_engine(f"sqlite:///{path}")
     SQLModel.metadata.create_all(engine)
     world = world_on(engine)
-    pooled = engine.raw_connection()  # the pool's one connection: wait 50 ms, not 30 s
-    pooled.driver_connection.execute("PRAGMA busy_timeout=50")  # type: ignore[union-attr]
-    pooled.close()
+    with db.tap_scope(engine) as line:  # the engine's tap line: wait 50 ms, not 30 s
+        line.execute("PRAGMA busy_timeout=50")  # type: ignore[call-arg, arg-type]
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
@@ -143,3 +143,100 @@ def test_a_meetings_first_event_creates_its_head(engine: Engine) -> None:
     with db.read_scope(engine) as s:
         head = s.exec(select(LedgerHead)).one()
         assert (head.seq, head.hash) == (1, s.exec(select(Event.hash)).one())
+
+
+# --- the tap line: on an SQLite file, taps run on one connection kept outside the pool ---------
+
+
+@pytest.fixture
+def file_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
+    SQLModel.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_taps_on_a_file_share_one_connection_outside_the_pool(file_engine: Engine) -> None:
+    world = world_on(file_engine)
+    seen = []
+    for uid in (world.pass_uid("A001"), world.pass_uid("A002")):
+        with db.tap_scope(file_engine) as conn:
+            assert file_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+            seen.append(conn)
+            record_tap(session=conn, key=KEY, meeting_code="M1", uid=uid, mode=Mode.ISSUE)
+        assert isinstance(conn, sqlite3.Connection) and not conn.in_transaction
+    assert seen[0] is seen[1]
+    with db.read_scope(file_engine) as s:
+        assert audit_meeting(s, KEY, find_meeting(s, "M1")).ok
+
+
+def test_an_error_on_the_tap_line_leaves_nothing_and_the_line_works_on(
+    file_engine: Engine,
+) -> None:
+    world = world_on(file_engine)
+    before = events(file_engine)
+    with pytest.raises(RuntimeError), db.tap_scope(file_engine) as conn:
+        record_tap(
+            session=conn, key=KEY, meeting_code="M1", uid=world.pass_uid("A001"), mode=Mode.ISSUE
+        )
+        raise RuntimeError("the desk died after the tap, before the commit")
+    assert isinstance(conn, sqlite3.Connection) and not conn.in_transaction
+    assert events(file_engine) == before
+    tap(file_engine, world.pass_uid("A001"), Mode.ISSUE)
+    assert events(file_engine) == before + 1
+
+
+def test_a_failed_commit_rolls_back_on_the_tap_line(file_engine: Engine) -> None:
+    """A constraint that fails only at COMMIT (a deferred foreign key): a DatabaseError, nothing
+    kept, and the line is out of its transaction for the next tap."""
+    world = world_on(file_engine)
+    before = events(file_engine)
+    with pytest.raises(DatabaseError), db.tap_scope(file_engine) as conn:
+        assert isinstance(conn, sqlite3.Connection)
+        conn.execute("PRAGMA defer_foreign_keys=ON")
+        conn.execute("UPDATE carrier SET holder_id = 999999 WHERE id = 1")
+    assert not conn.in_transaction
+    assert events(file_engine) == before
+    tap(file_engine, world.pass_uid("A001"), Mode.ISSUE)
+
+
+def test_taps_from_two_threads_at_once_all_land(file_engine: Engine) -> None:
+    """The line serves one tap at a time; a tap that finds it busy takes a pooled connection.
+    Two desks' threads tapping together: every tap lands, once, and the chain verifies."""
+    world = world_on(file_engine)
+    copies = [world.copy_uid(doc, n) for doc, n in sorted(world.copies) if doc != "D3"]
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def desk(uids: list[str]) -> None:
+        try:
+            start.wait()
+            for uid in uids:
+                for mode in (Mode.DISPATCH, Mode.RETURN):
+                    tap(file_engine, uid, mode, consignment_no="K1")
+        except BaseException as e:  # reported by the main thread
+            errors.append(e)
+
+    before = events(file_engine)
+    threads = [threading.Thread(target=desk, args=(copies[i::2],)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert events(file_engine) == before + 2 * len(copies)
+    with db.read_scope(file_engine) as s:
+        assert audit_meeting(s, KEY, find_meeting(s, "M1")).ok
+
+
+def test_dispose_closes_the_tap_line(file_engine: Engine) -> None:
+    world = world_on(file_engine)
+    with db.tap_scope(file_engine) as conn:
+        record_tap(
+            session=conn, key=KEY, meeting_code="M1", uid=world.pass_uid("A001"), mode=Mode.ISSUE
+        )
+    assert isinstance(conn, sqlite3.Connection)
+    file_engine.dispose()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        conn.execute("SELECT 1")
+    tap(file_engine, world.pass_uid("A002"), Mode.ISSUE)  # a new line after the dispose

@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from carrier_tracker import db
 from carrier_tracker.errors import SchemaError
+from tests.conftest import fresh_pg_url
 
 
 def test_upgrade_head_matches_models(tmp_path: Path) -> None:
@@ -22,6 +24,34 @@ def test_upgrade_head_matches_models(tmp_path: Path) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
     assert db.upgrade(engine) == (after, after)  # idempotent
+
+
+PARTIAL = {"uq_carrier_active_tag": "NOT tag_released", "ix_event_entrance": "'entrance'"}
+
+
+def _partial_indexes(conn: Connection) -> dict[str, str]:
+    sql = "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN :names"
+    stmt = text(sql).bindparams(bindparam("names", expanding=True))
+    return {name: sql for name, sql in conn.execute(stmt, {"names": list(PARTIAL)})}
+
+
+def test_postgresql_migrations_and_models_agree_and_indexes_are_partial() -> None:
+    """On PostgreSQL the partial indexes get their condition both from the migrations and from
+    the models' create_all (where it is attached at create time, not named in the model)."""
+    engine = db.make_engine(fresh_pg_url("ct_schema"))
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+        migrated = _partial_indexes(conn)
+    models = db.make_engine(fresh_pg_url("ct_schema_models"))
+    SQLModel.metadata.create_all(models)
+    with models.connect() as conn:
+        created = _partial_indexes(conn)
+    for name, condition in PARTIAL.items():
+        assert "WHERE" in migrated[name] and condition in migrated[name], migrated
+        assert "WHERE" in created[name] and condition in created[name], created
+    engine.dispose()
+    models.dispose()
 
 
 def test_missing_schema_is_named(tmp_path: Path) -> None:
