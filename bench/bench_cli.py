@@ -2,7 +2,7 @@
 ``python -c pass`` in the same run; wall and CPU time (children's rusage). Results go in
 bench/README.md.
 
-    python bench/bench_cli.py [--runs 15]
+    python bench/bench_cli.py [--runs 21]
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def timed(cmd: list[str], env: dict[str, str], runs: int) -> tuple[float, float]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=21)
     args = parser.parse_args()
     exe = str(Path(sys.executable).with_name("carrier-tracker"))
     with tempfile.TemporaryDirectory() as home:

@@ -2,7 +2,7 @@
 ``sqlite3`` module itself (wall and CPU time), status and import of a 2,000-attendee /
 50,000-copy meeting. Results go in bench/README.md.
 
-    python bench/bench_core.py [--taps 500]
+    python bench/bench_core.py [--taps 2000]
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def bench_big(workdir: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--taps", type=int, default=500)
+    parser.add_argument("--taps", type=int, default=2000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         bench_taps(Path(tmp), args.taps)
