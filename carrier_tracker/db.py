@@ -228,10 +228,10 @@ class _TapLine:
     """The SQLite connection an engine keeps for taps, outside its pool.
 
     A tap is one short transaction on one connection, and on SQLite the pool's checkout and
-    check-in (with its reset, a rollback) were ~5 % of a tap (bench/README.md). So each file engine keeps one connection, taken from its pool once and
-    detached from it (same driver, same pragmas), for :func:`tap_scope`. One tap uses it at a
-    time; a tap that finds it in use (another thread's tap) takes a pooled connection instead.
-    :meth:`Engine.dispose` closes it.
+    check-in (with its reset, a rollback) were ~5 % of a tap (bench/README.md). So each file
+    engine keeps one connection, taken from its pool once and detached from it (same driver,
+    same pragmas), for :func:`tap_scope`. One tap uses it at a time; a tap that finds it in use
+    (another thread's tap) takes a pooled connection instead. :meth:`Engine.dispose` closes it.
     """
 
     def __init__(self, engine: Engine) -> None:

@@ -407,7 +407,6 @@ def break_view(session: Session, meeting: Meeting) -> BreakView:
         ).all()
     )
     recon = reconciliation(session, meeting)
-    names = {a.code: a.name for a in _attendees(session, meeting.id)}
     wanted = set(flagged)
     groups = []
     for g in recon.groups:
@@ -415,7 +414,7 @@ def break_view(session: Session, meeting: Meeting) -> BreakView:
             continue
         items = tuple(it for it in g.items if it.state is State.ISSUED and it.document in wanted)
         if items:
-            groups.append(BreakGroup(g.attendee_code, names.get(g.attendee_code, ""), items))
+            groups.append(BreakGroup(g.attendee_code, g.name, items))
     return BreakView(recon.code, flagged, tuple(groups))
 
 

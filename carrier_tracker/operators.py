@@ -31,7 +31,6 @@ LOCK_FOR = timedelta(minutes=15)
 """How long a lockout lasts."""
 PIN_DIGITS = (6, 12)
 
-_HASHER = pin_check.HASHER
 _DUMMY: list[str] = []
 
 
@@ -93,7 +92,7 @@ def check_pin(pin: str) -> str:
 
 def hash_pin(pin: str) -> bytes:
     """The PIN's argon2id hash (PHC string, UTF-8)."""
-    return _HASHER.hash(check_pin(pin)).encode()
+    return pin_check.HASHER.hash(check_pin(pin)).encode()
 
 
 def _pin_matches(stored: bytes | None, pin: str) -> bool:
@@ -110,8 +109,11 @@ def _sign_in_row(session: Session, name: str) -> Any:
     a Core row: the clean success never touches the ORM, whose first query configures every
     mapper (10-15 ms of each CLI command's start)."""
     t = table_of(Operator)
-    columns = (t.c.name, t.c.role, t.c.pin_hash, t.c.disabled, t.c.failed_attempts)
-    return session.execute(core_select(*columns, t.c.locked_until).where(t.c.name == name)).first()
+    return session.execute(
+        core_select(
+            t.c.name, t.c.role, t.c.pin_hash, t.c.disabled, t.c.failed_attempts, t.c.locked_until
+        ).where(t.c.name == name)
+    ).first()
 
 
 def _state(op: Operator) -> str:
@@ -335,7 +337,7 @@ def authenticate(
 
 def _dummy_hash() -> bytes:
     if not _DUMMY:
-        _DUMMY.append(_HASHER.hash("000000"))
+        _DUMMY.append(pin_check.HASHER.hash("000000"))
     return _DUMMY[0].encode()
 
 

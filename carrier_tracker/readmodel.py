@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from . import messages
 from .enums import OUTSTANDING, Action, CarrierKind, MeetingStatus, State, Verdict
-from .models import Attendee, Carrier, Consignment, Document, Event, Meeting
+from .models import Attendee, Carrier, Consignment, Document, Event, Meeting, table_of
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ class Group:
     title: str
     items: tuple[OutItem, ...]
     attendee_code: str | None = None
+    name: str = ""
+    """An attendee's group: the attendee's name."""
+    unit: str = ""
+    """An attendee's group: the attendee's unit."""
     pledge_on: date | None = None
     """An attendee's 保密承诺书 day on record (None: none, or not an attendee's group)."""
 
@@ -285,13 +290,12 @@ def reconciliation(
             )
         )
     # Columns, not entities: a large meeting's 2,000 ORM objects cost ~50 ms here.
-    people: list[tuple[int | None, str, str, date | None]] = list(
-        session.exec(
-            select(col(Attendee.id), Attendee.code, Attendee.name, col(Attendee.pledge_on))
-            .where(Attendee.meeting_id == meeting.id)
-            .order_by(col(Attendee.code))
-        ).all()
-    )
+    a = table_of(Attendee)
+    people = session.execute(
+        core_select(a.c.id, a.c.code, a.c.name, a.c.unit, a.c.pledge_on)
+        .where(a.c.meeting_id == meeting.id)
+        .order_by(a.c.code)
+    ).all()
     if attendee_ids is not None:
         wanted = set(attendee_ids)
         people = [a for a in people if a[0] in wanted]
@@ -311,9 +315,11 @@ def reconciliation(
             messages.text("group_attendee", code=code, name=name),
             tuple(held.get(code, ())),
             attendee_code=code,
+            name=name,
+            unit=unit,
             pledge_on=pledge_on,
         )
-        for _, code, name, pledge_on in people
+        for _, code, name, unit, pledge_on in people
     )
     groups = [g for g in everyone if g.items]
     groups += [

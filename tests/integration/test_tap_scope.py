@@ -1,6 +1,7 @@
 """``db.tap_scope``: the desk's and the CLI's one-tap transaction without an ORM session (on an
-SQLite file the engine's tap line, a ``sqlite3`` connection kept outside the pool) — commits a tap whole, rolls it back whole, and
-maintains what the session path maintains (consignment state and times, the chain)."""
+SQLite file the engine's tap line, a ``sqlite3`` connection kept outside the pool) — commits a
+tap whole, rolls it back whole, and maintains what the session path maintains (consignment
+state and times, the chain)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel, select
 
 from carrier_tracker import db
@@ -65,14 +66,19 @@ def test_a_tap_commits_whole_and_the_chain_verifies(engine: Engine) -> None:
     assert events(engine) == before + 2
 
 
+def die_after_a_tap(engine: Engine, uid: str) -> Connection | sqlite3.Connection:
+    """A tap recorded inside ``tap_scope``, then an error before the commit; the scope's
+    connection."""
+    with pytest.raises(RuntimeError), db.tap_scope(engine) as conn:
+        record_tap(session=conn, key=KEY, meeting_code="M1", uid=uid, mode=Mode.ISSUE)
+        raise RuntimeError("the desk died after the tap, before the commit")
+    return conn
+
+
 def test_an_error_inside_leaves_nothing(engine: Engine) -> None:
     world = world_on(engine)
     before = events(engine)
-    with pytest.raises(RuntimeError), db.tap_scope(engine) as conn:
-        record_tap(
-            session=conn, key=KEY, meeting_code="M1", uid=world.pass_uid("A001"), mode=Mode.ISSUE
-        )
-        raise RuntimeError("the desk died after the tap, before the commit")
+    die_after_a_tap(engine, world.pass_uid("A001"))
     assert events(engine) == before
     with db.read_scope(engine) as s:
         card = s.exec(select(Carrier).where(Carrier.tag_uid == world.pass_uid("A001"))).one()
@@ -175,11 +181,7 @@ def test_an_error_on_the_tap_line_leaves_nothing_and_the_line_works_on(
 ) -> None:
     world = world_on(file_engine)
     before = events(file_engine)
-    with pytest.raises(RuntimeError), db.tap_scope(file_engine) as conn:
-        record_tap(
-            session=conn, key=KEY, meeting_code="M1", uid=world.pass_uid("A001"), mode=Mode.ISSUE
-        )
-        raise RuntimeError("the desk died after the tap, before the commit")
+    conn = die_after_a_tap(file_engine, world.pass_uid("A001"))
     assert isinstance(conn, sqlite3.Connection) and not conn.in_transaction
     assert events(file_engine) == before
     tap(file_engine, world.pass_uid("A001"), Mode.ISSUE)

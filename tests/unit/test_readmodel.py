@@ -86,7 +86,10 @@ def test_filter_by_attendee_keeps_meeting_counts(session: Session, key: bytes) -
 def test_status_json_groups_match_the_read_model(session: Session, key: bytes) -> None:
     _busy_world(session, key)
     data = status(session, "M1")
-    assert [p["code"] for p in data["attendees"]] == ["A001", "A003"]
+    assert [(p["code"], p["name"], p["unit"]) for p in data["attendees"]] == [
+        ("A001", "张三", "某单位"),
+        ("A003", "王五", "某单位"),
+    ]
     assert [(it["label"], it["consignment"]) for it in data["in_transit"]] == [("D1 第002份", "K1")]
     assert [it["label"] for it in data["unassigned"]] == ["D2 第001份"]
     assert data["outstanding"] == 5 and data["counts"]["left_custody"] == 6
