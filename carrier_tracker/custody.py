@@ -443,6 +443,7 @@ def record_tap(
             approval_needed=True,
         )
     before = facts.carrier.custody if facts.carrier else None
+    to_state = (decision.to_state or before.state) if before else None
     event = NewEvent(
         meeting_id=meeting.id,
         action=MODE_ACTION[mode].value,
@@ -451,7 +452,7 @@ def record_tap(
         carrier_id=facts.carrier.id if facts.carrier else None,
         tag_uid=tag,
         from_state=before.state.value if before else None,
-        to_state=(decision.to_state or before.state).value if before else None,
+        to_state=to_state.value if to_state else None,
         attendee_id=decision.person.id if decision.person else None,
         consignment_id=decision.consignment.id if decision.consignment else None,
         station=station,
@@ -477,7 +478,7 @@ def record_tap(
             row = store.consignment(decision.consignment.id)
             if row is not None:
                 store.refresh_consignment(row, now)
-        if MeetingStatus(meeting.status).before_open:
+        if facts.meeting.status.before_open:
             store.open_meeting(meeting.id)
     store.append(key, head, event)
     person = decision.person
@@ -491,7 +492,7 @@ def record_tap(
         carrier_id=facts.carrier.id if facts.carrier else None,
         kind=facts.carrier.kind if facts.carrier else None,
         item=facts.carrier.item if facts.carrier else "",
-        state=State(event.to_state) if event.to_state else None,
+        state=to_state,
         attendee_id=person.id if person else None,
         attendee_name=person.name if person else "",
         at=now,

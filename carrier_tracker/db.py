@@ -7,7 +7,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -268,8 +268,7 @@ def _close_tap_line(engine: Engine) -> None:
         line.close()
 
 
-@contextmanager
-def tap_scope(engine: Engine) -> Iterator[Connection | sqlite3.Connection]:
+def tap_scope(engine: Engine) -> AbstractContextManager[Connection | sqlite3.Connection]:
     """One write transaction for one tap, without an ORM session: the tap's hot path.
 
     A tap reads and writes through :class:`~carrier_tracker.tap_store.TapStore`'s prebuilt
@@ -282,27 +281,74 @@ def tap_scope(engine: Engine) -> Iterator[Connection | sqlite3.Connection]:
     Raises:
         DatabaseError: the database could not be reached or refused the change.
     """
-    if not is_sqlite(engine):
+    line = _TAP_LINES.get(engine)
+    if line is None:
+        if not is_sqlite(engine):
+            return _server_tap(engine)
+        if isinstance(engine.pool, StaticPool):  # in-memory SQLite: one shared connection
+            return _pooled_tap(engine)
         try:
-            with engine.connect() as conn, conn.begin():
-                yield conn
-        except DBAPIError as e:
+            line = _tap_line(engine)
+        except (DBAPIError, sqlite3.Error) as e:
             raise _db_error(engine, e) from e
-        return
+    if not line.lock.acquire(blocking=False):  # another thread's tap holds the line
+        return _pooled_tap(engine)
+    return _LineTransaction(engine, line)
+
+
+class _LineTransaction:
+    """A tap's transaction on the engine's tap line, which it holds (locked) until the end: a
+    class rather than two nested generator context managers: it runs on every tap."""
+
+    def __init__(self, engine: Engine, line: _TapLine) -> None:
+        self.engine, self.line = engine, line
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            self.line.raw.execute("BEGIN IMMEDIATE")
+        except BaseException as e:
+            _rollback(self.line.raw)
+            self.line.lock.release()
+            if isinstance(e, sqlite3.Error):
+                raise _db_error(self.engine, e) from e
+            raise
+        return self.line.raw
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: Any
+    ) -> None:
+        raw = self.line.raw
+        try:
+            if error is None:
+                try:
+                    raw.execute("COMMIT")
+                    return
+                except BaseException as e:
+                    error = e
+                    _rollback(raw)
+                    if isinstance(e, sqlite3.Error):
+                        raise _db_error(self.engine, e) from e
+                    raise
+            _rollback(raw)
+            if isinstance(error, DBAPIError | sqlite3.Error):
+                raise _db_error(self.engine, error) from error
+        finally:
+            self.line.lock.release()
+
+
+def _rollback(raw: sqlite3.Connection) -> None:
+    if raw.in_transaction:
+        with suppress(sqlite3.Error):
+            raw.execute("ROLLBACK")
+
+
+@contextmanager
+def _server_tap(engine: Engine) -> Iterator[Connection]:
     try:
-        line = None if isinstance(engine.pool, StaticPool) else _tap_line(engine)
-    except (DBAPIError, sqlite3.Error) as e:
+        with engine.connect() as conn, conn.begin():
+            yield conn
+    except DBAPIError as e:
         raise _db_error(engine, e) from e
-    if line is None or not line.lock.acquire(blocking=False):
-        # In-memory SQLite (one shared connection), or another thread's tap holds the line.
-        with _pooled_tap(engine) as raw:
-            yield raw
-        return
-    try:
-        with _raw_transaction(engine, line.raw) as raw:
-            yield raw
-    finally:
-        line.lock.release()
 
 
 @contextmanager
@@ -329,9 +375,7 @@ def _raw_transaction(engine: Engine, raw: sqlite3.Connection) -> Iterator[sqlite
         yield raw
         raw.execute("COMMIT")
     except BaseException as e:
-        if raw.in_transaction:
-            with suppress(sqlite3.Error):
-                raw.execute("ROLLBACK")
+        _rollback(raw)
         if isinstance(e, DBAPIError | sqlite3.Error):
             raise _db_error(engine, e) from e
         raise
@@ -453,7 +497,7 @@ def tighten_file_modes(engine: Engine) -> None:
             continue
 
 
-SCHEMA_HEAD = "0010"
+SCHEMA_HEAD = "0011"
 """The newest migration, spelled out so the common case (schema current) needs no Alembic import
 on every command (a tap's start-up); tests/unit/test_schema.py checks it against the scripts."""
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, Table, UniqueConstraint, event, text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    Table,
+    UniqueConstraint,
+    column,
+    event,
+    func,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -26,6 +37,9 @@ def _ts(nullable: bool = True) -> Column:  # type: ignore[type-arg]
 
 class Meeting(SQLModel, table=True):
     """A classified meeting, identified on the CLI by its code name (会议代号)."""
+
+    # codes match in any letter case: every tap's meeting lookup is an index search (0011)
+    __table_args__ = (Index("ix_meeting_code_ci", func.lower(column("code"))),)
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True, index=True)
@@ -76,7 +90,11 @@ class ChecklistAnswer(SQLModel, table=True):
 class Attendee(SQLModel, table=True):
     """A person admitted to a meeting."""
 
-    __table_args__ = (UniqueConstraint("meeting_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "code"),
+        # codes match in any letter case: the desk's lookup is an index search (migration 0011)
+        Index("ix_attendee_code_ci", "meeting_id", func.lower(column("code"))),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)

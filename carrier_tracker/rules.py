@@ -936,18 +936,16 @@ def apply(custody: Custody, change: Change) -> Custody:
     effect = EFFECT.get(change.action)
     if change.verdict is not Verdict.ACCEPTED or effect is None or change.to_state is None:
         return custody
-    moved = replace(custody, state=change.to_state)
+    to, consignment = change.to_state, custody.consignment_id
     if effect is Effect.GIVE:
-        return replace(moved, holder_id=change.attendee_id, remembered_id=None)
+        return Custody(to, change.attendee_id, None, consignment)
     if effect is Effect.COLLECT:
-        return replace(moved, holder_id=None, remembered_id=custody.holder_id)
+        return Custody(to, None, custody.holder_id, consignment)
     if effect is Effect.TO_CUSTODY:
-        return replace(moved, holder_id=None, remembered_id=None)
+        return Custody(to, None, None, consignment)
     if effect is Effect.TO_COURIER:
-        return replace(
-            moved, holder_id=None, remembered_id=None, consignment_id=change.consignment_id
-        )
-    return moved
+        return Custody(to, None, None, change.consignment_id)
+    return replace(custody, state=to)
 
 
 # --- the table as a document ----------------------------------------------------------------

@@ -82,21 +82,39 @@ RETIRED = table_of(RetiredTag)
 _EVENT_COLUMNS = [c.name for c in EVENT.c if c.name != "id"]
 _OWNER, _HOLDER, _REMEMBERED = ATTENDEE.alias("o"), ATTENDEE.alias("h"), ATTENDEE.alias("r")
 # The carrier with everything its custody names, in one statement: document, owner (passes),
-# holder, holder before the break, consignment. Columns are prefixed per table.
-_PARTS = {"d__": DOCUMENT, "o__": _OWNER, "h__": _HOLDER, "r__": _REMEMBERED, "c__": CONSIGNMENT}
-_CARRIER_NAMES = tuple(c.name for c in CARRIER.c)
-_PART_NAMES = tuple(
-    (name, tuple(c.name for c in table.c))
-    for name, table in zip(
-        ("document", "owner", "holder", "remembered", "consignment"), _PARTS.values(), strict=True
-    )
+# holder, holder before the break, consignment — only the columns a tap reads of them (each
+# column read is a Python object made on every tap). Columns are prefixed per table.
+_PERSON_COLUMNS = (
+    "id",  # first: _cut keys each part on it
+    "code",
+    "name",
+    "unit",
+    "clearance",
+    "out_of_town",
+    "pass_number",
+    "pledge_on",
+    "substitute_for_id",
 )
+_PART_COLUMNS = {
+    "document": (
+        DOCUMENT,
+        ("id", "number", "level", "may_take_away", "collect_at_breaks", "plan"),
+    ),
+    "owner": (_OWNER, _PERSON_COLUMNS),
+    "holder": (_HOLDER, _PERSON_COLUMNS),
+    "remembered": (_REMEMBERED, _PERSON_COLUMNS),
+    "consignment": (CONSIGNMENT, ("id", "number", "unit", "attendee_id")),
+}
+_CARRIER_NAMES = tuple(c.name for c in CARRIER.c)
+_PART_NAMES = tuple((name, columns) for name, (_, columns) in _PART_COLUMNS.items())
 assert all(columns[0] == "id" for _, columns in _PART_NAMES)  # _cut keys each part on it
+_CARRIER_PARTS = [
+    table.c[column].label(f"{name}__{column}")
+    for name, (table, columns) in _PART_COLUMNS.items()
+    for column in columns
+]
 _CARRIER_JOIN = (
-    select(
-        *CARRIER.c,
-        *(c.label(f"{prefix}{c.name}") for prefix, table in _PARTS.items() for c in table.c),
-    )
+    select(*CARRIER.c, *_CARRIER_PARTS)
     .select_from(CARRIER)
     .outerjoin(DOCUMENT, DOCUMENT.c.id == CARRIER.c.document_id)
     .outerjoin(_OWNER, _OWNER.c.id == CARRIER.c.owner_id)
@@ -118,13 +136,13 @@ _MEETING_BY_CODE = (
     .order_by(MEETING.c.code != bindparam("code"))
 )
 _MEETING_BY_ID = select(MEETING).where(MEETING.c.id == bindparam("id"))
-# SQLite: the meeting and its ledger head in one read (BEGIN IMMEDIATE already holds the write
-# lock, so the head read here is as good as a locked one).
-_MEETING_NAMES = tuple(c.name for c in MEETING.c)
 _HEAD_NAMES = tuple(c.name for c in HEAD.c)
 assert _HEAD_NAMES[0] == "meeting_id"  # _cut keys the head on it
+_TAP_MEETING_NAMES = ("id", "code", "status", "level", "requires_passes")
+# SQLite: the meeting (the columns a tap reads) and its ledger head in one read (BEGIN IMMEDIATE
+# already holds the write lock, so the head read here is as good as a locked one).
 _MEETING_WITH_HEAD = (
-    select(*MEETING.c, *(c.label(f"h__{c.name}") for c in HEAD.c))
+    select(*(MEETING.c[n] for n in _TAP_MEETING_NAMES), *(c.label(f"h__{c.name}") for c in HEAD.c))
     .select_from(MEETING)
     .outerjoin(HEAD, HEAD.c.meeting_id == MEETING.c.id)
     .where(func.lower(MEETING.c.code) == func.lower(bindparam("code")))
@@ -483,7 +501,7 @@ class TapStore:
         row = self._run(_MEETING_WITH_HEAD, {"code": code}).fetchone()
         if row is None:
             return None, None
-        found, at = _cut(row, 0, _MEETING_NAMES)
+        found, at = _cut(row, 0, _TAP_MEETING_NAMES)
         stored, _ = _cut(row, at, _HEAD_NAMES)
         assert found is not None
         # no head yet: the meeting's first event creates it

@@ -134,7 +134,9 @@ def check_text(label: str, value: str, max_len: int, *, required: bool = False) 
         TextError: the value breaks a rule; the message names the field and the rule.
     """
     text = value.strip()
-    for i, ch in enumerate(text, start=1):
+    # A printable text holds none of those categories (isprintable refuses a superset of them):
+    # the common case, with no look at each character.
+    for i, ch in enumerate(() if text.isprintable() else text, start=1):
         if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
             raise TextError(
                 messages.text("text_control", label=label, char=f"U+{ord(ch):04X}", pos=i)

@@ -11,6 +11,8 @@ from .errors import CarrierTrackerError
 UID_BYTES = (4, 7, 10)
 _SEPARATORS = re.compile(r"[\s:\-_.]")
 _HEX = re.compile(r"[0-9A-F]+")
+_STORED = re.compile("|".join(f"[0-9A-F]{{{2 * n}}}" for n in UID_BYTES))
+"""A UID already as stored (what a reader sends): returned as it is, with no work."""
 
 
 class BadUid(CarrierTrackerError):
@@ -32,6 +34,8 @@ def normalize_uid(raw: object) -> str:
     Raises:
         BadUid: not hex, or not 4, 7 or 10 bytes.
     """
+    if type(raw) is str and _STORED.fullmatch(raw):
+        return raw
     text = unicodedata.normalize("NFKC", str(raw)).strip().upper()
     if text.startswith("0X"):
         text = text[2:]

@@ -184,7 +184,11 @@ def test_an_error_on_the_tap_line_leaves_nothing_and_the_line_works_on(
     conn = die_after_a_tap(file_engine, world.pass_uid("A001"))
     assert isinstance(conn, sqlite3.Connection) and not conn.in_transaction
     assert events(file_engine) == before
-    tap(file_engine, world.pass_uid("A001"), Mode.ISSUE)
+    with db.tap_scope(file_engine) as again:  # the line was given back: the next tap has it
+        assert again is conn
+        record_tap(
+            session=again, key=KEY, meeting_code="M1", uid=world.pass_uid("A001"), mode=Mode.ISSUE
+        )
     assert events(file_engine) == before + 1
 
 
@@ -199,6 +203,8 @@ def test_a_failed_commit_rolls_back_on_the_tap_line(file_engine: Engine) -> None
         conn.execute("UPDATE carrier SET holder_id = 999999 WHERE id = 1")
     assert not conn.in_transaction
     assert events(file_engine) == before
+    with db.tap_scope(file_engine) as again:  # the line was given back after the failed COMMIT
+        assert again is conn
     tap(file_engine, world.pass_uid("A001"), Mode.ISSUE)
 
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import Session
 
 from carrier_tracker import checklists, ledger
 from carrier_tracker.custody import record_tap
-from carrier_tracker.enums import Mode
+from carrier_tracker.enums import Action, Mode, Verdict
 from carrier_tracker.errors import LedgerError
 from tests.factories import World, make_world
 
@@ -132,3 +138,80 @@ def test_garbage_key_file_is_refused(tmp_path: Path) -> None:
     os.chmod(path, 0o600)
     with pytest.raises(LedgerError, match="无法读取台账密钥"):
         ledger.load_key(path)
+
+
+@pytest.mark.parametrize("size", [16, 32, 64, 65, 131])
+def test_mac_is_hmac_sha256(size: int) -> None:
+    """The keyed MAC set up once per key gives HMAC-SHA256, for keys shorter and longer than
+    the hash's block, and never mixes two keys up (it keeps one set-up MAC per key)."""
+    import hmac
+
+    keys = [bytes([i % 251]) * size for i in (1, 2)]
+    for data in (b"", b"head|1|7|" + b"0" * 64, bytes(range(256)) * 3):
+        for k in keys + keys[::-1]:
+            assert ledger.mac(k, data) == hmac.digest(k, data, "sha256").hex()
+
+
+def test_mac_known_answer() -> None:
+    """RFC 4231 test case 2 (HMAC-SHA256)."""
+    expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    assert ledger.mac(b"Jefe", b"what do ya want for nothing?") == expected
+
+
+def _reference_canonical(event: Any) -> bytes:
+    """The canonical form as the json module writes it: the oracle for canonical_bytes."""
+    at = event.at
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    body = {name: getattr(event, name) for name in _CANONICAL_FIELDS}
+    body["at"] = at.isoformat(timespec="microseconds")
+    if event.approver:
+        body["approver"] = event.approver
+    if event.payload is not None:
+        body["payload"] = event.payload
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+_CANONICAL_FIELDS = (
+    "action",
+    "attendee_id",
+    "carrier_id",
+    "consignment_id",
+    "from_state",
+    "meeting_id",
+    "note",
+    "operator",
+    "reason",
+    "seq",
+    "station",
+    "tag_uid",
+    "to_state",
+    "verdict",
+)
+_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)  # no lone surrogates
+_VALUE = st.one_of(
+    st.none(),
+    _TEXT,
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.sampled_from([Action.ISSUE, Verdict.REFUSED, True, False]),  # subclasses of str and int
+)
+_AT = st.one_of(
+    st.datetimes(),
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=8))])),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    values=st.fixed_dictionaries({name: _VALUE for name in _CANONICAL_FIELDS}),
+    at=_AT,
+    approver=st.one_of(st.just(""), _TEXT),
+    payload=st.one_of(st.none(), _TEXT),
+)
+def test_canonical_bytes_is_sorted_compact_json(
+    values: dict[str, Any], at: datetime, approver: str, payload: str | None
+) -> None:
+    """Byte for byte what ``json.dumps(sort_keys=True)`` writes, for any text (quotes,
+    backslashes, control characters, any script), number, null or enum value — every event's
+    hash, and so every chain already written, depends on it."""
+    event = SimpleNamespace(**values, at=at, approver=approver, payload=payload)
+    assert ledger.canonical_bytes(event) == _reference_canonical(event)

@@ -154,3 +154,18 @@ def test_every_text_column_a_person_fills_has_a_limit() -> None:
                     "station",
                     "setting",
                 ), f"{table.name}.{column.name}"
+
+
+@given(st.text(max_size=8))
+def test_check_text_refuses_exactly_the_invisible_categories(value: str) -> None:
+    """Refused when, and only when, the trimmed text holds a control, format, surrogate or
+    line/paragraph separator character (the printable fast path skips nothing it must see)."""
+    import unicodedata
+
+    bad = any(unicodedata.category(ch) in tf._INVISIBLE_CATEGORIES for ch in value.strip())
+    try:
+        tf.check_text("字段", value, 100)
+    except TextError:
+        assert bad
+    else:
+        assert not bad
