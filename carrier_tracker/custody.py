@@ -60,6 +60,9 @@ class Outcome:
     """Accepted, with a remark worth a yellow banner (e.g. a repeated admission)."""
     approval_needed: bool = False
     """Nothing was recorded: an officer's approval would let this tap through (``ask_approval``)."""
+    exception_lifts: bool = False
+    """Refused, and an officer's exception (``override``) would let it through: the desk offers
+    one (Ctrl+Y) only then, not for a refusal no exception lifts (no recipient chosen, …)."""
 
     @property
     def refused(self) -> bool:
@@ -442,6 +445,15 @@ def record_tap(
             item=facts.carrier.item if facts.carrier else "",
             approval_needed=True,
         )
+    # Only a refusal asks whether an officer's exception (not merely their approval) would lift
+    # it: no cost on other taps.
+    lifts = False
+    if decision.verdict is Verdict.REFUSED and not override:
+        as_officer = replace(facts, operator_is_officer=True)
+        lifts = (
+            rules.decide(as_officer, replace(tap, override=True)).accepted
+            and not rules.decide(as_officer, tap).accepted
+        )
     before = facts.carrier.custody if facts.carrier else None
     to_state = (decision.to_state or before.state) if before else None
     event = NewEvent(
@@ -497,6 +509,7 @@ def record_tap(
         attendee_name=person.name if person else "",
         at=now,
         warning=decision.warning,
+        exception_lifts=lifts,
     )
 
 

@@ -140,7 +140,8 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
             )
         shade = Verdict.ALREADY if outcome.warning else outcome.verdict  # a warning is yellow
         start = COLOURS[shade] if colour else ""
-        print(f"    {start}{messages.VERDICT_LABEL[outcome.verdict]}：{outcome.line}{reset}")
+        hint = messages.text("override_hint") if outcome.exception_lifts else ""
+        print(f"    {start}{messages.VERDICT_LABEL[outcome.verdict]}：{outcome.line}{hint}{reset}")
         time.sleep(pause)
     stop.set()
     listener.join(timeout=2)

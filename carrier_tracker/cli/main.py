@@ -517,7 +517,8 @@ def cmd_tap(args: argparse.Namespace) -> int:
             )
         refused |= outcome.refused
         label = messages.VERDICT_LABEL[outcome.verdict]
-        _print(f"{outcome.uid}\t{label}\t{outcome.line}")
+        hint = messages.text("override_hint") if outcome.exception_lifts else ""
+        _print(f"{outcome.uid}\t{label}\t{outcome.line}{hint}")
     return EXIT_REFUSED if refused else EXIT_OK
 
 

@@ -29,6 +29,7 @@ def test_whole_meeting(cli: Cli) -> None:
     # Passes first: documents are refused without one at a 机密 meeting.
     r = cli("tap", CODE, "--mode", "issue", "--attendee", "A001", copy_uid("HY-01", 1))
     assert r.code == 1 and "尚未领取会议证" in r.out
+    assert "--override" not in r.out  # no officer's exception lifts this refusal: none offered
     r = cli("tap", CODE, "--mode", "issue", pass_uid("A001"), pass_uid("A003"))
     assert r.code == 0 and r.out.count("成功") == 2
     r = cli("tap", CODE, "--mode", "entrance", pass_uid("A001"), pass_uid("A002"))

@@ -24,7 +24,10 @@ def test_demo_runs_a_meeting_to_close(tmp_path: Path) -> None:
     out = p.stdout
     assert "拒绝：HY-01 第001份 已发给" in out
     assert "拒绝：会议证 P002" in out
-    assert "拒绝：HY-07 的分发范围不含 赵娟" in out and "成功：发放：HY-07 第001份 → 梁洋" in out
+    assert (
+        "拒绝：HY-07 的分发范围不含 赵娟（保密负责人可加 --override 批准）" in out
+        and "成功：发放：HY-07 第001份 → 梁洋" in out
+    )
     # The paperwork the demo does itself, said on screen; the sweep finds a copy in a room.
     assert "演示已代为完成会前手续" in out and "[会议备案] 会议 HY2026-12 已备案" in out
     assert "[会场保密检查] 手机管控 符合" in out

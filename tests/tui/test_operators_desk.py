@@ -331,6 +331,21 @@ async def test_an_exception_is_retried_with_ctrl_y_after_approval(desk: Any) -> 
     assert d.carrier(copy_uid("HY-01", 2)).holder_id == d.carrier(copy_uid("HY-01", 1)).holder_id
 
 
+async def test_no_exception_is_offered_for_a_refusal_none_would_lift(desk: Any) -> None:
+    """A copy tapped with no recipient chosen: no officer's exception makes that right, so the
+    desk offers none, and Ctrl+Y does nothing."""
+    d: Desk = desk("孙文管")
+    async with d.app.run_test(size=SIZE) as pilot:
+        text = await d.tap(pilot, copy_uid("HY-01", 1))  # nobody chosen
+        assert "请先选择领取人" in text and "Ctrl+Y" not in text
+        await pilot.press("ctrl+y")
+        await settle(pilot, d.app)
+        assert not isinstance(d.app.screen, ApprovalDialog)
+        assert d.carrier(copy_uid("HY-01", 1)).state == "registered"
+    event = _last(d)
+    assert (event.action, event.verdict) == ("issue", "refused")
+
+
 async def test_demo_login_shows_its_operators_and_prefills_the_custodian(tmp_path: Path) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

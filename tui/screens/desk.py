@@ -41,9 +41,6 @@ CONSIGNMENT_MODES = frozenset({Mode.DISPATCH, Mode.DELIVER})
 BREAK_LINES = 5
 """Attendees listed in the break view (the rest are counted)."""
 
-# Refusals an officer's exception (--override) may lift: Ctrl+Y retries such a tap with one.
-EXCEPTION_MODES = frozenset({Mode.ISSUE, Mode.REISSUE, Mode.RECALL})
-
 
 @dataclass(frozen=True)
 class TapRequest:
@@ -405,7 +402,7 @@ class DeskScreen(Screen[None]):
             if result.outcome.approval_needed:
                 self._ask_officer(request, echo)
                 return
-            retry = result.outcome.refused and mode in EXCEPTION_MODES and not request.override
+            retry = result.outcome.exception_lifts and not request.override
             self.exception = (request, echo) if retry else None
             self.refresh_bindings()
             self.show_result(result, follow=choice == self._choice)
