@@ -6,7 +6,7 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -293,53 +293,52 @@ def tap_scope(engine: Engine) -> AbstractContextManager[Connection | sqlite3.Con
             raise _db_error(engine, e) from e
     if not line.lock.acquire(blocking=False):  # another thread's tap holds the line
         return _pooled_tap(engine)
-    return _LineTransaction(engine, line)
+    return _RawTransaction(engine, line.raw, line.lock.release)
 
 
-class _LineTransaction:
-    """A tap's transaction on the engine's tap line, which it holds (locked) until the end: a
-    class rather than two nested generator context managers: it runs on every tap."""
+class _RawTransaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` on a ``sqlite3`` connection held for one tap, then
+    ``release`` (the tap line's lock, or a pooled connection's check-in). Any error, at the
+    commit too, rolls back, so nothing of a failed tap stays; database errors come out in plain
+    words (tests/integration/test_tap_scope.py). A class rather than generator context managers:
+    it runs on every tap."""
 
-    def __init__(self, engine: Engine, line: _TapLine) -> None:
-        self.engine, self.line = engine, line
+    def __init__(
+        self, engine: Engine, raw: sqlite3.Connection, release: Callable[[], None]
+    ) -> None:
+        self.engine, self.raw, self.release = engine, raw, release
 
     def __enter__(self) -> sqlite3.Connection:
         try:
-            self.line.raw.execute("BEGIN IMMEDIATE")
+            self.raw.execute("BEGIN IMMEDIATE")
         except BaseException as e:
-            _rollback(self.line.raw)
-            self.line.lock.release()
-            if isinstance(e, sqlite3.Error):
-                raise _db_error(self.engine, e) from e
+            self._abandon(e)
             raise
-        return self.line.raw
+        return self.raw
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, tb: Any
     ) -> None:
-        raw = self.line.raw
+        if error is None:
+            try:
+                self.raw.execute("COMMIT")
+            except BaseException as e:
+                self._abandon(e)
+                raise
+            self.release()
+            return
+        self._abandon(error)  # any other error goes on as it is
+
+    def _abandon(self, error: BaseException) -> None:
+        """Roll back and release; a database error is raised in plain words."""
         try:
-            if error is None:
-                try:
-                    raw.execute("COMMIT")
-                    return
-                except BaseException as e:
-                    error = e
-                    _rollback(raw)
-                    if isinstance(e, sqlite3.Error):
-                        raise _db_error(self.engine, e) from e
-                    raise
-            _rollback(raw)
-            if isinstance(error, DBAPIError | sqlite3.Error):
-                raise _db_error(self.engine, error) from error
+            if self.raw.in_transaction:
+                with suppress(sqlite3.Error):
+                    self.raw.execute("ROLLBACK")
         finally:
-            self.line.lock.release()
-
-
-def _rollback(raw: sqlite3.Connection) -> None:
-    if raw.in_transaction:
-        with suppress(sqlite3.Error):
-            raw.execute("ROLLBACK")
+            self.release()
+        if isinstance(error, DBAPIError | sqlite3.Error):
+            raise _db_error(self.engine, error) from error
 
 
 @contextmanager
@@ -351,34 +350,15 @@ def _server_tap(engine: Engine) -> Iterator[Connection]:
         raise _db_error(engine, e) from e
 
 
-@contextmanager
-def _pooled_tap(engine: Engine) -> Iterator[sqlite3.Connection]:
+def _pooled_tap(engine: Engine) -> _RawTransaction:
+    """A tap on a pooled connection: in-memory SQLite, or while another thread has the line."""
     try:
         pooled = engine.raw_connection()
     except DBAPIError as e:
         raise _db_error(engine, e) from e
     raw = pooled.driver_connection
     assert isinstance(raw, sqlite3.Connection)
-    try:
-        with _raw_transaction(engine, raw):
-            yield raw
-    finally:
-        pooled.close()
-
-
-@contextmanager
-def _raw_transaction(engine: Engine, raw: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` on a ``sqlite3`` connection; any error (at the commit
-    too) rolls back, so nothing of a failed tap stays (tests/integration/test_tap_scope.py)."""
-    try:
-        raw.execute("BEGIN IMMEDIATE")
-        yield raw
-        raw.execute("COMMIT")
-    except BaseException as e:
-        _rollback(raw)
-        if isinstance(e, DBAPIError | sqlite3.Error):
-            raise _db_error(engine, e) from e
-        raise
+    return _RawTransaction(engine, raw, pooled.close)
 
 
 def _reader(engine: Engine) -> Engine:

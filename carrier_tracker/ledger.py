@@ -158,7 +158,7 @@ FINGERPRINT_SETTING = "ledger_key_fingerprint"
 def key_fingerprint(key: bytes) -> str:
     """A fingerprint of the key (an HMAC of a fixed label): recorded in the database so a wrong
     or missing key is named as such, never mistaken for tampering. It reveals nothing of the key."""
-    return hmac.digest(key, b"carrier-tracker ledger key fingerprint", "sha256").hex()
+    return mac(key, b"carrier-tracker ledger key fingerprint")
 
 
 def open_key(engine: Any, path: Path, *, writes: bool) -> bytes:

@@ -27,6 +27,7 @@ from ..meetings import close_meeting, open_consignment, status
 from ..operators import add_operator, authenticate
 from ..policy import answer_items, checklist_status, file_meeting
 from ..queries import attendees, documents
+from .main import result_line
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "meeting.xlsx"
 CODE = "HY2026-12"
@@ -140,8 +141,9 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
             )
         shade = Verdict.ALREADY if outcome.warning else outcome.verdict  # a warning is yellow
         start = COLOURS[shade] if colour else ""
-        hint = messages.text("override_hint") if outcome.exception_lifts else ""
-        print(f"    {start}{messages.VERDICT_LABEL[outcome.verdict]}：{outcome.line}{hint}{reset}")
+        print(
+            f"    {start}{messages.VERDICT_LABEL[outcome.verdict]}：{result_line(outcome)}{reset}"
+        )
         time.sleep(pause)
     stop.set()
     listener.join(timeout=2)

@@ -36,6 +36,7 @@ class _LazyModule:
 
 if TYPE_CHECKING:
     from .. import db, ledger
+    from ..custody import Outcome
     from ..operators import Authenticated
 else:
     db = _LazyModule("carrier_tracker.db")
@@ -517,9 +518,15 @@ def cmd_tap(args: argparse.Namespace) -> int:
             )
         refused |= outcome.refused
         label = messages.VERDICT_LABEL[outcome.verdict]
-        hint = messages.text("override_hint") if outcome.exception_lifts else ""
-        _print(f"{outcome.uid}\t{label}\t{outcome.line}{hint}")
+        _print(f"{outcome.uid}\t{label}\t{result_line(outcome)}")
     return EXIT_REFUSED if refused else EXIT_OK
+
+
+def result_line(outcome: Outcome) -> str:
+    """A tap's result as the command line says it: after a refusal only an officer's exception
+    lifts, with the way to ask for one (``--override``)."""
+    hint = messages.text("override_hint") if outcome.exception_lifts else ""
+    return f"{outcome.line}{hint}"
 
 
 def cmd_status(args: argparse.Namespace) -> int:
