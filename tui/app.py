@@ -14,8 +14,10 @@ from sqlmodel import Session
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Header, Static
 
 from carrier_tracker import db, ledger
 from carrier_tracker.config import load_settings, lock_after_minutes, make_private_dir
@@ -32,6 +34,7 @@ from .lanes import Job, Lane
 from .messages import DbWaiting, JobDone, LedgerAdvanced, ReaderStatusChanged, TapArrived
 from .navigation import app_bindings
 from .texts import t
+from .widgets.header_title import HEADER_SIDES, fit_title
 from .widgets.reader_status import ReaderHelp, ReaderStatusBar, open_failure, runtime_fix
 from .widgets.tap_entry import TapEntry
 
@@ -227,6 +230,22 @@ class CarrierTrackerApp(App[None]):
             operator=self.ctx.operator if not self.locked else "—",
         )
         return f"{base}  · {t('db_waiting')}" if self._waiting else base
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header line; a long meeting title is shortened so the sub-title stays whole."""
+        return super().format_title(
+            fit_title(title, sub_title, self.size.width - HEADER_SIDES), sub_title
+        )
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Refit every header to the new width (Textual redraws it only when a title changes).
+        Later, not now: this handler runs before App's own, which records the new size."""
+        self.call_later(self._refit_headers)
+
+    def _refit_headers(self) -> None:
+        for screen in self.screen_stack:
+            for header in screen.query(Header):
+                header.query_one("HeaderTitle", Static).update(header.format_title())
 
     def on_unmount(self) -> None:
         self._stop.set()

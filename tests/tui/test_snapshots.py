@@ -38,6 +38,13 @@ def shanghai_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
+@pytest.fixture(autouse=True)
+def never_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow moment of a noisy machine must not put 等待数据库… into a picture (that indicator has
+    its own tests: tests/tui/test_db_lock.py, tests/tui/test_layout.py)."""
+    monkeypatch.setattr("tui.app.WAITING_AFTER", 3600.0)
+
+
 def _seeded(desk: Callable[..., Desk]) -> Desk:
     d = desk()
     d.seed(
