@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 
 HEADER_SIDES = 18
 """Columns of Textual's Header not given to the title: its icon (8) and the clock's space (10)."""
@@ -19,11 +19,5 @@ def fit_title(title: str, sub_title: str, width: int) -> str:
     room = width - cell_len(sub_title) - (cell_len(SEPARATOR) if sub_title else 0)
     if cell_len(title) <= room:
         return title
-    kept: list[str] = []
-    used = 0
-    for char in title:
-        used += cell_len(char)
-        if used > room - 1:  # one column for the "…"
-            break
-        kept.append(char)
-    return "".join(kept).rstrip() + "…"
+    # one column for the "…"; set_cell_size turns a wide character cut in half into a space
+    return set_cell_size(title, max(room - 1, 0)).rstrip() + "…"
