@@ -18,12 +18,13 @@ from pathlib import Path
 from big_meeting import big_workbook
 from sqlalchemy import text
 
-from carrier_tracker import db, ledger
+from carrier_tracker import ledger
 from carrier_tracker.cli.demo import prepare_demo_database
-from carrier_tracker.custody import record_tap
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import Mode
-from carrier_tracker.importer import import_workbook
-from carrier_tracker.meetings import status
+from carrier_tracker.meeting.lifecycle import status
+from carrier_tracker.paper.importer import import_workbook
+from carrier_tracker.storage import db
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = b"b" * 32

@@ -24,9 +24,10 @@ KEY = b"b" * 32
 def prepare(workdir: Path, n_events: int) -> str:
     from sqlalchemy import insert, text
 
-    from carrier_tracker import db, ledger
-    from carrier_tracker.importer import import_workbook
-    from carrier_tracker.models import Event, LedgerHead
+    from carrier_tracker import ledger
+    from carrier_tracker.paper.importer import import_workbook
+    from carrier_tracker.storage import db
+    from carrier_tracker.storage.models import Event, LedgerHead
 
     big = big_workbook(workdir)
     url = f"sqlite:///{workdir / 'big.db'}"
@@ -91,8 +92,8 @@ def prepare(workdir: Path, n_events: int) -> str:
 
 
 def run_export(url: str, out: Path) -> None:
-    from carrier_tracker import db
-    from carrier_tracker.export import export_meeting
+    from carrier_tracker.paper.export import export_meeting
+    from carrier_tracker.storage import db
 
     engine = db.make_engine(url)
     t0 = time.perf_counter()
@@ -109,9 +110,9 @@ def run_export(url: str, out: Path) -> None:
 
 def run_verify(url: str) -> None:
     """``verify`` of the whole meeting: the chain and the replay compared with the tables."""
-    from carrier_tracker import db
-    from carrier_tracker.audit import audit_meeting
-    from carrier_tracker.custody import find_meeting
+    from carrier_tracker.custody.service import find_meeting
+    from carrier_tracker.ledger.audit import audit_meeting
+    from carrier_tracker.storage import db
 
     engine = db.make_engine(url, read_only=True)
     t0, c0 = time.perf_counter(), time.process_time()

@@ -57,7 +57,7 @@ def largest_allowed(path: Path) -> None:
     every copy tagged: written by openpyxl (shared strings, as Excel writes them)."""
     import openpyxl
 
-    from carrier_tracker.workbook_schema import ATTENDEES, DOCUMENTS, MEETING, TAGS
+    from carrier_tracker.paper.workbook_schema import ATTENDEES, DOCUMENTS, MEETING, TAGS
 
     wb = openpyxl.Workbook(write_only=False)
     wb.remove(wb.active)

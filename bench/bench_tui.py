@@ -33,11 +33,13 @@ def prepare(work: Path) -> tuple[str, Path]:
 
     from sqlalchemy import text
 
-    from carrier_tracker import checklists, db, ledger
+    from carrier_tracker import ledger
+    from carrier_tracker.access.operators import add_operator
+    from carrier_tracker.custody import checklists
     from carrier_tracker.enums import Answer, Role
-    from carrier_tracker.importer import import_workbook
-    from carrier_tracker.operators import add_operator
-    from carrier_tracker.policy import answer_items, file_meeting
+    from carrier_tracker.meeting.policy import answer_items, file_meeting
+    from carrier_tracker.paper.importer import import_workbook
+    from carrier_tracker.storage import db
 
     big = big_workbook(work)
     url = f"sqlite:///{work / 'big.db'}"
@@ -89,9 +91,10 @@ def rss_mb() -> float:
 
 
 async def measure(url: str, key_path: Path, taps: int) -> None:
-    from carrier_tracker import db, ledger
-    from carrier_tracker.custody import record_tap
+    from carrier_tracker import ledger
+    from carrier_tracker.custody.service import record_tap
     from carrier_tracker.enums import Mode
+    from carrier_tracker.storage import db
     from tui.app import make_app
     from tui.messages import LedgerAdvanced
     from tui.screens.desk import DeskScreen
@@ -101,8 +104,8 @@ async def measure(url: str, key_path: Path, taps: int) -> None:
     sys.path.insert(0, str(ROOT / "samples"))
     from make_sample import uid_for  # type: ignore[import-not-found]
 
+    from carrier_tracker.access.operators import Authenticated
     from carrier_tracker.enums import Role
-    from carrier_tracker.operators import Authenticated
 
     app = make_app(
         url,
@@ -186,7 +189,7 @@ import time, sys, asyncio
 t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
 from carrier_tracker.enums import Role
-from carrier_tracker.operators import Authenticated
+from carrier_tracker.access.operators import Authenticated
 from tui.app import make_app
 from tui.screens.desk import DeskScreen
 async def main():

@@ -112,8 +112,8 @@ def lock_after_minutes(flag: float | None = None) -> float:
     """
     import math
 
-    from . import messages
-    from .errors import CarrierTrackerError
+    from carrier_tracker import messages
+    from carrier_tracker.errors import CarrierTrackerError
 
     source, raw = "--lock-after", str(flag)
     if flag is None:

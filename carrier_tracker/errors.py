@@ -49,6 +49,6 @@ class OutputError(CarrierTrackerError):
 
 def os_reason(err: OSError) -> str:
     """Why an operating-system call failed, in the custodian's words (never a traceback)."""
-    from . import messages
+    from carrier_tracker import messages
 
     return messages.OS_ERROR.get(err.errno or 0, err.strerror or type(err).__name__)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from .enums import (
+from carrier_tracker.enums import (
     MODE_ACTION,
     Action,
     Answer,
@@ -260,7 +260,7 @@ TEXT.update(
         "bad_utf8_arg": "第 {index} 个命令行参数含无效的 UTF-8 字节：{arg}（请检查终端或脚本的编码）",
         "bad_utf8_env": "环境变量 {name} 含无效的 UTF-8 字节",
         "copy_no_range": "份号应为 1 到 {limit} 之间的整数：{value}",
-        # databases (carrier_tracker.db)
+        # databases (carrier_tracker.storage.db)
         "db_not_sqlite": "{path} 不是 carrier-tracker 的 SQLite 数据库文件（或已损坏）；未做任何修改",
         "db_dir_missing": "数据库所在目录不存在：{dir}（请检查 --db；新建数据库请用 carrier-tracker init）",
         "db_missing": "数据库文件不存在：{path}（请检查 --db，或先运行 carrier-tracker init）",
@@ -279,7 +279,7 @@ TEXT.update(
         "key_owner": "台账密钥 {path} 不属于当前用户（属主 uid {owner}）：请运行 chown {user} {path}",
         "key_dir_mode": "台账密钥所在目录 {dir} 的权限为 {mode}，其他用户可写（可替换密钥）：请运行 chmod go-w {dir}",
         "key_dir_owner": "台账密钥所在目录 {dir} 不属于当前用户（属主 uid {owner}）：请运行 chown {user} {dir}",
-        # import bounds (carrier_tracker.importer)
+        # import bounds (carrier_tracker.paper.importer)
         "import_file_too_big": "{name}：文件过大（{size} MB，上限 {limit} MB），未导入",
         "import_unpacked_too_big": "{name}：解压后过大（{size} MB，上限 {limit} MB；可能是压缩炸弹），未导入",
         "import_xml_entities": "{name}：{part} 含 XML 实体声明（DOCTYPE/ENTITY），Excel 不会生成这样的文件，可能是恶意构造；未导入",
@@ -726,7 +726,7 @@ TEXT_CHANGES: dict[str, str] = {
 
 
 PLAN_EVERYONE_WORDS = frozenset({"全体", "全部", "全体人员"})
-"""A 分发范围 of one of these words means everyone (carrier_tracker.plan)."""
+"""A 分发范围 of one of these words means everyone (carrier_tracker.custody.plan)."""
 PLAN_UNIT_PREFIXES = ("单位：", "单位:")
 """A 分发范围 entry starting so names a unit explicitly."""
 
@@ -961,8 +961,8 @@ TEXT_TAGS_CLOSE: dict[str, str] = {
 
 
 TEXT_IMPORT: dict[str, str] = {
-    # the workbook import (carrier_tracker.importer): its problems, progress and ledger note;
-    # sheet and column names come from carrier_tracker.workbook_schema
+    # the workbook import (carrier_tracker.paper.importer): its problems, progress and ledger note;
+    # sheet and column names come from carrier_tracker.paper.workbook_schema
     "import_problem": "{where}：{message}",
     "import_problem_row": " 第{row}行",
     "import_problem_column": " [{column}]",
@@ -1008,7 +1008,7 @@ TEXT_IMPORT: dict[str, str] = {
 
 
 TEXT_AUDIT: dict[str, str] = {
-    # verify's replay (carrier_tracker.audit): how rows and values are named in a difference
+    # verify's replay (carrier_tracker.ledger.audit): how rows and values are named in a difference
     "audit_field": "{what}·{field}",
     "audit_custody": "{state}（{holder}）",
     "audit_empty": "（空）",

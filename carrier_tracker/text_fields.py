@@ -10,8 +10,8 @@ import unicodedata
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from . import messages
-from .errors import TextError
+from carrier_tracker import messages
+from carrier_tracker.errors import TextError
 
 # --- maximum lengths, in characters (what PostgreSQL's varchar(n) counts) --------------------
 # Each is at most its column's length in models.py (a test checks), so a value that passes

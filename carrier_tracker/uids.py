@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from . import messages
-from .errors import CarrierTrackerError
+from carrier_tracker import messages
+from carrier_tracker.errors import CarrierTrackerError
 
 UID_BYTES = (4, 7, 10)
 _SEPARATORS = re.compile(r"[\s:\-_.]")

@@ -1,4 +1,4 @@
-"""Regenerate the transition table in docs/custody.md from ``carrier_tracker.rules.TABLE``.
+"""Regenerate the transition table in docs/custody.md from ``carrier_tracker.custody.rules.TABLE``.
 
 python docs/make_custody_table.py
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from carrier_tracker.rules import table_markdown  # noqa: E402
+from carrier_tracker.custody.rules import table_markdown  # noqa: E402
 
 DOC = ROOT / "docs" / "custody.md"
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED[^\n]*-->\n)(.*?)(<!-- END GENERATED -->)", re.S)

@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
 
-from carrier_tracker import models  # noqa: F401  (registers tables)
-from carrier_tracker.db import make_engine
+from carrier_tracker.storage import models  # noqa: F401  (registers tables)
+from carrier_tracker.storage.db import make_engine
 
 REQUIRE_SERVICES = os.environ.get("CT_REQUIRE_SERVICES") == "1"
 PG_URL = os.environ.get("CT_TEST_PG_URL", "")

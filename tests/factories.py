@@ -8,9 +8,9 @@ from datetime import date
 
 from sqlmodel import Session
 
-from carrier_tracker import checklists
-from carrier_tracker.audit import consignment_snapshot, import_snapshot
-from carrier_tracker.custody import append_admin_event
+from carrier_tracker.access.operators import find_operator, hash_pin
+from carrier_tracker.custody import checklists
+from carrier_tracker.custody.service import append_admin_event
 from carrier_tracker.enums import (
     Action,
     Answer,
@@ -21,9 +21,16 @@ from carrier_tracker.enums import (
     State,
     requires_filing,
 )
-from carrier_tracker.models import Attendee, Carrier, Consignment, Document, Meeting, Operator
-from carrier_tracker.operators import find_operator, hash_pin
-from carrier_tracker.policy import answer_items, file_meeting
+from carrier_tracker.ledger.audit import consignment_snapshot, import_snapshot
+from carrier_tracker.meeting.policy import answer_items, file_meeting
+from carrier_tracker.storage.models import (
+    Attendee,
+    Carrier,
+    Consignment,
+    Document,
+    Meeting,
+    Operator,
+)
 
 PIN = "246810"
 """Every test operator's PIN."""

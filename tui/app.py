@@ -19,13 +19,14 @@ from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Header, Static
 
-from carrier_tracker import db, ledger
+from carrier_tracker import ledger
+from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.config import load_settings, lock_after_minutes, make_private_dir
-from carrier_tracker.custody import find_meeting
+from carrier_tracker.custody.service import find_meeting
 from carrier_tracker.enums import Level, Verdict
 from carrier_tracker.messages import text
-from carrier_tracker.operators import Authenticated
-from carrier_tracker.queries import newest_seq
+from carrier_tracker.storage import db
+from carrier_tracker.storage.queries import newest_seq
 from readers import Reader, ReaderError, ReaderStatus, TagTap, open_reader
 from readers.base import DEFAULT_DEBOUNCE
 
@@ -379,7 +380,7 @@ class CarrierTrackerApp(App[None]):
         """Run ``run`` in a write transaction on the write lane; ``done``/``failed`` come back here.
 
         ``run`` gets a session; with ``tap`` (a tap, the hot path), the bare connection of
-        :func:`carrier_tracker.db.tap_scope` instead. An auditor's writes never reach the lane:
+        :func:`carrier_tracker.storage.db.tap_scope` instead. An auditor's writes never reach the lane:
         they are refused here (``failed`` or a notice).
         """
         if self.ctx.is_auditor or self.ctx.role is None:
@@ -548,7 +549,7 @@ class CarrierTrackerApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def write_export(self, path: Path) -> None:
         """Write the workbook in a thread (a large meeting takes a while); report by notification."""
-        from carrier_tracker.export import export_meeting
+        from carrier_tracker.paper.export import export_meeting
 
         self.call_from_thread(self.notify, t("export_started", name=path.name), timeout=3)
         try:
@@ -615,7 +616,7 @@ def make_app(
         if meeting:
             ctx.meeting = find_meeting(s, meeting)
             if tray:
-                from carrier_tracker.queries import tray_items
+                from carrier_tracker.storage.queries import tray_items
 
                 items = tray_items(s, ctx.meeting)
     return CarrierTrackerApp(

@@ -10,10 +10,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from carrier_tracker import db
 from carrier_tracker.enums import Role
-from carrier_tracker.models import Meeting
-from carrier_tracker.tap_store import Bind
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Meeting
+from carrier_tracker.storage.tap_store import Bind
 
 
 @dataclass

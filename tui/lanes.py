@@ -23,7 +23,7 @@ from sqlmodel import Session
 from textual.message_pump import MessagePump
 
 from carrier_tracker.errors import CarrierTrackerError
-from carrier_tracker.tap_store import Bind
+from carrier_tracker.storage.tap_store import Bind
 
 from .messages import JobDone
 from .texts import t

@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 from sqlmodel import Session, col, select
 
 from carrier_tracker.enums import OUTSTANDING
-from carrier_tracker.models import Attendee, Carrier, Meeting
-from carrier_tracker.queries import changed_since, holders_of, newest_seq
-from carrier_tracker.readmodel import Reconciliation, reconciliation
+from carrier_tracker.storage.models import Attendee, Carrier, Meeting
+from carrier_tracker.storage.queries import changed_since, holders_of, newest_seq
+from carrier_tracker.storage.readmodel import Reconciliation, reconciliation
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,6 @@ that may import ``readers`` and ``tui``, lazily, inside the commands that need t
 
 from __future__ import annotations
 
-from .main import main
+from carrier_tracker.cli.main import main
 
 __all__ = ["main"]

@@ -11,20 +11,20 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .. import messages
-from .parsers import Parsers
+from carrier_tracker import messages
+from carrier_tracker.cli.parsers import Parsers
 
 if TYPE_CHECKING:
-    from ..changes import ChangeOutcome, NewPerson
+    from carrier_tracker.meeting.changes import ChangeOutcome, NewPerson
 
 
 def _int(text: str, shown: str, key: str, most: int, **fields: object) -> int:
     """An integer argument in 1..most, or bad input naming the argument (exit 2)."""
-    from ..errors import CarrierTrackerError
+    from carrier_tracker.errors import CarrierTrackerError
 
     value = text.strip()
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= most:
-        from ..text_fields import printable
+        from carrier_tracker.text_fields import printable
 
         raise CarrierTrackerError(
             messages.text("arg_bad", arg=shown)
@@ -34,10 +34,10 @@ def _int(text: str, shown: str, key: str, most: int, **fields: object) -> int:
 
 
 def _person(args: argparse.Namespace) -> NewPerson:
-    from ..changes import NewPerson
-    from ..enums import Level
-    from ..errors import CarrierTrackerError
-    from ..text_fields import printable
+    from carrier_tracker.enums import Level
+    from carrier_tracker.errors import CarrierTrackerError
+    from carrier_tracker.meeting.changes import NewPerson
+    from carrier_tracker.text_fields import printable
 
     try:
         clearance = Level.parse(args.clearance)
@@ -58,7 +58,7 @@ def _person(args: argparse.Namespace) -> NewPerson:
 
 
 def _report(outcome: ChangeOutcome) -> int:
-    from .main import EXIT_OK, EXIT_REFUSED, _print
+    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, _print
 
     if outcome.refused:
         line = messages.text("change_refused_line", message=outcome.message, seq=outcome.seq)
@@ -71,8 +71,8 @@ def _report(outcome: ChangeOutcome) -> int:
 
 def _change(args: argparse.Namespace, run: Any, *, approves: bool) -> int:
     """Authenticate, run one change in one transaction, report it."""
-    from .. import db
-    from .main import App, _approver, _login
+    from carrier_tracker.cli.main import App, _approver, _login
+    from carrier_tracker.storage import db
 
     app = App(args)
     _login(app, args)
@@ -83,7 +83,7 @@ def _change(args: argparse.Namespace, run: Any, *, approves: bool) -> int:
 
 
 def cmd_attendee_add(args: argparse.Namespace) -> int:
-    from ..changes import add_attendee
+    from carrier_tracker.meeting.changes import add_attendee
 
     person = _person(args)
     return _change(
@@ -101,7 +101,7 @@ def cmd_attendee_add(args: argparse.Namespace) -> int:
 
 
 def cmd_attendee_substitute(args: argparse.Namespace) -> int:
-    from ..changes import substitute_attendee
+    from carrier_tracker.meeting.changes import substitute_attendee
 
     person = _person(args)
     return _change(
@@ -122,7 +122,7 @@ def cmd_attendee_substitute(args: argparse.Namespace) -> int:
 
 
 def cmd_copies_add(args: argparse.Namespace) -> int:
-    from ..changes import MAX_COPIES, add_copies
+    from carrier_tracker.meeting.changes import MAX_COPIES, add_copies
 
     count = _int(
         args.count, messages.text("arg_count"), "copies_count", MAX_COPIES, limit=MAX_COPIES
@@ -143,7 +143,7 @@ def cmd_copies_add(args: argparse.Namespace) -> int:
 
 
 def cmd_copies_withdraw(args: argparse.Namespace) -> int:
-    from ..changes import MAX_COPIES, withdraw_copy
+    from carrier_tracker.meeting.changes import MAX_COPIES, withdraw_copy
 
     copy_no = _int(
         args.copy_no, messages.text("arg_copy_no"), "copy_no_range", MAX_COPIES, limit=MAX_COPIES
@@ -166,7 +166,7 @@ def cmd_copies_withdraw(args: argparse.Namespace) -> int:
 
 
 def cmd_retag(args: argparse.Namespace) -> int:
-    from ..changes import retag
+    from carrier_tracker.meeting.changes import retag
 
     return _change(
         args,
@@ -186,7 +186,7 @@ def cmd_retag(args: argparse.Namespace) -> int:
 
 
 def cmd_void(args: argparse.Namespace) -> int:
-    from ..changes import MAX_SEQ, void_event
+    from carrier_tracker.meeting.changes import MAX_SEQ, void_event
 
     seq = _int(args.seq, messages.text("arg_seq"), "void_seq", MAX_SEQ)
     return _change(

@@ -17,17 +17,19 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import checklists, db, ledger, messages
-from ..custody import find_meeting, record_tap
-from ..enums import Action, Answer, Mode, Role, Verdict
-from ..errors import CarrierTrackerError
-from ..export import export_meeting
-from ..importer import import_workbook
-from ..meetings import close_meeting, open_consignment, status
-from ..operators import add_operator, authenticate
-from ..policy import answer_items, checklist_status, file_meeting
-from ..queries import attendees, documents
-from .main import result_line
+from carrier_tracker import ledger, messages
+from carrier_tracker.access.operators import add_operator, authenticate
+from carrier_tracker.cli.main import result_line
+from carrier_tracker.custody import checklists
+from carrier_tracker.custody.service import find_meeting, record_tap
+from carrier_tracker.enums import Action, Answer, Mode, Role, Verdict
+from carrier_tracker.errors import CarrierTrackerError
+from carrier_tracker.meeting.lifecycle import close_meeting, open_consignment, status
+from carrier_tracker.meeting.policy import answer_items, checklist_status, file_meeting
+from carrier_tracker.paper.export import export_meeting
+from carrier_tracker.paper.importer import import_workbook
+from carrier_tracker.storage import db
+from carrier_tracker.storage.queries import attendees, documents
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "meeting.xlsx"
 CODE = "HY2026-12"
@@ -213,7 +215,7 @@ def _demo_pledges(engine: Any, key: bytes) -> None:
     """Record some attendees' pledges and briefing, as the desk does before the meeting."""
     from datetime import date
 
-    from ..pledges import record_pledges
+    from carrier_tracker.meeting.pledges import record_pledges
 
     print(messages.text("demo_pledges"))
     with db.session_scope(engine) as s:
@@ -234,7 +236,7 @@ def _demo_pledges(engine: Any, key: bytes) -> None:
 
 def _demo_forms(engine: Any, work: Path) -> None:
     """Write the signed forms at the end, to a temporary path, and say where."""
-    from ..forms import write_forms
+    from carrier_tracker.paper.forms import write_forms
 
     out = work / "签字表格.xlsx"
     with db.read_scope(engine) as s:

@@ -12,11 +12,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__, messages
-from .. import text_fields as tf
-from ..config import Settings, load_settings
-from ..enums import Mode, Role
-from ..errors import CarrierTrackerError, ConflictError, ImportProblems
+from carrier_tracker import __version__, messages
+from carrier_tracker import text_fields as tf
+from carrier_tracker.config import Settings, load_settings
+from carrier_tracker.enums import Mode, Role
+from carrier_tracker.errors import CarrierTrackerError, ConflictError, ImportProblems
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -35,12 +35,15 @@ class _LazyModule:
 
 
 if TYPE_CHECKING:
-    from .. import db, ledger
-    from ..custody import Outcome
-    from ..operators import Authenticated
+    from carrier_tracker import ledger
+    from carrier_tracker.access.operators import Authenticated
+    from carrier_tracker.custody.service import Outcome
+    from carrier_tracker.ledger import keyring
+    from carrier_tracker.storage import db
 else:
-    db = _LazyModule("carrier_tracker.db")
+    db = _LazyModule("carrier_tracker.storage.db")
     ledger = _LazyModule("carrier_tracker.ledger")
+    keyring = _LazyModule("carrier_tracker.ledger.keyring")
 
 
 def _argparse_in_chinese() -> None:
@@ -101,7 +104,7 @@ class App:
     def key(self) -> bytes:
         """The ledger key, created on first use by a command that writes."""
         if self._key is None:
-            self._key = ledger.open_key(
+            self._key = keyring.open_key(
                 self.engine, self.settings.ledger_key_path, writes=not self.read_only
             )
         return self._key
@@ -151,7 +154,7 @@ def _check_args(args: argparse.Namespace) -> None:
         setattr(args, attr, check(label, value, limit, required=required))
     for uid in [*getattr(args, "uids", []), getattr(args, "uid", "")]:
         if len(uid) > 64:  # no UID is this long: refuse it without echoing all of it
-            from ..uids import BadUid
+            from carrier_tracker.uids import BadUid
 
             raise BadUid(messages.text("bad_uid", uid=tf.printable(uid, 40)))
 
@@ -207,7 +210,7 @@ def _login(app: App, args: argparse.Namespace, *, pin_stdin: bool | None = None)
         AuthError: unknown, disabled or locked operator, wrong PIN (the attempt is recorded in
             the system chain), or an auditor.
     """
-    from ..operators import AuthError, authenticate
+    from carrier_tracker.access.operators import AuthError, authenticate
 
     from_stdin = getattr(args, "pin_stdin", False) if pin_stdin is None else pin_stdin
     pin = _read_pin(
@@ -230,7 +233,7 @@ def _approver(app: App, args: argparse.Namespace) -> str:
     Raises:
         AuthError: the approver fails authentication or is not an officer.
     """
-    from ..operators import AuthError, authenticate
+    from carrier_tracker.access.operators import AuthError, authenticate
 
     if not args.approver:
         return ""
@@ -257,7 +260,7 @@ def _officer(app: App, args: argparse.Namespace, what: str) -> Authenticated:
         ConflictError: there is no officer yet (``init --officer`` makes the first).
         AuthError: authentication fails or the operator is not an officer.
     """
-    from ..operators import AuthError, officers
+    from carrier_tracker.access.operators import AuthError, officers
 
     with db.read_scope(app.engine) as session:
         if not officers(session):
@@ -270,7 +273,7 @@ def _officer(app: App, args: argparse.Namespace, what: str) -> Authenticated:
 
 
 def _new_pin(args: argparse.Namespace, name: str, env: str = NEW_PIN_ENV) -> str:
-    from ..operators import check_pin
+    from carrier_tracker.access.operators import check_pin
 
     pin = _read_pin(
         who=messages.text("pin_who_new", name=name),
@@ -291,7 +294,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     key_path = app.settings.ledger_key_path
     key = app.key  # creates the key file on first run; refuses a wrong or missing one
     with db.session_scope(app.engine) as session:
-        sealed = ledger.seal_heads(session, key)
+        sealed = keyring.seal_heads(session, key)
     if args.officer:
         _first_officer(app, args)
     url = app.engine.url.render_as_string(hide_password=True)
@@ -318,7 +321,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def _first_officer(app: App, args: argparse.Namespace) -> None:
     """The very first officer of a database, with no one to authenticate the change."""
-    from ..operators import add_operator, officers
+    from carrier_tracker.access.operators import add_operator, officers
 
     with db.read_scope(app.engine) as session:
         existing = officers(session)
@@ -345,8 +348,8 @@ def _first_officer(app: App, args: argparse.Namespace) -> None:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from ..export import check_output_path
-    from ..importer import write_template
+    from carrier_tracker.paper.export import check_output_path
+    from carrier_tracker.paper.importer import write_template
 
     path = Path(args.file)
     check_output_path(path)
@@ -358,8 +361,8 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from ..export import check_file_name
-    from ..importer import import_file
+    from carrier_tracker.paper.export import check_file_name
+    from carrier_tracker.paper.importer import import_file
 
     app = App(args)
     path = Path(args.file)
@@ -390,7 +393,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_meetings(args: argparse.Namespace) -> int:
-    from ..meetings import list_meetings
+    from carrier_tracker.meeting.lifecycle import list_meetings
 
     app = App(args)
     with db.read_scope(app.engine) as session:
@@ -417,8 +420,8 @@ def cmd_meetings(args: argparse.Namespace) -> int:
 
 
 def cmd_bind(args: argparse.Namespace) -> int:
-    from ..enrollment import bind_copy
-    from ..importer import MAX_COPIES
+    from carrier_tracker.meeting.enrollment import bind_copy
+    from carrier_tracker.paper.importer import MAX_COPIES
 
     app = App(args)
     if not 1 <= args.copy_no <= MAX_COPIES:  # also keeps it within both databases' INTEGER
@@ -445,7 +448,7 @@ def cmd_bind(args: argparse.Namespace) -> int:
 
 
 def cmd_bind_pass(args: argparse.Namespace) -> int:
-    from ..enrollment import bind_pass
+    from carrier_tracker.meeting.enrollment import bind_pass
 
     app = App(args)
     _login(app, args)
@@ -470,11 +473,11 @@ def _start_pin_check(args: argparse.Namespace) -> None:
     """Start the operator's PIN check (argon2, ~0.1 s) on the other core before the database
     layer is imported (~0.35 s): when the PIN comes from the environment and the database is
     an SQLite file. The sign-in uses the result only for the very hash it reads itself
-    (carrier_tracker.pin_check)."""
+    (carrier_tracker.access.pin_check)."""
     pin = os.environ.get(PIN_ENV, "")
     if not pin or getattr(args, "pin_stdin", False):
         return
-    from .. import pin_check
+    from carrier_tracker.access import pin_check
 
     path = pin_check.sqlite_path(load_settings(args.db).database_url)
     if path is not None:
@@ -483,8 +486,8 @@ def _start_pin_check(args: argparse.Namespace) -> None:
 
 def cmd_tap(args: argparse.Namespace) -> int:
     _start_pin_check(args)  # first: it overlaps the imports below
-    from ..custody import record_tap
-    from ..uids import normalize_uid
+    from carrier_tracker.custody.service import record_tap
+    from carrier_tracker.uids import normalize_uid
 
     app = App(args)
     mode = args.mode
@@ -494,7 +497,7 @@ def cmd_tap(args: argparse.Namespace) -> int:
     approver = _approver(app, args)
     if args.attendee and mode not in (Mode.ISSUE, Mode.REISSUE):
         # The tap reads the attendee only to hand something over; a mistyped code is still named.
-        from ..custody import find_attendee, find_meeting
+        from carrier_tracker.custody.service import find_attendee, find_meeting
 
         with db.read_scope(app.engine) as session:
             find_attendee(session, find_meeting(session, args.meeting), args.attendee)
@@ -530,10 +533,10 @@ def result_line(outcome: Outcome) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from ..meetings import status
+    from carrier_tracker.meeting.lifecycle import status
 
     if args.by_document or args.brk:
-        from .plan_commands import status_view
+        from carrier_tracker.cli.plan_commands import status_view
 
         return status_view(args)
     app = App(args)
@@ -605,7 +608,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_close(args: argparse.Namespace) -> int:
-    from ..meetings import close_meeting
+    from carrier_tracker.meeting.lifecycle import close_meeting
 
     app = App(args)
     if args.with_exceptions and not (args.note or "").strip():
@@ -630,8 +633,8 @@ def cmd_close(args: argparse.Namespace) -> int:
         print(str(e), file=sys.stderr)
         return EXIT_REFUSED
     _print(messages.text("meeting_closed_line", code=meeting.code))
-    from ..models import LedgerHead
-    from ..readmodel import released_tags
+    from carrier_tracker.storage.models import LedgerHead
+    from carrier_tracker.storage.readmodel import released_tags
 
     with db.read_scope(app.engine) as session:
         released = released_tags(session, meeting)
@@ -680,7 +683,7 @@ def _print_audit(code: str, report: Any) -> None:
 def _verify_system(session: Any, key: bytes) -> bool:
     """The system chain (operators, authentication) verified and replayed; one line, then each
     difference."""
-    from ..operators import audit_system
+    from carrier_tracker.access.operators import audit_system
 
     report = audit_system(session, key)
     label = messages.text("system_chain")
@@ -725,9 +728,9 @@ def _parse_anchor(text: str) -> tuple[int | None, str]:
 def cmd_verify(args: argparse.Namespace) -> int:
     from sqlmodel import select
 
-    from ..audit import audit_meeting
-    from ..custody import find_meeting
-    from ..models import Event, Meeting
+    from carrier_tracker.custody.service import find_meeting
+    from carrier_tracker.ledger.audit import audit_meeting
+    from carrier_tracker.storage.models import Event, Meeting
 
     app = App(args)
     anchor = _parse_anchor(args.anchor) if args.anchor else None
@@ -759,7 +762,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_operator_add(args: argparse.Namespace) -> int:
-    from ..operators import add_operator, find_operator
+    from carrier_tracker.access.operators import add_operator, find_operator
 
     app = App(args)
     by = _officer(app, args, messages.text("action_operator_add"))
@@ -786,7 +789,7 @@ def cmd_operator_add(args: argparse.Namespace) -> int:
 
 
 def cmd_operator_list(args: argparse.Namespace) -> int:
-    from ..operators import list_operators
+    from carrier_tracker.access.operators import list_operators
 
     app = App(args)
     with db.read_scope(app.engine) as session:
@@ -807,7 +810,7 @@ def cmd_operator_list(args: argparse.Namespace) -> int:
 
 
 def cmd_operator_disable(args: argparse.Namespace) -> int:
-    from ..operators import disable_operator
+    from carrier_tracker.access.operators import disable_operator
 
     app = App(args)
     by = _officer(app, args, messages.text("action_operator_disable"))
@@ -820,7 +823,7 @@ def cmd_operator_disable(args: argparse.Namespace) -> int:
 
 
 def cmd_operator_enable(args: argparse.Namespace) -> int:
-    from ..operators import enable_operator
+    from carrier_tracker.access.operators import enable_operator
 
     app = App(args)
     by = _officer(app, args, messages.text("action_operator_enable"))
@@ -833,8 +836,8 @@ def cmd_operator_enable(args: argparse.Namespace) -> int:
 
 
 def cmd_operator_bind_card(args: argparse.Namespace) -> int:
-    from ..operators import bind_card
-    from ..uids import normalize_uid
+    from carrier_tracker.access.operators import bind_card
+    from carrier_tracker.uids import normalize_uid
 
     normalize_uid(args.uid)  # bad input is refused before anyone is asked for a PIN
     app = App(args)
@@ -853,7 +856,7 @@ def cmd_operator_bind_card(args: argparse.Namespace) -> int:
 
 
 def cmd_operator_reset_pin(args: argparse.Namespace) -> int:
-    from ..operators import find_operator, reset_pin
+    from carrier_tracker.access.operators import find_operator, reset_pin
 
     app = App(args)
     by = _officer(app, args, messages.text("action_reset_pin"))
@@ -870,7 +873,12 @@ def cmd_operator_reset_pin(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..export import LOG_SHEET, REGISTER_SHEET, check_output_path, export_meeting
+    from carrier_tracker.paper.export import (
+        LOG_SHEET,
+        REGISTER_SHEET,
+        check_output_path,
+        export_meeting,
+    )
 
     path = Path(args.output)
     check_output_path(path)
@@ -906,7 +914,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_carry_list(args: argparse.Namespace) -> int:
-    from ..export import check_output_path, export_carry_list
+    from carrier_tracker.paper.export import check_output_path, export_carry_list
 
     path = Path(args.output)
     check_output_path(path)
@@ -986,7 +994,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", metavar=messages.text("help_commands_metavar"), parser_class=_Parser
     )
-    from . import change_commands, plan_commands, policy_commands
+    from carrier_tracker.cli import change_commands, plan_commands, policy_commands
 
     def add(
         name: str,
@@ -1182,7 +1190,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=messages.text("help_watch_debounce"),
     )
 
-    from .parsers import Parsers
+    from carrier_tracker.cli.parsers import Parsers
 
     areas = Parsers(
         add=add,
@@ -1212,7 +1220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
     if len(raw) > 1 and raw[0] == "operator" and raw[1] not in OPERATOR_COMMANDS:
         raw.insert(1, "add")  # the old form ``operator NAME --role ROLE`` (scripts use it)
-    from .plan_commands import default_subcommand
+    from carrier_tracker.cli.plan_commands import default_subcommand
 
     raw = default_subcommand(raw)  # ``consignment MEETING NO`` means ``consignment open …``
     parser = build_parser()
@@ -1229,7 +1237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the parsed command; every error becomes one plain line and an exit code."""
-    from ..errors import os_reason
+    from carrier_tracker.errors import os_reason
 
     try:
         _check_args(args)

@@ -11,8 +11,8 @@ import argparse
 import json
 from typing import Any
 
-from .. import messages
-from .parsers import Parsers
+from carrier_tracker import messages
+from carrier_tracker.cli.parsers import Parsers
 
 CONSIGNMENT_COMMANDS = frozenset({"open", "receipt", "-h", "--help"})
 """``consignment MEETING NO …`` (no subcommand) means ``consignment open MEETING NO …``."""
@@ -81,9 +81,9 @@ def _print(text: str) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from .. import db
-    from ..distribution import set_plan
-    from .main import EXIT_OK, EXIT_REFUSED, App, _approver, _login
+    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _approver, _login
+    from carrier_tracker.meeting.distribution import set_plan
+    from carrier_tracker.storage import db
 
     app = App(args)
     _login(app, args)
@@ -105,10 +105,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_consignment_open(args: argparse.Namespace) -> int:
-    from .. import db
-    from ..errors import CarrierTrackerError
-    from ..meetings import open_consignment
-    from .main import EXIT_OK, App, _login
+    from carrier_tracker.cli.main import EXIT_OK, App, _login
+    from carrier_tracker.errors import CarrierTrackerError
+    from carrier_tracker.meeting.lifecycle import open_consignment
+    from carrier_tracker.storage import db
 
     if not args.attendee and not args.unit:
         raise CarrierTrackerError(messages.text("consignment_needs_owner"))
@@ -135,9 +135,9 @@ def cmd_consignment_open(args: argparse.Namespace) -> int:
 
 
 def cmd_consignment_receipt(args: argparse.Namespace) -> int:
-    from .. import db
-    from ..courier import record_receipt
-    from .main import EXIT_OK, EXIT_REFUSED, App, _login
+    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _login
+    from carrier_tracker.meeting.courier import record_receipt
+    from carrier_tracker.storage import db
 
     app = App(args)
     _login(app, args)
@@ -157,10 +157,15 @@ def cmd_consignment_receipt(args: argparse.Namespace) -> int:
 
 def status_view(args: argparse.Namespace) -> int:
     """``status --by-document`` or ``status --break``."""
-    from .. import db
-    from ..custody import find_meeting
-    from ..distribution import break_view, break_view_json, plan_view, plan_view_json
-    from .main import EXIT_OK, App
+    from carrier_tracker.cli.main import EXIT_OK, App
+    from carrier_tracker.custody.service import find_meeting
+    from carrier_tracker.meeting.distribution import (
+        break_view,
+        break_view_json,
+        plan_view,
+        plan_view_json,
+    )
+    from carrier_tracker.storage import db
 
     app = App(args)
     with db.read_scope(app.engine) as session:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from .. import messages
-from .parsers import Parsers
+from carrier_tracker import messages
+from carrier_tracker.cli.parsers import Parsers
 
 
 def register(p: Parsers) -> None:
@@ -69,7 +69,7 @@ def _parse_date(value: str) -> object:
     import re
     from datetime import date
 
-    from ..errors import CarrierTrackerError
+    from carrier_tracker.errors import CarrierTrackerError
 
     label = f"--date（{messages.COLUMN_LABEL['filed_on']}）"
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
@@ -85,10 +85,10 @@ def cmd_meeting_file(args: argparse.Namespace) -> int:
     import sys
     from datetime import date
 
-    from .. import db
-    from ..errors import ConflictError
-    from ..policy import file_meeting
-    from .main import EXIT_OK, EXIT_REFUSED, App, _approver, _login, _print
+    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _approver, _login, _print
+    from carrier_tracker.errors import ConflictError
+    from carrier_tracker.meeting.policy import file_meeting
+    from carrier_tracker.storage import db
 
     on = _parse_date(args.date)
     assert isinstance(on, date)
@@ -126,7 +126,7 @@ def cmd_meeting_file(args: argparse.Namespace) -> int:
 
 
 def _parse_set(value: str) -> tuple[str, object, str]:
-    from ..errors import CarrierTrackerError
+    from carrier_tracker.errors import CarrierTrackerError
 
     item, sep, rest = value.partition("=")
     if not sep or not item.strip() or not rest.strip():
@@ -136,7 +136,7 @@ def _parse_set(value: str) -> tuple[str, object, str]:
 
 
 def _parse_answer(text: str) -> object:
-    from ..errors import CarrierTrackerError
+    from carrier_tracker.errors import CarrierTrackerError
 
     try:
         return messages.parse_answer(text)
@@ -147,7 +147,7 @@ def _parse_answer(text: str) -> object:
 
 
 def _show_lines(title: str, statuses: list[object]) -> list[str]:
-    from ..policy import ItemStatus
+    from carrier_tracker.meeting.policy import ItemStatus
 
     lines = [title]
     for s in statuses:
@@ -176,12 +176,13 @@ def cmd_checklist(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from .. import checklists, db
-    from ..custody import find_meeting
-    from ..enums import Answer
-    from ..errors import CarrierTrackerError, ConflictError
-    from ..policy import accept_items, answer_items, checklist_status
-    from .main import EXIT_OK, EXIT_REFUSED, App, _approver, _login, _print
+    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _approver, _login, _print
+    from carrier_tracker.custody import checklists
+    from carrier_tracker.custody.service import find_meeting
+    from carrier_tracker.enums import Answer
+    from carrier_tracker.errors import CarrierTrackerError, ConflictError
+    from carrier_tracker.meeting.policy import accept_items, answer_items, checklist_status
+    from carrier_tracker.storage import db
 
     sets = [_parse_set(v) for v in args.answers]
     everything = _parse_answer(args.all_answer) if args.all_answer else None
@@ -285,12 +286,12 @@ def cmd_pledge(args: argparse.Namespace) -> int:
     """Record pledges (one transaction, one ledger event per attendee whose record changes)."""
     from datetime import date
 
-    from .. import db
-    from .. import text_fields as tf
-    from ..enums import Verdict
-    from ..errors import CarrierTrackerError, ConflictError
-    from ..pledges import parse_day, record_pledges
-    from .main import EXIT_OK, EXIT_REFUSED, App, _login, _print
+    from carrier_tracker import text_fields as tf
+    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _login, _print
+    from carrier_tracker.enums import Verdict
+    from carrier_tracker.errors import CarrierTrackerError, ConflictError
+    from carrier_tracker.meeting.pledges import parse_day, record_pledges
+    from carrier_tracker.storage import db
 
     if args.all and args.attendee_codes:
         raise CarrierTrackerError(messages.text("pledge_both"))
@@ -338,10 +339,10 @@ def cmd_forms(args: argparse.Namespace) -> int:
     """Write the signed-forms workbook."""
     from pathlib import Path
 
-    from .. import db
-    from ..export import check_output_path
-    from ..forms import write_forms
-    from .main import EXIT_OK, App, _print
+    from carrier_tracker.cli.main import EXIT_OK, App, _print
+    from carrier_tracker.paper.export import check_output_path
+    from carrier_tracker.paper.forms import write_forms
+    from carrier_tracker.storage import db
 
     path = Path(args.output)
     check_output_path(path)

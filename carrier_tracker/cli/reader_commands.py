@@ -6,8 +6,8 @@ import argparse
 import sys
 import threading
 
-from .. import messages
-from ..errors import CarrierTrackerError
+from carrier_tracker import messages
+from carrier_tracker.errors import CarrierTrackerError
 
 ORIGINALITY_LABEL = {
     "unknown": messages.text("originality_unchecked"),

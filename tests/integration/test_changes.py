@@ -15,8 +15,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from carrier_tracker.audit import audit_meeting
-from carrier_tracker.changes import (
+from carrier_tracker.custody.service import find_meeting, record_tap
+from carrier_tracker.enums import Action, Level, MeetingStatus, Mode, State, Verdict
+from carrier_tracker.errors import CarrierTrackerError, ConflictError, NotFoundError
+from carrier_tracker.ledger.audit import audit_meeting
+from carrier_tracker.meeting.changes import (
     ChangeOutcome,
     NewPerson,
     add_attendee,
@@ -26,14 +29,11 @@ from carrier_tracker.changes import (
     void_event,
     withdraw_copy,
 )
-from carrier_tracker.custody import find_meeting, record_tap
-from carrier_tracker.enrollment import bind_copy, bind_pass
-from carrier_tracker.enums import Action, Level, MeetingStatus, Mode, State, Verdict
-from carrier_tracker.errors import CarrierTrackerError, ConflictError, NotFoundError
-from carrier_tracker.export import export_meeting
-from carrier_tracker.meetings import status
-from carrier_tracker.models import Attendee, Carrier, Document, Event, RetiredTag
-from carrier_tracker.readmodel import reconciliation
+from carrier_tracker.meeting.enrollment import bind_copy, bind_pass
+from carrier_tracker.meeting.lifecycle import status
+from carrier_tracker.paper.export import export_meeting
+from carrier_tracker.storage.models import Attendee, Carrier, Document, Event, RetiredTag
+from carrier_tracker.storage.readmodel import reconciliation
 from tests.factories import World, make_world, uid
 
 # The worlds here skip the paperwork (filed=False): the cases count ledger seqs from the
@@ -96,7 +96,7 @@ def _issue_a003_pass(s: Session, k: bytes, w: World) -> None:
 def _close(s: Session, k: bytes, w: World) -> None:
     w.meeting.status = MeetingStatus.CLOSED
     s.add(w.meeting)
-    from carrier_tracker.custody import append_admin_event
+    from carrier_tracker.custody.service import append_admin_event
 
     append_admin_event(session=s, key=k, meeting=w.meeting, action=Action.CLOSE)
     s.commit()
@@ -853,7 +853,7 @@ def test_absent_delegate_receives_nothing_after_a_substitution(
 
 def test_the_desk_rereads_people_only_after_people_changed(session: Session, key: bytes) -> None:
     """``people_changed_since``: true after a late attendee or a substitute, false after taps."""
-    from carrier_tracker.queries import people_changed_since
+    from carrier_tracker.storage.queries import people_changed_since
 
     world = make_world(session, filed=False)
     meeting = world.meeting

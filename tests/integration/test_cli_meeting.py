@@ -203,7 +203,7 @@ def test_a_tap_checks_the_pin_while_the_database_layer_loads(
 ) -> None:
     """With the PIN in the environment and an SQLite file, ``tap`` starts the argon2 check
     before importing the database layer, and the sign-in uses that one check (not a second)."""
-    from carrier_tracker import pin_check
+    from carrier_tracker.access import pin_check
 
     cli = Cli(tmp_path / "home", f"sqlite:///{tmp_path / 'ct.db'}")
     assert cli("init").code == 0

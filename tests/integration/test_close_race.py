@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from carrier_tracker import db
-from carrier_tracker.custody import record_tap
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import MeetingStatus, Mode, State, Verdict
 from carrier_tracker.errors import ConflictError
-from carrier_tracker.meetings import close_meeting
-from carrier_tracker.models import Carrier, Event, Meeting
+from carrier_tracker.meeting.lifecycle import close_meeting
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Carrier, Event, Meeting
 from tests.conftest import KEY, fresh_pg_url
 from tests.factories import make_world
 

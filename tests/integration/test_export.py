@@ -12,10 +12,13 @@ import openpyxl
 import pytest
 from sqlmodel import Session, func, select
 
-from carrier_tracker import checklists, ledger
-from carrier_tracker.custody import record_tap
+from carrier_tracker.custody import checklists
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import Answer, Mode, Role
-from carrier_tracker.export import (
+from carrier_tracker.ledger import keyring
+from carrier_tracker.meeting.lifecycle import open_consignment
+from carrier_tracker.meeting.policy import accept_items, answer_items, file_meeting
+from carrier_tracker.paper.export import (
     CARRY_HEADERS,
     COURIER_HEADERS,
     LOG_HEADERS,
@@ -26,10 +29,8 @@ from carrier_tracker.export import (
     export_carry_list,
     export_meeting,
 )
-from carrier_tracker.importer import import_workbook, write_template
-from carrier_tracker.meetings import open_consignment
-from carrier_tracker.models import Attendee, Carrier, Document, Event, Meeting
-from carrier_tracker.policy import accept_items, answer_items, file_meeting
+from carrier_tracker.paper.importer import import_workbook, write_template
+from carrier_tracker.storage.models import Attendee, Carrier, Document, Event, Meeting
 from tests.conftest import SAMPLE
 from tests.factories import add_operators
 from tests.integration.cli_helpers import CODE, copy_uid, pass_uid
@@ -256,7 +257,7 @@ def test_rows_match_database(exported: Path, session: Session, key: bytes) -> No
 
     summary = dict(wb["汇总"].iter_rows(min_row=2, values_only=True))
     meeting = session.exec(select(Meeting)).one()
-    report = ledger.verify_meeting(session, key, meeting)
+    report = keyring.verify_meeting(session, key, meeting)
     assert summary["台账头哈希"] == report.head_hash
     assert summary["台账事件数"] == report.count == events
     assert summary["导出时校验结果"] == "完整"
@@ -403,7 +404,7 @@ def test_background_verification_matches_inline_and_catches_tampering(
     """Long chains are verified in a child process; it must agree with inline verification."""
     from sqlalchemy import text
 
-    from carrier_tracker import db
+    from carrier_tracker.storage import db
 
     engine = db.make_engine(f"sqlite:///{tmp_path / 'bg.db'}")
     db.upgrade(engine)

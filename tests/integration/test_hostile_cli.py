@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from carrier_tracker import db
 from carrier_tracker.cli import main
+from carrier_tracker.storage import db
 from tests.conftest import SAMPLE, fresh_pg_url
 from tests.data.make_hostile_corpus import CLI_CASES, CONSIGNMENT, CliCase
 from tests.integration.cli_helpers import CODE, PIN, ROOT, copy_uid, register_operators

@@ -21,11 +21,11 @@ from openpyxl import Workbook
 from sqlmodel import Session
 
 from carrier_tracker.cli import main
-from carrier_tracker.custody import record_tap
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import Mode, Role
-from carrier_tracker.export import EXCEL_CELL_MAX, _Sheet, export_carry_list, export_meeting
-from carrier_tracker.importer import import_workbook
-from carrier_tracker.meetings import open_consignment
+from carrier_tracker.meeting.lifecycle import open_consignment
+from carrier_tracker.paper.export import EXCEL_CELL_MAX, _Sheet, export_carry_list, export_meeting
+from carrier_tracker.paper.importer import import_workbook
 from tests.conftest import SAMPLE
 from tests.data.make_hostile_corpus import (
     DOCS_HEAD,

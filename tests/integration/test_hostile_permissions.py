@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from carrier_tracker import db, ledger
+from carrier_tracker import ledger
 from carrier_tracker.cli import main
 from carrier_tracker.errors import LedgerError
+from carrier_tracker.storage import db
 from tests.conftest import SAMPLE
 from tests.integration.cli_helpers import PIN, register_operators
 

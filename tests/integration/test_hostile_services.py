@@ -12,13 +12,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, func, select
 
-from carrier_tracker import db
-from carrier_tracker.custody import append_admin_event, find_meeting, record_tap
-from carrier_tracker.enrollment import bind_copy
+from carrier_tracker.custody.service import append_admin_event, find_meeting, record_tap
 from carrier_tracker.enums import Action, Level, Mode
 from carrier_tracker.errors import ConflictError, TextError
-from carrier_tracker.meetings import close_meeting, open_consignment
-from carrier_tracker.models import Carrier, Consignment, Document, Event
+from carrier_tracker.meeting.enrollment import bind_copy
+from carrier_tracker.meeting.lifecycle import close_meeting, open_consignment
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Carrier, Consignment, Document, Event
 from tests.conftest import fresh_pg_url
 from tests.factories import make_world
 

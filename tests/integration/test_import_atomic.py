@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from carrier_tracker import importer
-from carrier_tracker.models import Attendee, Carrier, Document, Event, LedgerHead, Meeting
+from carrier_tracker.paper import importer
+from carrier_tracker.storage.models import Attendee, Carrier, Document, Event, LedgerHead, Meeting
 from tests.conftest import KEY, SAMPLE
 
 

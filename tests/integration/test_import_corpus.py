@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import Session, func, select
 
 from carrier_tracker.errors import ImportProblems
-from carrier_tracker.importer import import_workbook
-from carrier_tracker.models import Attendee, Carrier, Document, Event, Meeting
+from carrier_tracker.paper.importer import import_workbook
+from carrier_tracker.storage.models import Attendee, Carrier, Document, Event, Meeting
 from tests.data.make_corpus import CASES, Case, base_rows, save, workbook
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from carrier_tracker import db
+from carrier_tracker.storage import db
 from tests.conftest import SAMPLE, fresh_pg_url
 from tests.integration.cli_helpers import CODE, Cli, copy_uid, pass_uid
 

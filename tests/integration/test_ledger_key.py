@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from carrier_tracker import db, ledger
-from carrier_tracker.models import Setting
+from carrier_tracker import ledger
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Setting
 from tests.conftest import SAMPLE
 from tests.integration.cli_helpers import CODE, Cli, pass_uid
 

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from sqlmodel import Session, create_engine, select
 
-from carrier_tracker.models import Operator, SystemEvent
+from carrier_tracker.storage.models import Operator, SystemEvent
 from tests.integration.cli_helpers import CODE, Cli, pass_uid
 from tests.integration.test_operators_cli import as_env, cli
 

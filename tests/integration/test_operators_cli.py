@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, create_engine, select
 
-from carrier_tracker.models import Event, SystemEvent
+from carrier_tracker.storage.models import Event, SystemEvent
 from tests.conftest import SAMPLE
 from tests.integration.cli_helpers import CODE, PIN, ROOT, Cli, copy_uid, pass_uid
 

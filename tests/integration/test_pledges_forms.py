@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from carrier_tracker import checklists
+from carrier_tracker.custody import checklists
 from tests.conftest import SAMPLE
 from tests.data.make_corpus import base_rows, save, workbook
 from tests.integration.cli_helpers import CODE, Cli, copy_uid, pass_uid

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
-from carrier_tracker import db, ledger
-from carrier_tracker.custody import record_tap
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import Mode, State, Verdict
-from carrier_tracker.models import Carrier, Event, Meeting
+from carrier_tracker.ledger import keyring
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Carrier, Event, Meeting
 from tests.conftest import KEY, fresh_pg_url
 from tests.factories import make_world
 
@@ -118,7 +119,7 @@ def test_two_desks_one_winner(race_url: str) -> None:
         assert len(taps) == 2 * len(uids)
         seqs = session.exec(select(Event.seq).order_by(Event.seq)).all()
         assert seqs == list(range(1, len(seqs) + 1))  # no lost or duplicated events
-        assert ledger.verify_meeting(session, KEY, meeting).ok
+        assert keyring.verify_meeting(session, KEY, meeting).ok
         issued = session.exec(
             select(func.count())
             .select_from(Carrier)

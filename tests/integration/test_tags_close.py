@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from carrier_tracker.audit import audit_meeting
-from carrier_tracker.custody import Outcome, find_meeting, record_tap
-from carrier_tracker.enrollment import bind_copy, bind_pass
+from carrier_tracker.custody.service import Outcome, find_meeting, record_tap
 from carrier_tracker.enums import MeetingStatus, Mode, State, Verdict
 from carrier_tracker.errors import ConflictError
-from carrier_tracker.meetings import close_meeting
-from carrier_tracker.models import Carrier, Event, Meeting
-from carrier_tracker.readmodel import found_after_close, released_tags
+from carrier_tracker.ledger.audit import audit_meeting
+from carrier_tracker.meeting.enrollment import bind_copy, bind_pass
+from carrier_tracker.meeting.lifecycle import close_meeting
+from carrier_tracker.storage.models import Carrier, Event, Meeting
+from carrier_tracker.storage.readmodel import found_after_close, released_tags
 from tests.factories import World, make_world
 
 OFFICER = "赵官"

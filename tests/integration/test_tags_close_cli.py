@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from carrier_tracker.db import make_engine
-from carrier_tracker.workbook_schema import ATTENDEES, TAGS
+from carrier_tracker.paper.workbook_schema import ATTENDEES, TAGS
+from carrier_tracker.storage.db import make_engine
 from tests.conftest import SAMPLE, fresh_pg_url
 from tests.integration.cli_helpers import CODE, Cli, copy_uid, make_sample, pass_uid
 

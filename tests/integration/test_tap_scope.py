@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel, select
 
-from carrier_tracker import db
-from carrier_tracker.audit import audit_meeting
-from carrier_tracker.custody import find_meeting, record_tap
+from carrier_tracker.custody.service import find_meeting, record_tap
 from carrier_tracker.enums import Mode, State
 from carrier_tracker.errors import DatabaseError
-from carrier_tracker.models import Carrier, Consignment, Event
+from carrier_tracker.ledger.audit import audit_meeting
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Carrier, Consignment, Event
 from tests.conftest import KEY
 from tests.factories import World, make_world
 
@@ -137,7 +137,7 @@ def test_a_meetings_first_event_creates_its_head(engine: Engine) -> None:
     """A meeting with no event yet (a row made outside the import): the tap creates the ledger
     head and is its first event."""
     from carrier_tracker.enums import Level, MeetingStatus
-    from carrier_tracker.models import LedgerHead, Meeting
+    from carrier_tracker.storage.models import LedgerHead, Meeting
 
     with db.session_scope(engine) as s:
         s.add(Meeting(code="M9", title="无事件", level=Level.NEIBU, status=MeetingStatus.OPEN))

@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, SQLModel, col, select
 
-from carrier_tracker.audit import audit_meeting
-from carrier_tracker.changes import void_event
-from carrier_tracker.custody import record_tap
-from carrier_tracker.db import make_engine
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import Mode, Verdict
-from carrier_tracker.models import Carrier, Event
+from carrier_tracker.ledger.audit import audit_meeting
+from carrier_tracker.meeting.changes import void_event
+from carrier_tracker.storage.db import make_engine
+from carrier_tracker.storage.models import Carrier, Event
 from tests.factories import World, make_world
 
 KEY = b"v" * 32

@@ -12,13 +12,15 @@ import pytest
 from sqlmodel import select
 from textual.widgets import Input
 
-from carrier_tracker import checklists, db, ledger
+from carrier_tracker import ledger
+from carrier_tracker.access.operators import Authenticated, find_operator
 from carrier_tracker.cli.demo import CODE, prepare_demo_database
-from carrier_tracker.custody import record_tap
+from carrier_tracker.custody import checklists
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import Answer, Mode, Role
-from carrier_tracker.models import Carrier, ChecklistAnswer, Event
-from carrier_tracker.operators import Authenticated, find_operator
-from carrier_tracker.policy import answer_items
+from carrier_tracker.meeting.policy import answer_items
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Carrier, ChecklistAnswer, Event
 from tests.integration.cli_helpers import copy_uid, pass_uid
 from tui.app import CarrierTrackerApp, make_app
 from tui.widgets.banners import OutcomePanel

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from sqlmodel import select
 from textual.widgets import Input, Label
 
-from carrier_tracker import db
-from carrier_tracker.audit import audit_meeting
 from carrier_tracker.cli.demo import CODE
-from carrier_tracker.custody import find_meeting
-from carrier_tracker.models import Document, Event
+from carrier_tracker.custody.service import find_meeting
+from carrier_tracker.ledger.audit import audit_meeting
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Document, Event
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
 from tests.tui.test_changes_screen import submit
 from tui.screens.changes import ALL_FIELDS, FIELDS, KINDS, ChangesScreen

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from sqlmodel import select
 from textual.widgets import DataTable, Input, Label, OptionList
 
-from carrier_tracker import db
-from carrier_tracker.audit import audit_meeting
 from carrier_tracker.cli.demo import CODE
-from carrier_tracker.custody import find_meeting
+from carrier_tracker.custody.service import find_meeting
 from carrier_tracker.enums import Mode
-from carrier_tracker.models import Attendee, Event
+from carrier_tracker.ledger.audit import audit_meeting
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Attendee, Event
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
 from tui.screens.audit import AuditScreen
 from tui.screens.changes import KINDS, ChangesScreen

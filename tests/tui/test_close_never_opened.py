@@ -10,8 +10,8 @@ from collections.abc import Callable
 from sqlmodel import select
 from textual.widgets import Input
 
-from carrier_tracker import db
-from carrier_tracker.models import Event, Meeting
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Event, Meeting
 from tests.tui.conftest import Desk, open_screen, settle, wait_for
 from tests.tui.layout import clipping_problems, screen_text
 from tui.screens.confirm_close import ConfirmClose

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Input, Label
 
 from carrier_tracker.cli.demo import CODE
 from carrier_tracker.enums import Mode
-from carrier_tracker.models import Meeting
+from carrier_tracker.storage.models import Meeting
 from tests.tui.conftest import Desk, copy_uid, pass_uid, wait_for
 from tui.screens.approval import ApprovalDialog
 from tui.screens.courier import CourierScreen

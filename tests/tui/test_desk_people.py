@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from textual.widgets import Input
 
-from carrier_tracker import db
-from carrier_tracker.changes import NewPerson, add_attendee
 from carrier_tracker.cli.demo import CODE
 from carrier_tracker.enums import Level
+from carrier_tracker.meeting.changes import NewPerson, add_attendee
+from carrier_tracker.storage import db
 from tests.tui.conftest import Desk, settle, wait_for
 from tui.screens.desk import DeskScreen
 

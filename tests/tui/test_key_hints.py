@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from textual.screen import ModalScreen
 
+from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.cli.demo import prepare_demo_database
 from carrier_tracker.enums import Role
-from carrier_tracker.operators import Authenticated
 from tests.tui.conftest import SCREENS, Desk, open_screen, settle, wait_for
 from tests.tui.layout import screen_text
 from tui.app import CarrierTrackerApp, make_app

@@ -11,10 +11,10 @@ import pytest
 from rich.cells import cell_len
 from textual.widgets import Static
 
+from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.cli.demo import prepare_demo_database
 from carrier_tracker.enums import Mode, Role
-from carrier_tracker.operators import Authenticated
-from carrier_tracker.queries import tray_items
+from carrier_tracker.storage.queries import tray_items
 from tests.tui.conftest import SCREENS, Desk, copy_uid, open_screen, pass_uid, settle
 from tests.tui.layout import clipping_problems
 from tests.tui.test_key_hints import back_to_desk

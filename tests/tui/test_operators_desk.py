@@ -10,11 +10,12 @@ from typing import Any
 from sqlmodel import select
 from textual.widgets import Input
 
-from carrier_tracker import db, ledger
+from carrier_tracker import ledger
+from carrier_tracker.access.operators import Authenticated, bind_card
 from carrier_tracker.cli.demo import CODE, demo_app, prepare_demo_database
 from carrier_tracker.enums import Role
-from carrier_tracker.models import Event, Operator, SystemEvent
-from carrier_tracker.operators import Authenticated, bind_card
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Event, Operator, SystemEvent
 from readers import TagTap
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
 from tests.tui.layout import screen_text
@@ -185,7 +186,7 @@ async def test_an_auditor_cannot_tap(tmp_path: Path) -> None:
     key = ledger.load_key(key_path)
     with db.session_scope(engine) as s:
         s.add(Operator(name="审计员", role="auditor"))
-    from carrier_tracker.operators import reset_pin
+    from carrier_tracker.access.operators import reset_pin
 
     with db.session_scope(engine) as s:
         reset_pin(session=s, key=key, name="审计员", pin="777777", by="赵保密")

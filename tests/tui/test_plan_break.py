@@ -7,9 +7,9 @@ from collections.abc import Callable
 from sqlmodel import select
 from textual.widgets import DataTable, Input, Label
 
-from carrier_tracker.audit import audit_meeting
 from carrier_tracker.enums import Mode
-from carrier_tracker.models import Attendee, Consignment
+from carrier_tracker.ledger.audit import audit_meeting
+from carrier_tracker.storage.models import Attendee, Consignment
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
 from tui.screens.consignment_dialog import ConsignmentDialog
 from tui.screens.courier import CourierScreen

@@ -7,10 +7,10 @@ from datetime import date
 
 from textual.widgets import DataTable, Label
 
-from carrier_tracker import db
 from carrier_tracker.cli.demo import CODE
 from carrier_tracker.enums import Mode
-from carrier_tracker.pledges import record_pledges
+from carrier_tracker.meeting.pledges import record_pledges
+from carrier_tracker.storage import db
 from tests.tui.conftest import Desk, open_screen, pass_uid, wait_for
 from tui.screens.reconcile import ReconcileScreen
 

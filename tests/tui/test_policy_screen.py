@@ -8,9 +8,9 @@ from collections.abc import Callable
 from sqlmodel import select
 from textual.widgets import Input, Label
 
-from carrier_tracker import db
 from carrier_tracker.enums import Mode, State
-from carrier_tracker.models import ChecklistAnswer, Event
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import ChecklistAnswer, Event
 from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, settle, wait_for
 from tests.tui.test_key_hints import shown_keys
 from tui.screens.policy import PolicyScreen

@@ -24,9 +24,9 @@ import pytest
 from rich.cells import cell_len
 from textual.widgets import Input
 
+from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.cli.demo import CODE, prepare_demo_database
 from carrier_tracker.enums import Role
-from carrier_tracker.operators import Authenticated
 from tests.conftest import skip_or_fail
 from tests.tui.conftest import Desk, pass_uid, settle, wait_for
 from tests.tui.layout import screen_text

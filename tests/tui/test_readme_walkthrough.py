@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from carrier_tracker.cli.demo import demo_app
-from carrier_tracker.models import Meeting
+from carrier_tracker.storage.models import Meeting
 from tests.tui.conftest import wait_for
 from tests.tui.layout import screen_text
 

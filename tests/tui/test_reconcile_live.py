@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from carrier_tracker import db
 from carrier_tracker.cli.demo import CODE
-from carrier_tracker.custody import find_meeting, record_tap
+from carrier_tracker.custody.service import find_meeting, record_tap
 from carrier_tracker.enums import Mode
-from carrier_tracker.queries import newest_seq
-from carrier_tracker.readmodel import reconciliation
+from carrier_tracker.storage import db
+from carrier_tracker.storage.queries import newest_seq
+from carrier_tracker.storage.readmodel import reconciliation
 from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, wait_for
 from tui.screens.reconcile import ReconcileScreen, table_rows
 

@@ -11,9 +11,9 @@ import pytest
 from sqlmodel import select
 from textual.widgets import DataTable, Input
 
-from carrier_tracker import db
 from carrier_tracker.enums import Mode
-from carrier_tracker.models import Attendee, Event, Meeting
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Attendee, Event, Meeting
 from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, settle, wait_for
 from tests.tui.layout import clipping_problems, screen_text
 from tests.tui.test_key_hints import shown_keys

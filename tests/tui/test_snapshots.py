@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from textual.widgets import Input, Label, Select
 
-from carrier_tracker import db, ledger
+from carrier_tracker import ledger
+from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.cli.demo import prepare_demo_database
 from carrier_tracker.enums import Mode, Role
-from carrier_tracker.importer import import_workbook
-from carrier_tracker.operators import Authenticated
+from carrier_tracker.paper.importer import import_workbook
+from carrier_tracker.storage import db
 from tests.data.make_corpus import base_rows, save, workbook
 from tests.tui.conftest import SCREENS, Desk, copy_uid, open_screen, pass_uid, settle
 from tui.app import make_app

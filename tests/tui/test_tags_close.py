@@ -8,11 +8,11 @@ from collections.abc import Callable
 from sqlmodel import col, select
 from textual.widgets import Checkbox, Input
 
-from carrier_tracker import db
 from carrier_tracker.cli.demo import CODE
 from carrier_tracker.enums import Mode
-from carrier_tracker.meetings import close_meeting
-from carrier_tracker.models import Carrier, Event, Meeting
+from carrier_tracker.meeting.lifecycle import close_meeting
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Carrier, Event, Meeting
 from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, settle, wait_for
 from tests.tui.layout import clipping_problems, screen_text
 from tui.screens.confirm_close import ConfirmClose

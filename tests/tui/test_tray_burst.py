@@ -60,7 +60,7 @@ async def test_enter_in_a_burst_taps_what_was_typed_before_it(desk: Callable[...
 
 
 def _tray(d: Desk) -> list[tuple[str, str]]:
-    from carrier_tracker.queries import tray_items
+    from carrier_tracker.storage.queries import tray_items
 
     with d.app.ctx.read() as s:
         return tray_items(s, d.app.ctx.meeting)

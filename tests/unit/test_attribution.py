@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from carrier_tracker.custody import Outcome, record_tap
+from carrier_tracker.custody.service import Outcome, record_tap
 from carrier_tracker.enums import MeetingStatus, Mode, Verdict
-from carrier_tracker.models import Event
+from carrier_tracker.storage.models import Event
 from tests.factories import make_world
 
 

@@ -28,15 +28,15 @@ FORMATS = {
     "carrier_tracker/enums.py",
     # the import workbook's sheet and column names, its 是/否 words and the template's 说明
     # sheet (a file format users fill in)
-    "carrier_tracker/workbook_schema.py",
+    "carrier_tracker/paper/workbook_schema.py",
     # the descriptions in docs/custody.md's generated table (documentation of the rules)
-    "carrier_tracker/rules.py",
+    "carrier_tracker/custody/rules.py",
     # the sample meeting's people, units and script (sample data, not messages)
     "carrier_tracker/cli/demo.py",
     # the 保密办 workbook's sheet layouts (column headings are its format)
-    "carrier_tracker/export.py",
+    "carrier_tracker/paper/export.py",
     # the signed forms' sheet layouts (sheet names and column headings are the paper's format)
-    "carrier_tracker/forms.py",
+    "carrier_tracker/paper/forms.py",
 }
 
 

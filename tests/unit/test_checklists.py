@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from carrier_tracker import checklists
-from carrier_tracker.checklists import ChecklistFileError, load
+from carrier_tracker.custody import checklists
+from carrier_tracker.custody.checklists import ChecklistFileError, load
 
 
 def test_builtin_has_the_three_checklists_of_the_policy() -> None:

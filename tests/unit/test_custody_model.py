@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlmodel import Session, SQLModel, col, func, select
 
-from carrier_tracker import ledger
-from carrier_tracker.audit import audit_meeting
-from carrier_tracker.custody import change_of, record_tap
-from carrier_tracker.db import make_engine
+from carrier_tracker.custody.rules import Custody, apply
+from carrier_tracker.custody.service import change_of, record_tap
 from carrier_tracker.enums import Mode, State, Verdict
-from carrier_tracker.meetings import open_consignment
-from carrier_tracker.models import Carrier, Event
-from carrier_tracker.rules import Custody, apply
+from carrier_tracker.ledger import keyring
+from carrier_tracker.ledger.audit import audit_meeting
+from carrier_tracker.meeting.lifecycle import open_consignment
+from carrier_tracker.storage.db import make_engine
+from carrier_tracker.storage.models import Carrier, Event
 from tests.factories import World, make_world
 
 KEY = b"k" * 32
@@ -397,7 +397,7 @@ class CustodyMachine(RuleBasedStateMachine):
         if self.world is None:
             return
         assert self.session.exec(select(func.count()).select_from(Event)).one() == self.taps
-        assert ledger.verify_meeting(self.session, KEY, self.world.meeting).ok
+        assert keyring.verify_meeting(self.session, KEY, self.world.meeting).ok
 
 
 TestCustodyModel = CustodyMachine.TestCase

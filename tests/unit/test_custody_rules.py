@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlmodel import Session, func, select
 
-from carrier_tracker.custody import record_tap
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import MeetingStatus, Mode, State, Verdict
-from carrier_tracker.models import Carrier, Consignment, Event
+from carrier_tracker.storage.models import Carrier, Consignment, Event
 from tests.factories import World, make_world
 
 
@@ -851,7 +851,7 @@ def test_deliver_of_last_copy_marks_consignment_received(session: Session, key: 
 
 
 def test_registered_officer_may_approve(session: Session, key: bytes) -> None:
-    from carrier_tracker.models import Operator
+    from carrier_tracker.storage.models import Operator
 
     world = make_world(session)
     session.add(Operator(name="钱officer", role="officer"))

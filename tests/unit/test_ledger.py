@@ -17,10 +17,13 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import Session
 
-from carrier_tracker import checklists, ledger
-from carrier_tracker.custody import record_tap
+from carrier_tracker import ledger
+from carrier_tracker.custody import checklists
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import Action, Mode, Verdict
 from carrier_tracker.errors import LedgerError
+from carrier_tracker.ledger import keyring
+from carrier_tracker.storage.models import LedgerHead
 from tests.factories import World, make_world
 
 _DEFS = checklists.load()
@@ -46,14 +49,14 @@ def _walk(session: Session, key: bytes) -> World:
 
 def _verify(session: Session, key: bytes, world: World) -> ledger.ChainReport:
     session.expire_all()
-    return ledger.verify_meeting(session, key, world.meeting)
+    return keyring.verify_meeting(session, key, world.meeting)
 
 
 def test_intact_chain_verifies(session: Session, key: bytes) -> None:
     world = _walk(session, key)
     report = _verify(session, key, world)
     assert report.ok and report.count == BASE + 6
-    assert report.head_hash == session.get(ledger.LedgerHead, world.meeting.id).hash  # type: ignore[union-attr]
+    assert report.head_hash == session.get(LedgerHead, world.meeting.id).hash  # type: ignore[union-attr]
 
 
 def test_wrong_key_fails_at_first_event(session: Session, key: bytes) -> None:

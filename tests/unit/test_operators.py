@@ -10,10 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from carrier_tracker.custody import record_tap
-from carrier_tracker.enums import Mode, Role, Verdict
-from carrier_tracker.errors import CarrierTrackerError
-from carrier_tracker.operators import (
+from carrier_tracker.access.operators import (
     LOCK_FOR,
     AuthError,
     add_operator,
@@ -22,6 +19,9 @@ from carrier_tracker.operators import (
     find_operator,
     hash_pin,
 )
+from carrier_tracker.custody.service import record_tap
+from carrier_tracker.enums import Mode, Role, Verdict
+from carrier_tracker.errors import CarrierTrackerError
 from tests.conftest import KEY
 from tests.factories import make_world
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from carrier_tracker import pin_check
+from carrier_tracker.access import pin_check
 
 
 @pytest.fixture

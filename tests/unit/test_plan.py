@@ -7,16 +7,16 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from carrier_tracker.audit import audit_meeting, canonical
-from carrier_tracker.courier import record_receipt
-from carrier_tracker.custody import NewEvent, record_tap
-from carrier_tracker.distribution import VOID_ACTION, break_view, plan_view, set_plan
+from carrier_tracker.custody.plan import EVERYONE, Plan, PlanError, parse_plan
+from carrier_tracker.custody.service import NewEvent, record_tap
 from carrier_tracker.enums import Mode, State, Verdict
 from carrier_tracker.errors import NotFoundError
-from carrier_tracker.meetings import open_consignment
-from carrier_tracker.models import Attendee, Carrier, Consignment, utcnow
-from carrier_tracker.plan import EVERYONE, Plan, PlanError, parse_plan
-from carrier_tracker.tap_store import TapStore
+from carrier_tracker.ledger.audit import audit_meeting, canonical
+from carrier_tracker.meeting.courier import record_receipt
+from carrier_tracker.meeting.distribution import VOID_ACTION, break_view, plan_view, set_plan
+from carrier_tracker.meeting.lifecycle import open_consignment
+from carrier_tracker.storage.models import Attendee, Carrier, Consignment, utcnow
+from carrier_tracker.storage.tap_store import TapStore
 from tests.factories import World, make_world
 
 PEOPLE = [("A001", "甲所"), ("A002", "乙所"), ("A003", "甲所"), ("B1", "B1")]

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from carrier_tracker.audit import audit_meeting
-from carrier_tracker.custody import record_tap
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import Action, MeetingStatus, Mode, Verdict
 from carrier_tracker.errors import CarrierTrackerError, ConflictError, NotFoundError
-from carrier_tracker.models import Attendee, Event
-from carrier_tracker.pledges import decide_pledge, record_pledges
-from carrier_tracker.readmodel import reconciliation
+from carrier_tracker.ledger.audit import audit_meeting
+from carrier_tracker.meeting.pledges import decide_pledge, record_pledges
+from carrier_tracker.storage.models import Attendee, Event
+from carrier_tracker.storage.readmodel import reconciliation
 from tests.factories import PLEDGE_DAY, make_world
 
 TODAY = date(2026, 12, 1)

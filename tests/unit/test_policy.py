@@ -10,20 +10,20 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from carrier_tracker import checklists
-from carrier_tracker.audit import audit_meeting
-from carrier_tracker.custody import record_tap
+from carrier_tracker.custody import checklists
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import Answer, Level, MeetingStatus, Mode, State, Verdict
 from carrier_tracker.errors import ConflictError, NotFoundError
-from carrier_tracker.meetings import close_meeting
-from carrier_tracker.models import Carrier, ChecklistAnswer, Event, Meeting
-from carrier_tracker.policy import (
+from carrier_tracker.ledger.audit import audit_meeting
+from carrier_tracker.meeting.lifecycle import close_meeting
+from carrier_tracker.meeting.policy import (
     accept_items,
     answer_items,
     checklist_status,
     file_meeting,
     sweep_findings,
 )
+from carrier_tracker.storage.models import Carrier, ChecklistAnswer, Event, Meeting
 from tests.factories import World, make_world
 
 OFFICER = "赵官"

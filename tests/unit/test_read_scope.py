@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlmodel import SQLModel, select
 
-from carrier_tracker import db
-from carrier_tracker.custody import record_tap
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import Mode
-from carrier_tracker.models import Meeting
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Meeting
 from tests.factories import make_world
 
 

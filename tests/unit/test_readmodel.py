@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from carrier_tracker.custody import record_tap
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import MeetingStatus, Mode, State
 from carrier_tracker.errors import ConflictError
-from carrier_tracker.meetings import close_meeting, status
-from carrier_tracker.models import Event, Meeting
-from carrier_tracker.readmodel import reconciliation
+from carrier_tracker.meeting.lifecycle import close_meeting, status
+from carrier_tracker.storage.models import Event, Meeting
+from carrier_tracker.storage.readmodel import reconciliation
 from tests.factories import World, make_world
 
 OFFICER = "赵官"

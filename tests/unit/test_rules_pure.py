@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from carrier_tracker import rules
+from carrier_tracker.custody import rules
 from carrier_tracker.enums import Action, CarrierKind, Level, MeetingStatus, Mode, State, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from carrier_tracker import db
 from carrier_tracker.errors import SchemaError
+from carrier_tracker.storage import db
 from tests.conftest import fresh_pg_url
 
 
@@ -95,7 +95,7 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
 def test_schema_head_constant_matches_the_migrations() -> None:
     """``db.SCHEMA_HEAD`` lets commands skip Alembic when the schema is current: it must name
     the newest migration script."""
-    from carrier_tracker import db
+    from carrier_tracker.storage import db
 
     assert db.head_revision() == db.SCHEMA_HEAD
 
@@ -105,7 +105,7 @@ def test_code_lookups_search_an_index(tmp_path: Path, build: str) -> None:
     """The case-insensitive code lookups of every tap (the meeting) and every hand-over (the
     desk's attendee) search an expression index, not every row — from the migrations and from
     the models alike (a 2,000-attendee meeting scanned 2,000 rows a hand-over without it)."""
-    from carrier_tracker import tap_store
+    from carrier_tracker.storage import tap_store
 
     engine = db.make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
     if build == "migrations":

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlmodel import SQLModel
 
-from carrier_tracker import tap_store
+from carrier_tracker.storage import tap_store
 
 
 @pytest.mark.parametrize(

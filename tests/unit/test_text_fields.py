@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Column, String
 from sqlmodel import SQLModel
 
-from carrier_tracker import models  # noqa: F401  (registers tables)
 from carrier_tracker import text_fields as tf
 from carrier_tracker.errors import TextError
+from carrier_tracker.storage import models  # noqa: F401  (registers tables)
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_every_text_column_a_person_fills_has_a_limit() -> None:
         "card_uid",
         "uid",  # retiredtag: normalised UIDs
         "replaced_by",
-        "plan",  # canonical JSON of existing attendee codes and units (carrier_tracker.plan)
+        "plan",  # canonical JSON of existing attendee codes and units (carrier_tracker.custody.plan)
         "checklist",  # checklists: names and item ids come from the checklist files
         "item",
         "answer",

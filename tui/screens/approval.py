@@ -16,9 +16,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label
 
 from carrier_tracker import messages
+from carrier_tracker.access.operators import Authenticated, authenticate, authenticate_card
 from carrier_tracker.errors import CarrierTrackerError
 from carrier_tracker.messages import text
-from carrier_tracker.operators import Authenticated, authenticate, authenticate_card
 from readers import TagTap
 
 from ..widgets.entry import Entry

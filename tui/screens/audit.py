@@ -9,11 +9,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
 from carrier_tracker import messages
-from carrier_tracker.audit import AuditReport, audit_meeting
-from carrier_tracker.changes import voided_seqs
 from carrier_tracker.enums import Action, Verdict
+from carrier_tracker.ledger.audit import AuditReport, audit_meeting
+from carrier_tracker.meeting.changes import voided_seqs
 from carrier_tracker.messages import ACTION_LABEL, VERDICT_LABEL, local_time
-from carrier_tracker.queries import AuditRow, audit_log
+from carrier_tracker.storage.queries import AuditRow, audit_log
 from readers import TagTap
 
 from ..messages import LedgerAdvanced

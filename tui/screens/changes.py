@@ -21,7 +21,9 @@ from textual.widgets import Footer, Header, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from carrier_tracker import messages
-from carrier_tracker.changes import (
+from carrier_tracker.enums import Level, Verdict
+from carrier_tracker.errors import CarrierTrackerError
+from carrier_tracker.meeting.changes import (
     MAX_COPIES,
     MAX_SEQ,
     ChangeOutcome,
@@ -33,9 +35,7 @@ from carrier_tracker.changes import (
     void_event,
     withdraw_copy,
 )
-from carrier_tracker.distribution import Step, set_plan
-from carrier_tracker.enums import Level, Verdict
-from carrier_tracker.errors import CarrierTrackerError
+from carrier_tracker.meeting.distribution import Step, set_plan
 from readers import TagTap
 
 from ..texts import t
@@ -254,7 +254,7 @@ class ChangesScreen(Screen[None]):
         change on the desk's write lane."""
         approver = ""
         if form["approver"]:
-            from carrier_tracker.operators import authenticate
+            from carrier_tracker.access.operators import authenticate
 
             ctx = self.app.ctx  # type: ignore[attr-defined]
             try:
@@ -348,7 +348,7 @@ def apply_form(session: Session, ctx: Any, form: Form, approver: str) -> ChangeO
             **common,
         )
     if kind == "plan":
-        # Typed, never empty (the field is required): 全体 is everyone (carrier_tracker.plan), so a
+        # Typed, never empty (the field is required): 全体 is everyone (carrier_tracker.custody.plan), so a
         # forgotten field cannot widen a plan to everyone.
         return set_plan(doc_no=form["doc"], to=form["plan"], approver=approver, **common)
     if kind == "retag":

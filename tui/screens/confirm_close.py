@@ -12,7 +12,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label
 
 from carrier_tracker import messages
 from carrier_tracker.messages import STATE_LABEL
-from carrier_tracker.readmodel import OutItem, Reconciliation
+from carrier_tracker.storage.readmodel import OutItem, Reconciliation
 
 from ..texts import t
 from ..widgets.entry import Entry

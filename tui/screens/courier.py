@@ -10,13 +10,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 
 from carrier_tracker import messages
-from carrier_tracker.custody import Outcome, record_tap
-from carrier_tracker.distribution import Step
+from carrier_tracker.custody.service import Outcome, record_tap
 from carrier_tracker.enums import Mode, Verdict
-from carrier_tracker.meetings import open_consignment
+from carrier_tracker.meeting.distribution import Step
+from carrier_tracker.meeting.lifecycle import open_consignment
 from carrier_tracker.messages import CONSIGNMENT_STATE_LABEL, MODE_LABEL
-from carrier_tracker.queries import consignments
-from carrier_tracker.tap_store import Bind
+from carrier_tracker.storage.queries import consignments
+from carrier_tracker.storage.tap_store import Bind
 from readers import TagTap
 
 from ..messages import DbWaiting, LedgerAdvanced
@@ -169,7 +169,7 @@ class CourierScreen(Screen[None]):
     def action_receipt(self) -> None:
         """The signed 回执 of the highlighted consignment came back: its copies in transit are
         delivered, without tapping them (``consignment receipt``)."""
-        from carrier_tracker.courier import record_receipt
+        from carrier_tracker.meeting.courier import record_receipt
 
         ctx = self.app.ctx  # type: ignore[attr-defined]
         number = self.current

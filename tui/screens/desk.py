@@ -14,14 +14,15 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label
 
-from carrier_tracker import checklists, messages
-from carrier_tracker.custody import Outcome, record_tap
-from carrier_tracker.distribution import BreakView, break_view
+from carrier_tracker import messages
+from carrier_tracker.custody import checklists
+from carrier_tracker.custody.service import Outcome, record_tap
 from carrier_tracker.enums import Mode, Verdict
+from carrier_tracker.meeting.distribution import BreakView, break_view
 from carrier_tracker.messages import MODE_LABEL, local_time, text
-from carrier_tracker.models import Attendee
-from carrier_tracker.queries import attendees, holdings, people_changed_since
-from carrier_tracker.tap_store import Bind, TapStore
+from carrier_tracker.storage.models import Attendee
+from carrier_tracker.storage.queries import attendees, holdings, people_changed_since
+from carrier_tracker.storage.tap_store import Bind, TapStore
 from readers import TagTap
 
 from ..messages import DbWaiting, LedgerAdvanced

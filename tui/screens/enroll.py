@@ -11,12 +11,12 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Select
 
-from carrier_tracker.enrollment import Binding as Bound
-from carrier_tracker.enrollment import bind_copy, bind_pass
 from carrier_tracker.enums import Verdict
 from carrier_tracker.errors import CarrierTrackerError
-from carrier_tracker.models import Document
-from carrier_tracker.queries import (
+from carrier_tracker.meeting.enrollment import Binding as Bound
+from carrier_tracker.meeting.enrollment import bind_copy, bind_pass
+from carrier_tracker.storage.models import Document
+from carrier_tracker.storage.queries import (
     attendees,
     bound_count,
     documents,

@@ -1,6 +1,6 @@
 """登录: operator name and PIN before the desk, and again after it locks (idle or Ctrl+X).
 
-The PIN is checked by ``carrier_tracker.operators.authenticate`` on a thread (argon2 takes a
+The PIN is checked by ``carrier_tracker.access.operators.authenticate`` on a thread (argon2 takes a
 while), so failures and lockouts are recorded in the system chain exactly as the CLI records them.
 """
 
@@ -12,9 +12,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
+from carrier_tracker.access.operators import Authenticated, authenticate
 from carrier_tracker.errors import CarrierTrackerError
 from carrier_tracker.messages import text
-from carrier_tracker.operators import Authenticated, authenticate
 from readers import TagTap
 
 from ..widgets.entry import Entry

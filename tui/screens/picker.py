@@ -10,11 +10,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
-from carrier_tracker.custody import find_meeting
+from carrier_tracker.custody.service import find_meeting
 from carrier_tracker.enums import MeetingStatus
-from carrier_tracker.meetings import list_meetings
+from carrier_tracker.meeting.lifecycle import list_meetings
 from carrier_tracker.messages import MEETING_STATUS_LABEL
-from carrier_tracker.models import Meeting
+from carrier_tracker.storage.models import Meeting
 
 from ..texts import t
 

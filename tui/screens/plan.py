@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 
 from carrier_tracker import messages
-from carrier_tracker.distribution import PlanView, plan_view
+from carrier_tracker.meeting.distribution import PlanView, plan_view
 
 from ..messages import LedgerAdvanced
 from ..texts import t

@@ -16,11 +16,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
-from carrier_tracker import checklists, messages
-from carrier_tracker.custody import find_meeting
+from carrier_tracker import messages
+from carrier_tracker.custody import checklists
+from carrier_tracker.custody.service import find_meeting
 from carrier_tracker.enums import Answer, Level, MeetingStatus, requires_filing
+from carrier_tracker.meeting.policy import ItemStatus, accept_items, answer_items, checklist_status
 from carrier_tracker.messages import ANSWER_LABEL, MEETING_STATUS_LABEL, local_time
-from carrier_tracker.policy import ItemStatus, accept_items, answer_items, checklist_status
 
 from ..messages import LedgerAdvanced
 from ..texts import t

@@ -11,12 +11,12 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Header, Label, ProgressBar
 
 from carrier_tracker import messages
-from carrier_tracker.custody import is_officer
+from carrier_tracker.custody.service import is_officer
 from carrier_tracker.enums import Verdict
 from carrier_tracker.errors import CarrierTrackerError
-from carrier_tracker.meetings import close_meeting
+from carrier_tracker.meeting.lifecycle import close_meeting
 from carrier_tracker.messages import STATE_LABEL, local_time
-from carrier_tracker.readmodel import Group, Reconciliation, found_after_close
+from carrier_tracker.storage.readmodel import Group, Reconciliation, found_after_close
 from readers import TagTap
 
 from ..messages import DbWaiting, LedgerAdvanced
@@ -275,7 +275,7 @@ class ReconcileScreen(Screen[None]):
     def _approve_and_close(self, choice: CloseChoice) -> None:
         """Check the approving officer's PIN (argon2 takes a while: never on the event loop, and
         never inside the write lane's transaction: a failure is recorded in its own)."""
-        from carrier_tracker.operators import AuthError, authenticate
+        from carrier_tracker.access.operators import AuthError, authenticate
 
         ctx = self.app.ctx  # type: ignore[attr-defined]
         try:

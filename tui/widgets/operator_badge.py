@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.messages import ROLE_LABEL, text
-from carrier_tracker.operators import Authenticated
 
 
 class OperatorBadge(Static):

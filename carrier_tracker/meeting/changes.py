@@ -1,0 +1,867 @@
+"""Changes during a meeting (issue 11): late attendees, substitutes (代会), copies added and
+withdrawn, retags and voids.
+
+Each change is one ledger event in the meeting's chain, appended under the same head lock as a
+tap; a refused change is recorded too (verdict ``refused`` with its reason) and changes nothing
+else. What a change creates enters the chain as a payload (canonical JSON covered by the event's
+hash) so that ``audit.Expected`` rebuilds the new rows and ``verify`` names any later edit.
+
+Bad input (an unknown meeting, code, document, copy or ledger seq; a malformed UID or text) is
+not a refusal: it raises before anything is locked or written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from carrier_tracker import ledger, messages
+from carrier_tracker.custody.rules import Custody, apply
+from carrier_tracker.custody.service import (
+    NewEvent,
+    approval,
+    change_of,
+    find_attendee,
+    find_meeting,
+    item_label,
+)
+from carrier_tracker.enums import (
+    OUTSTANDING,
+    Action,
+    CarrierKind,
+    Level,
+    MeetingStatus,
+    State,
+    Verdict,
+)
+from carrier_tracker.errors import CarrierTrackerError, NotFoundError
+from carrier_tracker.ledger.audit import ATTENDEE_CHANGE_FIELDS, TAP_ACTIONS, canonical
+from carrier_tracker.ledger.audit import _row as snapshot_row
+from carrier_tracker.meeting.enrollment import (
+    _bind,
+    bound_carrier,
+    copy_carrier,
+    describe_carrier,
+    where_bound,
+)
+from carrier_tracker.storage.models import (
+    Attendee,
+    Carrier,
+    Document,
+    Event,
+    Meeting,
+    RetiredTag,
+    utcnow,
+)
+from carrier_tracker.storage.tap_store import TapStore
+from carrier_tracker.text_fields import (
+    ATTENDEE_CODE,
+    ATTENDEE_NAME,
+    PASS_NUMBER,
+    UNIT,
+    check_code,
+    check_text,
+    check_who,
+    normalize_code,
+)
+from carrier_tracker.uids import normalize_uid
+
+MAX_COPIES = 10_000
+"""The same bound as the importer's (a document's copies)."""
+MAX_SEQ = 2**31 - 1
+"""No ledger has more events than an INTEGER holds."""
+
+CUSTODY_CHANGES = frozenset(TAP_ACTIONS | {Action.WITHDRAW.value})
+"""Events that move a carrier's custody: a later one on the same carrier blocks a void."""
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    """What one change did: accepted (with its ledger seq) or refused with the reason."""
+
+    action: Action
+    accepted: bool
+    message: str
+    seq: int | None = None
+    extra_seqs: tuple[int, ...] = ()
+    """Further events the change appended (the pass binding of a late attendee)."""
+
+    @property
+    def refused(self) -> bool:
+        """True when the change was refused (and recorded as such)."""
+        return not self.accepted
+
+
+class Refused(CarrierTrackerError):
+    """A change the rules refuse: recorded in the ledger, then reported (exit code 1)."""
+
+    exit_code = 1
+
+
+@dataclass
+class _Change:
+    """One change in the making: what the event will say."""
+
+    action: Action
+    meeting: Meeting
+    store: TapStore
+    operator: str
+    station: str
+    now: datetime
+    note: str = ""
+    approver: str = ""
+    carrier: Carrier | None = None
+    tag_uid: str | None = None
+    from_state: str | None = None
+    to_state: str | None = None
+    attendee_id: int | None = None
+    consignment_id: int | None = None
+    payload: dict[str, Any] | None = None
+    after: list[Callable[[], int | None]] = field(default_factory=list)
+
+    def refuse(self, key: str, **fields: object) -> Refused:
+        return Refused(messages.text(key, **fields))
+
+    def need_officer(self, what: str, approver: str) -> None:
+        """Record who approved, or refuse: the operator is an officer, or an officer approves."""
+        ok, by = approval(self.store, self.operator, approver)
+        if not ok:
+            raise self.refuse(
+                "change_officer",
+                what=messages.text(what),
+                operator=self.operator or messages.text("not_filled"),
+            )
+        self.approver = by
+
+    def event(self, verdict: Verdict, reason: str = "") -> NewEvent:
+        carrier = self.carrier
+        assert self.meeting.id is not None
+        return NewEvent(
+            meeting_id=self.meeting.id,
+            action=self.action.value,
+            verdict=verdict.value,
+            at=self.now,
+            carrier_id=carrier.id if carrier is not None else None,
+            tag_uid=self.tag_uid or (carrier.tag_uid if carrier is not None else None),
+            from_state=self.from_state,
+            to_state=self.to_state,
+            attendee_id=self.attendee_id,
+            consignment_id=self.consignment_id,
+            station=self.station,
+            operator=self.operator,
+            note=self.note,
+            reason=reason,
+            approver=self.approver if verdict is Verdict.ACCEPTED else "",
+            payload=canonical(self.payload)
+            if self.payload is not None and verdict is Verdict.ACCEPTED
+            else None,
+        )
+
+
+def _run(
+    *,
+    session: Session,
+    key: bytes,
+    meeting_code: str,
+    action: Action,
+    operator: str,
+    station: str,
+    note: str,
+    now: datetime | None,
+    body: Callable[[_Change], str],
+) -> ChangeOutcome:
+    """Lock the meeting's head, run ``body`` (which fills in the change and returns the message,
+    or raises :class:`Refused`), append the event. A refusal appends a refused event instead and
+    rolls back whatever ``body`` had changed."""
+    check_who(station=station, operator=operator, note=note)
+    meeting = find_meeting(session, meeting_code)
+    assert meeting.id is not None
+    store = TapStore(session)
+    head = store.lock_head(meeting.id)
+    session.refresh(meeting)  # another desk may have closed it meanwhile
+    change = _Change(
+        action=action,
+        meeting=meeting,
+        store=store,
+        operator=operator,
+        station=station,
+        now=ledger.as_utc(now or utcnow()),
+        note=note,
+    )
+    savepoint = session.begin_nested()
+    try:
+        if meeting.status == MeetingStatus.CLOSED:
+            raise change.refuse("change_closed")
+        message = body(change)
+        session.flush()
+    except Refused as refusal:
+        savepoint.rollback()
+        event = change.event(Verdict.REFUSED, str(refusal))
+        store.append(key, head, event)
+        return ChangeOutcome(action, False, str(refusal), event.seq)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    event = change.event(Verdict.ACCEPTED)
+    store.append(key, head, event)
+    extra = tuple(s for s in (step() for step in change.after) if s is not None)
+    return ChangeOutcome(action, True, message, event.seq, extra)
+
+
+# --- attendees --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """A late attendee or a substitute as typed."""
+
+    code: str
+    name: str
+    unit: str
+    clearance: Level
+    out_of_town: bool = False
+    pass_number: str = ""
+    pass_uid: str = ""
+
+
+def _check_person(person: NewPerson) -> NewPerson:
+    """The person's texts checked and normalised (bad input raises, nothing is written)."""
+    label = messages.text
+    return NewPerson(
+        code=check_code(label("label_code"), person.code, ATTENDEE_CODE),
+        name=check_text(label("label_name"), person.name, ATTENDEE_NAME, required=True),
+        unit=check_text(label("label_unit"), person.unit, UNIT, required=True),
+        clearance=person.clearance,
+        out_of_town=person.out_of_town,
+        pass_number=check_code(
+            label("label_pass_number"), person.pass_number, PASS_NUMBER, required=False
+        ),
+        pass_uid=normalize_uid(person.pass_uid) if person.pass_uid else "",
+    )
+
+
+def _people(session: Session, meeting: Meeting) -> list[Attendee]:
+    return list(session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id)).all())
+
+
+def _add_person(
+    session: Session,
+    key: bytes,
+    change: _Change,
+    person: NewPerson,
+    substitute_for: Attendee | None,
+) -> Attendee:
+    meeting = change.meeting
+    assert meeting.id is not None
+    people = _people(session, meeting)
+    for other in people:
+        if normalize_code(other.code).lower() == person.code.lower():
+            raise change.refuse(
+                "attendee_exists", meeting=meeting.code, code=other.code, name=other.name
+            )
+        if person.pass_number and other.pass_number == person.pass_number:
+            raise change.refuse(
+                "pass_number_taken", number=person.pass_number, code=other.code, name=other.name
+            )
+    if person.pass_uid:
+        _check_free_uid(session, change, person.pass_uid)
+    row = Attendee(
+        meeting_id=meeting.id,
+        code=person.code,
+        name=person.name,
+        unit=person.unit,
+        clearance=person.clearance.value,
+        out_of_town=person.out_of_town,
+        pass_number=person.pass_number,
+        substitute_for_id=substitute_for.id if substitute_for is not None else None,
+    )
+    session.add(row)
+    session.flush()
+    card = Carrier(
+        meeting_id=meeting.id,
+        kind=CarrierKind.PASS.value,
+        owner_id=row.id,
+        state=State.REGISTERED.value,
+    )
+    session.add(card)
+    session.flush()
+    change.attendee_id = row.id
+    change.payload = {
+        "attendee": {"id": row.id, **snapshot_row(row, ATTENDEE_CHANGE_FIELDS)},
+        "carrier": [card.id, card.kind, None, None, row.id],
+    }
+    if person.pass_uid:
+        uid = person.pass_uid
+
+        def bind() -> int | None:  # after the change's own event: the binding is its own event
+            _bind(session, key, meeting, card, uid, change.operator, change.station)
+            head = change.store.lock_head(meeting.id or 0)
+            return int(head.seq)
+
+        change.after.append(bind)
+    return row
+
+
+def _check_free_uid(session: Session, change: _Change, uid: str) -> None:
+    """Refuse a UID bound to any carrier or retired by a retag."""
+    retired = change.store.retired(uid)
+    if retired is not None:
+        raise change.refuse("tag_retired", new=retired)
+    other = bound_carrier(session, uid)  # a tag released by a closed meeting is free
+    if other is not None:
+        where, item = where_bound(session, other)
+        raise change.refuse("uid_bound_where", uid=uid, item=item, meeting=where)
+
+
+def add_attendee(
+    *,
+    session: Session,
+    key: bytes,
+    meeting_code: str,
+    person: NewPerson,
+    operator: str = "",
+    station: str = "",
+    now: datetime | None = None,
+) -> ChangeOutcome:
+    """Register a late attendee (meeting planned or open), with a pass of their own (bound to
+    ``person.pass_uid`` when given, as a second event).
+
+    Raises:
+        NotFoundError: no such meeting.
+        TextError, BadUid: bad input (nothing recorded).
+    """
+    person = _check_person(person)
+
+    def body(change: _Change) -> str:
+        row = _add_person(session, key, change, person, None)
+        return messages.text(
+            "attendee_added",
+            code=row.code,
+            name=row.name,
+            unit=row.unit,
+            clearance=row.clearance,
+            away=messages.text("attendee_away") if row.out_of_town else "",
+            number=row.pass_number or row.code,
+        )
+
+    return _run(
+        session=session,
+        key=key,
+        meeting_code=meeting_code,
+        action=Action.ATTENDEE_ADD,
+        operator=operator,
+        station=station,
+        note="",
+        now=now,
+        body=body,
+    )
+
+
+def substitute_attendee(
+    *,
+    session: Session,
+    key: bytes,
+    meeting_code: str,
+    absent_code: str,
+    person: NewPerson,
+    operator: str = "",
+    station: str = "",
+    approver: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> ChangeOutcome:
+    """Register a substitute (代会) in an absent delegate's place, approved by an officer.
+
+    The absent delegate's pass is never transferred: the substitute gets a pass of their own.
+    ``Attendee.substitute_for_id`` links the substitute to the absent delegate (the distribution
+    plan follows it). Refused when the absent delegate already has a substitute, is a substitute
+    themselves, or still holds anything (their pass issued, copies out).
+
+    Raises:
+        NotFoundError: no such meeting or absent delegate.
+        TextError, BadUid: bad input (nothing recorded).
+    """
+    person = _check_person(person)
+    absent_code = check_code(messages.text("label_absent"), absent_code, ATTENDEE_CODE)
+    if approver:
+        check_who(operator=approver)
+
+    def body(change: _Change) -> str:
+        meeting = change.meeting
+        absent = find_attendee(session, meeting, absent_code)
+        change.attendee_id = absent.id
+        if absent.substitute_for_id is not None:
+            raise change.refuse("substitute_of_substitute", code=absent.code, name=absent.name)
+        taken = session.exec(
+            select(Attendee).where(Attendee.substitute_for_id == absent.id)
+        ).first()
+        if taken is not None:
+            raise change.refuse(
+                "substitute_taken",
+                code=absent.code,
+                name=absent.name,
+                sub_code=taken.code,
+                sub_name=taken.name,
+            )
+        held = _held_by(session, meeting, absent)
+        if held:
+            raise change.refuse(
+                "substitute_absent_holds", code=absent.code, name=absent.name, items="、".join(held)
+            )
+        change.need_officer("what_substitute", approver)
+        row = _add_person(session, key, change, person, absent)
+        change.note = note or messages.text("mark_substitute", code=absent.code, name=absent.name)
+        return messages.text(
+            "substituted",
+            code=row.code,
+            name=row.name,
+            absent_code=absent.code,
+            absent_name=absent.name,
+            number=row.pass_number or row.code,
+        )
+
+    return _run(
+        session=session,
+        key=key,
+        meeting_code=meeting_code,
+        action=Action.SUBSTITUTE,
+        operator=operator,
+        station=station,
+        note=note,
+        now=now,
+        body=body,
+    )
+
+
+def _held_by(session: Session, meeting: Meeting, person: Attendee) -> list[str]:
+    """Labels of what a person has out: copies they hold, their own pass when issued."""
+    rows = session.exec(
+        select(Carrier)
+        .execution_options(populate_existing=True)
+        .where(
+            Carrier.meeting_id == meeting.id,
+            col(Carrier.state).in_([s.value for s in OUTSTANDING]),
+            (Carrier.holder_id == person.id)
+            | ((Carrier.owner_id == person.id) & (Carrier.state == State.ISSUED.value)),
+        )
+    ).all()
+    return [describe_carrier(session, c)[0] for c in rows]
+
+
+# --- copies -----------------------------------------------------------------------------------
+
+
+def _document(session: Session, meeting: Meeting, doc_no: str) -> Document:
+    doc_no = normalize_code(doc_no)
+    found = session.exec(
+        select(Document).where(
+            Document.meeting_id == meeting.id, func.lower(Document.number) == doc_no.lower()
+        )
+    ).first()
+    if found is None:
+        raise NotFoundError(messages.text("no_document", meeting=meeting.code, number=doc_no))
+    return found
+
+
+def add_copies(
+    *,
+    session: Session,
+    key: bytes,
+    meeting_code: str,
+    doc_no: str,
+    count: int,
+    operator: str = "",
+    station: str = "",
+    now: datetime | None = None,
+) -> ChangeOutcome:
+    """Add ``count`` copies (extra prints) to a document, numbered on from its last copy; they
+    start untagged (``bind`` each).
+
+    Raises:
+        NotFoundError: no such meeting or document.
+        CarrierTrackerError: ``count`` is not 1..MAX_COPIES (nothing recorded).
+    """
+    if not 1 <= count <= MAX_COPIES:
+        raise CarrierTrackerError(messages.text("copies_count", limit=MAX_COPIES, value=count))
+
+    def body(change: _Change) -> str:
+        meeting = change.meeting
+        doc = _document(session, meeting, doc_no)
+        assert doc.id is not None and meeting.id is not None
+        if doc.copies + count > MAX_COPIES:
+            raise change.refuse(
+                "copies_too_many",
+                number=doc.number,
+                copies=doc.copies,
+                count=count,
+                limit=MAX_COPIES,
+            )
+        last = session.exec(
+            select(func.max(Carrier.copy_number)).where(Carrier.document_id == doc.id)
+        ).one()
+        first = int(last or 0) + 1
+        new = [
+            Carrier(
+                meeting_id=meeting.id,
+                kind=CarrierKind.COPY.value,
+                document_id=doc.id,
+                copy_number=n,
+                state=State.REGISTERED.value,
+            )
+            for n in range(first, first + count)
+        ]
+        session.add_all(new)
+        doc.copies = first + count - 1
+        session.add(doc)
+        session.flush()
+        change.payload = {
+            "document_id": doc.id,
+            "copies": doc.copies,
+            "carriers": {str(c.id): [c.kind, c.document_id, c.copy_number, None] for c in new},
+        }
+        change.note = f"{doc.number} +{count}"
+        return messages.text(
+            "copies_added",
+            number=doc.number,
+            count=count,
+            first=first,
+            last=doc.copies,
+            copies=doc.copies,
+        )
+
+    return _run(
+        session=session,
+        key=key,
+        meeting_code=meeting_code,
+        action=Action.COPIES_ADD,
+        operator=operator,
+        station=station,
+        note="",
+        now=now,
+        body=body,
+    )
+
+
+def _move(change: _Change, carrier: Carrier, to: Custody, since: datetime | None) -> None:
+    """Write a carrier's new custody (the change holds the head lock: no other writer)."""
+    changed = to.state.value != carrier.state
+    carrier.state = to.state.value
+    carrier.holder_id = to.holder_id
+    carrier.remembered_holder_id = to.remembered_id
+    carrier.consignment_id = to.consignment_id
+    carrier.version += 1
+    if changed:
+        carrier.state_since = since
+
+
+def withdraw_copy(
+    *,
+    session: Session,
+    key: bytes,
+    meeting_code: str,
+    doc_no: str,
+    copy_no: int,
+    note: str,
+    operator: str = "",
+    station: str = "",
+    approver: str = "",
+    now: datetime | None = None,
+) -> ChangeOutcome:
+    """Withdraw a copy that was never issued (destroyed, spoiled), approved by an officer, with
+    a note. It stays on the register as 已作废 and counts neither as outstanding nor 未发放.
+
+    Raises:
+        NotFoundError: no such meeting, document or copy.
+    """
+    if not 1 <= copy_no <= MAX_COPIES:
+        raise CarrierTrackerError(messages.text("copy_no_range", limit=MAX_COPIES, value=copy_no))
+    if approver:
+        check_who(operator=approver)
+
+    def body(change: _Change) -> str:
+        meeting = change.meeting
+        doc = _document(session, meeting, doc_no)
+        carrier = copy_carrier(session, meeting, doc.number, copy_no)
+        session.refresh(carrier)  # taps write through core statements: reread the row
+        change.carrier = carrier
+        item = item_label(carrier, doc, None)
+        state = State(carrier.state)
+        change.from_state = change.to_state = state.value
+        if state is not State.REGISTERED:
+            raise change.refuse("withdraw_state", item=item, state=messages.STATE_LABEL[state])
+        if not note.strip():
+            raise change.refuse("change_note", what=messages.text("what_withdraw"))
+        change.need_officer("what_withdraw", approver)
+        change.to_state = State.WITHDRAWN.value
+        _move(change, carrier, Custody(State.WITHDRAWN), change.now)
+        session.add(carrier)
+        return messages.text("withdrawn", item=item, note=note)
+
+    return _run(
+        session=session,
+        key=key,
+        meeting_code=meeting_code,
+        action=Action.WITHDRAW,
+        operator=operator,
+        station=station,
+        note=note,
+        now=now,
+        body=body,
+    )
+
+
+# --- tags -------------------------------------------------------------------------------------
+
+RETAG_REFUSED = frozenset({State.LOST, State.DELIVERED, State.IN_TRANSIT, State.WITHDRAWN})
+"""Carriers that are not at hand to be re-tagged (lost, with the courier or the recipient unit,
+destroyed)."""
+RETAG_NEEDS_OFFICER = frozenset({State.ISSUED, State.CARRIED_OUT})
+"""Out of custody (with an attendee): re-tagging needs an officer."""
+
+
+def retag(
+    *,
+    session: Session,
+    key: bytes,
+    meeting_code: str,
+    old_uid: str,
+    new_uid: str,
+    note: str = "",
+    operator: str = "",
+    station: str = "",
+    approver: str = "",
+    now: datetime | None = None,
+) -> ChangeOutcome:
+    """Rebind a copy or pass to a new tag (a damaged tag replaced). The old UID is retired: every
+    later tap or bind of it is refused with "标签已停用（已换为 …）". A carrier out of custody
+    (issued, carried out) needs an officer's approval.
+
+    Raises:
+        NotFoundError: no carrier of the meeting carries ``old_uid``.
+        BadUid: a malformed UID; CarrierTrackerError: old and new are the same (nothing recorded).
+    """
+    old, new = normalize_uid(old_uid), normalize_uid(new_uid)
+    if old == new:
+        raise CarrierTrackerError(messages.text("retag_same", uid=old))
+    if approver:
+        check_who(operator=approver)
+
+    def body(change: _Change) -> str:
+        meeting = change.meeting
+        change.tag_uid = new
+        carrier = session.exec(
+            select(Carrier).where(Carrier.tag_uid == old, Carrier.meeting_id == meeting.id)
+        ).first()
+        if carrier is None:
+            retired = change.store.retired(old)
+            if retired is not None:
+                raise change.refuse("tag_retired", new=retired)
+            raise NotFoundError(messages.text("retag_unknown", meeting=meeting.code, uid=old))
+        session.refresh(carrier)  # taps write through core statements: reread the row
+        change.carrier = carrier
+        item, _ = describe_carrier(session, carrier)
+        state = State(carrier.state)
+        change.from_state = change.to_state = state.value
+        if state in RETAG_REFUSED:
+            raise change.refuse("retag_state", item=item, state=messages.STATE_LABEL[state])
+        _check_free_uid(session, change, new)
+        if state in RETAG_NEEDS_OFFICER:
+            change.need_officer("what_retag", approver)
+        assert meeting.id is not None and carrier.id is not None
+        carrier.tag_uid = new
+        session.add(carrier)
+        session.add(
+            RetiredTag(
+                uid=old,
+                meeting_id=meeting.id,
+                carrier_id=carrier.id,
+                replaced_by=new,
+                at=change.now,
+            )
+        )
+        change.payload = {"old": old, "new": new}
+        return messages.text("retagged", item=item, old=old, new=new)
+
+    return _run(
+        session=session,
+        key=key,
+        meeting_code=meeting_code,
+        action=Action.RETAG,
+        operator=operator,
+        station=station,
+        note=note,
+        now=now,
+        body=body,
+    )
+
+
+# --- void -------------------------------------------------------------------------------------
+
+
+def voided_seqs(session: Session, meeting: Meeting) -> dict[int, int]:
+    """Which events were voided, and by which: ``{voided seq: void seq}``."""
+    rows = session.exec(
+        select(Event.seq, Event.payload).where(
+            Event.meeting_id == meeting.id,
+            Event.action == Action.VOID.value,
+            Event.verdict == Verdict.ACCEPTED.value,
+        )
+    ).all()
+    return {int(json.loads(payload)["voids"]): seq for seq, payload in rows if payload}
+
+
+def void_event(
+    *,
+    session: Session,
+    key: bytes,
+    meeting_code: str,
+    seq: int,
+    note: str,
+    operator: str = "",
+    station: str = "",
+    approver: str = "",
+    now: datetime | None = None,
+) -> ChangeOutcome:
+    """Correct a mistaken tap: a compensating event that restores the carrier's exact custody
+    before event ``seq``. The original stays in the ledger (marked voided in the views). Refused
+    for a void, a refused or "already" event, a non-tap event, an event voided before, and when
+    later events on the same carrier depend on it (named by seq and action).
+
+    Raises:
+        NotFoundError: no such meeting or seq.
+        CarrierTrackerError: ``seq`` is not a positive integer (nothing recorded).
+    """
+    if not 1 <= seq <= MAX_SEQ:
+        raise CarrierTrackerError(messages.text("void_seq", value=seq))
+    check_who(note=note)
+    if approver:
+        check_who(operator=approver)
+
+    def body(change: _Change) -> str:
+        meeting = change.meeting
+        target = session.exec(
+            select(Event).where(Event.meeting_id == meeting.id, Event.seq == seq)
+        ).first()
+        if target is None:
+            count = session.exec(
+                select(func.count()).select_from(Event).where(Event.meeting_id == meeting.id)
+            ).one()
+            raise NotFoundError(
+                messages.text("void_unknown", meeting=meeting.code, seq=seq, count=count)
+            )
+        action = Action(target.action)
+        change.note = messages.text("void_note", seq=seq, note=note)
+        carrier = session.get(Carrier, target.carrier_id) if target.carrier_id else None
+        if carrier is not None:
+            session.refresh(carrier)  # taps write through core statements: reread the row
+        change.carrier = carrier
+        change.attendee_id = target.attendee_id
+        if carrier is not None:
+            change.from_state = change.to_state = carrier.state
+        if action is Action.VOID:
+            raise change.refuse("void_of_void", seq=seq)
+        if target.verdict != Verdict.ACCEPTED.value:
+            label = messages.VERDICT_LABEL[Verdict(target.verdict)]
+            raise change.refuse("void_not_accepted", seq=seq, verdict=label)
+        if target.action not in TAP_ACTIONS or carrier is None:
+            raise change.refuse("void_not_tap", seq=seq, action=messages.ACTION_LABEL[action])
+        voided = voided_seqs(session, meeting)
+        if seq in voided:
+            raise change.refuse("void_already", seq=seq, by=voided[seq])
+        history = session.exec(
+            select(Event)
+            .where(Event.meeting_id == meeting.id, Event.carrier_id == carrier.id)
+            .order_by(col(Event.seq))
+        ).all()
+        later = [
+            messages.text("void_later", seq=ev.seq, action=messages.ACTION_LABEL[Action(ev.action)])
+            for ev in history
+            if ev.seq > seq
+            and ev.verdict == Verdict.ACCEPTED.value
+            and ev.action in CUSTODY_CHANGES
+            and ev.seq not in voided
+        ]
+        if later:
+            raise change.refuse("void_conflict", seq=seq, later="、".join(later))
+        if not note.strip():
+            raise change.refuse("change_note", what=messages.text("what_void"))
+        change.need_officer("what_void", approver)
+        before, since = Custody(), None
+        for ev in history:  # the custody just before the voided event, as verify replays it
+            if ev.seq >= seq:
+                break
+            moved = apply(before, change_of(ev))
+            if moved.state is not before.state:
+                since = ev.at
+            before = moved
+        change.to_state = before.state.value
+        change.consignment_id = before.consignment_id or target.consignment_id
+        change.payload = {
+            "voids": seq,
+            "restore": {
+                "state": before.state.value,
+                "holder_id": before.holder_id,
+                "remembered_id": before.remembered_id,
+                "consignment_id": before.consignment_id,
+            },
+        }
+        _move(change, carrier, before, since)
+        session.add(carrier)
+        consignments = {c for c in (target.consignment_id, before.consignment_id) if c}
+        session.flush()
+        for cid in sorted(consignments):
+            row = change.store.consignment(cid)
+            if row is not None:
+                change.store.refresh_consignment(row, change.now)
+        item, _ = describe_carrier(session, carrier)
+        return messages.text(
+            "voided",
+            seq=seq,
+            action=messages.ACTION_LABEL[action],
+            item=item,
+            state=messages.STATE_LABEL[before.state],
+        )
+
+    return _run(
+        session=session,
+        key=key,
+        meeting_code=meeting_code,
+        action=Action.VOID,
+        operator=operator,
+        station=station,
+        note="",
+        now=now,
+        body=body,
+    )
+
+
+# --- marks for the views ----------------------------------------------------------------------
+
+
+def attendee_marks(session: Session, meeting: Meeting) -> dict[int, str]:
+    """How the register marks people changed during the meeting: ``{attendee id: mark}`` —
+    "会中增补" for a late attendee, "代 A003 王五 参会" for a substitute and "缺席，由 A010 赵六
+    代会" for the delegate they stand in for."""
+    people = {a.id: a for a in _people(session, meeting)}
+    late = session.exec(
+        select(Event.attendee_id).where(
+            Event.meeting_id == meeting.id,
+            Event.action == Action.ATTENDEE_ADD.value,
+            Event.verdict == Verdict.ACCEPTED.value,
+        )
+    ).all()
+    marks = {a: messages.text("mark_late") for a in late if a is not None}
+    for person in people.values():
+        absent = people.get(person.substitute_for_id) if person.substitute_for_id else None
+        if absent is None or person.id is None or absent.id is None:
+            continue
+        marks[person.id] = messages.text("mark_substitute", code=absent.code, name=absent.name)
+        marks[absent.id] = messages.text("mark_absent", code=person.code, name=person.name)
+    return marks

@@ -1,0 +1,353 @@
+"""Read-only queries for the desk UI (lists, lookups, incremental changes). No UI imports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from carrier_tracker import messages
+from carrier_tracker.enums import Action, CarrierKind, State, Verdict
+from carrier_tracker.storage.models import Attendee, Carrier, Consignment, Document, Event, Meeting
+
+PEOPLE_ACTIONS = (Action.IMPORT, Action.ATTENDEE_ADD, Action.SUBSTITUTE, Action.PLEDGE)
+"""Events that change a meeting's attendees (who they are, what the desk shows of them)."""
+
+
+def people_changed_since(session: Session, meeting: Meeting, seq: int) -> bool:
+    """True when an event after ``seq`` changed the meeting's attendees."""
+    found = session.exec(
+        select(Event.id).where(
+            Event.meeting_id == meeting.id,
+            col(Event.seq) > seq,
+            col(Event.action).in_([a.value for a in PEOPLE_ACTIONS]),
+            Event.verdict == Verdict.ACCEPTED.value,
+        )
+    ).first()
+    return found is not None
+
+
+def attendees(session: Session, meeting: Meeting) -> list[Attendee]:
+    """Every attendee of a meeting, by code."""
+    return list(
+        session.exec(
+            select(Attendee).where(Attendee.meeting_id == meeting.id).order_by(col(Attendee.code))
+        ).all()
+    )
+
+
+def holdings(session: Session, attendee_id: int) -> int:
+    """How many carriers the attendee holds now (issued or carried out)."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Carrier)
+            .where(
+                Carrier.holder_id == attendee_id,
+                col(Carrier.state).in_([State.ISSUED, State.CARRIED_OUT]),
+            )
+        ).one()
+    )
+
+
+def newest_seq(session: Session, meeting: Meeting) -> int:
+    """The newest ledger sequence number of a meeting (0 when empty)."""
+    return int(
+        session.exec(
+            select(func.coalesce(func.max(Event.seq), 0)).where(Event.meeting_id == meeting.id)
+        ).one()
+    )
+
+
+def changed_since(session: Session, meeting: Meeting, seq: int) -> tuple[int, set[int], set[int]]:
+    """Events after ``seq``: the newest seq, the carriers they touched, the attendees named."""
+    rows = session.exec(
+        select(Event.seq, Event.carrier_id, Event.attendee_id).where(
+            Event.meeting_id == meeting.id, Event.seq > seq
+        )
+    ).all()
+    newest = max((r[0] for r in rows), default=seq)
+    return newest, {r[1] for r in rows if r[1]}, {r[2] for r in rows if r[2]}
+
+
+def holders_of(session: Session, carrier_ids: set[int]) -> set[int]:
+    """Current (or remembered) holders of these carriers."""
+    if not carrier_ids:
+        return set()
+    rows = session.exec(
+        select(Carrier.holder_id, Carrier.remembered_holder_id).where(
+            col(Carrier.id).in_(list(carrier_ids))
+        )
+    ).all()
+    return {x for r in rows for x in r if x}
+
+
+def documents(session: Session, meeting: Meeting) -> list[Document]:
+    """Documents of a meeting by number."""
+    return list(
+        session.exec(
+            select(Document).where(Document.meeting_id == meeting.id).order_by(col(Document.number))
+        ).all()
+    )
+
+
+def next_unbound_copy(session: Session, document: Document) -> int | None:
+    """The lowest copy number of a document without a tag."""
+    return session.exec(
+        select(func.min(Carrier.copy_number)).where(
+            Carrier.document_id == document.id, col(Carrier.tag_uid).is_(None)
+        )
+    ).one()
+
+
+def bound_count(session: Session, document: Document) -> int:
+    """How many copies of a document have tags."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Carrier)
+            .where(Carrier.document_id == document.id, col(Carrier.tag_uid).is_not(None))
+        ).one()
+    )
+
+
+def unbound_passes(session: Session, meeting: Meeting) -> list[Attendee]:
+    """Attendees whose pass has no tag yet."""
+    return list(
+        session.exec(
+            select(Attendee)
+            .join(Carrier, col(Carrier.owner_id) == Attendee.id)
+            .where(Attendee.meeting_id == meeting.id, col(Carrier.tag_uid).is_(None))
+            .order_by(col(Attendee.code))
+        ).all()
+    )
+
+
+def copies_table(
+    session: Session, meeting: Meeting, search: str = "", limit: int = 500
+) -> list[tuple[Any, ...]]:
+    """Copies with state, holder and last event time; filtered by document number, title or holder."""
+    last = (
+        select(Event.carrier_id, func.max(Event.seq).label("seq"))
+        .where(Event.meeting_id == meeting.id, Event.verdict != "refused")
+        .group_by(col(Event.carrier_id))
+        .subquery()
+    )
+    holder = Attendee.__table__.alias("holder")  # type: ignore[attr-defined]
+    stmt = (
+        select(
+            Document.number,
+            Carrier.copy_number,
+            Document.title,
+            Document.level,
+            Carrier.state,
+            holder.c.name,  # type: ignore[call-overload]
+            Carrier.state_since,
+            Carrier.tag_uid,
+        )
+        .select_from(Carrier)
+        .join(Document, col(Document.id) == Carrier.document_id)
+        .join(
+            holder,
+            holder.c.id == func.coalesce(Carrier.holder_id, Carrier.remembered_holder_id),
+            isouter=True,
+        )
+        .join(last, last.c.carrier_id == Carrier.id, isouter=True)
+        .where(Carrier.meeting_id == meeting.id)
+        .order_by(col(Document.number), col(Carrier.copy_number))
+    )
+    if search:
+        like = f"%{search}%"
+        stmt = stmt.where(
+            col(Document.number).ilike(like)
+            | col(Document.title).ilike(like)
+            | holder.c.name.ilike(like)
+            | holder.c.code.ilike(like)
+            | col(Carrier.tag_uid).ilike(like)
+        )
+    return [tuple(r) for r in session.exec(stmt.limit(limit)).all()]
+
+
+def audit_events(
+    session: Session, meeting: Meeting, search: str = "", limit: int = 500
+) -> list[tuple[Any, ...]]:
+    """Newest events first; filtered by copy label, attendee, action or operator text."""
+    holder = Attendee.__table__.alias("who")  # type: ignore[attr-defined]
+    stmt = (
+        select(
+            Event.seq,
+            Event.at,
+            Event.station,
+            Event.operator,
+            Event.action,
+            Event.verdict,
+            Event.reason,  # type: ignore[call-overload]
+            Document.number,
+            Carrier.copy_number,
+            holder.c.name,
+            Event.tag_uid,
+        )
+        .select_from(Event)
+        .join(Carrier, col(Carrier.id) == Event.carrier_id, isouter=True)
+        .join(Document, col(Document.id) == Carrier.document_id, isouter=True)
+        .join(holder, holder.c.id == Event.attendee_id, isouter=True)
+        .where(Event.meeting_id == meeting.id)
+        .order_by(col(Event.seq).desc())
+    )
+    if search:
+        like = f"%{search}%"
+        action_codes = [a for a, label in messages.ACTION_LABEL.items() if search in label]
+        cond = (
+            col(Document.number).ilike(like)
+            | holder.c.name.ilike(like)
+            | holder.c.code.ilike(like)
+            | col(Event.operator).ilike(like)
+            | col(Event.action).ilike(like)
+            | col(Event.tag_uid).ilike(like)
+        )
+        if action_codes:
+            cond = cond | col(Event.action).in_([a.value for a in action_codes])
+        stmt = stmt.where(cond)
+    return [tuple(r) for r in session.exec(stmt.limit(limit)).all()]
+
+
+def consignments(session: Session, meeting: Meeting) -> list[tuple[Consignment, int, int]]:
+    """Consignments with (copies in transit, copies delivered)."""
+    out = []
+    for c in session.exec(
+        select(Consignment)
+        .where(Consignment.meeting_id == meeting.id)
+        .order_by(col(Consignment.number))
+    ).all():
+        states = session.exec(select(Carrier.state).where(Carrier.consignment_id == c.id)).all()
+        out.append(
+            (
+                c,
+                sum(1 for s in states if s == State.IN_TRANSIT),
+                sum(1 for s in states if s == State.DELIVERED),
+            )
+        )
+    return out
+
+
+def tray_items(session: Session, meeting: Meeting) -> list[tuple[str, str]]:
+    """Labels and UIDs of every tagged carrier (the demo's virtual tag tray): passes first."""
+    out = []
+    for code, name, uid in session.exec(
+        select(Attendee.code, Attendee.name, Carrier.tag_uid)
+        .join(Carrier, col(Carrier.owner_id) == Attendee.id)
+        .where(Attendee.meeting_id == meeting.id, col(Carrier.tag_uid).is_not(None))
+        .order_by(col(Attendee.code))
+    ):
+        out.append((messages.text("tray_pass_item", code=code, name=name), uid))
+    for number, copy_no, uid in session.exec(
+        select(Document.number, Carrier.copy_number, Carrier.tag_uid)
+        .join(Carrier, col(Carrier.document_id) == Document.id)
+        .where(Document.meeting_id == meeting.id, col(Carrier.tag_uid).is_not(None))
+        .order_by(col(Document.number), col(Carrier.copy_number))
+    ):
+        out.append((messages.text("copy_item", doc=number, copy=copy_no), uid))
+    return out  # type: ignore[return-value]
+
+
+# -- desk TUI (issue 13): the audit screen's rows, passes named like copies --------------------------
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One ledger event as the audit screen shows it."""
+
+    seq: int
+    at: datetime
+    station: str
+    operator: str
+    action: str
+    verdict: str
+    item: str  # HY-01 第001份 / 会议证 P003（梁洋） / the UID of a tag bound to nothing / ""
+    person: str  # the attendee the event names
+    reason: str
+    note: str
+
+
+def audit_log(
+    session: Session, meeting: Meeting, search: str = "", limit: int = 500
+) -> list[AuditRow]:
+    """Newest events first; filtered by document, pass, person, action, operator, station or UID."""
+    who = Attendee.__table__.alias("who")  # type: ignore[attr-defined]
+    owner = Attendee.__table__.alias("owner")  # type: ignore[attr-defined]
+    stmt = (
+        select(
+            Event.seq,
+            Event.at,
+            Event.station,
+            Event.operator,
+            Event.action,
+            Event.verdict,  # type: ignore[call-overload]
+            Event.reason,
+            Event.note,
+            Carrier.kind,
+            Document.number,
+            Carrier.copy_number,
+            owner.c.pass_number,
+            owner.c.code,
+            owner.c.name,
+            who.c.name,
+            Event.tag_uid,
+        )
+        .select_from(Event)
+        .join(Carrier, col(Carrier.id) == Event.carrier_id, isouter=True)
+        .join(Document, col(Document.id) == Carrier.document_id, isouter=True)
+        .join(owner, owner.c.id == Carrier.owner_id, isouter=True)
+        .join(who, who.c.id == Event.attendee_id, isouter=True)
+        .where(Event.meeting_id == meeting.id)
+        .order_by(col(Event.seq).desc())
+    )
+    if search:
+        like = f"%{search}%"
+        actions = [a.value for a, label in messages.ACTION_LABEL.items() if search in label]
+        cond = (
+            col(Document.number).ilike(like)
+            | owner.c.pass_number.ilike(like)
+            | owner.c.code.ilike(like)
+            | owner.c.name.ilike(like)
+            | who.c.name.ilike(like)
+            | who.c.code.ilike(like)
+            | col(Event.operator).ilike(like)
+            | col(Event.station).ilike(like)
+            | col(Event.tag_uid).ilike(like)
+        )
+        if actions:
+            cond = cond | col(Event.action).in_(actions)
+        stmt = stmt.where(cond)
+    out = []
+    for (
+        seq,
+        at,
+        station,
+        operator,
+        action,
+        verdict,
+        reason,
+        note,
+        kind,
+        doc,
+        copy_no,
+        pass_no,
+        owner_code,
+        owner_name,
+        person,
+        uid,
+    ) in session.exec(stmt.limit(limit)):
+        if kind == CarrierKind.PASS:
+            item = messages.text("pass_item", number=pass_no or owner_code, name=owner_name)
+        elif doc:
+            item = messages.text("copy_item", doc=doc, copy=copy_no)
+        else:
+            item = uid or ""
+        out.append(
+            AuditRow(seq, at, station, operator, action, verdict, item, person or "", reason, note)
+        )
+    return out
