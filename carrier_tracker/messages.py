@@ -136,6 +136,25 @@ COLUMN_LABEL: dict[str, str] = {
     "accepted_by": "接受人",
     "accept_note": "接受说明",
     "accepted_at": "接受时间",
+    # rows the fold projects (verify's differences)
+    "status": "状态",
+    "closed_at": "结束时间",
+    "closed_by": "结束操作人",
+    "close_note": "结束说明",
+    "close_approver": "结束批准人",
+    "state": "状态",
+    "holder_id": "持有人",
+    "remembered_holder_id": "休会前持有人",
+    "state_since": "状态起始时间",
+    "dispatched_at": "发出时间",
+    "received_at": "签收时间",
+    "at": "时间",
+    "operator_role": "角色",
+    "operator_disabled": "已停用",
+    "operator_card_uid": "批准卡",
+    "operator_pin": "PIN 记录",
+    "operator_failed_attempts": "连续失败次数",
+    "operator_locked_until": "锁定至",
 }
 
 # Refusal reasons and other texts; formatted with str.format(**fields).
@@ -158,6 +177,7 @@ TEXT: dict[str, str] = {
     "pass_holder_has_copies": "{name} 尚持有 {items}，请先收回文件再收回会议证",
     "admitted_again": "已入场（第 {n} 次）",
     "not_take_away": "{item} 不允许带离会场",
+    "courier_not_take_away": "{item} 不允许带离：机要寄出须保密负责人批准例外",
     "not_out_of_town": "{name} 不是外地代表，不能带离文件",
     "officer_required": "需保密负责人批准（当前操作员：{operator}）",
     "note_required": "请填写说明",
@@ -699,7 +719,7 @@ TEXT_CHANGES: dict[str, str] = {
     "tui_changes_hint": "选择一项变更，填写后按 Ctrl+S 提交；Esc 返回。标 ✦ 的需保密负责人（当前操作员不是时，填写批准人姓名与 PIN）",
     "tui_change_kind": "变更类型",
     "tui_change_submit": "提交",
-    "tui_change_kinds": "增补人员|代会 ✦|加印|作废 ✦|换标签（已发出时 ✦）|撤销记录 ✦|分发范围 ✦",
+    "tui_change_kinds": "增补人员 ✦|代会 ✦|加印|作废 ✦|换标签（已发出时 ✦）|撤销记录 ✦|分发范围 ✦",
     "tui_field_code": "人员编号",
     "tui_field_absent": "缺席者编号",
     "tui_field_name": "姓名",
@@ -1020,6 +1040,45 @@ TEXT_AUDIT: dict[str, str] = {
 }
 
 
+TEXT_LEDGER: dict[str, str] = {
+    # verify's re-decide (carrier_tracker.ledger.replay): each step the rules refuse, by seq
+    "replay_line": "第 {seq} 条：按台账当时的记录，{why}",
+    "replay_seq": "第 {seq} 条",
+    "replay_unreadable": "事件无法读取（{action}：{problem}）",
+    "replay_pin_unknown": "{name} 的 PIN 记录不是系统台账登记的（PIN 记录被替换过）",
+    "replay_pin_missing": "{name} 在系统台账中已登记，事件却未记其 PIN（操作员记录当时缺失或被改名）",
+    "replay_approver_not_officer": "批准人 {name} 当时不是在用的保密负责人",
+    "replay_void_target": "所撤销的第 {seq} 条不是改变该载体状态的记录",
+    "replay_void_restore": "撤销第 {seq} 条时恢复的状态与台账不符",
+    "replay_closed_twice": "会议 {code} 已结束，不能再次结束",
+    "replay_close_outstanding": "尚有 {count} 件未收回，不能结束会议：{items}",
+    "replay_tap_no_carrier": "刷卡记录未指明载体",
+    "replay_tap_facts": "无法按台账重建此次刷卡的情况（{problem}）",
+    "replay_tap_already": "载体当时已是{state}，此次刷卡不应改变状态",
+    "replay_tap_other": "规则给出的结果与台账所记不同（状态或所涉人员）",
+    "replay_pin_chain": "系统台账所登记的 PIN",
+    "replay_pin_other": "另一 PIN（被替换）",
+    "what_attendee_add": "增补参会人员（知悉范围、外地代表由保密负责人决定）",
+    # the system chain: its findings, and the meetings it registers
+    "system_broken": "系统台账第 {broken_seq} 条起被篡改：{problem}",
+    "system_finding": "系统台账：{line}",
+    "system_unreadable": "第 {seq} 条事件无法读取（{action}：{problem}）",
+    "system_no_key": "系统台账未记录台账密钥指纹（旧版本数据库，请运行 carrier-tracker init）",
+    "system_other_key": "系统台账记录的密钥指纹与所用台账密钥不符",
+    "registry_missing": "会议 {code}（系统台账第 {seq} 条登记）：数据库中没有",
+    "registry_code": "会议 {code}：系统台账第 {seq} 条登记的代号为 {want}",
+    "registry_no_chain": "会议 {code}（系统台账第 {seq} 条登记）：其台账事件或记录头缺失",
+    "registry_first": "会议 {code}：台账第 1 条与系统台账第 {seq} 条登记的不符（台账被整体替换）",
+    "registry_unregistered": "会议 {code}：系统台账中没有登记（未经导入而出现）",
+    "upgrade_broken": "{chain} 的台账第 {seq} 条起不能用此密钥校验：密钥不对，或数据库已损坏（未作任何记录）",
+    "upgrade_done": "已记入台账：密钥指纹 {recorded}，会议登记 {meetings} 个，PIN 记录 {pins} 个，记录头封存 {heads} 个",
+    # lockouts lifted by another officer
+    "auth_pin_replaced": "{name} 的 PIN 记录与系统台账不符（可能被人替换）：拒绝登录，请另一位保密负责人运行 carrier-tracker operator reset-pin {name}",
+    "unlock_self": "{name} 不能为自己解除锁定：请另一位保密负责人执行，或在服务台刷本人批准卡并输入 PIN 登录",
+    "unlock_not_locked": "{name} 未被锁定",
+}
+
+
 ARGPARSE_TEXT: dict[str, str] = {
     # argparse's own words (usage, help, errors), keyed by its English text
     "usage: ": "用法：",
@@ -1057,6 +1116,7 @@ def _merge_areas() -> None:
         TEXT_TAGS_CLOSE,
         TEXT_IMPORT,
         TEXT_AUDIT,
+        TEXT_LEDGER,
     ):
         clash = TEXT.keys() & area.keys()
         if clash:

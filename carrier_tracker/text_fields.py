@@ -46,6 +46,7 @@ COLUMN_LIMITS: Mapping[str, int] = MappingProxyType(
         "meeting.organizer": ORGANIZER,
         "meeting.officer": OFFICER,
         "meeting.closed_by": OPERATOR,
+        "meeting.close_approver": OPERATOR,
         "meeting.close_note": NOTE,
         "meeting.filed_ref": FILING_REF,
         "meeting.filed_by": OPERATOR,

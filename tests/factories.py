@@ -8,11 +8,10 @@ from datetime import date
 
 from sqlmodel import Session
 
-from carrier_tracker.access.operators import find_operator, hash_pin
+from carrier_tracker.access.operators import find_operator, hash_pin, register
 from carrier_tracker.custody import checklists
-from carrier_tracker.custody.service import append_admin_event
+from carrier_tracker.custody.service import append_event, stamp
 from carrier_tracker.enums import (
-    Action,
     Answer,
     CarrierKind,
     Level,
@@ -21,32 +20,45 @@ from carrier_tracker.enums import (
     State,
     requires_filing,
 )
-from carrier_tracker.ledger.audit import consignment_snapshot, import_snapshot
+from carrier_tracker.ledger import codec
+from carrier_tracker.ledger import events as ev
 from carrier_tracker.meeting.policy import answer_items, file_meeting
+from carrier_tracker.paper.importer import imported_event
 from carrier_tracker.storage.models import (
     Attendee,
     Carrier,
     Consignment,
     Document,
     Meeting,
-    Operator,
 )
+from carrier_tracker.storage.system_chain import register_meeting
 
 PIN = "246810"
 """Every test operator's PIN."""
 PLEDGE_DAY = date(2026, 11, 20)
 """The day make_world's people signed their 保密承诺书."""
-_PIN_HASH: list[bytes] = []
+_PIN_HASH: dict[tuple[bytes, str], bytes] = {}
 
 
-def add_operators(session: Session, operators: dict[str, Role]) -> None:
-    """Registered operators (rows only, PIN :data:`PIN`), for tests of the services: they take
-    names the caller authenticated, and only a registered officer approves."""
-    if not _PIN_HASH:
-        _PIN_HASH.append(hash_pin(PIN))  # argon2 is slow on purpose: hash once per run
+def pin_hash(key: bytes, name: str) -> bytes:
+    """The PIN hash of :data:`PIN` for this operator and key (argon2 is slow on purpose: each
+    one is made once per run)."""
+    if (key, name) not in _PIN_HASH:
+        _PIN_HASH[(key, name)] = hash_pin(PIN, key=key, name=name)
+    return _PIN_HASH[(key, name)]
+
+
+def add_operators(
+    session: Session, operators: dict[str, Role], key: bytes = bytes(range(32))
+) -> None:
+    """Registered operators (PIN :data:`PIN`), for tests of the services: they take names the
+    caller authenticated, and only a registered officer approves. Each is registered as
+    ``operator add`` does (a system-chain event with the digest of its PIN hash)."""
     for name, role in operators.items():
         if find_operator(session, name) is None:
-            session.add(Operator(name=name, role=role.value, pin_hash=_PIN_HASH[0]))
+            register(
+                session=session, key=key, name=name, role=role, pin_hash=pin_hash(key, name), by=""
+            )
     session.flush()
 
 
@@ -142,6 +154,7 @@ def make_world(
             "小孙": Role.CUSTODIAN,
             "孙文管": Role.CUSTODIAN,
         },
+        key,
     )
     session.flush()
     world = World(meeting)
@@ -212,28 +225,32 @@ def make_world(
     # The ledger says what the rows say, as an import would: verify and close check it.
     wanted_status = meeting.status
     meeting.status = MeetingStatus.DRAFT
-    append_admin_event(
+    assert meeting.id is not None
+    append_event(
         session=session,
         key=key,
-        meeting=meeting,
-        action=Action.IMPORT,
-        payload=import_snapshot(session, meeting),
+        meeting_id=meeting.id,
+        event=imported_event(session, meeting, stamp()),
     )
-    append_admin_event(
+    register_meeting(session, key, meeting)
+    append_event(
         session=session,
         key=key,
-        meeting=meeting,
-        action=Action.CONSIGNMENT,
-        payload=consignment_snapshot(cons),
+        meeting_id=meeting.id,
+        event=ev.ConsignmentOpened(stamp(), codec.consignment_record(cons)),
     )
     if filed and officer and requires_filing(level):
         file_paperwork(session, key, code, officer)
         if wanted_status is MeetingStatus.DRAFT:
             wanted_status = MeetingStatus.FILED
     if not wanted_status.before_open:
-        append_admin_event(session=session, key=key, meeting=meeting, action=Action.OPEN)
+        append_event(session=session, key=key, meeting_id=meeting.id, event=ev.Opened(stamp()))
     if wanted_status == MeetingStatus.CLOSED:
-        append_admin_event(session=session, key=key, meeting=meeting, action=Action.CLOSE)
+        closing = stamp()
+        append_event(
+            session=session, key=key, meeting_id=meeting.id, event=ev.Closed(closing, detailed=True)
+        )
+        meeting.closed_at = closing.at
     meeting.status = wanted_status
     session.add(meeting)
     session.commit()

@@ -19,11 +19,11 @@ from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Header, Static
 
-from carrier_tracker import ledger
 from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.config import load_settings, lock_after_minutes, make_private_dir
 from carrier_tracker.custody.service import find_meeting
 from carrier_tracker.enums import Level, Verdict
+from carrier_tracker.ledger import keyring
 from carrier_tracker.messages import text
 from carrier_tracker.storage import db
 from carrier_tracker.storage.queries import newest_seq
@@ -606,7 +606,7 @@ def make_app(
     settings = load_settings(db_url)
     engine = db.make_engine(settings.database_url)
     db.require_schema(engine)
-    key = ledger.load_key(key_path or settings.ledger_key_path)
+    key = keyring.open_key(engine, key_path or settings.ledger_key_path, writes=True)
     minutes = lock_after_minutes(lock_after)
     ctx = DeskContext(
         engine=engine, key=key, station=station, operator=operator, export_dir=settings.data_dir

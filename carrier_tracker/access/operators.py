@@ -1,35 +1,34 @@
-"""Accountable operators: roles, argon2id PINs, authentication with lockout, the system chain.
+"""Accountable operators: roles, peppered argon2id PINs, authentication with lockout.
 
-Every authentication failure, lockout, operator change and role grant is an event of the system
-chain (``SystemEvent``, head ``SystemHead``), chained and head-MACed like a meeting's events.
-:func:`audit_system` verifies it and replays the operator changes against the ``operator`` table.
-Services elsewhere take names the caller (CLI, TUI) has authenticated; only this module checks PINs.
+Every operator change, authentication failure, lockout and its lifting is an event of the system
+chain (typed in :mod:`carrier_tracker.ledger.events`, appended by
+:mod:`carrier_tracker.storage.system_chain`); the ``operator`` table is its projection, which
+``verify`` compares (:func:`carrier_tracker.ledger.audit.audit_system`). Each PIN hash the chain
+sets is recorded as a digest, so a hash swapped in the table is named. Services elsewhere take
+names the caller (CLI, TUI) has authenticated; only this module checks PINs.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from importlib import import_module
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from carrier_tracker import ledger, messages
 from carrier_tracker.access import pin_check
 from carrier_tracker.enums import Role
-from carrier_tracker.errors import CarrierTrackerError, ConflictError, LedgerError, NotFoundError
-from carrier_tracker.storage.models import Operator, SystemEvent, SystemHead, table_of, utcnow
+from carrier_tracker.errors import CarrierTrackerError, ConflictError, NotFoundError
+from carrier_tracker.ledger import events as ev
+from carrier_tracker.ledger.codec import SystemAction as Action
+from carrier_tracker.ledger.fold import LOCK_FOR, MAX_FAILURES, lockout_after_failure
+from carrier_tracker.storage.models import Operator, table_of, utcnow
+from carrier_tracker.storage.system_chain import append_system, lock_system_head, recorded_pin
 
-MAX_FAILURES = 5
-"""Failed authentications in a row that lock an operator."""
-LOCK_FOR = timedelta(minutes=15)
-"""How long a lockout lasts."""
 PIN_DIGITS = (6, 12)
 
 _DUMMY: list[str] = []
@@ -38,32 +37,6 @@ _DUMMY: list[str] = []
 class AuthError(CarrierTrackerError):
     """An authentication was refused (unknown, disabled or locked operator, wrong PIN, a role
     that may not do this); the attempt, when it was one, is in the system chain."""
-
-
-class Action:
-    """System-chain actions."""
-
-    AUTH_FAILED = "auth_failed"
-    LOCKED = "locked"
-    ADDED = "operator_added"
-    ROLE = "role_granted"
-    DISABLED = "operator_disabled"
-    ENABLED = "operator_enabled"
-    PIN_RESET = "pin_reset"
-    CARD_BOUND = "card_bound"
-
-
-CHANGES = frozenset(
-    {
-        Action.ADDED,
-        Action.ROLE,
-        Action.DISABLED,
-        Action.ENABLED,
-        Action.PIN_RESET,
-        Action.CARD_BOUND,
-    }
-)
-"""Actions whose payload is the operator's state after the change (name, role, disabled, card)."""
 
 
 @dataclass(frozen=True)
@@ -91,13 +64,14 @@ def check_pin(pin: str) -> str:
     return pin
 
 
-def hash_pin(pin: str) -> bytes:
-    """The PIN's argon2id hash (PHC string, UTF-8)."""
-    return pin_check.HASHER.hash(check_pin(pin)).encode()
+def hash_pin(pin: str, *, key: bytes, name: str) -> bytes:
+    """The stored hash of an operator's PIN: argon2id of the PIN bound to the name and peppered
+    with the ledger key (``pin_check.make_hash``)."""
+    return pin_check.make_hash(key, name, check_pin(pin))
 
 
-def _pin_matches(stored: bytes | None, pin: str) -> bool:
-    return stored is not None and pin_check.matches(stored, pin)
+def _pin_matches(stored: bytes | None, pin: str, key: bytes, name: str) -> bool:
+    return stored is not None and pin_check.matches(stored, pin, key=key, name=name)
 
 
 def find_operator(session: Session, name: str) -> Operator | None:
@@ -117,79 +91,38 @@ def _sign_in_row(session: Session, name: str) -> Any:
     ).first()
 
 
-def _state(op: Operator) -> str:
-    state: dict[str, Any] = {"disabled": bool(op.disabled), "name": op.name, "role": op.role}
-    if op.card_uid is not None:  # only when bound: states recorded before cards existed still match
-        state["card_uid"] = op.card_uid
-    return canonical(state)
-
-
-def canonical(data: Any) -> str:
-    """Canonical JSON (sorted keys, no spaces, UTF-8 kept)."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-# --- the system chain ---------------------------------------------------------------------------
-
-
-def _lock_head(session: Session) -> SystemHead:
-    stmt = select(SystemHead).where(SystemHead.id == 1).with_for_update()
-    head = session.exec(stmt.execution_options(populate_existing=True)).first()
-    if head is None:
-        conn = session.connection()
-        dialect = import_module(f"sqlalchemy.dialects.{conn.dialect.name}")
-        table = SystemHead.__table__  # type: ignore[attr-defined]
-        conn.execute(
-            dialect.insert(table)
-            .values(id=1, seq=0, hash=ledger.GENESIS, mac="")
-            .on_conflict_do_nothing(index_elements=["id"])
-        )
-        head = session.exec(stmt.execution_options(populate_existing=True)).one()
-    return head
-
-
-def append_system_event(
+def _system_stamp(
     *,
-    session: Session,
-    key: bytes,
-    action: str,
     operator: str = "",
     subject: str = "",
     station: str = "",
-    note: str = "",
-    payload: str | None = None,
-    verdict: str = "accepted",
     now: datetime | None = None,
-) -> SystemEvent:
-    """Append one event to the system chain under its head's lock (the caller commits).
-
-    Raises:
-        LedgerError: another writer took the same sequence number.
-    """
-    head = _lock_head(session)
-    event = SystemEvent(
-        seq=head.seq + 1,
-        action=action,
+    verdict: str = "accepted",
+    note: str = "",
+) -> ev.SystemStamp:
+    return ev.SystemStamp(
+        seq=0,
+        at=ledger.as_utc(now or utcnow()),
         verdict=verdict,
         operator=operator,
         subject=subject,
         station=station,
-        at=ledger.as_utc(now or utcnow()),
         note=note,
-        payload=payload,
-        prev_hash=head.hash,
-        hash="",
     )
-    event.hash = ledger.system_event_hash(key, head.hash, event)
-    session.add(event)
-    head.seq, head.hash = event.seq, event.hash
-    head.mac = ledger.head_mac(key, "system", head.seq, head.hash)
-    session.add(head)
-    try:
-        session.flush()
-    except IntegrityError as e:
-        raise LedgerError(messages.text("system_seq_conflict", seq=event.seq)) from e
-    return event
+
+
+def _operator_state(key: bytes, op: Operator, *, pin: bool) -> ev.OperatorState:
+    """The operator as the change leaves them (with the digest of the PIN hash it sets)."""
+    return ev.OperatorState(
+        name=op.name,
+        role=op.role,
+        disabled=bool(op.disabled),
+        card_uid=op.card_uid,
+        pin=ledger.pin_digest(key, bytes(op.pin_hash)) if pin and op.pin_hash else None,
+    )
+
+
+# --- the system chain ---------------------------------------------------------------------------
 
 
 def _record_change(
@@ -200,17 +133,19 @@ def _record_change(
     by: str,
     station: str,
     now: datetime | None,
+    *,
+    pin: bool = False,
 ) -> None:
-    """The system-chain event of an operator change; its payload is the operator's new state."""
-    append_system_event(
-        session=session,
-        key=key,
-        action=action,
-        operator=by,
-        subject=op.name,
-        station=station,
-        payload=_state(op),
-        now=now,
+    """The system-chain event of an operator change: the operator's state after it (``pin``:
+    the change set a PIN hash, whose digest it records)."""
+    append_system(
+        session,
+        key,
+        ev.OperatorChanged(
+            _system_stamp(operator=by, subject=op.name, station=station, now=now),
+            kind=action,
+            state=_operator_state(key, op, pin=pin),
+        ),
     )
 
 
@@ -229,11 +164,14 @@ def authenticate(
     pin: str,
     station: str = "",
     now: datetime | None = None,
+    card: str | None = None,
 ) -> Authenticated:
     """Check an operator's PIN; a failure is recorded (in its own transaction) before it is raised.
 
     Five failures in a row lock the operator for 15 minutes; the count and the lock live in the
-    ``operator`` row, so another process sees them. A success resets the count.
+    ``operator`` row (so another process sees them) and in the system chain (so ``verify`` names
+    a count reset behind its back). A success after failures clears them, as an event too. A PIN
+    hash made before PINs were peppered is re-made on success (a ``pin_rekeyed`` event).
 
     Args:
         engine: the database (the attempt commits on its own, whatever the command does next).
@@ -242,6 +180,9 @@ def authenticate(
         pin: the PIN as typed.
         station: the desk, recorded with a failure.
         now: the time (tests inject it).
+        card: the UID of the card the operator tapped with the PIN (a desk's sign-in): the
+            operator's own bound card lets them in while a lockout of wrong PINs holds, since
+            whoever guessed PINs did not hold the card.
 
     Returns:
         The operator and role.
@@ -256,35 +197,45 @@ def authenticate(
     # not wait on it); the common case, a clean success, never takes the write lock.
     with read_scope(engine) as session:
         op = _sign_in_row(session, name)
-        matches = _pin_matches(op.pin_hash if op is not None else _dummy_hash(), pin)
+        stored = op.pin_hash if op is not None else _dummy_hash()
+        matches = _pin_matches(stored, pin, key, name)
+        # A hash the system chain never set (swapped in the table) opens nothing.
+        chained = recorded_pin(session, name) if op is not None else None
+        genuine = chained is None or chained == ledger.pin_digest(key, bytes(stored))
         if (
             op is not None
             and matches
+            and genuine
             and not op.disabled
             and not op.failed_attempts
             and op.locked_until is None
+            and pin_check.peppered(bytes(stored))
         ):
             return Authenticated(op.name, Role(op.role))
     error: AuthError | None = None
     with session_scope(engine) as session:
-        _lock_head(session)  # one writer at a time: counts from two desks never interleave
+        lock_system_head(session)  # one writer at a time: counts from two desks never interleave
         op = find_operator(session, name)  # again, under the lock
+        with_card = op is not None and card is not None and op.card_uid == card
+        locked = (
+            op is not None and op.locked_until is not None and ledger.as_utc(op.locked_until) > now
+        )
+        note = ""
         if op is None:
-            error = AuthError(messages.text("auth_unknown", name=name))
-            note = "unknown"
+            error, note = AuthError(messages.text("auth_unknown", name=name)), "unknown"
         elif op.disabled:
-            error = AuthError(messages.text("auth_disabled", name=name))
-            note = "disabled"
-        elif op.locked_until is not None and ledger.as_utc(op.locked_until) > now:
+            error, note = AuthError(messages.text("auth_disabled", name=name)), "disabled"
+        elif locked and not (with_card and matches):
+            assert op.locked_until is not None
             error = AuthError(
                 messages.text("auth_locked", name=name, until=_until(op.locked_until))
             )
             note = "locked"
+        elif not genuine:  # the hash is not the one the system chain set: an alarm, not a guess
+            error, note = AuthError(messages.text("auth_pin_replaced", name=name)), "pin_replaced"
         elif not matches:
-            expired = op.locked_until is not None
-            op.failed_attempts = (0 if expired else op.failed_attempts) + 1
-            op.locked_until = None
             note = "wrong_pin"
+            lockout_after_failure(op, note, now)
             if op.failed_attempts >= MAX_FAILURES:
                 op.locked_until = now + LOCK_FOR
                 error = AuthError(
@@ -307,33 +258,70 @@ def authenticate(
                 )
             session.add(op)
         else:
-            if op.failed_attempts or op.locked_until is not None:
-                op.failed_attempts, op.locked_until = 0, None
-                session.add(op)
+            _signed_in(session, key, op, pin, station, now)
             return Authenticated(op.name, Role(op.role))
-        append_system_event(
-            session=session,
-            key=key,
-            action=Action.AUTH_FAILED,
-            verdict="refused",
-            operator=name,
-            subject=name,
-            station=station,
-            note=note,
-            now=now,
+        stamp = _system_stamp(
+            operator=name, subject=name, station=station, now=now, verdict="refused"
         )
+        append_system(session, key, ev.AuthFailed(stamp, why=note))
         if op is not None and note == "wrong_pin" and op.locked_until is not None:
-            append_system_event(
-                session=session,
-                key=key,
-                action=Action.LOCKED,
-                operator=name,
-                subject=name,
-                station=station,
-                note=ledger.as_utc(op.locked_until).isoformat(),
-                now=now,
+            append_system(
+                session,
+                key,
+                ev.Locked(
+                    _system_stamp(operator=name, subject=name, station=station, now=now),
+                    until=ledger.as_utc(op.locked_until),
+                ),
             )
     raise error
+
+
+def _signed_in(
+    session: Session, key: bytes, op: Operator, pin: str, station: str, now: datetime
+) -> None:
+    """A successful sign-in under the system head's lock: failures cleared, an old hash re-made
+    with the pepper — each an event of the system chain."""
+    stamp = _system_stamp(operator=op.name, subject=op.name, station=station, now=now)
+    if op.failed_attempts or op.locked_until is not None:
+        op.failed_attempts, op.locked_until = 0, None
+        session.add(op)
+        append_system(session, key, ev.AuthCleared(stamp))
+    if op.pin_hash is not None and not pin_check.peppered(bytes(op.pin_hash)):
+        op.pin_hash = hash_pin(pin, key=key, name=op.name)
+        session.add(op)
+        append_system(session, key, ev.PinRekeyed(stamp, pin=ledger.pin_digest(key, op.pin_hash)))
+
+
+def unlock_operator(
+    *,
+    session: Session,
+    key: bytes,
+    name: str,
+    by: str,
+    station: str = "",
+    now: datetime | None = None,
+) -> Operator:
+    """Lift an operator's lockout (an officer, not the operator: when the only officer is
+    locked, a second officer lifts it, or they sign in at a desk with card and PIN).
+
+    Raises:
+        NotFoundError: no such operator.
+        ConflictError: the operator is not locked, or is the one asking.
+    """
+    op = _existing(session, name)
+    now = ledger.as_utc(now or utcnow())
+    if by == op.name:
+        raise ConflictError(messages.text("unlock_self", name=name))
+    if op.locked_until is None and not op.failed_attempts:
+        raise ConflictError(messages.text("unlock_not_locked", name=name))
+    op.failed_attempts, op.locked_until = 0, None
+    session.add(op)
+    append_system(
+        session,
+        key,
+        ev.LockLifted(_system_stamp(operator=by, subject=name, station=station, now=now)),
+    )
+    return op
 
 
 def _dummy_hash() -> bytes:
@@ -390,10 +378,16 @@ def add_operator(
     if op is None:
         if pin is None:
             raise CarrierTrackerError(messages.text("pin_format"))
-        op = Operator(name=name, role=role.value, pin_hash=hash_pin(pin), created_at=now)
-        session.add(op)
-        session.flush()
-        action, created = Action.ADDED, True
+        return register(
+            session=session,
+            key=key,
+            name=name,
+            role=role,
+            pin_hash=hash_pin(pin, key=key, name=name),
+            by=by,
+            station=station,
+            now=now,
+        ), True
     else:
         if op.disabled:
             raise ConflictError(messages.text("operator_is_disabled", name=name))
@@ -404,9 +398,29 @@ def add_operator(
         _keep_an_officer(session, op)
         op.role = role.value
         session.add(op)
-        action, created = Action.ROLE, False
-    _record_change(session, key, action, op, by, station, now)
-    return op, created
+    _record_change(session, key, Action.ROLE, op, by, station, now)
+    return op, False
+
+
+def register(
+    *,
+    session: Session,
+    key: bytes,
+    name: str,
+    role: Role,
+    pin_hash: bytes,
+    by: str,
+    station: str = "",
+    now: datetime | None = None,
+) -> Operator:
+    """Add a new operator row with a PIN hash made by :func:`hash_pin`, and its system event
+    (recording the hash's digest)."""
+    now = ledger.as_utc(now or utcnow())
+    op = Operator(name=name, role=role.value, pin_hash=pin_hash, created_at=now)
+    session.add(op)
+    session.flush()
+    _record_change(session, key, Action.ADDED, op, by, station, now, pin=True)
+    return op
 
 
 def _existing(session: Session, name: str) -> Operator:
@@ -463,11 +477,11 @@ def reset_pin(
         CarrierTrackerError: a malformed PIN.
     """
     op = _existing(session, name)
-    op.pin_hash = hash_pin(pin)
+    op.pin_hash = hash_pin(pin, key=key, name=op.name)
     op.failed_attempts, op.locked_until = 0, None
     session.add(op)
     # (also brings an operator made before the system chain into it)
-    _record_change(session, key, Action.PIN_RESET, op, by, station, now)
+    _record_change(session, key, Action.PIN_RESET, op, by, station, now, pin=True)
     return op
 
 
@@ -572,17 +586,11 @@ def authenticate_card(
         else:
             return Authenticated(op.name, Role(op.role))
     with session_scope(engine) as session:
-        append_system_event(
-            session=session,
-            key=key,
-            action=Action.AUTH_FAILED,
-            verdict="refused",
-            operator=name,
-            subject=name or tag,
-            station=station,
-            note=f"card {note}" if note != "card" else f"card {tag}",
-            now=now,
+        stamp = _system_stamp(
+            operator=name, subject=name or tag, station=station, now=now, verdict="refused"
         )
+        why = f"card {note}" if note != "card" else f"card {tag}"
+        append_system(session, key, ev.AuthFailed(stamp, why=why))
     raise error
 
 
@@ -606,88 +614,3 @@ def list_operators(session: Session, *, now: datetime | None = None) -> list[dic
             }
         )
     return rows
-
-
-# --- verify -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SystemReport:
-    """The system chain verified and its operator changes replayed against the table."""
-
-    count: int
-    head_hash: str
-    broken_seq: int | None = None
-    problem: str = ""
-    differences: list[str] = field(default_factory=list)
-
-    @property
-    def chain_ok(self) -> bool:
-        """True when the hash chain and its head verify."""
-        return self.broken_seq is None
-
-    @property
-    def ok(self) -> bool:
-        """True when the chain verifies and the table is what it says."""
-        return self.chain_ok and not self.differences
-
-
-def audit_system(session: Session, key: bytes) -> SystemReport:
-    """Verify the system chain and compare its replay with the ``operator`` table."""
-    prev, count = ledger.GENESIS, 0
-    expected: dict[str, dict[str, Any]] = {}
-    for ev in session.exec(select(SystemEvent).order_by(col(SystemEvent.seq))).all():
-        count += 1
-        problem = ""
-        if ev.seq != count:
-            problem = messages.text("chain_gap", expected=count, seq=ev.seq)
-        elif ev.prev_hash != prev:
-            problem = messages.text("chain_prev_hash")
-        elif not hmac.compare_digest(ledger.system_event_hash(key, prev, ev), ev.hash):
-            problem = messages.text("chain_content_changed")
-        if problem:
-            return SystemReport(count, prev, count, problem)
-        prev = ev.hash
-        if ev.action in CHANGES and ev.payload:
-            state = json.loads(ev.payload)
-            expected[state["name"]] = state
-    head = session.get(SystemHead, 1)
-    if head is None and count:
-        return SystemReport(count, prev, count, messages.text("chain_head_missing"))
-    if head is not None and (head.seq != count or head.hash != prev):
-        return SystemReport(
-            count, prev, count + 1, messages.text("chain_tail_missing", seq=head.seq)
-        )
-    if head is not None and count:
-        mac = ledger.head_mac(key, "system", head.seq, head.hash)
-        if not hmac.compare_digest(head.mac or "", mac):
-            return SystemReport(count, prev, count, messages.text("chain_head_mac"))
-    return SystemReport(count, prev, differences=_compare(session, expected))
-
-
-def _shown(state: dict[str, Any]) -> str:
-    disabled = messages.text("system_disabled") if state["disabled"] else ""
-    role = messages.ROLE_LABEL.get(state["role"], state["role"])
-    shown = messages.text("system_operator_state", role=role, disabled=disabled)
-    card = state.get("card_uid")
-    return shown + (messages.text("system_card", uid=card) if card else "")
-
-
-def _compare(session: Session, expected: dict[str, dict[str, Any]]) -> list[str]:
-    rows = {op.name: op for op in session.exec(select(Operator).order_by(Operator.name)).all()}
-    out = []
-    for name in sorted(expected.keys() | rows.keys()):
-        want, op = expected.get(name), rows.get(name)
-        if op is None:
-            assert want is not None
-            out.append(messages.text("system_missing_row", name=name, want=_shown(want)))
-            continue
-        have = json.loads(_state(op))
-        if want is None:
-            out.append(messages.text("system_extra_row", name=name, have=_shown(have)))
-        elif want != have:
-            what = messages.text("system_operator", name=name)
-            out.append(
-                messages.text("audit_difference", what=what, want=_shown(want), have=_shown(have))
-            )
-    return out

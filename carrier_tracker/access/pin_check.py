@@ -12,6 +12,8 @@ This module imports nothing of the database layer, so it is cheap to use first.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import sqlite3
 import threading
 from contextlib import closing
@@ -23,11 +25,37 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 HASHER = PasswordHasher()  # argon2id (the library's default type), RFC 9106 low-memory profile
+PEPPERED = b"ct1$"
+"""Marks a hash of the peppered secret (:func:`secret`); a hash without it is of the bare PIN
+(made before PINs were peppered: re-made at the operator's next sign-in)."""
 
 
-def verify(stored: bytes, pin: str) -> bool:
-    """True when ``pin`` matches the stored PHC string (a malformed one matches nothing)."""
+def secret(key: bytes, name: str, pin: str) -> str:
+    """What argon2 hashes: the PIN bound to the operator's name and peppered with a secret derived
+    from the ledger key (held beside the database, never in it), so a copy of the database alone
+    allows no offline guessing of 6-digit PINs."""
+    pepper = hmac.new(key, b"carrier-tracker pin pepper", hashlib.sha256).digest()
+    return hmac.new(pepper, name.encode() + b"\x00" + pin.encode(), hashlib.sha256).hexdigest()
+
+
+def make_hash(key: bytes, name: str, pin: str) -> bytes:
+    """The stored hash of an operator's PIN (peppered, argon2id, PHC string)."""
+    return PEPPERED + HASHER.hash(secret(key, name, pin)).encode()
+
+
+def peppered(stored: bytes) -> bool:
+    """True for a hash made by :func:`make_hash` (False: a bare PIN's, to be re-made)."""
+    return stored.startswith(PEPPERED)
+
+
+def verify(stored: bytes, pin: str, *, key: bytes | None = None, name: str = "") -> bool:
+    """True when ``pin`` matches the stored hash (a malformed one matches nothing): a peppered
+    hash with the ledger key and the operator's name, an old one with the PIN alone."""
     try:
+        if peppered(stored):
+            if key is None:
+                return False
+            return HASHER.verify(stored[len(PEPPERED) :].decode(), secret(key, name, pin))
         return HASHER.verify(stored.decode(), pin)
     except (VerificationError, InvalidHashError, UnicodeDecodeError):
         return False
@@ -36,6 +64,8 @@ def verify(stored: bytes, pin: str) -> bool:
 @dataclass
 class _Early:
     pin: str
+    key: bytes | None = None
+    name: str = ""
     thread: threading.Thread | None = None
     stored: bytes | None = None
     """The hash it checked (None: it read none, or failed)."""
@@ -55,11 +85,11 @@ def sqlite_path(url: str) -> Path | None:
     return Path(url[len(prefix) :])
 
 
-def start_early(db_file: Path, name: str, pin: str) -> None:
+def start_early(db_file: Path, name: str, pin: str, key_file: Path | None = None) -> None:
     """Start checking ``name``'s PIN on another thread, reading the hash from ``db_file``
-    read-only. Anything that goes wrong (no file, no such operator, an old schema) just leaves
-    the check to :func:`matches`."""
-    early = _Early(pin)
+    read-only (and the ledger key from ``key_file``, for a peppered hash). Anything that goes
+    wrong (no file, no such operator, an old schema) just leaves the check to :func:`matches`."""
+    early = _Early(pin, _read_key(key_file), name)
     early.thread = threading.Thread(
         target=_check_early, args=(early, db_file, name), name="pin-check", daemon=True
     )
@@ -79,13 +109,23 @@ def _check_early(early: _Early, db_file: Path, name: str) -> None:
     except (sqlite3.Error, OSError, ValueError):
         return
     if row is not None and isinstance(row[0], bytes):
-        early.result = verify(row[0], early.pin)
+        early.result = verify(row[0], early.pin, key=early.key, name=name)
         early.stored = row[0]
 
 
-def matches(stored: bytes, pin: str) -> bool:
-    """``verify(stored, pin)``, reusing an early check of this PIN when it checked this very
-    hash (waiting for it to finish if need be)."""
+def _read_key(path: Path | None) -> bytes | None:
+    """The key's bytes for an early check only (the sign-in opens the key properly)."""
+    if path is None:
+        return None
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def matches(stored: bytes, pin: str, *, key: bytes | None = None, name: str = "") -> bool:
+    """``verify(stored, pin, key=key, name=name)``, reusing an early check of this PIN when it
+    checked this very hash with this key and name (waiting for it to finish if need be)."""
     with _LOCK:
         found = next((e for e in _PENDING if e.pin == pin), None)
         if found is not None:
@@ -93,6 +133,6 @@ def matches(stored: bytes, pin: str) -> bool:
     if found is not None:
         assert found.thread is not None
         found.thread.join()
-        if found.stored == stored:
+        if found.stored == stored and found.name == name and found.key == key:
             return found.result
-    return verify(stored, pin)
+    return verify(stored, pin, key=key, name=name)

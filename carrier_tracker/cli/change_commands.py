@@ -88,15 +88,16 @@ def cmd_attendee_add(args: argparse.Namespace) -> int:
     person = _person(args)
     return _change(
         args,
-        lambda session, key, _approver: add_attendee(
+        lambda session, key, approver: add_attendee(
             session=session,
             key=key,
             meeting_code=args.meeting,
             person=person,
             operator=args.operator,
             station=args.station,
+            approver=approver,
         ),
-        approves=False,
+        approves=True,
     )
 
 
@@ -240,7 +241,7 @@ def register(p: Parsers) -> None:
     group.set_defaults(func=_group_help(group))
 
     q = subs.add_parser(
-        "add", help=t("help_attendee_add"), description=t("help_attendee_add"), parents=recording
+        "add", help=t("help_attendee_add"), description=t("help_attendee_add"), parents=approving
     )
     q.set_defaults(func=cmd_attendee_add)
     q.add_argument("meeting", metavar="MEETING")

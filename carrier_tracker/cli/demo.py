@@ -17,13 +17,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from carrier_tracker import ledger, messages
+from carrier_tracker import messages
 from carrier_tracker.access.operators import add_operator, authenticate
 from carrier_tracker.cli.main import result_line
 from carrier_tracker.custody import checklists
 from carrier_tracker.custody.service import find_meeting, record_tap
 from carrier_tracker.enums import Action, Answer, Mode, Role, Verdict
 from carrier_tracker.errors import CarrierTrackerError
+from carrier_tracker.ledger import keyring
 from carrier_tracker.meeting.lifecycle import close_meeting, open_consignment, status
 from carrier_tracker.meeting.policy import answer_items, checklist_status, file_meeting
 from carrier_tracker.paper.export import export_meeting
@@ -93,7 +94,7 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
     work = workdir or Path(tempfile.mkdtemp(prefix="carrier-tracker-demo-"))
     url, key_path = prepare_demo_database(work)
     engine = db.make_engine(url)
-    key = ledger.load_key(key_path)
+    key = keyring.open_key(engine, key_path, writes=True)
     with db.read_scope(engine) as s:
         meeting = find_meeting(s, CODE)
         people, docs = attendees(s, meeting), documents(s, meeting)
@@ -255,7 +256,7 @@ def prepare_demo_database(workdir: Path, *, now: datetime | None = None) -> tupl
     engine = db.make_engine(url)
     db.upgrade(engine)
     key_path = workdir / "ledger.key"
-    key = ledger.load_key(key_path)
+    key = keyring.open_key(engine, key_path, writes=True)
     with db.session_scope(engine) as s:
         officer = DEMO_OPERATORS[0][0]
         for name, role, pin in DEMO_OPERATORS:

@@ -293,8 +293,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     before, after = db.upgrade(app.engine)
     key_path = app.settings.ledger_key_path
     key = app.key  # creates the key file on first run; refuses a wrong or missing one
+    from carrier_tracker.ledger.upgrade import bring_into_chains
+
     with db.session_scope(app.engine) as session:
-        sealed = keyring.seal_heads(session, key)
+        upgraded = bring_into_chains(session, key, station=getattr(args, "station", "") or "")
     if args.officer:
         _first_officer(app, args)
     url = app.engine.url.render_as_string(hide_password=True)
@@ -312,8 +314,16 @@ def cmd_init(args: argparse.Namespace) -> int:
     _print(
         messages.text("init_key", key_path=key_path, fingerprint=ledger.key_fingerprint(key)[:12])
     )
-    if sealed:
-        _print(messages.text("init_sealed", sealed=sealed))
+    if upgraded.anything:
+        _print(
+            messages.text(
+                "upgrade_done",
+                recorded=messages.text("audit_yes" if upgraded.key_recorded else "audit_no"),
+                meetings=upgraded.meetings,
+                pins=upgraded.pins,
+                heads=upgraded.heads,
+            )
+        )
     if args.officer:
         _print(messages.text("init_first_officer", officer=args.officer))
     return EXIT_OK
@@ -479,9 +489,10 @@ def _start_pin_check(args: argparse.Namespace) -> None:
         return
     from carrier_tracker.access import pin_check
 
-    path = pin_check.sqlite_path(load_settings(args.db).database_url)
+    settings = load_settings(args.db)
+    path = pin_check.sqlite_path(settings.database_url)
     if path is not None:
-        pin_check.start_early(path, args.operator, pin)
+        pin_check.start_early(path, args.operator, pin, settings.ledger_key_path)
 
 
 def cmd_tap(args: argparse.Namespace) -> int:
@@ -652,10 +663,15 @@ def cmd_close(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_audit(code: str, report: Any) -> None:
-    """One line per meeting (count, head hash, verdict), then each difference."""
+def _print_audit(code: str, report: Any, *, system: bool) -> bool:
+    """One line per meeting (count, head hash, verdict), then each problem: the steps the rules
+    refuse, the registration, the differences (and, with ``system``, the system chain's).
+    Returns whether the meeting (and, with ``system``, the system chain) verifies."""
     chain = report.chain
-    if report.ok:
+    own = [*report.forbidden, *report.registry, *report.differences]
+    lines = report.findings() if system else own
+    ok = report.ok if system else (chain.ok and not own)
+    if ok:
         _print(
             messages.text("verify_intact", code=code, count=chain.count, head_hash=chain.head_hash)
         )
@@ -672,20 +688,18 @@ def _print_audit(code: str, report: Any) -> None:
     else:
         _print(
             messages.text("verify_head", code=code, count=chain.count, head_hash=chain.head_hash)
-            + messages.text("audit_failed", count=len(report.differences))
+            + messages.text("audit_failed", count=len(lines))
         )
-        for line in report.differences:
+        for line in lines:
             _print(f"  {line}")
     if not report.snapshot:
         _print("  " + messages.text("audit_no_snapshot"))
+    return ok
 
 
-def _verify_system(session: Any, key: bytes) -> bool:
-    """The system chain (operators, authentication) verified and replayed; one line, then each
-    difference."""
-    from carrier_tracker.access.operators import audit_system
-
-    report = audit_system(session, key)
+def _verify_system(report: Any) -> bool:
+    """The system chain (operators, authentication, meetings) verified and replayed; one line,
+    then each problem."""
     label = messages.text("system_chain")
     if not report.chain_ok:
         _print(
@@ -697,12 +711,12 @@ def _verify_system(session: Any, key: bytes) -> bool:
                 problem=report.problem,
             )
         )
-    elif report.differences:
+    elif report.findings():
         _print(
             messages.text("verify_head", code=label, count=report.count, head_hash=report.head_hash)
-            + messages.text("audit_failed", count=len(report.differences))
+            + messages.text("audit_failed", count=len(report.findings()))
         )
-        for line in report.differences:
+        for line in report.findings():
             _print(f"  {line}")
     else:
         _print(
@@ -710,7 +724,7 @@ def _verify_system(session: Any, key: bytes) -> bool:
                 "verify_intact", code=label, count=report.count, head_hash=report.head_hash
             )
         )
-    return report.ok
+    return bool(report.ok)
 
 
 def _parse_anchor(text: str) -> tuple[int | None, str]:
@@ -729,7 +743,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from sqlmodel import select
 
     from carrier_tracker.custody.service import find_meeting
-    from carrier_tracker.ledger.audit import audit_meeting
+    from carrier_tracker.ledger.audit import audit_meeting, audit_system
     from carrier_tracker.storage.models import Event, Meeting
 
     app = App(args)
@@ -743,12 +757,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             if args.meeting
             else list(session.exec(select(Meeting).order_by(Meeting.code)).all())
         )
+        system = audit_system(session, app.key)
         for m in meetings:
-            report = audit_meeting(session, app.key, m)
-            _print_audit(m.code, report)
-            ok = ok and report.ok
+            report = audit_meeting(session, app.key, m, system=system)
+            ok = _print_audit(m.code, report, system=bool(args.meeting)) and ok
         if not args.meeting:
-            ok = _verify_system(session, app.key) and ok
+            ok = _verify_system(system) and ok
         if anchor is not None:
             seq, digest = anchor
             stmt = select(Event.seq).where(Event.meeting_id == meetings[0].id, Event.hash == digest)
@@ -909,7 +923,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
     )
     if not result.audit.ok:
-        _print_audit(args.meeting, result.audit)
+        _print_audit(args.meeting, result.audit, system=True)
     return EXIT_OK if result.audit.ok else EXIT_REFUSED
 
 

@@ -367,6 +367,14 @@ def MAY_TAKE_AWAY(c: Ctx) -> Refusal | None:
     return None
 
 
+@_guard("文件允许带离（机要寄出；保密负责人 --override 例外）")
+def MAY_LEAVE_BY_COURIER(c: Ctx) -> Refusal | None:
+    doc = c.carrier.document
+    if doc is not None and not doc.may_take_away and not c.officer_override:
+        return ("courier_not_take_away", {"item": c.carrier.item})
+    return None
+
+
 @_guard("持有人为外地代表")
 def OUT_OF_TOWN(c: Ctx) -> Refusal | None:
     holder = c.carrier.holder
@@ -640,7 +648,7 @@ TABLE: tuple[Rule, ...] = (
         already=_s(State.IN_TRANSIT),
         first=(CONSIGNMENT_CHOSEN,),
         already_unless=(SAME_CONSIGNMENT,),
-        guards=(HANDED_IN_TO_OWN,),
+        guards=(MAY_LEAVE_BY_COURIER, HANDED_IN_TO_OWN),
     ),
     Rule(
         Mode.DELIVER,
@@ -708,7 +716,7 @@ TABLE: tuple[Rule, ...] = (
     Rule(
         Mode.SWEEP,
         COPY,
-        _s(State.ISSUED, State.COLLECTED, State.CARRIED_OUT, State.LOST),
+        _s(State.ISSUED, State.COLLECTED, State.LOST),  # not carried out: it left the venue
         State.RECOVERED,
         Effect.TO_CUSTODY,
         Concerns.HOLDER_OR_REMEMBERED,

@@ -5,7 +5,6 @@ One call per tap, one transaction, one ``Outcome``; the rules themselves live in
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -18,7 +17,6 @@ from carrier_tracker.custody import rules
 from carrier_tracker.custody.plan import Plan
 from carrier_tracker.enums import (
     MODE_ACTION,
-    Action,
     CarrierKind,
     Level,
     MeetingStatus,
@@ -28,16 +26,13 @@ from carrier_tracker.enums import (
     requires_filing,
 )
 from carrier_tracker.errors import NotFoundError
-from carrier_tracker.storage.models import Attendee, Carrier, Meeting, utcnow
+from carrier_tracker.ledger import codec
+from carrier_tracker.ledger.events import MeetingEvent, Stamp, Tapped
+from carrier_tracker.storage.models import Attendee, Meeting, utcnow
 from carrier_tracker.storage.tap_store import Bind
 from carrier_tracker.storage.tap_store import TapStore as _Store
 from carrier_tracker.text_fields import ROOM, check_text, check_who, normalize_code
 from carrier_tracker.uids import normalize_uid
-
-
-def _canonical(data: Any) -> str:
-    """Canonical JSON, as ``audit.canonical`` writes payloads."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -98,9 +93,18 @@ class NewEvent:
     reason: str = ""
     approver: str = ""
     payload: str | None = None
+    system_seq: int | None = None
+    operator_pin: str = ""
+    approver_pin: str = ""
     seq: int = 0
     prev_hash: str = ""
     hash: str = ""
+
+    @classmethod
+    def of(cls, meeting_id: int, event: MeetingEvent) -> NewEvent:
+        """The row of a typed event (the append sets its place in the chain and the stamp of
+        who authenticated it)."""
+        return cls(meeting_id=meeting_id, **codec.encode(event))
 
 
 def item_label(carrier: Any, document: Any, owner: Any) -> str:
@@ -457,26 +461,43 @@ def record_tap(
         )
     before = facts.carrier.custody if facts.carrier else None
     to_state = (decision.to_state or before.state) if before else None
-    event = NewEvent(
-        meeting_id=meeting.id,
-        action=MODE_ACTION[mode].value,
-        verdict=decision.verdict.value,
-        at=now,
-        carrier_id=facts.carrier.id if facts.carrier else None,
-        tag_uid=tag,
-        from_state=before.state.value if before else None,
-        to_state=to_state.value if to_state else None,
-        attendee_id=decision.person.id if decision.person else None,
-        consignment_id=decision.consignment.id if decision.consignment else None,
-        station=station,
-        operator=operator,
-        note=note,
-        reason=decision.reason,
-        approver=approved_by,
-        payload=_canonical({"room": room}) if mode is Mode.SWEEP and room else None,
+    opens = decision.accepted and facts.meeting.status.before_open
+    event = NewEvent.of(
+        meeting.id,
+        Tapped(
+            Stamp(
+                seq=0,
+                at=now,
+                verdict=decision.verdict,
+                station=station,
+                operator=operator,
+                approver=approved_by,
+                note=note,
+                reason=decision.reason,
+            ),
+            tap_action=MODE_ACTION[mode],
+            uid=tag,
+            carrier_id=facts.carrier.id if facts.carrier else None,
+            from_state=before.state.value if before else None,
+            to_state=to_state.value if to_state else None,
+            attendee_id=decision.person.id if decision.person else None,
+            consignment_id=decision.consignment.id if decision.consignment else None,
+            room=room if mode is Mode.SWEEP else "",
+            override=override,
+            venue=_venue_in_force(facts.meeting) if opens else None,
+        ),
     )
     if decision.accepted and before is not None:
-        after = rules.apply(before, change_of(event))
+        after = rules.apply(
+            before,
+            rules.Change(
+                MODE_ACTION[mode],
+                decision.verdict,
+                decision.to_state,
+                decision.person.id if decision.person else None,
+                decision.consignment.id if decision.consignment else None,
+            ),
+        )
         if after != before:
             values: dict[str, Any] = {
                 "state": after.state.value,
@@ -491,7 +512,7 @@ def record_tap(
             row = store.consignment(decision.consignment.id)
             if row is not None:
                 store.refresh_consignment(row, now)
-        if facts.meeting.status.before_open:
+        if opens:
             store.open_meeting(meeting.id)
     store.append(key, head, event)
     person = decision.person
@@ -514,68 +535,50 @@ def record_tap(
     )
 
 
-def change_of(event: Any) -> rules.Change:
-    """The part of an event (new or stored) that ``rules.apply`` reads."""
-    action = Action(event.action)
-    restore = None
-    if action is Action.VOID and event.payload:
-        r = json.loads(event.payload).get("restore")
-        if r is not None:
-            restore = rules.Custody(
-                State(r["state"]), r["holder_id"], r["remembered_id"], r["consignment_id"]
-            )
-    return rules.Change(
-        action=action,
-        verdict=Verdict(event.verdict),
-        to_state=State(event.to_state) if event.to_state else None,
-        attendee_id=event.attendee_id,
-        consignment_id=event.consignment_id,
-        restore=restore,
-    )
+def _venue_in_force(meeting: rules.MeetingFacts) -> tuple[str, ...] | None:
+    """The venue check's item ids in force, recorded on the tap that opens a meeting that needs
+    one (``verify`` re-decides that tap against these, whatever the checklist file says later)."""
+    if not requires_filing(meeting.level):
+        return None
+    from carrier_tracker.custody import checklists
+
+    return tuple(it.id for it in checklists.active()[checklists.VENUE].items)
 
 
-def append_admin_event(
+def append_event(*, session: Bind, key: bytes, meeting_id: int, event: MeetingEvent) -> int:
+    """Append a typed event to a meeting's chain; returns its seq.
+
+    Same lock and append as a tap (TapStore), so every writer serialises on the one head; the
+    append stamps the event with the system chain's length and the PIN-hash digests of its
+    operator and approver (``TapStore.append``).
+    """
+    stamp = event.stamp
+    check_who(station=stamp.station, operator=stamp.operator)
+    store = _Store(session)
+    head = store.lock_head(meeting_id)
+    row = NewEvent.of(meeting_id, event)
+    store.append(key, head, row)
+    return row.seq
+
+
+def stamp(
     *,
-    session: Session,
-    key: bytes,
-    meeting: Meeting,
-    action: Action,
     operator: str = "",
     station: str = "",
     note: str = "",
-    carrier: Carrier | None = None,
-    now: datetime | None = None,
-    payload: str | None = None,
     approver: str = "",
-    attendee_id: int | None = None,
-) -> None:
-    """Append a non-tap event (enrollment, consignment, close, import, pledge) to a meeting's
-    chain.
-
-    Same lock and append as a tap (TapStore), so every writer serialises on the one head.
-    ``payload`` is the canonical JSON of the reference facts the event creates (see
-    ``audit.py``), covered by the event's hash.
-    """
-    assert meeting.id is not None
-    check_who(station=station, operator=operator)
-    store = _Store(session)
-    head = store.lock_head(meeting.id)
-    store.append(
-        key,
-        head,
-        NewEvent(
-            meeting_id=meeting.id,
-            action=action.value,
-            verdict=Verdict.ACCEPTED.value,
-            at=ledger.as_utc(now or utcnow()),
-            carrier_id=carrier.id if carrier else None,
-            tag_uid=carrier.tag_uid if carrier else None,
-            to_state=carrier.state if carrier else None,
-            station=station,
-            operator=operator,
-            note=note,
-            approver=approver,
-            payload=payload,
-            attendee_id=attendee_id,
-        ),
+    now: datetime | None = None,
+    verdict: Verdict = Verdict.ACCEPTED,
+    reason: str = "",
+) -> Stamp:
+    """The stamp of an event about to be appended (its seq is set by the append)."""
+    return Stamp(
+        seq=0,
+        at=ledger.as_utc(now or utcnow()),
+        verdict=verdict,
+        station=station,
+        operator=operator,
+        approver=approver,
+        note=note,
+        reason=reason,
     )

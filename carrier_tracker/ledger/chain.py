@@ -46,14 +46,19 @@ def canonical_bytes(event: Any) -> bytes:
     property test holds it byte-for-byte to ``json.dumps(sort_keys=True)`` of the same fields
     (tests/unit/test_ledger.py).
 
-    ``approver`` and ``payload`` (added by schema 0002) are covered when present, and left out
-    when empty, so every event written before them keeps its hash."""
+    Fields added after the first version are covered when present, and left out when empty, so
+    every event written before them keeps its hash: ``approver`` and ``payload`` (schema 0002),
+    ``system_seq``, ``operator_pin`` and ``approver_pin`` (schema 0012)."""
     at = event.at
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     approver, payload = getattr(event, "approver", ""), getattr(event, "payload", None)
+    system_seq = getattr(event, "system_seq", None)
+    operator_pin = getattr(event, "operator_pin", "")
+    approver_pin = getattr(event, "approver_pin", "")
     text = (
         f'{{"action":{_json(event.action)},'
         + (f'"approver":{_json(approver)},' if approver else "")
+        + (f'"approver_pin":{_json(approver_pin)},' if approver_pin else "")
         + f'"at":{_json(at.isoformat(timespec="microseconds"))},'
         f'"attendee_id":{_json(event.attendee_id)},'
         f'"carrier_id":{_json(event.carrier_id)},'
@@ -62,11 +67,13 @@ def canonical_bytes(event: Any) -> bytes:
         f'"meeting_id":{_json(event.meeting_id)},'
         f'"note":{_json(event.note)},'
         f'"operator":{_json(event.operator)},'
+        + (f'"operator_pin":{_json(operator_pin)},' if operator_pin else "")
         + (f'"payload":{_json(payload)},' if payload is not None else "")
         + f'"reason":{_json(event.reason)},'
         f'"seq":{_json(event.seq)},'
         f'"station":{_json(event.station)},'
-        f'"tag_uid":{_json(event.tag_uid)},'
+        + (f'"system_seq":{_json(system_seq)},' if system_seq is not None else "")
+        + f'"tag_uid":{_json(event.tag_uid)},'
         f'"to_state":{_json(event.to_state)},'
         f'"verdict":{_json(event.verdict)}}}'
     )
@@ -86,6 +93,13 @@ def mac(key: bytes, data: bytes) -> str:
     h = _keyed(key).copy()
     h.update(data)
     return h.hexdigest()
+
+
+def pin_digest(key: bytes, pin_hash: bytes) -> str:
+    """A digest of a PIN hash (an HMAC of it, 16 hex digits): what the system chain records of
+    each PIN it sets and each event records of the PIN that authenticated its people, so a hash
+    swapped in the table is named. It reveals nothing of the PIN or the hash."""
+    return mac(key, b"pin|" + pin_hash)[:16]
 
 
 def head_mac(key: bytes, chain: int | str, seq: int, head_hash: str) -> str:

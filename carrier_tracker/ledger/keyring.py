@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from carrier_tracker import messages
@@ -16,12 +17,38 @@ from carrier_tracker.ledger.keys import FINGERPRINT_SETTING, key_fingerprint, lo
 from carrier_tracker.storage.models import Event, LedgerHead, Meeting
 
 
-def open_key(engine: Any, path: Path, *, writes: bool) -> bytes:
-    """The ledger key for this database, checked against the fingerprint the database holds.
+def recorded_fingerprints(session: Session) -> tuple[str | None, str | None]:
+    """The key fingerprints this database records: the system chain's genesis (its first
+    ``key_recorded`` event, read without verifying the chain) and the settings row."""
+    from carrier_tracker.ledger.codec import SystemAction, decode_system
+    from carrier_tracker.ledger.events import KeyRecorded
+    from carrier_tracker.storage.models import Setting, SystemEvent, table_of
 
-    A database that already holds events never gets a new key: without its key file the
-    command stops and says so. A command that writes records the fingerprint the first time
-    (a new database, or one made before fingerprints).
+    setting, system = table_of(Setting), table_of(SystemEvent)
+    row = session.execute(
+        select(setting.c.value).where(setting.c.name == FINGERPRINT_SETTING)
+    ).scalar()
+    genesis = session.execute(
+        core_select(system)
+        .where(system.c.action == SystemAction.KEY_RECORDED)
+        .order_by(system.c.seq)
+        .limit(1)
+    ).first()
+    event = decode_system(genesis) if genesis is not None else None
+    chained = event.fingerprint if isinstance(event, KeyRecorded) else None
+    return chained, row
+
+
+def open_key(engine: Any, path: Path, *, writes: bool) -> bytes:
+    """The ledger key for this database, checked against the fingerprints the database holds:
+    the one in the system chain's genesis (``key_recorded``), and the settings row.
+
+    Every door opens the key this way (the CLI, the desk, the demo, the export). A database
+    that already holds events never gets a new key: without its key file the command stops and
+    says so; a key whose fingerprint is not the genesis's is refused, whatever the settings row
+    says (it may have been deleted or rewritten). A command that writes records the
+    fingerprint row the first time; the genesis event is written with the system chain's first
+    event (``storage.system_chain``), or by ``init`` for a database made before it.
 
     Args:
         engine: the database.
@@ -37,25 +64,27 @@ def open_key(engine: Any, path: Path, *, writes: bool) -> bytes:
 
     # Core reads, not ORM ones: every writing command opens the key, and the ORM's first query
     # configures every mapper (10-15 ms of the CLI's start).
-    setting = table_of(Setting)
     with read_scope(engine) as session:
-        recorded = session.execute(
-            select(setting.c.value).where(setting.c.name == FINGERPRINT_SETTING)
-        ).scalar()
+        chained, recorded = recorded_fingerprints(session)
         # Whether any event exists (one row looked at, not a count of 200,000), asked only
         # when no fingerprint says so already.
-        has_events = recorded is not None or any(
-            session.execute(select(table_of(model).c.id).limit(1)).first() is not None
-            for model in (Event, SystemEvent)
+        has_events = (
+            chained is not None
+            or recorded is not None
+            or any(
+                session.execute(select(table_of(model).c.id).limit(1)).first() is not None
+                for model in (Event, SystemEvent)
+            )
         )
     if not path.exists() and has_events:
         raise LedgerError(messages.text("key_missing_for_db", path=path))
-    key = load_key(path, create=writes)
+    key = load_key(path, create=writes and not has_events)
     fingerprint = key_fingerprint(key)
-    if recorded is not None and not hmac.compare_digest(recorded, fingerprint):
-        raise LedgerError(
-            messages.text("key_mismatch", path=path, have=fingerprint[:12], want=recorded[:12])
-        )
+    for want in (chained, recorded):
+        if want is not None and not hmac.compare_digest(want, fingerprint):
+            raise LedgerError(
+                messages.text("key_mismatch", path=path, have=fingerprint[:12], want=want[:12])
+            )
     if recorded is None and writes:
         with session_scope(engine) as session:
             if session.get(Setting, FINGERPRINT_SETTING) is None:

@@ -12,21 +12,18 @@ not a refusal: it raises before anything is locked or written.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from carrier_tracker import ledger, messages
-from carrier_tracker.custody.rules import Custody, apply
+from carrier_tracker.custody.rules import Custody
 from carrier_tracker.custody.service import (
     NewEvent,
     approval,
-    change_of,
     find_attendee,
     find_meeting,
     item_label,
@@ -41,8 +38,10 @@ from carrier_tracker.enums import (
     Verdict,
 )
 from carrier_tracker.errors import CarrierTrackerError, NotFoundError
-from carrier_tracker.ledger.audit import ATTENDEE_CHANGE_FIELDS, TAP_ACTIONS, canonical
-from carrier_tracker.ledger.audit import _row as snapshot_row
+from carrier_tracker.ledger import codec
+from carrier_tracker.ledger import events as ev
+from carrier_tracker.ledger.codec import TAP_ACTIONS
+from carrier_tracker.ledger.fold import MeetingWorld
 from carrier_tracker.meeting.enrollment import (
     _bind,
     bound_carrier,
@@ -50,6 +49,7 @@ from carrier_tracker.meeting.enrollment import (
     describe_carrier,
     where_bound,
 )
+from carrier_tracker.storage import queries
 from carrier_tracker.storage.models import (
     Attendee,
     Carrier,
@@ -77,7 +77,7 @@ MAX_COPIES = 10_000
 MAX_SEQ = 2**31 - 1
 """No ledger has more events than an INTEGER holds."""
 
-CUSTODY_CHANGES = frozenset(TAP_ACTIONS | {Action.WITHDRAW.value})
+CUSTODY_CHANGES = frozenset(TAP_ACTIONS | {Action.WITHDRAW})
 """Events that move a carrier's custody: a later one on the same carrier blocks a void."""
 
 
@@ -122,7 +122,8 @@ class _Change:
     to_state: str | None = None
     attendee_id: int | None = None
     consignment_id: int | None = None
-    payload: dict[str, Any] | None = None
+    typed: Callable[[ev.Stamp], ev.MeetingEvent] | None = None
+    """What the change records when accepted (its facts, given the stamp)."""
     after: list[Callable[[], int | None]] = field(default_factory=list)
 
     def refuse(self, key: str, **fields: object) -> Refused:
@@ -142,25 +143,31 @@ class _Change:
     def event(self, verdict: Verdict, reason: str = "") -> NewEvent:
         carrier = self.carrier
         assert self.meeting.id is not None
-        return NewEvent(
-            meeting_id=self.meeting.id,
-            action=self.action.value,
-            verdict=verdict.value,
+        accepted = verdict is Verdict.ACCEPTED
+        stamp = ev.Stamp(
+            seq=0,
             at=self.now,
-            carrier_id=carrier.id if carrier is not None else None,
-            tag_uid=self.tag_uid or (carrier.tag_uid if carrier is not None else None),
-            from_state=self.from_state,
-            to_state=self.to_state,
-            attendee_id=self.attendee_id,
-            consignment_id=self.consignment_id,
+            verdict=verdict,
             station=self.station,
             operator=self.operator,
+            approver=self.approver if accepted else "",
             note=self.note,
             reason=reason,
-            approver=self.approver if verdict is Verdict.ACCEPTED else "",
-            payload=canonical(self.payload)
-            if self.payload is not None and verdict is Verdict.ACCEPTED
-            else None,
+        )
+        if accepted and self.typed is not None:
+            return NewEvent.of(self.meeting.id, self.typed(stamp))
+        return NewEvent.of(
+            self.meeting.id,
+            ev.Declined(
+                stamp,
+                refused_action=self.action,
+                carrier_id=carrier.id if carrier is not None else None,
+                attendee_id=self.attendee_id,
+                consignment_id=self.consignment_id,
+                uid=self.tag_uid or (carrier.tag_uid if carrier is not None else None),
+                from_state=self.from_state,
+                to_state=self.to_state,
+            ),
         )
 
 
@@ -257,7 +264,11 @@ def _add_person(
     change: _Change,
     person: NewPerson,
     substitute_for: Attendee | None,
+    *,
+    approver: str | None = None,
 ) -> Attendee:
+    """Check and write a new attendee with their pass. ``approver``: the officer approving a
+    late attendee (a substitute's approval is checked by the caller)."""
     meeting = change.meeting
     assert meeting.id is not None
     people = _people(session, meeting)
@@ -272,6 +283,8 @@ def _add_person(
             )
     if person.pass_uid:
         _check_free_uid(session, change, person.pass_uid)
+    if approver is not None:  # clearance and out-of-town are an officer's decision
+        change.need_officer("what_attendee_add", approver)
     row = Attendee(
         meeting_id=meeting.id,
         code=person.code,
@@ -293,10 +306,9 @@ def _add_person(
     session.add(card)
     session.flush()
     change.attendee_id = row.id
-    change.payload = {
-        "attendee": {"id": row.id, **snapshot_row(row, ATTENDEE_CHANGE_FIELDS)},
-        "carrier": [card.id, card.kind, None, None, row.id],
-    }
+    person_record, card_record = codec.attendee_record(row), codec.carrier_record(card)
+    kind = ev.Substituted if substitute_for is not None else ev.AttendeeAdded
+    change.typed = lambda stamp: kind(stamp, person_record, card_record)
     if person.pass_uid:
         uid = person.pass_uid
 
@@ -328,19 +340,23 @@ def add_attendee(
     person: NewPerson,
     operator: str = "",
     station: str = "",
+    approver: str = "",
     now: datetime | None = None,
 ) -> ChangeOutcome:
     """Register a late attendee (meeting planned or open), with a pass of their own (bound to
-    ``person.pass_uid`` when given, as a second event).
+    ``person.pass_uid`` when given, as a second event). Their clearance and whether they are
+    an out-of-town delegate are an officer's decision: a custodian's change needs ``approver``.
 
     Raises:
         NotFoundError: no such meeting.
         TextError, BadUid: bad input (nothing recorded).
     """
     person = _check_person(person)
+    if approver:
+        check_who(operator=approver)
 
     def body(change: _Change) -> str:
-        row = _add_person(session, key, change, person, None)
+        row = _add_person(session, key, change, person, None, approver=approver)
         return messages.text(
             "attendee_added",
             code=row.code,
@@ -521,11 +537,9 @@ def add_copies(
         doc.copies = first + count - 1
         session.add(doc)
         session.flush()
-        change.payload = {
-            "document_id": doc.id,
-            "copies": doc.copies,
-            "carriers": {str(c.id): [c.kind, c.document_id, c.copy_number, None] for c in new},
-        }
+        records = tuple(codec.carrier_record(c) for c in new)
+        doc_id, copies = doc.id, doc.copies
+        change.typed = lambda stamp: ev.CopiesAdded(stamp, doc_id, copies, records)
         change.note = f"{doc.number} +{count}"
         return messages.text(
             "copies_added",
@@ -600,6 +614,9 @@ def withdraw_copy(
             raise change.refuse("change_note", what=messages.text("what_withdraw"))
         change.need_officer("what_withdraw", approver)
         change.to_state = State.WITHDRAWN.value
+        uid, carrier_id = carrier.tag_uid, carrier.id
+        assert carrier_id is not None
+        change.typed = lambda stamp: ev.Withdrawn(stamp, carrier_id, uid, state.value)
         _move(change, carrier, Custody(State.WITHDRAWN), change.now)
         session.add(carrier)
         return messages.text("withdrawn", item=item, note=note)
@@ -686,7 +703,8 @@ def retag(
                 at=change.now,
             )
         )
-        change.payload = {"old": old, "new": new}
+        carrier_id = carrier.id
+        change.typed = lambda stamp: ev.Retagged(stamp, carrier_id, old, new, state.value)
         return messages.text("retagged", item=item, old=old, new=new)
 
     return _run(
@@ -707,14 +725,8 @@ def retag(
 
 def voided_seqs(session: Session, meeting: Meeting) -> dict[int, int]:
     """Which events were voided, and by which: ``{voided seq: void seq}``."""
-    rows = session.exec(
-        select(Event.seq, Event.payload).where(
-            Event.meeting_id == meeting.id,
-            Event.action == Action.VOID.value,
-            Event.verdict == Verdict.ACCEPTED.value,
-        )
-    ).all()
-    return {int(json.loads(payload)["voids"]): seq for seq, payload in rows if payload}
+    assert meeting.id is not None
+    return queries.voided_seqs(session, meeting.id)
 
 
 def void_event(
@@ -781,37 +793,46 @@ def void_event(
             .order_by(col(Event.seq))
         ).all()
         later = [
-            messages.text("void_later", seq=ev.seq, action=messages.ACTION_LABEL[Action(ev.action)])
-            for ev in history
-            if ev.seq > seq
-            and ev.verdict == Verdict.ACCEPTED.value
-            and ev.action in CUSTODY_CHANGES
-            and ev.seq not in voided
+            messages.text(
+                "void_later", seq=row.seq, action=messages.ACTION_LABEL[Action(row.action)]
+            )
+            for row in history
+            if row.seq > seq
+            and row.verdict == Verdict.ACCEPTED.value
+            and row.action in CUSTODY_CHANGES
+            and row.seq not in voided
         ]
         if later:
             raise change.refuse("void_conflict", seq=seq, later="、".join(later))
         if not note.strip():
             raise change.refuse("change_note", what=messages.text("what_void"))
         change.need_officer("what_void", approver)
-        before, since = Custody(), None
-        for ev in history:  # the custody just before the voided event, as verify replays it
-            if ev.seq >= seq:
+        # The custody just before the voided event, folded as verify folds it.
+        assert carrier.id is not None
+        world = MeetingWorld()
+        for stored in history:
+            if stored.seq >= seq:
                 break
-            moved = apply(before, change_of(ev))
-            if moved.state is not before.state:
-                since = ev.at
-            before = moved
+            world.apply(codec.decode(stored))
+        folded = world.carriers.get(carrier.id)
+        before = folded.custody if folded is not None else Custody()
+        since = folded.state_since if folded is not None else None
         change.to_state = before.state.value
         change.consignment_id = before.consignment_id or target.consignment_id
-        change.payload = {
-            "voids": seq,
-            "restore": {
-                "state": before.state.value,
-                "holder_id": before.holder_id,
-                "remembered_id": before.remembered_id,
-                "consignment_id": before.consignment_id,
-            },
-        }
+        carrier_id, uid, attendee_id = carrier.id, carrier.tag_uid, change.attendee_id
+        from_state, consignment_id = change.from_state, change.consignment_id
+        change.typed = lambda stamp: ev.Voided(
+            stamp,
+            target_seq=seq,
+            carrier_id=carrier_id,
+            restore=before,
+            since=since,
+            since_recorded=True,
+            attendee_id=attendee_id,
+            consignment_id=consignment_id,
+            uid=uid,
+            from_state=from_state,
+        )
         _move(change, carrier, before, since)
         session.add(carrier)
         consignments = {c for c in (target.consignment_id, before.consignment_id) if c}

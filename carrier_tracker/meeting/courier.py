@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from carrier_tracker import ledger, messages
-from carrier_tracker.custody.service import NewEvent, find_meeting
+from carrier_tracker.custody.service import NewEvent, find_meeting, stamp
 from carrier_tracker.enums import Action, MeetingStatus, State, Verdict
 from carrier_tracker.errors import NotFoundError
-from carrier_tracker.ledger.audit import canonical
+from carrier_tracker.ledger import events as ev
 from carrier_tracker.meeting.distribution import Step, append_event
 from carrier_tracker.storage.models import Carrier, Consignment, utcnow
 from carrier_tracker.storage.tap_store import TapStore
@@ -86,33 +86,40 @@ def record_receipt(
         ).all()
     )
     moving = [c for c in members if c.state == State.IN_TRANSIT.value]
-    event = NewEvent(
-        meeting_id=meeting.id,
-        action=Action.RECEIPT.value,
-        verdict=Verdict.ACCEPTED.value,
-        at=at,
-        consignment_id=consignment.id,
-        station=station,
-        operator=operator,
-        note=note,
-    )
+
+    def event(verdict: Verdict, reason: str = "", moved: tuple[int, ...] = ()) -> NewEvent:
+        assert meeting.id is not None
+        when = stamp(
+            operator=operator, station=station, note=note, now=at, verdict=verdict, reason=reason
+        )
+        if verdict is Verdict.ACCEPTED:
+            return NewEvent.of(meeting.id, ev.ReceiptRecorded(when, consignment.id, moved))
+        return NewEvent.of(
+            meeting.id,
+            ev.Declined(when, refused_action=Action.RECEIPT, consignment_id=consignment.id),
+        )
+
     refusal = ""
     if meeting.status == MeetingStatus.CLOSED:
         refusal = messages.text("meeting_closed")
     elif not moving and consignment.received_at is None:
         refusal = messages.text("receipt_nothing", number=consignment.number)
     if refusal:
-        event.verdict, event.reason = Verdict.REFUSED.value, refusal
-        return Step(Verdict.REFUSED, refusal, append_event(store, key, head, event))
+        return Step(
+            Verdict.REFUSED,
+            refusal,
+            append_event(store, key, head, event(Verdict.REFUSED, refusal)),
+        )
     if not moving:
-        event.verdict = Verdict.ALREADY.value
         assert consignment.received_at is not None
         message = messages.text(
             "receipt_already",
             number=consignment.number,
             at=messages.local_time(consignment.received_at),
         )
-        return Step(Verdict.ALREADY, message, append_event(store, key, head, event))
+        return Step(
+            Verdict.ALREADY, message, append_event(store, key, head, event(Verdict.ALREADY))
+        )
     for c in moving:
         c.state = State.DELIVERED.value
         c.state_since = at
@@ -124,8 +131,8 @@ def record_receipt(
     consignment.received_at = consignment.received_at or at
     session.add(consignment)
     session.flush()
-    event.payload = canonical({"carriers": [c.id for c in moving]})
-    seq = append_event(store, key, head, event)
+    moved = tuple(c.id for c in moving if c.id is not None)
+    seq = append_event(store, key, head, event(Verdict.ACCEPTED, moved=moved))
     message = messages.text(
         "receipt_done", number=consignment.number, count=len(moving), unit=consignment.unit
     )

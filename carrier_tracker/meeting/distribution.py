@@ -8,7 +8,6 @@ only what it does not know: the plan, who has received a copy (from the ledger),
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,11 +18,12 @@ from sqlmodel import Session, col, select
 
 from carrier_tracker import ledger, messages
 from carrier_tracker.custody.plan import Plan, parse_plan
-from carrier_tracker.custody.service import NewEvent, approval, find_meeting
+from carrier_tracker.custody.service import NewEvent, approval, find_meeting, stamp
 from carrier_tracker.enums import Action, MeetingStatus, State, Verdict
 from carrier_tracker.errors import NotFoundError
-from carrier_tracker.ledger.audit import canonical
+from carrier_tracker.ledger import events as ev
 from carrier_tracker.storage.models import Attendee, Carrier, Document, Event, Meeting, utcnow
+from carrier_tracker.storage.queries import voided_seqs
 from carrier_tracker.storage.readmodel import OutItem, reconciliation
 from carrier_tracker.storage.tap_store import TapStore
 from carrier_tracker.text_fields import check_who, normalize_code
@@ -123,34 +123,44 @@ def set_plan(
     plan = Plan() if everyone else parse_plan(to or "", [(a.code, a.unit) for a in people])
     shown = plan.describe(names)
     at = ledger.as_utc(now or utcnow())
-    event = NewEvent(
-        meeting_id=meeting.id,
-        action=Action.PLAN.value,
-        verdict=Verdict.ACCEPTED.value,
-        at=at,
-        station=station,
-        operator=operator,
-        note=f"{doc.number} " + messages.text("plan_note", plan=shown),
-        payload=canonical({"document_id": doc.id, "plan": plan.stored()}),
-    )
     officer, approved_by = approval(store, operator, approver)
+    note = f"{doc.number} " + messages.text("plan_note", plan=shown)
+
+    def event(verdict: Verdict, reason: str = "") -> NewEvent:
+        assert meeting.id is not None
+        when = stamp(
+            operator=operator,
+            station=station,
+            note=note,
+            now=at,
+            verdict=verdict,
+            reason=reason,
+            approver=approved_by if verdict is Verdict.ACCEPTED else "",
+        )
+        if verdict is Verdict.ACCEPTED:
+            return NewEvent.of(meeting.id, ev.PlanSet(when, doc.id, plan.stored()))
+        return NewEvent.of(meeting.id, ev.Declined(when, refused_action=Action.PLAN))
+
     refusal = ""
     if meeting.status == MeetingStatus.CLOSED:
         refusal = messages.text("plan_closed")
     elif not officer:
         refusal = messages.text("plan_officer", operator=operator or messages.text("not_filled"))
     if refusal:
-        event.verdict, event.reason, event.payload = Verdict.REFUSED.value, refusal, None
-        return Step(Verdict.REFUSED, refusal, append_event(store, key, head, event))
+        return Step(
+            Verdict.REFUSED,
+            refusal,
+            append_event(store, key, head, event(Verdict.REFUSED, refusal)),
+        )
     if doc.plan == plan.stored():
-        event.verdict, event.payload = Verdict.ALREADY.value, None
         message = messages.text("plan_unchanged", doc=doc.number, plan=shown)
-        return Step(Verdict.ALREADY, message, append_event(store, key, head, event))
-    event.approver = approved_by
+        return Step(
+            Verdict.ALREADY, message, append_event(store, key, head, event(Verdict.ALREADY))
+        )
     doc.plan = plan.stored()
     session.add(doc)
     session.flush()
-    seq = append_event(store, key, head, event)
+    seq = append_event(store, key, head, event(Verdict.ACCEPTED))
     return Step(Verdict.ACCEPTED, messages.text("plan_set", doc=doc.number, plan=shown), seq)
 
 
@@ -220,21 +230,9 @@ def _stands_for(people: Sequence[Attendee]) -> dict[int, tuple[str, str]]:
     return out
 
 
-VOID_ACTION = "void"
-"""The ledger action of a void (``void MEETING SEQ``, issue 11 item 1): its payload names the
-voided event as ``{"voids": seq}``. A voided hand-out does not count as received."""
-
-
 def _voided(session: Session, meeting_id: int) -> set[int]:
-    """Seqs of events voided by an accepted void (none before voids exist)."""
-    rows = session.exec(
-        select(Event.payload).where(
-            Event.meeting_id == meeting_id,
-            Event.action == VOID_ACTION,
-            Event.verdict == Verdict.ACCEPTED.value,
-        )
-    ).all()
-    return {int(json.loads(payload)["voids"]) for payload in rows if payload}
+    """Seqs of events voided by an accepted void: a voided hand-out does not count as received."""
+    return set(voided_seqs(session, meeting_id))
 
 
 def _received(session: Session, meeting_id: int) -> dict[int, set[int]]:

@@ -9,13 +9,15 @@ from sqlmodel import Session, col, select
 
 from carrier_tracker import messages
 from carrier_tracker.custody.service import (
-    append_admin_event,
+    append_event,
     find_attendee,
     find_meeting,
     item_label,
+    stamp,
 )
-from carrier_tracker.enums import Action, CarrierKind, MeetingStatus
+from carrier_tracker.enums import CarrierKind, MeetingStatus
 from carrier_tracker.errors import ConflictError, NotFoundError
+from carrier_tracker.ledger import events as ev
 from carrier_tracker.storage.models import Attendee, Carrier, Document, Meeting, RetiredTag
 from carrier_tracker.uids import normalize_uid
 
@@ -92,14 +94,17 @@ def _bind(
             session.flush()
     except IntegrityError as e:  # another desk bound the tag after our check: say to what
         raise _bound_elsewhere(session, tag) from e
-    append_admin_event(
+    assert meeting.id is not None and carrier.id is not None
+    append_event(
         session=session,
         key=key,
-        meeting=meeting,
-        action=Action.ENROLL,
-        carrier=carrier,
-        operator=operator,
-        station=station,
+        meeting_id=meeting.id,
+        event=ev.Bound(
+            stamp(operator=operator, station=station),
+            carrier_id=carrier.id,
+            uid=tag,
+            state=carrier.state,
+        ),
     )
     return Binding(item, tag, already=False)
 

@@ -12,15 +12,17 @@ from sqlmodel import Session, col, select
 from carrier_tracker import messages
 from carrier_tracker.custody import checklists
 from carrier_tracker.custody.service import (
-    append_admin_event,
+    append_event,
     approval,
     find_attendee,
     find_meeting,
+    stamp,
 )
-from carrier_tracker.enums import Action, CarrierKind, MeetingStatus, State
+from carrier_tracker.enums import CarrierKind, MeetingStatus, State
 from carrier_tracker.errors import ConflictError
-from carrier_tracker.ledger import as_utc
-from carrier_tracker.ledger.audit import audit_meeting, consignment_snapshot, release_snapshot
+from carrier_tracker.ledger import as_utc, codec
+from carrier_tracker.ledger import events as ev
+from carrier_tracker.ledger.audit import audit_meeting
 from carrier_tracker.meeting.policy import sweep_required, unsettled_items
 from carrier_tracker.storage.models import Attendee, Carrier, Consignment, Meeting, utcnow
 from carrier_tracker.storage.readmodel import (
@@ -194,7 +196,9 @@ def open_consignment(
                     other=printable(existing, 40),
                 )
             )
+    at = as_utc(now or utcnow())
     consignment = Consignment(
+        created_at=at,
         meeting_id=meeting.id,  # type: ignore[arg-type]
         number=number,
         unit=unit,
@@ -206,23 +210,18 @@ def open_consignment(
         session.flush()
     except IntegrityError as e:
         raise ConflictError(messages.text("consignment_exists", number=number)) from e
-    append_admin_event(
+    assert meeting.id is not None
+    note = messages.text("consignment_line", number=number, unit=unit, recipient=recipient).strip()
+    if delegate is not None:
+        note += messages.text("consignment_delegate", code=delegate.code, name=delegate.name)
+    append_event(
         session=session,
         key=key,
-        meeting=meeting,
-        action=Action.CONSIGNMENT,
-        operator=operator,
-        station=station,
-        note=messages.text(
-            "consignment_line", number=number, unit=unit, recipient=recipient
-        ).strip()
-        + (
-            messages.text("consignment_delegate", code=delegate.code, name=delegate.name)
-            if delegate is not None
-            else ""
+        meeting_id=meeting.id,
+        event=ev.ConsignmentOpened(
+            stamp(operator=operator, station=station, note=note, now=at),
+            codec.consignment_record(consignment),
         ),
-        now=now,
-        payload=consignment_snapshot(consignment),
     )
     return consignment
 
@@ -290,7 +289,7 @@ def close_meeting(
                 )
             ]
             if not chain.ok
-            else [f"  {d}" for d in audit.differences]
+            else [f"  {d}" for d in audit.findings()]
         )
         raise ConflictError("\n".join(lines))
     planned = MeetingStatus(meeting.status).before_open
@@ -346,6 +345,7 @@ def close_meeting(
     meeting.closed_at = now
     meeting.closed_by = operator
     meeting.close_note = note or None
+    meeting.close_approver = approved_by
     session.add(meeting)
     released, passes = _release_tags(session, meeting, copies=release_copy_tags)
     summary = (
@@ -367,17 +367,18 @@ def close_meeting(
                 ],
             )
         )
-    append_admin_event(
+    append_event(
         session=session,
         key=key,
-        meeting=meeting,
-        action=Action.CLOSE,
-        operator=operator,
-        approver=approved_by,
-        station=station,
-        note=summary,
-        now=now,
-        payload=release_snapshot(released) if released else None,
+        meeting_id=meeting.id,
+        event=ev.Closed(
+            stamp(operator=operator, approver=approved_by, station=station, note=summary, now=now),
+            released=tuple(sorted(released.items())),
+            close_note=note,
+            with_exceptions=bool(lost),
+            never_opened=planned,
+            detailed=True,
+        ),
     )
     return meeting
 

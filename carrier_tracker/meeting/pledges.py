@@ -15,10 +15,11 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from carrier_tracker import messages
-from carrier_tracker.custody.service import append_admin_event, find_attendee, find_meeting
-from carrier_tracker.enums import Action, MeetingStatus, Verdict
+from carrier_tracker.custody.service import append_event, find_attendee, find_meeting, stamp
+from carrier_tracker.enums import MeetingStatus, Verdict
 from carrier_tracker.errors import CarrierTrackerError, ConflictError
-from carrier_tracker.ledger.audit import pledge_payload
+from carrier_tracker.ledger import codec
+from carrier_tracker.ledger import events as ev
 from carrier_tracker.storage.models import Attendee
 from carrier_tracker.storage.tap_store import TapStore
 
@@ -155,17 +156,23 @@ def record_pledges(
             continue
         person.pledge_on, person.briefed_on = change.pledge_on, change.briefed_on
         session.add(person)
-        append_admin_event(
+        record = codec.attendee_record(person)
+        assert meeting.id is not None and person.id is not None
+        append_event(
             session=session,
             key=key,
-            meeting=meeting,
-            action=Action.PLEDGE,
-            operator=operator,
-            station=station,
-            note=_outcome(person, change, signed).message,
-            now=now,
-            payload=pledge_payload(person),
-            attendee_id=person.id,
+            meeting_id=meeting.id,
+            event=ev.Pledged(
+                stamp(
+                    operator=operator,
+                    station=station,
+                    note=_outcome(person, change, signed).message,
+                    now=now,
+                ),
+                attendee_id=person.id,
+                pledge_on=record.pledge_on,
+                briefed_on=record.briefed_on,
+            ),
         )
     session.flush()
     return outcomes

@@ -8,7 +8,6 @@ Every record is a ledger event of the meeting, with operator and time: ``file`` 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,11 +16,11 @@ from sqlmodel import Session, col, select
 
 from carrier_tracker import messages
 from carrier_tracker.custody import checklists as cl
-from carrier_tracker.custody.service import append_admin_event, approval, find_meeting
+from carrier_tracker.custody.service import append_event, approval, find_meeting, stamp
 from carrier_tracker.enums import Action, Answer, Level, MeetingStatus, requires_filing
 from carrier_tracker.errors import ConflictError, NotFoundError
-from carrier_tracker.ledger import as_utc
-from carrier_tracker.ledger.audit import canonical
+from carrier_tracker.ledger import as_utc, codec
+from carrier_tracker.ledger import events as ev
 from carrier_tracker.storage.models import (
     Attendee,
     Carrier,
@@ -52,18 +51,6 @@ def _locked(session: Session, meeting_code: str) -> Meeting:
 
 
 # --- filing -----------------------------------------------------------------------------------
-
-
-def filing_payload(meeting: Meeting) -> str:
-    """The payload of a ``file`` event: what the meeting's filing columns hold."""
-    return canonical(
-        {
-            "filed_ref": meeting.filed_ref,
-            "filed_on": meeting.filed_on.isoformat() if meeting.filed_on else None,
-            "filed_by": meeting.filed_by,
-            "plan_title": meeting.plan_title,
-        }
-    )
 
 
 def file_meeting(
@@ -117,19 +104,26 @@ def file_meeting(
     meeting.status = MeetingStatus.FILED
     session.add(meeting)
     session.flush()
-    append_admin_event(
+    assert meeting.id is not None
+    append_event(
         session=session,
         key=key,
-        meeting=meeting,
-        action=Action.FILE,
-        operator=operator,
-        approver=approved_by,
-        station=station,
-        note=messages.text(
-            "filed", code=meeting.code, ref=ref, date=on.isoformat(), by=meeting.filed_by
+        meeting_id=meeting.id,
+        event=ev.Filed(
+            stamp(
+                operator=operator,
+                approver=approved_by,
+                station=station,
+                note=messages.text(
+                    "filed", code=meeting.code, ref=ref, date=on.isoformat(), by=meeting.filed_by
+                ),
+                now=now,
+            ),
+            ref=meeting.filed_ref,
+            on=on.isoformat(),
+            by=meeting.filed_by,
+            plan_title=meeting.plan_title,
         ),
-        now=now,
-        payload=filing_payload(meeting),
     )
     return meeting
 
@@ -274,24 +268,29 @@ def answer_items(
         row.accepted_by = row.accept_note = row.accepted_at = None
         session.add(row)
         session.flush()
-        append_admin_event(
+        assert meeting.id is not None
+        append_event(
             session=session,
             key=key,
-            meeting=meeting,
-            action=Action.CHECK,
-            operator=operator,
-            station=station,
-            note=messages.text(
-                "checklist_answered",
-                checklist=checklist.title,
+            meeting_id=meeting.id,
+            event=ev.Checked(
+                stamp(
+                    operator=operator,
+                    station=station,
+                    note=messages.text(
+                        "checklist_answered",
+                        checklist=checklist.title,
+                        item=it.id,
+                        label=it.label,
+                        answer=messages.ANSWER_LABEL[answer],
+                        note=f"：{note}" if note else "",
+                    ),
+                    now=now,
+                ),
+                checklist=checklist.name,
                 item=it.id,
-                label=it.label,
-                answer=messages.ANSWER_LABEL[answer],
-                note=f"：{note}" if note else "",
-            ),
-            now=now,
-            payload=canonical(
-                {"checklist": checklist.name, "item": it.id, "answer": answer.value, "note": note}
+                answer=answer.value,
+                answer_note=note,
             ),
         )
     return checklist_status(session, meeting, checklist)
@@ -367,17 +366,17 @@ def accept_items(
     for it, row in targets:
         row.accepted_by, row.accept_note, row.accepted_at = by, note, now
         session.add(row)
-        append_admin_event(
+        assert meeting.id is not None
+        append_event(
             session=session,
             key=key,
-            meeting=meeting,
-            action=Action.CHECK_ACCEPT,
-            operator=operator,
-            approver=approved_by,
-            station=station,
-            note=note,
-            now=now,
-            payload=canonical({"checklist": checklist.name, "item": it.id, "by": by}),
+            meeting_id=meeting.id,
+            event=ev.CheckAccepted(
+                stamp(operator=operator, approver=approved_by, station=station, note=note, now=now),
+                checklist=checklist.name,
+                item=it.id,
+                by=by,
+            ),
         )
     session.flush()
     return checklist_status(session, meeting, checklist)
@@ -428,10 +427,11 @@ def sweep_findings(session: Session, meeting: Meeting) -> list[Finding]:
         a.id: a for a in session.exec(select(Attendee).where(Attendee.meeting_id == meeting.id))
     }
     out = []
-    for ev in events:
-        c = carriers.get(ev.carrier_id) if ev.carrier_id is not None else None
+    for row in events:
+        tap = codec.decode(row)
+        c = carriers.get(row.carrier_id) if row.carrier_id is not None else None
         if c is None:
-            item = ev.tag_uid or ""
+            item = row.tag_uid or ""
         elif c.document_id is not None:
             d = docs.get(c.document_id)
             item = messages.text("copy_item", doc=d.number if d else "?", copy=c.copy_number)
@@ -442,17 +442,16 @@ def sweep_findings(session: Session, meeting: Meeting) -> list[Finding]:
                 number=(owner.pass_number or owner.code) if owner else "?",
                 name=owner.name if owner else "?",
             )
-        person = people.get(ev.attendee_id) if ev.attendee_id is not None else None
-        room = json.loads(ev.payload).get("room", "") if ev.payload else ""
+        person = people.get(row.attendee_id) if row.attendee_id is not None else None
         out.append(
             Finding(
-                at=ev.at,
-                room=room,
+                at=row.at,
+                room=tap.room if isinstance(tap, ev.Tapped) else "",
                 item=item,
                 holder=person.name if person else "",
-                operator=ev.operator,
-                verdict=ev.verdict,
-                message=ev.reason or "",
+                operator=row.operator,
+                verdict=row.verdict,
+                message=row.reason or "",
             )
         )
     return out

@@ -31,8 +31,8 @@ from carrier_tracker import messages
 from carrier_tracker.custody.service import find_attendee, find_meeting
 from carrier_tracker.enums import Action, CarrierKind, Level, State, Verdict
 from carrier_tracker.errors import OutputError, os_reason
-from carrier_tracker.ledger import ChainReport, ChainVerifier
-from carrier_tracker.ledger.audit import AuditReport, Expected, audit_meeting_at, finish_audit
+from carrier_tracker.ledger import ChainReport
+from carrier_tracker.ledger.audit import AuditReport, MeetingAudit, audit_meeting_at, audit_system
 from carrier_tracker.ledger.keyring import event_rows
 from carrier_tracker.meeting.changes import attendee_marks, voided_seqs
 from carrier_tracker.meeting.distribution import plan_view
@@ -586,16 +586,14 @@ def export_meeting(
         events = event_rows(session, meeting)
         action_label = {a.value: ACTION_LABEL[a] for a in Action}
         verdict_label = {v.value: VERDICT_LABEL[v] for v in Verdict}
-        verifier = ChainVerifier(key, meeting.code)
-        expected = Expected()
+        auditor = MeetingAudit(key, meeting, audit_system(session, key))
         fold = _HistoryFold()
         recorded: dict[int, tuple[str, datetime]] = {}  # who recorded each attendee's pledge, when
         closed = False  # past the close event: a find is recorded after the meeting closed
         voided = voided_seqs(session, meeting)  # a voided tap stays in the log, marked
         for ev in events:
             if background is None:
-                verifier.feed(ev)
-                expected.feed(ev)
+                auditor.feed(ev)
             void_by = voided.get(ev.seq)
             if (
                 ev.verdict == "accepted"
@@ -641,7 +639,7 @@ def export_meeting(
         counts[LOG_SHEET] = log.rows
         histories, dispatch_times = fold.histories, fold.dispatch_times
         if background is None:
-            audit = finish_audit(session, meeting, verifier, expected, head)
+            audit = auditor.report(session)
         else:
             pool, future = background
             audit = future.result()

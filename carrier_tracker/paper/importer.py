@@ -17,14 +17,17 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
+from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from carrier_tracker import messages
 from carrier_tracker.custody.plan import PlanError, parse_plan
-from carrier_tracker.custody.service import append_admin_event
-from carrier_tracker.enums import Action, CarrierKind, Level
+from carrier_tracker.custody.service import append_event, stamp
+from carrier_tracker.enums import CarrierKind, Level
 from carrier_tracker.errors import ImportProblems, TextError, os_reason
+from carrier_tracker.ledger import codec
+from carrier_tracker.ledger import events as ev
 from carrier_tracker.meeting.enrollment import where_bound
 from carrier_tracker.paper.workbook_schema import (
     ATTENDEES,
@@ -36,7 +39,15 @@ from carrier_tracker.paper.workbook_schema import (
     TRUE_WORDS,
     Sheet,
 )
-from carrier_tracker.storage.models import Attendee, Carrier, Document, Meeting, RetiredTag
+from carrier_tracker.storage.models import (
+    Attendee,
+    Carrier,
+    Document,
+    Meeting,
+    RetiredTag,
+    table_of,
+)
+from carrier_tracker.storage.system_chain import register_meeting
 from carrier_tracker.text_fields import check_code, check_text, normalize_code, printable
 from carrier_tracker.uids import BadUid, normalize_uid
 
@@ -1021,29 +1032,47 @@ def _write(
         say(messages.text("import_written", written=written, total=total))
     copies = sum(d.copies for d in documents)
     pass_tags = sum(1 for a in data["attendees"] if a["pass_uid"])
-    from carrier_tracker.ledger.audit import import_snapshot
-
-    append_admin_event(
+    note = messages.text(
+        "import_note",
+        name=parsed.name,
+        attendees=len(attendees),
+        documents=len(documents),
+        copies=copies,
+        tags=len(tags),
+        passes=pass_tags,
+        digest=parsed.digest,
+    )
+    append_event(
         session=session,
         key=key,
-        meeting=meeting,
-        action=Action.IMPORT,
-        operator=operator,
-        payload=import_snapshot(session, meeting),
-        note=messages.text(
-            "import_note",
-            name=parsed.name,
-            attendees=len(attendees),
-            documents=len(documents),
-            copies=copies,
-            tags=len(tags),
-            passes=pass_tags,
-            digest=parsed.digest,
-        ),
-        now=now,
+        meeting_id=meeting.id,
+        event=imported_event(session, meeting, stamp(operator=operator, note=note, now=now)),
     )
+    register_meeting(session, key, meeting, operator=operator)
     return ImportResult(
         meeting.code, len(attendees), len(documents), copies, len(tags), pass_tags, parsed.digest
+    )
+
+
+def imported_event(session: Session, meeting: Meeting, when: ev.Stamp) -> ev.Imported:
+    """The import event of a meeting just written: its reference facts as the rows hold them."""
+    m = table_of(Meeting)
+    tables = {
+        name: table_of(model) for name, model in (("a", Attendee), ("d", Document), ("c", Carrier))
+    }
+    conn = session.connection()
+
+    def rows(name: str) -> Any:
+        t = tables[name]
+        return conn.execute(core_select(t).where(t.c.meeting_id == meeting.id).order_by(t.c.id))
+
+    meeting_row = conn.execute(core_select(m).where(m.c.id == meeting.id)).one()
+    return ev.Imported(
+        when,
+        meeting=codec.meeting_record(meeting_row),
+        attendees=tuple(codec.attendee_record(a) for a in rows("a")),
+        documents=tuple(codec.document_record(d) for d in rows("d")),
+        carriers=tuple(codec.carrier_record(c) for c in rows("c")),
     )
 
 

@@ -477,7 +477,7 @@ def tighten_file_modes(engine: Engine) -> None:
             continue
 
 
-SCHEMA_HEAD = "0011"
+SCHEMA_HEAD = "0012"
 """The newest migration, spelled out so the common case (schema current) needs no Alembic import
 on every command (a tap's start-up); tests/unit/test_schema.py checks it against the scripts."""
 

@@ -55,6 +55,9 @@ class Meeting(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=_ts())
     closed_by: str | None = Field(default=None, max_length=100)
     close_note: str | None = None
+    close_approver: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
+    """The officer who approved a custodian's close (with exceptions, or of a meeting that never
+    opened); empty when none was needed or the operator was the officer."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
     filed_ref: str | None = Field(default=None, max_length=64)
     """The secrecy office's reference number of the 备案 (None: not filed)."""
@@ -222,8 +225,14 @@ class Event(SQLModel, table=True):
     """The officer who approved this step at a custodian's desk (empty: none needed, or the
     operator is the officer)."""
     payload: str | None = None
-    """Canonical JSON of the reference facts this event created or changed (import, binding,
-    consignment, close), so ``verify`` can rebuild the rows the tables should hold."""
+    """Canonical JSON of the facts this event created or changed (carrier_tracker.ledger.codec
+    writes and reads it), so ``verify`` can rebuild the rows the tables should hold."""
+    system_seq: int | None = None
+    """The system chain's length when the event was written: the roles and PINs in force."""
+    operator_pin: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    """Digest of the operator's PIN hash as the table held it (empty: not registered)."""
+    approver_pin: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    """Digest of the approver's PIN hash as the table held it."""
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
 

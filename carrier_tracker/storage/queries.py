@@ -351,3 +351,19 @@ def audit_log(
             AuditRow(seq, at, station, operator, action, verdict, item, person or "", reason, note)
         )
     return out
+
+
+def voided_seqs(session: Session, meeting_id: int) -> dict[int, int]:
+    """Which events of a meeting were voided, and by which: ``{voided seq: void seq}``."""
+    from carrier_tracker.ledger import codec
+    from carrier_tracker.ledger import events as ev
+
+    rows = session.exec(
+        select(Event).where(
+            Event.meeting_id == meeting_id,
+            Event.action == Action.VOID.value,
+            Event.verdict == Verdict.ACCEPTED.value,
+        )
+    ).all()
+    voids = (codec.decode(row) for row in rows)
+    return {v.target_seq: v.stamp.seq for v in voids if isinstance(v, ev.Voided)}

@@ -58,6 +58,7 @@ from carrier_tracker.storage.models import (
     Meeting,
     Operator,
     RetiredTag,
+    SystemHead,
     table_of,
 )
 
@@ -219,6 +220,14 @@ _OFFICER = select(OPERATOR.c.id).where(
     OPERATOR.c.name == bindparam("name"),
     OPERATOR.c.role == bindparam("role"),
     OPERATOR.c.disabled == bindparam("disabled"),
+)
+# Who stood behind an event: the system chain's length and the PIN hashes of its operator and
+# approver as the table holds them (one statement, read under the meeting's head lock).
+_SYSTEM_HEAD = table_of(SystemHead)
+_AUTH = select(
+    select(_SYSTEM_HEAD.c.seq).where(_SYSTEM_HEAD.c.id == literal_column("1")).scalar_subquery(),
+    select(OPERATOR.c.pin_hash).where(OPERATOR.c.name == bindparam("a_op")).scalar_subquery(),
+    select(OPERATOR.c.pin_hash).where(OPERATOR.c.name == bindparam("a_ap")).scalar_subquery(),
 )
 _RETIRED = select(RETIRED.c.replaced_by).where(RETIRED.c.uid == bindparam("uid"))
 _HEAD_FOR_UPDATE = (
@@ -617,7 +626,17 @@ class TapStore:
         return head
 
     def append(self, key: bytes, head: SimpleNamespace, event: Any) -> None:
-        """Chain and insert the event, then move the head (the caller holds its lock)."""
+        """Stamp, chain and insert the event, then move the head (the caller holds its lock).
+
+        The stamp: the system chain's length now, and digests of the PIN hashes the operator's
+        and the approver's rows hold now (``verify`` checks both against the system chain)."""
+        if event.system_seq is None:
+            seq, op_hash, ap_hash = self._run(
+                _AUTH, {"a_op": event.operator, "a_ap": event.approver or None}
+            ).fetchone()
+            event.system_seq = int(seq or 0)
+            event.operator_pin = ledger.pin_digest(key, bytes(op_hash)) if op_hash else ""
+            event.approver_pin = ledger.pin_digest(key, bytes(ap_hash)) if ap_hash else ""
         event.seq = head.seq + 1
         event.prev_hash = head.hash
         event.hash = ledger.event_hash(key, head.hash, event)

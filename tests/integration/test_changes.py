@@ -63,7 +63,7 @@ def verify_ok(engine: Engine, key: bytes, session: Session) -> None:
     session.commit()  # the test's transaction ends (in-memory SQLite has one connection)
     with Session(engine) as fresh:
         report = audit_meeting(fresh, key, find_meeting(fresh, "M1"))
-    assert report.ok, report.differences
+    assert report.ok, report.findings()
 
 
 def differences(engine: Engine, key: bytes, session: Session) -> tuple[str, ...]:
@@ -96,9 +96,13 @@ def _issue_a003_pass(s: Session, k: bytes, w: World) -> None:
 def _close(s: Session, k: bytes, w: World) -> None:
     w.meeting.status = MeetingStatus.CLOSED
     s.add(w.meeting)
-    from carrier_tracker.custody.service import append_admin_event
+    from carrier_tracker.custody.service import append_event, stamp
+    from carrier_tracker.ledger import events as ev
 
-    append_admin_event(session=s, key=k, meeting=w.meeting, action=Action.CLOSE)
+    assert w.meeting.id is not None
+    closing = stamp()
+    w.meeting.closed_at = closing.at
+    append_event(session=s, key=k, meeting_id=w.meeting.id, event=ev.Closed(closing, detailed=True))
     s.commit()
 
 
@@ -129,13 +133,20 @@ def _substitute_a003(s: Session, k: bytes, w: World) -> None:
     assert out.accepted
 
 
-def _add(code: str = "A010", op: str = CUSTODIAN, **kw: Any) -> Change:
+def _add(
+    code: str = "A010", op: str = CUSTODIAN, approver: str = OFFICER, **kw: Any
+) -> Change:
     def run(s: Session, k: bytes, w: World) -> ChangeOutcome:
         args = dict(kw)
         if args.get("pass_uid") == "D2/1":  # a tag bound to a copy
             args["pass_uid"] = w.copy_uid("D2", 1)
         return add_attendee(
-            session=s, key=k, meeting_code="M1", person=person(code, **args), operator=op
+            session=s,
+            key=k,
+            meeting_code="M1",
+            person=person(code, **args),
+            operator=op,
+            approver=approver,
         )
 
     return run
@@ -326,6 +337,13 @@ CASES = [
         "已增补",
         extra={"status": MeetingStatus.PLANNED},
     ),
+    Case(
+        "late attendee by a custodian alone (clearance is an officer's decision)",
+        _add(approver=""),
+        False,
+        "增补参会人员（知悉范围、外地代表由保密负责人决定）需保密负责人批准（当前操作员：小孙",
+    ),
+    Case("late attendee by an officer", _add(op=OFFICER, approver=""), True, "已增补参会人员 A010"),
     Case("attendee code taken", _add("A001"), False, "已有参会人员 A001（张三）"),
     Case("attendee code taken (letter case)", _add("a001"), False, "已有参会人员 A001"),
     Case("pass number taken", _add(pass_number="P001"), False, "会议证号 P001 已属于 A001 张三"),
@@ -607,7 +625,12 @@ def test_retired_tag_is_refused_forever(engine: Engine, session: Session, key: b
         bind_copy(session=session, key=key, meeting_code="M1", doc_no="D3", copy_no=1, uid=old)
     session.rollback()
     late = add_attendee(
-        session=session, key=key, meeting_code="M1", person=person(pass_uid=old), operator=CUSTODIAN
+        session=session,
+        key=key,
+        meeting_code="M1",
+        person=person(pass_uid=old),
+        operator=CUSTODIAN,
+        approver=OFFICER,
     )
     assert late.refused and "标签已停用" in late.message
     session.commit()

@@ -146,6 +146,8 @@ def test_changes_through_the_cli(cli: Cli, tmp_path: Path) -> None:
         "P041",
         "--pass-uid",
         "04A1B2C3D4E5F6",
+        "--approver",
+        "赵保密",
     )
     assert r.code == 0 and "已增补参会人员 A041 周七（某所，机密，外地代表）" in r.out, r.err
     r = cli(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -212,13 +213,13 @@ def test_a_tap_checks_the_pin_while_the_database_layer_loads(
     checked: list[str] = []
     start, verify = pin_check.start_early, pin_check.verify
 
-    def spy_start(path: Path, name: str, pin: str) -> None:
+    def spy_start(path: Path, name: str, pin: str, key_file: Path | None = None) -> None:
         started.append(name)
-        start(path, name, pin)
+        start(path, name, pin, key_file)
 
-    def spy_verify(stored: bytes, pin: str) -> bool:
+    def spy_verify(stored: bytes, pin: str, **kw: Any) -> bool:
         checked.append(pin)
-        return verify(stored, pin)
+        return verify(stored, pin, **kw)
 
     monkeypatch.setattr(pin_check, "start_early", spy_start)
     monkeypatch.setattr(pin_check, "verify", spy_verify)

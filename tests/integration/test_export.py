@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -276,8 +277,20 @@ def test_rows_match_database(exported: Path, session: Session, key: bytes) -> No
     ]
 
 
+HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def _masked(value: Any) -> Any:
+    """A chain hash masked: an event's hash covers the digest of its operator's PIN hash, and
+    argon2 salts every PIN hash afresh (the hashes are verified elsewhere)."""
+    return HASH.sub("<hash>", value) if isinstance(value, str) else value
+
+
 def test_golden(exported: Path) -> None:
-    values = sheet_values(exported)
+    values = {
+        sheet: [[_masked(c) for c in row] for row in rows]
+        for sheet, rows in sheet_values(exported).items()
+    }
     if not GOLDEN.exists():  # first run writes it; review and commit it
         GOLDEN.write_text(json.dumps(values, ensure_ascii=False, indent=1), encoding="utf-8")
         pytest.fail(f"wrote {GOLDEN}; review it and run again")

@@ -12,9 +12,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, func, select
 
-from carrier_tracker.custody.service import append_admin_event, find_meeting, record_tap
-from carrier_tracker.enums import Action, Level, Mode
+from carrier_tracker.custody.service import append_event, find_meeting, record_tap, stamp
+from carrier_tracker.enums import Level, Mode
 from carrier_tracker.errors import ConflictError, TextError
+from carrier_tracker.ledger import events as ev
 from carrier_tracker.meeting.enrollment import bind_copy
 from carrier_tracker.meeting.lifecycle import close_meeting, open_consignment
 from carrier_tracker.storage import db
@@ -122,8 +123,11 @@ def test_close_and_admin_events_check_what_they_record(session: Session, key: by
     with pytest.raises(TextError, match="说明过长"):
         close_meeting(session=session, key=key, meeting_code="M1", note="n" * 1001)
     with pytest.raises(TextError, match="操作员过长"):
-        append_admin_event(
-            session=session, key=key, meeting=world.meeting, action=Action.OPEN, operator="x" * 101
+        append_event(
+            session=session,
+            key=key,
+            meeting_id=world.meeting.id,  # type: ignore[arg-type]
+            event=ev.Opened(stamp(operator="x" * 101)),
         )
 
 

@@ -38,7 +38,7 @@ def test_import_failing_half_way_writes_nothing(
         raise DiskFull("ledger")
 
     if where == "after the carriers":
-        monkeypatch.setattr(importer, "append_admin_event", failing_event)
+        monkeypatch.setattr(importer, "append_event", failing_event)
     with pytest.raises(DiskFull):
         importer.import_file(engine=engine, key=KEY, path=SAMPLE, progress=progress)
     assert any(m.startswith("检查通过") for m in calls), "the failure must come during the write"

@@ -97,11 +97,8 @@ def test_verify_names_a_card_changed_in_sql(cli: Cli, as_env: dict[str, str]) ->
     conn.close()
     r = cli("verify")
     assert r.code == 1
-    assert (
-        "  操作员 赵保密：台账为 保密负责人（卡 04A1B2C3D4E5F6），数据库为 保密负责人（卡 04000000000001）\n"
-        in r.out
-    )
-    assert "  操作员 孙文管：台账为 文管员，数据库为 文管员（卡 04000000000002）\n" in r.out
+    assert "  操作员 赵保密·批准卡：台账为 04A1B2C3D4E5F6，数据库为 04000000000001\n" in r.out
+    assert "  操作员 孙文管·批准卡：台账为 （空），数据库为 04000000000002\n" in r.out
 
 
 def test_a_bad_lock_time_is_refused_before_the_desk_opens(cli: Cli, as_env: dict[str, str]) -> None:

@@ -35,7 +35,7 @@ def plan_events(d: Desk) -> list[Event]:
 def verified(d: Desk) -> bool:
     with db.read_scope(d.engine) as s:
         report = audit_meeting(s, d.key, find_meeting(s, CODE))
-        assert report.ok, report.differences
+        assert report.ok, report.findings()
         return report.ok
 
 

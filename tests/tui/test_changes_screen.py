@@ -124,7 +124,7 @@ async def test_a_meeting_with_changes(desk: Callable[..., Desk]) -> None:
 
     with db.read_scope(d.engine) as s:
         report = audit_meeting(s, d.key, find_meeting(s, CODE))
-        assert report.ok, report.differences
+        assert report.ok, report.findings()
         sub = s.exec(select(Attendee).where(Attendee.code == "A042")).one()
         absent = s.exec(select(Attendee).where(Attendee.code == "A003")).one()
         assert sub.substitute_for_id == absent.id

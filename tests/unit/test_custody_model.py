@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlmodel import Session, SQLModel, col, func, select
 
-from carrier_tracker.custody.rules import Custody, apply
-from carrier_tracker.custody.service import change_of, record_tap
+from carrier_tracker.custody.rules import Custody
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import Mode, State, Verdict
-from carrier_tracker.ledger import keyring
+from carrier_tracker.ledger import codec, keyring
 from carrier_tracker.ledger.audit import audit_meeting
+from carrier_tracker.ledger.fold import fold_meeting
 from carrier_tracker.meeting.lifecycle import open_consignment
 from carrier_tracker.storage.db import make_engine
 from carrier_tracker.storage.models import Carrier, Event
@@ -376,18 +377,14 @@ class CustodyMachine(RuleBasedStateMachine):
 
     @invariant()
     def ledger_replays_to_the_tables(self) -> None:
-        """Folding ``rules.apply`` over each carrier's events gives exactly its row."""
+        """The one fold over the meeting's events gives exactly each carrier's row."""
         if self.world is None:
             return
-        replayed: dict[int, Custody] = {}
-        for ev in self.session.exec(select(Event).order_by(col(Event.seq))).all():
-            if ev.carrier_id is not None:
-                replayed[ev.carrier_id] = apply(
-                    replayed.get(ev.carrier_id, Custody()), change_of(ev)
-                )
+        rows = self.session.exec(select(Event).order_by(col(Event.seq))).all()
+        folded = fold_meeting(codec.decode(row) for row in rows)
         for c in self.session.exec(select(Carrier).where(col(Carrier.tag_uid).is_not(None))).all():
             row = Custody(State(c.state), c.holder_id, c.remembered_holder_id, c.consignment_id)
-            assert replayed.get(c.id or 0, Custody()) == row, c.tag_uid
+            assert folded.carriers[c.id or 0].custody == row, c.tag_uid
         # And verify's own replay (reference data, meeting status, custody) finds no difference.
         report = audit_meeting(self.session, KEY, self.world.meeting)
         assert report.ok and report.snapshot, report.differences

@@ -8,15 +8,15 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from carrier_tracker.custody.plan import EVERYONE, Plan, PlanError, parse_plan
-from carrier_tracker.custody.service import NewEvent, record_tap
+from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import Mode, State, Verdict
 from carrier_tracker.errors import NotFoundError
-from carrier_tracker.ledger.audit import audit_meeting, canonical
+from carrier_tracker.ledger.audit import audit_meeting
+from carrier_tracker.meeting.changes import void_event
 from carrier_tracker.meeting.courier import record_receipt
-from carrier_tracker.meeting.distribution import VOID_ACTION, break_view, plan_view, set_plan
+from carrier_tracker.meeting.distribution import break_view, plan_view, set_plan
 from carrier_tracker.meeting.lifecycle import open_consignment
-from carrier_tracker.storage.models import Attendee, Carrier, Consignment, utcnow
-from carrier_tracker.storage.tap_store import TapStore
+from carrier_tracker.storage.models import Attendee, Carrier, Consignment
 from tests.factories import World, make_world
 
 PEOPLE = [("A001", "甲所"), ("A002", "乙所"), ("A003", "甲所"), ("B1", "B1")]
@@ -221,19 +221,11 @@ def test_a_voided_hand_out_is_not_counted_as_received(session: Session, key: byt
     out = _tap(session, key, w, "D2", 1, Mode.ISSUE, attendee_code="A001")
     d2 = next(d for d in plan_view(session, "M1").documents if d.number == "D2")
     assert [p.code for p in d2.issued] == ["A001"]
-    store = TapStore(session)
-    head = store.lock_head(w.meeting.id)  # type: ignore[arg-type]
-    store.append(
-        key,
-        head,
-        NewEvent(
-            meeting_id=w.meeting.id,  # type: ignore[arg-type]
-            action=VOID_ACTION,
-            verdict=Verdict.ACCEPTED.value,
-            at=utcnow(),
-            payload=canonical({"voids": out.seq}),  # type: ignore[attr-defined]
-        ),
+    assert out.seq is not None
+    voided = void_event(
+        session=session, key=key, meeting_code="M1", seq=out.seq, note="发错人", operator="赵官"
     )
+    assert voided.accepted, voided.message
     session.commit()
     d2 = next(d for d in plan_view(session, "M1").documents if d.number == "D2")
     assert d2.issued == () and "A001" in [p.code for p in d2.not_collected]

@@ -74,7 +74,7 @@ def test_pledges_recorded_as_ledger_events_and_replayed(session: Session, key: b
     assert a2 is not None and (a2.pledge_on, a2.briefed_on) == (D1, D1)
     assert a3 is not None and (a3.pledge_on, a3.briefed_on) == (TODAY, None)
     report = audit_meeting(session, key, w.meeting)
-    assert report.ok, report.differences
+    assert report.ok, report.findings()
 
 
 @pytest.mark.parametrize(

@@ -140,6 +140,8 @@ def test_every_text_column_a_person_fills_has_a_limit() -> None:
         "mac",
         "card_uid",
         "uid",  # retiredtag: normalised UIDs
+        "operator_pin",  # event: digests of PIN hashes (carrier_tracker.ledger.chain.pin_digest)
+        "approver_pin",
         "replaced_by",
         "plan",  # canonical JSON of existing attendee codes and units (carrier_tracker.custody.plan)
         "checklist",  # checklists: names and item ids come from the checklist files

@@ -45,7 +45,7 @@ KINDS = ("attendee_add", "substitute", "copies_add", "withdraw", "retag", "void"
 APPROVAL = ("approver", "approver_pin")
 PERSON = ("code", "name", "unit", "clearance", "away", "pass_number", "pass_uid")
 FIELDS: dict[str, tuple[str, ...]] = {
-    "attendee_add": PERSON,
+    "attendee_add": (*PERSON, *APPROVAL),
     "substitute": ("absent", *PERSON, "note", *APPROVAL),
     "copies_add": ("doc", "count"),
     "withdraw": ("doc", "copy", "note", *APPROVAL),
@@ -329,7 +329,7 @@ def apply_form(session: Session, ctx: Any, form: Form, approver: str) -> ChangeO
             pass_uid=form["pass_uid"],
         )
         if kind == "attendee_add":
-            return add_attendee(person=person, **common)
+            return add_attendee(person=person, approver=approver, **common)
         return substitute_attendee(
             absent_code=form["absent"],
             person=person,

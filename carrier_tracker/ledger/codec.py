@@ -1,0 +1,872 @@
+"""The one codec of the ledger: a typed event to the row its chain stores (columns and a canonical
+JSON payload), and a stored row back to its typed event.
+
+Nothing else builds or parses a payload. Rows written by earlier versions decode too (fields
+they did not record come back as "not recorded"); a row whose action is unknown or whose payload
+does not parse decodes to :class:`~carrier_tracker.ledger.events.Unreadable`, which ``verify``
+names as a difference.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from carrier_tracker.custody.rules import Custody
+from carrier_tracker.enums import MODE_ACTION, Action, State, Verdict
+from carrier_tracker.ledger import events as ev
+from carrier_tracker.ledger.chain import as_utc
+
+TAP_ACTIONS = frozenset(MODE_ACTION.values())
+"""The actions a desk's tap records."""
+
+
+def canonical(data: Any) -> str:
+    """Canonical JSON (sorted keys, no spaces, UTF-8 text): what a payload holds."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class Malformed(ValueError):
+    """A stored payload that is not what its action records."""
+
+
+# --- encode ------------------------------------------------------------------------------------
+
+ROW_FIELDS = (
+    "action",
+    "verdict",
+    "at",
+    "carrier_id",
+    "tag_uid",
+    "from_state",
+    "to_state",
+    "attendee_id",
+    "consignment_id",
+    "station",
+    "operator",
+    "note",
+    "reason",
+    "approver",
+    "payload",
+    "system_seq",
+    "operator_pin",
+    "approver_pin",
+)
+"""What :func:`encode` fills in: every column of an event row but its place in the chain
+(meeting, seq, prev_hash, hash), which the append sets."""
+
+
+def _attendee(a: ev.AttendeeRecord, *, with_link: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "code": a.code,
+        "name": a.name,
+        "unit": a.unit,
+        "title": a.title,
+        "out_of_town": a.out_of_town,
+        "clearance": a.clearance,
+        "pass_number": a.pass_number,
+        "pledge_on": a.pledge_on,
+        "briefed_on": a.briefed_on,
+    }
+    if with_link:
+        out["substitute_for_id"] = a.substitute_for_id
+    return out
+
+
+def _document(d: ev.DocumentRecord) -> dict[str, Any]:
+    return {
+        "number": d.number,
+        "title": d.title,
+        "level": d.level,
+        "copies": d.copies,
+        "collect_at_breaks": d.collect_at_breaks,
+        "may_take_away": d.may_take_away,
+        "plan": d.plan,
+    }
+
+
+def _meeting(m: ev.MeetingRecord) -> dict[str, Any]:
+    return {
+        "code": m.code,
+        "title": m.title,
+        "level": m.level,
+        "venue": m.venue,
+        "starts_at": m.starts_at,
+        "ends_at": m.ends_at,
+        "organizer": m.organizer,
+        "officer": m.officer,
+        "requires_passes": m.requires_passes,
+    }
+
+
+def _custody(c: Custody) -> dict[str, Any]:
+    return {
+        "state": c.state.value,
+        "holder_id": c.holder_id,
+        "remembered_id": c.remembered_id,
+        "consignment_id": c.consignment_id,
+    }
+
+
+def _iso(at: datetime | None) -> str | None:
+    return as_utc(at).isoformat() if at is not None else None
+
+
+def payload_of(event: ev.MeetingEvent) -> dict[str, Any] | None:
+    """The payload an event's facts go into (None: the columns say everything)."""
+    if not event.stamp.accepted and not isinstance(event, ev.Tapped):
+        return None  # a refused (or already) change records no facts
+    match event:
+        case ev.Tapped():
+            data: dict[str, Any] = {}
+            if event.room:
+                data["room"] = event.room
+            if event.override:
+                data["override"] = True
+            if event.venue is not None:
+                data["venue"] = list(event.venue)
+            return data or None
+        case ev.Imported():
+            if event.meeting is None:
+                return None
+            return {
+                "meeting": _meeting(event.meeting),
+                "attendees": {str(a.id): _attendee(a, with_link=False) for a in event.attendees},
+                "documents": {str(d.id): _document(d) for d in event.documents},
+                "carriers": {
+                    str(c.id): [c.kind, c.document_id, c.copy_number, c.owner_id, c.tag_uid]
+                    for c in event.carriers
+                },
+            }
+        case ev.AttendeeAdded() | ev.Substituted():
+            c = event.pass_carrier
+            return {
+                "attendee": {"id": event.attendee.id, **_attendee(event.attendee, with_link=True)},
+                "carrier": [c.id, c.kind, c.document_id, c.copy_number, c.owner_id],
+            }
+        case ev.CopiesAdded():
+            return {
+                "document_id": event.document_id,
+                "copies": event.copies,
+                "carriers": {
+                    str(c.id): [c.kind, c.document_id, c.copy_number, c.owner_id]
+                    for c in event.carriers
+                },
+            }
+        case ev.Retagged():
+            return {"old": event.old, "new": event.new}
+        case ev.Voided():
+            data = {"voids": event.target_seq, "restore": _custody(event.restore)}
+            if event.since_recorded:
+                data["since"] = _iso(event.since)
+            return data
+        case ev.PlanSet():
+            return {"document_id": event.document_id, "plan": event.plan}
+        case ev.ConsignmentOpened():
+            k = event.consignment
+            if k is None:
+                return None
+            return {
+                "id": k.id,
+                "number": k.number,
+                "unit": k.unit,
+                "recipient": k.recipient,
+                "attendee_id": k.attendee_id,
+            }
+        case ev.ReceiptRecorded():
+            return {"carriers": list(event.carriers)}
+        case ev.Filed():
+            return {
+                "filed_ref": event.ref,
+                "filed_on": event.on,
+                "filed_by": event.by,
+                "plan_title": event.plan_title,
+            }
+        case ev.Checked():
+            return {
+                "checklist": event.checklist,
+                "item": event.item,
+                "answer": event.answer,
+                "note": event.answer_note,
+            }
+        case ev.CheckAccepted():
+            return {"checklist": event.checklist, "item": event.item, "by": event.by}
+        case ev.Pledged():
+            return {
+                "attendee": event.attendee_id,
+                "pledge_on": event.pledge_on,
+                "briefed_on": event.briefed_on,
+            }
+        case ev.Closed():
+            if not event.detailed:
+                return {"released": dict(_released(event))} if event.released else None
+            return {
+                "released": dict(_released(event)),
+                "note": event.close_note,
+                "with_exceptions": event.with_exceptions,
+                "never_opened": event.never_opened,
+            }
+    return None
+
+
+def _released(event: ev.Closed) -> list[tuple[str, str]]:
+    return [(str(cid), uid) for cid, uid in sorted(event.released)]
+
+
+def _columns(event: ev.MeetingEvent) -> dict[str, Any]:
+    """The event's facts that live in columns of their own."""
+    match event:
+        case ev.Tapped():
+            return {
+                "carrier_id": event.carrier_id,
+                "tag_uid": event.uid,
+                "from_state": event.from_state,
+                "to_state": event.to_state,
+                "attendee_id": event.attendee_id,
+                "consignment_id": event.consignment_id,
+            }
+        case ev.Bound():
+            return {"carrier_id": event.carrier_id, "tag_uid": event.uid, "to_state": event.state}
+        case ev.AttendeeAdded() | ev.Substituted():
+            return {"attendee_id": event.attendee.id}
+        case ev.Withdrawn():
+            return {
+                "carrier_id": event.carrier_id,
+                "tag_uid": event.uid,
+                "from_state": event.from_state,
+                "to_state": State.WITHDRAWN.value if event.stamp.accepted else event.from_state,
+            }
+        case ev.Retagged():
+            return {
+                "carrier_id": event.carrier_id,
+                "tag_uid": event.new,
+                "from_state": event.state,
+                "to_state": event.state,
+            }
+        case ev.Voided():
+            return {
+                "carrier_id": event.carrier_id,
+                "tag_uid": event.uid,
+                "from_state": event.from_state,
+                "to_state": event.restore.state.value,
+                "attendee_id": event.attendee_id,
+                "consignment_id": event.consignment_id,
+            }
+        case ev.ReceiptRecorded():
+            return {"consignment_id": event.consignment_id}
+        case ev.Pledged():
+            return {"attendee_id": event.attendee_id}
+        case ev.Declined():
+            return {
+                "carrier_id": event.carrier_id,
+                "tag_uid": event.uid,
+                "from_state": event.from_state,
+                "to_state": event.to_state,
+                "attendee_id": event.attendee_id,
+                "consignment_id": event.consignment_id,
+            }
+    return {}
+
+
+def encode(event: ev.MeetingEvent) -> dict[str, Any]:
+    """The row of an event: every column of :data:`ROW_FIELDS`."""
+    s = event.stamp
+    data = payload_of(event)
+    row: dict[str, Any] = dict.fromkeys(ROW_FIELDS)
+    row.update(
+        action=event.action.value,
+        verdict=s.verdict.value,
+        at=as_utc(s.at),
+        station=s.station,
+        operator=s.operator,
+        note=s.note,
+        reason=s.reason,
+        approver=s.approver,
+        payload=canonical(data) if data is not None else None,
+        system_seq=s.system_seq,
+        operator_pin=s.operator_pin,
+        approver_pin=s.approver_pin,
+    )
+    row.update(_columns(event))
+    return row
+
+
+# --- decode ------------------------------------------------------------------------------------
+
+
+def stamp_of(row: Any) -> ev.Stamp:
+    """The stamp of a stored row."""
+    return ev.Stamp(
+        seq=row.seq,
+        at=as_utc(row.at),
+        verdict=Verdict(row.verdict),
+        station=row.station or "",
+        operator=row.operator or "",
+        approver=getattr(row, "approver", "") or "",
+        note=row.note or "",
+        reason=row.reason or "",
+        system_seq=getattr(row, "system_seq", None),
+        operator_pin=getattr(row, "operator_pin", "") or "",
+        approver_pin=getattr(row, "approver_pin", "") or "",
+    )
+
+
+def _obj(data: Any, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise Malformed(what)
+    return data
+
+
+def _int(value: Any, what: str, *, null: bool = False) -> Any:
+    if value is None and null:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Malformed(what)
+    return value
+
+
+def _str(value: Any, what: str, *, null: bool = False) -> Any:
+    if value is None and null:
+        return None
+    if not isinstance(value, str):
+        raise Malformed(what)
+    return value
+
+
+def _bool(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise Malformed(what)
+    return value
+
+
+def _attendee_record(key: Any, data: Any) -> ev.AttendeeRecord:
+    a = _obj(data, "attendee")
+    return ev.AttendeeRecord(
+        id=_int(int(key), "attendee id"),
+        code=_str(a["code"], "code"),
+        name=_str(a["name"], "name"),
+        unit=_str(a.get("unit", ""), "unit"),
+        title=_str(a.get("title", ""), "title"),
+        out_of_town=_bool(a.get("out_of_town", False), "out_of_town"),
+        clearance=_str(a.get("clearance", ""), "clearance"),
+        pass_number=_str(a.get("pass_number", ""), "pass_number"),
+        pledge_on=_str(a.get("pledge_on"), "pledge_on", null=True),
+        briefed_on=_str(a.get("briefed_on"), "briefed_on", null=True),
+        substitute_for_id=_int(a.get("substitute_for_id"), "substitute_for_id", null=True),
+    )
+
+
+def _document_record(key: Any, data: Any) -> ev.DocumentRecord:
+    d = _obj(data, "document")
+    return ev.DocumentRecord(
+        id=_int(int(key), "document id"),
+        number=_str(d["number"], "number"),
+        title=_str(d["title"], "title"),
+        level=_str(d["level"], "level"),
+        copies=_int(d["copies"], "copies"),
+        collect_at_breaks=_bool(d.get("collect_at_breaks", False), "collect_at_breaks"),
+        may_take_away=_bool(d.get("may_take_away", False), "may_take_away"),
+        plan=_str(d.get("plan", ""), "plan"),
+    )
+
+
+def _carrier_record(key: Any, values: Any) -> ev.CarrierRecord:
+    if not isinstance(values, list) or len(values) not in (4, 5):
+        raise Malformed("carrier")
+    kind, doc, copy_no, owner, *tag = values
+    return ev.CarrierRecord(
+        id=_int(int(key), "carrier id"),
+        kind=_str(kind, "kind"),
+        document_id=_int(doc, "document_id", null=True),
+        copy_number=_int(copy_no, "copy_number", null=True),
+        owner_id=_int(owner, "owner_id", null=True),
+        tag_uid=_str(tag[0], "tag_uid", null=True) if tag else None,
+    )
+
+
+def _meeting_record(data: Any) -> ev.MeetingRecord:
+    m = _obj(data, "meeting")
+    return ev.MeetingRecord(
+        code=_str(m["code"], "code"),
+        title=_str(m["title"], "title"),
+        level=_str(m["level"], "level"),
+        venue=_str(m.get("venue", ""), "venue"),
+        starts_at=_str(m.get("starts_at"), "starts_at", null=True),
+        ends_at=_str(m.get("ends_at"), "ends_at", null=True),
+        organizer=_str(m.get("organizer", ""), "organizer"),
+        officer=_str(m.get("officer", ""), "officer"),
+        requires_passes=_bool(m.get("requires_passes", True), "requires_passes"),
+    )
+
+
+def _restore(data: Any) -> Custody:
+    r = _obj(data, "restore")
+    return Custody(
+        State(r["state"]),
+        _int(r.get("holder_id"), "holder_id", null=True),
+        _int(r.get("remembered_id"), "remembered_id", null=True),
+        _int(r.get("consignment_id"), "consignment_id", null=True),
+    )
+
+
+def decode(row: Any) -> ev.MeetingEvent:
+    """The typed event of a stored meeting-chain row (attribute access like ``Event``).
+
+    Never raises for bad content: an unknown action or a malformed payload decodes to
+    :class:`~carrier_tracker.ledger.events.Unreadable` naming the problem.
+    """
+    try:
+        stamp = stamp_of(row)
+        action = Action(row.action)
+    except (ValueError, TypeError) as e:
+        return _unreadable(row, e)
+    try:
+        data = json.loads(row.payload) if row.payload else None
+        return _decode(stamp, action, row, data)
+    except (Malformed, ValueError, TypeError, KeyError, AttributeError) as e:
+        return ev.Unreadable(stamp, row.action, _problem(e))
+
+
+def _problem(e: Exception) -> str:
+    return f"{type(e).__name__}: {e}"[:200]
+
+
+def _unreadable(row: Any, e: Exception) -> ev.Unreadable:
+    stamp = ev.Stamp(
+        seq=getattr(row, "seq", 0) or 0,
+        at=as_utc(row.at) if isinstance(getattr(row, "at", None), datetime) else datetime.min,
+        verdict=Verdict.REFUSED,
+    )
+    return ev.Unreadable(stamp, str(getattr(row, "action", "")), _problem(e))
+
+
+def _decode(stamp: ev.Stamp, action: Action, row: Any, data: Any) -> ev.MeetingEvent:
+    if action in TAP_ACTIONS:
+        d = _obj(data, "payload") if data is not None else {}
+        venue = d.get("venue")
+        return ev.Tapped(
+            stamp,
+            tap_action=action,
+            uid=row.tag_uid,
+            carrier_id=row.carrier_id,
+            from_state=row.from_state,
+            to_state=row.to_state,
+            attendee_id=row.attendee_id,
+            consignment_id=row.consignment_id,
+            room=_str(d.get("room", ""), "room"),
+            override=_bool(d.get("override", False), "override"),
+            venue=tuple(_str(v, "venue item") for v in venue) if venue is not None else None,
+        )
+    if not stamp.accepted:
+        return ev.Declined(
+            stamp,
+            refused_action=action,
+            carrier_id=row.carrier_id,
+            attendee_id=row.attendee_id,
+            consignment_id=row.consignment_id,
+            uid=row.tag_uid,
+            from_state=row.from_state,
+            to_state=row.to_state,
+        )
+    match action:
+        case Action.IMPORT:
+            if data is None:
+                return ev.Imported(stamp, None)
+            d = _obj(data, "payload")
+            return ev.Imported(
+                stamp,
+                meeting=_meeting_record(d["meeting"]),
+                attendees=tuple(
+                    _attendee_record(k, v) for k, v in _obj(d["attendees"], "attendees").items()
+                ),
+                documents=tuple(
+                    _document_record(k, v) for k, v in _obj(d["documents"], "documents").items()
+                ),
+                carriers=tuple(
+                    _carrier_record(k, v) for k, v in _obj(d["carriers"], "carriers").items()
+                ),
+            )
+        case Action.ENROLL:
+            return ev.Bound(
+                stamp,
+                carrier_id=_int(row.carrier_id, "carrier_id"),
+                uid=_str(row.tag_uid, "tag_uid"),
+                state=row.to_state,
+            )
+        case Action.ATTENDEE_ADD | Action.SUBSTITUTE:
+            d = _obj(data, "payload")
+            person = dict(_obj(d["attendee"], "attendee"))
+            attendee = _attendee_record(person.pop("id"), person)
+            cid, kind, doc, copy_no, owner = d["carrier"]
+            card = _carrier_record(cid, [kind, doc, copy_no, owner])
+            if action is Action.ATTENDEE_ADD:
+                return ev.AttendeeAdded(stamp, attendee, card)
+            return ev.Substituted(stamp, attendee, card)
+        case Action.COPIES_ADD:
+            d = _obj(data, "payload")
+            return ev.CopiesAdded(
+                stamp,
+                document_id=_int(d["document_id"], "document_id"),
+                copies=_int(d["copies"], "copies"),
+                carriers=tuple(
+                    _carrier_record(k, v) for k, v in _obj(d["carriers"], "carriers").items()
+                ),
+            )
+        case Action.WITHDRAW:
+            return ev.Withdrawn(
+                stamp,
+                carrier_id=_int(row.carrier_id, "carrier_id"),
+                uid=row.tag_uid,
+                from_state=row.from_state,
+            )
+        case Action.RETAG:
+            d = _obj(data, "payload")
+            return ev.Retagged(
+                stamp,
+                carrier_id=_int(row.carrier_id, "carrier_id"),
+                old=_str(d["old"], "old"),
+                new=_str(d["new"], "new"),
+                state=row.from_state,
+            )
+        case Action.VOID:
+            d = _obj(data, "payload")
+            recorded = "since" in d
+            since = d.get("since")
+            return ev.Voided(
+                stamp,
+                target_seq=_int(d["voids"], "voids"),
+                carrier_id=_int(row.carrier_id, "carrier_id"),
+                restore=_restore(d["restore"]),
+                since=as_utc(datetime.fromisoformat(since)) if since else None,
+                since_recorded=recorded,
+                attendee_id=row.attendee_id,
+                consignment_id=row.consignment_id,
+                uid=row.tag_uid,
+                from_state=row.from_state,
+            )
+        case Action.PLAN:
+            d = _obj(data, "payload")
+            return ev.PlanSet(
+                stamp,
+                document_id=_int(d["document_id"], "document_id"),
+                plan=_str(d["plan"], "plan"),
+            )
+        case Action.CONSIGNMENT:
+            if data is None:
+                return ev.ConsignmentOpened(stamp, None)
+            d = _obj(data, "payload")
+            return ev.ConsignmentOpened(
+                stamp,
+                ev.ConsignmentRecord(
+                    id=_int(d["id"], "id"),
+                    number=_str(d["number"], "number"),
+                    unit=_str(d["unit"], "unit"),
+                    recipient=_str(d.get("recipient", ""), "recipient"),
+                    attendee_id=_int(d.get("attendee_id"), "attendee_id", null=True),
+                ),
+            )
+        case Action.RECEIPT:
+            d = _obj(data, "payload") if data is not None else {}
+            return ev.ReceiptRecorded(
+                stamp,
+                consignment_id=row.consignment_id,
+                carriers=tuple(_int(c, "carrier") for c in d.get("carriers", ())),
+            )
+        case Action.FILE:
+            d = _obj(data, "payload")
+            return ev.Filed(
+                stamp,
+                ref=_str(d.get("filed_ref"), "filed_ref", null=True),
+                on=_str(d.get("filed_on"), "filed_on", null=True),
+                by=_str(d.get("filed_by"), "filed_by", null=True),
+                plan_title=_str(d.get("plan_title"), "plan_title", null=True),
+            )
+        case Action.CHECK:
+            d = _obj(data, "payload")
+            return ev.Checked(
+                stamp,
+                checklist=_str(d["checklist"], "checklist"),
+                item=_str(d["item"], "item"),
+                answer=_str(d["answer"], "answer"),
+                answer_note=_str(d.get("note", ""), "note"),
+            )
+        case Action.CHECK_ACCEPT:
+            d = _obj(data, "payload")
+            return ev.CheckAccepted(
+                stamp,
+                checklist=_str(d["checklist"], "checklist"),
+                item=_str(d["item"], "item"),
+                by=_str(d["by"], "by"),
+            )
+        case Action.PLEDGE:
+            d = _obj(data, "payload")
+            return ev.Pledged(
+                stamp,
+                attendee_id=_int(d["attendee"], "attendee"),
+                pledge_on=_str(d.get("pledge_on"), "pledge_on", null=True),
+                briefed_on=_str(d.get("briefed_on"), "briefed_on", null=True),
+            )
+        case Action.OPEN:
+            return ev.Opened(stamp)
+        case Action.CLOSE:
+            d = _obj(data, "payload") if data is not None else {}
+            released = tuple(
+                sorted(
+                    (int(k), _str(v, "released uid"))
+                    for k, v in _obj(d.get("released", {}), "released").items()
+                )
+            )
+            detailed = "with_exceptions" in d
+            return ev.Closed(
+                stamp,
+                released=released,
+                close_note=_str(d.get("note"), "note", null=True) if detailed else None,
+                with_exceptions=_bool(d.get("with_exceptions", False), "with_exceptions"),
+                never_opened=_bool(d.get("never_opened", False), "never_opened"),
+                detailed=detailed,
+            )
+    raise Malformed(action.value)
+
+
+# --- the system chain ------------------------------------------------------------------------
+
+
+class SystemAction:
+    """The system chain's actions."""
+
+    AUTH_FAILED = "auth_failed"
+    LOCKED = "locked"
+    ADDED = "operator_added"
+    ROLE = "role_granted"
+    DISABLED = "operator_disabled"
+    ENABLED = "operator_enabled"
+    PIN_RESET = "pin_reset"
+    CARD_BOUND = "card_bound"
+    AUTH_CLEARED = "auth_cleared"
+    LOCK_LIFTED = "lock_lifted"
+    PIN_REKEYED = "pin_rekeyed"
+    PIN_RECORDED = "pin_recorded"
+    KEY_RECORDED = "key_recorded"
+    MEETING_REGISTERED = "meeting_registered"
+
+
+OPERATOR_CHANGES = frozenset(
+    {
+        SystemAction.ADDED,
+        SystemAction.ROLE,
+        SystemAction.DISABLED,
+        SystemAction.ENABLED,
+        SystemAction.PIN_RESET,
+        SystemAction.CARD_BOUND,
+    }
+)
+"""Actions whose payload is the operator's state after the change."""
+
+SYSTEM_ROW_FIELDS = ("action", "verdict", "operator", "subject", "station", "at", "note", "payload")
+
+
+def operator_payload(state: ev.OperatorState) -> str:
+    """The payload of an operator change: the operator's state after it."""
+    data: dict[str, Any] = {"disabled": state.disabled, "name": state.name, "role": state.role}
+    if state.card_uid is not None:  # only when bound: states recorded before cards still match
+        data["card_uid"] = state.card_uid
+    if state.pin is not None:
+        data["pin"] = state.pin
+    return canonical(data)
+
+
+def system_action(event: ev.SystemEvent) -> str:
+    """The action a system event is stored as."""
+    match event:
+        case ev.OperatorChanged():
+            return event.kind
+        case ev.AuthFailed():
+            return SystemAction.AUTH_FAILED
+        case ev.Locked():
+            return SystemAction.LOCKED
+        case ev.AuthCleared():
+            return SystemAction.AUTH_CLEARED
+        case ev.LockLifted():
+            return SystemAction.LOCK_LIFTED
+        case ev.PinRekeyed():
+            return event.kind
+        case ev.KeyRecorded():
+            return SystemAction.KEY_RECORDED
+        case ev.MeetingRegistered():
+            return SystemAction.MEETING_REGISTERED
+        case ev.SystemUnreadable():
+            return event.raw_action
+    raise TypeError(type(event).__name__)
+
+
+def encode_system(event: ev.SystemEvent) -> dict[str, Any]:
+    """The row of a system event (the stamp's seq is set on append)."""
+    action = system_action(event)
+    s = event.stamp
+    payload: str | None = None
+    note = s.note
+    match event:
+        case ev.OperatorChanged():
+            payload = operator_payload(event.state)
+        case ev.AuthFailed():
+            note = event.why
+        case ev.Locked():
+            note = _iso(event.until) or ""
+        case ev.PinRekeyed():
+            payload = canonical({"name": s.subject, "pin": event.pin})
+        case ev.KeyRecorded():
+            payload = canonical({"fingerprint": event.fingerprint})
+        case ev.MeetingRegistered():
+            payload = canonical(
+                {"code": event.code, "first_hash": event.first_hash, "meeting_id": event.meeting_id}
+            )
+    return {
+        "action": action,
+        "verdict": s.verdict,
+        "operator": s.operator,
+        "subject": s.subject,
+        "station": s.station,
+        "at": as_utc(s.at),
+        "note": note,
+        "payload": payload,
+    }
+
+
+def decode_system(row: Any) -> ev.SystemEvent:
+    """The typed event of a stored system-chain row; never raises for bad content."""
+    try:
+        stamp = ev.SystemStamp(
+            seq=row.seq,
+            at=as_utc(row.at),
+            verdict=row.verdict,
+            operator=row.operator or "",
+            subject=row.subject or "",
+            station=row.station or "",
+            note=row.note or "",
+        )
+    except (ValueError, TypeError, AttributeError) as e:
+        stamp = ev.SystemStamp(seq=getattr(row, "seq", 0) or 0, at=datetime.min)
+        return ev.SystemUnreadable(stamp, str(getattr(row, "action", "")), _problem(e))
+    action = row.action
+    try:
+        data = json.loads(row.payload) if row.payload else None
+        if action in OPERATOR_CHANGES:
+            d = _obj(data, "payload")
+            return ev.OperatorChanged(
+                stamp,
+                kind=action,
+                state=ev.OperatorState(
+                    name=_str(d["name"], "name"),
+                    role=_str(d["role"], "role"),
+                    disabled=_bool(d.get("disabled", False), "disabled"),
+                    card_uid=_str(d.get("card_uid"), "card_uid", null=True),
+                    pin=_str(d.get("pin"), "pin", null=True),
+                ),
+            )
+        if action == SystemAction.AUTH_FAILED:
+            return ev.AuthFailed(stamp, why=stamp.note)
+        if action == SystemAction.LOCKED:
+            until = as_utc(datetime.fromisoformat(stamp.note)) if stamp.note else None
+            return ev.Locked(stamp, until=until)
+        if action == SystemAction.AUTH_CLEARED:
+            return ev.AuthCleared(stamp)
+        if action == SystemAction.LOCK_LIFTED:
+            return ev.LockLifted(stamp)
+        if action in (SystemAction.PIN_REKEYED, SystemAction.PIN_RECORDED):
+            return ev.PinRekeyed(stamp, pin=_str(_obj(data, "payload")["pin"], "pin"), kind=action)
+        if action == SystemAction.KEY_RECORDED:
+            d = _obj(data, "payload")
+            return ev.KeyRecorded(stamp, fingerprint=_str(d["fingerprint"], "fingerprint"))
+        if action == SystemAction.MEETING_REGISTERED:
+            d = _obj(data, "payload")
+            return ev.MeetingRegistered(
+                stamp,
+                meeting_id=_int(d["meeting_id"], "meeting_id"),
+                code=_str(d["code"], "code"),
+                first_hash=_str(d["first_hash"], "first_hash"),
+            )
+        raise Malformed(f"unknown system action {action!r}")
+    except (Malformed, ValueError, TypeError, KeyError) as e:
+        return ev.SystemUnreadable(stamp, str(action), _problem(e))
+
+
+# --- records from rows (what an event creates, read off the rows just written) ----------------
+
+
+def _text_of(value: Any) -> str | None:
+    """A time or date column as a record holds it (UTC ISO text)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    return str(value.isoformat())
+
+
+def meeting_record(row: Any) -> ev.MeetingRecord:
+    """The reference facts of a meeting row."""
+    return ev.MeetingRecord(
+        code=row.code,
+        title=row.title,
+        level=str(row.level),
+        venue=row.venue or "",
+        starts_at=_text_of(row.starts_at),
+        ends_at=_text_of(row.ends_at),
+        organizer=row.organizer or "",
+        officer=row.officer or "",
+        requires_passes=bool(row.requires_passes),
+    )
+
+
+def attendee_record(row: Any) -> ev.AttendeeRecord:
+    """The reference facts of an attendee row."""
+    return ev.AttendeeRecord(
+        id=row.id,
+        code=row.code,
+        name=row.name,
+        unit=row.unit or "",
+        title=row.title or "",
+        out_of_town=bool(row.out_of_town),
+        clearance=str(row.clearance),
+        pass_number=row.pass_number or "",
+        pledge_on=_text_of(row.pledge_on),
+        briefed_on=_text_of(row.briefed_on),
+        substitute_for_id=getattr(row, "substitute_for_id", None),
+    )
+
+
+def document_record(row: Any) -> ev.DocumentRecord:
+    """The reference facts of a document row."""
+    return ev.DocumentRecord(
+        id=row.id,
+        number=row.number,
+        title=row.title,
+        level=str(row.level),
+        copies=row.copies,
+        collect_at_breaks=bool(row.collect_at_breaks),
+        may_take_away=bool(row.may_take_away),
+        plan=row.plan or "",
+    )
+
+
+def carrier_record(row: Any) -> ev.CarrierRecord:
+    """A carrier row as created."""
+    return ev.CarrierRecord(
+        id=row.id,
+        kind=str(row.kind),
+        document_id=row.document_id,
+        copy_number=row.copy_number,
+        owner_id=row.owner_id,
+        tag_uid=row.tag_uid,
+    )
+
+
+def consignment_record(row: Any) -> ev.ConsignmentRecord:
+    """A consignment row as opened."""
+    return ev.ConsignmentRecord(
+        id=row.id,
+        number=row.number,
+        unit=row.unit,
+        recipient=row.recipient or "",
+        attendee_id=row.attendee_id,
+    )

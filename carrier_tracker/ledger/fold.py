@@ -1,0 +1,706 @@
+"""The one fold: a meeting's typed events, in order, into the whole world as the ledger says it
+is; and the system chain's events into its operators and meetings (docs/architecture.md,
+"The fold").
+
+:func:`fold_meeting` and :func:`fold_system` are pure functions of their events. The tables
+are a projection of what they return (:mod:`carrier_tracker.ledger.projection`): ``verify``
+compares the two, ``rebuild`` writes the projection into a new database, and the export, the
+forms and the desk's audit read a meeting's history from the same fold (with ``history=True``).
+
+A :class:`MeetingWorld` also keeps the indexes that the rules' facts need (who holds what, whose
+pass is out, who stands in for whom), so ``verify`` can ask the rules about each event with the
+world as it stood just before it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from carrier_tracker.custody import rules
+from carrier_tracker.custody.rules import Custody
+from carrier_tracker.enums import Action, CarrierKind, MeetingStatus, State, Verdict
+from carrier_tracker.ledger import events as ev
+
+HELD = frozenset({State.ISSUED, State.CARRIED_OUT})
+"""A copy a person holds now (what the one-copy-each and pass-recall guards look at)."""
+
+MAX_FAILURES = 5
+"""Failed authentications in a row that lock an operator."""
+LOCK_FOR = timedelta(minutes=15)
+"""How long a lockout lasts."""
+
+
+# --- the world of a meeting --------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class MeetingState:
+    """The meeting row as the ledger says it is."""
+
+    code: str = ""
+    title: str = ""
+    level: str = ""
+    venue: str = ""
+    starts_at: str | None = None
+    ends_at: str | None = None
+    organizer: str = ""
+    officer: str = ""
+    requires_passes: bool = True
+    status: MeetingStatus = MeetingStatus.DRAFT
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    close_approver: str = ""
+    close_note: str | None = None
+    close_note_recorded: bool = True
+    """False when a close recorded no note of its own (closes written before it did)."""
+    closed_with_exceptions: bool = False
+    filed_ref: str | None = None
+    filed_on: str | None = None
+    filed_by: str | None = None
+    plan_title: str | None = None
+    created_at: datetime | None = None
+    snapshot: bool = False
+    """The import recorded the meeting's reference facts (False: an import of an old version)."""
+
+
+@dataclass(slots=True)
+class AttendeeState:
+    """An attendee row as the ledger says it is."""
+
+    id: int
+    code: str
+    name: str
+    unit: str = ""
+    title: str = ""
+    out_of_town: bool = False
+    clearance: str = ""
+    pass_number: str = ""
+    pledge_on: str | None = None
+    briefed_on: str | None = None
+    substitute_for_id: int | None = None
+    added_seq: int = 0
+    """The event that created it (0: the import)."""
+
+
+@dataclass(slots=True)
+class DocumentState:
+    """A document row as the ledger says it is."""
+
+    id: int
+    number: str
+    title: str
+    level: str
+    copies: int
+    collect_at_breaks: bool = False
+    may_take_away: bool = False
+    plan: str = ""
+
+
+@dataclass(slots=True)
+class CarrierState:
+    """A carrier row as the ledger says it is."""
+
+    id: int
+    kind: str
+    document_id: int | None = None
+    copy_number: int | None = None
+    owner_id: int | None = None
+    tag_uid: str | None = None
+    tag_released: bool = False
+    custody: Custody = field(default_factory=Custody)
+    state_since: datetime | None = None
+
+
+@dataclass(slots=True)
+class ConsignmentState:
+    """A consignment row as the ledger says it is."""
+
+    id: int
+    number: str
+    unit: str
+    recipient: str = ""
+    attendee_id: int | None = None
+    state: str = "open"
+    created_at: datetime | None = None
+    dispatched_at: datetime | None = None
+    received_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class AnswerState:
+    """A checklist answer row as the ledger says it is."""
+
+    checklist: str
+    item: str
+    answer: str
+    note: str
+    operator: str
+    answered_at: datetime
+    accepted_by: str | None = None
+    accept_note: str | None = None
+    accepted_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class RetiredState:
+    """A retired tag row as the ledger says it is."""
+
+    uid: str
+    carrier_id: int
+    replaced_by: str
+    at: datetime
+
+
+@dataclass(slots=True)
+class History:
+    """What the ledger says of one carrier, for the paper (register, carry list, forms)."""
+
+    issued_at: datetime | None = None
+    issued_by: str = ""
+    issued_to: int | None = None
+    collects: int = 0
+    recovered_at: datetime | None = None
+    recovered_by: str = ""
+    carried_at: datetime | None = None
+    carried_by: str = ""
+    carried_approver: str = ""
+    """The officer who approved the carry-out (the operator when no approver is recorded)."""
+    carried_to: int | None = None
+    dispatched_at: datetime | None = None
+    delivered_at: datetime | None = None
+    handed_in_by: int | None = None
+    """A delegate who handed the copy in to the courier."""
+    lost_note: str = ""
+    withdraw_note: str = ""
+    swept: bool = False
+    events: list[int] = field(default_factory=list)
+    """Seqs of the accepted events that moved it (void compensations included)."""
+
+
+@dataclass
+class MeetingWorld:
+    """Everything a meeting's chain says, folded to one moment."""
+
+    meeting: MeetingState = field(default_factory=MeetingState)
+    attendees: dict[int, AttendeeState] = field(default_factory=dict)
+    documents: dict[int, DocumentState] = field(default_factory=dict)
+    carriers: dict[int, CarrierState] = field(default_factory=dict)
+    consignments: dict[int, ConsignmentState] = field(default_factory=dict)
+    consignment_known: bool = True
+    """False when a consignment was opened by a version that recorded no facts of it."""
+    answers: dict[tuple[str, str], AnswerState] = field(default_factory=dict)
+    """(checklist, item id in lower case) → the answer."""
+    retired: dict[str, RetiredState] = field(default_factory=dict)
+    count: int = 0
+    """Events folded."""
+    first_hash: str = ""
+    voided: dict[int, int] = field(default_factory=dict)
+    """Voided seq → the void's seq."""
+    tap_custody: dict[int, tuple[int, Custody, datetime | None]] = field(default_factory=dict)
+    """Accepted custody-moving seq → (carrier, its custody and since just before)."""
+    later_moves: dict[int, list[int]] = field(default_factory=dict)
+    """Carrier → seqs of the accepted events that moved its custody, in order."""
+    # indexes for the rules' facts
+    held_by: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    """Attendee → copies they hold (issued or carried out)."""
+    pass_of: dict[int, int] = field(default_factory=dict)
+    """Attendee → their pass carrier."""
+    in_consignment: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    substitute_of: dict[int, int] = field(default_factory=dict)
+    """Absent delegate → the substitute standing in for them."""
+    admissions: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    by_uid: dict[str, int] = field(default_factory=dict)
+    """Tag (bound, not released) → carrier."""
+    history: dict[int, History] | None = None
+    """Per carrier, when the fold was asked for history."""
+    unreadable: list[ev.Unreadable] = field(default_factory=list)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def person(self, attendee_id: int | None) -> AttendeeState | None:
+        """The attendee with this id, or None."""
+        return self.attendees.get(attendee_id) if attendee_id is not None else None
+
+    def pass_issued(self, attendee_id: int) -> bool:
+        """True when the attendee's own pass is issued."""
+        cid = self.pass_of.get(attendee_id)
+        return cid is not None and self.carriers[cid].custody.state is State.ISSUED
+
+    # --- folding ----------------------------------------------------------------------------
+
+    def apply(self, event: ev.MeetingEvent, event_hash: str = "") -> None:
+        """Fold one event (in seq order)."""
+        self.count += 1
+        if self.count == 1:
+            self.first_hash = event_hash
+        stamp = event.stamp
+        match event:
+            case ev.Tapped():
+                if stamp.accepted:
+                    self._tapped(event)
+            case ev.Unreadable():
+                self.unreadable.append(event)
+            case ev.Declined():
+                pass
+            case ev.Imported():
+                self._imported(event)
+            case ev.Bound():
+                self._set_tag(event.carrier_id, event.uid)
+            case ev.AttendeeAdded() | ev.Substituted():
+                self._add_person(event.attendee, event.pass_carrier, stamp.seq)
+            case ev.CopiesAdded():
+                doc = self.documents.get(event.document_id)
+                if doc is not None:
+                    doc.copies = event.copies
+                for c in event.carriers:
+                    self._add_carrier(c)
+            case ev.Withdrawn():
+                self._move(
+                    event.carrier_id,
+                    Custody(State.WITHDRAWN),
+                    stamp,
+                    withdraw_note=stamp.note,
+                )
+            case ev.Retagged():
+                self._set_tag(event.carrier_id, event.new)
+                self.by_uid.pop(event.old, None)
+                self.retired[event.old] = RetiredState(
+                    event.old, event.carrier_id, event.new, stamp.at
+                )
+            case ev.Voided():
+                self._voided(event)
+            case ev.PlanSet():
+                doc = self.documents.get(event.document_id or -1)
+                if doc is not None:
+                    doc.plan = event.plan
+            case ev.ConsignmentOpened():
+                k = event.consignment
+                if k is None:
+                    self.consignment_known = False
+                else:
+                    self.consignments[k.id] = ConsignmentState(
+                        k.id, k.number, k.unit, k.recipient, k.attendee_id, created_at=stamp.at
+                    )
+            case ev.ReceiptRecorded():
+                self._receipt(event)
+            case ev.Filed():
+                m = self.meeting
+                m.filed_ref, m.filed_on, m.filed_by = event.ref, event.on, event.by
+                m.plan_title = event.plan_title
+                if m.status.before_open:
+                    m.status = MeetingStatus.FILED
+            case ev.Checked():
+                self.answers[(event.checklist, event.item.lower())] = AnswerState(
+                    event.checklist,
+                    event.item,
+                    event.answer,
+                    event.answer_note,
+                    stamp.operator,
+                    stamp.at,
+                )
+            case ev.CheckAccepted():
+                row = self.answers.get((event.checklist, event.item.lower()))
+                if row is not None:
+                    row.accepted_by, row.accept_note = event.by, stamp.note
+                    row.accepted_at = stamp.at
+            case ev.Pledged():
+                person = self.attendees.get(event.attendee_id)
+                if person is not None:
+                    person.pledge_on, person.briefed_on = event.pledge_on, event.briefed_on
+            case ev.Opened():
+                if self.meeting.status.before_open:
+                    self.meeting.status = MeetingStatus.OPEN
+            case ev.Closed():
+                self._closed(event)
+
+    def _imported(self, event: ev.Imported) -> None:
+        m = self.meeting
+        m.created_at = event.stamp.at
+        if event.meeting is None:
+            return
+        r = event.meeting
+        m.snapshot = True
+        m.code, m.title, m.level, m.venue = r.code, r.title, r.level, r.venue
+        m.starts_at, m.ends_at, m.organizer, m.officer = (
+            r.starts_at,
+            r.ends_at,
+            r.organizer,
+            r.officer,
+        )
+        m.requires_passes = r.requires_passes
+        for a in event.attendees:
+            self.attendees[a.id] = _attendee(a, 0)
+        for d in event.documents:
+            self.documents[d.id] = DocumentState(
+                d.id,
+                d.number,
+                d.title,
+                d.level,
+                d.copies,
+                d.collect_at_breaks,
+                d.may_take_away,
+                d.plan,
+            )
+        for c in event.carriers:
+            self._add_carrier(c)
+
+    def _add_carrier(self, c: ev.CarrierRecord) -> None:
+        self.carriers[c.id] = CarrierState(
+            c.id, c.kind, c.document_id, c.copy_number, c.owner_id, c.tag_uid
+        )
+        if c.tag_uid:
+            self.by_uid[c.tag_uid] = c.id
+        if c.kind == CarrierKind.PASS and c.owner_id is not None:
+            self.pass_of[c.owner_id] = c.id
+
+    def _add_person(self, a: ev.AttendeeRecord, card: ev.CarrierRecord, seq: int) -> None:
+        self.attendees[a.id] = _attendee(a, seq)
+        if a.substitute_for_id is not None:
+            self.substitute_of[a.substitute_for_id] = a.id
+        self._add_carrier(card)
+
+    def _set_tag(self, carrier_id: int, uid: str) -> None:
+        c = self.carriers.get(carrier_id)
+        if c is None:
+            self.carriers[carrier_id] = c = CarrierState(carrier_id, "?")
+        c.tag_uid = uid
+        self.by_uid[uid] = carrier_id
+
+    def _history(self, carrier_id: int) -> History | None:
+        if self.history is None:
+            return None
+        h = self.history.get(carrier_id)
+        if h is None:
+            h = self.history[carrier_id] = History()
+        return h
+
+    def _move(
+        self,
+        carrier_id: int,
+        to: Custody,
+        stamp: ev.Stamp,
+        *,
+        since: datetime | None = None,
+        keep_since: bool = False,
+        withdraw_note: str = "",
+        step: bool = True,
+    ) -> Custody:
+        """Put a carrier in ``to`` (with its indexes); returns its custody before. ``step``: a tap
+        or a withdrawal (a void may undo it; a later one blocks a void of an earlier one), not a
+        void or a receipt."""
+        c = self.carriers.get(carrier_id)
+        if c is None:
+            self.carriers[carrier_id] = c = CarrierState(carrier_id, "?")
+        before = c.custody
+        if step:
+            self.tap_custody[stamp.seq] = (carrier_id, before, c.state_since)
+            self.later_moves.setdefault(carrier_id, []).append(stamp.seq)
+        if before.holder_id is not None and before.state in HELD:
+            self.held_by[before.holder_id].discard(carrier_id)
+        if before.consignment_id is not None:
+            self.in_consignment[before.consignment_id].discard(carrier_id)
+        c.custody = to
+        if to.state is not before.state and not keep_since:
+            c.state_since = stamp.at
+        elif keep_since:
+            c.state_since = since
+        if to.holder_id is not None and to.state in HELD and c.kind == CarrierKind.COPY:
+            self.held_by[to.holder_id].add(carrier_id)
+        if to.consignment_id is not None:
+            self.in_consignment[to.consignment_id].add(carrier_id)
+        h = self._history(carrier_id)
+        if h is not None:
+            h.events.append(stamp.seq)
+            if withdraw_note:
+                h.withdraw_note = withdraw_note
+        return before
+
+    def _tapped(self, event: ev.Tapped) -> None:
+        m, stamp = self.meeting, event.stamp
+        if m.status.before_open:
+            m.status = MeetingStatus.OPEN
+        if event.carrier_id is None:
+            return
+        action = event.tap_action
+        if action is Action.ENTRANCE:
+            self.admissions[event.carrier_id] += 1
+            return
+        c = self.carriers.get(event.carrier_id)
+        before = c.custody if c is not None else Custody()
+        change = rules.Change(
+            action,
+            Verdict.ACCEPTED,
+            State(event.to_state) if event.to_state else None,
+            event.attendee_id,
+            event.consignment_id,
+        )
+        after = rules.apply(before, change)
+        if after != before:
+            self._move(event.carrier_id, after, stamp)
+            if event.consignment_id is not None and after.state is not before.state:
+                self._refresh_consignment(event.consignment_id, stamp.at)
+        h = self._history(event.carrier_id)
+        if h is not None:
+            self._note_history(h, event)
+
+    def _note_history(self, h: History, event: ev.Tapped) -> None:
+        stamp, action = event.stamp, event.tap_action
+        if action in (Action.ISSUE, Action.REISSUE):
+            h.issued_at, h.issued_by, h.issued_to = stamp.at, stamp.operator, event.attendee_id
+        elif action is Action.COLLECT:
+            h.collects += 1
+        elif action in (Action.RECALL, Action.RETURN, Action.FOUND, Action.SWEEP):
+            h.recovered_at, h.recovered_by = stamp.at, stamp.operator
+            h.swept = h.swept or action is Action.SWEEP
+        elif action is Action.CARRY_OUT:
+            h.carried_at, h.carried_by, h.carried_to = stamp.at, stamp.operator, event.attendee_id
+            h.carried_approver = stamp.approver or stamp.operator
+        elif action is Action.DISPATCH:
+            h.dispatched_at, h.delivered_at = stamp.at, None
+            h.handed_in_by = event.attendee_id
+        elif action is Action.DELIVER:
+            h.delivered_at = stamp.at
+        elif action is Action.REPORT_LOST and stamp.note:
+            h.lost_note = stamp.note
+
+    def _refresh_consignment(self, consignment_id: int, at: datetime) -> None:
+        """A consignment's state (and first dispatch / receipt time) from its copies: as the tap
+        store derives it (``TapStore.refresh_consignment``)."""
+        k = self.consignments.get(consignment_id)
+        if k is None:
+            return
+        states = {self.carriers[c].custody.state for c in self.in_consignment[consignment_id]}
+        if State.IN_TRANSIT in states:
+            k.state = "in_transit"
+            k.dispatched_at = k.dispatched_at or at
+        elif states == {State.DELIVERED}:
+            k.state = "delivered"
+            k.received_at = k.received_at or at
+        elif states and State.DELIVERED not in states:
+            k.state = "returned"
+
+    def _receipt(self, event: ev.ReceiptRecorded) -> None:
+        stamp = event.stamp
+        k = self.consignments.get(event.consignment_id or -1)
+        moved = event.carriers
+        if not moved and event.consignment_id is not None:  # an old receipt: what was in transit
+            moved = tuple(
+                cid
+                for cid in sorted(self.in_consignment[event.consignment_id])
+                if self.carriers[cid].custody.state is State.IN_TRANSIT
+            )
+        for cid in moved:
+            c = self.carriers.get(cid)
+            if c is None:
+                continue
+            self._move(
+                cid,
+                Custody(
+                    State.DELIVERED,
+                    c.custody.holder_id,
+                    c.custody.remembered_id,
+                    c.custody.consignment_id,
+                ),
+                stamp,
+            )
+            h = self._history(cid)
+            if h is not None:
+                h.delivered_at = stamp.at
+        if k is not None and event.consignment_id is not None:
+            members = self.in_consignment[event.consignment_id]
+            if {self.carriers[c].custody.state for c in members} == {State.DELIVERED}:
+                k.state = "delivered"
+            k.received_at = k.received_at or stamp.at
+
+    def _voided(self, event: ev.Voided) -> None:
+        stamp = event.stamp
+        self.voided[event.target_seq] = stamp.seq
+        c = self.carriers.get(event.carrier_id)
+        current = c.custody if c is not None else Custody()
+        if event.since_recorded:
+            since = event.since
+        else:  # an old void: the time of the last move before the voided event
+            since = self.since_before(event.carrier_id, event.target_seq)
+        self._move(event.carrier_id, event.restore, stamp, since=since, keep_since=True, step=False)
+        touched = {current.consignment_id, event.restore.consignment_id, event.consignment_id}
+        for cid in sorted(k for k in touched if k is not None):
+            self._refresh_consignment(cid, stamp.at)
+
+    def since_before(self, carrier_id: int, seq: int) -> datetime | None:
+        """The carrier's state_since just before event ``seq`` moved it."""
+        moved = self.tap_custody.get(seq)
+        return moved[2] if moved is not None and moved[0] == carrier_id else None
+
+    def _closed(self, event: ev.Closed) -> None:
+        m, stamp = self.meeting, event.stamp
+        m.status = MeetingStatus.CLOSED
+        m.closed_at, m.closed_by, m.close_approver = stamp.at, stamp.operator, stamp.approver
+        m.close_note_recorded = event.detailed
+        m.close_note = (event.close_note or None) if event.detailed else None
+        m.closed_with_exceptions = event.with_exceptions
+        for cid, uid in event.released:
+            c = self.carriers.get(cid)
+            if c is not None:
+                c.tag_released = True
+            if self.by_uid.get(uid) == cid:
+                del self.by_uid[uid]
+
+
+def _attendee(a: ev.AttendeeRecord, seq: int) -> AttendeeState:
+    return AttendeeState(
+        a.id,
+        a.code,
+        a.name,
+        a.unit,
+        a.title,
+        a.out_of_town,
+        a.clearance,
+        a.pass_number,
+        a.pledge_on,
+        a.briefed_on,
+        a.substitute_for_id,
+        seq,
+    )
+
+
+def fold_meeting(events: Iterable[ev.MeetingEvent], *, history: bool = False) -> MeetingWorld:
+    """The world a meeting's events (in seq order) say (pure).
+
+    Args:
+        events: the meeting's typed events.
+        history: also keep each carrier's history (the paper's columns).
+    """
+    world = MeetingWorld(history={} if history else None)
+    for event in events:
+        world.apply(event)
+    return world
+
+
+# --- the system chain --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class OperatorWorld:
+    """An operator as the system chain says they are."""
+
+    name: str
+    role: str
+    disabled: bool = False
+    card_uid: str | None = None
+    pin: str | None = None
+    """Digest of the PIN hash in force (None: not recorded yet)."""
+    pins: set[str] = field(default_factory=set)
+    """Every PIN-hash digest the chain ever set for them."""
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+    added_seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RoleAt:
+    """An operator's standing from one system seq on."""
+
+    seq: int
+    role: str
+    disabled: bool
+    pins: frozenset[str]
+
+
+@dataclass
+class SystemWorld:
+    """Everything the system chain says: operators (with their history), meetings, the key."""
+
+    operators: dict[str, OperatorWorld] = field(default_factory=dict)
+    standing: dict[str, list[RoleAt]] = field(default_factory=dict)
+    """Name → the operator's role, disabled flag and PIN digests, each from a seq on."""
+    meetings: dict[int, ev.MeetingRegistered] = field(default_factory=dict)
+    fingerprint: str | None = None
+    count: int = 0
+    unreadable: list[ev.SystemUnreadable] = field(default_factory=list)
+
+    def apply(self, event: ev.SystemEvent) -> None:
+        """Fold one system event (in seq order)."""
+        self.count += 1
+        stamp = event.stamp
+        match event:
+            case ev.OperatorChanged():
+                s = event.state
+                op = self.operators.get(s.name)
+                if op is None:
+                    op = self.operators[s.name] = OperatorWorld(s.name, s.role, added_seq=stamp.seq)
+                op.role, op.disabled, op.card_uid = s.role, s.disabled, s.card_uid
+                if s.pin is not None:
+                    op.pin = s.pin
+                    op.pins.add(s.pin)
+                if event.kind in ("pin_reset",):
+                    op.failed_attempts, op.locked_until = 0, None
+                self._stand(op, stamp.seq)
+            case ev.PinRekeyed():
+                op = self.operators.get(stamp.subject)
+                if op is not None:
+                    op.pin = event.pin
+                    op.pins.add(event.pin)
+                    self._stand(op, stamp.seq)
+            case ev.AuthFailed():
+                op = self.operators.get(stamp.subject)
+                if op is not None:
+                    lockout_after_failure(op, event.why, stamp.at)
+            case ev.Locked():
+                op = self.operators.get(stamp.subject)
+                if op is not None:
+                    op.locked_until = event.until
+            case ev.AuthCleared() | ev.LockLifted():
+                op = self.operators.get(stamp.subject)
+                if op is not None:
+                    op.failed_attempts, op.locked_until = 0, None
+            case ev.KeyRecorded():
+                if self.fingerprint is None:
+                    self.fingerprint = event.fingerprint
+            case ev.MeetingRegistered():
+                self.meetings[event.meeting_id] = event
+            case ev.SystemUnreadable():
+                self.unreadable.append(event)
+
+    def _stand(self, op: OperatorWorld, seq: int) -> None:
+        self.standing.setdefault(op.name, []).append(
+            RoleAt(seq, op.role, op.disabled, frozenset(op.pins))
+        )
+
+    def at(self, name: str, seq: int) -> RoleAt | None:
+        """The operator's standing once the system chain had ``seq`` events (None: unknown)."""
+        found = None
+        for standing in self.standing.get(name, ()):
+            if standing.seq > seq:
+                break
+            found = standing
+        return found
+
+
+class Lockable(Protocol):
+    """What the lockout rule reads and writes: the operator row and the fold's operator both."""
+
+    failed_attempts: int
+    locked_until: datetime | None
+
+
+def lockout_after_failure(op: Lockable, why: str, at: datetime) -> None:
+    """The failure count after one failed authentication: the same rule ``authenticate`` applies
+    to the table (a wrong PIN counts; an expired lock starts the count again; the count and
+    lock of a refusal for another reason stand)."""
+    if why != "wrong_pin":
+        return
+    expired = op.locked_until is not None
+    op.failed_attempts = (0 if expired else op.failed_attempts) + 1
+    op.locked_until = None
+
+
+def fold_system(events: Iterable[ev.SystemEvent]) -> SystemWorld:
+    """The world the system chain's events (in seq order) say (pure)."""
+    world = SystemWorld()
+    for event in events:
+        world.apply(event)
+    return world
