@@ -133,9 +133,7 @@ def _substitute_a003(s: Session, k: bytes, w: World) -> None:
     assert out.accepted
 
 
-def _add(
-    code: str = "A010", op: str = CUSTODIAN, approver: str = OFFICER, **kw: Any
-) -> Change:
+def _add(code: str = "A010", op: str = CUSTODIAN, approver: str = OFFICER, **kw: Any) -> Change:
     def run(s: Session, k: bytes, w: World) -> ChangeOutcome:
         args = dict(kw)
         if args.get("pass_uid") == "D2/1":  # a tag bound to a copy
