@@ -1008,7 +1008,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", metavar=messages.text("help_commands_metavar"), parser_class=_Parser
     )
-    from carrier_tracker.cli import change_commands, plan_commands, policy_commands
+    from carrier_tracker.cli import change_commands, ledger_commands, plan_commands, policy_commands
 
     def add(
         name: str,
@@ -1218,6 +1218,7 @@ def build_parser() -> argparse.ArgumentParser:
     change_commands.register(areas)  # changes during a meeting
     plan_commands.register(areas)  # distribution plan, breaks, courier
     policy_commands.register(areas)  # filing, checklists, pledges, forms
+    ledger_commands.register(areas)  # rebuild
     return parser
 
 

@@ -10,7 +10,7 @@ names as a difference.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from carrier_tracker.custody.rules import Custody
@@ -789,6 +789,16 @@ def decode_system(row: Any) -> ev.SystemEvent:
         raise Malformed(f"unknown system action {action!r}")
     except (Malformed, ValueError, TypeError, KeyError) as e:
         return ev.SystemUnreadable(stamp, str(action), _problem(e))
+
+
+def time_of(text: str | None) -> datetime | None:
+    """A record's time text as a UTC datetime."""
+    return as_utc(datetime.fromisoformat(text)) if text else None
+
+
+def date_of(text: str | None) -> date | None:
+    """A record's date text as a date."""
+    return date.fromisoformat(text) if text else None
 
 
 # --- records from rows (what an event creates, read off the rows just written) ----------------

@@ -598,6 +598,7 @@ class OperatorWorld:
     failed_attempts: int = 0
     locked_until: datetime | None = None
     added_seq: int = 0
+    added_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -631,7 +632,9 @@ class SystemWorld:
                 s = event.state
                 op = self.operators.get(s.name)
                 if op is None:
-                    op = self.operators[s.name] = OperatorWorld(s.name, s.role, added_seq=stamp.seq)
+                    op = self.operators[s.name] = OperatorWorld(
+                        s.name, s.role, added_seq=stamp.seq, added_at=stamp.at
+                    )
                 op.role, op.disabled, op.card_uid = s.role, s.disabled, s.card_uid
                 if s.pin is not None:
                     op.pin = s.pin
