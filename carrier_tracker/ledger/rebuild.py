@@ -140,7 +140,14 @@ class _Named:
 
 
 def _refuse_same(old: Engine, new: Engine) -> None:
-    if old.url.render_as_string(hide_password=False) == new.url.render_as_string(
+    if old is new:
+        raise RebuildError(messages.text("rebuild_in_place"))
+    in_memory = old.url.get_backend_name() == "sqlite" and old.url.database in (
+        None,
+        "",
+        ":memory:",
+    )
+    if not in_memory and old.url.render_as_string(hide_password=False) == new.url.render_as_string(
         hide_password=False
     ):
         raise RebuildError(messages.text("rebuild_in_place"))

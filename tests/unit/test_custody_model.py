@@ -4,18 +4,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, SQLModel, col, func, select
 
+from carrier_tracker import messages
 from carrier_tracker.custody.rules import Custody
 from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import Mode, State, Verdict
 from carrier_tracker.ledger import codec, keyring
 from carrier_tracker.ledger.audit import audit_meeting
 from carrier_tracker.ledger.fold import fold_meeting
+from carrier_tracker.ledger.rebuild import rebuild
+from carrier_tracker.meeting.distribution import set_plan
 from carrier_tracker.meeting.lifecycle import open_consignment
 from carrier_tracker.storage.db import make_engine
 from carrier_tracker.storage.models import Carrier, Event
@@ -65,6 +72,15 @@ class CustodyMachine(RuleBasedStateMachine):
             unit="上海某所",
             operator="小孙",
         )
+        # D3 (untagged, never tapped) gets a plan: the history has a plan event to rebuild.
+        set_plan(
+            session=self.session,
+            key=KEY,
+            meeting_code="M1",
+            doc_no="D3",
+            to="A001",
+            operator="赵官",
+        )
         self.session.commit()
         self.taps = self.session.exec(select(func.count()).select_from(Event)).one()  # setup events
         for (doc, n), c in self.world.copies.items():
@@ -76,8 +92,56 @@ class CustodyMachine(RuleBasedStateMachine):
             self.model[f"pass:{code}"] = M()
 
     def teardown(self) -> None:
+        try:
+            if self.world is not None:
+                self.rebuilt_reads_the_same()
+        finally:
+            self.session.close()
+            self.engine.dispose()
+
+    def rebuilt_reads_the_same(self) -> None:
+        """``rebuild`` of the history so far writes exactly the tables it was made from."""
+        self.session.commit()
         self.session.close()
-        self.engine.dispose()
+        new = make_engine("sqlite://")
+        try:
+            rebuild(old=self.engine, new=new, key=KEY)
+            got, want = _tables(new), _tables(self.engine)
+            for name in want:
+                assert got[name] == want[name], (name, set(got[name]) ^ set(want[name]))
+        finally:
+            new.dispose()
+
+    @rule(data=st.data())
+    def one_field_edited_is_named(self, data: st.DataObject) -> None:
+        """Any one field of any row the ledger decides, changed in the table, is a difference
+        (then put back)."""
+        if self.world is None:
+            return
+        self.session.commit()
+        table_name, column = data.draw(st.sampled_from(EDITABLE))
+        table = SQLModel.metadata.tables[table_name]
+        conn = self.session.connection()
+        keys = [r[0] for r in conn.execute(sa_select(table.c.id).order_by(table.c.id))]
+        if not keys:
+            return
+        row_key = data.draw(st.sampled_from(keys))
+        where = table.c.id == row_key
+        old = conn.execute(sa_select(table.c[column]).where(where)).scalar()
+        changed = _other(column, old)
+        conn.execute(sa_update(table).where(where).values({column: changed}))
+        self.session.commit()
+        try:
+            self.session.expire_all()
+            report = audit_meeting(self.session, KEY, self.world.meeting)
+            label = messages.COLUMN_LABEL.get(column, column)
+            assert not report.ok, (table_name, column, old, changed)
+            if column not in ("state", "holder_id", "remembered_holder_id"):
+                assert any(label in d for d in report.findings()), (label, report.findings())
+        finally:
+            self.session.connection().execute(sa_update(table).where(where).values({column: old}))
+            self.session.commit()
+            self.session.expire_all()
 
     def holds(self, person: str) -> list[str]:
         return [
@@ -202,6 +266,8 @@ class CustodyMachine(RuleBasedStateMachine):
                 return (Verdict.ALREADY, m, None) if m.consignment == cons else refused
             if s not in (State.REGISTERED, State.COLLECTED, State.RECOVERED):
                 return refused
+            if not DOCS[doc][1] and not approved:  # type: ignore[index]  # may not leave
+                return refused
             new.state, new.holder, new.remembered, new.consignment = (
                 State.IN_TRANSIT,
                 None,
@@ -244,12 +310,7 @@ class CustodyMachine(RuleBasedStateMachine):
             sources = (
                 (State.ISSUED, State.LOST)
                 if is_pass
-                else (
-                    State.ISSUED,
-                    State.COLLECTED,
-                    State.CARRIED_OUT,
-                    State.LOST,
-                )
+                else (State.ISSUED, State.COLLECTED, State.LOST)  # not carried out: it left
             )
             if s not in sources:
                 return refused
@@ -395,6 +456,86 @@ class CustodyMachine(RuleBasedStateMachine):
             return
         assert self.session.exec(select(func.count()).select_from(Event)).one() == self.taps
         assert keyring.verify_meeting(self.session, KEY, self.world.meeting).ok
+
+
+EDITABLE = (
+    [
+        ("meeting", c)
+        for c in ("title", "level", "venue", "status", "requires_passes", "filed_ref", "plan_title")
+    ]
+    + [
+        ("attendee", c)
+        for c in ("code", "name", "unit", "out_of_town", "clearance", "pass_number", "pledge_on")
+    ]
+    + [
+        ("document", c)
+        for c in (
+            "number",
+            "title",
+            "level",
+            "copies",
+            "collect_at_breaks",
+            "may_take_away",
+            "plan",
+        )
+    ]
+    + [
+        ("carrier", c)
+        for c in (
+            "kind",
+            "copy_number",
+            "tag_uid",
+            "tag_released",
+            "state",
+            "holder_id",
+            "remembered_holder_id",
+            "consignment_id",
+            "state_since",
+        )
+    ]
+    + [("consignment", c) for c in ("number", "unit", "recipient", "state", "dispatched_at")]
+    + [("checklistanswer", c) for c in ("answer", "note", "operator", "answered_at")]
+)
+"""Columns the ledger decides, one of which the model edits at random."""
+
+
+def _other(column: str, value: Any) -> Any:
+    """A value other than ``value`` for this column (a foreign key: none, or another row)."""
+    if column in ("holder_id", "remembered_holder_id", "consignment_id"):
+        return None if value is not None else 1
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1000
+    if isinstance(value, datetime):
+        return value + timedelta(hours=1)
+    if isinstance(value, date):
+        return value + timedelta(days=1)
+    if isinstance(value, str):
+        return value + "改"
+    if column in ("state_since", "dispatched_at", "answered_at"):
+        return datetime(2026, 1, 1, tzinfo=UTC)
+    if column == "pledge_on":
+        return date(2026, 1, 1)
+    return "改"
+
+
+def _tables(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the tables a meeting's ledger decides, as stored."""
+    names = ("meeting", "attendee", "document", "carrier", "consignment", "checklistanswer")
+    out = {}
+    with engine.connect() as conn:
+        for name in names:
+            table = SQLModel.metadata.tables[name]
+            skip = (
+                {"created_at", "version", "id"}
+                if name == "checklistanswer"
+                else {"created_at", "version"}
+            )
+            cols = [c for c in table.c if c.name not in skip]
+            rows = conn.execute(sa_select(*cols)).all()
+            out[name] = sorted(tuple(str(v) for v in r) for r in rows)
+    return out
 
 
 TestCustodyModel = CustodyMachine.TestCase
