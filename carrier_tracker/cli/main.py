@@ -188,22 +188,44 @@ def _read_pin(*, who: str, env: str, flag: str, from_stdin: bool, confirm: bool 
             the two prompted entries differ.
     """
     if from_stdin:
-        pin = sys.stdin.readline().rstrip("\r\n")
+        try:
+            pin = sys.stdin.readline().rstrip("\r\n")
+        except UnicodeDecodeError:
+            pin = "\udcff"  # bytes stdin could not decode: refused below like any other
         if not pin:
             raise CarrierTrackerError(messages.text("pin_stdin_empty", flag=flag))
-        return pin
+        return _decodable(pin, messages.text("pin_source_stdin", flag=flag))
     value = os.environ.get(env, "")
     if value:
-        return value
+        return _decodable(value, messages.text("pin_source_env", env=env))
     if not _on_terminal():
         raise CarrierTrackerError(messages.text("pin_needed", who=who, env=env, flag=flag))
-    pin = getpass.getpass(messages.text("pin_prompt", who=who))
+    pin = _decodable(
+        getpass.getpass(messages.text("pin_prompt", who=who)), messages.text("pin_source_prompt")
+    )
     if confirm and getpass.getpass(messages.text("pin_prompt_again")) != pin:
         raise CarrierTrackerError(messages.text("pin_mismatch"))
     return pin
 
 
-def _login(app: App, args: argparse.Namespace, *, pin_stdin: bool | None = None) -> Authenticated:
+def _undecodable(text: str) -> bool:
+    """True when ``text`` carries bytes that were not valid UTF-8 (Python keeps them as lone
+    surrogates in arguments, the environment and a stdin read with ``surrogateescape``)."""
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _decodable(pin: str, source: str) -> str:
+    """The PIN, or bad input naming where it came from (never hashed: argon2 cannot encode it).
+
+    Raises:
+        CarrierTrackerError: the PIN holds bytes that are not valid UTF-8.
+    """
+    if _undecodable(pin):
+        raise CarrierTrackerError(messages.text("pin_bad_utf8", source=source))
+    return pin
+
+
+def _login(app: App, args: argparse.Namespace) -> Authenticated:
     """Authenticate ``--operator`` for a command that records something (auditors may not).
 
     Raises:
@@ -212,12 +234,11 @@ def _login(app: App, args: argparse.Namespace, *, pin_stdin: bool | None = None)
     """
     from carrier_tracker.access.operators import AuthError, authenticate
 
-    from_stdin = getattr(args, "pin_stdin", False) if pin_stdin is None else pin_stdin
     pin = _read_pin(
         who=messages.text("pin_who_operator", operator=args.operator),
         env=PIN_ENV,
         flag="--pin-stdin",
-        from_stdin=from_stdin,
+        from_stdin=getattr(args, "pin_stdin", False),
     )
     who = authenticate(
         engine=app.engine, key=app.key, name=args.operator, pin=pin, station=args.station
@@ -253,8 +274,8 @@ def _approver(app: App, args: argparse.Namespace) -> str:
 
 
 def _officer(app: App, args: argparse.Namespace, what: str) -> Authenticated:
-    """Authenticate ``--operator`` as an officer (operator management); the PIN comes from the
-    environment or a prompt (``--pin-stdin`` carries the new operator's PIN here).
+    """Authenticate ``--operator`` as an officer (operator management); the PIN comes, as on
+    every command, from ``--pin-stdin``, the environment or a prompt.
 
     Raises:
         ConflictError: there is no officer yet (``init --officer`` makes the first).
@@ -265,21 +286,29 @@ def _officer(app: App, args: argparse.Namespace, what: str) -> Authenticated:
     with db.read_scope(app.engine) as session:
         if not officers(session):
             raise ConflictError(messages.text("no_officer_yet"))
-    who = _login(app, args, pin_stdin=False)
+    who = _login(app, args)
     if not who.is_officer:
         role = messages.ROLE_LABEL[who.role.value]
         raise AuthError(messages.text("auth_not_officer", what=what, name=who.name, role=role))
     return who
 
 
-def _new_pin(args: argparse.Namespace, name: str, env: str = NEW_PIN_ENV) -> str:
+def _new_pin(
+    args: argparse.Namespace, name: str, *, env: str = NEW_PIN_ENV, flag: str = "--new-pin-stdin"
+) -> str:
+    """The PIN an operator is given: ``--new-pin-stdin`` (the line after the operator's own PIN
+    when both come from stdin), ``$CARRIER_TRACKER_NEW_PIN``, or typed twice on a terminal.
+
+    ``init --officer`` registers the person at the keyboard: their PIN is their own, so it comes
+    from ``--pin-stdin`` / ``$CARRIER_TRACKER_PIN`` like every operator's PIN.
+    """
     from carrier_tracker.access.operators import check_pin
 
     pin = _read_pin(
         who=messages.text("pin_who_new", name=name),
         env=env,
-        flag="--pin-stdin",
-        from_stdin=args.pin_stdin,
+        flag=flag,
+        from_stdin=getattr(args, flag.removeprefix("--").replace("-", "_")),
         confirm=True,
     )
     return check_pin(pin)
@@ -329,7 +358,7 @@ def _first_officer(app: App, args: argparse.Namespace) -> None:
         raise ConflictError(
             messages.text("officer_exists", names=messages.text("list_sep").join(existing))
         )
-    pin = _new_pin(args, args.officer, env=PIN_ENV)
+    pin = _new_pin(args, args.officer, env=PIN_ENV, flag="--pin-stdin")
     with db.session_scope(app.engine) as session:
         existing = officers(session)  # again, under the write lock
         if existing:
@@ -475,8 +504,8 @@ def _start_pin_check(args: argparse.Namespace) -> None:
     an SQLite file. The sign-in uses the result only for the very hash it reads itself
     (carrier_tracker.access.pin_check)."""
     pin = os.environ.get(PIN_ENV, "")
-    if not pin or getattr(args, "pin_stdin", False):
-        return
+    if not pin or getattr(args, "pin_stdin", False) or _undecodable(pin):
+        return  # (an undecodable PIN is refused by the sign-in itself)
     from carrier_tracker.access import pin_check
 
     path = pin_check.sqlite_path(load_settings(args.db).database_url)
@@ -1092,19 +1121,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new_pin = _Parser(add_help=False)
     new_pin.add_argument(
-        "--pin-stdin",
+        "--new-pin-stdin",
         action="store_true",
-        help=messages.text("help_operator_pin_stdin"),
+        help=messages.text("help_operator_new_pin_stdin"),
     )
 
     def op(
-        name: str, func: Callable[[argparse.Namespace], int], help_: str
+        name: str,
+        func: Callable[[argparse.Namespace], int],
+        help_: str,
+        *,
+        gives_pin: bool = False,
     ) -> argparse.ArgumentParser:
-        q = ops.add_parser(name, help=help_, description=help_, parents=[common, who, new_pin])
+        # --pin-stdin is the officer's own PIN, as on every command; a new PIN has its own flag.
+        parents = [common, who, auth, *([new_pin] if gives_pin else [])]
+        q = ops.add_parser(name, help=help_, description=help_, parents=parents)
         q.set_defaults(func=func)
         return q
 
-    q = op("add", cmd_operator_add, messages.text("help_operator_add"))
+    q = op("add", cmd_operator_add, messages.text("help_operator_add"), gives_pin=True)
     q.add_argument("name", metavar="NAME")
     q.add_argument("--role", choices=[r.value for r in Role], default=Role.CUSTODIAN.value)
     q = ops.add_parser(
@@ -1117,7 +1152,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true", help=messages.text("help_json"))
     q = op("disable", cmd_operator_disable, messages.text("help_operator_disable"))
     q.add_argument("name", metavar="NAME")
-    q = op("reset-pin", cmd_operator_reset_pin, messages.text("help_operator_reset_pin"))
+    q = op(
+        "reset-pin",
+        cmd_operator_reset_pin,
+        messages.text("help_operator_reset_pin"),
+        gives_pin=True,
+    )
     q.add_argument("name", metavar="NAME")
     q = op("enable", cmd_operator_enable, messages.text("help_operator_enable"))
     q.add_argument("name", metavar="NAME")
