@@ -619,6 +619,12 @@ TEXT_OPERATORS_DESK: dict[str, str] = {
     # The CLI's way to the same exception, after a refusal only an exception lifts (the reason
     # itself, also written to the ledger, names no front end's keys or flags).
     "override_hint": "（保密负责人可加 --override 批准）",
+    # … and its hints after a refusal for what is missing (the shared reason names no flag).
+    "cli_hint_attendee": "（用 --attendee 指定领取人）",
+    "cli_hint_consignment": "（用 --consignment 指定机要编号）",
+    "cli_hint_note": "（用 --note 填写说明）",
+    "cli_hint_room": "（用 --room 指定检查地点）",
+    "cli_hint_approver": "（文管员可加 --approver 请保密负责人批准）",
     "bad_lock_after": "自动锁定时间须为不小于 0 的分钟数（{source}：{value}）",
     "help_lock_after": "无操作多少分钟后锁定工作台（默认 10；0 为不自动锁定；也可用环境变量 CARRIER_TRACKER_LOCK_AFTER）",
     "help_operator_bind_card": "为操作员绑定一张卡（保密负责人在工作台刷此卡即可批准）；需保密负责人认证",
@@ -639,7 +645,7 @@ TEXT_CHANGES: dict[str, str] = {
     "arg_bad": "{arg}：",
     "audit_retired": "停用标签 {uid}",
     "change_closed": "会议已结束，不能再变更",
-    "change_officer": "{what}需保密负责人批准（当前操作员：{operator}；文管员操作请加 --approver）",
+    "change_officer": "{what}需保密负责人批准（当前操作员：{operator}）",
     "change_note": "{what}须填写说明（--note）",
     "attendee_exists": "会议 {meeting} 已有参会人员 {code}（{name}）",
     "pass_number_taken": "会议证号 {number} 已属于 {code} {name}",
@@ -804,7 +810,7 @@ TEXT_POLICY: dict[str, str] = {
     # filing (备案), checklists, the sweep
     "not_filed": "会议 {code}（{level}）尚未备案，不能开始；请保密负责人先备案：carrier-tracker meeting file {code} --ref 备案编号 --date YYYY-MM-DD",
     "venue_unsettled": "会场保密检查未完成，会议 {code} 不能开始：{items}（用 carrier-tracker checklist {code} venue --set 项目=符合 作答；不符合项须保密负责人 --accept --note 接受）",
-    "room_required": "巡检请先选择检查地点（--room）",
+    "room_required": "巡检请先选择检查地点",
     "file_after_open": "会议 {code} 已{status}，不能再备案",
     "file_officer": "备案需保密负责人（当前操作员：{operator}；文管员可加 --approver）",
     "filed": "会议 {code} 已备案：编号 {ref}，日期 {date}，批准人 {by}",

@@ -58,10 +58,11 @@ def _person(args: argparse.Namespace) -> NewPerson:
 
 
 def _report(outcome: ChangeOutcome) -> int:
-    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, _print
+    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, _print, refusal_hint
 
     if outcome.refused:
-        line = messages.text("change_refused_line", message=outcome.message, seq=outcome.seq)
+        message = outcome.message + refusal_hint(outcome.message, key=outcome.reason_key)
+        line = messages.text("change_refused_line", message=message, seq=outcome.seq)
         print(line, file=sys.stderr, flush=True)
         return EXIT_REFUSED
     seqs = "、".join(str(s) for s in (outcome.seq, *outcome.extra_seqs))

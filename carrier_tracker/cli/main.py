@@ -550,15 +550,77 @@ def cmd_tap(args: argparse.Namespace) -> int:
             )
         refused |= outcome.refused
         label = messages.VERDICT_LABEL[outcome.verdict]
-        _print(f"{outcome.uid}\t{label}\t{result_line(outcome)}")
+        approved_by = _approved_by(app, args.meeting, outcome) if approver else ""
+        line = result_line(outcome, operator=args.operator, approver=approved_by)
+        _print(f"{outcome.uid}\t{label}\t{line}")
     return EXIT_REFUSED if refused else EXIT_OK
 
 
-def result_line(outcome: Outcome) -> str:
+def _approved_by(app: App, meeting_code: str, outcome: Outcome) -> str:
+    """The approver an accepted tap's event records ("" when none did: an officer operated, or
+    the step needed no approval)."""
+    if outcome.refused or outcome.seq is None:
+        return ""
+    from sqlmodel import select
+
+    from carrier_tracker.custody.service import find_meeting
+    from carrier_tracker.storage.models import Event
+
+    with db.read_scope(app.engine) as session:
+        meeting = find_meeting(session, meeting_code)
+        found = session.exec(
+            select(Event.approver).where(Event.meeting_id == meeting.id, Event.seq == outcome.seq)
+        ).first()
+    return found or ""
+
+
+def result_line(outcome: Outcome, *, operator: str = "", approver: str = "") -> str:
     """A tap's result as the command line says it: after a refusal only an officer's exception
-    lifts, with the way to ask for one (``--override``)."""
-    hint = messages.text("override_hint") if outcome.exception_lifts else ""
+    lifts, with the way to ask for one (``--override``); after a refusal for something not
+    given, the flag that gives it; an accepted step an officer approved, naming the approver
+    (``approver``: the one the event records)."""
+    if outcome.exception_lifts:
+        hint = messages.text("override_hint")
+    elif outcome.refused:
+        hint = refusal_hint(outcome.reason, operator)
+    else:
+        hint = messages.text("approved_by", name=approver) if approver else ""
     return f"{outcome.line}{hint}"
+
+
+REFUSAL_HINTS: tuple[tuple[str, str], ...] = (
+    ("attendee_required", "cli_hint_attendee"),
+    ("consignment_required", "cli_hint_consignment"),
+    ("note_required", "cli_hint_note"),
+    ("room_required", "cli_hint_room"),
+    ("officer_required", "cli_hint_approver"),
+    ("close_officer", "cli_hint_approver"),
+    ("close_never_opened_officer", "cli_hint_approver"),
+    ("plan_officer", "cli_hint_approver"),
+    ("change_officer", "cli_hint_approver"),
+)
+"""(catalogue key of a refusal shared with the desk, the command line's hint after it): the
+reason itself (also written to the ledger) names no front end's flags or keys."""
+
+
+def refusal_hint(reason: str, operator: str = "", *, key: str = "") -> str:
+    """The command line's hint after a refusal: which flag gives what was missing.
+
+    Args:
+        reason: the refusal as worded in the catalogue (its first line).
+        operator: the operator, as the reason names them (``当前操作员：…``).
+        key: the reason's catalogue key, when the service reports it (then ``reason`` is not
+            compared).
+
+    Returns:
+        The hint, or "" when the refusal has none.
+    """
+    for known, hint in REFUSAL_HINTS:
+        if key == known or (
+            not key and reason == messages.text(known, operator=operator or "", what="")
+        ):
+            return messages.text(hint)
+    return ""
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -659,7 +721,9 @@ def cmd_close(args: argparse.Namespace) -> int:
                 release_copy_tags=args.release_tags,
             )
     except ConflictError as e:
-        print(str(e), file=sys.stderr)
+        first, _, rest = str(e).partition("\n")
+        hint = refusal_hint(first, args.operator)
+        print(first + hint + (f"\n{rest}" if rest else ""), file=sys.stderr)
         return EXIT_REFUSED
     _print(messages.text("meeting_closed_line", code=meeting.code))
     from carrier_tracker.storage.models import LedgerHead

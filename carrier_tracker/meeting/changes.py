@@ -91,6 +91,9 @@ class ChangeOutcome:
     seq: int | None = None
     extra_seqs: tuple[int, ...] = ()
     """Further events the change appended (the pass binding of a late attendee)."""
+    reason_key: str = ""
+    """The catalogue key of a refusal's reason: a front end adds its own hint by it (the
+    command line names ``--approver`` after ``change_officer``); the reason names none."""
 
     @property
     def refused(self) -> bool:
@@ -102,6 +105,11 @@ class Refused(CarrierTrackerError):
     """A change the rules refuse: recorded in the ledger, then reported (exit code 1)."""
 
     exit_code = 1
+
+    def __init__(self, message: str, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+        """The catalogue key of the message."""
 
 
 @dataclass
@@ -126,7 +134,7 @@ class _Change:
     after: list[Callable[[], int | None]] = field(default_factory=list)
 
     def refuse(self, key: str, **fields: object) -> Refused:
-        return Refused(messages.text(key, **fields))
+        return Refused(messages.text(key, **fields), key)
 
     def need_officer(self, what: str, approver: str) -> None:
         """Record who approved, or refuse: the operator is an officer, or an officer approves."""
@@ -204,7 +212,7 @@ def _run(
         savepoint.rollback()
         event = change.event(Verdict.REFUSED, str(refusal))
         store.append(key, head, event)
-        return ChangeOutcome(action, False, str(refusal), event.seq)
+        return ChangeOutcome(action, False, str(refusal), event.seq, reason_key=refusal.key)
     except BaseException:
         savepoint.rollback()
         raise
