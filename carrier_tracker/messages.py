@@ -228,7 +228,7 @@ TEXT: dict[str, str] = {
     "key_mismatch": "台账密钥与此数据库不符：{path} 的指纹为 {have}…，数据库记录的指纹为 {want}…。请使用创建此数据库时的密钥文件（CARRIER_TRACKER_KEY_FILE）",
     "key_permissions": "台账密钥 {path} 权限过宽（{mode}，其他用户可读写）：请运行 chmod 600 {path}",
     # core texts (storage, ledger, close)
-    "bad_db_url": "URL 格式错误",
+    "bad_db_url": "URL 格式错误（SQLite 文件可直接给出路径，或写作 sqlite:////绝对路径；PostgreSQL 写作 postgresql+psycopg://用户@主机/库名）",
     "carrier_changed_elsewhere": "载体已被其他工作台修改，请重新刷卡",
     "chain_content_changed": "内容被修改（哈希不符）",
     "chain_gap": "缺少或错序：期望序号 {expected}，实为 {seq}",
@@ -472,7 +472,7 @@ TEXT_CLI: dict[str, str] = {
     "help_commands_metavar": "命令",
     "help_common_approver": "批准此操作的保密负责人（文管员操作带离、挂失、--override、带例外结束时）",
     "help_common_approver_pin_stdin": "从标准输入读取批准人的 PIN（在操作员 PIN 之后一行；默认：$CARRIER_TRACKER_APPROVER_PIN，或在终端中询问）",
-    "help_common_db": "数据库 URL（默认：用户数据目录中的 SQLite；也可用环境变量 CARRIER_TRACKER_DB）",
+    "help_common_db": "数据库 URL，或 SQLite 文件的路径（默认：用户数据目录中的 SQLite；也可用环境变量 CARRIER_TRACKER_DB）",
     "help_common_operator": "操作员姓名（默认：$CARRIER_TRACKER_OPERATOR 或登录用户）",
     "help_common_pin_stdin": "从标准输入读取本人（--operator）的 PIN（一行；默认：$CARRIER_TRACKER_PIN，或在终端中询问）",
     "help_common_station": "工作台名称（默认：主机名）",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from carrier_tracker import __version__, messages
 from carrier_tracker import text_fields as tf
-from carrier_tracker.config import Settings, load_settings
+from carrier_tracker.config import ENV_DB, Settings, load_settings
 from carrier_tracker.enums import Mode, Role
 from carrier_tracker.errors import CarrierTrackerError, ConflictError, ImportProblems
 
@@ -108,6 +108,14 @@ class App:
                 self.engine, self.settings.ledger_key_path, writes=not self.read_only
             )
         return self._key
+
+
+def database_url(value: str | None) -> str | None:
+    """A ``--db`` value (or ``$CARRIER_TRACKER_DB``) as a URL: a plain path, which has no
+    ``scheme://``, names an SQLite file (``/srv/ct.db`` → ``sqlite:////srv/ct.db``)."""
+    if not value or "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().absolute()}"
 
 
 def _default_operator() -> str:
@@ -1344,6 +1352,8 @@ def _run(args: argparse.Namespace) -> int:
     from carrier_tracker.errors import os_reason
 
     try:
+        if hasattr(args, "db"):
+            args.db = database_url(args.db or os.environ.get(ENV_DB))
         _check_args(args)
         if (
             args.command == "tui"
