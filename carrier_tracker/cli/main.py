@@ -1275,6 +1275,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--script", action="store_true", help=messages.text("help_demo_script"))
     p.add_argument("--fast", action="store_true", help=messages.text("help_demo_fast"))
     p.add_argument("--no-colour", action="store_true", help=messages.text("help_demo_no_colour"))
+    p.add_argument("--keep", action="store_true", help=messages.text("help_demo_keep"))
 
     p = add(
         "readers",
