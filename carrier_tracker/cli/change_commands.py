@@ -229,7 +229,9 @@ def register(p: Parsers) -> None:
     """Add this area's commands to the parser."""
     t = messages.text
     recording = list(p.recording)
-    approving = [*recording, p.approve]
+
+    def approving(what: str) -> list[argparse.ArgumentParser]:
+        return [*recording, p.approving(what)]
 
     group = p.add("attendee", lambda _a: 2, t("help_attendee"), ())
     subs = group.add_subparsers(
@@ -251,7 +253,7 @@ def register(p: Parsers) -> None:
         "substitute",
         help=t("help_attendee_substitute"),
         description=t("help_attendee_substitute"),
-        parents=approving,
+        parents=approving("what_substitute"),
     )
     q.set_defaults(func=cmd_attendee_substitute)
     q.add_argument("meeting", metavar="MEETING")
@@ -278,7 +280,7 @@ def register(p: Parsers) -> None:
         "withdraw",
         help=t("help_copies_withdraw"),
         description=t("help_copies_withdraw"),
-        parents=approving,
+        parents=approving("what_withdraw"),
     )
     q.set_defaults(func=cmd_copies_withdraw)
     q.add_argument("meeting", metavar="MEETING")
@@ -286,13 +288,13 @@ def register(p: Parsers) -> None:
     q.add_argument("copy_no", metavar="COPY_NO")
     q.add_argument("--note", metavar="TEXT", required=True, help=t("help_change_note"))
 
-    q = p.add("retag", cmd_retag, t("help_retag"), approving)
+    q = p.add("retag", cmd_retag, t("help_retag"), approving("what_retag"))
     q.add_argument("meeting", metavar="MEETING")
     q.add_argument("old_uid", metavar="OLD_UID")
     q.add_argument("new_uid", metavar="NEW_UID")
     q.add_argument("--note", metavar="TEXT", help=t("help_change_note"))
 
-    q = p.add("void", cmd_void, t("help_void"), approving)
+    q = p.add("void", cmd_void, t("help_void"), approving("what_void"))
     q.add_argument("meeting", metavar="MEETING")
     q.add_argument("seq", metavar="SEQ")
     q.add_argument("--note", metavar="TEXT", required=True, help=t("help_change_note"))

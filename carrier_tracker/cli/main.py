@@ -1074,17 +1074,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=messages.text("help_common_pin_stdin"),
     )
-    approve = _Parser(add_help=False)
-    approve.add_argument(
-        "--approver",
-        metavar="NAME",
-        help=messages.text("help_common_approver"),
-    )
-    approve.add_argument(
-        "--approver-pin-stdin",
-        action="store_true",
-        help=messages.text("help_common_approver_pin_stdin"),
-    )
+
+    def approving(what: str = "") -> _Parser:
+        """``--approver`` and its PIN flag, the help naming what the officer approves."""
+        parent = _Parser(add_help=False)
+        parent.add_argument(
+            "--approver",
+            metavar="NAME",
+            help=messages.text("help_approver_for", what=messages.text(what))
+            if what
+            else messages.text("help_common_approver"),
+        )
+        parent.add_argument(
+            "--approver-pin-stdin",
+            action="store_true",
+            help=messages.text("help_common_approver_pin_stdin"),
+        )
+        return parent
+
+    approve = approving()
     recording = (common, who, auth)
 
     parser = _Parser(
@@ -1134,7 +1142,7 @@ def build_parser() -> argparse.ArgumentParser:
         "tap",
         cmd_tap,
         messages.text("help_tap"),
-        (*recording, approve),
+        (*recording, approving("approve_what_tap")),
     )
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument(
@@ -1163,7 +1171,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("--json", action="store_true", help=messages.text("help_status_json"))
     plan_commands.add_status_flags(p)
-    p = add("close", cmd_close, messages.text("help_close"), (*recording, approve))
+    p = add(
+        "close",
+        cmd_close,
+        messages.text("help_close"),
+        (*recording, approving("approve_what_close")),
+    )
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument(
         "--with-exceptions", action="store_true", help=messages.text("help_close_with_exceptions")
@@ -1312,6 +1325,7 @@ def build_parser() -> argparse.ArgumentParser:
         who=who,
         auth=auth,
         approve=approve,
+        approving=approving,
         recording=recording,
     )
     change_commands.register(areas)  # changes during a meeting

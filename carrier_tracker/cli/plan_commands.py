@@ -24,7 +24,7 @@ def _h(key: str) -> str:
 
 def register(p: Parsers) -> None:
     """Add this area's commands to the parser."""
-    q = p.add("plan", cmd_plan, _h("help_plan"), (*p.recording, p.approve))
+    q = p.add("plan", cmd_plan, _h("help_plan"), (*p.recording, p.approving("approve_what_plan")))
     q.add_argument("meeting", metavar="MEETING")
     q.add_argument("doc_no", metavar="DOC_NO")
     which = q.add_mutually_exclusive_group(required=True)
