@@ -405,7 +405,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     check_file_name(path)
     if not path.is_file():
-        raise CarrierTrackerError(messages.text("file_not_found", path=path))
+        key = (
+            "file_is_dir"
+            if path.is_dir()
+            else "file_not_regular"
+            if path.exists()
+            else "file_not_found"
+        )
+        raise CarrierTrackerError(messages.text(key, path=path))
     _login(app, args)
     # Validated before the write lock is taken: a refused file never holds up a desk.
     result = import_file(

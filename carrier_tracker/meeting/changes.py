@@ -317,6 +317,14 @@ def _add_person(
     return row
 
 
+def _new_pass(row: Attendee) -> str:
+    """The new person's pass as the result line names it: its number, or that it has none (never
+    the attendee code in its place: the register's 会议证号 would be blank)."""
+    if row.pass_number:
+        return messages.text("new_pass_number", number=row.pass_number)
+    return messages.text("new_pass_unnumbered")
+
+
 def _check_free_uid(session: Session, change: _Change, uid: str) -> None:
     """Refuse a UID bound to any carrier or retired by a retag."""
     retired = change.store.retired(uid)
@@ -356,7 +364,7 @@ def add_attendee(
             unit=row.unit,
             clearance=row.clearance,
             away=messages.text("attendee_away") if row.out_of_town else "",
-            number=row.pass_number or row.code,
+            pass_=_new_pass(row),
         )
 
     return _run(
@@ -432,7 +440,7 @@ def substitute_attendee(
             name=row.name,
             absent_code=absent.code,
             absent_name=absent.name,
-            number=row.pass_number or row.code,
+            pass_=_new_pass(row),
         )
 
     return _run(

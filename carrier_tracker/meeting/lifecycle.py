@@ -37,6 +37,11 @@ def _iso(at: datetime | None) -> str | None:
     return as_utc(at).isoformat().replace("+00:00", "Z") if at else None
 
 
+def _local(at: datetime) -> str:
+    """A stored time as people read it: local, to the second, with the year."""
+    return as_utc(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
 def list_meetings(session: Session) -> list[dict[str, Any]]:
     """Every meeting with its headline numbers, newest first."""
     out = []
@@ -277,7 +282,9 @@ def close_meeting(
     session.refresh(meeting)
     if meeting.status == MeetingStatus.CLOSED:
         raise ConflictError(
-            messages.text("already_closed", code=meeting.code, at=_iso(meeting.closed_at))
+            messages.text("already_closed", code=meeting.code, at=_local(meeting.closed_at))
+            if meeting.closed_at is not None
+            else messages.text("already_closed_no_time", code=meeting.code)
         )
     audit = audit_meeting(session, key, meeting)  # the tables must be what the ledger says
     if not audit.ok:
