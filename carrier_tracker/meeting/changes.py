@@ -68,6 +68,7 @@ from carrier_tracker.text_fields import (
     check_code,
     check_text,
     check_who,
+    code_key,
     normalize_code,
 )
 from carrier_tracker.uids import normalize_uid
@@ -269,14 +270,14 @@ def _add_person(
     meeting = change.meeting
     assert meeting.id is not None
     people = _people(session, meeting)
-    for other in people:
-        if normalize_code(other.code).lower() == person.code.lower():
+    for other in people:  # codes are found in any letter case: a case variant is taken too
+        if code_key(other.code) == code_key(person.code):
             raise change.refuse(
                 "attendee_exists", meeting=meeting.code, code=other.code, name=other.name
             )
-        if person.pass_number and other.pass_number == person.pass_number:
+        if person.pass_number and code_key(other.pass_number or "") == code_key(person.pass_number):
             raise change.refuse(
-                "pass_number_taken", number=person.pass_number, code=other.code, name=other.name
+                "pass_number_taken", number=other.pass_number, code=other.code, name=other.name
             )
     if person.pass_uid:
         _check_free_uid(session, change, person.pass_uid)

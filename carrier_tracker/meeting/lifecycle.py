@@ -30,7 +30,7 @@ from carrier_tracker.storage.readmodel import (
     state_counts,
 )
 from carrier_tracker.storage.tap_store import TapStore
-from carrier_tracker.text_fields import check_consignment, check_who, normalize_code, printable
+from carrier_tracker.text_fields import check_consignment, check_who, code_key, printable
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -185,12 +185,10 @@ def open_consignment(
     taken = session.exec(
         select(Consignment.number).where(Consignment.meeting_id == meeting.id)
     ).all()
-    for (
-        existing
-    ) in taken:  # a number that differs only in width or invisible characters is taken too
+    for existing in taken:  # one that differs only in case, width or invisible characters too
         if existing == number:
             raise ConflictError(messages.text("consignment_exists", number=number))
-        if normalize_code(existing) == number:
+        if code_key(existing) == code_key(number):
             raise ConflictError(
                 messages.text(
                     "code_collides",

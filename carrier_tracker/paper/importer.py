@@ -37,7 +37,7 @@ from carrier_tracker.paper.workbook_schema import (
     Sheet,
 )
 from carrier_tracker.storage.models import Attendee, Carrier, Document, Meeting, RetiredTag
-from carrier_tracker.text_fields import check_code, check_text, normalize_code, printable
+from carrier_tracker.text_fields import check_code, check_text, code_key, normalize_code, printable
 from carrier_tracker.uids import BadUid, normalize_uid
 
 MAX_FILE_BYTES = 20 * 2**20
@@ -539,6 +539,31 @@ def _day(parsed: _Parsed, spec: Sheet, row: _Row, key: str, today: date) -> date
     return day
 
 
+def _first_of(
+    parsed: _Parsed, spec: Sheet, row: _Row, key: str, value: str, seen: dict[str, tuple[int, str]]
+) -> bool:
+    """Record a code of column ``key`` and return True; or, when an earlier row has the same code
+    in any letter case (:func:`~carrier_tracker.text_fields.code_key`), add the problem naming
+    that row and return False."""
+    if not value:
+        return False
+    folded = code_key(value)
+    if folded not in seen:
+        seen[folded] = (row.number, value)
+        return True
+    first_row, first = seen[folded]
+    header = spec.column(key).header
+    message = (
+        messages.text("import_duplicate", label=header, value=value, row=first_row)
+        if first == value
+        else messages.text(
+            "import_duplicate_variant", label=header, value=value, row=first_row, other=first
+        )
+    )
+    parsed.add(spec, row.number, header, message)
+    return False
+
+
 def _uid(
     parsed: _Parsed, spec: Sheet, row: _Row, key: str, seen: dict[str, str], where: str
 ) -> str | None:
@@ -647,40 +672,17 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
         }
         data["meeting_row"] = row.number
 
-    # 参会人员
-    codes: dict[str, int] = {}
-    pass_numbers: dict[str, int] = {}
+    # 参会人员 (codes and pass numbers are unique in any letter case: lookups ignore it)
+    codes: dict[str, tuple[int, str]] = {}
+    pass_numbers: dict[str, tuple[int, str]] = {}
     today = datetime.now(tz).date()
     for row in parsed.rows.get("attendees", []):
         code = _code(parsed, ATTENDEES, row, "code")
         name = _text(parsed, ATTENDEES, row, "name")
         clearance = _level(parsed, ATTENDEES, row, "clearance")
-        if code in codes:
-            header = ATTENDEES.column("code").header
-            parsed.add(
-                ATTENDEES,
-                row.number,
-                header,
-                messages.text("import_duplicate", label=header, value=code, row=codes[code]),
-            )
-        elif code:
-            codes[code] = row.number
+        _first_of(parsed, ATTENDEES, row, "code", code, codes)
         pass_number = _code(parsed, ATTENDEES, row, "pass_number")
-        if pass_number in pass_numbers:
-            header = ATTENDEES.column("pass_number").header
-            parsed.add(
-                ATTENDEES,
-                row.number,
-                header,
-                messages.text(
-                    "import_duplicate",
-                    label=header,
-                    value=pass_number,
-                    row=pass_numbers[pass_number],
-                ),
-            )
-        elif pass_number:
-            pass_numbers[pass_number] = row.number
+        _first_of(parsed, ATTENDEES, row, "pass_number", pass_number, pass_numbers)
         where = messages.text("import_sheet_row", sheet=ATTENDEES.name, row=row.number)
         uid = _uid(parsed, ATTENDEES, row, "pass_uid", seen_uids, where)
         data["attendees"].append(
@@ -699,7 +701,8 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
 
     # 文件
     people = [(a["code"], a["unit"]) for a in data["attendees"] if a["code"]]
-    documents: dict[str, tuple[int, int]] = {}
+    numbers: dict[str, tuple[int, str]] = {}
+    documents: dict[str, tuple[str, int]] = {}  # code_key(number) → (number as written, copies)
     total_copies = 0
     for row in parsed.rows.get("documents", []):
         number = _code(parsed, DOCUMENTS, row, "number")
@@ -716,18 +719,8 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
                     "import_level_above_meeting", level=level.value, meeting=meeting_level.value
                 ),
             )
-        if number in documents:
-            header = DOCUMENTS.column("number").header
-            parsed.add(
-                DOCUMENTS,
-                row.number,
-                header,
-                messages.text(
-                    "import_duplicate", label=header, value=number, row=documents[number][0]
-                ),
-            )
-        elif number:
-            documents[number] = (row.number, copies or 0)
+        if _first_of(parsed, DOCUMENTS, row, "number", number, numbers):
+            documents[code_key(number)] = (number, copies or 0)
         data["documents"].append(
             {
                 "number": number,
@@ -754,7 +747,10 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
     for row in parsed.rows.get("tags", []):
         doc_no = _code(parsed, TAGS, row, "document")
         copy_no = _positive_int(parsed, TAGS, row, "copy", MAX_COPIES)
-        if doc_no and doc_no not in documents:
+        document = documents.get(code_key(doc_no))
+        if document is not None:
+            doc_no = document[0]  # named in any letter case, bound as the 文件 sheet writes it
+        if doc_no and document is None:
             header = TAGS.column("document").header
             parsed.add(
                 TAGS,
@@ -764,7 +760,7 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
                     "import_not_in_sheet", label=header, value=doc_no, sheet=DOCUMENTS.name
                 ),
             )
-        elif doc_no and copy_no and documents[doc_no][1] and copy_no > documents[doc_no][1]:
+        elif document is not None and copy_no and document[1] and copy_no > document[1]:
             header = TAGS.column("copy").header
             parsed.add(
                 TAGS,
@@ -775,7 +771,7 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
                     label=header,
                     copy=copy_no,
                     copies_label=DOCUMENTS.column("copies").header,
-                    copies=documents[doc_no][1],
+                    copies=document[1],
                 ),
             )
         elif doc_no and copy_no and (doc_no, copy_no) in bound:
@@ -816,7 +812,7 @@ def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> N
                 parsed.add(
                     MEETING, data["meeting_row"], header, messages.text("meeting_exists", code=code)
                 )
-            elif normalize_code(existing) == code:
+            elif code_key(existing) == code_key(code):  # lookups would find one for the other
                 parsed.add(
                     MEETING,
                     data["meeting_row"],
@@ -878,10 +874,22 @@ def validate(
     return parsed, data
 
 
+_SHEET_ORDER = {spec.name: i for i, spec in enumerate(SHEETS)}
+
+
+def _in_row_order(problems: list[Problem]) -> list[Problem]:
+    """The problems as the workbook reads: by sheet (会议, 参会人员, 文件, 标签绑定), then by
+    row (a sheet's own problems first), each row's in the order they were found — those only
+    the database shows (tags bound elsewhere) among the others, not after them."""
+    return sorted(problems, key=lambda p: (_SHEET_ORDER.get(p.sheet, 0), p.row or 0))
+
+
 def _raise_problems(parsed: _Parsed) -> None:
-    """Refuse with every problem counted, the first :data:`PROBLEMS_SHOWN` listed."""
+    """Refuse with every problem counted, the first :data:`PROBLEMS_SHOWN` listed, in row
+    order."""
     if not parsed.problems:
         return
+    parsed.problems = _in_row_order(parsed.problems)
     total = len(parsed.problems)
     lines = [messages.text("import_problems", name=parsed.name, total=total)]
     lines += [f"  {p}" for p in parsed.problems[:PROBLEMS_SHOWN]]
