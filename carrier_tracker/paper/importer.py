@@ -26,6 +26,7 @@ from carrier_tracker.custody.service import append_admin_event
 from carrier_tracker.enums import Action, CarrierKind, Level
 from carrier_tracker.errors import ImportProblems, TextError, os_reason
 from carrier_tracker.meeting.enrollment import where_bound
+from carrier_tracker.meeting.pledges import earliest_day
 from carrier_tracker.paper.workbook_schema import (
     ATTENDEES,
     DOCUMENTS,
@@ -512,8 +513,11 @@ def _datetime(
     return result.astimezone(UTC)  # stored in UTC (SQLite keeps no offset), shown in local time
 
 
-def _day(parsed: _Parsed, spec: Sheet, row: _Row, key: str, today: date) -> date | None:
-    """A day (a date cell, or text such as 2026-12-01); blank is None; never after today."""
+def _day(
+    parsed: _Parsed, spec: Sheet, row: _Row, key: str, today: date, floor: date
+) -> date | None:
+    """A day (a date cell, or text such as 2026-12-01); blank is None; never after today, never
+    before ``floor`` (:func:`~carrier_tracker.meeting.pledges.earliest_day`)."""
     value = row.values.get(key)
     if value is None:
         return None
@@ -535,6 +539,11 @@ def _day(parsed: _Parsed, spec: Sheet, row: _Row, key: str, today: date) -> date
         return None
     if day > today:
         parsed.add(spec, row.number, header, messages.text("import_pledge_future", value=day))
+        return None
+    if day < floor:
+        parsed.add(
+            spec, row.number, header, messages.text("import_pledge_early", value=day, floor=floor)
+        )
         return None
     return day
 
@@ -676,6 +685,9 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
     codes: dict[str, tuple[int, str]] = {}
     pass_numbers: dict[str, tuple[int, str]] = {}
     today = datetime.now(tz).date()
+    starts = (data["meeting"] or {}).get("starts_at")
+    # the same floor as ``pledge --date`` (the meeting is imported today)
+    floor = earliest_day(today, starts.astimezone(tz).date() if starts else None)
     for row in parsed.rows.get("attendees", []):
         code = _code(parsed, ATTENDEES, row, "code")
         name = _text(parsed, ATTENDEES, row, "name")
@@ -695,7 +707,7 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
                 "clearance": clearance.value if clearance else "",
                 "pass_number": pass_number,
                 "pass_uid": uid,
-                "pledge_on": _day(parsed, ATTENDEES, row, "pledge_on", today),
+                "pledge_on": _day(parsed, ATTENDEES, row, "pledge_on", today, floor),
             }
         )
 
