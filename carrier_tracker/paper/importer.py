@@ -298,6 +298,49 @@ def _sheet_rows(ws: Any) -> tuple[Iterator[tuple[int, list[dict[str, Any]]]], An
     return parser.parse(), parser
 
 
+_ROW_ELEMENT = re.compile(rb"<(?:[\w.-]+:)?row\b[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?row>)", re.S)
+"""One ``<row>`` element of a worksheet's XML, with its cells (any namespace prefix)."""
+_CELL_VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|is)>")
+"""A cell's value (``<v>``) or inline string (``<is>``)."""
+
+
+def _refuse_declared_rows(spec: Sheet, ws: Any) -> None:
+    """Refuse a sheet with more rows than its limit before any row is parsed, where the file
+    allows it: a sheet whose declared dimension (``<dimension ref="A1:C100002"/>``) fits the
+    limit passes at once; one that declares more has its rows with a value counted by a plain
+    scan of the XML (no cell is parsed, no string looked up), and is refused when they exceed
+    the limit (the header row aside). A stray cell far down (``ZZ100000``) declares a large
+    dimension but adds one row: such a sheet is read as usual.
+
+    Raises:
+        ImportProblems: the sheet has more rows with a value than its limit allows.
+    """
+    limit, unit = _ROW_LIMITS[spec.key]
+    declared = getattr(ws, "_max_row", None)
+    if isinstance(declared, int) and declared <= limit + 1:
+        return
+    counted, tail = 0, b""
+    with ws._get_source() as source:
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            end = 0
+            for row in _ROW_ELEMENT.finditer(data):
+                end = row.end()
+                if _CELL_VALUE.search(data, row.start(), end):
+                    counted += 1
+                    if counted > limit + 1:  # the header and one row more than allowed
+                        raise ImportProblems(
+                            [],
+                            messages.text(
+                                "import_too_many_rows",
+                                sheet=spec.name,
+                                limit=f"{limit:,}",
+                                unit=messages.text(unit),
+                            ),
+                        )
+            tail = data[end:]
+
+
 def _read_sheet(parsed: _Parsed, spec: Sheet, ws: Any) -> None:
     rows, parser = _sheet_rows(ws)
     limit, unit = _ROW_LIMITS[spec.key]
@@ -613,19 +656,23 @@ def read_workbook(path: Path, *, tz: ZoneInfo | None = None) -> tuple[_Parsed, d
     try:
         parsed = _Parsed(name=printable(path.name), digest=hashlib.sha256(raw).hexdigest())
         names = list(wb.sheetnames)
-        for spec in SHEETS:
-            found = _match_sheet(spec, names)
-            if found is None:
-                if not spec.optional:
-                    parsed.add(spec, None, None, messages.text("import_missing_sheet"))
-                parsed.rows[spec.key] = []
-                continue
-            try:
-                _read_sheet(parsed, spec, wb[found])
-            except ImportProblems:
-                raise
-            except Exception as e:  # the worksheet XML of a hostile file
-                raise _refuse("import_corrupt", name=parsed.name, error=type(e).__name__) from e
+        found = {spec.key: _match_sheet(spec, names) for spec in SHEETS}
+        try:
+            for spec in SHEETS:  # every sheet's size first: a refusal reads no row of any
+                if (name := found[spec.key]) is not None:
+                    _refuse_declared_rows(spec, wb[name])
+            for spec in SHEETS:
+                name = found[spec.key]
+                if name is None:
+                    if not spec.optional:
+                        parsed.add(spec, None, None, messages.text("import_missing_sheet"))
+                    parsed.rows[spec.key] = []
+                    continue
+                _read_sheet(parsed, spec, wb[name])
+        except ImportProblems:
+            raise
+        except Exception as e:  # the worksheet XML of a hostile file
+            raise _refuse("import_corrupt", name=parsed.name, error=type(e).__name__) from e
         has_meeting_sheet = _match_sheet(MEETING, names) is not None
     finally:
         wb.close()
