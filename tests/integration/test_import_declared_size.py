@@ -45,6 +45,7 @@ def _people(count: int) -> Iterator[tuple[int, Sequence[tuple[int, int, object]]
         ("标签绑定", 100_001, "标签绑定：超过上限 100,000 条绑定，已停止读取；未导入"),
         ("会议", 101, "会议：超过上限 100 行，已停止读取；未导入"),
     ],
+    ids=["attendees", "tags", "meeting"],
 )
 def test_a_sheet_declaring_too_many_rows_is_refused_before_any_row_is_read(
     tmp_path: Path, rows_read: list[str], sheet: str, rows: int, says: str
