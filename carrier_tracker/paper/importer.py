@@ -302,22 +302,31 @@ _ROW_ELEMENT = re.compile(rb"<(?:[\w.-]+:)?row\b[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?r
 """One ``<row>`` element of a worksheet's XML, with its cells (any namespace prefix)."""
 _CELL_VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|is)>")
 """A cell's value (``<v>``) or inline string (``<is>``)."""
+_PLAUSIBLE_ROW_BYTES = 8192
+"""More XML per declared row than this (64 columns of long text) and the declared dimension is
+not believed: the rows are counted."""
 
 
 def _refuse_declared_rows(spec: Sheet, ws: Any) -> None:
     """Refuse a sheet with more rows than its limit before any row is parsed, where the file
     allows it: a sheet whose declared dimension (``<dimension ref="A1:C100002"/>``) fits the
-    limit passes at once; one that declares more has its rows with a value counted by a plain
-    scan of the XML (no cell is parsed, no string looked up), and is refused when they exceed
-    the limit (the header row aside). A stray cell far down (``ZZ100000``) declares a large
-    dimension but adds one row: such a sheet is read as usual.
+    limit, and whose XML is not too large for it, passes at once; any other (a larger
+    dimension, none, or one the size of the XML belies) has its rows with a value counted by a
+    plain scan of the XML (no cell is parsed, no string looked up), and is refused when they
+    exceed the limit (the header row aside). A stray cell far down (``ZZ100000``) declares a
+    large dimension but adds one row: such a sheet is read as usual.
 
     Raises:
         ImportProblems: the sheet has more rows with a value than its limit allows.
     """
     limit, unit = _ROW_LIMITS[spec.key]
     declared = getattr(ws, "_max_row", None)
-    if isinstance(declared, int) and declared <= limit + 1:
+    size = ws.parent._archive.getinfo(ws._worksheet_path).file_size
+    if (
+        isinstance(declared, int)
+        and declared <= limit + 1
+        and size <= (declared + 1) * _PLAUSIBLE_ROW_BYTES
+    ):
         return
     counted, tail = 0, b""
     with ws._get_source() as source:

@@ -74,6 +74,19 @@ def test_a_sheet_declaring_too_many_rows_is_refused_before_any_row_is_read(
     assert rows_read == []  # not one row of any sheet parsed
 
 
+def test_a_dimension_the_xml_belies_is_not_believed(tmp_path: Path, rows_read: list[str]) -> None:
+    """标签绑定 declares one cell (``A1``) but holds 100,001 rows: far more XML than one row
+    can take, so its rows are counted, and it is refused before any row is read."""
+    sheets = meeting_sheets(tags=100_001)
+    sheets[3] = RawSheet("标签绑定", sheets[3].rows, "A1")
+    path = tmp_path / "lying.xlsx"
+    write(path, sheets)
+    with pytest.raises(ImportProblems) as err:
+        importer.read_workbook(path)
+    assert str(err.value) == "标签绑定：超过上限 100,000 条绑定，已停止读取；未导入"
+    assert rows_read == []
+
+
 def test_a_large_dimension_with_few_rows_is_read_as_usual(
     tmp_path: Path, rows_read: list[str]
 ) -> None:
