@@ -510,16 +510,16 @@ def bind_card(
     Raises:
         NotFoundError: no such operator.
         BadUid: the UID is malformed.
-        ConflictError: the tag is a carrier's (a copy or a pass, in any meeting), another
-            operator's card, or already this operator's.
+        ConflictError: the tag is a carrier's (a copy or a pass, in any meeting, or retired from
+            one by a retag), another operator's card, or already this operator's.
     """
-    from carrier_tracker.storage.models import Carrier
+    from carrier_tracker.storage.models import Carrier, RetiredTag
     from carrier_tracker.uids import normalize_uid
 
     tag = normalize_uid(uid)
     op = _existing(session, name)
     carrier = session.exec(select(Carrier.id).where(Carrier.tag_uid == tag)).first()
-    if carrier is not None:
+    if carrier is not None or session.get(RetiredTag, tag) is not None:
         raise ConflictError(messages.text("card_is_carrier", uid=tag))
     other = session.exec(select(Operator).where(Operator.card_uid == tag)).first()
     if other is not None:

@@ -46,6 +46,7 @@ from carrier_tracker.ledger.audit import _row as snapshot_row
 from carrier_tracker.meeting.enrollment import (
     _bind,
     bound_carrier,
+    card_owner,
     copy_carrier,
     describe_carrier,
     where_bound,
@@ -327,10 +328,12 @@ def _new_pass(row: Attendee) -> str:
 
 
 def _check_free_uid(session: Session, change: _Change, uid: str) -> None:
-    """Refuse a UID bound to any carrier or retired by a retag."""
+    """Refuse a UID bound to any carrier, retired by a retag, or an operator's card."""
     retired = change.store.retired(uid)
     if retired is not None:
         raise change.refuse("tag_retired", new=retired)
+    if (owner := card_owner(session, uid)) is not None:
+        raise change.refuse("uid_is_card", uid=uid, name=owner)
     other = bound_carrier(session, uid)  # a tag released by a closed meeting is free
     if other is not None:
         where, item = where_bound(session, other)

@@ -37,7 +37,14 @@ from carrier_tracker.paper.workbook_schema import (
     TRUE_WORDS,
     Sheet,
 )
-from carrier_tracker.storage.models import Attendee, Carrier, Document, Meeting, RetiredTag
+from carrier_tracker.storage.models import (
+    Attendee,
+    Carrier,
+    Document,
+    Meeting,
+    Operator,
+    RetiredTag,
+)
 from carrier_tracker.text_fields import check_code, check_text, code_key, normalize_code, printable
 from carrier_tracker.uids import BadUid, normalize_uid
 
@@ -870,7 +877,8 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
 
 def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> None:
     """Add the problems only the database can show: the meeting code taken (also by a code
-    that differs only in width or invisible characters), tags already bound anywhere."""
+    that differs only in case, width or invisible characters), tags already bound anywhere,
+    retired by a retag, or an operator's card."""
     meeting = data.get("meeting")
     if meeting and meeting["code"]:
         code = meeting["code"]
@@ -902,6 +910,7 @@ def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> N
             ).all():
                 taken[bound.tag_uid or ""] = bound
         retired: dict[str, str] = {}
+        cards: dict[str, str] = {}  # operators' cards are never a carrier's tag
         for i in range(0, len(uids), 500):
             retired.update(
                 session.exec(
@@ -910,8 +919,18 @@ def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> N
                     )
                 ).all()
             )
-        for problem_uid in sorted(taken.keys() | retired.keys()):
-            if problem_uid in retired:
+            cards.update(
+                (str(card), name)
+                for card, name in session.exec(
+                    select(Operator.card_uid, Operator.name).where(
+                        col(Operator.card_uid).in_(uids[i : i + 500])
+                    )
+                ).all()
+            )
+        for problem_uid in sorted(taken.keys() | retired.keys() | cards.keys()):
+            if problem_uid in cards:
+                problem = messages.text("uid_is_card", uid=problem_uid, name=cards[problem_uid])
+            elif problem_uid in retired:
                 problem = messages.text("tag_retired", new=retired[problem_uid])
             else:
                 where, item = where_bound(session, taken[problem_uid])
