@@ -592,7 +592,8 @@ TEXT_OPERATORS_DESK: dict[str, str] = {
     # login, lock, approvals at the desk, operator cards
     "system_card": "（卡 {uid}）",
     "operator_not_disabled": "操作员 {name} 未停用",
-    "card_is_carrier": "标签 {uid} 已绑定为载体（文件或会议证，或换标签后停用），不能作为操作员卡",
+    "card_is_carrier": "标签 {uid} 已绑定为载体（文件或会议证），不能作为操作员卡",
+    "card_is_retired": "标签 {uid} 曾绑定为载体，换标签后已停用，不能作为操作员卡",
     "uid_is_card": "标签 {uid} 是操作员 {name} 的卡，不能绑定为载体",
     "card_is_other": "标签 {uid} 已是操作员 {name} 的卡",
     "card_is_own": "标签 {uid} 已是操作员 {name} 的卡（原已绑定）",

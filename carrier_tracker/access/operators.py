@@ -519,8 +519,10 @@ def bind_card(
     tag = normalize_uid(uid)
     op = _existing(session, name)
     carrier = session.exec(select(Carrier.id).where(Carrier.tag_uid == tag)).first()
-    if carrier is not None or session.get(RetiredTag, tag) is not None:
+    if carrier is not None:
         raise ConflictError(messages.text("card_is_carrier", uid=tag))
+    if session.get(RetiredTag, tag) is not None:  # retired by a retag: a carrier's for good
+        raise ConflictError(messages.text("card_is_retired", uid=tag))
     other = session.exec(select(Operator).where(Operator.card_uid == tag)).first()
     if other is not None:
         key_ = "card_is_own" if other.id == op.id else "card_is_other"
