@@ -121,3 +121,25 @@ def test_a_custodians_change_and_plan_name_the_approver_flag(cli: Cli) -> None:
         1,
         f"拒绝\t修改分发范围需保密负责人批准（当前操作员：孙文管）{APPROVER}\n",
     )
+
+
+def test_a_pass_whose_holder_lost_a_copy_comes_back_only_by_an_officers_exception(
+    cli: Cli,
+) -> None:
+    uid = copy_uid("HY-01", 1)
+    _give(cli, "A001", uid)
+    assert (
+        cli("tap", CODE, "--mode", "lost", "--note", "遗失", "--approver", "赵保密", uid).code == 0
+    )
+    code, line = _tap_line(cli, "--mode", "recall", pass_uid("A001"))
+    assert (code, line) == (
+        1,
+        "拒绝\t赵娟 的 HY-01 第001份 已挂失、尚未找回，收回其会议证需保密负责人批准"
+        "（保密负责人可加 --override 批准）",
+    )
+    argv = ("--mode", "recall", "--override", "--approver", "赵保密", pass_uid("A001"))
+    code, line = _tap_line(cli, *argv)
+    assert (code, line) == (
+        0,
+        "成功\t会后清退：会议证 P001（赵娟） ← 赵娟（保密负责人 赵保密 批准）",
+    )
