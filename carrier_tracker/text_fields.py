@@ -114,6 +114,24 @@ def normalize_code(text: str) -> str:
     return _strip(unicodedata.normalize("NFKC", once))
 
 
+def code_key(text: str) -> str:
+    """What two codes are compared by when a new one is created: :func:`normalize_code`, then
+    case folding.
+
+    Codes are looked up in any letter case (``hy2026-12`` finds ``HY2026-12``), so two codes
+    that differ only in case (or width, or invisible characters) must never both exist: the
+    import and every command that creates a code refuse a new one whose key is taken. Case
+    folding folds at least what the lookups' ``lower()`` folds.
+
+    Args:
+        text: the code as typed, or as stored.
+
+    Returns:
+        The key (possibly empty).
+    """
+    return normalize_code(text).casefold()
+
+
 def _strip(text: str) -> str:
     return _WHITE.sub("", "".join(ch for ch in text if not _invisible(ch)))
 

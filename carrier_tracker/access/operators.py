@@ -524,10 +524,10 @@ def bind_card(
     Raises:
         NotFoundError: no such operator.
         BadUid: the UID is malformed.
-        ConflictError: the tag is a carrier's (a copy or a pass, in any meeting), another
-            operator's card, or already this operator's.
+        ConflictError: the tag is a carrier's (a copy or a pass, in any meeting, or retired from
+            one by a retag), another operator's card, or already this operator's.
     """
-    from carrier_tracker.storage.models import Carrier
+    from carrier_tracker.storage.models import Carrier, RetiredTag
     from carrier_tracker.uids import normalize_uid
 
     tag = normalize_uid(uid)
@@ -535,6 +535,8 @@ def bind_card(
     carrier = session.exec(select(Carrier.id).where(Carrier.tag_uid == tag)).first()
     if carrier is not None:
         raise ConflictError(messages.text("card_is_carrier", uid=tag))
+    if session.get(RetiredTag, tag) is not None:  # retired by a retag: a carrier's for good
+        raise ConflictError(messages.text("card_is_retired", uid=tag))
     other = session.exec(select(Operator).where(Operator.card_uid == tag)).first()
     if other is not None:
         key_ = "card_is_own" if other.id == op.id else "card_is_other"

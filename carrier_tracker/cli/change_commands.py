@@ -58,10 +58,11 @@ def _person(args: argparse.Namespace) -> NewPerson:
 
 
 def _report(outcome: ChangeOutcome) -> int:
-    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, _print
+    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, _print, refusal_hint
 
     if outcome.refused:
-        line = messages.text("change_refused_line", message=outcome.message, seq=outcome.seq)
+        message = outcome.message + refusal_hint(outcome.message, key=outcome.reason_key)
+        line = messages.text("change_refused_line", message=message, seq=outcome.seq)
         print(line, file=sys.stderr, flush=True)
         return EXIT_REFUSED
     seqs = "、".join(str(s) for s in (outcome.seq, *outcome.extra_seqs))
@@ -229,7 +230,9 @@ def register(p: Parsers) -> None:
     """Add this area's commands to the parser."""
     t = messages.text
     recording = list(p.recording)
-    approving = [*recording, p.approve]
+
+    def approving(what: str) -> list[argparse.ArgumentParser]:
+        return [*recording, p.approving(what)]
 
     group = p.add("attendee", lambda _a: 2, t("help_attendee"), ())
     subs = group.add_subparsers(
@@ -241,7 +244,10 @@ def register(p: Parsers) -> None:
     group.set_defaults(func=_group_help(group))
 
     q = subs.add_parser(
-        "add", help=t("help_attendee_add"), description=t("help_attendee_add"), parents=approving
+        "add",
+        help=t("help_attendee_add"),
+        description=t("help_attendee_add"),
+        parents=approving("what_attendee_add"),
     )
     q.set_defaults(func=cmd_attendee_add)
     q.add_argument("meeting", metavar="MEETING")
@@ -251,7 +257,7 @@ def register(p: Parsers) -> None:
         "substitute",
         help=t("help_attendee_substitute"),
         description=t("help_attendee_substitute"),
-        parents=approving,
+        parents=approving("what_substitute"),
     )
     q.set_defaults(func=cmd_attendee_substitute)
     q.add_argument("meeting", metavar="MEETING")
@@ -278,7 +284,7 @@ def register(p: Parsers) -> None:
         "withdraw",
         help=t("help_copies_withdraw"),
         description=t("help_copies_withdraw"),
-        parents=approving,
+        parents=approving("what_withdraw"),
     )
     q.set_defaults(func=cmd_copies_withdraw)
     q.add_argument("meeting", metavar="MEETING")
@@ -286,13 +292,13 @@ def register(p: Parsers) -> None:
     q.add_argument("copy_no", metavar="COPY_NO")
     q.add_argument("--note", metavar="TEXT", required=True, help=t("help_change_note"))
 
-    q = p.add("retag", cmd_retag, t("help_retag"), approving)
+    q = p.add("retag", cmd_retag, t("help_retag"), approving("what_retag"))
     q.add_argument("meeting", metavar="MEETING")
     q.add_argument("old_uid", metavar="OLD_UID")
     q.add_argument("new_uid", metavar="NEW_UID")
     q.add_argument("--note", metavar="TEXT", help=t("help_change_note"))
 
-    q = p.add("void", cmd_void, t("help_void"), approving)
+    q = p.add("void", cmd_void, t("help_void"), approving("what_void"))
     q.add_argument("meeting", metavar="MEETING")
     q.add_argument("seq", metavar="SEQ")
     q.add_argument("--note", metavar="TEXT", required=True, help=t("help_change_note"))

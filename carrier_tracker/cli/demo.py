@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import queue
+import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -364,18 +367,52 @@ def login_hint() -> str:
     return messages.text("login_demo_hint", rows=rows)
 
 
+def use_colour(*, no_colour: bool, stream: Any = None, environ: Any = None) -> bool:
+    """Colour the script's results only on a terminal, never with ``--no-colour`` or with
+    ``$NO_COLOR`` set to anything (https://no-color.org)."""
+    stream = sys.stdout if stream is None else stream
+    environ = os.environ if environ is None else environ
+    if no_colour or environ.get("NO_COLOR"):
+        return False
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """CLI entry point: the TUI on a throw-away database with the sim reader and a tag tray."""
-    if args.script:
-        return run_demo(pause=0.0 if args.fast else 0.6, colour=not args.no_colour)
+    """CLI entry point: the TUI (or, with ``--script``, the scripted meeting) on a throw-away
+    database with the sim reader, removed on exit unless ``--keep``."""
     work = Path(tempfile.mkdtemp(prefix="carrier-tracker-demo-"))
-    app = demo_app(work)
-    print(operators_line())
-    print(app.notice)
-    app.run()
-    print(operators_line())
-    print(f"演示数据库保留在 {work / 'demo.db'}（可用 --db sqlite:///{work / 'demo.db'} 查看）")
-    return 0
+    try:
+        if args.script:
+            colour = use_colour(no_colour=args.no_colour)
+            code = run_demo(pause=0.0 if args.fast else 0.6, workdir=work, colour=colour)
+        else:
+            app = demo_app(work)
+            print(operators_line())  # once: it stays above the desk's screen and after it
+            print(app.notice)
+            app.run()
+            code = 0
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print(keep_hint(work) if args.keep else messages.text("demo_removed", dir=work))
+    return code
+
+
+def keep_hint(work: Path) -> str:
+    """Where the kept demo lives and the command that reads it: the database and, beside it, the
+    ledger key that ``verify``, ``export`` and the desk need (it is not the user's own key)."""
+    from shlex import quote
+
+    return messages.text(
+        "demo_kept",
+        dir=work,
+        db=quote(str(work / "demo.db")),
+        key_file=quote(str(work / "ledger.key")),
+        code=CODE,
+    )
 
 
 def cmd_tui(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from carrier_tracker import __version__, messages
 from carrier_tracker import text_fields as tf
-from carrier_tracker.config import Settings, load_settings
+from carrier_tracker.config import ENV_DB, Settings, load_settings
 from carrier_tracker.enums import Mode, Role
 from carrier_tracker.errors import CarrierTrackerError, ConflictError, ImportProblems
 
@@ -110,6 +110,14 @@ class App:
         return self._key
 
 
+def database_url(value: str | None) -> str | None:
+    """A ``--db`` value (or ``$CARRIER_TRACKER_DB``) as a URL: a plain path, which has no
+    ``scheme://``, names an SQLite file (``/srv/ct.db`` → ``sqlite:////srv/ct.db``)."""
+    if not value or "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().absolute()}"
+
+
 def _default_operator() -> str:
     return os.environ.get("CARRIER_TRACKER_OPERATOR") or getpass.getuser()
 
@@ -188,22 +196,44 @@ def _read_pin(*, who: str, env: str, flag: str, from_stdin: bool, confirm: bool 
             the two prompted entries differ.
     """
     if from_stdin:
-        pin = sys.stdin.readline().rstrip("\r\n")
+        try:
+            pin = sys.stdin.readline().rstrip("\r\n")
+        except UnicodeDecodeError:
+            pin = "\udcff"  # bytes stdin could not decode: refused below like any other
         if not pin:
             raise CarrierTrackerError(messages.text("pin_stdin_empty", flag=flag))
-        return pin
+        return _decodable(pin, messages.text("pin_source_stdin", flag=flag))
     value = os.environ.get(env, "")
     if value:
-        return value
+        return _decodable(value, messages.text("pin_source_env", env=env))
     if not _on_terminal():
         raise CarrierTrackerError(messages.text("pin_needed", who=who, env=env, flag=flag))
-    pin = getpass.getpass(messages.text("pin_prompt", who=who))
+    pin = _decodable(
+        getpass.getpass(messages.text("pin_prompt", who=who)), messages.text("pin_source_prompt")
+    )
     if confirm and getpass.getpass(messages.text("pin_prompt_again")) != pin:
         raise CarrierTrackerError(messages.text("pin_mismatch"))
     return pin
 
 
-def _login(app: App, args: argparse.Namespace, *, pin_stdin: bool | None = None) -> Authenticated:
+def _undecodable(text: str) -> bool:
+    """True when ``text`` carries bytes that were not valid UTF-8 (Python keeps them as lone
+    surrogates in arguments, the environment and a stdin read with ``surrogateescape``)."""
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _decodable(pin: str, source: str) -> str:
+    """The PIN, or bad input naming where it came from (never hashed: argon2 cannot encode it).
+
+    Raises:
+        CarrierTrackerError: the PIN holds bytes that are not valid UTF-8.
+    """
+    if _undecodable(pin):
+        raise CarrierTrackerError(messages.text("pin_bad_utf8", source=source))
+    return pin
+
+
+def _login(app: App, args: argparse.Namespace) -> Authenticated:
     """Authenticate ``--operator`` for a command that records something (auditors may not).
 
     Raises:
@@ -212,12 +242,11 @@ def _login(app: App, args: argparse.Namespace, *, pin_stdin: bool | None = None)
     """
     from carrier_tracker.access.operators import AuthError, authenticate
 
-    from_stdin = getattr(args, "pin_stdin", False) if pin_stdin is None else pin_stdin
     pin = _read_pin(
         who=messages.text("pin_who_operator", operator=args.operator),
         env=PIN_ENV,
         flag="--pin-stdin",
-        from_stdin=from_stdin,
+        from_stdin=getattr(args, "pin_stdin", False),
     )
     who = authenticate(
         engine=app.engine, key=app.key, name=args.operator, pin=pin, station=args.station
@@ -253,8 +282,8 @@ def _approver(app: App, args: argparse.Namespace) -> str:
 
 
 def _officer(app: App, args: argparse.Namespace, what: str) -> Authenticated:
-    """Authenticate ``--operator`` as an officer (operator management); the PIN comes from the
-    environment or a prompt (``--pin-stdin`` carries the new operator's PIN here).
+    """Authenticate ``--operator`` as an officer (operator management); the PIN comes, as on
+    every command, from ``--pin-stdin``, the environment or a prompt.
 
     Raises:
         ConflictError: there is no officer yet (``init --officer`` makes the first).
@@ -265,21 +294,29 @@ def _officer(app: App, args: argparse.Namespace, what: str) -> Authenticated:
     with db.read_scope(app.engine) as session:
         if not officers(session):
             raise ConflictError(messages.text("no_officer_yet"))
-    who = _login(app, args, pin_stdin=False)
+    who = _login(app, args)
     if not who.is_officer:
         role = messages.ROLE_LABEL[who.role.value]
         raise AuthError(messages.text("auth_not_officer", what=what, name=who.name, role=role))
     return who
 
 
-def _new_pin(args: argparse.Namespace, name: str, env: str = NEW_PIN_ENV) -> str:
+def _new_pin(
+    args: argparse.Namespace, name: str, *, env: str = NEW_PIN_ENV, flag: str = "--new-pin-stdin"
+) -> str:
+    """The PIN an operator is given: ``--new-pin-stdin`` (the line after the operator's own PIN
+    when both come from stdin), ``$CARRIER_TRACKER_NEW_PIN``, or typed twice on a terminal.
+
+    ``init --officer`` registers the person at the keyboard: their PIN is their own, so it comes
+    from ``--pin-stdin`` / ``$CARRIER_TRACKER_PIN`` like every operator's PIN.
+    """
     from carrier_tracker.access.operators import check_pin
 
     pin = _read_pin(
         who=messages.text("pin_who_new", name=name),
         env=env,
-        flag="--pin-stdin",
-        from_stdin=args.pin_stdin,
+        flag=flag,
+        from_stdin=getattr(args, flag.removeprefix("--").replace("-", "_")),
         confirm=True,
     )
     return check_pin(pin)
@@ -339,7 +376,7 @@ def _first_officer(app: App, args: argparse.Namespace) -> None:
         raise ConflictError(
             messages.text("officer_exists", names=messages.text("list_sep").join(existing))
         )
-    pin = _new_pin(args, args.officer, env=PIN_ENV)
+    pin = _new_pin(args, args.officer, env=PIN_ENV, flag="--pin-stdin")
     with db.session_scope(app.engine) as session:
         existing = officers(session)  # again, under the write lock
         if existing:
@@ -378,7 +415,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     check_file_name(path)
     if not path.is_file():
-        raise CarrierTrackerError(messages.text("file_not_found", path=path))
+        key = (
+            "file_is_dir"
+            if path.is_dir()
+            else "file_not_regular"
+            if path.exists()
+            else "file_not_found"
+        )
+        raise CarrierTrackerError(messages.text(key, path=path))
     _login(app, args)
     # Validated before the write lock is taken: a refused file never holds up a desk.
     result = import_file(
@@ -485,8 +529,8 @@ def _start_pin_check(args: argparse.Namespace) -> None:
     an SQLite file. The sign-in uses the result only for the very hash it reads itself
     (carrier_tracker.access.pin_check)."""
     pin = os.environ.get(PIN_ENV, "")
-    if not pin or getattr(args, "pin_stdin", False):
-        return
+    if not pin or getattr(args, "pin_stdin", False) or _undecodable(pin):
+        return  # (an undecodable PIN is refused by the sign-in itself)
     from carrier_tracker.access import pin_check
 
     settings = load_settings(args.db)
@@ -532,15 +576,77 @@ def cmd_tap(args: argparse.Namespace) -> int:
             )
         refused |= outcome.refused
         label = messages.VERDICT_LABEL[outcome.verdict]
-        _print(f"{outcome.uid}\t{label}\t{result_line(outcome)}")
+        approved_by = _approved_by(app, args.meeting, outcome) if approver else ""
+        line = result_line(outcome, operator=args.operator, approver=approved_by)
+        _print(f"{outcome.uid}\t{label}\t{line}")
     return EXIT_REFUSED if refused else EXIT_OK
 
 
-def result_line(outcome: Outcome) -> str:
+def _approved_by(app: App, meeting_code: str, outcome: Outcome) -> str:
+    """The approver an accepted tap's event records ("" when none did: an officer operated, or
+    the step needed no approval)."""
+    if outcome.refused or outcome.seq is None:
+        return ""
+    from sqlmodel import select
+
+    from carrier_tracker.custody.service import find_meeting
+    from carrier_tracker.storage.models import Event
+
+    with db.read_scope(app.engine) as session:
+        meeting = find_meeting(session, meeting_code)
+        found = session.exec(
+            select(Event.approver).where(Event.meeting_id == meeting.id, Event.seq == outcome.seq)
+        ).first()
+    return found or ""
+
+
+def result_line(outcome: Outcome, *, operator: str = "", approver: str = "") -> str:
     """A tap's result as the command line says it: after a refusal only an officer's exception
-    lifts, with the way to ask for one (``--override``)."""
-    hint = messages.text("override_hint") if outcome.exception_lifts else ""
+    lifts, with the way to ask for one (``--override``); after a refusal for something not
+    given, the flag that gives it; an accepted step an officer approved, naming the approver
+    (``approver``: the one the event records)."""
+    if outcome.exception_lifts:
+        hint = messages.text("override_hint")
+    elif outcome.refused:
+        hint = refusal_hint(outcome.reason, operator)
+    else:
+        hint = messages.text("approved_by", name=approver) if approver else ""
     return f"{outcome.line}{hint}"
+
+
+REFUSAL_HINTS: tuple[tuple[str, str], ...] = (
+    ("attendee_required", "cli_hint_attendee"),
+    ("consignment_required", "cli_hint_consignment"),
+    ("note_required", "cli_hint_note"),
+    ("room_required", "cli_hint_room"),
+    ("officer_required", "cli_hint_approver"),
+    ("close_officer", "cli_hint_approver"),
+    ("close_never_opened_officer", "cli_hint_approver"),
+    ("plan_officer", "cli_hint_approver"),
+    ("change_officer", "cli_hint_approver"),
+)
+"""(catalogue key of a refusal shared with the desk, the command line's hint after it): the
+reason itself (also written to the ledger) names no front end's flags or keys."""
+
+
+def refusal_hint(reason: str, operator: str = "", *, key: str = "") -> str:
+    """The command line's hint after a refusal: which flag gives what was missing.
+
+    Args:
+        reason: the refusal as worded in the catalogue (its first line).
+        operator: the operator, as the reason names them (``当前操作员：…``).
+        key: the reason's catalogue key, when the service reports it (then ``reason`` is not
+            compared).
+
+    Returns:
+        The hint, or "" when the refusal has none.
+    """
+    for known, hint in REFUSAL_HINTS:
+        if key == known or (
+            not key and reason == messages.text(known, operator=operator or "", what="")
+        ):
+            return messages.text(hint)
+    return ""
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -641,7 +747,9 @@ def cmd_close(args: argparse.Namespace) -> int:
                 release_copy_tags=args.release_tags,
             )
     except ConflictError as e:
-        print(str(e), file=sys.stderr)
+        first, _, rest = str(e).partition("\n")
+        hint = refusal_hint(first, args.operator)
+        print(first + hint + (f"\n{rest}" if rest else ""), file=sys.stderr)
         return EXIT_REFUSED
     _print(messages.text("meeting_closed_line", code=meeting.code))
     from carrier_tracker.storage.models import LedgerHead
@@ -987,17 +1095,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=messages.text("help_common_pin_stdin"),
     )
-    approve = _Parser(add_help=False)
-    approve.add_argument(
-        "--approver",
-        metavar="NAME",
-        help=messages.text("help_common_approver"),
-    )
-    approve.add_argument(
-        "--approver-pin-stdin",
-        action="store_true",
-        help=messages.text("help_common_approver_pin_stdin"),
-    )
+
+    def approving(what: str = "") -> _Parser:
+        """``--approver`` and its PIN flag, the help naming what the officer approves."""
+        parent = _Parser(add_help=False)
+        parent.add_argument(
+            "--approver",
+            metavar="NAME",
+            help=messages.text("help_approver_for", what=messages.text(what))
+            if what
+            else messages.text("help_common_approver"),
+        )
+        parent.add_argument(
+            "--approver-pin-stdin",
+            action="store_true",
+            help=messages.text("help_common_approver_pin_stdin"),
+        )
+        return parent
+
+    approve = approving()
     recording = (common, who, auth)
 
     parser = _Parser(
@@ -1047,7 +1163,7 @@ def build_parser() -> argparse.ArgumentParser:
         "tap",
         cmd_tap,
         messages.text("help_tap"),
-        (*recording, approve),
+        (*recording, approving("approve_what_tap")),
     )
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument(
@@ -1076,7 +1192,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("--json", action="store_true", help=messages.text("help_status_json"))
     plan_commands.add_status_flags(p)
-    p = add("close", cmd_close, messages.text("help_close"), (*recording, approve))
+    p = add(
+        "close",
+        cmd_close,
+        messages.text("help_close"),
+        (*recording, approving("approve_what_close")),
+    )
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument(
         "--with-exceptions", action="store_true", help=messages.text("help_close_with_exceptions")
@@ -1106,19 +1227,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new_pin = _Parser(add_help=False)
     new_pin.add_argument(
-        "--pin-stdin",
+        "--new-pin-stdin",
         action="store_true",
-        help=messages.text("help_operator_pin_stdin"),
+        help=messages.text("help_operator_new_pin_stdin"),
     )
 
     def op(
-        name: str, func: Callable[[argparse.Namespace], int], help_: str
+        name: str,
+        func: Callable[[argparse.Namespace], int],
+        help_: str,
+        *,
+        gives_pin: bool = False,
     ) -> argparse.ArgumentParser:
-        q = ops.add_parser(name, help=help_, description=help_, parents=[common, who, new_pin])
+        # --pin-stdin is the officer's own PIN, as on every command; a new PIN has its own flag.
+        parents = [common, who, auth, *([new_pin] if gives_pin else [])]
+        q = ops.add_parser(name, help=help_, description=help_, parents=parents)
         q.set_defaults(func=func)
         return q
 
-    q = op("add", cmd_operator_add, messages.text("help_operator_add"))
+    q = op("add", cmd_operator_add, messages.text("help_operator_add"), gives_pin=True)
     q.add_argument("name", metavar="NAME")
     q.add_argument("--role", choices=[r.value for r in Role], default=Role.CUSTODIAN.value)
     q = ops.add_parser(
@@ -1131,7 +1258,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true", help=messages.text("help_json"))
     q = op("disable", cmd_operator_disable, messages.text("help_operator_disable"))
     q.add_argument("name", metavar="NAME")
-    q = op("reset-pin", cmd_operator_reset_pin, messages.text("help_operator_reset_pin"))
+    q = op(
+        "reset-pin",
+        cmd_operator_reset_pin,
+        messages.text("help_operator_reset_pin"),
+        gives_pin=True,
+    )
     q.add_argument("name", metavar="NAME")
     q = op("enable", cmd_operator_enable, messages.text("help_operator_enable"))
     q.add_argument("name", metavar="NAME")
@@ -1177,6 +1309,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--script", action="store_true", help=messages.text("help_demo_script"))
     p.add_argument("--fast", action="store_true", help=messages.text("help_demo_fast"))
     p.add_argument("--no-colour", action="store_true", help=messages.text("help_demo_no_colour"))
+    p.add_argument("--keep", action="store_true", help=messages.text("help_demo_keep"))
 
     p = add(
         "readers",
@@ -1213,6 +1346,7 @@ def build_parser() -> argparse.ArgumentParser:
         who=who,
         auth=auth,
         approve=approve,
+        approving=approving,
         recording=recording,
     )
     change_commands.register(areas)  # changes during a meeting
@@ -1255,6 +1389,8 @@ def _run(args: argparse.Namespace) -> int:
     from carrier_tracker.errors import os_reason
 
     try:
+        if hasattr(args, "db"):
+            args.db = database_url(args.db or os.environ.get(ENV_DB))
         _check_args(args)
         if (
             args.command == "tui"

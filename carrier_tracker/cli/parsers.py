@@ -14,7 +14,9 @@ class Parsers:
 
     ``add(name, func, help, parents)`` adds a subcommand whose ``func(args) -> exit code`` runs
     it; ``recording`` (database, station/operator, PIN) is for commands that record something,
-    ``approve`` adds ``--approver``/``--approver-pin-stdin``, ``common`` is ``--db`` only.
+    ``approve`` adds ``--approver``/``--approver-pin-stdin`` (its help in general words),
+    ``approving(what)`` the same with a help naming what the officer approves (``what``: a
+    catalogue key, e.g. ``what_void``), ``common`` is ``--db`` only.
     """
 
     add: Callable[..., argparse.ArgumentParser]
@@ -23,4 +25,5 @@ class Parsers:
     who: argparse.ArgumentParser
     auth: argparse.ArgumentParser
     approve: argparse.ArgumentParser
+    approving: Callable[[str], argparse.ArgumentParser]
     recording: tuple[argparse.ArgumentParser, ...]

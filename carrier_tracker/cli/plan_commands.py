@@ -24,7 +24,7 @@ def _h(key: str) -> str:
 
 def register(p: Parsers) -> None:
     """Add this area's commands to the parser."""
-    q = p.add("plan", cmd_plan, _h("help_plan"), (*p.recording, p.approve))
+    q = p.add("plan", cmd_plan, _h("help_plan"), (*p.recording, p.approving("approve_what_plan")))
     q.add_argument("meeting", metavar="MEETING")
     q.add_argument("doc_no", metavar="DOC_NO")
     which = q.add_mutually_exclusive_group(required=True)
@@ -81,7 +81,7 @@ def _print(text: str) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _approver, _login
+    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _approver, _login, refusal_hint
     from carrier_tracker.meeting.distribution import set_plan
     from carrier_tracker.storage import db
 
@@ -100,7 +100,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
             station=args.station,
             approver=approver,
         )
-    _print(f"{messages.VERDICT_LABEL[step.verdict]}\t{step.message}")
+    hint = refusal_hint(step.message, args.operator) if step.refused else ""
+    _print(f"{messages.VERDICT_LABEL[step.verdict]}\t{step.message}{hint}")
     return EXIT_REFUSED if step.refused else EXIT_OK
 
 

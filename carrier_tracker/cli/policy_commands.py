@@ -33,7 +33,7 @@ def _register_filing_checklists(p: Parsers) -> None:
         "file",
         help=text("help_meeting_file"),
         description=text("help_meeting_file"),
-        parents=[*p.recording, p.approve],
+        parents=[*p.recording, p.approving("approve_what_file")],
     )
     f.set_defaults(func=cmd_meeting_file)
     f.add_argument("meeting", metavar="MEETING")
@@ -41,7 +41,12 @@ def _register_filing_checklists(p: Parsers) -> None:
     f.add_argument("--date", required=True, metavar="YYYY-MM-DD", help=text("help_file_date"))
     f.add_argument("--plan-title", metavar="TEXT", default="", help=text("help_file_plan"))
 
-    c = p.add("checklist", cmd_checklist, text("help_checklist"), (*p.recording, p.approve))
+    c = p.add(
+        "checklist",
+        cmd_checklist,
+        text("help_checklist"),
+        (*p.recording, p.approving("approve_what_accept")),
+    )
     c.add_argument("meeting", metavar="MEETING")
     c.add_argument("checklist", choices=CHECKLIST_NAMES, help=text("help_checklist_which"))
     c.add_argument(

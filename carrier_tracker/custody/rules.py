@@ -48,7 +48,8 @@ class Person:
     out_of_town: bool
     pass_issued: bool = False
     holding: tuple[Held, ...] = ()
-    """Copies this person holds now (issued or carried out)."""
+    """Copies this person holds now (issued or carried out), and those reported lost while they
+    held them (a lost copy stays with its holder)."""
     stands_for: tuple[str, str] | None = None
     """(code, unit) of the absent delegate a substitute (代会) replaces: the substitute inherits
     that delegate's distribution plan."""
@@ -324,7 +325,9 @@ def ONE_COPY_EACH(c: Ctx) -> Refusal | None:
     if doc is None or person is None or c.officer_override:
         return None
     same = tuple(
-        h for h in person.holding if h.document_id == doc.id and h.carrier_id != c.carrier.id
+        h
+        for h in person.holding
+        if h.document_id == doc.id and h.carrier_id != c.carrier.id and h.state is not State.LOST
     )
     if same:
         return ("duplicate_copy", {"name": person.name, "items": _labels(same)})
@@ -433,6 +436,17 @@ def OWNER_RETURNED_COPIES(c: Ctx) -> Refusal | None:
     out = tuple(h for h in owner.holding if h.state is State.ISSUED)
     if out:
         return ("pass_holder_has_copies", {"name": owner.name, "items": _labels(out)})
+    return None
+
+
+@_guard("持证人无挂失未找回的文件（保密负责人 --override 例外）")
+def OWNER_LOST_NOTHING(c: Ctx) -> Refusal | None:
+    owner = c.carrier.owner
+    if owner is None or c.officer_override:
+        return None
+    lost = tuple(h for h in owner.holding if h.state is State.LOST)
+    if lost:
+        return ("pass_holder_has_lost", {"name": owner.name, "items": _labels(lost)})
     return None
 
 
@@ -624,7 +638,7 @@ TABLE: tuple[Rule, ...] = (
         Concerns.HOLDER,
         Arrow.FROM,
         already=_s(State.RECOVERED, State.REGISTERED),
-        guards=(OWNER_RETURNED_COPIES,),
+        guards=(OWNER_RETURNED_COPIES, OWNER_LOST_NOTHING),
     ),
     Rule(
         Mode.CARRY_OUT,

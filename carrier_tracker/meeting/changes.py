@@ -45,6 +45,7 @@ from carrier_tracker.ledger.fold import MeetingWorld
 from carrier_tracker.meeting.enrollment import (
     _bind,
     bound_carrier,
+    card_owner,
     copy_carrier,
     describe_carrier,
     where_bound,
@@ -68,6 +69,7 @@ from carrier_tracker.text_fields import (
     check_code,
     check_text,
     check_who,
+    code_key,
     normalize_code,
 )
 from carrier_tracker.uids import normalize_uid
@@ -91,6 +93,9 @@ class ChangeOutcome:
     seq: int | None = None
     extra_seqs: tuple[int, ...] = ()
     """Further events the change appended (the pass binding of a late attendee)."""
+    reason_key: str = ""
+    """The catalogue key of a refusal's reason: a front end adds its own hint by it (the
+    command line names ``--approver`` after ``change_officer``); the reason names none."""
 
     @property
     def refused(self) -> bool:
@@ -102,6 +107,11 @@ class Refused(CarrierTrackerError):
     """A change the rules refuse: recorded in the ledger, then reported (exit code 1)."""
 
     exit_code = 1
+
+    def __init__(self, message: str, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+        """The catalogue key of the message."""
 
 
 @dataclass
@@ -127,7 +137,7 @@ class _Change:
     after: list[Callable[[], int | None]] = field(default_factory=list)
 
     def refuse(self, key: str, **fields: object) -> Refused:
-        return Refused(messages.text(key, **fields))
+        return Refused(messages.text(key, **fields), key)
 
     def need_officer(self, what: str, approver: str) -> None:
         """Record who approved, or refuse: the operator is an officer, or an officer approves."""
@@ -211,7 +221,7 @@ def _run(
         savepoint.rollback()
         event = change.event(Verdict.REFUSED, str(refusal))
         store.append(key, head, event)
-        return ChangeOutcome(action, False, str(refusal), event.seq)
+        return ChangeOutcome(action, False, str(refusal), event.seq, reason_key=refusal.key)
     except BaseException:
         savepoint.rollback()
         raise
@@ -272,14 +282,14 @@ def _add_person(
     meeting = change.meeting
     assert meeting.id is not None
     people = _people(session, meeting)
-    for other in people:
-        if normalize_code(other.code).lower() == person.code.lower():
+    for other in people:  # codes are found in any letter case: a case variant is taken too
+        if code_key(other.code) == code_key(person.code):
             raise change.refuse(
                 "attendee_exists", meeting=meeting.code, code=other.code, name=other.name
             )
-        if person.pass_number and other.pass_number == person.pass_number:
+        if person.pass_number and code_key(other.pass_number or "") == code_key(person.pass_number):
             raise change.refuse(
-                "pass_number_taken", number=person.pass_number, code=other.code, name=other.name
+                "pass_number_taken", number=other.pass_number, code=other.code, name=other.name
             )
     if person.pass_uid:
         _check_free_uid(session, change, person.pass_uid)
@@ -321,11 +331,21 @@ def _add_person(
     return row
 
 
+def _new_pass(row: Attendee) -> str:
+    """The new person's pass as the result line names it: its number, or that it has none (never
+    the attendee code in its place: the register's 会议证号 would be blank)."""
+    if row.pass_number:
+        return messages.text("new_pass_number", number=row.pass_number)
+    return messages.text("new_pass_unnumbered")
+
+
 def _check_free_uid(session: Session, change: _Change, uid: str) -> None:
-    """Refuse a UID bound to any carrier or retired by a retag."""
+    """Refuse a UID bound to any carrier, retired by a retag, or an operator's card."""
     retired = change.store.retired(uid)
     if retired is not None:
         raise change.refuse("tag_retired", new=retired)
+    if (owner := card_owner(session, uid)) is not None:
+        raise change.refuse("uid_is_card", uid=uid, name=owner)
     other = bound_carrier(session, uid)  # a tag released by a closed meeting is free
     if other is not None:
         where, item = where_bound(session, other)
@@ -364,7 +384,7 @@ def add_attendee(
             unit=row.unit,
             clearance=row.clearance,
             away=messages.text("attendee_away") if row.out_of_town else "",
-            number=row.pass_number or row.code,
+            pass_=_new_pass(row),
         )
 
     return _run(
@@ -440,7 +460,7 @@ def substitute_attendee(
             name=row.name,
             absent_code=absent.code,
             absent_name=absent.name,
-            number=row.pass_number or row.code,
+            pass_=_new_pass(row),
         )
 
     return _run(

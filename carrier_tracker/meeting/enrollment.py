@@ -18,7 +18,14 @@ from carrier_tracker.custody.service import (
 from carrier_tracker.enums import CarrierKind, MeetingStatus
 from carrier_tracker.errors import ConflictError, NotFoundError
 from carrier_tracker.ledger import events as ev
-from carrier_tracker.storage.models import Attendee, Carrier, Document, Meeting, RetiredTag
+from carrier_tracker.storage.models import (
+    Attendee,
+    Carrier,
+    Document,
+    Meeting,
+    Operator,
+    RetiredTag,
+)
 from carrier_tracker.uids import normalize_uid
 
 
@@ -59,6 +66,12 @@ def bound_carrier(session: Session, uid: str) -> Carrier | None:
     ).first()
 
 
+def card_owner(session: Session, uid: str) -> str | None:
+    """The operator whose card this UID is: a carrier's tag never is one (nor the other way
+    round: ``operator bind-card`` refuses a carrier's tag, retired ones included)."""
+    return session.exec(select(Operator.name).where(Operator.card_uid == uid)).first()
+
+
 def _bound_elsewhere(session: Session, uid: str) -> ConflictError:
     other = bound_carrier(session, uid)
     meeting, item = where_bound(session, other) if other is not None else ("?", "?")
@@ -85,6 +98,8 @@ def _bind(
     retired = session.get(RetiredTag, tag)
     if retired is not None:  # a retag took it off its carrier: refused forever
         raise ConflictError(messages.text("tag_retired", new=retired.replaced_by))
+    if (owner := card_owner(session, tag)) is not None:
+        raise ConflictError(messages.text("uid_is_card", uid=tag, name=owner))
     if bound_carrier(session, tag) is not None:  # here or in a meeting that still holds it
         raise _bound_elsewhere(session, tag)
     try:

@@ -32,11 +32,16 @@ from carrier_tracker.storage.readmodel import (
     state_counts,
 )
 from carrier_tracker.storage.tap_store import TapStore
-from carrier_tracker.text_fields import check_consignment, check_who, normalize_code, printable
+from carrier_tracker.text_fields import check_consignment, check_who, code_key, printable
 
 
 def _iso(at: datetime | None) -> str | None:
     return as_utc(at).isoformat().replace("+00:00", "Z") if at else None
+
+
+def _local(at: datetime) -> str:
+    """A stored time as people read it: local, to the second, with the year."""
+    return as_utc(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def list_meetings(session: Session) -> list[dict[str, Any]]:
@@ -182,12 +187,10 @@ def open_consignment(
     taken = session.exec(
         select(Consignment.number).where(Consignment.meeting_id == meeting.id)
     ).all()
-    for (
-        existing
-    ) in taken:  # a number that differs only in width or invisible characters is taken too
+    for existing in taken:  # one that differs only in case, width or invisible characters too
         if existing == number:
             raise ConflictError(messages.text("consignment_exists", number=number))
-        if normalize_code(existing) == number:
+        if code_key(existing) == code_key(number):
             raise ConflictError(
                 messages.text(
                     "code_collides",
@@ -276,7 +279,9 @@ def close_meeting(
     session.refresh(meeting)
     if meeting.status == MeetingStatus.CLOSED:
         raise ConflictError(
-            messages.text("already_closed", code=meeting.code, at=_iso(meeting.closed_at))
+            messages.text("already_closed", code=meeting.code, at=_local(meeting.closed_at))
+            if meeting.closed_at is not None
+            else messages.text("already_closed_no_time", code=meeting.code)
         )
     audit = audit_meeting(session, key, meeting)  # the tables must be what the ledger says
     if not audit.ok:

@@ -18,7 +18,7 @@ from carrier_tracker import messages
 from carrier_tracker.custody.service import append_event, find_attendee, find_meeting, stamp
 from carrier_tracker.enums import MeetingStatus, Verdict
 from carrier_tracker.errors import CarrierTrackerError, ConflictError
-from carrier_tracker.ledger import codec
+from carrier_tracker.ledger import as_utc, codec
 from carrier_tracker.ledger import events as ev
 from carrier_tracker.storage.models import Attendee
 from carrier_tracker.storage.tap_store import TapStore
@@ -72,6 +72,15 @@ class PledgeOutcome:
     message: str
 
 
+def earliest_day(imported: date, starts: date | None = None) -> date:
+    """The earliest pledge day accepted for a meeting imported on ``imported`` that starts on
+    ``starts``: 1 January of the year before the earlier of the two (a pledge may be signed
+    ahead of a meeting early in the year, or before its workbook is typed in; a day before that
+    is a typing error, and a recorded day can never be rewritten)."""
+    first = min(imported, starts) if starts is not None else imported
+    return date(first.year - 1, 1, 1)
+
+
 def parse_day(text: str) -> date:
     """A ``YYYY-MM-DD`` day from the command line.
 
@@ -118,7 +127,8 @@ def record_pledges(
     Raises:
         NotFoundError: no such meeting or attendee (nothing is recorded).
         ConflictError: the meeting is closed.
-        CarrierTrackerError: the day is later than today.
+        CarrierTrackerError: the day is later than today, or earlier than
+            :func:`earliest_day` of the meeting's import.
     """
     day_given = day is not None
     signed = day or today
@@ -128,6 +138,15 @@ def record_pledges(
         )
     meeting = find_meeting(session, meeting_code)
     assert meeting.id is not None
+    imported = as_utc(meeting.created_at).astimezone().date()
+    starts = as_utc(meeting.starts_at).astimezone().date() if meeting.starts_at else None
+    floor = earliest_day(imported, starts)
+    if signed < floor:
+        raise CarrierTrackerError(
+            messages.text(
+                "pledge_too_early", date=signed.isoformat(), code=meeting.code, floor=floor
+            )
+        )
     TapStore(session).lock_head(meeting.id)  # serialise with desks and a close
     session.refresh(meeting)
     if meeting.status == MeetingStatus.CLOSED:

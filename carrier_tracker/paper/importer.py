@@ -29,6 +29,7 @@ from carrier_tracker.errors import ImportProblems, TextError, os_reason
 from carrier_tracker.ledger import codec
 from carrier_tracker.ledger import events as ev
 from carrier_tracker.meeting.enrollment import where_bound
+from carrier_tracker.meeting.pledges import earliest_day
 from carrier_tracker.paper.workbook_schema import (
     ATTENDEES,
     DOCUMENTS,
@@ -44,11 +45,12 @@ from carrier_tracker.storage.models import (
     Carrier,
     Document,
     Meeting,
+    Operator,
     RetiredTag,
     table_of,
 )
 from carrier_tracker.storage.system_chain import register_meeting
-from carrier_tracker.text_fields import check_code, check_text, normalize_code, printable
+from carrier_tracker.text_fields import check_code, check_text, code_key, normalize_code, printable
 from carrier_tracker.uids import BadUid, normalize_uid
 
 MAX_FILE_BYTES = 20 * 2**20
@@ -308,6 +310,58 @@ def _sheet_rows(ws: Any) -> tuple[Iterator[tuple[int, list[dict[str, Any]]]], An
     return parser.parse(), parser
 
 
+_ROW_ELEMENT = re.compile(rb"<(?:[\w.-]+:)?row\b[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?row>)", re.S)
+"""One ``<row>`` element of a worksheet's XML, with its cells (any namespace prefix)."""
+_CELL_VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|is)>")
+"""A cell's value (``<v>``) or inline string (``<is>``)."""
+_PLAUSIBLE_ROW_BYTES = 8192
+"""More XML per declared row than this (64 columns of long text) and the declared dimension is
+not believed: the rows are counted."""
+
+
+def _refuse_declared_rows(spec: Sheet, ws: Any) -> None:
+    """Refuse a sheet with more rows than its limit before any row is parsed, where the file
+    allows it: a sheet whose declared dimension (``<dimension ref="A1:C100002"/>``) fits the
+    limit, and whose XML is not too large for it, passes at once; any other (a larger
+    dimension, none, or one the size of the XML belies) has its rows with a value counted by a
+    plain scan of the XML (no cell is parsed, no string looked up), and is refused when they
+    exceed the limit (the header row aside). A stray cell far down (``ZZ100000``) declares a
+    large dimension but adds one row: such a sheet is read as usual.
+
+    Raises:
+        ImportProblems: the sheet has more rows with a value than its limit allows.
+    """
+    limit, unit = _ROW_LIMITS[spec.key]
+    declared = getattr(ws, "_max_row", None)
+    size = ws.parent._archive.getinfo(ws._worksheet_path).file_size
+    if (
+        isinstance(declared, int)
+        and declared <= limit + 1
+        and size <= (declared + 1) * _PLAUSIBLE_ROW_BYTES
+    ):
+        return
+    counted, tail = 0, b""
+    with ws._get_source() as source:
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            end = 0
+            for row in _ROW_ELEMENT.finditer(data):
+                end = row.end()
+                if _CELL_VALUE.search(data, row.start(), end):
+                    counted += 1
+                    if counted > limit + 1:  # the header and one row more than allowed
+                        raise ImportProblems(
+                            [],
+                            messages.text(
+                                "import_too_many_rows",
+                                sheet=spec.name,
+                                limit=f"{limit:,}",
+                                unit=messages.text(unit),
+                            ),
+                        )
+            tail = data[end:]
+
+
 def _read_sheet(parsed: _Parsed, spec: Sheet, ws: Any) -> None:
     rows, parser = _sheet_rows(ws)
     limit, unit = _ROW_LIMITS[spec.key]
@@ -523,8 +577,11 @@ def _datetime(
     return result.astimezone(UTC)  # stored in UTC (SQLite keeps no offset), shown in local time
 
 
-def _day(parsed: _Parsed, spec: Sheet, row: _Row, key: str, today: date) -> date | None:
-    """A day (a date cell, or text such as 2026-12-01); blank is None; never after today."""
+def _day(
+    parsed: _Parsed, spec: Sheet, row: _Row, key: str, today: date, floor: date
+) -> date | None:
+    """A day (a date cell, or text such as 2026-12-01); blank is None; never after today, never
+    before ``floor`` (:func:`~carrier_tracker.meeting.pledges.earliest_day`)."""
     value = row.values.get(key)
     if value is None:
         return None
@@ -547,7 +604,37 @@ def _day(parsed: _Parsed, spec: Sheet, row: _Row, key: str, today: date) -> date
     if day > today:
         parsed.add(spec, row.number, header, messages.text("import_pledge_future", value=day))
         return None
+    if day < floor:
+        parsed.add(
+            spec, row.number, header, messages.text("import_pledge_early", value=day, floor=floor)
+        )
+        return None
     return day
+
+
+def _first_of(
+    parsed: _Parsed, spec: Sheet, row: _Row, key: str, value: str, seen: dict[str, tuple[int, str]]
+) -> bool:
+    """Record a code of column ``key`` and return True; or, when an earlier row has the same code
+    in any letter case (:func:`~carrier_tracker.text_fields.code_key`), add the problem naming
+    that row and return False."""
+    if not value:
+        return False
+    folded = code_key(value)
+    if folded not in seen:
+        seen[folded] = (row.number, value)
+        return True
+    first_row, first = seen[folded]
+    header = spec.column(key).header
+    message = (
+        messages.text("import_duplicate", label=header, value=value, row=first_row)
+        if first == value
+        else messages.text(
+            "import_duplicate_variant", label=header, value=value, row=first_row, other=first
+        )
+    )
+    parsed.add(spec, row.number, header, message)
+    return False
 
 
 def _uid(
@@ -590,19 +677,23 @@ def read_workbook(path: Path, *, tz: ZoneInfo | None = None) -> tuple[_Parsed, d
     try:
         parsed = _Parsed(name=printable(path.name), digest=hashlib.sha256(raw).hexdigest())
         names = list(wb.sheetnames)
-        for spec in SHEETS:
-            found = _match_sheet(spec, names)
-            if found is None:
-                if not spec.optional:
-                    parsed.add(spec, None, None, messages.text("import_missing_sheet"))
-                parsed.rows[spec.key] = []
-                continue
-            try:
-                _read_sheet(parsed, spec, wb[found])
-            except ImportProblems:
-                raise
-            except Exception as e:  # the worksheet XML of a hostile file
-                raise _refuse("import_corrupt", name=parsed.name, error=type(e).__name__) from e
+        found = {spec.key: _match_sheet(spec, names) for spec in SHEETS}
+        try:
+            for spec in SHEETS:  # every sheet's size first: a refusal reads no row of any
+                if (name := found[spec.key]) is not None:
+                    _refuse_declared_rows(spec, wb[name])
+            for spec in SHEETS:
+                name = found[spec.key]
+                if name is None:
+                    if not spec.optional:
+                        parsed.add(spec, None, None, messages.text("import_missing_sheet"))
+                    parsed.rows[spec.key] = []
+                    continue
+                _read_sheet(parsed, spec, wb[name])
+        except ImportProblems:
+            raise
+        except Exception as e:  # the worksheet XML of a hostile file
+            raise _refuse("import_corrupt", name=parsed.name, error=type(e).__name__) from e
         has_meeting_sheet = _match_sheet(MEETING, names) is not None
     finally:
         wb.close()
@@ -658,40 +749,20 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
         }
         data["meeting_row"] = row.number
 
-    # 参会人员
-    codes: dict[str, int] = {}
-    pass_numbers: dict[str, int] = {}
+    # 参会人员 (codes and pass numbers are unique in any letter case: lookups ignore it)
+    codes: dict[str, tuple[int, str]] = {}
+    pass_numbers: dict[str, tuple[int, str]] = {}
     today = datetime.now(tz).date()
+    starts = (data["meeting"] or {}).get("starts_at")
+    # the same floor as ``pledge --date`` (the meeting is imported today)
+    floor = earliest_day(today, starts.astimezone(tz).date() if starts else None)
     for row in parsed.rows.get("attendees", []):
         code = _code(parsed, ATTENDEES, row, "code")
         name = _text(parsed, ATTENDEES, row, "name")
         clearance = _level(parsed, ATTENDEES, row, "clearance")
-        if code in codes:
-            header = ATTENDEES.column("code").header
-            parsed.add(
-                ATTENDEES,
-                row.number,
-                header,
-                messages.text("import_duplicate", label=header, value=code, row=codes[code]),
-            )
-        elif code:
-            codes[code] = row.number
+        _first_of(parsed, ATTENDEES, row, "code", code, codes)
         pass_number = _code(parsed, ATTENDEES, row, "pass_number")
-        if pass_number in pass_numbers:
-            header = ATTENDEES.column("pass_number").header
-            parsed.add(
-                ATTENDEES,
-                row.number,
-                header,
-                messages.text(
-                    "import_duplicate",
-                    label=header,
-                    value=pass_number,
-                    row=pass_numbers[pass_number],
-                ),
-            )
-        elif pass_number:
-            pass_numbers[pass_number] = row.number
+        _first_of(parsed, ATTENDEES, row, "pass_number", pass_number, pass_numbers)
         where = messages.text("import_sheet_row", sheet=ATTENDEES.name, row=row.number)
         uid = _uid(parsed, ATTENDEES, row, "pass_uid", seen_uids, where)
         data["attendees"].append(
@@ -704,13 +775,14 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
                 "clearance": clearance.value if clearance else "",
                 "pass_number": pass_number,
                 "pass_uid": uid,
-                "pledge_on": _day(parsed, ATTENDEES, row, "pledge_on", today),
+                "pledge_on": _day(parsed, ATTENDEES, row, "pledge_on", today, floor),
             }
         )
 
     # 文件
     people = [(a["code"], a["unit"]) for a in data["attendees"] if a["code"]]
-    documents: dict[str, tuple[int, int]] = {}
+    numbers: dict[str, tuple[int, str]] = {}
+    documents: dict[str, tuple[str, int]] = {}  # code_key(number) → (number as written, copies)
     total_copies = 0
     for row in parsed.rows.get("documents", []):
         number = _code(parsed, DOCUMENTS, row, "number")
@@ -727,18 +799,8 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
                     "import_level_above_meeting", level=level.value, meeting=meeting_level.value
                 ),
             )
-        if number in documents:
-            header = DOCUMENTS.column("number").header
-            parsed.add(
-                DOCUMENTS,
-                row.number,
-                header,
-                messages.text(
-                    "import_duplicate", label=header, value=number, row=documents[number][0]
-                ),
-            )
-        elif number:
-            documents[number] = (row.number, copies or 0)
+        if _first_of(parsed, DOCUMENTS, row, "number", number, numbers):
+            documents[code_key(number)] = (number, copies or 0)
         data["documents"].append(
             {
                 "number": number,
@@ -765,7 +827,10 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
     for row in parsed.rows.get("tags", []):
         doc_no = _code(parsed, TAGS, row, "document")
         copy_no = _positive_int(parsed, TAGS, row, "copy", MAX_COPIES)
-        if doc_no and doc_no not in documents:
+        document = documents.get(code_key(doc_no))
+        if document is not None:
+            doc_no = document[0]  # named in any letter case, bound as the 文件 sheet writes it
+        if doc_no and document is None:
             header = TAGS.column("document").header
             parsed.add(
                 TAGS,
@@ -775,7 +840,7 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
                     "import_not_in_sheet", label=header, value=doc_no, sheet=DOCUMENTS.name
                 ),
             )
-        elif doc_no and copy_no and documents[doc_no][1] and copy_no > documents[doc_no][1]:
+        elif document is not None and copy_no and document[1] and copy_no > document[1]:
             header = TAGS.column("copy").header
             parsed.add(
                 TAGS,
@@ -786,7 +851,7 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
                     label=header,
                     copy=copy_no,
                     copies_label=DOCUMENTS.column("copies").header,
-                    copies=documents[doc_no][1],
+                    copies=document[1],
                 ),
             )
         elif doc_no and copy_no and (doc_no, copy_no) in bound:
@@ -817,7 +882,8 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
 
 def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> None:
     """Add the problems only the database can show: the meeting code taken (also by a code
-    that differs only in width or invisible characters), tags already bound anywhere."""
+    that differs only in case, width or invisible characters), tags already bound anywhere,
+    retired by a retag, or an operator's card."""
     meeting = data.get("meeting")
     if meeting and meeting["code"]:
         code = meeting["code"]
@@ -827,7 +893,7 @@ def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> N
                 parsed.add(
                     MEETING, data["meeting_row"], header, messages.text("meeting_exists", code=code)
                 )
-            elif normalize_code(existing) == code:
+            elif code_key(existing) == code_key(code):  # lookups would find one for the other
                 parsed.add(
                     MEETING,
                     data["meeting_row"],
@@ -849,6 +915,7 @@ def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> N
             ).all():
                 taken[bound.tag_uid or ""] = bound
         retired: dict[str, str] = {}
+        cards: dict[str, str] = {}  # operators' cards are never a carrier's tag
         for i in range(0, len(uids), 500):
             retired.update(
                 session.exec(
@@ -857,8 +924,18 @@ def check_database(session: Session, parsed: _Parsed, data: dict[str, Any]) -> N
                     )
                 ).all()
             )
-        for problem_uid in sorted(taken.keys() | retired.keys()):
-            if problem_uid in retired:
+            cards.update(
+                (str(card), name)
+                for card, name in session.exec(
+                    select(Operator.card_uid, Operator.name).where(
+                        col(Operator.card_uid).in_(uids[i : i + 500])
+                    )
+                ).all()
+            )
+        for problem_uid in sorted(taken.keys() | retired.keys() | cards.keys()):
+            if problem_uid in cards:
+                problem = messages.text("uid_is_card", uid=problem_uid, name=cards[problem_uid])
+            elif problem_uid in retired:
                 problem = messages.text("tag_retired", new=retired[problem_uid])
             else:
                 where, item = where_bound(session, taken[problem_uid])
@@ -889,10 +966,22 @@ def validate(
     return parsed, data
 
 
+_SHEET_ORDER = {spec.name: i for i, spec in enumerate(SHEETS)}
+
+
+def _in_row_order(problems: list[Problem]) -> list[Problem]:
+    """The problems as the workbook reads: by sheet (会议, 参会人员, 文件, 标签绑定), then by
+    row (a sheet's own problems first), each row's in the order they were found — those only
+    the database shows (tags bound elsewhere) among the others, not after them."""
+    return sorted(problems, key=lambda p: (_SHEET_ORDER.get(p.sheet, 0), p.row or 0))
+
+
 def _raise_problems(parsed: _Parsed) -> None:
-    """Refuse with every problem counted, the first :data:`PROBLEMS_SHOWN` listed."""
+    """Refuse with every problem counted, the first :data:`PROBLEMS_SHOWN` listed, in row
+    order."""
     if not parsed.problems:
         return
+    parsed.problems = _in_row_order(parsed.problems)
     total = len(parsed.problems)
     lines = [messages.text("import_problems", name=parsed.name, total=total)]
     lines += [f"  {p}" for p in parsed.problems[:PROBLEMS_SHOWN]]

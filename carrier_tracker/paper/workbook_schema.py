@@ -69,7 +69,7 @@ MEETING = Sheet(
             "保密负责人",
             ("officer", "security officer"),
             required=False,
-            hint="批准带离、挂失",
+            hint="仅作记录：批准带离、挂失等须由登记为保密负责人的操作员凭 PIN 进行",
             max_len=tf.OFFICER,
         ),
         Column(
@@ -129,7 +129,7 @@ ATTENDEES = Sheet(
             "会议证标签UID",
             ("pass_uid", "pass tag", "会议证标签"),
             required=False,
-            hint="7 字节十六进制",
+            hint="4、7 或 10 字节十六进制，可带冒号",
             width=18,
         ),
         Column(
@@ -194,7 +194,13 @@ TAGS = Sheet(
             max_len=tf.DOCUMENT_NUMBER,
         ),
         Column("copy", "份号", ("copy", "copy_no"), width=8),
-        Column("uid", "标签UID", ("uid", "tag_uid", "标签"), width=20),
+        Column(
+            "uid",
+            "标签UID",
+            ("uid", "tag_uid", "标签"),
+            hint="4、7 或 10 字节十六进制，可带冒号",
+            width=20,
+        ),
     ),
     optional=True,
 )

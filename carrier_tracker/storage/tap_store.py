@@ -179,7 +179,12 @@ _CONSIGNMENT_BY_NO = (
 _CARRIER_BY_UID = _CARRIER_JOIN.where(CARRIER.c.tag_uid == bindparam("uid")).order_by(
     CARRIER.c.meeting_id != bindparam("meeting_id"), CARRIER.c.tag_released, CARRIER.c.id.desc()
 )
-_HELD_STATES: list[BindParameter[str]] = [bindparam("s_issued"), bindparam("s_carried_out")]
+# Lost copies too: a lost copy stays with its holder, and their pass's recall asks about it.
+_HELD_STATES: list[BindParameter[str]] = [
+    bindparam("s_issued"),
+    bindparam("s_carried_out"),
+    bindparam("s_lost"),
+]
 _HOLDINGS = (
     select(
         CARRIER.c.holder_id,
@@ -573,6 +578,7 @@ class TapStore:
         params: dict[str, Any] = {
             "s_issued": State.ISSUED.value,
             "s_carried_out": State.CARRIED_OUT.value,
+            "s_lost": State.LOST.value,
             **_ids(attendee_ids),
         }
         if passes:

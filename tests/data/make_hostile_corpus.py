@@ -284,7 +284,11 @@ CLI_CASES: list[CliCase] = [
         ("import", "{OUT}/" + _LONG_NAME + ".xlsx"),
         "错误：文件名过长：" + long(40, "名") + "…（共 305 个字符）（最多 255 字节）",
     ),
-    CliCase("import_directory", ("import", "{OUT}/adir.xlsx"), "错误：找不到文件：{OUT}/adir.xlsx"),
+    CliCase(
+        "import_directory",
+        ("import", "{OUT}/adir.xlsx"),
+        "错误：{OUT}/adir.xlsx 是一个目录，请给出 .xlsx 文件",
+    ),
     # --- databases that are not ours, or not there ---
     CliCase(
         "status_not_a_database",

@@ -114,7 +114,7 @@ def test_consignment_number_that_only_looks_different_is_taken(
         open_consignment(session=session, key=key, meeting_code="M1", number="K2", unit="某所")
     assert (
         str(err.value)
-        == "机要编号 K2 与已有的“K\\u200b2”在规范化（全角/半角、不可见字符）后相同，请换一个"
+        == "机要编号 K2 与已有的“K\\u200b2”在规范化（字母大小写、全角/半角、不可见字符）后相同，请换一个"
     )
 
 

@@ -262,7 +262,8 @@ def test_verify_replays_operator_changes_made_in_sql(cli: Cli) -> None:
     conn.close()
     r = cli("verify")
     assert r.code == 1
-    assert "系统台账\t事件 4\t" in r.out and "数据库与台账不符（2 处）" in r.out
+    # the key's genesis, the four operators of the fixture and the meeting's registration
+    assert "系统台账\t事件 6\t" in r.out and "数据库与台账不符（2 处）" in r.out
     assert "  操作员 孙文管·角色：台账为 文管员，数据库为 保密负责人\n" in r.out
     assert "  操作员 黑：数据库为 保密负责人，台账中没有（未经登记）\n" in r.out
 

@@ -152,6 +152,14 @@ class CustodyMachine(RuleBasedStateMachine):
             and m.state in (State.ISSUED, State.CARRIED_OUT)
         ]
 
+    def lost_by(self, person: str) -> list[str]:
+        """Copies reported lost while ``person`` held them (a lost copy keeps its holder)."""
+        return [
+            t
+            for t, m in self.model.items()
+            if not t.startswith("pass:") and m.holder == person and m.state == State.LOST
+        ]
+
     def expect(
         self,
         target: str,
@@ -249,6 +257,8 @@ class CustodyMachine(RuleBasedStateMachine):
                 and not approved
                 and any(self.model[t].state == State.ISSUED for t in self.holds(owner or ""))
             ):
+                return refused
+            if is_pass and not approved and self.lost_by(owner or ""):  # an officer decides
                 return refused
             new.state, new.holder, new.remembered = State.RECOVERED, None, None
             return Verdict.ACCEPTED, new, m.holder or m.remembered

@@ -35,6 +35,9 @@ class Case:
     also_issued: dict[str, str] = field(
         default_factory=dict
     )  # other carriers issued beforehand: target -> holder
+    also_lost: dict[str, str] = field(
+        default_factory=dict
+    )  # other copies reported lost beforehand while held: target -> holder
     requires_passes: bool = True
 
 
@@ -110,6 +113,37 @@ CASES = [
         target="pass:A001",
         holder="A001",
         also_issued={"D1/2": "A002"},
+    ),
+    Case(
+        "pass recall with a copy lost, officer override",
+        Mode.RECALL,
+        State.ISSUED,
+        Verdict.ACCEPTED,
+        State.RECOVERED,
+        target="pass:A001",
+        holder="A001",
+        also_lost={"D1/2": "A001"},
+        args={"override": True, **OFFICER},
+    ),
+    Case(
+        "pass recall when someone else lost a copy",
+        Mode.RECALL,
+        State.ISSUED,
+        Verdict.ACCEPTED,
+        State.RECOVERED,
+        target="pass:A001",
+        holder="A001",
+        also_lost={"D1/2": "A002"},
+    ),
+    Case(
+        "issue a copy of a document whose other copy this person lost",
+        Mode.ISSUE,
+        State.REGISTERED,
+        Verdict.ACCEPTED,
+        State.ISSUED,
+        args={"attendee_code": "A001"},
+        also_lost={"D1/2": "A001"},
+        end_holder="A001",
     ),
     Case(
         "pass recall with copies, officer override",
@@ -510,6 +544,16 @@ CASES = [
         reason="张三 尚持有 D1 第002份、D2 第001份",
     ),
     Case(
+        "pass recall while a copy reported lost is not found",
+        Mode.RECALL,
+        State.ISSUED,
+        Verdict.REFUSED,
+        target="pass:A001",
+        holder="A001",
+        also_lost={"D1/2": "A001"},
+        reason="张三 的 D1 第002份 已挂失、尚未找回，收回其会议证需保密负责人批准",
+    ),
+    Case(
         "issue without pass when passes are required",
         Mode.ISSUE,
         State.REGISTERED,
@@ -708,6 +752,10 @@ def _prepare(session: Session, case: Case) -> tuple[World, Carrier]:
         held = _carrier(world, other)
         held.state, held.holder_id = State.ISSUED, world.people[who].id
         session.add(held)
+    for other, who in case.also_lost.items():  # a lost copy keeps the holder it had
+        held = _carrier(world, other)
+        held.state, held.holder_id = State.LOST, world.people[who].id
+        session.add(held)
     carrier = _carrier(world, case.target)
     carrier.state = case.start
     carrier.holder_id = world.people[case.holder].id if case.holder else None
@@ -723,6 +771,7 @@ EXCEPTION_LIFTS = {
     "issue collected to someone else",
     "second copy of a document",
     "pass recall while copies are out",
+    "pass recall while a copy reported lost is not found",
 }
 assert EXCEPTION_LIFTS.issubset(c.name for c in CASES)
 

@@ -285,13 +285,13 @@ def test_a_delegate_hands_in_a_copy_and_the_receipt_comes_back_by_number(
         text("SELECT attendee_id FROM event WHERE action = 'dispatch' AND verdict = 'accepted'")
     ).one()  # type: ignore[call-overload]
     assert handed[0] == w.people["A002"].id
-    _tap(session, key, w, "D2", 1, Mode.DISPATCH, consignment_no="K2")  # from the store
+    _tap(session, key, w, "D1", 3, Mode.DISPATCH, consignment_no="K2")  # from the store
     step = record_receipt(session=session, key=key, meeting_code="M1", number="k2", note="回执 7")
     session.commit()
     assert step.verdict is Verdict.ACCEPTED and "2 份签收" in step.message
     states = {
         session.get(Carrier, w.copies[k].id).state  # type: ignore[union-attr]
-        for k in (("D1", 1), ("D2", 1))
+        for k in (("D1", 1), ("D1", 3))
     }
     assert states == {State.DELIVERED}
     session.refresh(c)
