@@ -10,13 +10,17 @@ names as a difference.
 from __future__ import annotations
 
 import json
+from dataclasses import MISSING, fields
 from datetime import date, datetime
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from carrier_tracker.custody.rules import Custody
 from carrier_tracker.enums import MODE_ACTION, Action, State, Verdict
 from carrier_tracker.ledger import events as ev
 from carrier_tracker.ledger.chain import as_utc
+
+R = TypeVar("R")
 
 TAP_ACTIONS = frozenset(MODE_ACTION.values())
 """The actions a desk's tap records."""
@@ -57,47 +61,14 @@ ROW_FIELDS = (
 (meeting, seq, prev_hash, hash), which the append sets."""
 
 
-def _attendee(a: ev.AttendeeRecord, *, with_link: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "code": a.code,
-        "name": a.name,
-        "unit": a.unit,
-        "title": a.title,
-        "out_of_town": a.out_of_town,
-        "clearance": a.clearance,
-        "pass_number": a.pass_number,
-        "pledge_on": a.pledge_on,
-        "briefed_on": a.briefed_on,
-    }
-    if with_link:
-        out["substitute_for_id"] = a.substitute_for_id
-    return out
+def record_payload(record: Any, *, skip: tuple[str, ...] = ("id",)) -> dict[str, Any]:
+    """A record's fields as its payload holds them (every field of its dataclass but ``skip``):
+    a field added to a record is written with no change here."""
+    return {f.name: getattr(record, f.name) for f in fields(record) if f.name not in skip}
 
 
-def _document(d: ev.DocumentRecord) -> dict[str, Any]:
-    return {
-        "number": d.number,
-        "title": d.title,
-        "level": d.level,
-        "copies": d.copies,
-        "collect_at_breaks": d.collect_at_breaks,
-        "may_take_away": d.may_take_away,
-        "plan": d.plan,
-    }
-
-
-def _meeting(m: ev.MeetingRecord) -> dict[str, Any]:
-    return {
-        "code": m.code,
-        "title": m.title,
-        "level": m.level,
-        "venue": m.venue,
-        "starts_at": m.starts_at,
-        "ends_at": m.ends_at,
-        "organizer": m.organizer,
-        "officer": m.officer,
-        "requires_passes": m.requires_passes,
-    }
+IMPORT_SKIP = ("id", "substitute_for_id")
+"""An imported attendee substitutes no one: the import's payload never had the link."""
 
 
 def _custody(c: Custody) -> dict[str, Any]:
@@ -131,9 +102,11 @@ def payload_of(event: ev.MeetingEvent) -> dict[str, Any] | None:
             if event.meeting is None:
                 return None
             return {
-                "meeting": _meeting(event.meeting),
-                "attendees": {str(a.id): _attendee(a, with_link=False) for a in event.attendees},
-                "documents": {str(d.id): _document(d) for d in event.documents},
+                "meeting": record_payload(event.meeting, skip=()),
+                "attendees": {
+                    str(a.id): record_payload(a, skip=IMPORT_SKIP) for a in event.attendees
+                },
+                "documents": {str(d.id): record_payload(d) for d in event.documents},
                 "carriers": {
                     str(c.id): [c.kind, c.document_id, c.copy_number, c.owner_id, c.tag_uid]
                     for c in event.carriers
@@ -142,7 +115,7 @@ def payload_of(event: ev.MeetingEvent) -> dict[str, Any] | None:
         case ev.AttendeeAdded() | ev.Substituted():
             c = event.pass_carrier
             return {
-                "attendee": {"id": event.attendee.id, **_attendee(event.attendee, with_link=True)},
+                "attendee": record_payload(event.attendee, skip=()),
                 "carrier": [c.id, c.kind, c.document_id, c.copy_number, c.owner_id],
             }
         case ev.CopiesAdded():
@@ -167,13 +140,7 @@ def payload_of(event: ev.MeetingEvent) -> dict[str, Any] | None:
             k = event.consignment
             if k is None:
                 return None
-            return {
-                "id": k.id,
-                "number": k.number,
-                "unit": k.unit,
-                "recipient": k.recipient,
-                "attendee_id": k.attendee_id,
-            }
+            return record_payload(k, skip=())
         case ev.ReceiptRecorded():
             return {"carriers": list(event.carriers)}
         case ev.Filed():
@@ -340,35 +307,33 @@ def _bool(value: Any, what: str) -> bool:
     return value
 
 
-def _attendee_record(key: Any, data: Any) -> ev.AttendeeRecord:
-    a = _obj(data, "attendee")
-    return ev.AttendeeRecord(
-        id=_int(int(key), "attendee id"),
-        code=_str(a["code"], "code"),
-        name=_str(a["name"], "name"),
-        unit=_str(a.get("unit", ""), "unit"),
-        title=_str(a.get("title", ""), "title"),
-        out_of_town=_bool(a.get("out_of_town", False), "out_of_town"),
-        clearance=_str(a.get("clearance", ""), "clearance"),
-        pass_number=_str(a.get("pass_number", ""), "pass_number"),
-        pledge_on=_str(a.get("pledge_on"), "pledge_on", null=True),
-        briefed_on=_str(a.get("briefed_on"), "briefed_on", null=True),
-        substitute_for_id=_int(a.get("substitute_for_id"), "substitute_for_id", null=True),
-    )
+_CHECKS: dict[str, Any] = {
+    "str": lambda v, what: _str(v, what),
+    "str | None": lambda v, what: _str(v, what, null=True),
+    "int": lambda v, what: _int(v, what),
+    "int | None": lambda v, what: _int(v, what, null=True),
+    "bool": lambda v, what: _bool(v, what),
+}
 
 
-def _document_record(key: Any, data: Any) -> ev.DocumentRecord:
-    d = _obj(data, "document")
-    return ev.DocumentRecord(
-        id=_int(int(key), "document id"),
-        number=_str(d["number"], "number"),
-        title=_str(d["title"], "title"),
-        level=_str(d["level"], "level"),
-        copies=_int(d["copies"], "copies"),
-        collect_at_breaks=_bool(d.get("collect_at_breaks", False), "collect_at_breaks"),
-        may_take_away=_bool(d.get("may_take_away", False), "may_take_away"),
-        plan=_str(d.get("plan", ""), "plan"),
-    )
+def record_from(cls: type[R], data: Any, **given: Any) -> R:
+    """A record from its payload: each field of the dataclass read by its type (a field the
+    payload lacks — written before the field existed — takes its default); ``given`` fields
+    come from elsewhere (the payload's key)."""
+    d = _obj(data, cls.__name__)
+    values = dict(given)
+    for f in fields(cls):  # type: ignore[arg-type]
+        if f.name in given:
+            continue
+        if f.name in d:
+            values[f.name] = _CHECKS[str(f.type)](d[f.name], f.name)
+        elif f.default is MISSING:
+            raise Malformed(f"{cls.__name__}.{f.name}")
+    return cls(**values)
+
+
+def _key(key: Any) -> int:
+    return int(_str(key, "key"))
 
 
 def _carrier_record(key: Any, values: Any) -> ev.CarrierRecord:
@@ -382,21 +347,6 @@ def _carrier_record(key: Any, values: Any) -> ev.CarrierRecord:
         copy_number=_int(copy_no, "copy_number", null=True),
         owner_id=_int(owner, "owner_id", null=True),
         tag_uid=_str(tag[0], "tag_uid", null=True) if tag else None,
-    )
-
-
-def _meeting_record(data: Any) -> ev.MeetingRecord:
-    m = _obj(data, "meeting")
-    return ev.MeetingRecord(
-        code=_str(m["code"], "code"),
-        title=_str(m["title"], "title"),
-        level=_str(m["level"], "level"),
-        venue=_str(m.get("venue", ""), "venue"),
-        starts_at=_str(m.get("starts_at"), "starts_at", null=True),
-        ends_at=_str(m.get("ends_at"), "ends_at", null=True),
-        organizer=_str(m.get("organizer", ""), "organizer"),
-        officer=_str(m.get("officer", ""), "officer"),
-        requires_passes=_bool(m.get("requires_passes", True), "requires_passes"),
     )
 
 
@@ -476,12 +426,14 @@ def _decode(stamp: ev.Stamp, action: Action, row: Any, data: Any) -> ev.MeetingE
             d = _obj(data, "payload")
             return ev.Imported(
                 stamp,
-                meeting=_meeting_record(d["meeting"]),
+                meeting=record_from(ev.MeetingRecord, d["meeting"]),
                 attendees=tuple(
-                    _attendee_record(k, v) for k, v in _obj(d["attendees"], "attendees").items()
+                    record_from(ev.AttendeeRecord, v, id=_key(k))
+                    for k, v in _obj(d["attendees"], "attendees").items()
                 ),
                 documents=tuple(
-                    _document_record(k, v) for k, v in _obj(d["documents"], "documents").items()
+                    record_from(ev.DocumentRecord, v, id=_key(k))
+                    for k, v in _obj(d["documents"], "documents").items()
                 ),
                 carriers=tuple(
                     _carrier_record(k, v) for k, v in _obj(d["carriers"], "carriers").items()
@@ -496,8 +448,7 @@ def _decode(stamp: ev.Stamp, action: Action, row: Any, data: Any) -> ev.MeetingE
             )
         case Action.ATTENDEE_ADD | Action.SUBSTITUTE:
             d = _obj(data, "payload")
-            person = dict(_obj(d["attendee"], "attendee"))
-            attendee = _attendee_record(person.pop("id"), person)
+            attendee = record_from(ev.AttendeeRecord, d["attendee"])
             cid, kind, doc, copy_no, owner = d["carrier"]
             card = _carrier_record(cid, [kind, doc, copy_no, owner])
             if action is Action.ATTENDEE_ADD:
@@ -556,16 +507,7 @@ def _decode(stamp: ev.Stamp, action: Action, row: Any, data: Any) -> ev.MeetingE
             if data is None:
                 return ev.ConsignmentOpened(stamp, None)
             d = _obj(data, "payload")
-            return ev.ConsignmentOpened(
-                stamp,
-                ev.ConsignmentRecord(
-                    id=_int(d["id"], "id"),
-                    number=_str(d["number"], "number"),
-                    unit=_str(d["unit"], "unit"),
-                    recipient=_str(d.get("recipient", ""), "recipient"),
-                    attendee_id=_int(d.get("attendee_id"), "attendee_id", null=True),
-                ),
-            )
+            return ev.ConsignmentOpened(stamp, record_from(ev.ConsignmentRecord, data))
         case Action.RECEIPT:
             d = _obj(data, "payload") if data is not None else {}
             return ev.ReceiptRecorded(
@@ -813,50 +755,37 @@ def _text_of(value: Any) -> str | None:
     return str(value.isoformat())
 
 
+def record_of_row(cls: type[R], row: Any) -> R:
+    """A record from the row just written: each field of the dataclass read off the row by
+    name (times and dates as UTC ISO text, enums as their values)."""
+    values = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        value = getattr(row, f.name, None)
+        if isinstance(value, datetime | date):
+            value = _text_of(value)
+        elif isinstance(value, Enum):
+            value = value.value
+        elif str(f.type) == "bool":
+            value = bool(value)
+        elif str(f.type) == "str" and value is None:
+            value = ""
+        values[f.name] = value
+    return cls(**values)
+
+
 def meeting_record(row: Any) -> ev.MeetingRecord:
     """The reference facts of a meeting row."""
-    return ev.MeetingRecord(
-        code=row.code,
-        title=row.title,
-        level=str(row.level),
-        venue=row.venue or "",
-        starts_at=_text_of(row.starts_at),
-        ends_at=_text_of(row.ends_at),
-        organizer=row.organizer or "",
-        officer=row.officer or "",
-        requires_passes=bool(row.requires_passes),
-    )
+    return record_of_row(ev.MeetingRecord, row)
 
 
 def attendee_record(row: Any) -> ev.AttendeeRecord:
     """The reference facts of an attendee row."""
-    return ev.AttendeeRecord(
-        id=row.id,
-        code=row.code,
-        name=row.name,
-        unit=row.unit or "",
-        title=row.title or "",
-        out_of_town=bool(row.out_of_town),
-        clearance=str(row.clearance),
-        pass_number=row.pass_number or "",
-        pledge_on=_text_of(row.pledge_on),
-        briefed_on=_text_of(row.briefed_on),
-        substitute_for_id=getattr(row, "substitute_for_id", None),
-    )
+    return record_of_row(ev.AttendeeRecord, row)
 
 
 def document_record(row: Any) -> ev.DocumentRecord:
     """The reference facts of a document row."""
-    return ev.DocumentRecord(
-        id=row.id,
-        number=row.number,
-        title=row.title,
-        level=str(row.level),
-        copies=row.copies,
-        collect_at_breaks=bool(row.collect_at_breaks),
-        may_take_away=bool(row.may_take_away),
-        plan=row.plan or "",
-    )
+    return record_of_row(ev.DocumentRecord, row)
 
 
 def carrier_record(row: Any) -> ev.CarrierRecord:
@@ -873,10 +802,4 @@ def carrier_record(row: Any) -> ev.CarrierRecord:
 
 def consignment_record(row: Any) -> ev.ConsignmentRecord:
     """A consignment row as opened."""
-    return ev.ConsignmentRecord(
-        id=row.id,
-        number=row.number,
-        unit=row.unit,
-        recipient=row.recipient or "",
-        attendee_id=row.attendee_id,
-    )
+    return record_of_row(ev.ConsignmentRecord, row)

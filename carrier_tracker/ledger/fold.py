@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from carrier_tracker.custody import rules
 from carrier_tracker.custody.rules import Custody
@@ -282,9 +282,7 @@ class MeetingWorld:
                 if k is None:
                     self.consignment_known = False
                 else:
-                    self.consignments[k.id] = ConsignmentState(
-                        k.id, k.number, k.unit, k.recipient, k.attendee_id, created_at=stamp.at
-                    )
+                    self.consignments[k.id] = ConsignmentState(**_fields(k), created_at=stamp.at)
             case ev.ReceiptRecorded():
                 self._receipt(event)
             case ev.Filed():
@@ -550,21 +548,14 @@ class MeetingWorld:
                 del self.by_uid[uid]
 
 
+def _fields(record: Any) -> dict[str, Any]:
+    """A record's fields by name: a state is made from its record field by field, so a field
+    added to both needs no code here."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
 def _attendee(a: ev.AttendeeRecord, seq: int) -> AttendeeState:
-    return AttendeeState(
-        a.id,
-        a.code,
-        a.name,
-        a.unit,
-        a.title,
-        a.out_of_town,
-        a.clearance,
-        a.pass_number,
-        a.pledge_on,
-        a.briefed_on,
-        a.substitute_for_id,
-        seq,
-    )
+    return AttendeeState(**_fields(a), added_seq=seq)
 
 
 def fold_meeting(events: Iterable[ev.MeetingEvent], *, history: bool = False) -> MeetingWorld:

@@ -145,6 +145,12 @@ class MeetingProjection:
     """Every consignment's facts are in the chain (they are compared)."""
 
 
+def _row(state: Any, columns: tuple[str, ...]) -> Row:
+    """A state's columns by name, in plain form (a column added to a view is projected with no
+    code here)."""
+    return {c: plain(getattr(state, c)) for c in columns}
+
+
 def project_meeting(world: MeetingWorld) -> MeetingProjection:
     """The rows of every table as ``world`` says they are."""
     m = world.meeting
@@ -161,45 +167,10 @@ def project_meeting(world: MeetingWorld) -> MeetingProjection:
     if m.close_note_recorded:
         meeting["close_note"] = m.close_note
     if m.snapshot:
-        meeting.update(
-            code=m.code,
-            title=m.title,
-            level=m.level,
-            venue=m.venue,
-            starts_at=m.starts_at,
-            ends_at=m.ends_at,
-            organizer=m.organizer,
-            officer=m.officer,
-            requires_passes=m.requires_passes,
-        )
+        meeting.update(_row(m, MEETING_REFERENCE))
     tables: dict[str, Rows] = {
-        "attendee": {
-            (a.id,): {
-                "code": a.code,
-                "name": a.name,
-                "unit": a.unit,
-                "title": a.title,
-                "out_of_town": a.out_of_town,
-                "clearance": a.clearance,
-                "pass_number": a.pass_number,
-                "pledge_on": a.pledge_on,
-                "briefed_on": a.briefed_on,
-                "substitute_for_id": a.substitute_for_id,
-            }
-            for a in world.attendees.values()
-        },
-        "document": {
-            (d.id,): {
-                "number": d.number,
-                "title": d.title,
-                "level": d.level,
-                "copies": d.copies,
-                "collect_at_breaks": d.collect_at_breaks,
-                "may_take_away": d.may_take_away,
-                "plan": d.plan,
-            }
-            for d in world.documents.values()
-        },
+        "attendee": {(a.id,): _row(a, ATTENDEE.columns) for a in world.attendees.values()},
+        "document": {(d.id,): _row(d, DOCUMENT.columns) for d in world.documents.values()},
         "carrier": {
             (c.id,): {
                 "kind": c.kind,
@@ -216,35 +187,9 @@ def project_meeting(world: MeetingWorld) -> MeetingProjection:
             }
             for c in world.carriers.values()
         },
-        "consignment": {
-            (k.id,): {
-                "number": k.number,
-                "unit": k.unit,
-                "recipient": k.recipient,
-                "attendee_id": k.attendee_id,
-                "state": k.state,
-                "dispatched_at": plain(k.dispatched_at),
-                "received_at": plain(k.received_at),
-            }
-            for k in world.consignments.values()
-        },
-        "checklistanswer": {
-            key: {
-                "item": a.item,
-                "answer": a.answer,
-                "note": a.note,
-                "operator": a.operator,
-                "answered_at": plain(a.answered_at),
-                "accepted_by": a.accepted_by,
-                "accept_note": a.accept_note,
-                "accepted_at": plain(a.accepted_at),
-            }
-            for key, a in world.answers.items()
-        },
-        "retiredtag": {
-            (r.uid,): {"carrier_id": r.carrier_id, "replaced_by": r.replaced_by, "at": plain(r.at)}
-            for r in world.retired.values()
-        },
+        "consignment": {(k.id,): _row(k, CONSIGNMENT.columns) for k in world.consignments.values()},
+        "checklistanswer": {key: _row(a, ANSWER.columns) for key, a in world.answers.items()},
+        "retiredtag": {(r.uid,): _row(r, RETIRED.columns) for r in world.retired.values()},
     }
     return MeetingProjection(meeting, tables, m.snapshot, world.consignment_known)
 
