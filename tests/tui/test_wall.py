@@ -31,7 +31,7 @@ from tests.tui.layout import clipping_problems, screen_text
 from tests.tui.wall_states import NOW, STATES, seed, shown, wall
 from tui.wall.app import WallApp, make_wall_app
 from tui.wall.board import Headline, read_board
-from tui.wall.widgets import RowsBoard
+from tui.wall.widgets import Count, RowsBoard, scaled_digits
 
 SIZES = [(100, 30), (200, 50)]
 
@@ -385,3 +385,39 @@ def test_help_is_in_chinese(cli: Cli) -> None:
     r = cli("wall", "--help")
     assert r.code == 0
     assert "打开清点大屏（只读，无需登录）" in r.out and "--by-document" in r.out
+
+
+# -- the counts, large where there is room -------------------------------------------------------
+
+
+def test_scaled_digits_are_textuals_font_three_times_as_large() -> None:
+    from textual.renderables.digits import DIGITS, DIGITS3X3_BOLD
+
+    for digit in "0123456789":
+        lines = scaled_digits(digit)
+        assert lines is not None and len(lines) == 9
+        at = DIGITS.index(digit) * 3
+        glyph = [row.ljust(3) for row in DIGITS3X3_BOLD[at : at + 3]]
+        # The centre of each 3×6 block is inked exactly where the font has a stroke.
+        centres = [[lines[r * 3 + 1][c * 6 + 2] != " " for c in range(3)] for r in range(3)]
+        assert centres == [[cell != " " for cell in row] for row in glyph], digit
+    assert scaled_digits("1-2") is None  # not a digit: Textual's own Digits draws it
+
+
+@pytest.mark.parametrize(
+    ("size", "big"), [((100, 30), False), ((120, 36), False), ((200, 50), True)]
+)
+async def test_counts_are_three_times_as_large_on_a_tall_wall(
+    size: tuple[int, int], big: bool, desk: Callable[..., Desk]
+) -> None:
+    d = desk()
+    seed(d, "under_way")
+    app = wall(d)
+    async with app.run_test(size=size) as pilot:
+        await shown(pilot, app)
+        await pilot.pause(0.1)
+        counts = list(app.wall.query(Count))
+        assert [c.big for c in counts] == [big] * 3
+        if big:
+            assert "██████████████" in screen_text(app)
+        assert clipping_problems(app) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -17,6 +18,10 @@ from carrier_tracker.messages import MEETING_STATUS_LABEL
 from ..texts import t
 from .board import Board, Headline
 from .widgets import Banner, Count, RowsBoard
+
+
+TALL = 45
+"""From this many rows on, the counts are drawn three times as large."""
 
 
 class WallScreen(Screen[None]):
@@ -42,6 +47,10 @@ class WallScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(Banner).display = False
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A tall wall (200×50) has room for the counts three times as large."""
+        self.query_one("#counts").set_class(event.size.height >= TALL, "tall")
 
     def show(self, board: Board) -> None:
         """Draw a board read just now."""

@@ -11,6 +11,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Size
+from textual.renderables.digits import DIGITS, DIGITS3X3_BOLD
 from textual.widget import Widget
 from textual.widgets import Digits, Label
 
@@ -18,25 +20,113 @@ from ..texts import t
 from .board import DocumentRow, HolderRow
 
 
+# Which arms of a cell a heavy box-drawing character of Textual's digit font draws.
+_ARMS = {
+    "━": "lr",
+    "┃": "ud",
+    "┏": "rd",
+    "┓": "ld",
+    "┗": "ur",
+    "┛": "ul",
+    "┣": "udr",
+    "┫": "udl",
+    "┻": "lru",
+    "╸": "l",
+    "╹": "u",
+    "╺": "r",
+    "╻": "d",
+}
+# Where each arm goes in a cell scaled to 3 rows × 6 columns (a terminal cell is about twice as
+# tall as wide, so the strokes come out square): (row, first column).
+_ARM_AT = {"l": (1, 0), "r": (1, 4), "u": (0, 2), "d": (2, 2)}
+SCALE_ROWS, SCALE_COLUMNS = 3, 6
+
+
+def scaled_digits(text: str) -> list[str] | None:
+    """``text`` drawn with Textual's bold digit font, every cell scaled to 3×6 in full blocks
+    (9 rows); None when a character is not a digit of that font."""
+    lines = ["" for _ in range(3 * SCALE_ROWS)]
+    for character in text:
+        if character not in "0123456789":
+            return None
+        at = DIGITS.index(character) * 3
+        for glyph_row, glyph in enumerate(DIGITS3X3_BOLD[at : at + 3]):
+            for cell in glyph.ljust(3):
+                block = [[" "] * SCALE_COLUMNS for _ in range(SCALE_ROWS)]
+                if cell != " ":
+                    block[1][2] = block[1][3] = "█"
+                for arm in _ARMS.get(cell, ""):
+                    row, column = _ARM_AT[arm]
+                    block[row][column] = block[row][column + 1] = "█"
+                for i, cells in enumerate(block):
+                    lines[glyph_row * SCALE_ROWS + i] += "".join(cells)
+    return lines
+
+
+class BigDigits(Widget):
+    """Textual's digit font three times as large, for a wall seen from across a room."""
+
+    def __init__(self, *, classes: str) -> None:
+        super().__init__(classes=classes)
+        self.value = "0"
+
+    def update(self, value: str) -> None:
+        """Show ``value`` (digits only)."""
+        self.value = value
+        self.refresh(layout=True)
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        lines = scaled_digits(self.value)
+        return len(lines[0]) if lines else len(self.value)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return 3 * SCALE_ROWS
+
+    def render(self) -> RenderableType:
+        return Text("\n".join(scaled_digits(self.value) or [self.value]))
+
+
 class Count(Vertical):
-    """A label, the number in Textual's big ``Digits``, and a caption under it."""
+    """A label, the number in Textual's big ``Digits`` (three times as large where there is
+    room: a 200×50 wall), and a caption under it."""
 
     def __init__(self, label: str, *, id: str) -> None:
         super().__init__(id=id, classes="count")
         self.label = label
+        self.value = "0"
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="count-label", markup=False)
         yield Digits("0", classes="count-digits")
+        yield BigDigits(classes="count-big")
         yield Label("", classes="count-caption", markup=False)
 
     def show(self, value: int, caption: str = "", *, tone: str = "plain") -> None:
         """Show ``value`` and a caption; ``tone`` is ``alert`` (still needs action), ``calm``
         (nothing to do) or ``plain``."""
-        self.query_one(Digits).update(str(value))
+        self.value = str(value)
+        self.query_one(Digits).update(self.value)
+        self.query_one(BigDigits).update(self.value)
         self.query_one(".count-caption", Label).update(caption)
         for name in ("alert", "calm", "plain"):
             self.set_class(name == tone, name)
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The large digits where they fit whole (height and width), Textual's otherwise."""
+        lines = scaled_digits(self.value)
+        room = self.content_size
+        big = lines is not None and room.height >= len(lines) + 2 and room.width >= len(lines[0])
+        self.query_one(Digits).display = not big
+        self.query_one(BigDigits).display = big
+
+    @property
+    def big(self) -> bool:
+        """The large digits are shown."""
+        return bool(self.query_one(BigDigits).display)
 
 
 class Banner(Vertical):
