@@ -9,6 +9,7 @@ import sqlite3
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ from tests.integration.cli_helpers import Cli
 from tests.tui.conftest import Desk, copy_uid, pass_uid, wait_for
 from tests.tui.layout import clipping_problems, screen_text
 from tests.tui.wall_states import NOW, STATES, seed, shown, wall
-from tui.wall.app import WallApp, make_wall_app
+from tui.wall.app import Polled, WallApp, make_wall_app
 from tui.wall.board import Headline, read_board
 from tui.wall.widgets import Count, RowsBoard, scaled_digits
 
@@ -257,6 +258,28 @@ async def test_it_reads_again_only_when_the_ledgers_head_moves(
         assert "A003 梁洋" in screen_text(app) and "A001 赵娟" not in screen_text(app)
 
 
+async def test_a_board_is_never_dropped_for_a_later_nothing_new(
+    desk: Callable[..., Desk],
+) -> None:
+    """Polls that find nothing new may coalesce while the screen is busy; a new board may not."""
+    d = desk()
+    app = wall(d)
+    app.interval = 3600.0  # only the first poll: the rest are posted here
+    async with app.run_test(size=(100, 30)) as pilot:
+        await shown(pilot, app)
+        seed(d, "under_way")
+        with db.read_scope(d.engine) as s:
+            board = read_board(s, find_meeting(s, CODE))
+        polls = app.polls
+        app.post_message(Polled(board, NOW))
+        for minute in range(1, 4):
+            app.post_message(Polled(None, NOW + timedelta(minutes=minute)))
+        last = NOW + timedelta(minutes=3)
+        await wait_for(pilot, lambda: app.wall.read_at == last)
+        assert app.seen == board.seq and digits(app, "outstanding") == "9"
+        assert app.polls - polls == 2  # the board, and only the newest of the three
+
+
 async def test_a_database_that_goes_away_is_said_and_the_wall_recovers(
     desk: Callable[..., Desk],
 ) -> None:
@@ -402,6 +425,9 @@ def test_scaled_digits_are_textuals_font_three_times_as_large() -> None:
         centres = [[lines[r * 3 + 1][c * 6 + 2] != " " for c in range(3)] for r in range(3)]
         assert centres == [[cell != " " for cell in row] for row in glyph], digit
     assert scaled_digits("1-2") is None  # not a digit: Textual's own Digits draws it
+    # Each stroke of a cell reaches the edge it connects to: ┏━┓ / ┣━┫ / ┗━┛ is an 8.
+    bars, stems, blank = "  " + "█" * 14 + "  ", "  ██  " + " " * 6 + "  ██  ", " " * 18
+    assert scaled_digits("8") == [blank, bars, stems, stems, bars, stems, stems, bars, blank]
 
 
 @pytest.mark.parametrize(

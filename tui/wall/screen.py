@@ -19,7 +19,6 @@ from ..texts import t
 from .board import Board, Headline
 from .widgets import Banner, Count, RowsBoard
 
-
 TALL = 45
 """From this many rows on, the counts are drawn three times as large."""
 

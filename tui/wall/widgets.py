@@ -19,7 +19,6 @@ from textual.widgets import Digits, Label
 from ..texts import t
 from .board import DocumentRow, HolderRow
 
-
 # Which arms of a cell a heavy box-drawing character of Textual's digit font draws.
 _ARMS = {
     "━": "lr",
