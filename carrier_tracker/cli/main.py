@@ -1300,6 +1300,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--lock-after", type=float, metavar="MINUTES", help=messages.text("help_lock_after")
     )
+    p = add("wall", _lazy("carrier_tracker.cli.wall", "cmd_wall"), messages.text("help_wall"))
+    p.add_argument("meeting", metavar="MEETING", help=messages.text("help_wall_meeting"))
+    p.add_argument(
+        "--by-document", action="store_true", help=messages.text("help_wall_by_document")
+    )
     p = add(
         "demo",
         _lazy("carrier_tracker.cli.demo", "cmd_demo"),

@@ -1,7 +1,9 @@
-"""Regenerate the README screenshots: ``python docs/screenshots/make.py`` (headless, the real demo app).
+"""Regenerate the README screenshots: ``python docs/screenshots/make.py [NAME.svg ...]`` (headless,
+the real demo app; all of them without names).
 
 The demo is driven with the keys of the README's walkthrough, at the documented minimum terminal
-size (100×30) for the desk and at 120×36 for the others.
+size (100×30) for the desk and at 120×36 for the others. The wall display (``wall.svg``) is shown at
+100×30 on the demo's meeting under way, with taps recorded at fixed times and a fixed clock.
 """
 
 from __future__ import annotations
@@ -109,14 +111,85 @@ async def offline(pilot: Any, app: Any) -> None:
     await tray(pilot, app, "A003")
 
 
-async def main() -> None:
-    await shoot(MIN_SIZE, "desk.svg", desk)
-    await shoot((120, 36), "reconcile.svg", reconcile)
-    await shoot((120, 36), "courier.svg", courier)
-    await shoot(MIN_SIZE, "offline.svg", offline)
-    await shoot((120, 36), "login.svg", login, login=False)
-    await shoot((120, 36), "approval.svg", approval)
+WALL_TAPS: list[tuple[str, str, dict[str, str]]] = [
+    ("pass/A005", "issue", {}),
+    ("HY-01/2", "issue", {"attendee_code": "A005"}),
+    ("pass/A001", "issue", {}),
+    ("HY-01/1", "issue", {"attendee_code": "A001"}),
+    ("HY-03/7", "issue", {"attendee_code": "A001"}),
+    ("pass/A003", "issue", {}),
+    ("HY-02/1", "issue", {"attendee_code": "A003"}),
+    ("HY-02/1", "carry-out", {"operator": "赵保密"}),
+    ("HY-05/2", "dispatch", {"consignment_no": "JY-2026-001"}),
+    ("pass/A007", "issue", {}),
+    ("HY-01/3", "issue", {"attendee_code": "A007"}),
+    ("HY-01/3", "collect", {}),
+    ("pass/A010", "issue", {}),
+    ("HY-06/1", "issue", {"attendee_code": "A010"}),
+]
+"""The wall's meeting under way: tag (as in the sample), mode, keywords; one a minute from 09:00."""
+
+
+async def wall_shot(size: tuple[int, int], name: str) -> None:
+    """``carrier-tracker wall HY2026-12`` on the demo's meeting an hour and a half in."""
+    import os
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from carrier_tracker import ledger
+    from carrier_tracker.cli.demo import CODE, prepare_demo_database
+    from carrier_tracker.custody.service import record_tap
+    from carrier_tracker.enums import Mode
+    from carrier_tracker.storage import db
+    from samples.make_sample import uid_for
+    from tui.wall.app import make_wall_app
+
+    os.environ["TZ"] = "Asia/Shanghai"
+    time.tzset()
+    start = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
+    url, key_path = prepare_demo_database(Path(tempfile.mkdtemp()), now=start)
+    engine = db.make_engine(url)
+    key = ledger.load_key(key_path)
+    for minute, (tag, mode, kw) in enumerate(WALL_TAPS):
+        with db.session_scope(engine) as s:
+            outcome = record_tap(
+                session=s,
+                key=key,
+                meeting_code=CODE,
+                uid=str(uid_for(f"{CODE}/{tag}")),
+                mode=Mode(mode),
+                station="一号台",
+                now=start + timedelta(minutes=minute),
+                **{"operator": "孙文管", **kw},
+            )
+            assert not outcome.refused, outcome.message
+    engine.dispose()
+    app = make_wall_app(url, CODE, now=lambda: start + timedelta(minutes=95))
+    async with app.run_test(size=size) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if app.seen is not None:
+                break
+        await pilot.pause(0.3)
+        app.save_screenshot(str(HERE / name))
+    print(f"wrote {name}")
+
+
+SHOTS: dict[str, Any] = {
+    "desk.svg": lambda: shoot(MIN_SIZE, "desk.svg", desk),
+    "reconcile.svg": lambda: shoot((120, 36), "reconcile.svg", reconcile),
+    "courier.svg": lambda: shoot((120, 36), "courier.svg", courier),
+    "offline.svg": lambda: shoot(MIN_SIZE, "offline.svg", offline),
+    "login.svg": lambda: shoot((120, 36), "login.svg", login, login=False),
+    "approval.svg": lambda: shoot((120, 36), "approval.svg", approval),
+    "wall.svg": lambda: wall_shot(MIN_SIZE, "wall.svg"),
+}
+
+
+async def main(names: list[str]) -> None:
+    for name in names or list(SHOTS):
+        await SHOTS[name]()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))
