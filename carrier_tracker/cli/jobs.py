@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -121,14 +122,12 @@ def _watch_stdin(stream: TextIO, closed: threading.Event) -> None:
 
 
 def _unstage(path: str) -> None:
-    """Remove a staged workbook the desk did not take, and its staging folder once empty (only a
-    folder the desk made for the job: a path given by hand is never touched)."""
-    staged = Path(path)
-    if not staged.parent.name.startswith(STAGING_PREFIX):
-        return
-    staged.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # not empty, or gone already: the desk removes it
-        staged.parent.rmdir()
+    """Remove the staging folder of ``path`` with whatever is in it: a workbook the desk did not
+    take, a temporary file the export had just created. Only a folder the desk made for the job
+    (:data:`STAGING_PREFIX`) is removed; a path given by hand is never touched."""
+    folder = Path(path).parent
+    if folder.name.startswith(STAGING_PREFIX):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class _Reporter:
