@@ -224,6 +224,8 @@ TEXT: dict[str, str] = {
     # long work in the background (export, forms): a bar on every screen, Ctrl+O to see or stop
     "job_kind_export": "导出保密办工作簿",
     "job_kind_forms": "生成签字表格",
+    "job_short_export": "导出",
+    "job_short_forms": "签字表格",
     "job_bar": "{what} {name}",
     "job_starting": "准备中…",
     "job_rows": "{done:,}/{total:,} 行",

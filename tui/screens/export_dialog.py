@@ -118,7 +118,7 @@ class JobDialog(ModalScreen[None]):
     DEFAULT_CSS = """
     JobDialog { align: center middle; }
     JobDialog > Vertical { width: 90; max-width: 96%; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
-    JobDialog Label { width: 100%; }
+    JobDialog > Vertical > Label { width: 100%; }
     JobDialog Horizontal { height: auto; align-horizontal: center; }
     JobDialog Button { margin: 1 2 0 2; }
     """

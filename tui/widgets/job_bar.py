@@ -18,11 +18,11 @@ class JobBar(Horizontal):
     JobBar { dock: bottom; height: 1; margin-bottom: 1; padding: 0 1; background: $primary-darken-2; color: $text; }
     JobBar.in-dialog { dock: none; margin: 1 0 0 0; padding: 0; background: $surface; }
     JobBar.in-dialog #job-what { display: none; }
-    JobBar > Label { width: auto; padding-right: 1; }
-    JobBar #job-what { max-width: 50%; text-wrap: nowrap; text-overflow: ellipsis; }
+    JobBar #job-what { width: auto; max-width: 50%; text-wrap: nowrap; text-overflow: ellipsis; padding-right: 1; }
+    JobBar #job-status { width: auto; padding: 0 1; }
+    JobBar #job-hint { width: auto; color: $text-muted; }
     JobBar ProgressBar { width: 1fr; }
     JobBar ProgressBar Bar { width: 1fr; }
-    JobBar #job-hint { color: $text-muted; }
     """
 
     def __init__(self, kind: str, name: str, *, in_dialog: bool = False) -> None:
@@ -36,7 +36,7 @@ class JobBar(Horizontal):
         self._state = (0, 0, False)
 
     def compose(self) -> ComposeResult:
-        what = t(f"job_kind_{self.kind}")
+        what = t(f"job_short_{self.kind}")
         yield Label(t("job_bar", what=what, name=self.file_name), id="job-what", markup=False)
         yield ProgressBar(show_eta=False, id="job-progress")
         yield Label(t("job_starting"), id="job-status", markup=False)
