@@ -270,6 +270,35 @@ async def test_stopping_an_export_leaves_nothing_behind(
         os.kill(job.pid, 0)
 
 
+async def test_quitting_the_desk_mid_export_ends_the_job_and_leaves_nothing(
+    meeting: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, key_path = meeting
+    target = tmp_path / "保密办.xlsx"
+    app = _app(url, key_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _start(pilot, app, target)
+        job = app.jobs.running
+        assert job is not None and job.pid is not None
+        await _staged(pilot, tmp_path)
+        os.kill(job.pid, signal.SIGSTOP)  # mid-write, and deaf to anything but SIGKILL
+        await pilot.press("ctrl+q")
+    deadline = time.monotonic() + 10
+    while _alive(job.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(job.pid)
+    assert _left_behind(tmp_path) == []
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie waiting for its parent."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
 async def test_a_killed_job_leaves_nothing_behind(
     meeting: tuple[str, Path], tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,19 @@ def demo(tmp_path: Path) -> tuple[str, bytes]:
     return url, ledger.load_key(key_path)
 
 
+STARTED: list[subprocess.Popen[bytes]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_child_outlives_its_test() -> Iterator[None]:
+    yield
+    while STARTED:
+        child = STARTED.pop()
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
 def _start(request: JobRequest, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     child = subprocess.Popen(
         [sys.executable, "-m", "carrier_tracker.cli.jobs"],
@@ -41,6 +55,7 @@ def _start(request: JobRequest, env: dict[str, str] | None = None) -> subprocess
         stderr=subprocess.PIPE,
         env={**os.environ, **(env or {})},
     )
+    STARTED.append(child)
     assert child.stdin is not None
     child.stdin.write(request.encode())
     child.stdin.flush()
