@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -231,7 +232,7 @@ def startup(url: str, key_path: Path) -> None:
 
 
 def prepare_national(work: Path, attendees: int, copies: int) -> tuple[str, Path, int]:
-    """A meeting of ``attendees`` and ``copies`` (50 copies a document, code ``BIG``) filed and
+    """A meeting of ``attendees`` and ``copies`` (100 documents, code ``BIG``) filed and
     its venue checked, with a history appended to its chain as valid ledger events — every pass
     issued, every copy issued and recalled — and the tables holding what it says (the export's
     verification finds nothing to report). Returns (URL, key path, events in the chain).
@@ -252,10 +253,18 @@ def prepare_national(work: Path, attendees: int, copies: int) -> tuple[str, Path
     from carrier_tracker.storage import db
     from carrier_tracker.storage.models import Event, LedgerHead
 
+    sys.path.insert(0, str(ROOT / "samples"))
+    import make_sample  # type: ignore[import-not-found]
+
+    # 100 documents (the import takes up to 1,000 documents and 10,000 copies of each), written
+    # by the sample's own builder: D001… of copies // 100 copies each, as in issue #24.
+    make_sample.DOCUMENTS_SAMPLE = [
+        (f"D{k:03d}", f"测试文件 {k}", ["机密", "秘密", "内部"][k % 3], copies // DOCUMENTS,
+         k % 2 == 0, k % 5 == 0)
+        for k in range(1, DOCUMENTS + 1)
+    ]  # fmt: skip
     book = work / "national.xlsx"
-    command = [sys.executable, str(ROOT / "samples" / "make_sample.py"), "--attendees",
-               str(attendees), "--copies", str(copies), "--code", "BIG", "-o", str(book)]  # fmt: skip
-    subprocess.run(command, check=True, capture_output=True)
+    make_sample.build(book, attendees, None, "BIG")
     url = f"sqlite:///{work / 'national.db'}"
     engine = db.make_engine(url)
     db.upgrade(engine)
@@ -328,6 +337,9 @@ def prepare_national(work: Path, attendees: int, copies: int) -> tuple[str, Path
     return url, key_path, seq
 
 
+DOCUMENTS = 100
+
+
 class LoopLag:
     """How late the event loop wakes a task that sleeps 20 ms (what every key and tap waits
     behind): sampled all the time, read per phase."""
@@ -336,10 +348,25 @@ class LoopLag:
 
     def __init__(self) -> None:
         self.samples: list[float] = []
+        self.gc_pauses: list[float] = []  # the garbage collector's full passes, in the desk
         self._task: asyncio.Task[None] | None = None
+        self._gc_started = self._gc_cpu = 0.0
+        self.gc_cpu: list[float] = []  # the same passes' CPU time (the rest is waiting for a core)
 
     def start(self) -> None:
+        import gc
+
+        gc.callbacks.append(self._gc)
         self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def _gc(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._gc_started, self._gc_cpu = time.perf_counter(), time.thread_time()
+        else:
+            self.gc_pauses.append(time.perf_counter() - self._gc_started)
+            self.gc_cpu.append(time.thread_time() - self._gc_cpu)
 
     async def _run(self) -> None:
         while True:
@@ -347,11 +374,16 @@ class LoopLag:
             await asyncio.sleep(self.TICK)
             self.samples.append(time.perf_counter() - t0 - self.TICK)
 
-    def take(self) -> list[float]:
-        taken, self.samples = self.samples, []
+    def take(self) -> tuple[list[float], list[float], list[float]]:
+        """The lags, and the full garbage collections' wall and CPU times, since the last take."""
+        taken = (self.samples, self.gc_pauses, self.gc_cpu)
+        self.samples, self.gc_pauses, self.gc_cpu = [], [], []
         return taken
 
     def stop(self) -> None:
+        import gc
+
+        gc.callbacks.remove(self._gc)
         if self._task is not None:
             self._task.cancel()
 
@@ -367,7 +399,33 @@ def _stats(values: list[float]) -> str:
     )
 
 
-async def measure_export(url: str, key_path: Path, events: int, seconds: float) -> None:
+def _export_in_thread(url: str, key_path: Path, target: Path) -> None:
+    """``export_meeting`` as the desk ran it before #26 (its verification inline: the child
+    process it would start for a long chain fails inside Textual)."""
+    from carrier_tracker import ledger
+    from carrier_tracker.paper.export import export_meeting
+    from carrier_tracker.storage import db
+
+    engine = db.make_engine(url, read_only=True)
+    with db.read_scope(engine) as s:
+        export_meeting(
+            session=s,
+            key=ledger.load_key(key_path),
+            meeting_code="BIG",
+            path=target,
+            parallel_verify_min=10**9,
+        )
+    engine.dispose()
+
+
+async def measure_export(
+    url: str,
+    key_path: Path,
+    events: int,
+    seconds: float,
+    freeze: bool = False,
+    in_process: bool = False,
+) -> None:
     """Keys and taps at the desk, idle for ``seconds`` and then while it exports the meeting."""
     from textual import events as textual_events
 
@@ -395,6 +453,10 @@ async def measure_export(url: str, key_path: Path, events: int, seconds: float) 
             await pilot.pause(0.01)
         desk._choose(desk.people["A00002" if "A00002" in desk.people else "A002"])
         await pilot.pause(0.5)
+        if freeze:  # what the desk holds once loaded, out of the garbage collector's passes
+            import gc
+
+            gc.freeze()
         banner, panel = desk.query_one(ModeBanner), desk.query_one(OutcomePanel)
         driver = app._driver
         assert driver is not None
@@ -411,9 +473,8 @@ async def measure_export(url: str, key_path: Path, events: int, seconds: float) 
                 await asyncio.sleep(0.0005)
             return time.perf_counter() - t0
 
-        async def tap() -> float:
-            """Issue the next document's copy 1 to A00002; time until its result is on screen."""
-            uid = uid_for(f"BIG/D{next(docs):04d}/1")
+        async def tap(uid: str) -> float:
+            """Present a tag; time until its result is on screen (accepted, or the bench stops)."""
             before = str(panel.render())
             t0 = time.perf_counter()
             app.simulate_tap(uid)
@@ -428,50 +489,65 @@ async def measure_export(url: str, key_path: Path, events: int, seconds: float) 
             return shown
 
         async def work(until: Any) -> tuple[list[float], list[float]]:
-            """Alternate two mode keys (F2 then back to F1) and a tap until ``until()`` is false."""
+            """Until ``until()`` is false: F1 (发放), issue the next document's copy 1 to the
+            attendee, F4 (会后清退), recall it — two keys and two accepted taps a round."""
             keys, taps = [], []
             while until():
-                keys.append(await key("f2", "休会收回"))
+                uid = uid_for(f"BIG/D{next(docs) % DOCUMENTS + 1:03d}/1")
+                keys.append(await key("f1", "【发放】"))
                 await asyncio.sleep(0.1)
-                keys.append(await key("f1", "发放"))
+                taps.append(await tap(uid))
+                keys.append(await key("f4", "【会后清退】"))
                 await asyncio.sleep(0.1)
-                taps.append(await tap())
+                taps.append(await tap(uid))
             return keys, taps
 
         lag.start()
         end = time.perf_counter() + seconds
         idle_keys, idle_taps = await work(lambda: time.perf_counter() < end)
-        idle_lag = lag.take()
+        idle_lag, idle_gc, idle_gc_cpu = lag.take()
 
         target = Path(tempfile.mkdtemp(prefix="bench-export-")) / "保密办-BIG.xlsx"
-        await pilot.press("ctrl+o")
-        while not isinstance(app.screen, ExportDialog):
-            await pilot.pause(0.01)
-        app.screen.query_one("#path").value = str(target)  # type: ignore[attr-defined]
-        await pilot.press("enter")
-        while app.jobs.running is None:
-            await pilot.pause(0.01)
+        if in_process:  # the way before #26, for comparison: a thread in the desk's process
+            thread = threading.Thread(target=_export_in_thread, args=(url, key_path, target))
+            thread.start()
+            running: Any = thread.is_alive
+        else:  # the desk's own way: Ctrl+O, the path, Enter
+            await pilot.press("ctrl+o")
+            while not isinstance(app.screen, ExportDialog):
+                await pilot.pause(0.01)
+            app.screen.query_one("#path").value = str(target)  # type: ignore[attr-defined]
+            await pilot.press("enter")
+            while app.jobs.running is None:
+                await pilot.pause(0.01)
+            running = lambda: app.jobs.running is not None  # noqa: E731
         lag.take()
         t0 = time.perf_counter()
-        busy_keys, busy_taps = await work(lambda: app.jobs.running is not None)
+        busy_keys, busy_taps = await work(running)
         export_s = time.perf_counter() - t0
-        busy_lag = lag.take()
+        busy_lag, busy_gc, busy_gc_cpu = lag.take()
         lag.stop()
-        last = app.jobs.last
-        assert last is not None and last.report is not None, last
+        if not in_process:
+            last = app.jobs.last
+            assert last is not None and last.report is not None, last
         assert target.exists()
         size_mb = target.stat().st_size / 2**20
         target.unlink()
         target.parent.rmdir()
 
-    print(f"meeting: {events:,} ledger events; export of it from the desk: {export_s:.1f} s "
-          f"({size_mb:.0f} MB, {last.report.rows['操作日志']:,} log rows), audit ok={last.report.verified}")  # fmt: skip
+    how = "in a thread of the desk's process" if in_process else "from the desk (its child process)"
+    print(f"meeting: {events:,} ledger events; export {how}: {export_s:.1f} s ({size_mb:.0f} MB)")
     print(f"key → mode shown      idle:   {_stats(idle_keys)}")
     print(f"key → mode shown      export: {_stats(busy_keys)}   (target < 100 ms)")
     print(f"tap → result shown    idle:   {_stats(idle_taps)}")
     print(f"tap → result shown    export: {_stats(busy_taps)}   (target < 50 ms)")
     print(f"event-loop lag (20 ms sleep) idle:   {_stats(idle_lag)}")
     print(f"event-loop lag (20 ms sleep) export: {_stats(busy_lag)}")
+    print(f"full garbage collections in the desk idle:   {_stats(idle_gc)}")
+    print(f"                                 (CPU time)  {_stats(idle_gc_cpu)}")
+    print(f"full garbage collections in the desk export: {_stats(busy_gc)}")
+    print(f"                                 (CPU time)  {_stats(busy_gc_cpu)}")
+    print(f"load average at the end (this host is shared): {os.getloadavg()[0]:.1f}")
     print(f"desk's resident memory after the run: {rss_mb():.0f} MB")
 
 
@@ -482,6 +558,10 @@ def main() -> None:
     parser.add_argument("--attendees", type=int, default=5000)
     parser.add_argument("--copies", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the idle phase")
+    parser.add_argument("--freeze", action="store_true", help="gc.freeze() once the desk is loaded")
+    parser.add_argument(
+        "--in-process", action="store_true", help="export in a thread of the desk (before #26)"
+    )
     args = parser.parse_args()
     if args.export:
         with tempfile.TemporaryDirectory() as tmp:
@@ -489,7 +569,9 @@ def main() -> None:
             url, key_path, events = prepare_national(Path(tmp), args.attendees, args.copies)
             print(f"prepared {args.attendees:,} attendees / {args.copies:,} copies in "
                   f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
-            asyncio.run(measure_export(url, key_path, events, args.seconds))
+            asyncio.run(
+                measure_export(url, key_path, events, args.seconds, args.freeze, args.in_process)
+            )
         return
     with tempfile.TemporaryDirectory() as tmp:
         url, key_path = prepare(Path(tmp))

@@ -36,6 +36,7 @@ from textual.screen import ModalScreen, Screen
 
 from carrier_tracker import messages
 from carrier_tracker.cli.jobs import EXPORT, FORMS, STAGING_PREFIX, JobDone, JobRequest
+from carrier_tracker.config import make_private_dir
 from carrier_tracker.errors import os_reason
 
 from .context import DeskContext
@@ -52,6 +53,7 @@ class _PrivateFileHandler(logging.FileHandler):
     """A log file only its owner can read (it names files and meetings)."""
 
     def _open(self) -> Any:
+        make_private_dir(Path(self.baseFilename).parent)  # the data directory (0700)
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         return open(fd, "a", encoding=self.encoding or "utf-8")
 

@@ -400,3 +400,17 @@ async def test_a_closed_meetings_export_names_the_anchor_and_the_released_tags(
     released = "已释放标签：会议证 40 枚，文件 225 枚"
     assert anchor in shown and released in shown
     assert anchor in dialog and released in dialog
+
+
+def test_the_desk_log_is_private_and_made_where_it_is_missing(tmp_path: Path) -> None:
+    import logging
+
+    from tui.jobs import open_desk_log
+
+    folder = tmp_path / "home" / "data"
+    path = open_desk_log(folder)
+    assert not folder.exists()  # nothing is created before there is something to say
+    logging.getLogger("tui.lanes").error("database job failed in lane %s", "write")
+    assert "database job failed in lane write" in path.read_text()
+    assert (path.stat().st_mode & 0o777) == 0o600
+    assert (folder.stat().st_mode & 0o777) == 0o700
