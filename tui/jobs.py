@@ -168,6 +168,7 @@ class DeskJob:
         self.pid = proc.pid
         assert proc.stdin and proc.stdout and proc.stderr
         stderr = asyncio.ensure_future(_tail(proc.stderr))
+        watch = asyncio.ensure_future(self._watch_exit(proc))
         proc.stdin.write(replace(self.request, path=str(staged)).encode())
         await proc.stdin.drain()
         if self.stopping:  # stopped while it started
@@ -179,6 +180,8 @@ class DeskJob:
                 item = json.loads(line)
             except ValueError:
                 continue  # not ours (a library printing): the log gets stderr, not this
+            if not isinstance(item, dict):
+                continue
             if "advance" in item:
                 self.done, self.total = item["advance"]
                 self.advance(self.done, self.total)
@@ -197,10 +200,9 @@ class DeskJob:
                 error = messages.text("out_failed", path=self.target, reason=os_reason(e))
         proc.stdin.close()  # the child removes what it staged and ends
         code = await proc.wait()
+        watch.cancel()
         if self._kill_later is not None:
             self._kill_later.cancel()
-        if code < 0:  # killed: a grandchild it started may still run
-            self._sweep_group()
         cause = (await stderr).decode(errors="replace").strip()
         if moved:
             return JobOutcome(self.kind, self.target, report=report)
@@ -238,6 +240,15 @@ class DeskJob:
         self._sweep_group()
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
+
+    async def _watch_exit(self, proc: asyncio.subprocess.Process) -> None:
+        """Killed (it did not end by itself), the child leaves what it started — a verifying
+        grandchild — holding our pipes open; end that too, or reading them would never end.
+        (``proc.wait()`` itself waits for the pipes: polled here instead.)"""
+        while proc.returncode is None:
+            await asyncio.sleep(0.2)
+        if proc.returncode < 0:
+            self._sweep_group()
 
     def _signal(self, sig: signal.Signals) -> None:
         if self._proc is not None and self._proc.returncode is None:

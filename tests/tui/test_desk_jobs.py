@@ -321,6 +321,53 @@ async def test_a_killed_job_leaves_nothing_behind(
     assert log_path is not None and "ended with code -9" in log_path.read_text()
 
 
+async def test_a_killed_job_takes_its_verifying_process_with_it(
+    meeting: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export's verifying grandchild inherits the child's pipes: the child killed while it
+    waits for it, the desk ends the grandchild too (or it would wait on the pipes for ever)."""
+    url, key_path = meeting
+    _pass_rounds(url, key_path, 14)
+    monkeypatch.setenv(PARALLEL_VERIFY_ENV, str(THRESHOLD))
+    target = tmp_path / "保密办.xlsx"
+    app = _app(url, key_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _start(pilot, app, target)
+        job = app.jobs.running
+        assert job is not None and job.pid is not None
+        deadline = time.monotonic() + 60
+        while not (workers := [p for p in _group(job.pid) if "spawn_main" in _cmdline(p)]):
+            assert time.monotonic() < deadline, "the export started no verifying process"
+            await asyncio.sleep(0.01)
+        os.kill(workers[0], signal.SIGSTOP)  # it will not finish, nor let go of the pipes
+        os.kill(job.pid, signal.SIGKILL)
+        await wait_for(pilot, lambda: app.jobs.running is None, timeout=30)
+        shown = _notices(app)
+    assert "后台任务意外结束，未留下任何文件" in shown
+    assert not [p for p in _group(job.pid) if _alive(p)]
+    assert _left_behind(tmp_path) == []
+
+
+def _group(pgid: int) -> list[int]:
+    """The processes of a process group."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(") ", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:
+            members.append(int(stat.parent.name))
+    return members
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 async def test_a_failed_export_says_why_and_logs_the_cause(
     meeting: tuple[str, Path], tmp_path: Path
 ) -> None:
