@@ -344,6 +344,9 @@ async def test_a_killed_job_takes_its_verifying_process_with_it(
         await wait_for(pilot, lambda: app.jobs.running is None, timeout=30)
         shown = _notices(app)
     assert "后台任务意外结束，未留下任何文件" in shown
+    deadline = time.monotonic() + 5  # killed processes may still be on their way out
+    while [p for p in _group(job.pid) if _alive(p)] and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not [p for p in _group(job.pid) if _alive(p)]
     assert _left_behind(tmp_path) == []
 
