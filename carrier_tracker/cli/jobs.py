@@ -52,14 +52,14 @@ class JobRequest:
 
     kind: str
     """:data:`EXPORT` (the 保密办 workbook) or :data:`FORMS` (the signed forms)."""
-    db_url: str
+    db_url: str = field(repr=False)  # a server's URL may hold a password
     meeting: str
     path: str
     """The .xlsx to write (the desk's private staging folder; the desk moves it into place)."""
     operator: str = ""
     """Who exports (shown on the workbook's 汇总)."""
-    key: str = ""
-    """The ledger key, hex (the export verifies the chain)."""
+    key: str = field(default="", repr=False)
+    """The ledger key, hex (the export verifies the chain); never in a repr or a log."""
 
     def encode(self) -> bytes:
         """One JSON line for the child's stdin."""
