@@ -563,6 +563,8 @@ TEXT_CLI: dict[str, str] = {
     "schema_empty": "空",
     "init_upgraded": "数据库已初始化/升级：{before} → {after}：{url}",
     "internal_error": "内部错误：{kind}: {detail}（设置 CARRIER_TRACKER_DEBUG=1 可查看详细信息）",
+    "job_internal_error": "程序内部出错，未生成文件；详细原因已记入工作台日志",
+    "job_bad_setting": "设置 {name}={value} 无效：应为不小于 0 的整数",
     "list_sep": "、",
     "meeting_closed_line": "会议 {code} 已结束",
     "meetings_row": "{code}\t{level}\t{status}\t载体 {carriers}\t未收回 {outstanding}\t{title}",

@@ -31,6 +31,7 @@ from readers import Reader, ReaderError, ReaderStatus, TagTap, open_reader
 from readers.base import DEFAULT_DEBOUNCE
 
 from .context import DeskContext
+from .jobs import DeskJobs, result_lines
 from .lanes import Job, Lane
 from .messages import DbWaiting, JobDone, LedgerAdvanced, ReaderStatusChanged, TapArrived
 from .navigation import app_bindings
@@ -120,6 +121,7 @@ class CarrierTrackerApp(App[None]):
         self.last_seq = 0
         self._screens: dict[str, Screen[None]] = {}
         self.last_export: Path | None = None
+        self.jobs = DeskJobs(self, ctx, written=self._exported)
         self.writes = Lane("write", ctx.session, self.post_message, ctx.tap)
         self.reads = Lane("read", ctx.read, self.post_message)
         self._waiting = False
@@ -527,10 +529,17 @@ class CarrierTrackerApp(App[None]):
     # -- export ------------------------------------------------------------------------------
 
     def action_export(self) -> None:
-        """Ask for a path and write the 保密办 workbook (marked as a snapshot while open)."""
-        from .screens.export_dialog import ExportDialog
+        """Ask what to write (the 保密办 workbook, marked as a snapshot while open, or the signed
+        forms) and where, then write it in a child process (tui/jobs.py); while one runs, show it
+        with the key that stops it."""
+        from carrier_tracker.cli.jobs import EXPORT, FORMS
+
+        from .screens.export_dialog import ExportChoice, ExportDialog, JobDialog
 
         if self.ctx.meeting is None or self.locked:
+            return
+        if self.jobs.running is not None:
+            self.push_screen(JobDialog(self.jobs))
             return
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
         folder = self.ctx.export_dir or Path.home()
@@ -538,40 +547,20 @@ class CarrierTrackerApp(App[None]):
             make_private_dir(folder)  # the user data directory, never the current one
         except OSError:
             folder = Path.home()
-        default = folder / t("export_file", code=self.ctx.meeting.code, stamp=stamp)
+        code = self.ctx.meeting.code
+        defaults = {
+            EXPORT: folder / t("export_file", code=code, stamp=stamp),
+            FORMS: folder / t("forms_file", code=code, stamp=stamp),
+        }
+        last = result_lines(self.jobs.last) if self.jobs.last is not None else []
 
-        def chosen(path: Path | None) -> None:
-            if path is not None:
-                self.write_export(path)
+        def chosen(choice: ExportChoice | None) -> None:
+            if choice is not None and self.jobs.running is None:
+                self.jobs.start(choice.kind, choice.path)
 
-        self.push_screen(ExportDialog(default), callback=chosen)
+        self.push_screen(ExportDialog(defaults, last), callback=chosen)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
-    def write_export(self, path: Path) -> None:
-        """Write the workbook in a thread (a large meeting takes a while); report by notification."""
-        from carrier_tracker.paper.export import export_meeting
-
-        self.call_from_thread(self.notify, t("export_started", name=path.name), timeout=3)
-        try:
-            with self.ctx.read() as s:
-                result = export_meeting(
-                    session=s,
-                    key=self.ctx.key,
-                    meeting_code=self.ctx.code,
-                    path=path,
-                    operator=self.ctx.operator,
-                )
-        except Exception as e:
-            self.call_from_thread(
-                self.notify, t("export_failed", reason=e), severity="error", timeout=10
-            )
-            return
-        verdict = (
-            t("export_chain_ok")
-            if result.chain.ok
-            else t("export_chain_bad", seq=result.chain.broken_seq)
-        )
-        self.call_from_thread(self.notify, t("export_done", path=path, verdict=verdict), timeout=10)
+    def _exported(self, path: Path) -> None:
         self.last_export = path
 
 

@@ -467,6 +467,7 @@ def export_meeting(
     now: datetime | None = None,
     progress: Callable[[str], None] | None = None,
     parallel_verify_min: int = PARALLEL_VERIFY_MIN,
+    advance: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
     """Write the 保密办 workbook for one meeting.
 
@@ -481,6 +482,7 @@ def export_meeting(
         progress: called with a line of progress now and then.
         parallel_verify_min: chains at least this long (on a file or server database) are
             verified in a child process, on the other core, while the workbook is written.
+        advance: called with (rows written, rows in all) every 1,000 rows (a progress bar).
 
     Returns:
         Rows written per sheet and the chain report.
@@ -583,6 +585,7 @@ def export_meeting(
         # 操作日志 first (its sheet is last): one pass over the events writes the log, verifies the
         # chain (unless a child process does) and folds each carrier's history for the register.
         labels = {c_id: label for c_id, label in _carrier_labels(session, meeting, people, docs)}
+        tick, total = advance or (lambda _d, _t: None), (head.seq if head else 0) + len(labels)
         events = event_rows(session, meeting)
         action_label = {a.value: ACTION_LABEL[a] for a in Action}
         verdict_label = {v.value: VERDICT_LABEL[v] for v in Verdict}
@@ -636,6 +639,8 @@ def export_meeting(
                     ev.hash,
                 ]
             )
+            if not log.rows % 1000:
+                tick(log.rows, total)
         counts[LOG_SHEET] = log.rows
         histories, dispatch_times = fold.histories, fold.dispatch_times
         if background is None:
@@ -693,6 +698,8 @@ def export_meeting(
                     "；".join(notes),
                 ]
             )
+            if not i % 1000:
+                tick(log.rows + i, total)
         counts[REGISTER_SHEET] = register.rows
         say(f"登记表：{register.rows} 份")
 
@@ -903,6 +910,7 @@ def export_meeting(
         for k, v in facts:
             summary.row([k, v])
         counts[SUMMARY_SHEET] = summary.rows
+        tick(total, total)
 
         for sheet in (
             summary,

@@ -329,6 +329,7 @@ def write_forms(
     path: Path,
     tz: tzinfo | None = None,
     forms: list[Form] | None = None,
+    advance: Callable[[int, int], None] | None = None,
 ) -> FormsResult:
     """Write the signed-forms workbook of a meeting.
 
@@ -338,6 +339,7 @@ def write_forms(
         path: the .xlsx to write (checked first; written 0600 to a temporary name, then renamed).
         tz: the local time zone for times (default: the machine's).
         forms: the forms to write (default :data:`FORMS`).
+        advance: called with (sheets written, sheets in all) after each sheet (a progress bar).
 
     Returns:
         Rows written per sheet.
@@ -362,8 +364,9 @@ def write_forms(
     )
     marking = Level(meeting.level).marking
     rows: dict[str, int] = {}
+    chosen = forms or FORMS
     with workbook_at(path) as wb:
-        for form in forms or FORMS:
+        for n, form in enumerate(chosen, start=1):
             sheet = marked_sheet(
                 wb,
                 form.title,
@@ -375,4 +378,6 @@ def write_forms(
             )
             rows[form.title] = form.write(data, sheet)
             finish_sheet(sheet)
+            if advance is not None:
+                advance(n, len(chosen))
     return FormsResult(path, rows)

@@ -1,45 +1,89 @@
-"""导出保密办工作簿: ask where to write the workbook, then write it (a snapshot if still open)."""
+"""导出: what to write (the 保密办 workbook or the signed forms) and where; while it is written,
+how far it is, with a key to stop it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet
+
+from carrier_tracker.cli.jobs import EXPORT, FORMS
+from carrier_tracker.errors import OutputError
 
 from ..texts import t
 from ..widgets.entry import Entry
+from ..widgets.job_bar import JobBar
+
+if TYPE_CHECKING:
+    from ..jobs import DeskJobs
 
 
-class ExportDialog(ModalScreen[Path | None]):
-    """Returns the chosen .xlsx path, or None when cancelled."""
+@dataclass(frozen=True)
+class ExportChoice:
+    """What to write, and where."""
+
+    kind: str
+    """``export`` (the 保密办 workbook) or ``forms`` (the signed forms)."""
+    path: Path
+
+
+class ExportDialog(ModalScreen[ExportChoice | None]):
+    """Returns the chosen kind and .xlsx path, or None when cancelled."""
 
     DEFAULT_CSS = """
     ExportDialog { align: center middle; }
     ExportDialog > Vertical { width: 90; max-width: 96%; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
     ExportDialog Label { width: 100%; }
+    ExportDialog RadioSet { width: 100%; border: none; padding: 0; margin-bottom: 1; }
     ExportDialog Horizontal { height: auto; align-horizontal: center; }
     ExportDialog Button { margin: 1 2 0 2; }
     ExportDialog #error { color: $error; height: auto; }
+    ExportDialog #last { color: $text-muted; height: auto; margin-top: 1; }
     """
     BINDINGS = [Binding("escape", "dismiss(None)", t("key_cancel"))]
 
-    def __init__(self, default: Path) -> None:
+    def __init__(self, defaults: dict[str, Path] | Path, last: list[str] | None = None) -> None:
+        """Args:
+        defaults: the proposed path of each kind (a single path: the 保密办 workbook's).
+        last: what the last export said (the anchor), shown under the form.
+        """
         super().__init__()
-        self.default = default
+        self.defaults = defaults if isinstance(defaults, dict) else {EXPORT: defaults}
+        self.kind = EXPORT
+        self.last = last or []
 
     def compose(self) -> ComposeResult:
         with Vertical():
+            if len(self.defaults) > 1:
+                with RadioSet(id="kind"):
+                    yield RadioButton(t("export_kind_export"), value=True, id="kind-export")
+                    yield RadioButton(t("export_kind_forms"), id="kind-forms")
             yield Label(t("export_title"), markup=False)
-            yield Entry(str(self.default), id="path")
+            yield Entry(str(self.defaults[EXPORT]), id="path")
             yield Label("", id="error", markup=False)
             with Horizontal():
                 yield Button(t("export_ok"), variant="primary", id="ok")
                 yield Button(t("key_cancel"), id="cancel")
+            if self.last:
+                yield Label("\n".join([t("export_last"), *self.last]), id="last", markup=False)
         yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """Another kind: propose its file name, unless a path of one's own was typed."""
+        kind = FORMS if event.pressed.id == "kind-forms" else EXPORT
+        field = self.query_one("#path", Input)
+        if field.value.strip() == str(self.defaults[self.kind]):
+            field.value = str(self.defaults[kind])
+        self.kind = kind
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
         self._accept()
@@ -51,6 +95,8 @@ class ExportDialog(ModalScreen[Path | None]):
             self.dismiss(None)
 
     def _accept(self) -> None:
+        from carrier_tracker.paper.export import check_output_path
+
         path = Path(self.query_one("#path", Input).value.strip()).expanduser()
         error = self.query_one("#error", Label)
         if path.suffix.lower() != ".xlsx":
@@ -58,4 +104,57 @@ class ExportDialog(ModalScreen[Path | None]):
         elif not path.parent.is_dir():
             error.update(t("export_no_dir", dir=path.parent))
         else:
-            self.dismiss(path)
+            try:
+                check_output_path(path)  # a directory, a name too long, …
+            except OutputError as e:
+                error.update(str(e))
+                return
+            self.dismiss(ExportChoice(self.kind, path))
+
+
+class JobDialog(ModalScreen[None]):
+    """The running export: how far it is; Ctrl+S stops it, Esc leaves it running."""
+
+    DEFAULT_CSS = """
+    JobDialog { align: center middle; }
+    JobDialog > Vertical { width: 90; max-width: 96%; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
+    JobDialog > Vertical > Label { width: 100%; }
+    JobDialog Horizontal { height: auto; align-horizontal: center; }
+    JobDialog Button { margin: 1 2 0 2; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "stop", t("key_job_stop"), priority=True),
+        Binding("escape", "dismiss(None)", t("key_job_continue")),
+    ]
+
+    def __init__(self, jobs: DeskJobs) -> None:
+        super().__init__()
+        self.jobs = jobs
+
+    def compose(self) -> ComposeResult:
+        job = self.jobs.running
+        assert job is not None
+        with Vertical():
+            yield Label(t("job_dialog_title", what=t(f"job_kind_{job.kind}")), markup=False)
+            yield Label(str(job.target), markup=False)
+            bar = JobBar(job.kind, job.target.name, in_dialog=True)
+            bar.show(job.done, job.total, stopping=job.stopping)
+            yield bar
+            with Horizontal():
+                yield Button(t("job_stop"), variant="error", id="stop")
+                yield Button(t("job_continue"), variant="primary", id="continue")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#continue", Button).focus()  # Enter by mistake keeps the job
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "stop":
+            self.action_stop()
+        else:
+            self.dismiss(None)
+
+    def action_stop(self) -> None:
+        """Stop the job; the desk says so when the child has cleaned up."""
+        self.jobs.stop()
+        self.dismiss(None)
