@@ -78,7 +78,7 @@ _ENGINES: list[Any] = []
 """Engines a command opened; ``main`` disposes of them (pooled connections closed) on return."""
 
 OPERATOR_COMMANDS = frozenset(
-    {"add", "list", "disable", "enable", "reset-pin", "bind-card", "-h", "--help"}
+    {"add", "list", "disable", "enable", "reset-pin", "unlock", "bind-card", "-h", "--help"}
 )
 
 READ_ONLY_COMMANDS = frozenset({"meetings", "status", "verify", "export", "carry-list"})
@@ -957,6 +957,19 @@ def cmd_operator_enable(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_operator_unlock(args: argparse.Namespace) -> int:
+    from carrier_tracker.access.operators import unlock_operator
+
+    app = App(args)
+    by = _officer(app, args, messages.text("action_operator_unlock"))
+    with db.session_scope(app.engine) as session:
+        unlock_operator(
+            session=session, key=app.key, name=args.name, by=by.name, station=args.station
+        )
+    _print(messages.text("operator_unlocked", name=args.name))
+    return EXIT_OK
+
+
 def cmd_operator_bind_card(args: argparse.Namespace) -> int:
     from carrier_tracker.access.operators import bind_card
     from carrier_tracker.uids import normalize_uid
@@ -1266,6 +1279,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q.add_argument("name", metavar="NAME")
     q = op("enable", cmd_operator_enable, messages.text("help_operator_enable"))
+    q.add_argument("name", metavar="NAME")
+    q = op("unlock", cmd_operator_unlock, messages.text("help_operator_unlock"))
     q.add_argument("name", metavar="NAME")
     q = op("bind-card", cmd_operator_bind_card, messages.text("help_operator_bind_card"))
     q.add_argument("name", metavar="NAME")

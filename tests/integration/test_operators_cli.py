@@ -302,3 +302,30 @@ def test_no_operator_management_before_the_first_officer(tmp_path: Path) -> None
     assert (r.code, r.err) == (2, "错误：PIN 须为 6–12 位数字\n")
     c.env["CARRIER_TRACKER_PIN"] = PIN
     assert c("init", "--officer", "赵保密").code == 0
+
+
+def test_a_second_officer_unlocks_the_only_officer(cli: Cli, as_env: dict[str, str]) -> None:
+    """Anyone can lock an officer out with five wrong PINs; a second officer lifts the lock
+    (an event of the system chain that verify replays), but nobody unlocks themselves."""
+    as_env.update(CARRIER_TRACKER_OPERATOR="赵保密", CARRIER_TRACKER_PIN=PIN)
+    assert cli("operator", "add", "钱保密", "--role", "officer").code == 0
+    as_env["CARRIER_TRACKER_PIN"] = "000000"
+    for _ in range(5):
+        assert cli("operator", "disable", "门岗").code == 2
+    as_env["CARRIER_TRACKER_PIN"] = PIN
+    r = cli("operator", "disable", "门岗")
+    assert r.code == 2 and "操作员 赵保密 已锁定至" in r.err
+    r = cli("operator", "unlock", "赵保密")  # the locked officer cannot lift it themselves
+    assert r.code == 2 and "已锁定至" in r.err
+    as_env["CARRIER_TRACKER_OPERATOR"] = "钱保密"
+    r = cli("operator", "unlock", "赵保密")
+    assert (r.code, r.out) == (0, "已解除操作员 赵保密 的锁定（已记入系统台账）\n")
+    r = cli("operator", "unlock", "赵保密")
+    assert (r.code, r.err) == (2, "错误：赵保密 未被锁定\n")
+    r = cli("operator", "unlock", "钱保密")
+    assert r.code == 2 and "不能为自己解除锁定" in r.err
+    as_env["CARRIER_TRACKER_OPERATOR"] = "赵保密"
+    assert cli("operator", "disable", "门岗").code == 0
+    lifted = [(a, s) for a, s, _ in _system(cli) if a in ("locked", "lock_lifted")]
+    assert lifted == [("locked", "赵保密"), ("lock_lifted", "赵保密")]
+    assert cli("verify").code == 0

@@ -123,3 +123,33 @@ def test_officer_status_comes_only_from_registered_officers_in_use(session: Sess
         carry_out(operator="小孙", approver="小孙") is Verdict.REFUSED
     )  # a custodian is no approver
     assert carry_out(operator="小孙", approver="赵官") is Verdict.ACCEPTED
+
+
+def test_the_own_card_with_the_pin_passes_a_lockout_of_wrong_pins(registered: Engine) -> None:
+    """Five wrong PINs (anyone can type them) lock 赵官 out; 赵官's own card with the right PIN
+    still signs in — whoever guessed did not hold the card — and clears the count, as an event."""
+    from carrier_tracker.access.operators import bind_card
+
+    with Session(registered) as s:
+        bind_card(session=s, key=KEY, name="赵官", uid="04C0FFEE000001", by="赵官")
+        s.commit()
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            authenticate(engine=registered, key=KEY, name="赵官", pin="000000", now=T0)
+    with pytest.raises(AuthError, match="已锁定至"):
+        authenticate(engine=registered, key=KEY, name="赵官", pin="135790", now=T0)
+    with pytest.raises(AuthError, match="已锁定至"):  # another card does not help
+        authenticate(engine=registered, key=KEY, name="赵官", pin="135790", now=T0, card="04FF")
+    with pytest.raises(AuthError, match="已锁定至"):  # nor the card with a wrong PIN
+        authenticate(
+            engine=registered, key=KEY, name="赵官", pin="000000", now=T0, card="04C0FFEE000001"
+        )
+    who = authenticate(
+        engine=registered, key=KEY, name="赵官", pin="135790", now=T0, card="04C0FFEE000001"
+    )
+    assert who.is_officer
+    with Session(registered) as s:
+        op = find_operator(s, "赵官")
+        assert op is not None and (op.failed_attempts, op.locked_until) == (0, None)
+        report = audit_system(s, KEY)
+    assert report.ok, report.findings()
