@@ -82,3 +82,32 @@ def test_database_without_fingerprint_gets_one_on_first_write(cli: Cli) -> None:
     with Session(engine) as s:
         assert s.get(Setting, ledger.FINGERPRINT_SETTING) is not None
     engine.dispose()
+
+
+@pytest.mark.parametrize("door", ["cli tap", "desk", "export"], ids=["cli", "desk", "export"])
+def test_a_replaced_key_file_with_the_fingerprint_row_deleted_is_refused(
+    cli: Cli, tmp_path: Path, door: str
+) -> None:
+    """The fingerprint row is gone and the key file replaced: the system chain's genesis still
+    names the database's key, so no door adopts the new one."""
+    engine = db.make_engine(cli.env["CARRIER_TRACKER_DB"])
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM setting"))
+    key_path = tmp_path / "home" / "config" / "ledger.key"
+    key_path.unlink()
+    ledger.load_key(key_path)  # a new key where the old one was
+    if door == "cli tap":
+        r = cli("tap", CODE, "--mode", "recall", pass_uid("A001"))
+        assert r.code == 2 and r.err.startswith("错误：台账密钥与此数据库不符："), r.err
+    elif door == "desk":
+        from carrier_tracker.errors import LedgerError
+        from tui.app import make_app
+
+        with pytest.raises(LedgerError, match="台账密钥与此数据库不符"):
+            make_app(cli.env["CARRIER_TRACKER_DB"], "sim:", meeting=CODE, key_path=key_path)
+    else:
+        r = cli("export", CODE, "-o", str(tmp_path / "x.xlsx"))
+        assert r.code == 2 and r.err.startswith("错误：台账密钥与此数据库不符："), r.err
+    with engine.connect() as conn:  # nothing adopted: no fingerprint row came back
+        assert conn.execute(text("SELECT count(*) FROM setting")).scalar() == 0
+    engine.dispose()
