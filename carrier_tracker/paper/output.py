@@ -101,11 +101,26 @@ def quiet_finalizers() -> Iterator[None]:
 
 
 def drop(err: BaseException) -> None:
-    """Free the objects a failed write left in the frames of ``err``'s traceback now, while
-    their finalisers (an unflushed file on a full disk) are silenced."""
+    """Free the objects a failed write left in the frames of ``err``'s tracebacks (and of the
+    errors it wraps or was raised from) now, while their finalisers are silenced: a zip writer
+    or an unflushed file on a full disk would otherwise complain when collected."""
     with quiet_finalizers():
-        traceback.clear_frames(err.__traceback__)
+        for e in _chain(err):
+            traceback.clear_frames(e.__traceback__)
         gc.collect()
+
+
+def _chain(err: BaseException) -> list[BaseException]:
+    """``err`` and every error it wraps (``args``) or was raised from or during."""
+    out: list[BaseException] = []
+    todo = [err]
+    while todo:
+        e = todo.pop()
+        if any(e is seen for seen in out):
+            continue
+        out.append(e)
+        todo += [x for x in (e.__cause__, e.__context__, *e.args) if isinstance(x, BaseException)]
+    return out
 
 
 @contextmanager
@@ -130,25 +145,23 @@ def atomic_output(path: Path, *, force: bool = True) -> Iterator[_Sink]:
         sink.close()
         os.replace(tmp, path)
     except BaseException as e:
-        sink.failed = True
+        sink.failed = True  # whatever the zip writer still writes is dropped
+        cause = None if isinstance(e, CarrierTrackerError) else _os_cause(e)
+        if cause is not None:
+            drop(e)
         with quiet_finalizers(), suppress(OSError):
             sink.close()
         tmp.unlink(missing_ok=True)
-        cause = None if isinstance(e, CarrierTrackerError) else _os_cause(e)
         if cause is None:
             raise
-        drop(e)
         raise OutputError(messages.text("out_failed", path=path, reason=io_reason(cause))) from None
 
 
 def _os_cause(err: BaseException) -> BaseException | None:
     """The operating-system failure behind ``err`` (a library may wrap it), or None."""
-    seen: BaseException | None = err
-    while seen is not None:
-        if isinstance(seen, OSError) or type(seen).__name__ == "SerialisationError":
-            return seen
-        inner = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
-        seen = inner or seen.__cause__ or seen.__context__
+    for e in _chain(err):
+        if isinstance(e, OSError) or type(e).__name__ == "SerialisationError":
+            return e
     return None
 
 
