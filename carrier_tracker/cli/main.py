@@ -717,7 +717,7 @@ def _parse_anchor(text: str) -> tuple[int | None, str]:
     import unicodedata
 
     label = "".join(messages.text("paper_anchor", count="", digest="").split()).rstrip(":")
-    cleaned = "".join(unicodedata.normalize("NFKC", text).split()).removeprefix(label)
+    cleaned = "".join(unicodedata.normalize("NFKC", text).split()).removeprefix(label).lstrip(":")
     seq, _, digest = cleaned.rpartition(":")
     digest = digest.lower()
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
