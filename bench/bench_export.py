@@ -26,6 +26,15 @@ KEY = b"b" * 32
 CODE = "BIG"
 
 
+def cpu_s() -> float:
+    """CPU time of this process and its finished children (the verifying child process)."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def peak_mb() -> float:
     """This process's own peak resident memory (Linux carries ru_maxrss over across exec)."""
     with open("/proc/self/status") as f:
@@ -129,13 +138,13 @@ def run_export(url: str, out: Path) -> None:
     from carrier_tracker.storage import db
 
     engine = db.make_engine(url, read_only=True)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     with db.read_scope(engine) as s:  # as the CLI does
         result = export_meeting(session=s, key=KEY, meeting_code=CODE, path=out)
     elapsed = time.perf_counter() - t0
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"RESULT export {elapsed:.2f} {peak_mb():.0f} {child:.0f} ok={result.audit.ok} "
-          f"rows={sum(result.rows.values())}")  # fmt: skip
+    print(f"RESULT export {elapsed:.2f} {peak_mb():.0f} {child:.0f} {cpu_s() - c0:.2f} "
+          f"ok={result.audit.ok} rows={sum(result.rows.values())}")  # fmt: skip
 
 
 def run_forms(url: str, out: Path) -> None:
@@ -143,11 +152,13 @@ def run_forms(url: str, out: Path) -> None:
     from carrier_tracker.storage import db
 
     engine = db.make_engine(url, read_only=True)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     with db.read_scope(engine) as s:
         result = write_forms(session=s, key=KEY, meeting_code=CODE, path=out)
     elapsed = time.perf_counter() - t0
-    print(f"RESULT forms {elapsed:.2f} {peak_mb():.0f} 0 rows={sum(result.rows.values())}")
+    print(
+        f"RESULT forms {elapsed:.2f} {peak_mb():.0f} 0 {cpu_s() - c0:.2f} rows={sum(result.rows.values())}"
+    )
 
 
 def _cells(src: Path) -> dict[str, list[list[object]]]:
@@ -165,37 +176,75 @@ def run_bare(src: Path, out: Path, name: str) -> None:
     import openpyxl
 
     sheets = _cells(src)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     bare = openpyxl.Workbook(write_only=True)
     for title, rows in sheets.items():
         ws = bare.create_sheet(title)
         for r in rows:
             ws.append(r)
     bare.save(out)
-    print(f"RESULT {name} {time.perf_counter() - t0:.2f} {peak_mb():.0f} 0")
+    print(f"RESULT {name} {time.perf_counter() - t0:.2f} {peak_mb():.0f} 0 {cpu_s() - c0:.2f}")
 
 
-def run_xlsxwriter(src: Path, out: Path, name: str) -> None:
-    """The same cells written by XlsxWriter in constant-memory mode (no style): the other
-    library's floor."""
+def run_xlsxwriter(src: Path, out: Path, name: str, *, styled: bool = False) -> None:
+    """The same cells written by XlsxWriter in constant-memory mode: the other library's floor
+    (``styled``: every cell, blanks included, with a bordered, wrapped format, as on paper)."""
     import xlsxwriter
 
     sheets = _cells(src)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     wb = xlsxwriter.Workbook(str(out), {"constant_memory": True})
-    dates = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    ruled = {"border": 1, "text_wrap": True} if styled else {}
+    plain = wb.add_format(ruled) if styled else None
+    dates = wb.add_format({**ruled, "num_format": "yyyy-mm-dd hh:mm"})
     for title, rows in sheets.items():
         ws = wb.add_worksheet(title)
         for i, r in enumerate(rows):
             for j, v in enumerate(r):
                 if v is None:
-                    continue
-                if isinstance(v, datetime):
+                    if styled:
+                        ws.write_blank(i, j, None, plain)
+                elif isinstance(v, datetime):
                     ws.write_datetime(i, j, v, dates)
+                elif isinstance(v, str):
+                    ws.write_string(i, j, v, plain)
                 else:
-                    ws.write(i, j, v)
+                    ws.write_number(i, j, v, plain)
     wb.close()
-    print(f"RESULT {name} {time.perf_counter() - t0:.2f} {peak_mb():.0f} 0")
+    print(f"RESULT {name} {time.perf_counter() - t0:.2f} {peak_mb():.0f} 0 {cpu_s() - c0:.2f}")
+
+
+def run_openpyxl_styled(src: Path, out: Path, name: str) -> None:
+    """The same cells by openpyxl's write-only mode, each in a bordered, wrapped cell (the
+    layout's cost in openpyxl: a WriteOnlyCell per value, its style copied, not looked up)."""
+    from copy import copy
+
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Border, Side
+
+    sheets = _cells(src)
+    t0, c0 = time.perf_counter(), cpu_s()
+    wb = openpyxl.Workbook(write_only=True)
+    thin = Side(style="thin")
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        ruled, wrap = (
+            Border(left=thin, right=thin, top=thin, bottom=thin),
+            Alignment(wrap_text=True),
+        )
+        proto, dated = WriteOnlyCell(ws), WriteOnlyCell(ws)
+        proto.border, proto.alignment = ruled, wrap
+        dated.border, dated.alignment, dated.number_format = ruled, wrap, "yyyy-mm-dd hh:mm"
+        for r in rows:
+            cells = []
+            for v in r:
+                c = WriteOnlyCell(ws, value=v)
+                c._style = copy(dated._style if isinstance(v, datetime) else proto._style)
+                cells.append(c)
+            ws.append(cells)
+    wb.save(out)
+    print(f"RESULT {name} {time.perf_counter() - t0:.2f} {peak_mb():.0f} 0 {cpu_s() - c0:.2f}")
 
 
 def _median(xs: list[float]) -> float:
@@ -210,7 +259,11 @@ def main() -> None:  # the export's verifying child process is spawned: keep thi
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workdir", type=Path, help="keep (or reuse) the prepared database here")
-    parser.add_argument("--xlsxwriter", action="store_true", help="also time XlsxWriter's dump")
+    parser.add_argument(
+        "--floors",
+        action="store_true",
+        help="also time XlsxWriter's dump and both libraries' dumps with every cell ruled",
+    )
     parser.add_argument("--verify-only", action="store_true", help="time verify only")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -224,6 +277,12 @@ def main() -> None:  # the export's verifying child process is spawned: keep thi
             "verify": lambda: run_verify(args.url),
             "bare": lambda: run_bare(src, src.with_suffix(".bare.xlsx"), f"bare-{src.stem}"),
             "xw": lambda: run_xlsxwriter(src, src.with_suffix(".xw.xlsx"), f"xw-{src.stem}"),
+            "xw-styled": lambda: run_xlsxwriter(
+                src, src.with_suffix(".xws.xlsx"), f"xw-styled-{src.stem}", styled=True
+            ),
+            "styled": lambda: run_openpyxl_styled(
+                src, src.with_suffix(".styled.xlsx"), f"styled-{src.stem}"
+            ),
         }
         stages[args.stage]()
         return
@@ -244,27 +303,32 @@ def main() -> None:  # the export's verifying child process is spawned: keep thi
         ("export", str(work / "export.xlsx")), ("bare", str(work / "export.xlsx")),
         ("forms", str(work / "forms.xlsx")), ("bare", str(work / "forms.xlsx")),
     ]  # fmt: skip
-    if args.xlsxwriter:
-        runs += [("xw", str(work / "export.xlsx")), ("xw", str(work / "forms.xlsx"))]
-    results: dict[str, list[tuple[float, float, float]]] = {}
+    if args.floors:
+        runs += [(stage, str(work / "export.xlsx")) for stage in ("xw", "styled", "xw-styled")]
+    results: dict[str, list[tuple[float, float, float, float]]] = {}
     for _ in range(args.rounds):
         for stage, src in runs:
             cmd = [sys.executable, __file__, "--stage", stage, "--url", url, "--src", src]
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
             line = next(x for x in out.splitlines() if x.startswith("RESULT"))
             print(line, flush=True)
-            _r, name, wall, peak, child, *_ = line.split()
-            results.setdefault(name, []).append((float(wall), float(peak), float(child)))
+            _r, name, wall, peak, child, cpu, *_ = line.split()
+            results.setdefault(name, []).append(
+                (float(wall), float(peak), float(child), float(cpu))
+            )
     for name, xs in results.items():
-        print(f"{name:>18}: median {_median([x[0] for x in xs]):.2f} s "
+        print(f"{name:>18}: median {_median([x[0] for x in xs]):.2f} s wall, "
+              f"{_median([x[3] for x in xs]):.2f} s CPU "
               f"({', '.join(f'{x[0]:.2f}' for x in xs)}), peak RSS {max(x[1] for x in xs):.0f} MB"
               + (f", child {max(x[2] for x in xs):.0f} MB" if any(x[2] for x in xs) else ""))  # fmt: skip
-    for name in ("export", "forms"):
-        if name in results and f"bare-{name}" in results:
-            ratio = _median([x[0] for x in results[name]]) / _median(
-                [x[0] for x in results[f"bare-{name}"]]
-            )
-            print(f"{name} / bare dump: {ratio:.2f}x")
+
+    def ratio(a: str, b: str, k: int) -> float:
+        return _median([x[k] for x in results[a]]) / _median([x[k] for x in results[b]])
+
+    for a, b in [("export", "bare-export"), ("forms", "bare-forms"), ("xw-export", "bare-export"),
+                 ("styled-export", "bare-export"), ("xw-styled-export", "bare-export")]:  # fmt: skip
+        if a in results and b in results:
+            print(f"{a} / {b}: {ratio(a, b, 0):.2f}x wall, {ratio(a, b, 3):.2f}x CPU")
     if tmp is not None:
         tmp.cleanup()
 
@@ -279,7 +343,9 @@ def run_verify(url: str) -> None:
     t0 = time.perf_counter()
     with db.read_scope(engine) as s:
         report = audit_meeting(s, KEY, find_meeting(s, CODE))
-    print(f"RESULT verify {time.perf_counter() - t0:.2f} {peak_mb():.0f} 0 ok={report.ok}")
+    print(
+        f"RESULT verify {time.perf_counter() - t0:.2f} {peak_mb():.0f} 0 {cpu_s():.2f} ok={report.ok}"
+    )
 
 
 if __name__ == "__main__":

@@ -65,17 +65,17 @@ def _cols(spec: Sequence[tuple[str, float, str]]) -> list[Column]:
 T, C, N, TM, D, M = "text", "center", "num", "time", "date", "mono"
 REGISTER_COLUMNS = _cols(
     [("序号", 7, C), ("文件编号", 12, C), ("文件名称", 34, T), ("密级", 6, C), ("份号", 6, C),
-     ("领取人", 10, C), ("单位", 22, T), ("发放时间", 17.5, TM), ("发放经办人", 10, C),
+     ("领取人", 10, C), ("单位", 28, T), ("发放时间", 17.5, TM), ("发放经办人", 10, C),
      ("休会收回次数", 8, N), ("回收时间", 17.5, TM), ("回收经办人", 10, C), ("当前状态", 10, C),
      ("机要编号", 14, C), ("备注", 24, T)]
 )  # fmt: skip
 PASS_COLUMNS = _cols(
-    [("序号", 7, C), ("会议证号", 10, C), ("持证人", 10, C), ("人员编号", 10, C), ("单位", 24, T),
+    [("序号", 7, C), ("会议证号", 10, C), ("持证人", 10, C), ("人员编号", 10, C), ("单位", 28, T),
      ("标签UID", 16, C), ("发放时间", 17.5, TM), ("发放经办人", 10, C), ("回收时间", 17.5, TM),
      ("回收经办人", 10, C), ("当前状态", 10, C), ("备注", 24, T)]
 )  # fmt: skip
 OUTSTANDING_COLUMNS = _cols(
-    [("序号", 7, C), ("人员编号", 10, C), ("姓名", 14, C), ("单位", 24, T), ("类别", 8, C),
+    [("序号", 7, C), ("人员编号", 10, C), ("姓名", 14, C), ("单位", 28, T), ("类别", 8, C),
      ("文件编号", 12, C), ("份号/证号", 10, C), ("当前状态", 10, C), ("自何时", 17.5, TM)]
 )  # fmt: skip
 COURIER_COLUMNS = _cols(
@@ -90,7 +90,7 @@ PLAN_COLUMNS = _cols(
      ("范围外领取（经批准）", 24, T), ("在外份数", 8, N), ("已收回份数", 8, N)]
 )  # fmt: skip
 CARRY_COLUMNS = _cols(
-    [("序号", 7, C), ("人员编号", 10, C), ("姓名", 10, C), ("单位", 22, T), ("文件编号", 12, C),
+    [("序号", 7, C), ("人员编号", 10, C), ("姓名", 10, C), ("单位", 28, T), ("文件编号", 12, C),
      ("文件名称", 34, T), ("密级", 6, C), ("份号", 6, C), ("带离时间", 17.5, TM),
      ("批准人", 10, C), ("当前状态", 10, C)]
 )  # fmt: skip
@@ -103,7 +103,7 @@ LOG_COLUMNS = _cols(
      ("原因", 28, T), ("说明", 28, T), ("哈希", 30, M)]
 )  # fmt: skip
 PLEDGE_COLUMNS = _cols(
-    [("序号", 7, C), ("人员编号", 10, C), ("姓名", 10, C), ("单位", 24, T), ("会议证号", 10, C),
+    [("序号", 7, C), ("人员编号", 10, C), ("姓名", 10, C), ("单位", 28, T), ("会议证号", 10, C),
      ("承诺书签署日期", 12, D), ("保密教育日期", 12, D), ("登记人", 10, C),
      ("登记时间", 17.5, TM), ("会议证状态", 10, C), ("提示", 24, T)]
 )  # fmt: skip
@@ -264,7 +264,8 @@ def export_meeting(
         checks = w.sheet(messages.text("sheet_checks"), "paper_title_checks", CHECK_COLUMNS)
         sweep = w.sheet(messages.text("sheet_sweep"), "paper_title_sweep", SWEEP_COLUMNS)
         pledge_sheet = w.sheet(PLEDGE_SHEET, "paper_title_pledges", PLEDGE_COLUMNS)
-        log = w.sheet(LOG_SHEET, "paper_title_log", LOG_COLUMNS)
+        # A log row is two lines tall (its hash takes two): the sheet's default, no row records.
+        log = w.sheet(LOG_SHEET, "paper_title_log", LOG_COLUMNS, min_lines=2.0)
 
         verifier, expected = ChainVerifier(key, meeting.code), Expected()
         counts[LOG_SHEET] = _write_log(
@@ -365,7 +366,7 @@ class _Workbook:
             code=self.ref.meeting.code,
             header=kw.pop("header", True),
             landscape=kw.pop("landscape", True),
-            min_lines=1.0,
+            min_lines=kw.pop("min_lines", 1.0),
         )
         self.sheets.append(sheet)
         return sheet

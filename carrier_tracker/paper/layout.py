@@ -51,6 +51,7 @@ _FORMATS: dict[str, dict[str, Any]] = {
     "mono": {**_BODY, "font_name": "Courier New", "font_size": 8},
     "hash": {**_BODY, "font_name": "Courier New", "font_size": 10},
     "sign": _BODY,
+    "ruled": {"border": 1},
     "head": {**_BODY, "bold": True, "align": "center", "bg_color": "#D9E1F2"},
     "empty": {**_BODY, "align": "center"},
     "title": {"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"},
@@ -119,6 +120,11 @@ class Column:
     empty, for a signature)."""
     fit: bool = True
     """Narrow the column to its widest content when that is less than ``width``."""
+
+    @property
+    def fits(self) -> bool:
+        """Whether the column narrows to its content (a column to sign in keeps its width)."""
+        return self.fit and self.kind != "sign"
 
     @property
     def least(self) -> float:
@@ -223,7 +229,8 @@ class PrintedSheet:
         ws.fit_to_pages(1, 0)
         ws.center_horizontally()
         ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.75)
-        ws.set_default_row(LINE + PAD)
+        self._default = max(LINE + PAD, self._min_height)
+        ws.set_default_row(self._default)  # rows this tall need no row record of their own
         self.line(title, "title", height=32)
         for fact in facts:
             self.line(fact, "fact")
@@ -264,8 +271,7 @@ class PrintedSheet:
         widest = self._widest
         for (i, kind, fmt, quoted, capacity, unit), v in zip(self._hot, values, strict=False):
             if v is None or v == "":
-                ws.write_blank(r, i, None, fmt)
-                continue
+                continue  # ruled by the table's rule for empty cells (see finish)
             t = type(v)
             if t is str:
                 if v[0] in _TRIGGERS or not v.isprintable() or len(v) > EXCEL_CELL_MAX:
@@ -273,6 +279,9 @@ class PrintedSheet:
                     ws.write_string(r, i, v, quoted if risky else fmt)
                 else:
                     ws.write_string(r, i, v, fmt)
+                most = 2 * len(v) * unit  # every character wide: no text is wider
+                if most <= widest[i] and most <= capacity:
+                    continue  # one line, and no wider than the column already is
                 if "\n" in v:
                     units = max(text_units(x) for x in v.split("\n")) * unit
                     n = text_lines(v, capacity, unit)
@@ -289,12 +298,8 @@ class PrintedSheet:
                 widest[i] = units
             if n > lines:
                 lines = n
-        for i, _kind, fmt, _q, _c, _u in self._hot[len(values) :]:
-            ws.write_blank(r, i, None, fmt)
         height = lines * LINE + PAD if lines < 28 else MAX_HEIGHT
-        if height < self._min_height:
-            height = self._min_height
-        if height != LINE + PAD:
+        if height > self._default:
             ws.set_row(r, height)
         self._row += 1
         self.rows += 1
@@ -317,7 +322,7 @@ class PrintedSheet:
             lines = text_lines(value, LINE_WIDTH - 2.0)
             height = min(max(lines * LINE + PAD, LINE + PAD), MAX_HEIGHT)
         fmt = self.book.format(kind, quoted=risky)
-        if height != LINE + PAD:
+        if height != self._default:
             self.ws.set_row(r, height)
         if n > 1:
             self.ws.merge_range(r, 0, r, n - 1, value, fmt)
@@ -341,8 +346,9 @@ class PrintedSheet:
                 self.ws.write_datetime(r, i, v, fmt)
             else:
                 self.ws.write_number(r, i, v, fmt)
-        if lines > 1:
-            self.ws.set_row(r, min(lines * LINE + PAD, MAX_HEIGHT))
+        height = min(lines * LINE + PAD, MAX_HEIGHT)
+        if height != self._default:
+            self.ws.set_row(r, height)
         self._row += 1
 
     def pair(self, label: str, value: Any, kind: str = "text") -> None:
@@ -356,8 +362,9 @@ class PrintedSheet:
             fmt = self.book.format(kind, quoted=risky)
         else:
             text, lines, fmt = value, 1, self.book.format("center" if kind == "text" else kind)
-        if lines > 1:
-            self.ws.set_row(r, min(lines * LINE + PAD, MAX_HEIGHT))
+        height = min(lines * LINE + PAD, MAX_HEIGHT)
+        if height != self._default:
+            self.ws.set_row(r, height)
         if n > 2:
             self.ws.merge_range(r, 1, r, n - 1, None, fmt)
         if isinstance(text, str):
@@ -375,7 +382,10 @@ class PrintedSheet:
         self.line(text, "section", height=2 * LINE)
 
     def skip(self, rows: int = 1) -> None:
-        """Leave rows empty."""
+        """Leave rows empty (one line tall)."""
+        for r in range(self._row, self._row + rows):
+            if self._default != LINE + PAD:
+                self.ws.set_row(r, LINE + PAD)
         self._row += rows
 
     @property
@@ -419,7 +429,7 @@ class PrintedSheet:
         """Fix the column widths, the filter, page breaks and the marked header and footer."""
         ws = self.ws
         widths = [
-            max(c.least, c.width if not c.fit else min(c.width, self._widest[i] + 1.5))
+            max(c.least, c.width if not c.fits else min(c.width, self._widest[i] + 1.5))
             for i, c in enumerate(self.columns)
         ]
         short = self._need - sum(widths)
@@ -430,7 +440,13 @@ class PrintedSheet:
         for i, width in enumerate(widths):
             ws.set_column(i, i, width)
         if self._table is not None and self._table[1] > self._table[0]:
-            ws.autofilter(self._table[0], 0, self._table[1], len(self.columns) - 1)
+            first, last, right = self._table[0], self._table[1], len(self.columns) - 1
+            ws.autofilter(first, 0, last, right)
+            # An empty cell of the table gets its borders from one rule over the table, not a
+            # cell of its own: a quarter of a large register's cells are empty.
+            ws.conditional_format(
+                first, 0, last, right, {"type": "blanks", "format": self.book.format("ruled")}
+            )
         if self.breaks:
             ws.set_h_pagebreaks(self.breaks)
         centre = self.name + (messages.text("paper_not_verified") if failed else "")

@@ -244,3 +244,29 @@ def test_forms_refuses_bad_paths_and_meetings(cli: Cli, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(out)
     assert empty_line(wb["文件签收单"]) == "（尚未发放任何文件）"
     assert table(wb["文件签收单"]) == []
+
+
+def test_a_full_sheet_of_pages_goes_on(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Excel keeps 1,023 manual page breaks a sheet: 签收单's page per attendee goes on to a
+    continuation sheet (played here with room for none), the anchor on the form's last one."""
+    from carrier_tracker.paper import layout
+
+    monkeypatch.setattr(layout, "MAX_BREAKS", 0)
+    assert cli("import", str(SAMPLE)).code == 0
+    tap = ["tap", CODE, "--mode"]
+    assert cli(*tap, "issue", pass_uid("A001"), pass_uid("A003")).code == 0
+    assert cli(*tap, "issue", "--attendee", "A001", copy_uid("HY-01", 1)).code == 0
+    assert cli(*tap, "issue", "--attendee", "A003", copy_uid("HY-01", 2)).code == 0
+    out = tmp_path / "forms.xlsx"
+    assert cli("forms", CODE, "-o", str(out)).code == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:3] == ["文件签收单", "文件签收单（续2）", "会议证登记表"]
+    first, more = wb["文件签收单"], wb["文件签收单（续2）"]
+    assert [r[1] for r in table(first)] == ["A001"] and [r[1] for r in table(more)] == ["A003"]
+    assert [r[0] for r in table(more)] == [2]  # numbered on
+    assert more["A1"].value == first["A1"].value == "涉密会议文件签收单"
+    assert headers(more) == headers(first)
+    assert not any("台账锚点" in x for x in sheet_lines(first))
+    assert any(x.startswith("台账锚点 ") for x in sheet_lines(more))
