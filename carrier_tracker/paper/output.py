@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import gc
-import io
 import os
 import shutil
 import sys
@@ -14,7 +13,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from carrier_tracker import messages
 from carrier_tracker.errors import CarrierTrackerError, ConflictError, OutputError, os_reason
@@ -68,26 +67,6 @@ def io_reason(err: BaseException) -> str:
     return os_reason(OSError(number, str(err))) if isinstance(number, int) else str(err)
 
 
-class _Sink(io.FileIO):
-    """The temporary output file, handed to the zip writer as a file object.
-
-    After the first failed write every later write is dropped: a zip writer left half-done by a
-    full disk finishes (or is finalised by the garbage collector) without raising again, so no
-    ``ZipFile.__del__`` traceback follows the one-line error. The file is deleted anyway.
-    """
-
-    failed = False
-
-    def write(self, data: Any) -> int:
-        if self.failed:
-            return len(memoryview(data))
-        try:
-            return super().write(data)
-        except OSError:
-            self.failed = True
-            raise
-
-
 @contextmanager
 def quiet_finalizers() -> Iterator[None]:
     """Silence what objects say while they are finalised (``Exception ignored in …``): used only
@@ -124,7 +103,7 @@ def _chain(err: BaseException) -> list[BaseException]:
 
 
 @contextmanager
-def atomic_output(path: Path, *, force: bool = True) -> Iterator[_Sink]:
+def atomic_output(path: Path, *, force: bool = True) -> Iterator[BinaryIO]:
     """A file object for ``path``: a 0600 temporary file beside it (a short hidden name),
     renamed into place when the block ends; on any failure it is removed and an OSError becomes
     one :class:`OutputError` line.
@@ -139,13 +118,12 @@ def atomic_output(path: Path, *, force: bool = True) -> Iterator[_Sink]:
     except OSError as e:
         raise OutputError(messages.text("out_failed", path=path, reason=os_reason(e))) from e
     tmp = Path(name)
-    sink = _Sink(fd, "wb", closefd=True)
+    sink = open(fd, "wb", buffering=0)  # noqa: SIM115  (closed below, on every path)
     try:
         yield sink
         sink.close()
         os.replace(tmp, path)
     except BaseException as e:
-        sink.failed = True  # whatever the zip writer still writes is dropped
         cause = None if isinstance(e, CarrierTrackerError) else _os_cause(e)
         if cause is not None:
             drop(e)
