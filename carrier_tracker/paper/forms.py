@@ -28,10 +28,10 @@ from sqlmodel import Session, col, select
 from carrier_tracker import messages
 from carrier_tracker.custody.service import find_meeting
 from carrier_tracker.enums import Action, CarrierKind, Level, Verdict
-from carrier_tracker.paper.export import verified_later
 from carrier_tracker.paper.heading import Local, meeting_facts
 from carrier_tracker.paper.layout import SIGN_LINES, Column, PrintedBook, PrintedSheet, printed_book
 from carrier_tracker.paper.summary import verified_line
+from carrier_tracker.paper.verification import verified_later
 from carrier_tracker.storage.models import (
     Attendee,
     Carrier,
@@ -80,20 +80,20 @@ class FormData:
     def copies(self) -> dict[int, tuple[int, int]]:
         """The meeting's copies: id → (document id, copy number)."""
         rows = self.session.exec(
-            select(Carrier.id, Carrier.document_id, Carrier.copy_number).where(  # type: ignore[call-overload]
+            select(Carrier.id, Carrier.document_id, Carrier.copy_number).where(
                 Carrier.meeting_id == self.meeting.id, Carrier.kind == CarrierKind.COPY.value
             )
         ).all()
-        return {c: (d, n) for c, d, n in rows}
+        return {c: (d, n) for c, d, n in rows if c is not None and d is not None and n is not None}
 
     def passes(self) -> list[tuple[int, int]]:
         """The meeting's passes: (carrier id, owner id)."""
         rows = self.session.exec(
-            select(Carrier.id, Carrier.owner_id).where(  # type: ignore[call-overload]
+            select(Carrier.id, Carrier.owner_id).where(
                 Carrier.meeting_id == self.meeting.id, Carrier.kind == CarrierKind.PASS.value
             )
         ).all()
-        return [(c, o) for c, o in rows]
+        return [(c, o) for c, o in rows if c is not None and o is not None]
 
 
 class Pages:

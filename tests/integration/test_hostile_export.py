@@ -366,7 +366,9 @@ def _assert_clean_failure(
     p: subprocess.CompletedProcess[str], out: Path, reason: str, tmpdir: Path
 ) -> None:
     lines = [
-        line for line in p.stderr.splitlines() if not line.startswith(("操作日志：", "登记表："))
+        line
+        for line in p.stderr.splitlines()
+        if not line.startswith(("操作日志：", "登记表：", "台账校验："))
     ]
     assert (p.returncode, lines) == (2, [f"错误：无法写入 {out}：{reason}（未留下任何文件）"]), (
         p.stderr
@@ -466,7 +468,11 @@ def test_disk_full_says_one_line(
     full = [*argv, str(out)] if argv == ["template"] else [*argv, "-o", str(out)]
     mount = out_dir if where == "output" else Path(sample_home["TMPDIR"])
     p = _on_full_disk(sample_home, mount, full)
-    said = [x for x in p.stderr.splitlines() if not x.startswith(("操作日志：", "登记表："))]
+    said = [
+        x
+        for x in p.stderr.splitlines()
+        if not x.startswith(("操作日志：", "登记表：", "台账校验："))
+    ]
     assert (p.returncode, said) == (2, [f"错误：无法写入 {out}：磁盘空间不足（未留下任何文件）"]), (
         p.stderr
     )
