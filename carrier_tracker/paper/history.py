@@ -26,9 +26,9 @@ RECOVERED_BY = frozenset({Action.RECALL, Action.RETURN, Action.FOUND, Action.SWE
 TAPS = frozenset(MODE_ACTION.values())
 
 
-@dataclass
+@dataclass(slots=True)
 class CarrierHistory:
-    """What the ledger says of one carrier."""
+    """What the ledger says of one carrier (one per copy of a 100,000-copy meeting: slots)."""
 
     issued_at: datetime | None = None
     issued_by: str = ""
@@ -46,7 +46,7 @@ class CarrierHistory:
     delivered_at: datetime | None = None
     handed_in_by: int | None = None
     """The delegate who handed the copy to the courier (attendee id), if one did."""
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def read_history(session: Session, meeting: Meeting) -> History:
             h.recovered_at, h.recovered_by = at, operator
             out.returns[at.replace(second=0, microsecond=0)] += 1
             if action == Action.SWEEP:
-                h.notes.append(messages.text("sweep_found_note"))
+                h.notes += (messages.text("sweep_found_note"),)
         elif action == Action.CARRY_OUT:
             h.carried_at, h.carried_by, h.carried_to = at, operator, attendee_id
             h.carried_approver = approver or operator
@@ -132,9 +132,9 @@ def read_history(session: Session, meeting: Meeting) -> History:
         elif action == Action.DELIVER:
             h.delivered_at = at
         if action == Action.REPORT_LOST and note:
-            h.notes.append(f"挂失：{note}")
+            h.notes += (f"挂失：{note}",)
         elif action == Action.WITHDRAW:
-            h.notes.append(f"{ACTION_LABEL[Action.WITHDRAW]}：{note}")
+            h.notes += (f"{ACTION_LABEL[Action.WITHDRAW]}：{note}",)
     receipts = session.exec(
         select(Event.at, Event.payload).where(
             Event.meeting_id == meeting.id,

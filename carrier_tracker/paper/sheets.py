@@ -64,12 +64,19 @@ def reference(session: Session, meeting_code: str) -> Reference:
 
 
 def carrier_labels(session: Session, ref: Reference) -> dict[int, str]:
+    """Each carrier as the log names it (``HY-01 第001份``, ``会议证 P001（赵娟）``)."""
+    table = Carrier.__table__  # type: ignore[attr-defined]
     out: dict[int, str] = {}
-    for c_id, kind, doc_id, copy_no, owner_id in session.exec(
-        select(  # type: ignore[call-overload]
-            Carrier.id, Carrier.kind, Carrier.document_id, Carrier.copy_number, Carrier.owner_id
-        ).where(Carrier.meeting_id == ref.meeting.id)
-    ):
+    rows = (
+        session.connection()
+        .execute(
+            sa_select(
+                table.c.id, table.c.kind, table.c.document_id, table.c.copy_number, table.c.owner_id
+            ).where(table.c.meeting_id == ref.meeting.id)
+        )
+        .yield_per(5000)
+    )
+    for c_id, kind, doc_id, copy_no, owner_id in rows:
         if kind == CarrierKind.PASS:
             owner = ref.people[owner_id]
             out[c_id] = f"会议证 {owner.pass_number or owner.code}（{owner.name}）"
@@ -180,12 +187,10 @@ def write_register(
         h = history.carriers.get(c_id) or _NO_HISTORY
         person = people.get(h.issued_to or holder_id or 0)
         notes = h.notes
-        if c_id in found_note or (tag_uid is None and state != State.WITHDRAWN):
-            notes = list(notes)
-            if c_id in found_note:
-                notes.append(found_note[c_id])
-            if tag_uid is None and state != State.WITHDRAWN:
-                notes.append(untagged)
+        if c_id in found_note:
+            notes += (found_note[c_id],)
+        if tag_uid is None and state != State.WITHDRAWN:
+            notes += (untagged,)
         copy_label = f"{copy_no:03d}"
         sheet.row(
             [
