@@ -246,6 +246,12 @@ class PrintedSheet:
             )
             for i, c in enumerate(self.columns)
         ]
+        # The table's cells go to XlsxWriter's writers behind its public ones (which only turn
+        # "A1" notation into numbers first): a call and a decorator less for each of a large
+        # register's four million cells. XlsxWriter is pinned; the public ones stand in.
+        self._string = getattr(ws, "_write_string", ws.write_string)
+        self._number = getattr(ws, "_write_number", ws.write_number)
+        self._datetime = getattr(ws, "_write_datetime", ws.write_datetime)
         if header:
             self.header()
 
@@ -266,9 +272,10 @@ class PrintedSheet:
 
     def row(self, values: Sequence[Any]) -> None:
         """One bordered table row; text wraps and the row is as tall as its longest text."""
-        ws, r = self.ws, self._row
+        r = self._row
         lines = 1
         widest = self._widest
+        write_string, write_number, write_datetime = self._string, self._number, self._datetime
         for (i, kind, fmt, quoted, capacity, unit), v in zip(self._hot, values, strict=False):
             if v is None or v == "":
                 continue  # ruled by the table's rule for empty cells (see finish)
@@ -276,9 +283,9 @@ class PrintedSheet:
             if t is str:
                 if v[0] in _TRIGGERS or not v.isprintable() or len(v) > EXCEL_CELL_MAX:
                     v, risky = safe_text(v)
-                    ws.write_string(r, i, v, quoted if risky else fmt)
+                    write_string(r, i, v, quoted if risky else fmt)
                 else:
-                    ws.write_string(r, i, v, fmt)
+                    write_string(r, i, v, fmt)
                 most = 2 * len(v) * unit  # every character wide: no text is wider
                 if most <= widest[i] and most <= capacity:
                     continue  # one line, and no wider than the column already is
@@ -289,10 +296,10 @@ class PrintedSheet:
                     units = text_units(v) * unit
                     n = 1 if units <= capacity else math.ceil(units * 1.08 / capacity)
             elif t is datetime or t is date:
-                ws.write_datetime(r, i, v, fmt)
+                write_datetime(r, i, v, fmt)
                 units, n = _FIXED[kind if kind in _FIXED else "time"], 1
             else:
-                ws.write_number(r, i, v, fmt)
+                write_number(r, i, v, fmt)
                 units, n = len(str(v)), 1
             if units > widest[i]:
                 widest[i] = units
@@ -300,7 +307,7 @@ class PrintedSheet:
                 lines = n
         height = lines * LINE + PAD if lines < 28 else MAX_HEIGHT
         if height > self._default:
-            ws.set_row(r, height)
+            self.ws.set_row(r, height)
         self._row += 1
         self.rows += 1
         if self._table is not None:
