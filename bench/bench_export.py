@@ -35,6 +35,15 @@ def cpu_s() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def cpu_split() -> str:
+    """This process's CPU and its children's (the verifying child process), apart."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return f"self={me.ru_utime + me.ru_stime:.2f} child={kids.ru_utime + kids.ru_stime:.2f}"
+
+
 def peak_mb() -> float:
     """This process's own peak resident memory (Linux carries ru_maxrss over across exec)."""
     with open("/proc/self/status") as f:
@@ -144,7 +153,7 @@ def run_export(url: str, out: Path) -> None:
     elapsed = time.perf_counter() - t0
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"RESULT export {elapsed:.2f} {peak_mb():.0f} {child:.0f} {cpu_s() - c0:.2f} "
-          f"ok={result.audit.ok} rows={sum(result.rows.values())}")  # fmt: skip
+          f"ok={result.audit.ok} rows={sum(result.rows.values())} {cpu_split()}")  # fmt: skip
 
 
 def run_forms(url: str, out: Path) -> None:
@@ -157,7 +166,7 @@ def run_forms(url: str, out: Path) -> None:
         result = write_forms(session=s, key=KEY, meeting_code=CODE, path=out)
     elapsed = time.perf_counter() - t0
     print(
-        f"RESULT forms {elapsed:.2f} {peak_mb():.0f} 0 {cpu_s() - c0:.2f} rows={sum(result.rows.values())}"
+        f"RESULT forms {elapsed:.2f} {peak_mb():.0f} 0 {cpu_s() - c0:.2f} rows={sum(result.rows.values())} {cpu_split()}"
     )
 
 

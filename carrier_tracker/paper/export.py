@@ -202,7 +202,7 @@ def export_meeting(
         counts[LOG_SHEET] = write_log(
             log, session, ref, local, None if background else (verifier, expected)
         )
-        say(f"操作日志：{log.rows} 条")
+        say(messages.text("paper_progress_log", rows=log.rows))
 
         history = read_history(session, meeting)
         officers = officer_names(session)
@@ -214,7 +214,7 @@ def export_meeting(
         counts[REGISTER_SHEET] = write_register(
             register, session, ref, history, found_later, local, chart, carried
         )
-        say(f"登记表：{register.rows} 份")
+        say(messages.text("paper_progress_register", rows=register.rows))
         counts[PASS_SHEET] = write_passes(passes, session, ref, history, found_later, local)
         counts[PLEDGE_SHEET] = write_pledges(
             pledge_sheet, session, ref, history, {c for c, _n in recon.unpledged}, local
@@ -234,7 +234,7 @@ def export_meeting(
             audit = future.result()
             pool.shutdown()
         verdict = messages.text("audit_ok") if audit.ok else messages.text("audit_not_ok")
-        say(f"台账校验：{verdict}")
+        say(messages.text("paper_progress_verified", verdict=verdict))
 
         clerk = messages.text("paper_sign_exporter", name=operator) if operator else ""
         signers = {sheet.name: [clerk, _approved(approver)] for sheet in w.sheets}

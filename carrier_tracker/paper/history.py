@@ -132,7 +132,7 @@ def read_history(session: Session, meeting: Meeting) -> History:
         elif action == Action.DELIVER:
             h.delivered_at = at
         if action == Action.REPORT_LOST and note:
-            h.notes += (f"挂失：{note}",)
+            h.notes += (messages.text("paper_note_lost", note=note),)
         elif action == Action.WITHDRAW:
             h.notes += (f"{ACTION_LABEL[Action.WITHDRAW]}：{note}",)
     receipts = session.exec(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -458,8 +458,9 @@ class PrintedSheet:
             ws.set_h_pagebreaks(self.breaks)
         centre = self.name + (messages.text("paper_not_verified") if failed else "")
         mark = f'&"SimSun,Bold"{_hf(self.marking)}'
-        ws.set_header(f"&L{mark}&C{_hf(centre)}&R{_hf(f'会议代号 {self.code}')}")
-        ws.set_footer(f"&L{mark}&C第 &P 页 共 &N 页")
+        code = _hf(messages.text("paper_header_code", code=self.code))
+        ws.set_header(f"&L{mark}&C{_hf(centre)}&R{code}")
+        ws.set_footer(f"&L{mark}&C{messages.text('paper_footer_pages')}")
 
 
 @contextmanager
@@ -492,6 +493,3 @@ def _close_streams(book: PrintedBook) -> None:
             if stream is not None:
                 with suppress(Exception):  # best effort: the write has failed already
                     stream.close()
-
-
-Writer = Callable[[PrintedSheet], int]

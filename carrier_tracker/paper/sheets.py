@@ -353,7 +353,13 @@ def write_outstanding(
             [
                 n,
                 it.attendee_code or "",
-                person.name if person else (f"机要件 {it.consignment}" if it.consignment else ""),
+                person.name
+                if person
+                else (
+                    messages.text("audit_consignment", number=it.consignment)
+                    if it.consignment
+                    else ""
+                ),
                 person.unit if person else "",
                 messages.KIND_LABEL[CarrierKind(it.kind)],
                 it.document or "",
@@ -444,7 +450,8 @@ def write_courier(
         )
         if not copies:
             n += 1
-            sheet.row([n, *head_cells, "", "", "", "", "", None, None, None, "尚未发出"])
+            not_sent = messages.text("paper_not_dispatched")
+            sheet.row([n, *head_cells, "", "", "", "", "", None, None, None, not_sent])
         for c_id, doc_id, copy_no, state, _k in copies:
             n += 1
             doc = docs[doc_id]

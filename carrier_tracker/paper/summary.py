@@ -118,7 +118,7 @@ def write_summary(
     sheet.section(t("paper_section_story"))
     sheet.pair("会议状态", MEETING_STATUS_LABEL[meeting.status])  # type: ignore[index]
     sheet.pair("保密负责人", meeting.officer or none)
-    sheet.pair("实行会议证", "是" if meeting.requires_passes else "否")
+    sheet.pair("实行会议证", t("paper_yes") if meeting.requires_passes else t("paper_no"))
     sheet.cells(t("paper_story_heads").split("|"), ["head"] * 5)
 
     def step(label: str, s: Step | None, approver: str, note: str, missing: str) -> None:
@@ -181,8 +181,9 @@ def verdict_text(audit: AuditReport) -> str:
     if audit.ok:
         return messages.text("audit_ok")
     if not chain.ok:
-        return f"校验未通过：第 {chain.broken_seq} 条起被篡改：{chain.problem}"
-    return "校验未通过：" + messages.text("audit_failed", count=len(audit.differences))
+        return messages.text("paper_verify_broken", seq=chain.broken_seq, problem=chain.problem)
+    failed = messages.text("audit_failed", count=len(audit.differences))
+    return messages.text("paper_verify_differs", failed=failed)
 
 
 def verified_line(audit: AuditReport) -> str:
@@ -199,13 +200,12 @@ def exceptions(
     passes handed out with no pledge, the close note."""
     t = messages.text
     lines: list[str] = []
+    lost = t("paper_note_lost", note="")
     items = sorted(recon.items, key=lambda it: (it.state != State.LOST, it.label))
     for it in items[:EXCEPTIONS_LISTED]:
         if it.state == State.LOST:
             notes = [
-                n.removeprefix("挂失：")
-                for n in history.of(it.carrier_id).notes
-                if n.startswith("挂失：")
+                n.removeprefix(lost) for n in history.of(it.carrier_id).notes if n.startswith(lost)
             ]
             lines.append(
                 t("paper_exception_lost", item=it.label, note=notes[-1])
@@ -213,7 +213,8 @@ def exceptions(
                 else t("paper_exception_lost_bare", item=it.label)
             )
         else:
-            who = it.attendee_code or (f"机要件 {it.consignment}" if it.consignment else "")
+            consignment = t("audit_consignment", number=it.consignment) if it.consignment else ""
+            who = it.attendee_code or consignment
             lines.append(
                 t(
                     "paper_exception_out",
