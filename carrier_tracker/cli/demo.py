@@ -206,7 +206,7 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
         f"台账：{exported.chain.count} 条事件，头哈希 {exported.chain.head_hash}，{'校验完整' if exported.chain.ok else '校验失败'}"
     )
     print(f"保密办工作簿：{out}")
-    _demo_forms(engine, work)
+    _demo_forms(engine, key, work)
     engine.dispose()
     return 0 if exported.chain.ok else 1
 
@@ -238,13 +238,13 @@ def _demo_pledges(engine: Any, key: bytes) -> None:
     print()
 
 
-def _demo_forms(engine: Any, work: Path) -> None:
+def _demo_forms(engine: Any, key: bytes, work: Path) -> None:
     """Write the signed forms at the end, to a temporary path, and say where."""
     from carrier_tracker.paper.forms import write_forms
 
     out = work / "签字表格.xlsx"
     with db.read_scope(engine) as s:
-        result = write_forms(session=s, meeting_code=CODE, path=out)
+        result = write_forms(session=s, key=key, meeting_code=CODE, path=out)
     sheets = "，".join(
         messages.text("forms_sheet_rows", sheet=k, rows=n) for k, n in result.rows.items()
     )

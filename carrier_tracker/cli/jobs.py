@@ -179,6 +179,7 @@ def run(request: JobRequest, advance: Callable[[int, int], None]) -> JobDone:
             with db.read_scope(engine) as session:
                 forms = write_forms(
                     session=session,
+                    key=bytes.fromhex(request.key),
                     meeting_code=request.meeting,
                     path=Path(request.path),
                     advance=advance,

@@ -395,13 +395,11 @@ def _first_officer(app: App, args: argparse.Namespace) -> None:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from carrier_tracker.paper.export import check_output_path
     from carrier_tracker.paper.importer import write_template
+    from carrier_tracker.paper.output import check_output_path
 
     path = Path(args.file)
-    check_output_path(path)
-    if path.exists() and not args.force:
-        raise ConflictError(messages.text("file_exists_force", path=path))
+    check_output_path(path, force=args.force)
     write_template(path)
     _print(messages.text("template_written", path=path))
     return EXIT_OK
@@ -836,8 +834,14 @@ def _verify_system(report: Any) -> bool:
 
 
 def _parse_anchor(text: str) -> tuple[int | None, str]:
-    seq, _, digest = text.rpartition(":")
-    digest = digest.strip().lower()
+    """``HASH``, ``SEQ:HASH``, or the line printed on paper (``台账锚点 SEQ:HASH``): full-width
+    characters, spaces inside the hash and letter case as someone may type them from paper."""
+    import unicodedata
+
+    label = "".join(messages.text("paper_anchor", count="", digest="").split()).rstrip(":")
+    cleaned = "".join(unicodedata.normalize("NFKC", text).split()).removeprefix(label).lstrip(":")
+    seq, _, digest = cleaned.rpartition(":")
+    digest = digest.lower()
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         raise CarrierTrackerError(messages.text("anchor_bad", anchor=tf.printable(text, 80)))
     if not seq:
@@ -1008,15 +1012,11 @@ def cmd_operator_reset_pin(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from carrier_tracker.paper.export import (
-        LOG_SHEET,
-        REGISTER_SHEET,
-        check_output_path,
-        export_meeting,
-    )
+    from carrier_tracker.paper.export import LOG_SHEET, REGISTER_SHEET, export_meeting
+    from carrier_tracker.paper.output import check_output_path
 
     path = Path(args.output)
-    check_output_path(path)
+    check_output_path(path, force=args.force)
     app = App(args)
     with db.read_scope(app.engine) as session:
         result = export_meeting(
@@ -1026,6 +1026,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             path=path,
             operator=args.operator,
             progress=lambda m: print(m, file=sys.stderr, flush=True),
+            force=args.force,
         )
     _print(
         messages.text(
@@ -1049,15 +1050,24 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_carry_list(args: argparse.Namespace) -> int:
-    from carrier_tracker.paper.export import check_output_path, export_carry_list
+    from carrier_tracker.custody.service import find_attendee, find_meeting
+    from carrier_tracker.paper.export import export_carry_list
+    from carrier_tracker.paper.output import check_output_path
 
     path = Path(args.output)
-    check_output_path(path)
+    check_output_path(path, force=args.force)
     app = App(args)
     with db.read_scope(app.engine) as session:
         n = export_carry_list(
-            session=session, meeting_code=args.meeting, attendee_code=args.attendee_code, path=path
+            session=session,
+            meeting_code=args.meeting,
+            attendee_code=args.attendee_code,
+            path=path,
+            force=args.force,
         )
+        if n == 0:
+            person = find_attendee(session, find_meeting(session, args.meeting), args.attendee_code)
+            _print(messages.text("paper_carry_nothing", code=person.code, name=person.name))
     _print(messages.text("carry_list_written", path=path, n=n))
     return EXIT_OK
 
@@ -1294,10 +1304,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    p.add_argument("--force", action="store_true", help=messages.text("help_template_force"))
     p = add("carry-list", cmd_carry_list, messages.text("help_carry_list"))
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("attendee_code", metavar="ATTENDEE_CODE")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    p.add_argument("--force", action="store_true", help=messages.text("help_template_force"))
 
     p = add(
         "tui",

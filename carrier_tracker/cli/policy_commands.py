@@ -285,6 +285,7 @@ def register_pledges_forms(p: Parsers) -> None:
     q.add_argument(
         "-o", "--output", required=True, metavar="FILE.xlsx", help=t("help_forms_output")
     )
+    q.add_argument("--force", action="store_true", help=t("help_template_force"))
 
 
 def cmd_pledge(args: argparse.Namespace) -> int:
@@ -345,15 +346,17 @@ def cmd_forms(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from carrier_tracker.cli.main import EXIT_OK, App, _print
-    from carrier_tracker.paper.export import check_output_path
     from carrier_tracker.paper.forms import write_forms
+    from carrier_tracker.paper.output import check_output_path
     from carrier_tracker.storage import db
 
     path = Path(args.output)
-    check_output_path(path)
+    check_output_path(path, force=args.force)
     app = App(args)
     with db.read_scope(app.engine) as session:
-        result = write_forms(session=session, meeting_code=args.meeting, path=path)
+        result = write_forms(
+            session=session, key=app.key, meeting_code=args.meeting, path=path, force=args.force
+        )
     sheets = "，".join(
         messages.text("forms_sheet_rows", sheet=s, rows=n) for s, n in result.rows.items()
     )

@@ -27,7 +27,7 @@ from carrier_tracker.ledger.chain import (
     pin_digest,
     system_event_hash,
 )
-from carrier_tracker.ledger.fold import MeetingWorld, SystemWorld
+from carrier_tracker.ledger.fold import MeetingWorld, Story, SystemWorld
 from carrier_tracker.ledger.keys import key_fingerprint
 from carrier_tracker.ledger.projection import (
     MEETING_REFERENCE,
@@ -260,11 +260,11 @@ class MeetingAudit:
         meeting: Any,
         system: SystemAudit,
         *,
-        history: bool = False,
+        story: Story | None = None,
     ) -> None:
         self.meeting = meeting
         self.verifier = ChainVerifier(key, meeting.code)
-        self.world = MeetingWorld(history={} if history else None)
+        self.world = MeetingWorld(story=story)
         self.judge = Judge(system.world)
         self.system = system
         self.forbidden: list[str] = []
@@ -311,7 +311,7 @@ def audit_meeting(
     meeting: Any,
     *,
     system: SystemAudit | None = None,
-    history: bool = False,
+    story: Story | None = None,
 ) -> AuditReport:
     """Verify a meeting's chain, re-decide its history, compare its tables (one pass).
 
@@ -320,13 +320,13 @@ def audit_meeting(
         key: the ledger key.
         meeting: the meeting (id and code).
         system: the system chain's audit, when the caller has one (``verify`` of every meeting).
-        history: keep each carrier's history in the report's world (the paper's columns).
+        story: fold the paper's history into it too (``fold.Story``).
 
     Returns:
         The chain report, the forbidden steps and every difference, in plain words.
     """
     system = system if system is not None else audit_system(session, key)
-    audit = MeetingAudit(key, meeting, system, history=history)
+    audit = MeetingAudit(key, meeting, system, story=story)
     for row in event_rows(session, meeting.id):
         audit.feed(row)
     return audit.report(session)

@@ -5,7 +5,7 @@ is; and the system chain's events into its operators and meetings (docs/architec
 :func:`fold_meeting` and :func:`fold_system` are pure functions of their events. The tables
 are a projection of what they return (:mod:`carrier_tracker.ledger.projection`): ``verify``
 compares the two, ``rebuild`` writes the projection into a new database, and the export, the
-forms and the desk's audit read a meeting's history from the same fold (with ``history=True``).
+forms and the desk's audit read a meeting's history from the same fold (given a ``Story``).
 
 A :class:`MeetingWorld` also keeps the indexes that the rules' facts need (who holds what, whose
 pass is out, who stands in for whom), so ``verify`` can ask the rules about each event with the
@@ -14,12 +14,13 @@ world as it stood just before it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from carrier_tracker import messages
 from carrier_tracker.custody import rules
 from carrier_tracker.custody.rules import Custody
 from carrier_tracker.enums import Action, CarrierKind, MeetingStatus, State, Verdict
@@ -156,8 +157,9 @@ class RetiredState:
 
 
 @dataclass(slots=True)
-class History:
-    """What the ledger says of one carrier, for the paper (register, carry list, forms)."""
+class CarrierHistory:
+    """What the ledger says happened to one carrier, as the paper prints it (one per copy of a
+    100,000-copy meeting: slots). A voided tap leaves no trace here."""
 
     issued_at: datetime | None = None
     issued_by: str = ""
@@ -168,17 +170,87 @@ class History:
     carried_at: datetime | None = None
     carried_by: str = ""
     carried_approver: str = ""
-    """The officer who approved the carry-out (the operator when no approver is recorded)."""
+    """The officer who approved the carry-out: the event's approver, or its operator when the
+    operator was the officer (then no approver is recorded)."""
     carried_to: int | None = None
     dispatched_at: datetime | None = None
     delivered_at: datetime | None = None
     handed_in_by: int | None = None
-    """A delegate who handed the copy in to the courier."""
-    lost_note: str = ""
-    withdraw_note: str = ""
-    swept: bool = False
-    events: list[int] = field(default_factory=list)
-    """Seqs of the accepted events that moved it (void compensations included)."""
+    """The delegate who handed the copy to the courier (attendee id), if one did."""
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the meeting's story: when, who did it, who approved it, and a note."""
+
+    at: datetime
+    operator: str
+    approver: str = ""
+    note: str = ""
+
+
+@dataclass
+class Story:
+    """The meeting's story as the paper prints it, and each carrier's history."""
+
+    carriers: dict[int, CarrierHistory] = field(default_factory=dict)
+    pledges: dict[int, tuple[str, datetime]] = field(default_factory=dict)
+    """Who recorded each attendee's pledge, and when (attendee id → (operator, time))."""
+    filed: Step | None = None
+    opened: Step | None = None
+    """The first accepted tap (it opens the meeting), or an explicit open."""
+    closed: Step | None = None
+    issues: Counter[datetime] = field(default_factory=Counter)
+    """Accepted issues (and reissues) per minute."""
+    returns: Counter[datetime] = field(default_factory=Counter)
+    """Accepted recoveries per minute."""
+    skip: frozenset[int] = frozenset()
+    """Seqs voided later: they leave no trace in the history (their voids neither)."""
+
+    def of(self, carrier_id: int | None) -> CarrierHistory:
+        """One carrier's history (empty if the ledger says nothing of it)."""
+        return self.carriers.get(carrier_id or 0) or CarrierHistory()
+
+    def carrier(self, carrier_id: int) -> CarrierHistory:
+        h = self.carriers.get(carrier_id)
+        if h is None:
+            h = self.carriers[carrier_id] = CarrierHistory()
+        return h
+
+    def tap(self, event: ev.Tapped) -> None:
+        """An accepted tap (not voided)."""
+        stamp, action = event.stamp, event.tap_action
+        if self.opened is None:
+            self.opened = Step(stamp.at, stamp.operator, stamp.approver)
+        if event.carrier_id is None or action is Action.ENTRANCE:
+            return
+        h = self.carrier(event.carrier_id)
+        minute = stamp.at.replace(second=0, microsecond=0)
+        if action in (Action.ISSUE, Action.REISSUE):
+            h.issued_at, h.issued_by, h.issued_to = stamp.at, stamp.operator, event.attendee_id
+            self.issues[minute] += 1
+        elif action is Action.COLLECT:
+            h.collects += 1
+        elif action in RECOVERED_BY:
+            h.recovered_at, h.recovered_by = stamp.at, stamp.operator
+            self.returns[minute] += 1
+            if action is Action.SWEEP:
+                h.notes += (messages.text("sweep_found_note"),)
+        elif action is Action.CARRY_OUT:
+            h.carried_at, h.carried_by, h.carried_to = stamp.at, stamp.operator, event.attendee_id
+            h.carried_approver = stamp.approver or stamp.operator
+        elif action is Action.DISPATCH:
+            h.dispatched_at, h.delivered_at = stamp.at, None
+            h.handed_in_by = event.attendee_id
+        elif action is Action.DELIVER:
+            h.delivered_at = stamp.at
+        elif action is Action.REPORT_LOST and stamp.note:
+            h.notes += (messages.text("paper_note_lost", note=stamp.note),)
+
+
+RECOVERED_BY = frozenset({Action.RECALL, Action.RETURN, Action.FOUND, Action.SWEEP})
+"""Accepted actions that bring a carrier back into custody."""
 
 
 @dataclass
@@ -215,8 +287,8 @@ class MeetingWorld:
     admissions: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     by_uid: dict[str, int] = field(default_factory=dict)
     """Tag (bound, not released) → carrier."""
-    history: dict[int, History] | None = None
-    """Per carrier, when the fold was asked for history."""
+    story: Story | None = None
+    """The paper's history (each carrier's, and the meeting's story), when asked for."""
     unreadable: list[ev.Unreadable] = field(default_factory=list)
 
     # --- reading ----------------------------------------------------------------------------
@@ -242,6 +314,8 @@ class MeetingWorld:
             case ev.Tapped():
                 if stamp.accepted:
                     self._tapped(event)
+                    if self.story is not None and stamp.seq not in self.story.skip:
+                        self.story.tap(event)
             case ev.Unreadable():
                 self.unreadable.append(event)
             case ev.Declined():
@@ -286,6 +360,8 @@ class MeetingWorld:
             case ev.ReceiptRecorded():
                 self._receipt(event)
             case ev.Filed():
+                if self.story is not None:
+                    self.story.filed = Step(stamp.at, stamp.operator, stamp.approver, stamp.note)
                 m = self.meeting
                 m.filed_ref, m.filed_on, m.filed_by = event.ref, event.on, event.by
                 m.plan_title = event.plan_title
@@ -306,10 +382,14 @@ class MeetingWorld:
                     row.accepted_by, row.accept_note = event.by, stamp.note
                     row.accepted_at = stamp.at
             case ev.Pledged():
+                if self.story is not None:
+                    self.story.pledges[event.attendee_id] = (stamp.operator, stamp.at)
                 person = self.attendees.get(event.attendee_id)
                 if person is not None:
                     person.pledge_on, person.briefed_on = event.pledge_on, event.briefed_on
             case ev.Opened():
+                if self.story is not None and self.story.opened is None:
+                    self.story.opened = Step(stamp.at, stamp.operator, stamp.approver, stamp.note)
                 if self.meeting.status.before_open:
                     self.meeting.status = MeetingStatus.OPEN
             case ev.Closed():
@@ -368,14 +448,6 @@ class MeetingWorld:
         c.tag_uid = uid
         self.by_uid[uid] = carrier_id
 
-    def _history(self, carrier_id: int) -> History | None:
-        if self.history is None:
-            return None
-        h = self.history.get(carrier_id)
-        if h is None:
-            h = self.history[carrier_id] = History()
-        return h
-
     def _move(
         self,
         carrier_id: int,
@@ -410,11 +482,9 @@ class MeetingWorld:
             self.held_by[to.holder_id].add(carrier_id)
         if to.consignment_id is not None:
             self.in_consignment[to.consignment_id].add(carrier_id)
-        h = self._history(carrier_id)
-        if h is not None:
-            h.events.append(stamp.seq)
-            if withdraw_note:
-                h.withdraw_note = withdraw_note
+        if withdraw_note and self.story is not None and stamp.seq not in self.story.skip:
+            note = f"{messages.ACTION_LABEL[Action.WITHDRAW]}：{withdraw_note}"
+            self.story.carrier(carrier_id).notes += (note,)
         return before
 
     def _tapped(self, event: ev.Tapped) -> None:
@@ -441,29 +511,6 @@ class MeetingWorld:
             self._move(event.carrier_id, after, stamp)
             if event.consignment_id is not None and after.state is not before.state:
                 self._refresh_consignment(event.consignment_id, stamp.at)
-        h = self._history(event.carrier_id)
-        if h is not None:
-            self._note_history(h, event)
-
-    def _note_history(self, h: History, event: ev.Tapped) -> None:
-        stamp, action = event.stamp, event.tap_action
-        if action in (Action.ISSUE, Action.REISSUE):
-            h.issued_at, h.issued_by, h.issued_to = stamp.at, stamp.operator, event.attendee_id
-        elif action is Action.COLLECT:
-            h.collects += 1
-        elif action in (Action.RECALL, Action.RETURN, Action.FOUND, Action.SWEEP):
-            h.recovered_at, h.recovered_by = stamp.at, stamp.operator
-            h.swept = h.swept or action is Action.SWEEP
-        elif action is Action.CARRY_OUT:
-            h.carried_at, h.carried_by, h.carried_to = stamp.at, stamp.operator, event.attendee_id
-            h.carried_approver = stamp.approver or stamp.operator
-        elif action is Action.DISPATCH:
-            h.dispatched_at, h.delivered_at = stamp.at, None
-            h.handed_in_by = event.attendee_id
-        elif action is Action.DELIVER:
-            h.delivered_at = stamp.at
-        elif action is Action.REPORT_LOST and stamp.note:
-            h.lost_note = stamp.note
 
     def _refresh_consignment(self, consignment_id: int, at: datetime) -> None:
         """A consignment's state (and first dispatch / receipt time) from its copies: as the tap
@@ -505,9 +552,8 @@ class MeetingWorld:
                 ),
                 stamp,
             )
-            h = self._history(cid)
-            if h is not None:
-                h.delivered_at = stamp.at
+            if self.story is not None:
+                self.story.carrier(cid).delivered_at = stamp.at
         if k is not None and event.consignment_id is not None:
             members = self.in_consignment[event.consignment_id]
             if {self.carriers[c].custody.state for c in members} == {State.DELIVERED}:
@@ -535,6 +581,8 @@ class MeetingWorld:
 
     def _closed(self, event: ev.Closed) -> None:
         m, stamp = self.meeting, event.stamp
+        if self.story is not None:
+            self.story.closed = Step(stamp.at, stamp.operator, stamp.approver, stamp.note)
         m.status = MeetingStatus.CLOSED
         m.closed_at, m.closed_by, m.close_approver = stamp.at, stamp.operator, stamp.approver
         m.close_note_recorded = event.detailed
@@ -558,14 +606,14 @@ def _attendee(a: ev.AttendeeRecord, seq: int) -> AttendeeState:
     return AttendeeState(**_fields(a), added_seq=seq)
 
 
-def fold_meeting(events: Iterable[ev.MeetingEvent], *, history: bool = False) -> MeetingWorld:
+def fold_meeting(events: Iterable[ev.MeetingEvent], *, story: Story | None = None) -> MeetingWorld:
     """The world a meeting's events (in seq order) say (pure).
 
     Args:
         events: the meeting's typed events.
-        history: also keep each carrier's history (the paper's columns).
+        story: also fold the paper's history into it (each carrier's, and the meeting's story).
     """
-    world = MeetingWorld(history={} if history else None)
+    world = MeetingWorld(story=story)
     for event in events:
         world.apply(event)
     return world

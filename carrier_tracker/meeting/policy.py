@@ -417,8 +417,9 @@ def sweep_findings(session: Session, meeting: Meeting) -> list[Finding]:
         .where(Event.meeting_id == meeting.id, Event.action == Action.SWEEP.value)
         .order_by(col(Event.seq))
     ).all()
-    carriers = {
-        c.id: c for c in session.exec(select(Carrier).where(Carrier.meeting_id == meeting.id))
+    swept = {ev.carrier_id for ev in events if ev.carrier_id is not None}
+    carriers = {  # only the swept ones: a national meeting has 100,000 copies
+        c.id: c for c in session.exec(select(Carrier).where(col(Carrier.id).in_(swept)))
     }
     docs = {
         d.id: d for d in session.exec(select(Document).where(Document.meeting_id == meeting.id))

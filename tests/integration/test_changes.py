@@ -35,6 +35,7 @@ from carrier_tracker.paper.export import export_meeting
 from carrier_tracker.storage.models import Attendee, Carrier, Document, Event, RetiredTag
 from carrier_tracker.storage.readmodel import reconciliation
 from tests.factories import World, make_world, uid
+from tests.paper_tables import summary, table
 
 # The worlds here skip the paperwork (filed=False): the cases count ledger seqs from the
 # world's own three events (import, consignment, open), and none closes through close_meeting.
@@ -798,26 +799,23 @@ def test_export_and_status_show_the_changes(
         data = status(fresh, "M1")
     assert result.audit.ok
     wb = openpyxl.load_workbook(path)
-    passes = {r[3]: r for r in wb["会议证发放回收"].iter_rows(min_row=2, values_only=True)}
+    passes = {r[3]: r for r in table(wb["会议证发放回收"])}
     assert passes["A011"][11] == "代 A003 王五 参会"
     assert passes["A003"][11] == "缺席，由 A011 赵六 代会"
     assert passes["A010"][11] == "会中增补"
-    register = {
-        (r[1], r[4]): r for r in wb["文件发放回收登记表"].iter_rows(min_row=2, values_only=True)
-    }
+    register = {(r[1], r[4]): r for r in table(wb["文件发放回收登记表"])}
     assert register[("D1", "004")][12] == "已作废" and "作废：印坏" in register[("D1", "004")][14]
     assert ("D1", "005") in register
     assert register[("D1", "001")][12] == "已发放"  # the voided recall is not in the register
-    log = {r[0]: r for r in wb["操作日志"].iter_rows(min_row=2, values_only=True)}
-    void_row = next(r for r in log.values() if r[4] == "撤销" and r[8] == "成功")
-    voided = next(r for r in log.values() if r[8] and "已撤销" in str(r[8]))
-    assert voided[4] == "清退收回" and f"已撤销（第 {void_row[0]} 条）" in voided[8]
+    log = {r[0]: r for r in table(wb["操作日志"])}
+    void_row = next(r for r in log.values() if r[5] == "撤销" and r[9] == "成功")
+    voided = next(r for r in log.values() if r[9] and "已撤销" in str(r[9]))
+    assert voided[5] == "清退收回" and f"已撤销（第 {void_row[0]} 条）" in voided[9]
     assert any(
-        r[4] == "代会" and r[8] == "拒绝" and "需保密负责人批准" in r[9] for r in log.values()
+        r[5] == "代会" and r[9] == "拒绝" and "需保密负责人批准" in r[10] for r in log.values()
     )
-    assert any(r[4] == "换标签" and r[6] == NEW_UID for r in log.values())
-    summary = {r[0]: r[1] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)}
-    assert summary["文件·已作废"] == 1
+    assert any(r[5] == "换标签" and r[7] == NEW_UID for r in log.values())
+    assert summary(wb["汇总"])["文件·已作废"] == 1
     marked = {p["code"]: p["mark"] for p in data["marked"]}
     assert marked == {
         "A003": "缺席，由 A011 赵六 代会",

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import SAMPLE
 from tests.integration.cli_helpers import CODE, Cli, copy_uid, pass_uid
+from tests.paper_tables import table
 
 NEW = "04FFEEDDCCBBAA"
 
@@ -207,5 +208,5 @@ def test_changes_through_the_cli(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
     assert cli("export", CODE, "-o", str(out)).code == 0
     wb = openpyxl.load_workbook(out)
-    log = list(wb["操作日志"].iter_rows(min_row=2, values_only=True))
-    assert any(row[4] == "清退收回" and "已撤销" in str(row[8]) for row in log)
+    log = table(wb["操作日志"])
+    assert any(row[5] == "清退收回" and "已撤销" in str(row[9]) for row in log)

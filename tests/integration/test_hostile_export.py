@@ -17,16 +17,17 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from openpyxl import Workbook
+from openpyxl.utils.escape import unescape
 from sqlmodel import Session
 
 from carrier_tracker.cli import main
 from carrier_tracker.custody.service import record_tap
 from carrier_tracker.enums import Mode, Role
 from carrier_tracker.meeting.lifecycle import open_consignment
-from carrier_tracker.paper.export import EXCEL_CELL_MAX, _Sheet, export_carry_list, export_meeting
+from carrier_tracker.paper.export import export_carry_list, export_meeting
 from carrier_tracker.paper.importer import import_workbook
-from tests.conftest import SAMPLE
+from carrier_tracker.paper.layout import EXCEL_CELL_MAX, Column, printed_book
+from tests.conftest import SAMPLE, skip_or_fail
 from tests.data.make_hostile_corpus import (
     DOCS_HEAD,
     MEETING_HEAD,
@@ -38,6 +39,7 @@ from tests.data.make_hostile_corpus import (
 )
 from tests.factories import add_operators, file_paperwork
 from tests.integration.cli_helpers import CODE, PIN, ROOT, register_operators
+from tests.paper_tables import header_row
 
 T0 = datetime(2026, 12, 8, 0, 30, tzinfo=UTC)
 # What OWASP lists for formula injection, and the classics from the issue.
@@ -281,22 +283,29 @@ def test_no_formula_cell_and_every_text_as_typed(
     }
 
 
-def test_text_cell_neutralises_what_cannot_enter_any_more() -> None:
+def test_text_cell_neutralises_what_cannot_enter_any_more(tmp_path: Path) -> None:
     """Tab, CR and control characters are refused at entry now, but a database written before
     may hold them; too-long text is cut with a visible mark instead of silently."""
-    wb = Workbook(write_only=True)
-    sheet = _Sheet(wb.create_sheet("s"), ["a"])
     legacy = ["\t=1+1", "\r@SUM(A1)", "=A1\x01\x1b", "x" * 40_000, "@", "-", "plain", "", "＝1+1"]
-    sheet.row(legacy)
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"ct-text-cell-{os.getpid()}.xlsx"
-    wb.save(path)
-    try:
-        row = next(openpyxl.load_workbook(path)["s"].iter_rows())
-    finally:
-        path.unlink()
+    path = tmp_path / "s.xlsx"
+    with printed_book(path) as book:
+        sheet = book.sheet(
+            "s",
+            title="t",
+            facts=[],
+            columns=[Column(f"c{i}", 20) for i in range(len(legacy))],
+            marking="机密★",
+            code="X",
+        )
+        sheet.row(legacy)
+        sheet.finish()
+    ws = openpyxl.load_workbook(path)["s"]
+    row = next(ws.iter_rows(min_row=header_row(ws) + 1))
     assert [c.data_type for c in row[:7]] == ["s"] * 7
-    assert [c.quotePrefix for c in row[:7]] == [True, True, True, True, True, True, False]
-    assert row[0].value == "\t=1+1" and row[1].value == "\r@SUM(A1)"
+    # the quote prefix marks what a spreadsheet could take for a formula (cut text is not)
+    assert [c.quotePrefix for c in row[:7]] == [True, True, True, False, True, True, False]
+    # a CR is stored as OOXML's _x000D_ escape (what Excel shows as the character itself)
+    assert row[0].value == "\t=1+1" and unescape(row[1].value) == "\r@SUM(A1)"
     assert row[2].value == "=A1\\x01\\x1b"
     assert len(row[3].value) == EXCEL_CELL_MAX and row[3].value.endswith("…（共 40000 个字符）")
     assert row[7].value is None and row[8].quotePrefix
@@ -357,7 +366,9 @@ def _assert_clean_failure(
     p: subprocess.CompletedProcess[str], out: Path, reason: str, tmpdir: Path
 ) -> None:
     lines = [
-        line for line in p.stderr.splitlines() if not line.startswith(("操作日志：", "登记表："))
+        line
+        for line in p.stderr.splitlines()
+        if not line.startswith(("操作日志：", "登记表：", "台账校验："))
     ]
     assert (p.returncode, lines) == (2, [f"错误：无法写入 {out}：{reason}（未留下任何文件）"]), (
         p.stderr
@@ -405,3 +416,65 @@ def test_export_to_a_good_place_after_a_failure_works(
         out.stat().st_mode & 0o777 == 0o600
     )  # the register of a classified meeting: its owner's only
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+# A full disk, for real: a 4 KB tmpfs mounted in a private mount namespace (``unshare``), under
+# the output file or under $TMPDIR (where the writers keep their temporary files). The mount
+# lives only as long as the command; the script lists what is left in it before it goes.
+_SMALL_FS = """
+mount -t tmpfs -o size=4k tmpfs "$1" || exit 99
+dir=$1; shift
+"$@"; rc=$?
+echo "LEFT:$(ls -A "$dir" | tr '\\n' ' ')"
+exit $rc
+"""
+
+
+def _on_full_disk(
+    env: dict[str, str], mount: Path, argv: list[str]
+) -> subprocess.CompletedProcess[str]:
+    unshare = shutil.which("unshare")
+    probe = subprocess.run([unshare or "unshare", "-rm", "true"], capture_output=True)
+    if unshare is None or probe.returncode != 0:
+        skip_or_fail("no private mount namespace here (unshare -rm) to play a full disk")
+    return subprocess.run(
+        [unshare, "-rm", "sh", "-c", _SMALL_FS, "sh", str(mount),
+         sys.executable, "-m", "carrier_tracker.cli", *argv],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("where", ["output", "tmpdir"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export", CODE],
+        ["carry-list", CODE, "A003"],
+        ["forms", CODE],
+        ["template"],
+    ],
+    ids=["export", "carry-list", "forms", "template"],
+)
+def test_disk_full_says_one_line(
+    sample_home: dict[str, str], tmp_path: Path, argv: list[str], where: str
+) -> None:
+    """ENOSPC while the workbook is streamed or zipped: one line, exit 2, nothing left, and no
+    ``ZipFile.__del__`` (or any other) traceback after the line (issue #25, item 13)."""
+    if argv == ["template"] and where == "tmpdir":
+        pytest.skip("the template is built in memory: no temporary files")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "表.xlsx"
+    full = [*argv, str(out)] if argv == ["template"] else [*argv, "-o", str(out)]
+    mount = out_dir if where == "output" else Path(sample_home["TMPDIR"])
+    p = _on_full_disk(sample_home, mount, full)
+    said = [
+        x
+        for x in p.stderr.splitlines()
+        if not x.startswith(("操作日志：", "登记表：", "台账校验："))
+    ]
+    assert (p.returncode, said) == (2, [f"错误：无法写入 {out}：磁盘空间不足（未留下任何文件）"]), (
+        p.stderr
+    )
+    assert "LEFT:\n" in p.stdout or p.stdout.endswith("LEFT:"), p.stdout  # nothing left behind
+    assert sorted(out_dir.iterdir()) == []

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import SAMPLE, fresh_pg_url
 from tests.integration.cli_helpers import CODE, Cli, copy_uid, pass_uid
+from tests.paper_tables import table
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -161,7 +162,7 @@ def test_courier_with_receipt_by_number(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "export.xlsx"
     assert cli("export", CODE, "-o", str(out)).code == 0
     ws = openpyxl.load_workbook(out)["机要递送登记"]
-    rows = [r for r in ws.iter_rows(min_row=2, values_only=True)]
+    rows = table(ws)
     jy1 = [r for r in rows if r[1] == "JY-001"]
     assert [(r[2], r[3], r[5], r[8], r[9], r[13]) for r in jy1] == [
         ("A003 梁洋", "中国工程物理研究院 材料所", "HY-02", "001", "A003 梁洋", "已签收"),
@@ -170,9 +171,9 @@ def test_courier_with_receipt_by_number(cli: Cli, tmp_path: Path) -> None:
     assert all(r[10] is not None and r[11] is not None and r[12] is not None for r in jy1)
     jy2 = [r for r in rows if r[1] == "JY-002"]
     assert [(r[2], r[3], r[13]) for r in jy2] == [(None, "西北有色金属研究院", "尚未发出")]
-    log = [r for r in openpyxl.load_workbook(out)["操作日志"].iter_rows(values_only=True)]
-    receipts = [r for r in log if r[4] == "机要回执"]
-    assert [(r[5], r[8], r[10]) for r in receipts] == [
+    log = table(openpyxl.load_workbook(out)["操作日志"])
+    receipts = [r for r in log if r[5] == "机要回执"]
+    assert [(r[6], r[9], r[11]) for r in receipts] == [
         ("机要件 JY-002", "拒绝", None),
         ("机要件 JY-001", "成功", "回执 2026-118，王收"),
         ("机要件 JY-001", "无需操作", None),

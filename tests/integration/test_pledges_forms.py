@@ -13,9 +13,12 @@ import openpyxl
 import pytest
 
 from carrier_tracker.custody import checklists
+from carrier_tracker.paper.layout import LINE
 from tests.conftest import SAMPLE
 from tests.data.make_corpus import base_rows, save, workbook
 from tests.integration.cli_helpers import CODE, Cli, copy_uid, pass_uid
+from tests.paper_tables import empty_line, facts, header_row, headers, table
+from tests.paper_tables import lines as sheet_lines
 
 
 @pytest.fixture
@@ -79,9 +82,9 @@ def test_pass_without_pledge_warned_counted_and_exported(cli: Cli, tmp_path: Pat
     out = tmp_path / "export.xlsx"
     assert cli("export", CODE, "-o", str(out)).code == 0
     wb = openpyxl.load_workbook(out)
-    summary = {r[0]: r[1] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)}
-    assert summary["已发会议证未签保密承诺书（人）"] == 1
-    rows = {r[1]: r for r in wb["保密承诺书登记"].iter_rows(min_row=2, values_only=True)}
+    assert "未收回合计 2 件；已发会议证未签保密承诺书 1 人" in sheet_lines(wb["汇总"])
+    assert "已发会议证而未签保密承诺书：A003 梁洋。" in sheet_lines(wb["汇总"])
+    rows = {r[1]: r for r in table(wb["保密承诺书登记"])}
     assert len(rows) == 40
     assert rows["A001"][5] == datetime.combine(date.today(), datetime.min.time())
     assert rows["A001"][7] == "孙文管" and rows["A001"][10] is None
@@ -107,8 +110,8 @@ def test_import_pledge_column(cli: Cli, tmp_path: Path) -> None:
     assert status["counts"]["unpledged_passes"] == 0
     forms = tmp_path / "forms.xlsx"
     assert cli("forms", "T1", "-o", str(forms)).code == 0
-    register = list(openpyxl.load_workbook(forms)["会议证登记表"].iter_rows(values_only=True))
-    assert [(r[3], r[6]) for r in register[1:]] == [
+    register = table(openpyxl.load_workbook(forms)["会议证登记表"])
+    assert [(r[3], r[6]) for r in register] == [
         ("A001", datetime(2026, 11, 20)),
         ("A002", datetime(2026, 11, 21)),
         ("A003", "未签"),
@@ -174,44 +177,56 @@ def test_forms_workbook(cli: Cli, tmp_path: Path) -> None:
     ]
     for sheet, name in (("会场保密检查表", "venue"), ("会后清场检查表", "sweep")):
         items = checklists.active()[name].items
-        rows = list(wb[sheet].iter_rows(values_only=True))
-        assert rows[0][-2:] == ("签名", "日期")
-        assert [r[1] for r in rows[1:]] == [it.label for it in items]  # every item, in order
-        assert all(r[2] == "符合" and r[4] and r[-2:] == (None, None) for r in rows[1:])
+        rows = table(wb[sheet])
+        assert headers(wb[sheet])[-2:] == ["签名", "日期"]
+        assert [r[1] for r in rows] == [it.label for it in items]  # every item, in order
+        assert all(r[2] == "符合" and r[4] and r[-2:] == (None, None) for r in rows)
 
-    receipts = list(wb["文件签收单"].iter_rows(values_only=True))
-    assert receipts[0][-2:] == ("签名", "日期")
-    assert [(r[1], r[4], r[7]) for r in receipts[1:]] == [
+    receipts = table(wb["文件签收单"])
+    assert headers(wb["文件签收单"])[-2:] == ["签名", "日期"]
+    assert [(r[1], r[4], r[7]) for r in receipts] == [
         ("A001", "HY-01", "001"),
         ("A001", "HY-02", "001"),
         ("A003", "HY-01", "002"),
         ("A003", "HY-02", "001"),
     ]
-    assert all(r[-1] is None and r[-2] is None for r in receipts[1:])
-    assert [b.id for b in wb["文件签收单"].row_breaks.brk] == [3]  # a page per attendee
+    assert all(r[-1] is None and r[-2] is None for r in receipts)
+    first = header_row(wb["文件签收单"])
+    assert [b.id for b in wb["文件签收单"].row_breaks.brk] == [first + 2]  # a page per attendee
 
-    passes = list(wb["会议证登记表"].iter_rows(values_only=True))
-    assert passes[0][-2:] == ("签名", "日期")
+    passes = table(wb["会议证登记表"])
+    assert headers(wb["会议证登记表"])[-2:] == ["签名", "日期"]
     a001 = next(r for r in passes if r[3] == "A001")
     assert a001[6] == datetime(2026, 11, 20) and a001[7] is not None and a001[-2:] == (None, None)
     assert next(r for r in passes if r[3] == "A003")[6] == "未签"
     assert next(r for r in passes if r[3] == "A002")[7] is None  # never issued
 
-    courier = list(wb["机要递送回执"].iter_rows(values_only=True))
-    assert [(r[1], r[2], r[3], r[4], r[7]) for r in courier[1:]] == [
+    courier = table(wb["机要递送回执"])
+    assert [(r[1], r[2], r[3], r[4], r[7]) for r in courier] == [
         ("JY-1", "某研究所", "钱七", "HY-05", "001"),
         ("JY-1", "某研究所", "钱七", "HY-05", "002"),
     ]
-    assert courier[0][-2:] == ("签收人签名", "签收日期")
+    assert headers(wb["机要递送回执"])[-2:] == ["签收人签名", "签收日期"]
 
+    verified = cli("verify", CODE)
+    count, head = verified.out.split("\t")[1].split()[1], verified.out.split("\t")[2].split()[1]
     for ws in wb.worksheets:
         assert ws.page_setup.paperSize == 9  # A4
-        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert ws.print_title_rows == "$1:$1"  # the header row on every page
+        h = header_row(ws)
+        assert ws.print_title_rows == f"${h}:${h}"  # the header row on every page
         assert ws.oddHeader.left.text == "机密★" and ws.oddFooter.left.text == "机密★"
         assert ws.oddHeader.center.text == ws.title
         assert CODE in (ws.oddHeader.right.text or "")
+        assert facts(ws)["会议代号"] == CODE and "制表时间" in facts(ws)
+        said = sheet_lines(ws)
+        assert [x.split("（")[0] for x in said if "（签名）" in x] == ["经办人", "保密负责人"]
+        assert f"台账锚点 {count}:{head}" in said  # the last page anchors the chain
+        assert said[-1].startswith("打印时台账校验：完整")
+        # people sign in these rows: at least two lines tall
+        for r in range(h + 1, h + 1 + len(table(ws))):
+            assert (ws.row_dimensions[r].height or 0) >= 2 * LINE, (ws.title, r)
 
 
 def test_forms_refuses_bad_paths_and_meetings(cli: Cli, tmp_path: Path) -> None:
@@ -227,4 +242,31 @@ def test_forms_refuses_bad_paths_and_meetings(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "empty.xlsx"
     assert cli("forms", CODE, "-o", str(out)).code == 0  # nothing issued yet: says （无）
     wb = openpyxl.load_workbook(out)
-    assert wb["文件签收单"].cell(row=2, column=2).value == "（无）"
+    assert empty_line(wb["文件签收单"]) == "（尚未发放任何文件）"
+    assert table(wb["文件签收单"]) == []
+
+
+def test_a_full_sheet_of_pages_goes_on(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Excel keeps 1,023 manual page breaks a sheet: 签收单's page per attendee goes on to a
+    continuation sheet (played here with room for none), the anchor on the form's last one."""
+    from carrier_tracker.paper import layout
+
+    monkeypatch.setattr(layout, "MAX_BREAKS", 0)
+    assert cli("import", str(SAMPLE)).code == 0
+    tap = ["tap", CODE, "--mode"]
+    assert cli(*tap, "issue", pass_uid("A001"), pass_uid("A003")).code == 0
+    assert cli(*tap, "issue", "--attendee", "A001", copy_uid("HY-01", 1)).code == 0
+    assert cli(*tap, "issue", "--attendee", "A003", copy_uid("HY-01", 2)).code == 0
+    out = tmp_path / "forms.xlsx"
+    assert cli("forms", CODE, "-o", str(out)).code == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:3] == ["文件签收单", "文件签收单（续2）", "会议证登记表"]
+    first, more = wb["文件签收单"], wb["文件签收单（续2）"]
+    assert [r[1] for r in table(first)] == ["A001"] and [r[1] for r in table(more)] == ["A003"]
+    assert [r[0] for r in table(more)] == [2]  # numbered on
+    assert more["A1"].value == first["A1"].value == "涉密会议文件签收单"
+    assert headers(more) == headers(first)
+    assert not any("台账锚点" in x for x in sheet_lines(first))
+    assert any(x.startswith("台账锚点 ") for x in sheet_lines(more))

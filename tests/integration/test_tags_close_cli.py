@@ -14,6 +14,7 @@ from carrier_tracker.paper.workbook_schema import ATTENDEES, TAGS
 from carrier_tracker.storage.db import make_engine
 from tests.conftest import SAMPLE, fresh_pg_url
 from tests.integration.cli_helpers import CODE, Cli, copy_uid, make_sample, pass_uid
+from tests.paper_tables import lines, summary, table
 
 NEXT = "HY2027-01"
 
@@ -133,19 +134,18 @@ def test_lost_copy_found_after_close(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "export.xlsx"
     assert cli("export", CODE, "-o", str(out)).code == 0
     wb = openpyxl.load_workbook(out)
-    log = list(wb["操作日志"].iter_rows(min_row=2, values_only=True))
-    last = [row for row in log if row[0] is not None][-1]
-    assert last[4] == "会后找回" and last[5] == "HY-01 第003份" and last[10] == "保洁在会场拾到"
-    close_rows = [row for row in log if row[4] == "会议结束"]
+    log = table(wb["操作日志"])
+    last = log[-1]
+    assert last[5] == "会后找回" and last[6] == "HY-01 第003份" and last[11] == "保洁在会场拾到"
+    close_rows = [row for row in log if row[5] == "会议结束"]
     assert len(close_rows) == 1 and close_rows[0][0] < last[0]
-    outstanding = [row for row in wb["未收回清单"].iter_rows(min_row=2, values_only=True)]
+    outstanding = table(wb["未收回清单"])
     found = [row for row in outstanding if row[7] == "会后找回"]
     assert len(found) == 1 and found[0][1] == "A001" and found[0][5:7] == ("HY-01", "003")
-    register = {
-        (row[1], row[4]): row for row in wb["文件发放回收登记表"].iter_rows(values_only=True)
-    }
+    assert found[0][0] == 1  # numbered like every row (nothing else is outstanding)
+    register = {(row[1], row[4]): row for row in table(wb["文件发放回收登记表"])}
     assert "会后找回" in register[("HY-01", "003")][14]
     assert "挂失：会场遗失" in register[("HY-01", "003")][14]
     assert register[("HY-01", "003")][12] == "已收回"
-    summary = dict(row[:2] for row in wb["汇总"].iter_rows(values_only=True))
-    assert summary["会后找回"] == 1 and summary["会议状态"] == "已结束"
+    assert summary(wb["汇总"])["会议状态"] == "已结束"
+    assert any("结束时挂失，会后已找回" in x for x in lines(wb["汇总"]))

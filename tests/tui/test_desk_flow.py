@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Label
 from carrier_tracker.cli.demo import CODE
 from carrier_tracker.enums import Mode
 from carrier_tracker.storage.models import Meeting
+from tests.paper_tables import summary
 from tests.tui.conftest import Desk, copy_uid, pass_uid, wait_for
 from tui.screens.approval import ApprovalDialog
 from tui.screens.courier import CourierScreen
@@ -192,5 +193,5 @@ async def test_export_action_writes_the_workbook(desk: Callable[..., Desk], tmp_
         await wait_for(pilot, lambda: d.app.last_export == target, timeout=20)
     wb = openpyxl.load_workbook(target)
     assert wb.sheetnames[0] == "汇总" and "操作日志" in wb.sheetnames
-    summary = dict(wb["汇总"].iter_rows(min_row=2, values_only=True))
-    assert summary["导出时校验结果"] == "完整" and summary["导出人"] == "赵保密"
+    facts = summary(wb["汇总"])
+    assert facts["导出时校验结果"] == "完整" and facts["导出人"] == "赵保密"

@@ -33,8 +33,12 @@ FORMATS = {
     "carrier_tracker/custody/rules.py",
     # the sample meeting's people, units and script (sample data, not messages)
     "carrier_tracker/cli/demo.py",
-    # the 保密办 workbook's sheet layouts (column headings are its format)
-    "carrier_tracker/paper/export.py",
+    # the 保密办 workbook's sheet layouts: sheet names and column headings (columns.py), the
+    # labels of its key/value tables (sheets.py's 会议备案, summary.py's 汇总) and the carriers'
+    # labels in its log — the paper's format
+    "carrier_tracker/paper/columns.py",
+    "carrier_tracker/paper/sheets.py",
+    "carrier_tracker/paper/summary.py",
     # the signed forms' sheet layouts (sheet names and column headings are the paper's format)
     "carrier_tracker/paper/forms.py",
 }
