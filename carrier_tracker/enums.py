@@ -77,6 +77,62 @@ class State(StrEnum):
     LOST = "lost"
     WITHDRAWN = "withdrawn"
     """A copy destroyed or spoiled before it was ever issued (never outstanding, never issuable)."""
+    ARCHIVED = "archived"
+    """Disposed of after its recovery: filed in an archive (归档)."""
+    DESTROYED = "destroyed"
+    """Disposed of after its recovery: destroyed before witnesses (销毁)."""
+    SENT_BACK = "sent_back"
+    """Disposed of after its recovery: returned to the unit that issued it (退回发文单位)."""
+
+
+DISPOSED = frozenset({State.ARCHIVED, State.DESTROYED, State.SENT_BACK})
+"""Final states of a copy disposed of after the meeting: no tap moves it again (only a void of
+the disposition, by an officer, puts it back to recovered)."""
+
+
+class Disposal(StrEnum):
+    """How a recovered copy is disposed of (处置); values are the CLI's words."""
+
+    ARCHIVE = "archive"
+    DESTROY = "destroy"
+    RETURN = "return"
+
+    @property
+    def state(self) -> State:
+        """The state a copy disposed of this way is in."""
+        return _DISPOSAL_STATE[self]
+
+
+_DISPOSAL_STATE = {
+    Disposal.ARCHIVE: State.ARCHIVED,
+    Disposal.DESTROY: State.DESTROYED,
+    Disposal.RETURN: State.SENT_BACK,
+}
+
+
+class DestroyMethod(StrEnum):
+    """How classified paper is destroyed; values are the labels stored and printed."""
+
+    SHRED = "粉碎"
+    PULP = "化浆"
+    BURN = "焚毁"
+    CENTRE = "送销毁中心"
+
+
+class MeetingKind(StrEnum):
+    """What a meeting row stands for: a classified meeting held here, or documents carried by
+    staff to a meeting elsewhere (外出携带), handed back on return."""
+
+    MEETING = "meeting"
+    TRIP = "trip"
+
+
+class PlaceKind(StrEnum):
+    """A place the office registers for dispositions: where archived copies are kept, or a unit
+    copies are returned to."""
+
+    ARCHIVE = "archive"
+    UNIT = "unit"
 
 
 # Still out of the custodians' hands: a meeting cannot close while any carrier is here.
@@ -132,6 +188,7 @@ class Action(StrEnum):
     FILE = "file"
     CHECK = "check"
     CHECK_ACCEPT = "check_accept"
+    DISPOSE = "dispose"
 
 
 MODE_ACTION = {

@@ -12,9 +12,12 @@ from carrier_tracker.enums import (
     Action,
     Answer,
     CarrierKind,
+    Disposal,
     Level,
+    MeetingKind,
     MeetingStatus,
     Mode,
+    PlaceKind,
     State,
     Verdict,
 )
@@ -63,6 +66,7 @@ ACTION_LABEL: dict[Action, str] = {
     Action.FILE: "会议备案",
     Action.CHECK: "检查表作答",
     Action.CHECK_ACCEPT: "接受不符合项",
+    Action.DISPOSE: "处置",
 }
 
 STATE_LABEL: dict[State, str] = {
@@ -75,7 +79,21 @@ STATE_LABEL: dict[State, str] = {
     State.RECOVERED: "已收回",
     State.LOST: "已挂失",
     State.WITHDRAWN: "已作废",
+    State.ARCHIVED: "已归档",
+    State.DESTROYED: "已销毁",
+    State.SENT_BACK: "已退回发文单位",
 }
+
+DISPOSAL_LABEL: dict[Disposal, str] = {
+    Disposal.ARCHIVE: "归档",
+    Disposal.DESTROY: "销毁",
+    Disposal.RETURN: "退回发文单位",
+}
+
+MEETING_KIND_LABEL: dict[str, str] = {MeetingKind.MEETING: "涉密会议", MeetingKind.TRIP: "外出携带"}
+"""A meeting's kind as people name it (also the import's 类型 column)."""
+
+PLACE_KIND_LABEL: dict[str, str] = {PlaceKind.ARCHIVE: "归档地点", PlaceKind.UNIT: "退回单位"}
 
 VERDICT_LABEL: dict[Verdict, str] = {
     Verdict.ACCEPTED: "成功",
@@ -155,6 +173,13 @@ COLUMN_LABEL: dict[str, str] = {
     "operator_pin": "PIN 记录",
     "operator_failed_attempts": "连续失败次数",
     "operator_locked_until": "锁定至",
+    "due_on": "应交回日期",
+    "seq": "台账序号",
+    "witnesses": "见证人",
+    "method": "销毁方式",
+    "location": "存放地点",
+    "added_by": "登记人",
+    "added_at": "登记时间",
 }
 
 # Refusal reasons and other texts; formatted with str.format(**fields).
@@ -403,17 +428,21 @@ def text(key: str, **fields: object) -> str:
 
 def recon_summary(counts: dict[str, int]) -> str:
     """The read model's counts in one line (``status --json``'s ``counts`` keys)."""
-    return text(
-        "recon_summary",
-        outstanding=counts["outstanding"],
-        lost=counts["lost"],
-        recovered=counts["recovered"],
-        left=counts["left_custody"],
-        collected=counts["collected"],
-        delivered=counts["delivered"],
-        never_issued=counts["never_issued"],
-        total=counts["total"],
-    ) + (text("recon_withdrawn", n=counts["withdrawn"]) if counts.get("withdrawn") else "")
+    return (
+        text(
+            "recon_summary",
+            outstanding=counts["outstanding"],
+            lost=counts["lost"],
+            recovered=counts["recovered"],
+            left=counts["left_custody"],
+            collected=counts["collected"],
+            delivered=counts["delivered"],
+            never_issued=counts["never_issued"],
+            total=counts["total"],
+        )
+        + (text("recon_withdrawn", n=counts["withdrawn"]) if counts.get("withdrawn") else "")
+        + (text("recon_disposed", n=counts["disposed"]) if counts.get("disposed") else "")
+    )
 
 
 def parse_mode(text: str) -> Mode:
@@ -679,6 +708,7 @@ TEXT_CHANGES: dict[str, str] = {
     # late attendees, substitutes, copies added/withdrawn, retag, void
     "tag_retired": "标签已停用（已换为 {new}）",
     "recon_withdrawn": " · 已作废 {n}",
+    "recon_disposed": " · 已处置 {n}（计入已收回）",
     "change_refused_line": "拒绝：{message}（已记入台账第 {seq} 条）",
     "change_done_line": "{message}（台账第 {seqs} 条）",
     "arg_count": "COUNT（加印份数）",
@@ -1231,6 +1261,168 @@ TEXT_LEDGER: dict[str, str] = {
 }
 
 
+TEXT_AFTER: dict[str, str] = {
+    # dispositions (carrier_tracker.meeting.disposition, ledger/replay.py)
+    "dispose_choose": "请给出要处置的文件份：标签 UID，或 --document 文件编号，或 --all-recovered（三者选一）",
+    "dispose_needs_location": "归档须给出存放地点（--location）",
+    "dispose_needs_method": "销毁须给出销毁方式（--method 粉碎、化浆、焚毁 或 送销毁中心）",
+    "dispose_method_unknown": "未知的销毁方式：{method}（可选：粉碎、化浆、焚毁、送销毁中心）",
+    "dispose_kind_unknown": "未知的处置方式：{kind}",
+    "dispose_witness_many": "监销人最多 {most} 名",
+    "dispose_witness_only_destroy": "只有销毁需要监销人（--witness）",
+    "dispose_witness_env_one": "{env} 只能给一名监销人的 PIN：多名监销人请用 --witness-pin-stdin（每行一个）或在终端中逐一输入",
+    "dispose_no_tag": "会议 {meeting} 没有绑定标签 {uid} 的文件份",
+    "dispose_pass": "标签 {uid} 是会议证：会议证不作处置",
+    "dispose_nothing": "{what}没有待处置（已收回）的文件份",
+    "dispose_what_document": "文件 {doc} ",
+    "dispose_what_meeting": "会议 {code} ",
+    "dispose_state": "{item} 当前{state}：只有已收回的文件才能处置",
+    "dispose_location_unknown": "未登记的归档地点：{location}",
+    "dispose_known_archives": "（已登记：{known}；由保密负责人用 carrier-tracker place add --archive 登记）",
+    "dispose_unit_unknown": "未登记的退回单位：{unit}",
+    "dispose_known_units": "（可退回：{known}；其他单位由保密负责人用 carrier-tracker place add --unit 登记）",
+    "dispose_witness_missing": "销毁须有监销人：至少一名另一位登记的操作员（--witness），凭其 PIN 确认",
+    "dispose_witness_twice": "同一监销人不能重复列出",
+    "dispose_witness_is_operator": "监销人 {name} 就是经办人：监销人须为另一名登记的操作员",
+    "dispose_witness_unknown": "监销人 {name} 不是在用的登记操作员",
+    "dispose_officer": "销毁须有保密负责人参与：经办人 {operator} 与监销人 {witnesses} 均不是保密负责人",
+    "replay_witness_pin": "监销人 {name} 未凭系统台账登记的 PIN 确认（PIN 记录缺失或被替换）",
+    "replay_dispose_carriers": "处置所列载体不是本会议的文件份（或有重复）",
+    "replay_dispose_released": "处置释放的标签 {uid} 不是该文件份当时绑定的标签",
+    "dispose_items_more": "{items} 等",
+    "dispose_left_item": "{item}（{state}）",
+    "dispose_left": "  未处置 {count} 份（未收回）：{items}",
+    "disposed_archive": "归档：{count} 份（{items}），存放于 {location}",
+    "disposed_destroy": "销毁：{count} 份（{items}），{method}，监销人 {witnesses}",
+    "disposed_return": "退回发文单位：{count} 份（{items}），退回 {unit}",
+    "disposed_released": "；释放标签 {n} 个",
+    "disposal_voided": "撤销第 {seq} 条处置（{kind}）：{count} 份恢复为已收回（其标签仍为已释放，如需再刷卡请重新绑定）",
+    "pin_who_witness": "监销人 {name} ",
+    "audit_disposition": "处置记录 {item}",
+    "audit_place": "{kind} {name}",
+    "arg_location": "--location（存放地点）",
+    "arg_return_to": "--return-to（退回单位）",
+    "arg_witness": "--witness（监销人）",
+    # status --disposition, meetings
+    "disposition_head": "{code}  {title}  {level}  {status}",
+    "disposition_waiting": "  待处置 {count} 份：",
+    "disposition_doc": "    {doc} {title}（{level}）{count} 份：{copies}",
+    "disposition_none_waiting": "  没有待处置的文件份",
+    "disposition_done": "  已处置：归档 {archive} 份，销毁 {destroy} 份，退回发文单位 {sent} 份",
+    "disposition_not_back": "  尚未收回（不能处置）{count} 份",
+    "meetings_to_dispose": "待处置 {n}",
+    "meetings_trip": "外出携带 应交回 {due}",
+    # places (carrier_tracker.meeting.places)
+    "place_added": "已登记{kind}：{name}",
+    "place_exists": "{kind} {name} 已登记",
+    "places_none": "尚未登记归档地点或退回单位（由保密负责人用 carrier-tracker place add 登记）",
+    "place_row": "{kind}\t{name}\t{by}\t{at}",
+    "action_place_add": "登记归档地点或退回单位",
+    # trips (carrier_tracker.meeting.trips)
+    "trip_officer": "外出携带须保密负责人批准（当前操作员：{operator}）",
+    "trip_due_past": "应交回日期 {due} 早于今天 {today}",
+    "trip_document_twice": "文件编号 {number} 重复",
+    "trip_opened_note": "外出携带：{destination}，应交回 {due}；文件 {documents} 种共 {copies} 份；批准人 {by}",
+    "trip_opened": "已登记外出携带 {code}：{destination}，应交回 {due}；文件 {documents} 种共 {copies} 份（批准人 {by}）。用 carrier-tracker attendee add 登记携带人，bind 绑定标签",
+    "arg_trip_code": "CODE（外出携带代号）",
+    "arg_trip_title": "--title（会议名称）",
+    "arg_trip_destination": "--destination（外出地点）",
+    "arg_trip_document": "--document 的文件编号",
+    "arg_trip_document_title": "--document 的文件名称",
+    "arg_bad_level": "--level：无法识别的密级 {value}（应为 秘密、机密、绝密 或 内部）",
+    "arg_bad_copies": "--document {number}：份数应为正整数：{value}",
+    "arg_bad_date": "{arg}：日期格式应为 YYYY-MM-DD：{value}",
+    "overdue_none": "没有逾期未交回的外出携带或会议",
+    "overdue_row": "{code}\t{kind}\t{level}\t应交回 {due}\t逾期 {days} 天\t未交回 {count} 份\t{title}",
+    "overdue_holder": "  {code} {name}（{unit}）：{items}",
+    "import_bad_kind": "无法识别的类型 {value}（应为 涉密会议 或 外出携带）",
+    "import_trip_needs_due": "外出携带须填应交回日期",
+    "import_bad_due": "日期格式错误：{value}（如 2026-12-20）",
+    "import_due_before_end": "应交回日期 {due} 早于会议结束日期 {end}",
+    # the period report (carrier_tracker.paper.report, .period)
+    "report_title": "涉密载体管理定期评估报告",
+    "report_title_meetings": "涉密会议与外出携带明细",
+    "report_title_reasons": "拒绝操作原因统计",
+    "report_code": "定期评估",
+    "report_fact_period": "统计期间：{start} 至 {end}（按会议开始日期；未填开始时间的按登记日期）",
+    "report_fact_made": "制表时间：{at}　　制表人：{operator}",
+    "report_fact_verified": "会议与外出携带 {total} 个：台账校验完整 {ok} 个；未通过 {failed} 个（不计入合计，见汇总“三”）",
+    "report_period_reversed": "统计期间的结束日期 {end} 早于开始日期 {start}",
+    "report_period_long": "统计期间最长 {days} 天",
+    "report_section_levels": "一、按密级合计（仅台账校验完整的会议）",
+    "report_section_months": "二、按月合计（仅台账校验完整的会议）",
+    "report_section_unverified": "三、台账未通过校验的会议（不计入合计）",
+    "report_head_level": "密级",
+    "report_head_month": "月份",
+    "report_head_meetings": "会议数",
+    "report_head_copies": "文件份数",
+    "report_total": "合计",
+    "report_none": "（本期间没有会议或外出携带）",
+    "report_no_refusals": "（本期间没有被拒绝的操作）",
+    "report_all_verified": "（全部校验完整）",
+    "report_system_failed": "系统台账（操作员、登记地点、会议登记）未通过校验：本报告的全部数字均不可作准，请先用 carrier-tracker verify 查明",
+    "report_unverified_line": "{code}  {title}：{findings} 处不符（carrier-tracker verify {code} 查看）",
+    "report_chart_meetings": "各月会议数",
+    "report_chart_flow": "各月发出与收回份数",
+    "report_with_approvers": "{n}（{names}）",
+    "report_closed_exceptions": "是（{name}）",
+    "report_not_verified": "未通过（{findings} 处）",
+    "report_reason_none": "（未记录原因）",
+    "report_progress": "已读 {n}/{total} 个会议",
+    "report_written": "已写入 {path}：会议与外出携带 {meetings} 个（计入合计 {counted} 个），标密 {marking}",
+    "report_some_unverified": "有 {n} 个会议台账未通过校验，已在报告中注明且未计入合计",
+    # paper: the 处置登记 sheet and the forms of after the meeting
+    "paper_title_disposals": "涉密文件处置登记表",
+    "paper_disposal_waiting": "待处置",
+    "paper_empty_disposals": "（尚无已收回待处置或已处置的文件）",
+    "paper_title_destructions": "涉密载体销毁登记表",
+    "paper_title_archive": "涉密文件归档清单",
+    "paper_title_losses": "涉密载体遗失报告",
+    "paper_empty_destructions": "（本会议没有销毁记录）",
+    "paper_empty_archive": "（本会议没有归档记录）",
+    "paper_empty_losses": "（本会议没有挂失的载体）",
+    "loss_label_item": "遗失载体",
+    "loss_label_holder": "最后持有人",
+    "loss_label_reported": "挂失",
+    "loss_label_sweep": "清场检查",
+    "loss_label_found": "找回",
+    "loss_item_copy": "{item}　{title}（{level}）",
+    "loss_holder": "{code} {name}（{unit}）",
+    "loss_reported": "{at}，{station}，经办人 {operator}，批准人 {approver}；说明：{note}",
+    "loss_room": "{room}：{answer}{note}",
+    "loss_sweep_none": "（清场检查表未作答）",
+    "loss_found": "{at} 由 {operator} 找回{room}",
+    "loss_not_found": "未找回",
+    # command line
+    "help_dispose": "处置已收回的文件份（会议结束后亦可）：归档（--archive --location）、销毁（--destroy --method --witness，两人以上监销，其一为保密负责人）或退回发文单位（--return-to）；处置后标签释放，误处置由保密负责人用 void 撤销",
+    "help_dispose_archive": "归档（须 --location 已登记的存放地点）",
+    "help_dispose_destroy": "销毁（须 --method 与至少一名 --witness）",
+    "help_dispose_return_to": "退回发文单位（主办部门或已登记的单位）",
+    "help_dispose_location": "归档存放地点（由保密负责人用 place add --archive 登记）",
+    "help_dispose_method": "销毁方式",
+    "help_dispose_witness": "监销人：另一名登记的操作员，凭 PIN 确认（${env}、--witness-pin-stdin 或终端输入）；可多次给出",
+    "help_dispose_witness_pin_stdin": "从标准输入读取监销人的 PIN（每人一行，在本人 PIN 之后）",
+    "help_dispose_document": "处置该文件全部已收回的份",
+    "help_dispose_all": "处置本会议全部已收回的文件份",
+    "help_place": "归档地点与退回单位的登记",
+    "help_place_add": "登记一个归档地点或退回单位（保密负责人）",
+    "help_place_archive": "归档地点名称",
+    "help_place_unit": "退回单位名称",
+    "help_place_list": "列出已登记的归档地点与退回单位",
+    "help_trip": "外出携带（携带涉密文件外出参加会议）",
+    "help_trip_open": "登记一次外出携带（须保密负责人批准）：之后用 attendee add 登记携带人、bind 绑定标签，发放即带出，会后清退即交回",
+    "help_trip_title": "外出参加的会议名称",
+    "help_trip_destination": "外出地点",
+    "help_trip_level": "最高密级（秘密、机密、绝密、内部）",
+    "help_trip_due": "应交回日期",
+    "help_trip_document": "携带的文件：编号、份数、名称（可多次给出）",
+    "help_report": "保密办定期评估报告：期间内全部会议与外出携带，逐个校验台账，按密级、按月合计并附图表",
+    "help_status_disposition": "只列已收回待处置的文件份和已处置的数量",
+    "help_meetings_overdue": "只列已过应交回日期仍有文件未交回的外出携带与会议（写明持有人；有则退出码为 1）",
+    "approve_what_trip": "外出携带",
+}
+
+
 ARGPARSE_TEXT: dict[str, str] = {
     # argparse's own words (usage, help, errors), keyed by its English text
     "usage: ": "用法：",
@@ -1270,6 +1462,7 @@ def _merge_areas() -> None:
         TEXT_IMPORT,
         TEXT_AUDIT,
         TEXT_LEDGER,
+        TEXT_AFTER,
     ):
         clash = TEXT.keys() & area.keys()
         if clash:

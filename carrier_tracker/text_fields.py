@@ -36,6 +36,12 @@ NOTE = 1000
 ROOM = 100
 FILING_REF = 64
 PLAN_TITLE = 200
+ARCHIVE = 100
+"""Where archived copies are kept (a registered archive's name)."""
+MAX_WITNESSES = 3
+"""Witnesses a destruction names (each an operator)."""
+WITNESSES = MAX_WITNESSES * OPERATOR + MAX_WITNESSES - 1
+"""The witnesses' names joined by 、."""
 """Loss reports, close notes (the ledger's note column is unbounded; Excel cells stop at 32,767)."""
 
 COLUMN_LIMITS: Mapping[str, int] = MappingProxyType(
@@ -74,6 +80,12 @@ COLUMN_LIMITS: Mapping[str, int] = MappingProxyType(
         "checklistanswer.operator": OPERATOR,
         "checklistanswer.accepted_by": OPERATOR,
         "checklistanswer.accept_note": NOTE,
+        "disposition.operator": OPERATOR,
+        "disposition.location": ARCHIVE,
+        "disposition.witnesses": WITNESSES,
+        "disposition.unit": UNIT,
+        "place.name": UNIT,
+        "place.added_by": OPERATOR,
     }
 )
 """Every free-text column a person fills, as ``table.column`` → maximum length (README table)."""

@@ -422,12 +422,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
         raise CarrierTrackerError(messages.text(key, path=path))
     _login(app, args)
+    approver = _approver(app, args)  # a trip (外出携带) is opened with an officer's approval
     # Validated before the write lock is taken: a refused file never holds up a desk.
     result = import_file(
         engine=app.engine,
         key=app.key,
         path=path,
         operator=args.operator,
+        approver=approver,
         progress=lambda msg: print(msg, file=sys.stderr, flush=True),
     )
     _print(
@@ -445,9 +447,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_meetings(args: argparse.Namespace) -> int:
+    from carrier_tracker.cli.after_commands import meetings_suffix
     from carrier_tracker.meeting.lifecycle import list_meetings
 
     app = App(args)
+    if args.overdue:
+        from carrier_tracker.cli.after_commands import meetings_overdue
+
+        return meetings_overdue(args)
     with db.read_scope(app.engine) as session:
         rows = list_meetings(session)
     if args.json:
@@ -467,6 +474,7 @@ def cmd_meetings(args: argparse.Namespace) -> int:
                 outstanding=r["outstanding"],
                 title=r["title"],
             )
+            + meetings_suffix(r)  # a trip's return date, a closed meeting's 待处置
         )
     return EXIT_OK
 
@@ -654,6 +662,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         from carrier_tracker.cli.plan_commands import status_view
 
         return status_view(args)
+    if args.disposition:
+        from carrier_tracker.cli.after_commands import status_disposition
+
+        return status_disposition(args)
     app = App(args)
     with db.read_scope(app.engine) as session:
         data = status(session, args.meeting)
@@ -1147,7 +1159,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", metavar=messages.text("help_commands_metavar"), parser_class=_Parser
     )
-    from carrier_tracker.cli import change_commands, ledger_commands, plan_commands, policy_commands
+    from carrier_tracker.cli import (
+        after_commands,
+        change_commands,
+        ledger_commands,
+        plan_commands,
+        policy_commands,
+    )
 
     def add(
         name: str,
@@ -1169,10 +1187,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("template", cmd_template, messages.text("help_template"))
     p.add_argument("file", metavar="FILE.xlsx")
     p.add_argument("--force", action="store_true", help=messages.text("help_template_force"))
-    p = add("import", cmd_import, messages.text("help_import"), recording)
+    p = add(
+        "import",
+        cmd_import,
+        messages.text("help_import"),
+        (*recording, approving("approve_what_trip")),
+    )
     p.add_argument("file", metavar="FILE.xlsx")
     p = add("meetings", cmd_meetings, messages.text("help_meetings"))
     p.add_argument("--json", action="store_true", help=messages.text("help_json"))
+    after_commands.add_meetings_flags(p)
     p = add("bind", cmd_bind, messages.text("help_bind"), recording)
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("doc_no", metavar="DOC_NO")
@@ -1215,6 +1239,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("--json", action="store_true", help=messages.text("help_status_json"))
     plan_commands.add_status_flags(p)
+    after_commands.add_status_flags(p)
     p = add(
         "close",
         cmd_close,
@@ -1385,6 +1410,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan_commands.register(areas)  # distribution plan, breaks, courier
     policy_commands.register(areas)  # filing, checklists, pledges, forms
     ledger_commands.register(areas)  # rebuild
+    after_commands.register(areas)  # dispositions, places, trips, the period report
     return parser
 
 

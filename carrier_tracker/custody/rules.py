@@ -21,6 +21,7 @@ from enum import Enum
 from carrier_tracker import messages
 from carrier_tracker.custody.plan import EVERYONE, Plan
 from carrier_tracker.enums import (
+    DISPOSED,
     MODE_ACTION,
     Action,
     CarrierKind,
@@ -130,6 +131,9 @@ class MeetingFacts:
     venue_open_items: tuple[str, ...] = ()
     """Labels of the venue check's items not yet settled (unanswered, or 不符合 not accepted);
     read only while the meeting has not opened."""
+    trip: bool = False
+    """Documents carried to a meeting elsewhere (外出携带): approved by an officer when opened,
+    so neither filed nor venue-checked here."""
 
 
 @dataclass(frozen=True)
@@ -467,7 +471,7 @@ class MeetingGuard:
 
 
 def _needs_filing(m: MeetingFacts) -> bool:
-    return requires_filing(m.level) and m.status.before_open
+    return requires_filing(m.level) and m.status.before_open and not m.trip
 
 
 def _filed(m: MeetingFacts) -> Refusal | None:
@@ -518,8 +522,9 @@ def PLEDGE_SIGNED(c: Ctx) -> Refusal | None:
 
 # --- the table --------------------------------------------------------------------------------
 
-ANY_STATE = frozenset(State) - {State.WITHDRAWN}
-"""Every state a tap can start from: a withdrawn copy (destroyed, never issued) refuses them all."""
+ANY_STATE = frozenset(State) - {State.WITHDRAWN} - DISPOSED
+"""Every state a tap can start from: a withdrawn copy (destroyed, never issued) and a disposed
+one (archived, destroyed or returned after the meeting) refuse them all."""
 
 
 @dataclass(frozen=True)

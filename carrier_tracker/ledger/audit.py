@@ -37,9 +37,11 @@ from carrier_tracker.ledger.projection import (
     Rows,
     differences,
     operator_differences,
+    place_differences,
     plain,
     project_meeting,
     project_operators,
+    project_places,
 )
 from carrier_tracker.ledger.replay import Judge
 from carrier_tracker.storage.models import (
@@ -47,6 +49,7 @@ from carrier_tracker.storage.models import (
     LedgerHead,
     Meeting,
     Operator,
+    Place,
     SystemEvent,
     SystemHead,
     table_of,
@@ -124,6 +127,7 @@ def audit_system(session: Session, key: bytes) -> SystemAudit:
     ):
         return SystemAudit(count, prev, world, count, messages.text("chain_head_mac"))
     diffs = operator_differences(project_operators(world), _operator_rows(session, key))
+    diffs += place_differences(project_places(world), _place_rows(session))
     registry = [
         messages.text("system_unreadable", seq=u.stamp.seq, action=u.raw_action, problem=u.problem)
         for u in world.unreadable
@@ -167,6 +171,15 @@ def _operator_rows(session: Session, key: bytes) -> Rows:
             "locked_until": _time(locked),
         }
     return out
+
+
+def _place_rows(session: Session) -> Rows:
+    t = table_of(Place)
+    sqlite = session.connection().dialect.name == "sqlite"
+    rows = session.connection().execute(
+        select(t.c.kind, t.c.name, _raw(t.c.added_by, sqlite), _when(t.c.added_at, sqlite))
+    )
+    return {(kind, name): {"added_by": by, "added_at": _time(at)} for kind, name, by, at in rows}
 
 
 def _registry(session: Session, world: SystemWorld) -> list[str]:
@@ -419,7 +432,7 @@ TIME_COLUMNS = frozenset(
         "locked_until",
     }
 )
-DATE_COLUMNS = frozenset({"filed_on", "pledge_on", "briefed_on"})
+DATE_COLUMNS = frozenset({"filed_on", "pledge_on", "briefed_on", "due_on"})
 BOOL_COLUMNS = frozenset(
     {
         "requires_passes",
@@ -488,6 +501,7 @@ def _table(name: str) -> Any:
         models.Consignment,
         models.ChecklistAnswer,
         models.RetiredTag,
+        models.Disposition,
     ):
         if table_of(model).name == name:
             return table_of(model)

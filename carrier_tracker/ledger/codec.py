@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from carrier_tracker.custody.rules import Custody
-from carrier_tracker.enums import MODE_ACTION, Action, State, Verdict
+from carrier_tracker.enums import MODE_ACTION, Action, Disposal, State, Verdict
 from carrier_tracker.ledger import events as ev
 from carrier_tracker.ledger.chain import as_utc
 
@@ -165,6 +165,18 @@ def payload_of(event: ev.MeetingEvent) -> dict[str, Any] | None:
                 "pledge_on": event.pledge_on,
                 "briefed_on": event.briefed_on,
             }
+        case ev.Disposed():
+            return {
+                "kind": event.kind,
+                "carriers": list(event.carriers),
+                "location": event.location,
+                "method": event.method,
+                "unit": event.unit,
+                "witnesses": [{"name": w.name, "pin": w.pin} for w in event.witnesses],
+                "released": dict(_released(event)),
+            }
+        case ev.DisposalVoided():
+            return {"voids": event.target_seq, "undisposed": list(event.carriers)}
         case ev.Closed():
             if not event.detailed:
                 return {"released": dict(_released(event))} if event.released else None
@@ -177,7 +189,7 @@ def payload_of(event: ev.MeetingEvent) -> dict[str, Any] | None:
     return None
 
 
-def _released(event: ev.Closed) -> list[tuple[str, str]]:
+def _released(event: ev.Closed | ev.Disposed) -> list[tuple[str, str]]:
     return [(str(cid), uid) for cid, uid in sorted(event.released)]
 
 
@@ -224,6 +236,15 @@ def _columns(event: ev.MeetingEvent) -> dict[str, Any]:
             return {"consignment_id": event.consignment_id}
         case ev.Pledged():
             return {"attendee_id": event.attendee_id}
+        case ev.Disposed():
+            return {
+                "carrier_id": event.carriers[0] if len(event.carriers) == 1 else None,
+                "tag_uid": event.uid,
+                "from_state": State.RECOVERED.value,
+                "to_state": _disposed_state(event.kind),
+            }
+        case ev.DisposalVoided():
+            return {"carrier_id": event.carriers[0] if len(event.carriers) == 1 else None}
         case ev.Declined():
             return {
                 "carrier_id": event.carrier_id,
@@ -234,6 +255,13 @@ def _columns(event: ev.MeetingEvent) -> dict[str, Any]:
                 "consignment_id": event.consignment_id,
             }
     return {}
+
+
+def _disposed_state(kind: str) -> str | None:
+    try:
+        return Disposal(kind).state.value
+    except ValueError:
+        return None
 
 
 def encode(event: ev.MeetingEvent) -> dict[str, Any]:
@@ -482,6 +510,12 @@ def _decode(stamp: ev.Stamp, action: Action, row: Any, data: Any) -> ev.MeetingE
             )
         case Action.VOID:
             d = _obj(data, "payload")
+            if "undisposed" in d:
+                return ev.DisposalVoided(
+                    stamp,
+                    target_seq=_int(d["voids"], "voids"),
+                    carriers=tuple(_int(c, "carrier") for c in d["undisposed"]),
+                )
             recorded = "since" in d
             since = d.get("since")
             return ev.Voided(
@@ -549,16 +583,27 @@ def _decode(stamp: ev.Stamp, action: Action, row: Any, data: Any) -> ev.MeetingE
                 pledge_on=_str(d.get("pledge_on"), "pledge_on", null=True),
                 briefed_on=_str(d.get("briefed_on"), "briefed_on", null=True),
             )
+        case Action.DISPOSE:
+            d = _obj(data, "payload")
+            return ev.Disposed(
+                stamp,
+                kind=_str(d["kind"], "kind"),
+                carriers=tuple(_int(c, "carrier") for c in d["carriers"]),
+                location=_str(d.get("location", ""), "location"),
+                method=_str(d.get("method", ""), "method"),
+                unit=_str(d.get("unit", ""), "unit"),
+                witnesses=tuple(
+                    ev.Witness(_str(w["name"], "witness"), _str(w.get("pin", ""), "witness pin"))
+                    for w in (_obj(x, "witness") for x in d.get("witnesses", ()))
+                ),
+                released=_released_of(d),
+                uid=row.tag_uid,
+            )
         case Action.OPEN:
             return ev.Opened(stamp)
         case Action.CLOSE:
             d = _obj(data, "payload") if data is not None else {}
-            released = tuple(
-                sorted(
-                    (int(k), _str(v, "released uid"))
-                    for k, v in _obj(d.get("released", {}), "released").items()
-                )
-            )
+            released = _released_of(d)
             detailed = "with_exceptions" in d
             return ev.Closed(
                 stamp,
@@ -569,6 +614,15 @@ def _decode(stamp: ev.Stamp, action: Action, row: Any, data: Any) -> ev.MeetingE
                 detailed=detailed,
             )
     raise Malformed(action.value)
+
+
+def _released_of(d: dict[str, Any]) -> tuple[tuple[int, str], ...]:
+    return tuple(
+        sorted(
+            (int(k), _str(v, "released uid"))
+            for k, v in _obj(d.get("released", {}), "released").items()
+        )
+    )
 
 
 # --- the system chain ------------------------------------------------------------------------
@@ -591,6 +645,7 @@ class SystemAction:
     PIN_RECORDED = "pin_recorded"
     KEY_RECORDED = "key_recorded"
     MEETING_REGISTERED = "meeting_registered"
+    PLACE_ADDED = "place_added"
 
 
 OPERATOR_CHANGES = frozenset(
@@ -637,6 +692,8 @@ def system_action(event: ev.SystemEvent) -> str:
             return SystemAction.KEY_RECORDED
         case ev.MeetingRegistered():
             return SystemAction.MEETING_REGISTERED
+        case ev.PlaceRegistered():
+            return SystemAction.PLACE_ADDED
         case ev.SystemUnreadable():
             return event.raw_action
     raise TypeError(type(event).__name__)
@@ -663,6 +720,8 @@ def encode_system(event: ev.SystemEvent) -> dict[str, Any]:
             payload = canonical(
                 {"code": event.code, "first_hash": event.first_hash, "meeting_id": event.meeting_id}
             )
+        case ev.PlaceRegistered():
+            payload = canonical({"kind": event.kind, "name": event.name})
     return {
         "action": action,
         "verdict": s.verdict,
@@ -727,6 +786,11 @@ def decode_system(row: Any) -> ev.SystemEvent:
                 meeting_id=_int(d["meeting_id"], "meeting_id"),
                 code=_str(d["code"], "code"),
                 first_hash=_str(d["first_hash"], "first_hash"),
+            )
+        if action == SystemAction.PLACE_ADDED:
+            d = _obj(data, "payload")
+            return ev.PlaceRegistered(
+                stamp, kind=_str(d["kind"], "kind"), name=_str(d["name"], "name")
             )
         raise Malformed(f"unknown system action {action!r}")
     except (Malformed, ValueError, TypeError, KeyError) as e:

@@ -33,6 +33,10 @@ class MeetingRecord:
     organizer: str = ""
     officer: str = ""
     requires_passes: bool = True
+    kind: str = "meeting"
+    """``meeting`` (涉密会议), or ``trip``: documents carried to a meeting elsewhere (外出携带)."""
+    due_on: str | None = None
+    """ISO date by which everything is to be handed back (应交回日期; None: not set)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,6 +400,54 @@ class Closed(MeetingEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class Witness:
+    """A witness of a disposition: a registered operator, other than the one recording it, who
+    confirmed with their PIN (the digest of the PIN hash their row held then)."""
+
+    name: str
+    pin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Disposed(MeetingEvent):
+    """Recovered copies disposed of after the meeting (处置): archived with where they are kept,
+    destroyed by a method before witnesses, or returned to the issuing unit. Final: their tags
+    are released, and only a void by an officer puts them back to recovered."""
+
+    kind: str
+    """``archive``, ``destroy`` or ``return`` (:class:`~carrier_tracker.enums.Disposal`)."""
+    carriers: tuple[int, ...]
+    location: str = ""
+    """Where archived copies are kept (a registered archive)."""
+    method: str = ""
+    """How they were destroyed (粉碎, 化浆, 焚毁, 送销毁中心)."""
+    unit: str = ""
+    """The unit they were returned to."""
+    witnesses: tuple[Witness, ...] = ()
+    released: tuple[tuple[int, str], ...] = ()
+    """(carrier id, UID) of the tags released."""
+    uid: str | None = None
+    """The tag tapped, when one copy was disposed of by a tap."""
+
+    @property
+    def action(self) -> Action:
+        return Action.DISPOSE
+
+
+@dataclass(frozen=True, slots=True)
+class DisposalVoided(MeetingEvent):
+    """A mistaken disposition voided by an officer: its copies are recovered again (their tags
+    stay released)."""
+
+    target_seq: int
+    carriers: tuple[int, ...] = ()
+
+    @property
+    def action(self) -> Action:
+        return Action.VOID
+
+
+@dataclass(frozen=True, slots=True)
 class Declined(MeetingEvent):
     """A change that was refused, or asked for what already was (recorded, changes nothing):
     its action and what it named."""
@@ -524,6 +576,16 @@ class MeetingRegistered(SystemEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceRegistered(SystemEvent):
+    """A place registered by an officer for dispositions: an archive where copies are kept, or a
+    unit copies may be returned to."""
+
+    kind: str
+    """``archive`` or ``unit`` (:class:`~carrier_tracker.enums.PlaceKind`)."""
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class SystemUnreadable(SystemEvent):
     """A system event the codec cannot read."""
 
@@ -549,6 +611,7 @@ MEETING_EVENT_TYPES: dict[Action, type[MeetingEvent]] = {
     Action.PLEDGE: Pledged,
     Action.OPEN: Opened,
     Action.CLOSE: Closed,
+    Action.DISPOSE: Disposed,
 }
 """The class an accepted non-tap event of each action decodes to (taps decode to Tapped)."""
 

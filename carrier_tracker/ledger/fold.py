@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from carrier_tracker import messages
 from carrier_tracker.custody import rules
 from carrier_tracker.custody.rules import Custody
-from carrier_tracker.enums import Action, CarrierKind, MeetingStatus, State, Verdict
+from carrier_tracker.enums import Action, CarrierKind, Disposal, MeetingStatus, State, Verdict
 from carrier_tracker.ledger import events as ev
 
 HELD = frozenset({State.ISSUED, State.CARRIED_OUT})
@@ -51,6 +51,8 @@ class MeetingState:
     organizer: str = ""
     officer: str = ""
     requires_passes: bool = True
+    kind: str = "meeting"
+    due_on: str | None = None
     status: MeetingStatus = MeetingStatus.DRAFT
     closed_at: datetime | None = None
     closed_by: str | None = None
@@ -144,6 +146,33 @@ class AnswerState:
     accepted_by: str | None = None
     accept_note: str | None = None
     accepted_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class DispositionState:
+    """A disposition row (one per disposed copy) as the ledger says it is."""
+
+    carrier_id: int
+    kind: str
+    seq: int
+    at: datetime
+    operator: str
+    witnesses: str = ""
+    """The witnesses' names, joined by 、."""
+    method: str = ""
+    location: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DisposalMade:
+    """A disposition event still in force: its copies and what each was just before it."""
+
+    seq: int
+    kind: str
+    carriers: tuple[int, ...]
+    since: tuple[datetime | None, ...]
+    """Each copy's state_since just before the disposition (what a void puts back)."""
 
 
 @dataclass(slots=True)
@@ -267,6 +296,10 @@ class MeetingWorld:
     answers: dict[tuple[str, str], AnswerState] = field(default_factory=dict)
     """(checklist, item id in lower case) → the answer."""
     retired: dict[str, RetiredState] = field(default_factory=dict)
+    dispositions: dict[int, DispositionState] = field(default_factory=dict)
+    """Disposed copy → its disposition."""
+    disposals: dict[int, DisposalMade] = field(default_factory=dict)
+    """Disposition seq → what it disposed of (while not voided)."""
     count: int = 0
     """Events folded."""
     first_hash: str = ""
@@ -394,6 +427,10 @@ class MeetingWorld:
                     self.meeting.status = MeetingStatus.OPEN
             case ev.Closed():
                 self._closed(event)
+            case ev.Disposed():
+                self._disposed(event)
+            case ev.DisposalVoided():
+                self._disposal_voided(event)
 
     def _imported(self, event: ev.Imported) -> None:
         m = self.meeting
@@ -410,6 +447,7 @@ class MeetingWorld:
             r.officer,
         )
         m.requires_passes = r.requires_passes
+        m.kind, m.due_on = r.kind, r.due_on
         for a in event.attendees:
             self.attendees[a.id] = _attendee(a, 0)
         for d in event.documents:
@@ -579,6 +617,58 @@ class MeetingWorld:
         moved = self.tap_custody.get(seq)
         return moved[2] if moved is not None and moved[0] == carrier_id else None
 
+    def _disposed(self, event: ev.Disposed) -> None:
+        """Copies disposed of: each in its final state, its tag released, its disposition row."""
+        stamp = event.stamp
+        try:
+            to = Disposal(event.kind).state
+        except ValueError:
+            return  # verify names the kind (replay); nothing to fold
+        witnesses = "、".join(w.name for w in event.witnesses)
+        since: list[datetime | None] = []
+        for cid in event.carriers:
+            c = self.carriers.get(cid)
+            since.append(c.state_since if c is not None else None)
+            before = c.custody if c is not None else Custody()
+            self._move(cid, replace(before, state=to), stamp, step=False)
+            self.later_moves.setdefault(cid, []).append(stamp.seq)
+            self.dispositions[cid] = DispositionState(
+                cid,
+                event.kind,
+                stamp.seq,
+                stamp.at,
+                stamp.operator,
+                witnesses,
+                event.method,
+                event.location,
+                event.unit,
+            )
+        self._release(event.released)
+        self.disposals[stamp.seq] = DisposalMade(
+            stamp.seq, event.kind, event.carriers, tuple(since)
+        )
+
+    def _disposal_voided(self, event: ev.DisposalVoided) -> None:
+        """A disposition undone: its copies recovered again (since as before it), rows gone."""
+        made = self.disposals.pop(event.target_seq, None)
+        self.voided[event.target_seq] = event.stamp.seq
+        if made is None:
+            return  # verify names the target (replay)
+        for cid, since in zip(made.carriers, made.since, strict=True):
+            c = self.carriers.get(cid)
+            now = c.custody if c is not None else Custody()
+            back = replace(now, state=State.RECOVERED)
+            self._move(cid, back, event.stamp, since=since, keep_since=True, step=False)
+            self.dispositions.pop(cid, None)
+
+    def _release(self, released: tuple[tuple[int, str], ...]) -> None:
+        for cid, uid in released:
+            c = self.carriers.get(cid)
+            if c is not None:
+                c.tag_released = True
+            if self.by_uid.get(uid) == cid:
+                del self.by_uid[uid]
+
     def _closed(self, event: ev.Closed) -> None:
         m, stamp = self.meeting, event.stamp
         if self.story is not None:
@@ -588,12 +678,7 @@ class MeetingWorld:
         m.close_note_recorded = event.detailed
         m.close_note = (event.close_note or None) if event.detailed else None
         m.closed_with_exceptions = event.with_exceptions
-        for cid, uid in event.released:
-            c = self.carriers.get(cid)
-            if c is not None:
-                c.tag_released = True
-            if self.by_uid.get(uid) == cid:
-                del self.by_uid[uid]
+        self._release(event.released)
 
 
 def _fields(record: Any) -> dict[str, Any]:
@@ -650,6 +735,17 @@ class RoleAt:
     pins: frozenset[str]
 
 
+@dataclass(slots=True)
+class PlaceState:
+    """A place registered for dispositions, as the system chain says it is."""
+
+    kind: str
+    name: str
+    added_by: str
+    added_at: datetime
+    seq: int
+
+
 @dataclass
 class SystemWorld:
     """Everything the system chain says: operators (with their history), meetings, the key."""
@@ -658,6 +754,8 @@ class SystemWorld:
     standing: dict[str, list[RoleAt]] = field(default_factory=dict)
     """Name → the operator's role, disabled flag and PIN digests, each from a seq on."""
     meetings: dict[int, ev.MeetingRegistered] = field(default_factory=dict)
+    places: dict[tuple[str, str], PlaceState] = field(default_factory=dict)
+    """(kind, name) → the place registered."""
     fingerprint: str | None = None
     count: int = 0
     unreadable: list[ev.SystemUnreadable] = field(default_factory=list)
@@ -704,6 +802,12 @@ class SystemWorld:
                     self.fingerprint = event.fingerprint
             case ev.MeetingRegistered():
                 self.meetings[event.meeting_id] = event
+            case ev.PlaceRegistered():
+                key = (event.kind, event.name)
+                if key not in self.places:
+                    self.places[key] = PlaceState(
+                        event.kind, event.name, stamp.operator, stamp.at, stamp.seq
+                    )
             case ev.SystemUnreadable():
                 self.unreadable.append(event)
 
@@ -711,6 +815,11 @@ class SystemWorld:
         self.standing.setdefault(op.name, []).append(
             RoleAt(seq, op.role, op.disabled, frozenset(op.pins))
         )
+
+    def place_known(self, kind: str, name: str, seq: int | None) -> bool:
+        """The place was registered once the system chain had ``seq`` events (None: any time)."""
+        place = self.places.get((kind, name))
+        return place is not None and (seq is None or place.seq <= seq)
 
     def at(self, name: str, seq: int) -> RoleAt | None:
         """The operator's standing once the system chain had ``seq`` events (None: unknown)."""

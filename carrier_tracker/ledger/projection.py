@@ -59,6 +59,8 @@ MEETING_REFERENCE = (
     "organizer",
     "officer",
     "requires_passes",
+    "kind",
+    "due_on",
 )
 MEETING_STATE = (
     "status",
@@ -125,11 +127,18 @@ ANSWER = TableView(
     ),
 )
 RETIRED = TableView("retiredtag", ("uid",), ("carrier_id", "replaced_by", "at"))
-MEETING_TABLES = (ATTENDEE, DOCUMENT, CARRIER, CONSIGNMENT, ANSWER, RETIRED)
+DISPOSITION = TableView(
+    "disposition",
+    ("carrier_id",),
+    ("kind", "seq", "at", "operator", "witnesses", "method", "location", "unit"),
+)
+MEETING_TABLES = (ATTENDEE, DOCUMENT, CARRIER, CONSIGNMENT, ANSWER, RETIRED, DISPOSITION)
 """The tables of a meeting's rows (the meeting row itself is compared apart)."""
 
 OPERATOR_COLUMNS = ("role", "disabled", "card_uid", "pin", "failed_attempts", "locked_until")
 """What the system chain decides of an operator (``pin``: a digest of the row's PIN hash)."""
+PLACE_COLUMNS = ("added_by", "added_at")
+"""What the system chain decides of a registered place (keyed by kind and name)."""
 
 
 @dataclass
@@ -190,6 +199,9 @@ def project_meeting(world: MeetingWorld) -> MeetingProjection:
         "consignment": {(k.id,): _row(k, CONSIGNMENT.columns) for k in world.consignments.values()},
         "checklistanswer": {key: _row(a, ANSWER.columns) for key, a in world.answers.items()},
         "retiredtag": {(r.uid,): _row(r, RETIRED.columns) for r in world.retired.values()},
+        "disposition": {
+            (d.carrier_id,): _row(d, DISPOSITION.columns) for d in world.dispositions.values()
+        },
     }
     return MeetingProjection(meeting, tables, m.snapshot, world.consignment_known)
 
@@ -207,6 +219,11 @@ def project_operators(world: SystemWorld) -> Rows:
         }
         for op in world.operators.values()
     }
+
+
+def project_places(world: SystemWorld) -> Rows:
+    """The place rows the system chain says there are, by (kind, name)."""
+    return {key: _row(p, PLACE_COLUMNS) for key, p in world.places.items()}
 
 
 # --- naming what differs -------------------------------------------------------------------------
@@ -261,6 +278,13 @@ class Namer:
             return messages.text("audit_answer", checklist=key[0], item=item)
         if table == "retiredtag":
             return messages.text("audit_retired", uid=key[0])
+        if table == "disposition":
+            carrier = (
+                item_label(self.world, key[0])
+                if key[0] in self.world.carriers
+                else messages.text("audit_carrier_id", id=key[0])
+            )
+            return messages.text("audit_disposition", item=carrier)
         return f"{table} {key}"
 
     def custody(self, row: Row) -> str:
@@ -421,6 +445,28 @@ def operator_differences(want_rows: Rows, have_rows: Rows) -> list[str]:
                         messages.text("replay_pin_other"),
                     )
                 _differ(out, what, shown_w, shown_h)
+    return out
+
+
+def place_differences(want_rows: Rows, have_rows: Rows) -> list[str]:
+    """Registered places in the table against the system chain's, in plain words."""
+    out: list[str] = []
+    for key in sorted(want_rows.keys() | have_rows.keys(), key=_sort_key):
+        kind, name = key if isinstance(key, tuple) else (key, "")
+        label = messages.text(
+            "audit_place", kind=messages.PLACE_KIND_LABEL.get(kind, kind), name=name
+        )
+        want, have = want_rows.get(key), have_rows.get(key)
+        if have is None or want is None:
+            present, absent = messages.text("audit_present"), messages.text("audit_absent")
+            _differ(
+                out, label, present if have is None else absent, absent if have is None else present
+            )
+            continue
+        for field in PLACE_COLUMNS:
+            if not same(want.get(field), have.get(field)):
+                what = messages.text("audit_field", what=label, field=_column(field))
+                _differ(out, what, want.get(field), have.get(field))
     return out
 
 

@@ -30,11 +30,13 @@ from carrier_tracker.storage.models import (
     Carrier,
     ChecklistAnswer,
     Consignment,
+    Disposition,
     Document,
     Event,
     LedgerHead,
     Meeting,
     Operator,
+    Place,
     RetiredTag,
     Setting,
     SystemEvent,
@@ -228,6 +230,12 @@ def _copy_system(session: Any, target: Any, world: SystemWorld, key: bytes, done
         )
     if operators:
         target.execute(insert(table_of(Operator)), operators)
+    places = [
+        {"kind": p.kind, "name": p.name, "added_by": p.added_by, "added_at": p.added_at}
+        for p in world.places.values()
+    ]
+    if places:
+        target.execute(insert(table_of(Place)), places)
     done.operators = len(operators)
     return count
 
@@ -260,6 +268,8 @@ def _write_meeting(
                 "filed_on": codec.date_of(m.filed_on),
                 "filed_by": m.filed_by,
                 "plan_title": m.plan_title,
+                "kind": m.kind,
+                "due_on": codec.date_of(m.due_on),
             }
         ],
     )
@@ -391,6 +401,25 @@ def _write_meeting(
                 "at": r.at,
             }
             for r in world.retired.values()
+        ],
+    )
+    _insert(
+        target,
+        Disposition,
+        [
+            {
+                "carrier_id": d.carrier_id,
+                "meeting_id": mid,
+                "kind": d.kind,
+                "seq": d.seq,
+                "at": d.at,
+                "operator": d.operator,
+                "witnesses": d.witnesses,
+                "method": d.method,
+                "location": d.location,
+                "unit": d.unit,
+            }
+            for d in sorted(world.dispositions.values(), key=lambda d: d.carrier_id)
         ],
     )
 

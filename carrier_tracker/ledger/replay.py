@@ -24,9 +24,13 @@ from carrier_tracker.enums import (
     OUTSTANDING,
     Action,
     CarrierKind,
+    DestroyMethod,
+    Disposal,
     Level,
+    MeetingKind,
     MeetingStatus,
     Mode,
+    PlaceKind,
     Role,
     State,
     Verdict,
@@ -193,6 +197,92 @@ class Judge:
                     return messages.text("meeting_closed")
             case ev.Closed():
                 return self._closed(world, event, who)
+            case ev.Imported():
+                r = event.meeting
+                if r is not None and r.kind == MeetingKind.TRIP and not self.approved(stamp):
+                    return messages.text("trip_officer", operator=who)
+            case ev.Disposed():
+                return self._disposed(world, event, who)
+            case ev.DisposalVoided():
+                return self._disposal_voided(world, event, who)
+        return ""
+
+    # --- dispositions ----------------------------------------------------------------------------
+
+    def _disposed(self, world: MeetingWorld, event: ev.Disposed, who: str) -> str:
+        """The checks ``meeting.disposition.dispose`` makes, with the ledger as it stood."""
+        _stamp, seq = event.stamp, event.stamp.system_seq
+        try:
+            kind = Disposal(event.kind)
+        except ValueError:
+            return messages.text("dispose_kind_unknown", kind=event.kind)
+        if not event.carriers or len(set(event.carriers)) != len(event.carriers):
+            return messages.text("replay_dispose_carriers")
+        if kind is Disposal.DESTROY:
+            why = self._witnesses(event, who)
+            if why:
+                return why
+        for cid in event.carriers:
+            c = world.carriers.get(cid)
+            state = c.custody.state if c is not None else None
+            if c is None or c.kind != CarrierKind.COPY:
+                return messages.text("replay_dispose_carriers")
+            if state is not State.RECOVERED:
+                return messages.text(
+                    "dispose_state", item=_item(world, c), state=_state_label(state)
+                )
+        if kind is Disposal.ARCHIVE and not self.system.place_known(
+            PlaceKind.ARCHIVE, event.location, seq
+        ):
+            return messages.text("dispose_location_unknown", location=event.location)
+        if (
+            kind is Disposal.RETURN
+            and event.unit != world.meeting.organizer
+            and not self.system.place_known(PlaceKind.UNIT, event.unit, seq)
+        ):
+            return messages.text("dispose_unit_unknown", unit=event.unit)
+        for cid, uid in event.released:
+            c = world.carriers.get(cid)
+            if cid not in event.carriers or c is None or c.tag_uid != uid or c.tag_released:
+                return messages.text("replay_dispose_released", uid=uid)
+        return ""
+
+    def _witnesses(self, event: ev.Disposed, who: str) -> str:
+        """Destruction: a method, at least one witness, each a different registered operator in
+        use whose PIN was checked, and an officer among the operator and the witnesses."""
+        stamp, seq = event.stamp, event.stamp.system_seq
+        if event.method not in {m.value for m in DestroyMethod}:
+            return messages.text("dispose_method_unknown", method=event.method)
+        if not event.witnesses:
+            return messages.text("dispose_witness_missing")
+        names = [w.name for w in event.witnesses]
+        if len(set(names)) != len(names):
+            return messages.text("dispose_witness_twice")
+        for w in event.witnesses:
+            if w.name == stamp.operator:
+                return messages.text("dispose_witness_is_operator", name=w.name)
+            standing = self.system.at(w.name, seq) if seq is not None else None
+            if standing is None or standing.disabled:
+                return messages.text("dispose_witness_unknown", name=w.name)
+            if not w.pin or w.pin not in standing.pins:
+                return messages.text("replay_witness_pin", name=w.name)
+        if not any(self._officer(name, seq) for name in (stamp.operator, *names)):
+            return messages.text("dispose_officer", operator=who, witnesses="、".join(names))
+        return ""
+
+    def _disposal_voided(self, world: MeetingWorld, event: ev.DisposalVoided, who: str) -> str:
+        seq = event.target_seq
+        made = world.disposals.get(seq)
+        if made is None:
+            if seq in world.voided:
+                return messages.text("void_already", seq=seq, by=world.voided[seq])
+            return messages.text("replay_void_target", seq=seq)
+        if made.carriers != event.carriers:
+            return messages.text("replay_void_restore", seq=seq)
+        if not event.stamp.note.strip():
+            return messages.text("change_note", what=messages.text("what_void"))
+        if not self.approved(event.stamp):
+            return _officer_change("what_void", who)
         return ""
 
     def _substituted(self, world: MeetingWorld, event: ev.Substituted, who: str) -> str:
@@ -368,8 +458,9 @@ class Judge:
         (``custody.service.load_facts`` reads the same things from the tables)."""
         m = world.meeting
         level = Level(m.level) if m.level else Level.NEIBU
+        trip = m.kind == MeetingKind.TRIP
         venue_open: tuple[str, ...] = ()
-        if m.status.before_open and requires_filing(level):
+        if m.status.before_open and requires_filing(level) and not trip:
             venue_open = self._venue_open(world, event)
         meeting = rules.MeetingFacts(
             id=0,
@@ -378,6 +469,7 @@ class Judge:
             requires_passes=m.requires_passes,
             level=level,
             venue_open_items=venue_open,
+            trip=trip,
         )
         c = world.carriers[event.carrier_id or -1]
         is_copy = c.kind == CarrierKind.COPY

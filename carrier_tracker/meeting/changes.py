@@ -764,7 +764,9 @@ def void_event(
     """Correct a mistaken tap: a compensating event that restores the carrier's exact custody
     before event ``seq``. The original stays in the ledger (marked voided in the views). Refused
     for a void, a refused or "already" event, a non-tap event, an event voided before, and when
-    later events on the same carrier depend on it (named by seq and action).
+    later events on the same carrier depend on it (named by seq and action). A disposition is
+    undone by :func:`carrier_tracker.meeting.disposition.void_disposal` (its copies recovered
+    again), also after the close.
 
     Raises:
         NotFoundError: no such meeting or seq.
@@ -775,6 +777,21 @@ def void_event(
     check_who(note=note)
     if approver:
         check_who(operator=approver)
+    from carrier_tracker.meeting import disposition
+
+    if disposition.is_disposition(session, meeting_code, seq):  # also after the close
+        outcome: ChangeOutcome = disposition.void_disposal(
+            session=session,
+            key=key,
+            meeting_code=meeting_code,
+            seq=seq,
+            note=note,
+            operator=operator,
+            station=station,
+            approver=approver,
+            now=now,
+        )
+        return outcome
 
     def body(change: _Change) -> str:
         meeting = change.meeting

@@ -46,6 +46,9 @@ def _local(at: datetime) -> str:
 
 def list_meetings(session: Session) -> list[dict[str, Any]]:
     """Every meeting with its headline numbers, newest first."""
+    from carrier_tracker.meeting.disposition import waiting_counts
+
+    waiting = waiting_counts(session)
     out = []
     for m in session.exec(select(Meeting).order_by(col(Meeting.id).desc())).all():
         assert m.id is not None
@@ -60,6 +63,9 @@ def list_meetings(session: Session) -> list[dict[str, Any]]:
                 "starts_at": _iso(m.starts_at),
                 "carriers": sum(by_state.values()),
                 "outstanding": outstanding_count(by_state),
+                "kind": m.kind,
+                "due_on": m.due_on.isoformat() if m.due_on else None,
+                "to_dispose": waiting.get(m.id, 0),
             }
         )
     return out

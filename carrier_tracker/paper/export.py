@@ -54,6 +54,7 @@ from carrier_tracker.paper.columns import PASS_HEADERS as PASS_HEADERS
 from carrier_tracker.paper.columns import PLAN_HEADERS as PLAN_HEADERS
 from carrier_tracker.paper.columns import PLEDGE_HEADERS as PLEDGE_HEADERS
 from carrier_tracker.paper.columns import REGISTER_HEADERS as REGISTER_HEADERS
+from carrier_tracker.paper.disposal_sheet import DISPOSAL_COLUMNS, DISPOSAL_SHEET, write_disposals
 from carrier_tracker.paper.heading import Local, meeting_facts
 from carrier_tracker.paper.history import History, new_story, read_history
 from carrier_tracker.paper.layout import EXCEL_CELL_MAX, Column, PrintedBook, PrintedSheet
@@ -200,6 +201,7 @@ def export_meeting(
         checks = w.sheet(messages.text("sheet_checks"), "paper_title_checks", CHECK_COLUMNS)
         sweep = w.sheet(messages.text("sheet_sweep"), "paper_title_sweep", SWEEP_COLUMNS)
         pledge_sheet = w.sheet(PLEDGE_SHEET, "paper_title_pledges", PLEDGE_COLUMNS)
+        disposal = w.sheet(DISPOSAL_SHEET, "paper_title_disposals", DISPOSAL_COLUMNS)
         # A log row is two lines tall (its hash takes two): the sheet's default, no row records.
         log = w.sheet(LOG_SHEET, "paper_title_log", LOG_COLUMNS, min_lines=2.0)
 
@@ -251,6 +253,7 @@ def export_meeting(
         counts[COURIER_SHEET] = write_courier(courier, session, ref, history, local)
         counts[CARRY_SHEET] = write_carry_rows(carry, carried, local, empty="paper_empty_carry")
         counts.update(PolicySheets(filing, checks, sweep).fill(session, meeting, local, history))
+        counts[DISPOSAL_SHEET] = write_disposals(disposal, session, meeting, local)
 
         # Only 汇总 and the page headers need the verification: a child process verifying a long
         # chain has had every sheet's time to finish.

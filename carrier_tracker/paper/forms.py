@@ -139,6 +139,9 @@ class Form:
     columns: tuple[Column, ...]
     write: Writer
     landscape: bool = True
+    header: bool = True
+    """The table's header row is printed under the title block (a form that lays out its own
+    pages, e.g. a report per carrier, prints its headers itself)."""
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -449,7 +452,7 @@ def write_forms(
     ]
     rows: dict[str, int] = {}
     with printed_book(path, force=force) as book, verified_later(session, key, meeting) as audit:
-        chosen = forms or FORMS
+        chosen = forms or [*FORMS, *_after_forms()]
         written = []
         for n, form in enumerate(chosen, start=1):
             written.append((form, _write_form(book, form, data, facts, rows)))
@@ -474,6 +477,13 @@ def write_forms(
     return FormsResult(path, rows, report.chain.count, report.chain.head_hash, report.ok)
 
 
+def _after_forms() -> list[Form]:
+    """The forms of after the meeting (destruction, archive, loss reports), printed last."""
+    from carrier_tracker.paper.after_forms import FORMS as AFTER
+
+    return AFTER
+
+
 def _write_form(
     book: PrintedBook, form: Form, data: FormData, facts: list[str], rows: dict[str, int]
 ) -> Pages:
@@ -492,6 +502,7 @@ def _write_form(
             code=data.meeting.code,
             landscape=form.landscape,
             min_lines=SIGN_LINES if form.signed else 1.0,
+            header=form.header,
         )
 
     pages = Pages(make)

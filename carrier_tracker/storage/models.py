@@ -67,6 +67,12 @@ class Meeting(SQLModel, table=True):
     """The officer who recorded (approved) the 备案."""
     plan_title: str | None = Field(default=None, max_length=200)
     """The title of the meeting's 专项保密工作方案."""
+    kind: str = Field(
+        default="meeting", max_length=16, sa_column_kwargs={"server_default": "meeting"}
+    )
+    """``meeting`` (涉密会议) or ``trip`` (外出携带: documents carried to a meeting elsewhere)."""
+    due_on: date | None = None
+    """The day by which everything is to be handed back (应交回日期; None: not set)."""
 
 
 class ChecklistAnswer(SQLModel, table=True):
@@ -251,6 +257,35 @@ class RetiredTag(SQLModel, table=True):
     replaced_by: str = Field(max_length=32)
     """The UID the carrier carries instead."""
     at: datetime = Field(sa_column=_ts(nullable=False))
+
+
+class Disposition(SQLModel, table=True):
+    """How a recovered copy was disposed of after the meeting (处置): one row per disposed copy,
+    written with its ``dispose`` event and removed by a void of it."""
+
+    carrier_id: int = Field(foreign_key="carrier.id", primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    kind: str = Field(max_length=16)
+    """``archive``, ``destroy`` or ``return``."""
+    seq: int
+    """The ledger event that disposed of it."""
+    at: datetime = Field(sa_column=_ts(nullable=False))
+    operator: str = Field(default="", max_length=100)
+    witnesses: str = Field(default="", max_length=400)
+    """The witnesses of a destruction, joined by 、."""
+    method: str = Field(default="", max_length=16)
+    location: str = Field(default="", max_length=100)
+    unit: str = Field(default="", max_length=200)
+
+
+class Place(SQLModel, table=True):
+    """A place registered by an officer for dispositions (system chain ``place_added``): an
+    archive copies are kept in, or a unit copies are returned to."""
+
+    kind: str = Field(primary_key=True, max_length=16)
+    name: str = Field(primary_key=True, max_length=200)
+    added_by: str = Field(default="", max_length=100)
+    added_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
 class LedgerHead(SQLModel, table=True):

@@ -366,4 +366,8 @@ def voided_seqs(session: Session, meeting_id: int) -> dict[int, int]:
         )
     ).all()
     voids = (codec.decode(row) for row in rows)
-    return {v.target_seq: v.stamp.seq for v in voids if isinstance(v, ev.Voided)}
+    return {
+        v.target_seq: v.stamp.seq
+        for v in voids
+        if isinstance(v, ev.Voided | ev.DisposalVoided)  # a tap's or a disposition's
+    }

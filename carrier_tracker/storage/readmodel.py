@@ -25,7 +25,15 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from carrier_tracker import messages
-from carrier_tracker.enums import OUTSTANDING, Action, CarrierKind, MeetingStatus, State, Verdict
+from carrier_tracker.enums import (
+    DISPOSED,
+    OUTSTANDING,
+    Action,
+    CarrierKind,
+    MeetingStatus,
+    State,
+    Verdict,
+)
 from carrier_tracker.storage.models import (
     Attendee,
     Carrier,
@@ -99,6 +107,9 @@ class Reconciliation:
     """(code, name) of attendees whose pass was handed out with no 保密承诺书 on record."""
     withdrawn: int = 0
     """Copies withdrawn before ever being issued (destroyed, spoiled): in no other count."""
+    disposed: int = 0
+    """Recovered copies disposed of after the meeting (archived, destroyed, returned): counted
+    among the recovered too."""
 
     @property
     def closed(self) -> bool:
@@ -152,6 +163,7 @@ class Reconciliation:
             "never_issued": self.never_issued,
             "unpledged_passes": len(self.unpledged),
             "withdrawn": self.withdrawn,
+            "disposed": self.disposed,
         }
 
     def verdict(self) -> str:
@@ -336,6 +348,7 @@ def reconciliation(
     ]
     if nobody:
         groups.append(Group("none", messages.text("group_unassigned"), tuple(nobody)))
+    disposed = sum(by_state.get(s, 0) for s in DISPOSED)
     return Reconciliation(
         code=fresh.code,
         status=MeetingStatus(fresh.status),
@@ -343,11 +356,12 @@ def reconciliation(
         outstanding=outstanding_count(by_state),
         lost=by_state.get(State.LOST, 0),
         in_transit=by_state.get(State.IN_TRANSIT, 0),
-        recovered=by_state.get(State.RECOVERED, 0),
+        recovered=by_state.get(State.RECOVERED, 0) + disposed,
         collected=by_state.get(State.COLLECTED, 0),
         delivered=by_state.get(State.DELIVERED, 0),
         never_issued=by_state.get(State.REGISTERED, 0),
         withdrawn=by_state.get(State.WITHDRAWN, 0),
+        disposed=disposed,
         unbound=unbound,
         items=tuple(items),
         groups=tuple(groups),

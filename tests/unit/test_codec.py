@@ -99,6 +99,25 @@ EVENTS: list[ev.MeetingEvent] = [
         replace(STAMP, verdict=Verdict.REFUSED, reason="会议已结束", approver=""),
         refused_action=Action.PLAN,
     ),
+    ev.Imported(
+        STAMP,
+        meeting=ev.MeetingRecord(
+            "WC-1", "外出", "机密", "省厅", None, None, "", "赵", False, "trip", "2026-12-20"
+        ),
+        documents=(ev.DocumentRecord(2, "J-01", "通知", "机密", 2, False, True, ""),),
+        carriers=(ev.CarrierRecord(4, "copy", 2, 1, None, None),),
+    ),
+    ev.Disposed(
+        STAMP,
+        kind="destroy",
+        carriers=(4, 5),
+        method="粉碎",
+        witnesses=(ev.Witness("赵保密", "0123456789abcdef"), ev.Witness("钱见证", "")),
+        released=((4, "04A1B2C3D4E5F6"),),
+    ),
+    ev.Disposed(STAMP, kind="archive", carriers=(4,), location="档案室", uid="04A1B2C3D4E5F6"),
+    ev.Disposed(STAMP, kind="return", carriers=(6, 7), unit="国家保密局"),
+    ev.DisposalVoided(STAMP, target_seq=5, carriers=(4, 5)),
 ]
 
 
@@ -153,3 +172,17 @@ def test_a_row_of_an_earlier_version_keeps_its_meaning() -> None:
     event = codec.decode(row)
     assert isinstance(event, ev.Closed) and not event.detailed and event.close_note is None
     assert event.stamp.system_seq is None and event.released == ((9, "04A1B2C3D4E5F7"),)
+
+
+def test_a_place_registered_in_the_system_chain_comes_back() -> None:
+    event = ev.PlaceRegistered(ev.SystemStamp(seq=3, at=AT, operator="赵保密"), "archive", "档案室")
+    row = SimpleNamespace(seq=3, **codec.encode_system(event))
+    assert codec.decode_system(row) == event
+
+
+def test_a_disposition_names_its_copy_and_states_in_its_columns() -> None:
+    """One copy disposed of by a tap: the audit log's columns name it like a tap's."""
+    row = codec.encode(ev.Disposed(STAMP, kind="destroy", carriers=(4,), method="焚毁"))
+    assert (row["carrier_id"], row["from_state"], row["to_state"]) == (4, "recovered", "destroyed")
+    batch = codec.encode(ev.Disposed(STAMP, kind="archive", carriers=(4, 5), location="档案室"))
+    assert batch["carrier_id"] is None and batch["to_state"] == "archived"

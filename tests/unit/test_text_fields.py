@@ -147,6 +147,7 @@ def test_every_text_column_a_person_fills_has_a_limit() -> None:
         "checklist",  # checklists: names and item ids come from the checklist files
         "item",
         "answer",
+        "method",  # disposition: a DestroyMethod value
     }
     tables = SQLModel.metadata.tables
     for table in tables.values():

@@ -1,0 +1,507 @@
+"""Commands of after the meeting and beyond it, registered by
+:func:`carrier_tracker.cli.main.build_parser`: ``dispose`` (归档 / 销毁 / 退回), ``place`` (the
+archives and units dispositions name), ``trip open`` (外出携带), ``report`` (the office's period
+report), and the views ``status --disposition`` and ``meetings --overdue``.
+
+Keep the imports at the top light (argparse only): parsing must stay fast; each command imports
+what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from carrier_tracker import messages
+from carrier_tracker.cli.parsers import Parsers
+from carrier_tracker.enums import DestroyMethod
+
+if TYPE_CHECKING:
+    from carrier_tracker.cli.main import App
+
+WITNESS_PIN_ENV = "CARRIER_TRACKER_WITNESS_PIN"
+DESTROY_METHODS = tuple(m.value for m in DestroyMethod)
+"""The ``--method`` choices (argparse lists them)."""
+
+
+def _h(key: str, **fields: object) -> str:
+    return messages.text(key, **fields)
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+def register(p: Parsers) -> None:
+    """Add this area's commands to the parser."""
+    q = p.add("dispose", cmd_dispose, _h("help_dispose"), p.recording)
+    q.add_argument("meeting", metavar="MEETING")
+    how = q.add_mutually_exclusive_group(required=True)
+    how.add_argument("--archive", action="store_true", help=_h("help_dispose_archive"))
+    how.add_argument("--destroy", action="store_true", help=_h("help_dispose_destroy"))
+    how.add_argument("--return-to", metavar="UNIT", help=_h("help_dispose_return_to"))
+    q.add_argument("--location", metavar="TEXT", help=_h("help_dispose_location"))
+    q.add_argument("--method", choices=DESTROY_METHODS, help=_h("help_dispose_method"))
+    q.add_argument(
+        "--witness",
+        dest="witnesses",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=_h("help_dispose_witness", env=WITNESS_PIN_ENV),
+    )
+    q.add_argument(
+        "--witness-pin-stdin", action="store_true", help=_h("help_dispose_witness_pin_stdin")
+    )
+    q.add_argument("--document", dest="doc_no", metavar="DOC_NO", help=_h("help_dispose_document"))
+    q.add_argument("--all-recovered", action="store_true", help=_h("help_dispose_all"))
+    q.add_argument("uids", metavar="UID", nargs="*")
+
+    q = p.add("place", _group_help, _h("help_place"), ())
+    subs = q.add_subparsers(
+        dest="place_command",
+        metavar=messages.text("help_subcommands_metavar"),
+        parser_class=type(q),
+        required=True,
+    )
+    a = subs.add_parser(
+        "add",
+        help=_h("help_place_add"),
+        description=_h("help_place_add"),
+        parents=list(p.recording),
+    )
+    a.set_defaults(func=cmd_place_add)
+    which = a.add_mutually_exclusive_group(required=True)
+    which.add_argument("--archive", metavar="NAME", help=_h("help_place_archive"))
+    which.add_argument("--unit", dest="place_unit", metavar="NAME", help=_h("help_place_unit"))
+    ls = subs.add_parser(
+        "list", help=_h("help_place_list"), description=_h("help_place_list"), parents=[p.common]
+    )
+    ls.set_defaults(func=cmd_place_list, read_only=True)
+    ls.add_argument("--json", action="store_true", help=_h("help_json"))
+
+    q = p.add("trip", _group_help, _h("help_trip"), ())
+    subs = q.add_subparsers(
+        dest="trip_command",
+        metavar=messages.text("help_subcommands_metavar"),
+        parser_class=type(q),
+        required=True,
+    )
+    o = subs.add_parser(
+        "open",
+        help=_h("help_trip_open"),
+        description=_h("help_trip_open"),
+        parents=[*p.recording, p.approving("approve_what_trip")],
+    )
+    o.set_defaults(func=cmd_trip_open)
+    o.add_argument("meeting", metavar="CODE")
+    o.add_argument("--title", dest="trip_title", required=True, help=_h("help_trip_title"))
+    o.add_argument("--destination", required=True, help=_h("help_trip_destination"))
+    o.add_argument("--level", required=True, metavar="LEVEL", help=_h("help_trip_level"))
+    o.add_argument("--due", required=True, metavar="YYYY-MM-DD", help=_h("help_trip_due"))
+    o.add_argument(
+        "--document",
+        dest="documents",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("DOC_NO", "COPIES", "TITLE"),
+        help=_h("help_trip_document"),
+    )
+
+    q = p.add("report", cmd_report, _h("help_report"), (p.common, p.who))
+    q.set_defaults(read_only=True)
+    q.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
+    q.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
+    q.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    q.add_argument("--force", action="store_true", help=_h("help_template_force"))
+
+
+def add_status_flags(status: argparse.ArgumentParser) -> None:
+    """``status MEETING --disposition`` (the status command lives in main)."""
+    status.add_argument("--disposition", action="store_true", help=_h("help_status_disposition"))
+
+
+def add_meetings_flags(meetings: argparse.ArgumentParser) -> None:
+    """``meetings --overdue`` (the meetings command lives in main)."""
+    meetings.add_argument("--overdue", action="store_true", help=_h("help_meetings_overdue"))
+
+
+def _group_help(args: argparse.Namespace) -> int:
+    return 2
+
+
+# --- dispose -------------------------------------------------------------------------------------
+
+
+def _witness_pins(args: argparse.Namespace, names: list[str]) -> list[str]:
+    """Each witness's PIN: one line each from stdin (after the operator's own with
+    ``--pin-stdin``), ``$CARRIER_TRACKER_WITNESS_PIN`` for a single witness, or a prompt."""
+    from carrier_tracker.cli.main import _read_pin
+    from carrier_tracker.errors import CarrierTrackerError
+
+    if len(names) > 1 and not args.witness_pin_stdin and os.environ.get(WITNESS_PIN_ENV):
+        raise CarrierTrackerError(_h("dispose_witness_env_one", env=WITNESS_PIN_ENV))
+    return [
+        _read_pin(
+            who=_h("pin_who_witness", name=name),
+            env=WITNESS_PIN_ENV,
+            flag="--witness-pin-stdin",
+            from_stdin=args.witness_pin_stdin,
+        )
+        for name in names
+    ]
+
+
+def _confirm_witnesses(app: App, args: argparse.Namespace, names: list[str]) -> None:
+    """Each witness other than the operator confirms with their PIN (a failure is recorded in
+    the system chain; the operator named as witness is refused by the disposition itself)."""
+    from carrier_tracker.access.operators import authenticate
+
+    others = [n for n in dict.fromkeys(names) if n != args.operator]
+    for name, pin in zip(others, _witness_pins(args, others), strict=True):
+        authenticate(engine=app.engine, key=app.key, name=name, pin=pin, station=args.station)
+
+
+def cmd_dispose(args: argparse.Namespace) -> int:
+    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _login
+    from carrier_tracker.enums import Disposal
+    from carrier_tracker.errors import CarrierTrackerError
+    from carrier_tracker.meeting.disposition import Ask, check_ask, dispose
+    from carrier_tracker.storage import db
+
+    kind = (
+        Disposal.ARCHIVE if args.archive else Disposal.DESTROY if args.destroy else Disposal.RETURN
+    )
+    if kind is Disposal.ARCHIVE and not args.location:
+        raise CarrierTrackerError(_h("dispose_needs_location"))
+    if kind is Disposal.DESTROY and not args.method:
+        raise CarrierTrackerError(_h("dispose_needs_method"))
+    ask = check_ask(  # bad input is named before any PIN is asked for
+        Ask(
+            kind=kind,
+            uids=tuple(args.uids),
+            document=args.doc_no,
+            all_recovered=args.all_recovered,
+            location=args.location or "",
+            method=args.method or "",
+            unit=args.return_to or "",
+            witnesses=tuple(args.witnesses),
+        )
+    )
+    app = App(args)
+    _login(app, args)
+    if kind is Disposal.DESTROY:
+        _confirm_witnesses(app, args, list(ask.witnesses))
+    with db.session_scope(app.engine) as session:
+        outcome = dispose(
+            session=session,
+            key=app.key,
+            meeting_code=args.meeting,
+            ask=ask,
+            operator=args.operator,
+            station=args.station,
+        )
+    if outcome.refused:
+        print(
+            messages.text("change_refused_line", message=outcome.message, seq=outcome.seq),
+            file=sys.stderr,
+            flush=True,
+        )
+        return EXIT_REFUSED
+    _print(messages.text("change_done_line", message=outcome.message, seqs=outcome.seq))
+    if outcome.left:
+        _print(_h("dispose_left", count=len(outcome.left), items="、".join(outcome.left)))
+    return EXIT_OK
+
+
+# --- places --------------------------------------------------------------------------------------
+
+
+def cmd_place_add(args: argparse.Namespace) -> int:
+    from carrier_tracker.cli.main import EXIT_OK, App, _officer
+    from carrier_tracker.enums import PlaceKind
+    from carrier_tracker.meeting.places import add_place
+    from carrier_tracker.storage import db
+
+    kind = PlaceKind.ARCHIVE if args.archive is not None else PlaceKind.UNIT
+    name = args.archive if args.archive is not None else args.place_unit
+    app = App(args)
+    by = _officer(app, args, _h("action_place_add"))
+    with db.session_scope(app.engine) as session:
+        place = add_place(
+            session=session, key=app.key, kind=kind, name=name, by=by.name, station=args.station
+        )
+    _print(_h("place_added", kind=messages.PLACE_KIND_LABEL[kind], name=place.name))
+    return EXIT_OK
+
+
+def cmd_place_list(args: argparse.Namespace) -> int:
+    from carrier_tracker.cli.main import EXIT_OK, App
+    from carrier_tracker.meeting.places import list_places
+    from carrier_tracker.storage import db
+
+    app = App(args)
+    with db.read_scope(app.engine) as session:
+        rows: list[dict[str, str]] = [
+            {
+                "kind": p.kind,
+                "name": p.name,
+                "added_by": p.added_by,
+                "added_at": p.added_at.isoformat() if p.added_at else "",
+            }
+            for p in list_places(session)
+        ]
+    if args.json:
+        _print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        _print(_h("places_none"))
+    for r in rows:
+        _print(
+            _h(
+                "place_row",
+                kind=messages.PLACE_KIND_LABEL.get(r["kind"], r["kind"]),
+                name=r["name"],
+                by=r["added_by"],
+                at=messages.local_iso(r["added_at"] or None),
+            )
+        )
+    return EXIT_OK
+
+
+# --- trips ---------------------------------------------------------------------------------------
+
+
+def _day(text: str, shown: str) -> Any:
+    from datetime import date
+
+    from carrier_tracker.errors import CarrierTrackerError
+    from carrier_tracker.text_fields import printable
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise CarrierTrackerError(
+            _h("arg_bad_date", arg=shown, value=printable(text, 40))
+        ) from None
+
+
+def cmd_trip_open(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _approver, _login, refusal_hint
+    from carrier_tracker.enums import Level
+    from carrier_tracker.errors import CarrierTrackerError, ConflictError
+    from carrier_tracker.meeting.trips import NewTrip, TripDocument, check_trip, open_trip
+    from carrier_tracker.storage import db
+    from carrier_tracker.text_fields import printable
+
+    try:
+        level = Level.parse(args.level)
+    except ValueError:
+        raise CarrierTrackerError(_h("arg_bad_level", value=printable(args.level, 40))) from None
+    docs = []
+    for number, copies, title in args.documents:
+        if not copies.strip().isdigit():
+            raise CarrierTrackerError(
+                _h("arg_bad_copies", number=printable(number, 40), value=printable(copies, 40))
+            )
+        docs.append(TripDocument(number, int(copies.strip()), title))
+    trip = NewTrip(
+        code=args.meeting,
+        title=args.trip_title,
+        destination=args.destination,
+        level=level,
+        due=_day(args.due, "--due"),
+        documents=tuple(docs),
+    )
+    today = date.today()
+    trip = check_trip(trip, today=today)  # bad input before any PIN is asked for
+    app = App(args)
+    _login(app, args)
+    approver = _approver(app, args)
+    try:
+        with db.session_scope(app.engine) as session:
+            meeting = open_trip(
+                session=session,
+                key=app.key,
+                trip=trip,
+                today=today,
+                operator=args.operator,
+                approver=approver,
+                station=args.station,
+            )
+    except ConflictError as e:
+        print(str(e) + refusal_hint("", key="change_officer"), file=sys.stderr)
+        return EXIT_REFUSED
+    copies_total = sum(d.copies for d in trip.documents)
+    _print(
+        _h(
+            "trip_opened",
+            code=meeting.code,
+            destination=meeting.venue,
+            due=trip.due.isoformat(),
+            documents=len(trip.documents),
+            copies=copies_total,
+            by=meeting.officer,
+        )
+    )
+    return EXIT_OK
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+
+def status_disposition(args: argparse.Namespace) -> int:
+    """``status MEETING --disposition [--json]``: what is still waiting for a disposition."""
+    from carrier_tracker.cli.main import EXIT_OK, App
+    from carrier_tracker.meeting.disposition import disposition_status
+    from carrier_tracker.storage import db
+
+    app = App(args)
+    with db.read_scope(app.engine) as session:
+        data = disposition_status(session, args.meeting)
+    if args.json:
+        _print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    m = data["meeting"]
+    _print(
+        _h(
+            "disposition_head",
+            code=m["code"],
+            title=m["title"],
+            level=m["level"],
+            status=messages.MEETING_STATUS_LABEL[m["status"]],
+        )
+    )
+    if data["waiting_total"]:
+        _print(_h("disposition_waiting", count=data["waiting_total"]))
+        for w in data["waiting"]:
+            copies = "、".join(f"{n:03d}" for n in w["copies"])
+            _print(
+                _h(
+                    "disposition_doc",
+                    doc=w["document"],
+                    title=w["title"],
+                    level=w["level"],
+                    count=w["count"],
+                    copies=copies,
+                )
+            )
+    else:
+        _print(_h("disposition_none_waiting"))
+    done = data["disposed"]
+    _print(
+        _h(
+            "disposition_done",
+            archive=done["archive"],
+            destroy=done["destroy"],
+            sent=done["return"],
+        )
+    )
+    if data["not_back"]:
+        _print(_h("disposition_not_back", count=data["not_back"]))
+    return EXIT_OK
+
+
+def meetings_overdue(args: argparse.Namespace) -> int:
+    """``meetings --overdue [--json]``: trips and meetings past their return date with copies
+    still out, naming who holds them; exit 1 when there is any."""
+    from datetime import date
+
+    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App
+    from carrier_tracker.meeting.trips import overdue
+    from carrier_tracker.storage import db
+
+    app = App(args)
+    with db.read_scope(app.engine) as session:
+        rows = overdue(session, today=date.today())
+    if args.json:
+        _print(json.dumps([o.as_json() for o in rows], ensure_ascii=False, indent=2))
+        return EXIT_REFUSED if rows else EXIT_OK
+    if not rows:
+        _print(_h("overdue_none"))
+        return EXIT_OK
+    for o in rows:
+        _print(
+            _h(
+                "overdue_row",
+                code=o.code,
+                kind=messages.MEETING_KIND_LABEL.get(o.kind, o.kind),
+                level=o.level,
+                due=o.due.isoformat(),
+                days=o.days,
+                count=o.count,
+                title=o.title,
+            )
+        )
+        for h in o.holders:
+            _print(
+                _h(
+                    "overdue_holder",
+                    code=h.code,
+                    name=h.name,
+                    unit=h.unit,
+                    items="、".join(h.items),
+                )
+            )
+    return EXIT_REFUSED
+
+
+def meetings_suffix(row: dict[str, Any]) -> str:
+    """What ``meetings`` adds to a row: a trip's kind and return date, a closed meeting's copies
+    waiting for a disposition."""
+    parts = []
+    if row.get("kind") == "trip":
+        parts.append(_h("meetings_trip", due=row.get("due_on") or messages.text("none_word")))
+    if row.get("status") == "closed":
+        parts.append(_h("meetings_to_dispose", n=row.get("to_dispose", 0)))
+    return "".join(f"\t{p}" for p in parts)
+
+
+# --- the period report ---------------------------------------------------------------------------
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App
+    from carrier_tracker.paper.output import check_output_path
+    from carrier_tracker.paper.report import check_period, write_report
+    from carrier_tracker.storage import db
+
+    start, end = _day(args.start, "--from"), _day(args.end, "--to")
+    check_period(start, end)
+    path = Path(args.output)
+    check_output_path(path, force=args.force)
+    app = App(args)
+    with db.read_scope(app.engine) as session:
+        result = write_report(
+            session=session,
+            key=app.key,
+            start=start,
+            end=end,
+            path=path,
+            operator=args.operator,
+            force=args.force,
+            progress=lambda n, total: print(
+                _h("report_progress", n=n, total=total), file=sys.stderr, flush=True
+            ),
+        )
+    _print(
+        _h(
+            "report_written",
+            path=path,
+            meetings=result.meetings,
+            counted=result.counted,
+            marking=result.marking,
+        )
+    )
+    if result.counted < result.meetings:
+        _print(_h("report_some_unverified", n=result.meetings - result.counted))
+        return EXIT_REFUSED
+    return EXIT_OK
