@@ -65,7 +65,7 @@ class CarrierKind(StrEnum):
 
 
 class State(StrEnum):
-    """Custody state of a carrier (DESIGN §5)."""
+    """Custody state of a carrier (docs/architecture.md §3)."""
 
     REGISTERED = "registered"
     ISSUED = "issued"

@@ -1,4 +1,4 @@
-"""The custody rules as data (DESIGN §5): one transition table, a pure ``decide`` and a pure
+"""The custody rules as data (docs/architecture.md §3): one transition table, a pure ``decide`` and a pure
 ``apply`` over typed, frozen values.
 
 ``decide(facts, tap)`` reads the facts a loader gathered for one tap and returns a

@@ -1,4 +1,4 @@
-"""The tap service: load the facts, ``rules.decide``, ``rules.apply``, append (DESIGN §5).
+"""The tap service: load the facts, ``rules.decide``, ``rules.apply``, append (docs/architecture.md §3).
 
 One call per tap, one transaction, one ``Outcome``; the rules themselves live in ``rules.py``.
 """

@@ -1,4 +1,4 @@
-"""All tables (DESIGN §4). Enum-valued columns hold the enum's string value."""
+"""All tables (docs/architecture.md §2). Enum-valued columns hold the enum's string value."""
 
 from __future__ import annotations
 
