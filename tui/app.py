@@ -5,48 +5,57 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
-from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Header, Static
+from textual.widgets import Header, Input, Static
 
 from carrier_tracker import ledger
 from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.config import load_settings, lock_after_minutes, make_private_dir
 from carrier_tracker.custody.service import find_meeting
-from carrier_tracker.enums import Level, Verdict
+from carrier_tracker.enums import Level, MeetingStatus, Verdict
 from carrier_tracker.messages import text
 from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Meeting
 from carrier_tracker.storage.queries import newest_seq
 from readers import Reader, ReaderError, ReaderStatus, TagTap, open_reader
 from readers.base import DEFAULT_DEBOUNCE
+from readers.sim import SimReader
 
 from .context import DeskContext
 from .lanes import Job, Lane
 from .messages import DbWaiting, JobDone, LedgerAdvanced, ReaderStatusChanged, TapArrived
 from .navigation import app_bindings
+from .service import DeskService
+from .taking import TakesTaps
 from .texts import t
 from .widgets.header_title import HEADER_SIDES, fit_title
 from .widgets.reader_status import ReaderHelp, ReaderStatusBar, open_failure, runtime_fix
 from .widgets.tap_entry import TapEntry
+
+if TYPE_CHECKING:
+    from .screens.desk import DeskScreen
 
 POLL_SECONDS = 1.0
 WAITING_AFTER = 0.4  # a write that takes longer than this shows 等待数据库…
 READER_RETRY = 5.0
 
 SCREENS = ("desk", "reconcile", "enroll", "courier", "copies", "audit", "changes", "policy")
-RECORDING_SCREENS = frozenset({"desk", "reconcile", "enroll", "courier"})
-"""Screens where a tap records something (an auditor's taps there are refused, unrecorded)."""
+CLOSED_HIDES = frozenset({"enroll", "courier", "changes"})
+"""Screens of a meeting that closed (their steps would all be refused): not offered."""
 IDLE_CHECK_SECONDS = 1.0
+SETTLE_TRIES = 25
+"""Times (20 ms apart) the keys after a screen change wait for the new screen's focus."""
 
 
 class CarrierTrackerApp(App[None]):
@@ -118,11 +127,16 @@ class CarrierTrackerApp(App[None]):
         )
         self._stop = threading.Event()
         self.last_seq = 0
-        self._screens: dict[str, Screen[None]] = {}
+        self._desk: DeskScreen | None = None
         self.last_export: Path | None = None
         self.writes = Lane("write", ctx.session, self.post_message, ctx.tap)
         self.reads = Lane("read", ctx.read, self.post_message)
+        self.service = DeskService(self, ctx, self.writes, self.reads)
+        """Every screen's way to the database, the ledger and an officer's approval."""
         self._waiting = False
+        self._keys: deque[events.Key] = deque()
+        self._keys_held = False
+        self._settle_tries = 0
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -199,7 +213,71 @@ class CarrierTrackerApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown)):
             self.last_activity = self.clock()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._keys.append(event)
+            await self._take_keys()
+            return
         await super().on_event(event)
+
+    # -- keys, in the order they arrive ------------------------------------------------------------
+    #
+    # Textual hands a key to the focused widget's queue and runs its bindings only when the key has
+    # bubbled back up to the app, behind the keys queued meanwhile: in a burst (a fast typist, a
+    # keyboard-wedge reader, an input method) a text field got the printable keys first and the
+    # Backspace, arrows and Enter after them (``246811⌫0⏎`` submitted ``2468110``). Here each key
+    # is handled to the end, in the app's own queue, before the next: the priority bindings, then,
+    # for a text field, its own editing (typed characters, its bindings and its ancestors'); after
+    # a binding the next key waits until what it changed (the focus, a new screen) has landed.
+
+    async def _take_keys(self) -> None:
+        while self._keys and not self._keys_held:
+            await self._one_key(self._keys.popleft())
+
+    async def _one_key(self, event: events.Key) -> None:
+        if not self.app_focus:
+            self.app_focus = True
+        screen = self.screen
+        if screen.maximized is not None and event.key == "escape" and self.escape_to_minimize:
+            screen.minimize()
+            return
+        if await self._check_bindings(event.key, priority=True):
+            self._hold_keys()
+            return
+        focused = self.focused
+        if isinstance(focused, Input):
+            if event.is_printable:
+                await focused._on_key(event)  # the field inserts it, now
+                return
+            if await self._check_bindings(event.key):  # Backspace, arrows, Enter, Tab, Esc …
+                self._hold_keys()
+                return
+        (focused or screen)._forward_event(event)
+
+    def _hold_keys(self) -> None:
+        """Keep the next keys until what the last binding started (a focus change, a screen) is
+        done: Textual applies both from the app's queue, where this waits its turn behind them."""
+        self._keys_held = True
+        self._settle_tries = 0
+        self._held_on = self.screen
+        self.call_later(self._release_keys)
+
+    async def _release_keys(self) -> None:
+        screen = self.screen
+        settling = (
+            screen is not self._held_on
+            and self.focused is None
+            and any(True for _ in screen.focus_chain)
+        )
+        if settling and self._settle_tries < SETTLE_TRIES:  # a new screen: its focus is on its way
+            self._settle_tries += 1
+            self.set_timer(0.02, self._release_keys)
+            return
+        self._keys_held = False
+        await self._take_keys()
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: how to quit (Textual says it in English)."""
+        self.notify(t("quit_hint"), timeout=5)
 
     def open_desk(self) -> None:
         meeting = self.ctx.meeting
@@ -320,13 +398,14 @@ class CarrierTrackerApp(App[None]):
             return
         self.last_activity = self.clock()
         for screen in reversed(self.screen_stack):
-            take = getattr(screen, "take_tap", None)
-            if take is not None:
-                if self.ctx.is_auditor and getattr(screen, "NAME", None) in RECORDING_SCREENS:
-                    self._auditor_tapped(screen)
-                else:
-                    take(message.tap)
-                return
+            taker = screen if isinstance(screen, TakesTaps) else None
+            if taker is None:
+                continue
+            if self.ctx.is_auditor and taker.RECORDS:
+                self._auditor_tapped(screen)
+            else:
+                taker.take_tap(message.tap)
+            return
 
     def _auditor_tapped(self, screen: Screen[Any]) -> None:
         """An auditor's tap on a screen that records: refused here, never recorded."""
@@ -359,49 +438,13 @@ class CarrierTrackerApp(App[None]):
     def simulate_tap(self, uid: str) -> bool:
         """Lay a tag on the simulated reader and lift it (the demo tray); False without one."""
         reader = self.reader
-        present = getattr(reader, "present", None)
-        if reader is None or present is None:
+        if not isinstance(reader, SimReader):
             return False
-        present(uid)
-        self.set_timer(0.2, reader.remove)  # type: ignore[attr-defined]
+        reader.present(uid)
+        self.set_timer(0.2, reader.remove)
         return True
 
     # -- database lanes --------------------------------------------------------------------------
-
-    def write(
-        self,
-        owner: MessagePump,
-        run: Callable[[Any], Any],
-        done: Callable[[Any], None],
-        failed: Callable[[str], None] | None = None,
-        *,
-        tap: bool = False,
-    ) -> None:
-        """Run ``run`` in a write transaction on the write lane; ``done``/``failed`` come back here.
-
-        ``run`` gets a session; with ``tap`` (a tap, the hot path), the bare connection of
-        :func:`carrier_tracker.storage.db.tap_scope` instead. An auditor's writes never reach the lane:
-        they are refused here (``failed`` or a notice).
-        """
-        if self.ctx.is_auditor or self.ctx.role is None:
-            error = text("auditor_read_only", name=self.ctx.operator)
-            if failed is not None:
-                failed(error)
-            else:
-                self.notify(error, severity="error", timeout=8)
-            self.bell()
-            return
-        self.writes.submit(Job(run, done, owner, failed, bare=tap))
-
-    def read(
-        self,
-        owner: MessagePump,
-        run: Callable[[Session], Any],
-        done: Callable[[Any], None],
-        key: str | None = None,
-    ) -> None:
-        """Run ``run`` on a read snapshot on the read lane; a queued job with the same key is replaced."""
-        self.reads.submit(Job(run, done, owner, None, key))
 
     def on_job_done(self, message: JobDone) -> None:
         job = message.job
@@ -428,10 +471,18 @@ class CarrierTrackerApp(App[None]):
         if meeting is None or self.reads.queued("poll"):
             return
 
-        def seq(s: Session) -> int:
-            return newest_seq(s, meeting)
+        last = self.last_seq
 
-        def got(newest: int) -> None:
+        def seq(s: Session) -> tuple[int, str]:
+            newest = newest_seq(s, meeting)
+            fresh = s.get(Meeting, meeting.id) if newest != last else None
+            return newest, fresh.status if fresh is not None else meeting.status
+
+        def got(read: tuple[int, str]) -> None:
+            newest, status = read
+            if status != meeting.status:  # closed (here or at another desk)
+                meeting.status = status
+                self.refresh_bindings()
             if newest != self.last_seq:
                 old, self.last_seq = self.last_seq, newest
                 for screen in self.screen_stack:
@@ -442,12 +493,13 @@ class CarrierTrackerApp(App[None]):
     # -- screens ---------------------------------------------------------------------------------
 
     @property
-    def desk(self):  # type: ignore[no-untyped-def]
+    def desk(self) -> DeskScreen:
+        """The desk screen (made once; it stays at the bottom of the stack)."""
         from .screens.desk import DeskScreen
 
-        if "desk" not in self._screens:
-            self._screens["desk"] = DeskScreen()
-        return self._screens["desk"]
+        if self._desk is None:
+            self._desk = DeskScreen()
+        return self._desk
 
     def _make(self, name: str) -> Screen[None]:
         from .screens.audit import AuditScreen
@@ -469,6 +521,12 @@ class CarrierTrackerApp(App[None]):
         }
         return screens[name]()
 
+    @property
+    def meeting_closed(self) -> bool:
+        """The desk's meeting is closed: only a find (找回), the views and the export still work."""
+        meeting = self.ctx.meeting
+        return meeting is not None and meeting.status == MeetingStatus.CLOSED
+
     def current(self) -> str | None:
         """The name of the screen on top (None for a dialog or the picker)."""
         return getattr(self.screen, "NAME", None)
@@ -486,6 +544,8 @@ class CarrierTrackerApp(App[None]):
         if self.ctx.meeting is None or isinstance(self.screen, ModalScreen):
             return False
         if action == "show":
+            if self.meeting_closed and parameters[0] in CLOSED_HIDES:
+                return False
             return parameters[0] != self.current()
         if action == "focus_tap_entry":
             return bool(self.screen.query(TapEntry))
@@ -509,20 +569,41 @@ class CarrierTrackerApp(App[None]):
         for entry in self.screen.query(TapEntry):
             entry.focus_input()
 
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+    def desk_commands(self) -> list[SystemCommand]:
+        """The command palette's commands (Ctrl+P): the desk's own, in Chinese, each one that works
+        here and now (Textual's own commands, in English and some failing, are not offered)."""
         if self.locked:
-            return
+            return []
+        commands = []
         if self.signed_in_as is not None:
-            yield SystemCommand(text("key_lock"), text("cmd_lock_help"), self.action_lock)
-        if self.ctx.meeting is None:
+            commands.append(
+                SystemCommand(text("key_lock"), text("cmd_lock_help"), self.action_lock)
+            )
+        if self.ctx.meeting is not None:
+            for name in SCREENS:
+                if name != self.current() and self.check_action("show", (name,)) is not False:
+                    commands.append(
+                        SystemCommand(
+                            t(f"title_{name}"), t(f"cmd_{name}"), lambda n=name: self.action_show(n)
+                        )
+                    )
+            commands.append(
+                SystemCommand(t("cmd_export"), t("cmd_export_help"), self.action_export)
+            )
+        commands.append(SystemCommand(t("key_quit"), t("cmd_quit_help"), self.exit))
+        return commands
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Only the desk's commands, wherever Textual asks for the palette's."""
+        return self.desk_commands()
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: the desk's commands, searchable, in Chinese."""
+        from .screens.commands import CommandsDialog
+
+        if self.locked or isinstance(self.screen, CommandsDialog):
             return
-        for name in SCREENS:
-            if name != self.current():
-                yield SystemCommand(
-                    t(f"title_{name}"), t(f"cmd_{name}"), lambda n=name: self.action_show(n)
-                )
-        yield SystemCommand(t("cmd_export"), t("cmd_export_help"), self.action_export)
+        self.push_screen(CommandsDialog(self.desk_commands()))
 
     # -- export ------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlmodel import Session
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -16,7 +17,9 @@ from carrier_tracker.messages import ACTION_LABEL, VERDICT_LABEL, local_time
 from carrier_tracker.storage.queries import AuditRow, audit_log
 from readers import TagTap
 
+from ..app import CarrierTrackerApp
 from ..messages import LedgerAdvanced
+from ..taking import TakesTaps
 from ..texts import t
 from ..widgets.entry import Entry
 from ..widgets.fit_table import FitTable
@@ -39,8 +42,10 @@ def note_of(row: AuditRow) -> str:
     return "；".join(parts)
 
 
-class AuditScreen(Screen[None]):
+class AuditScreen(TakesTaps, Screen[None]):
     """The ledger; filter by copy, pass, attendee, action, operator or UID (or tap a tag)."""
+
+    app = getters.app(CarrierTrackerApp)
 
     NAME = "audit"
     AUTO_FOCUS = "#search"
@@ -64,12 +69,12 @@ class AuditScreen(Screen[None]):
         self._load("")
 
     def _verify(self) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.app.ctx
 
         def run(s: Session) -> AuditReport:
-            return audit_meeting(s, ctx.key, ctx.meeting)
+            return audit_meeting(s, ctx.key, ctx.chosen_meeting)
 
-        self.app.read(self, run, self._verified, key="audit-verify")  # type: ignore[attr-defined]
+        self.app.service.read(self, run, self._verified, key="audit-verify")
 
     def _verified(self, report: AuditReport) -> None:
         """The chain and the replay of it against the tables (the same check as ``verify``)."""
@@ -86,12 +91,12 @@ class AuditScreen(Screen[None]):
             label.update(t("audit_differs", count=len(report.differences), first=first))
 
     def _load(self, search: str) -> None:
-        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+        meeting = self.app.ctx.chosen_meeting
 
         def run(s: Session) -> tuple[list[AuditRow], dict[int, int]]:
             return audit_log(s, meeting, search), voided_seqs(s, meeting)
 
-        self.app.read(self, run, self._show, key="audit")  # type: ignore[attr-defined]
+        self.app.service.read(self, run, self._show, key="audit")
 
     def verdict(self, r: AuditRow) -> str:
         """成功 / 拒绝 …, and for a voided event which void undid it."""

@@ -39,8 +39,15 @@ class ModeBanner(Static):
     def show(self, mode: Mode) -> None:
         for m in Mode:
             self.remove_class(f"mode-{m.value}")
+        self.remove_class("closed")
         self.add_class(f"mode-{mode.value}")
         self.update(t("mode_banner", mode=MODE_LABEL[mode], key=MODE_KEYS[mode]))
+
+    def closed(self, mode: Mode) -> None:
+        """The meeting is closed: said first, then the one mode that still records."""
+        self.show(mode)
+        self.add_class("closed")
+        self.update(t("mode_banner_closed", mode=MODE_LABEL[mode], key=MODE_KEYS[mode]))
 
 
 class OutcomePanel(Static):
@@ -55,6 +62,12 @@ class OutcomePanel(Static):
         shade = Verdict.ALREADY if remark and verdict is Verdict.ACCEPTED else verdict
         self.add_class(f"verdict-{shade.value}")
         self.update(f"{VERDICT_LABEL[verdict]}：{message}")
+
+    def remark(self, text: str) -> None:
+        """Yellow, without a verdict: nothing was recorded (waiting for an officer, cancelled)."""
+        self._clear()
+        self.add_class(f"verdict-{Verdict.ALREADY.value}")
+        self.update(text)
 
     def hint(self, text: str) -> None:
         """A neutral line (a prompt, or 等待数据库…)."""
