@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,8 +15,9 @@ from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Header, Input, Static
+from textual.widgets import Header, Static
 
 from carrier_tracker import ledger
 from carrier_tracker.access.operators import Authenticated
@@ -33,6 +33,7 @@ from readers.base import DEFAULT_DEBOUNCE
 from readers.sim import SimReader
 
 from .context import DeskContext
+from .keys import KeyOrder
 from .lanes import Job, Lane
 from .messages import DbWaiting, JobDone, LedgerAdvanced, ReaderStatusChanged, TapArrived
 from .navigation import app_bindings
@@ -42,6 +43,7 @@ from .texts import t
 from .widgets.header_title import HEADER_SIDES, fit_title
 from .widgets.reader_status import ReaderHelp, ReaderStatusBar, open_failure, runtime_fix
 from .widgets.tap_entry import TapEntry
+from .wording import desk_words
 
 if TYPE_CHECKING:
     from .screens.desk import DeskScreen
@@ -54,8 +56,8 @@ SCREENS = ("desk", "reconcile", "enroll", "courier", "copies", "audit", "changes
 CLOSED_HIDES = frozenset({"enroll", "courier", "changes"})
 """Screens of a meeting that closed (their steps would all be refused): not offered."""
 IDLE_CHECK_SECONDS = 1.0
-SETTLE_TRIES = 25
-"""Times (20 ms apart) the keys after a screen change wait for the new screen's focus."""
+LIFT_AFTER = 0.2
+"""Seconds a tag laid from the demo's tray stays on the simulated reader."""
 
 
 class CarrierTrackerApp(App[None]):
@@ -134,9 +136,9 @@ class CarrierTrackerApp(App[None]):
         self.service = DeskService(self, ctx, self.writes, self.reads)
         """Every screen's way to the database, the ledger and an officer's approval."""
         self._waiting = False
-        self._keys: deque[events.Key] = deque()
-        self._keys_held = False
-        self._settle_tries = 0
+        self.key_order = KeyOrder(self)
+        self._tray_last: tuple[str, float] | None = None
+        """The demo tray's last tag and when it left the reader (the reader's debounce)."""
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -214,66 +216,23 @@ class CarrierTrackerApp(App[None]):
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown)):
             self.last_activity = self.clock()
         if isinstance(event, events.Key) and not event.is_forwarded:
-            self._keys.append(event)
-            await self._take_keys()
+            await self.key_order.take(event)  # in order, each to the end (tui/keys.py)
             return
         await super().on_event(event)
 
-    # -- keys, in the order they arrive ------------------------------------------------------------
-    #
-    # Textual hands a key to the focused widget's queue and runs its bindings only when the key has
-    # bubbled back up to the app, behind the keys queued meanwhile: in a burst (a fast typist, a
-    # keyboard-wedge reader, an input method) a text field got the printable keys first and the
-    # Backspace, arrows and Enter after them (``246811⌫0⏎`` submitted ``2468110``). Here each key
-    # is handled to the end, in the app's own queue, before the next: the priority bindings, then,
-    # for a text field, its own editing (typed characters, its bindings and its ancestors'); after
-    # a binding the next key waits until what it changed (the focus, a new screen) has landed.
-
-    async def _take_keys(self) -> None:
-        while self._keys and not self._keys_held:
-            await self._one_key(self._keys.popleft())
-
-    async def _one_key(self, event: events.Key) -> None:
-        if not self.app_focus:
-            self.app_focus = True
-        screen = self.screen
-        if screen.maximized is not None and event.key == "escape" and self.escape_to_minimize:
-            screen.minimize()
-            return
-        if await self._check_bindings(event.key, priority=True):
-            self._hold_keys()
-            return
-        focused = self.focused
-        if isinstance(focused, Input):
-            if event.is_printable:
-                await focused._on_key(event)  # the field inserts it, now
-                return
-            if await self._check_bindings(event.key):  # Backspace, arrows, Enter, Tab, Esc …
-                self._hold_keys()
-                return
-        (focused or screen)._forward_event(event)
-
-    def _hold_keys(self) -> None:
-        """Keep the next keys until what the last binding started (a focus change, a screen) is
-        done: Textual applies both from the app's queue, where this waits its turn behind them."""
-        self._keys_held = True
-        self._settle_tries = 0
-        self._held_on = self.screen
-        self.call_later(self._release_keys)
-
-    async def _release_keys(self) -> None:
-        screen = self.screen
-        settling = (
-            screen is not self._held_on
-            and self.focused is None
-            and any(True for _ in screen.focus_chain)
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notice in the desk's words (no command-line flags); never markup (texts hold data)."""
+        super().notify(
+            desk_words(message), title=title, severity=severity, timeout=timeout, markup=markup
         )
-        if settling and self._settle_tries < SETTLE_TRIES:  # a new screen: its focus is on its way
-            self._settle_tries += 1
-            self.set_timer(0.02, self._release_keys)
-            return
-        self._keys_held = False
-        await self._take_keys()
 
     def action_help_quit(self) -> None:
         """Ctrl+C: how to quit (Textual says it in English)."""
@@ -405,7 +364,8 @@ class CarrierTrackerApp(App[None]):
                 self._auditor_tapped(screen)
             else:
                 taker.take_tap(message.tap)
-            return
+            break
+        self.key_order.tap_taken()
 
     def _auditor_tapped(self, screen: Screen[Any]) -> None:
         """An auditor's tap on a screen that records: refused here, never recorded."""
@@ -421,8 +381,19 @@ class CarrierTrackerApp(App[None]):
 
     def on_tap_entry_tapped(self, message: TapEntry.Tapped) -> None:
         """The tap entry: the demo's tray lays the tag on the simulated reader; a typed UID is a tap."""
-        if message.via_tray and self.simulate_tap(message.uid):
-            return
+        if message.via_tray:
+            again = self._tray_last is not None and self._tray_last[0] == message.uid
+            if (
+                again
+                and self._tray_last is not None
+                and self.clock() - self._tray_last[1] < self.debounce
+            ):
+                for entry in self.screen.query(TapEntry):
+                    entry.say(t("tray_reread", label=message.label, seconds=self.debounce))
+                self.key_order.tap_taken()  # the reader drops it: no tap will come
+            if self.simulate_tap(message.uid):
+                self._tray_last = (message.uid, self.clock() + LIFT_AFTER)
+                return
         now = datetime.now(UTC)
         self.post_message(
             TapArrived(
@@ -435,13 +406,17 @@ class CarrierTrackerApp(App[None]):
             )
         )
 
+    def on_tap_entry_missed(self, _message: TapEntry.Missed) -> None:
+        """Enter in the tap entry matched no tag: no tap will come."""
+        self.key_order.tap_taken()
+
     def simulate_tap(self, uid: str) -> bool:
         """Lay a tag on the simulated reader and lift it (the demo tray); False without one."""
         reader = self.reader
         if not isinstance(reader, SimReader):
             return False
         reader.present(uid)
-        self.set_timer(0.2, reader.remove)
+        self.set_timer(LIFT_AFTER, reader.remove)
         return True
 
     # -- database lanes --------------------------------------------------------------------------

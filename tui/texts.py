@@ -81,6 +81,7 @@ TEXT: dict[str, str] = {
     "tray_no_match": "托盘中没有“{text}”",
     "tap_bad_uid": "“{text}”不是标签 UID",
     "tray_tapped": "已放上读卡器：{label}",
+    "tray_reread": "{label} 刚离开读卡器不到 {seconds:g} 秒：读卡器视为同一次，不再读取（稍候再放）",
     # desk
     "attendee_none": "当前领取人：（未选择——刷会议证或 Ctrl+F 输入编号/姓名）",
     "attendee_line": "当前领取人：{code} {name}（{unit}）  知悉：{clearance}  持有 {count} 件{extra}",
@@ -119,6 +120,7 @@ TEXT: dict[str, str] = {
     "policy_no_filing_needed": "内部会议，无需备案  会议状态 {status}",
     "room_placeholder": "巡检地点（必填，如 会场、客房 301），回车后刷卡",
     "room_hint": "清场地点：{rooms}",
+    "desk_checklist_hint": "在工作台 Ctrl+A 会前/会后检查中作答",
     "tap_prompt": "请刷卡",
     "enroll_offer": "{message}　— 按 Ctrl+E 去绑定此标签",
     "mode_banner": "【{mode}】  {key}",
