@@ -825,6 +825,7 @@ TEXT_POLICY: dict[str, str] = {
     "checklist_nothing": "请给出 --set、--all、--accept 或 --show",
     "checklist_answered": "{checklist} {item}（{label}）：{answer}{note}",
     "checklist_accept_note": "接受不符合项须同时给出 --note 说明",
+    "tui_checklist_accept_note": "接受不符合项须先在备注栏写明说明（N）",
     "checklist_accept_officer": "接受不符合项需保密负责人（当前操作员：{operator}；文管员可加 --approver）",
     "checklist_accept_not_failed": "{item}（{label}）当前为 {answer}，只有未接受的“不符合”项可以接受",
     "checklist_accept_nothing": "{checklist}没有待接受的不符合项",

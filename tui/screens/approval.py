@@ -27,6 +27,7 @@ from ..app import CarrierTrackerApp
 from ..service import ApprovalSubject
 from ..taking import TakesTaps
 from ..widgets.entry import Entry
+from ..wording import desk_words
 
 
 class ApprovalDialog(TakesTaps, ModalScreen[str | None]):
@@ -69,7 +70,7 @@ class ApprovalDialog(TakesTaps, ModalScreen[str | None]):
                 text("approval_rule_line", rule=subject.rule), id="approval-rule", markup=False
             )
             yield Label(
-                text("approval_refusal_line", refusal=subject.refusal),
+                text("approval_refusal_line", refusal=desk_words(subject.refusal)),
                 id="approval-refusal",
                 markup=False,
             )

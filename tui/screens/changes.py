@@ -42,6 +42,7 @@ from ..app import CarrierTrackerApp
 from ..taking import TakesTaps
 from ..texts import t
 from ..widgets.entry import Entry
+from ..wording import desk_words
 
 KINDS = ("attendee_add", "substitute", "copies_add", "withdraw", "retag", "void", "plan")
 APPROVAL = ("approver", "approver_pin")
@@ -215,7 +216,7 @@ class ChangesScreen(TakesTaps, Screen[None]):
         if answer:
             self.answers += 1
         label = self.query_one("#change-result", Label)
-        label.update(text)
+        label.update(desk_words(text))
         label.set_class(accepted is True, "change-accepted")
         label.set_class(accepted is False, "change-refused")
         if accepted is False:

@@ -30,6 +30,7 @@ from ..taking import TakesTaps
 from ..texts import t
 from ..widgets.entry import Entry
 from ..widgets.fit_table import FitTable
+from ..wording import desk_words
 
 COLUMNS = ("item", "answer", "who", "text")
 KEYS = {"1": Answer.OK, "2": Answer.FAIL, "3": Answer.NA}
@@ -123,7 +124,7 @@ class PolicyScreen(TakesTaps, Screen[None]):
                 (
                     st.item.id,
                     [
-                        f"{st.item.id} {st.item.label}",
+                        st.item.label,
                         ("✓ " if st.settled else "✗ ") + answer,
                         f"{st.operator} {local_time(st.answered_at)}" if st.answered_at else "",
                         text,
@@ -143,7 +144,7 @@ class PolicyScreen(TakesTaps, Screen[None]):
     def _status(self, text: str, *, bad: bool = False) -> None:
         label = self.query_one("#policy-status", Label)
         label.set_class(bad, "policy-bad")
-        label.update(text)
+        label.update(desk_words(text))
 
     def on_ledger_advanced(self, _message: LedgerAdvanced) -> None:
         self._load()
@@ -226,7 +227,7 @@ class PolicyScreen(TakesTaps, Screen[None]):
         note, checklist = note_input.value.strip(), self.checklist
         self.problem = ""
         if not note:
-            self._refuse(messages.text("checklist_accept_note"))
+            self._refuse(messages.text("tui_checklist_accept_note"))
             note_input.focus()
             return
 
