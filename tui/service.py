@@ -39,6 +39,8 @@ ATTENDEE_MODES = frozenset({Mode.ISSUE})
 """Only these modes hand a copy to a person, so only they send the current attendee to the ledger;
 every other event names the person it concerns (the holder), never the desk's choice."""
 CONSIGNMENT_MODES = frozenset({Mode.DISPATCH, Mode.DELIVER})
+CLOSED_MODES = frozenset({Mode.FOUND})
+"""What a closed meeting still records: a lost item found after the close."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,12 @@ class DeskService:
         """The custodian chose (or cleared) the attendee: it applies to the taps from now on."""
         self.desk.choice += 1
         self.desk.attendee = attendee
+
+    def meeting_closed(self) -> None:
+        """The meeting closed (here or at another desk): taps are finds (找回) from now on."""
+        if self.desk.mode not in CLOSED_MODES:
+            self.desk.mode = Mode.FOUND
+        self.choose(None)
 
     def desk_request(self, tap: TagTap, screen: str = "desk") -> TapRequest:
         """A tap in the desk's mode, with the desk's attendee, consignment, note and room."""

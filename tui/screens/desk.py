@@ -25,7 +25,7 @@ from readers import TagTap
 from ..app import CarrierTrackerApp
 from ..messages import DbWaiting, LedgerAdvanced, TapDone
 from ..navigation import desk_bindings
-from ..service import CONSIGNMENT_MODES, TapResult
+from ..service import CLOSED_MODES, CONSIGNMENT_MODES, TapResult
 from ..taking import TakesTaps
 from ..texts import t
 from ..widgets.banners import MODE_KEYS, ModeBanner, OutcomePanel, mode_keys
@@ -43,8 +43,6 @@ FIELD_OF_MODE = {
     Mode.SWEEP: "#room-input",
 }
 """The field a mode needs filled before its taps; switching to the mode puts the cursor there."""
-CLOSED_MODES = frozenset({Mode.FOUND})
-"""What a closed meeting still records: a lost item found after the close."""
 
 
 class DeskScreen(TakesTaps, Screen[None]):
@@ -143,6 +141,8 @@ class DeskScreen(TakesTaps, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "mode" and self.app.meeting_closed:
             return Mode(str(parameters[0])) in CLOSED_MODES
+        if action == "focus_attendee":
+            return not self.app.meeting_closed
         if action == "clear_attendee":
             return self.app.service.desk.attendee is not None
         if action == "approve_exception":
@@ -184,8 +184,9 @@ class DeskScreen(TakesTaps, Screen[None]):
         if not self.app.meeting_closed or self._closed_shown:
             return
         self._closed_shown = True
-        self.app.service.desk.mode = Mode.FOUND
+        self.app.service.meeting_closed()
         self._show_mode(focus=False)
+        self.query_one("#who").display = False  # nobody receives anything any more
         self.query_one("#mode-keys", Label).update(mode_keys(list(CLOSED_MODES)))
         self.query_one(OutcomePanel).hint(messages.text("tui_desk_closed"))
         self.refresh_bindings()

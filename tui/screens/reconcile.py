@@ -153,7 +153,7 @@ class ReconcileScreen(TakesTaps, Screen[None]):
         self.query_one("#found-later").display = False
         self.query_one("#close-record").display = False
         self.app.show_reader(self)
-        self.query_one(ModeBanner).show(self.app.service.desk.mode)
+        self._show_mode()
         table = self.query_one(DataTable)
         for key in COLUMNS:
             table.add_column(t(f"recon_col_{key}"), key=key)
@@ -180,8 +180,18 @@ class ReconcileScreen(TakesTaps, Screen[None]):
         self.seen = max(self.seen, fresh.seq)
         self._show(fresh.recon if self.recon is None else merge(self.recon, fresh))
 
+    def _show_mode(self) -> None:
+        """The desk's mode, in which taps here are recorded (after a close: 会议已结束 first)."""
+        banner, mode = self.query_one(ModeBanner), self.app.service.desk.mode
+        if self.app.meeting_closed:
+            self.app.service.meeting_closed()
+            banner.closed(self.app.service.desk.mode)
+        else:
+            banner.show(mode)
+
     def _show(self, recon: Reconciliation) -> None:
         self.recon = recon
+        self._show_mode()
         self.refresh_bindings()
         self._fill()
         left = recon.left_custody
