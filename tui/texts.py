@@ -130,7 +130,7 @@ TEXT: dict[str, str] = {
     "recon_title": "清点",
     "recon_mode": "在此刷卡，按上方工作台的方式记录（Esc 回工作台切换方式）",
     "recon_only_out": "只看未收回",
-    "recon_progress": "已收回 {back}/{total}",
+    "recon_progress": "清点进度 {back}/{total}",
     "recon_all_back": "{verdict} —— 按 Ctrl+W 结束会议",
     "recon_closed": "全部收回　会议 {code} 已结束",
     "recon_col_item": "持有人 / 载体",

@@ -98,7 +98,7 @@ async def test_checklist_items_by_label_and_wording_points(desk: Callable[..., D
         assert not re.search(r"\b(phones|wireless|storage)\b", screen_text(d.app))
         await pilot.press("ctrl+r")
         await settle(pilot, d.app)
-        assert "已收回 0/1" in screen_text(d.app)  # the progress bar's label (P005 is lost)
+        assert "清点进度 0/1" in screen_text(d.app)  # the progress bar's label (P005 is lost)
 
 
 async def test_log_lines_rewrap_when_the_terminal_widens(desk: Callable[..., Desk]) -> None:
