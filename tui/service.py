@@ -79,7 +79,7 @@ class TapResult:
     cancelled: bool = False
     """Nothing recorded: the approval was cancelled."""
     offers_exception: bool = False
-    """Refused, and Ctrl+Y would retry it as an officer's exception."""
+    """Refused, and Ctrl+Y would retry it as an officer's exception (the desk's panel says so)."""
 
     @property
     def recorded(self) -> bool:
@@ -115,8 +115,6 @@ class TapResult:
             line += text("approved_by", name=self.approver)
         if self.unknown_tag:
             line = t("enroll_offer", message=line)
-        if self.offers_exception:
-            line = text("exception_offer", message=line)
         return line
 
 

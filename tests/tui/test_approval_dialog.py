@@ -58,6 +58,7 @@ async def test_an_exception_names_the_refusal_it_lifts(desk: Callable[..., Desk]
         await d.tap(pilot, copy_uid("HY-01", 1))
         refused = await d.tap(pilot, copy_uid("HY-01", 2))  # a second copy of HY-01 to 梁洋
         assert "Ctrl+Y" in refused
+        assert not clipping_problems(d.app)  # the footer too, with 清除 and the offer
         await pilot.press("ctrl+y")
         await wait_for(pilot, lambda: isinstance(d.app.screen, ApprovalDialog), timeout=10)
         await settle(pilot, d.app)

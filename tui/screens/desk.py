@@ -62,7 +62,14 @@ class DeskScreen(TakesTaps, Screen[None]):
         Binding("ctrl+f", "focus_attendee", t("key_attendee"), priority=True),
         Binding("ctrl+u", "clear_attendee", t("key_clear_attendee"), priority=True),
         *desk_bindings(),
-        Binding("ctrl+y", "approve_exception", text("key_approve_exception"), priority=True),
+        # Not in the footer (full at 100 columns): the result panel names it whenever it works.
+        Binding(
+            "ctrl+y",
+            "approve_exception",
+            text("key_approve_exception"),
+            show=False,
+            priority=True,
+        ),
     ]
 
     def __init__(self) -> None:
@@ -347,14 +354,17 @@ class DeskScreen(TakesTaps, Screen[None]):
         """A tap's result: the panel (accepted with a remark is yellow, still 成功) and the log."""
         panel = self.query_one(OutcomePanel)
         outcome = result.outcome
+        line = result.line
         if result.asking or result.cancelled:
-            panel.remark(result.line)
+            panel.remark(line)
+        elif result.offers_exception:
+            panel.show(result.verdict, text("exception_offer", message=line))
         else:
-            panel.show(result.verdict, result.line, remark=bool(outcome and outcome.warning))
+            panel.show(result.verdict, line, remark=bool(outcome and outcome.warning))
         if result.asking or result.cancelled:
             return  # nothing recorded: not a line of the log
         at = outcome.at if outcome is not None and outcome.at else datetime.now(UTC)
-        self.query_one(TapLog).add(local_time(at), result.verdict, result.line)
+        self.query_one(TapLog).add(local_time(at), result.verdict, line)
 
     def on_db_waiting(self, message: DbWaiting) -> None:
         pending = self.app.service.pending
