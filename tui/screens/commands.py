@@ -19,9 +19,9 @@ class CommandsDialog(ModalScreen[None]):
 
     DEFAULT_CSS = """
     CommandsDialog { align: center top; }
-    CommandsDialog > Vertical { width: 84; max-width: 96%; height: auto; max-height: 90%; margin-top: 2; border: thick $primary; background: $surface; padding: 0 1; }
+    CommandsDialog > Vertical { width: 84; max-width: 96%; height: auto; max-height: 100%; margin-top: 1; border: thick $primary; background: $surface; padding: 0 1; }
     CommandsDialog Label { width: 100%; color: $text-muted; }
-    CommandsDialog OptionList { height: auto; max-height: 20; border: none; }
+    CommandsDialog OptionList { height: auto; max-height: 22; border: none; }
     """
     BINDINGS = [
         Binding("escape", "dismiss(None)", t("key_cancel")),
@@ -55,7 +55,9 @@ class CommandsDialog(ModalScreen[None]):
     def _highlight_first(self) -> None:
         options = self.query_one(OptionList)
         options.highlighted = 0 if self.shown else None
-        self.query_one("#commands-none", Label).update("" if self.shown else t("commands_none"))
+        none = self.query_one("#commands-none", Label)
+        none.update(t("commands_none"))
+        none.display = not self.shown
 
     def on_input_changed(self, event: Input.Changed) -> None:
         words = event.value.split()
