@@ -34,14 +34,16 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 @cache
-def _item_names(stamp: int) -> tuple[tuple[str, str], ...]:
-    """(``id（label）``, label) and (``id label``, label) of every checklist item."""
-    del stamp  # the cache key: checklists.active() is the same object until its file changes
+def _item_names() -> list[tuple[str, str]]:
+    """(``id（label）``, label) and (``id label``, label) of every checklist item, longest first.
+
+    Read once per process (every log line and audit row passes here): items a site adds to its
+    checklist file while the desk runs show with their id until the desk restarts."""
     pairs = []
     for checklist in checklists.active():
         for it in checklist.items:
             pairs += [(f"{it.id}（{it.label}）", it.label), (f"{it.id} {it.label}", it.label)]
-    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+    return sorted(pairs, key=lambda p: -len(p[0]))
 
 
 def desk_words(text: str) -> str:
@@ -57,6 +59,6 @@ def desk_words(text: str) -> str:
         for pattern, replacement in _REWRITES:
             text = pattern.sub(replacement, text)
     if "（" in text or " " in text:
-        for raw, label in _item_names(id(checklists.active())):
+        for raw, label in _item_names():
             text = text.replace(raw, label)
     return text
