@@ -120,7 +120,6 @@ TEXT: dict[str, str] = {
     "policy_no_filing_needed": "内部会议，无需备案  会议状态 {status}",
     "room_placeholder": "巡检地点（必填，如 会场、客房 301），回车后刷卡",
     "room_hint": "清场地点：{rooms}",
-    "desk_checklist_hint": "在工作台 Ctrl+A 会前/会后检查中作答",
     "tap_prompt": "请刷卡",
     "enroll_offer": "{message}　— 按 Ctrl+E 去绑定此标签",
     "mode_banner": "【{mode}】  {key}",
@@ -225,6 +224,25 @@ TEXT: dict[str, str] = {
     "export_chain_ok": "台账校验完整",
     "export_chain_bad": "台账第 {seq} 条起被篡改",
 }
+
+
+DESK_REWRITES: tuple[tuple[str, str], ...] = (
+    # How the desk words the command line's hints found in shared texts (refusals, ledger notes):
+    # regular expressions applied in order by tui/wording.py; {tool} is the command's name and
+    # {flag} any of its flags.
+    # "请用 carrier-tracker …（或工作台 Ctrl+A 会前/会后）": the desk's way is the bracketed one
+    (r"请用 {tool}[^（]*（或(工作台[^）]*)）", r"请用\1"),
+    # "（用 carrier-tracker checklist … 作答…）": answered on the 会前/会后 screen here
+    (r"（用 {tool} checklist[^）]*）", "（在工作台 Ctrl+A 会前/会后检查中作答）"),
+    # "…先备案：carrier-tracker meeting file …": the command itself
+    (r"[：:] ?{tool}[^；。）]*", ""),
+    # "（当前操作员：X；文管员可加 --approver）": the clause naming a flag
+    (r"[；，][^；，（）]*{flag}[^；，（）]*", ""),
+    # "须填写说明（--note）": a bracket of flags only
+    (r"（[^（）]*{flag}[^（）]*）", ""),
+    # "须同时给出 --note 说明": the flag named as the field
+    (r"给出 {flag} ", "填写"),
+)
 
 
 def t(key: str, /, **fields: object) -> str:

@@ -13,23 +13,13 @@ from functools import cache
 
 from carrier_tracker.custody import checklists
 
-from .texts import t
+from .texts import DESK_REWRITES
 
-_CLI_TOOL = r"carrier-tracker"
+_CLI_TOOL = "carrier-tracker"
 _FLAG = r"--[a-z][a-z-]*"
-_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
-    # "请用 carrier-tracker …（或工作台 Ctrl+A 会前/会后）": the desk's way is the one in brackets
-    (re.compile(rf"请用 {_CLI_TOOL}[^（]*（或(工作台[^）]*)）"), r"请用\1"),
-    # "（用 carrier-tracker checklist … 作答…）": answered on the 会前/会后 screen here
-    (re.compile(rf"（用 {_CLI_TOOL} checklist[^）]*）"), "（" + t("desk_checklist_hint") + "）"),
-    # "…先备案：carrier-tracker meeting file …": the command itself
-    (re.compile(rf"[：:] ?{_CLI_TOOL}[^；。）]*"), ""),
-    # "（当前操作员：X；文管员可加 --approver）": the clause naming a flag
-    (re.compile(rf"[；，][^；，（）]*{_FLAG}[^；，（）]*"), ""),
-    # "须填写说明（--note）": a bracket of flags only
-    (re.compile(rf"（[^（）]*{_FLAG}[^（）]*）"), ""),
-    # "须同时给出 --note 说明": the flag named as the field
-    (re.compile(rf"给出 {_FLAG} "), "填写"),
+_REWRITES = tuple(
+    (re.compile(pattern.replace("{tool}", _CLI_TOOL).replace("{flag}", _FLAG)), replacement)
+    for pattern, replacement in DESK_REWRITES
 )
 
 
