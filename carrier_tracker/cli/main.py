@@ -1143,7 +1143,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="carrier-tracker",
         description=messages.text("help_program"),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help=messages.ARGPARSE_TEXT["show program's version number and exit"],
+    )
     sub = parser.add_subparsers(
         dest="command", metavar=messages.text("help_commands_metavar"), parser_class=_Parser
     )

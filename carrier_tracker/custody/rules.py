@@ -899,7 +899,7 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
         counterpart = consignment.unit  # a delegate handing a copy in is named after it
     if rule.arrow is Arrow.NONE or not counterpart:
         message = messages.text("accepted_plain", mode=MODE_LABEL[tap.mode], item=carrier.item)
-        if person is not None:
+        if person is not None and carrier.kind is not PASS:  # a pass's label names its holder
             message = messages.text(
                 "accepted_about", mode=MODE_LABEL[tap.mode], item=carrier.item, holder=person.name
             )

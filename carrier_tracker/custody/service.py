@@ -436,20 +436,21 @@ def record_tap(
     )
     decision = rules.decide(facts, tap)
     ask = ask_approval and not approved and needs_officer(mode, override)
-    if (
-        ask
-        and decision.verdict is Verdict.REFUSED
-        and rules.decide(replace(facts, operator_is_officer=True), tap).accepted
-    ):
-        return Outcome(  # nothing recorded: the desk asks an officer, then taps again
-            verdict=Verdict.REFUSED,
-            message=decision.message,
-            uid=tag,
-            mode=mode,
-            reason=decision.reason,
-            item=facts.carrier.item if facts.carrier else "",
-            approval_needed=True,
-        )
+    if ask and decision.verdict is Verdict.REFUSED:
+        with_officer = rules.decide(replace(facts, operator_is_officer=True), tap)
+        if with_officer.accepted:
+            concerned = with_officer.person  # whom the approved step would concern
+            return Outcome(  # nothing recorded: the desk asks an officer, then taps again
+                verdict=Verdict.REFUSED,
+                message=decision.message,
+                uid=tag,
+                mode=mode,
+                reason=decision.reason,
+                item=facts.carrier.item if facts.carrier else "",
+                attendee_id=concerned.id if concerned else None,
+                attendee_name=concerned.name if concerned else "",
+                approval_needed=True,
+            )
     # Only a refusal asks whether an officer's exception (not merely their approval) would lift
     # it: no cost on other taps.
     lifts = False

@@ -199,7 +199,7 @@ async def test_an_auditor_cannot_tap(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: "审计员 审计员 只能查看：刷卡不会记录" in screen_text(app))
         # Every write (a consignment, a binding, a close) is refused before it reaches the lane.
         ran, failed = [], []
-        app.write(app, lambda s: ran.append(1), lambda _: None, failed.append)
+        app.service.write(app, lambda s: ran.append(1), lambda _: None, failed.append)
         await settle(pilot, app)
         assert (ran, failed) == ([], ["审计员 审计员 只能查看、导出与校验，不能记录操作"])
         await pilot.press("ctrl+r")  # 清点 records taps too
@@ -282,7 +282,7 @@ async def test_cancelled_approval_changes_nothing(desk: Any) -> None:
         events = [(e.seq, e.hash) for e in _events(d.url)]
         system = _system(d.url)
         await pilot.click("#cancel")
-        await wait_for(pilot, lambda: "已取消：未作任何记录" in d.outcome())
+        await wait_for(pilot, lambda: "已取消批准：带离 HY-02 第001份 未作任何记录" in d.outcome())
         assert [(e.seq, e.hash) for e in _events(d.url)] == events
         assert _system(d.url) == system
         assert d.carrier(copy_uid("HY-02", 1)).state == "issued"

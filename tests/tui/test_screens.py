@@ -17,8 +17,9 @@ from carrier_tracker.storage.models import Attendee, Event, Meeting
 from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, settle, wait_for
 from tests.tui.layout import clipping_problems, screen_text
 from tests.tui.test_key_hints import shown_keys
-from tui.screens import desk as desk_module
+from tui import service as service_module
 from tui.screens.confirm_close import ConfirmClose
+from tui.screens.desk import DeskScreen
 from tui.screens.reconcile import ReconcileScreen
 
 TIME = re.compile(r"\b\d\d-\d\d \d\d:\d\d:\d\d\b")
@@ -167,13 +168,13 @@ async def test_desk_sends_the_attendee_only_when_issuing(
     mode: Mode, desk: Callable[..., Desk], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[dict[str, Any]] = []
-    real = desk_module.record_tap
+    real = service_module.record_tap
 
     def spy(**kw: Any) -> Any:
         calls.append(kw)
         return real(**kw)
 
-    monkeypatch.setattr(desk_module, "record_tap", spy)
+    monkeypatch.setattr(service_module, "record_tap", spy)
     d = desk()
     d.seed(
         [
@@ -185,7 +186,12 @@ async def test_desk_sends_the_attendee_only_when_issuing(
         await settle(pilot, d.app)
         await pilot.press("ctrl+f", *"A003", "enter")  # someone else is selected at the desk
         await wait_for(pilot, lambda: "A003 梁洋" in screen_text(d.app))
-        d.app.screen.action_mode(mode.value)  # type: ignore[attr-defined]
+        screen = d.app.screen
+        assert isinstance(screen, DeskScreen)
+        screen.action_mode(mode.value)
+        if mode is Mode.LOST:  # a loss report needs its note before the tap
+            screen.query_one("#note-input", Input).value = "会场遗失"
+            await settle(pilot, d.app)
         await d.tap(pilot, copy_uid("HY-01", 1))
     assert calls and calls[-1]["mode"] is mode and calls[-1]["attendee_code"] is None
 

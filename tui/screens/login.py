@@ -6,7 +6,7 @@ while), so failures and lockouts are recorded in the system chain exactly as the
 
 from __future__ import annotations
 
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
@@ -17,11 +17,15 @@ from carrier_tracker.errors import CarrierTrackerError
 from carrier_tracker.messages import text
 from readers import TagTap
 
+from ..app import CarrierTrackerApp
+from ..taking import TakesTaps
 from ..widgets.entry import Entry
 
 
-class LoginScreen(Screen[Authenticated]):
+class LoginScreen(TakesTaps, Screen[Authenticated]):
     """Name + PIN; dismisses with the authenticated operator. Taps while it shows are not recorded."""
+
+    app = getters.app(CarrierTrackerApp)
 
     NAME = "login"
     DEFAULT_CSS = """
@@ -81,7 +85,7 @@ class LoginScreen(Screen[Authenticated]):
     def check(self, name: str, pin: str) -> None:
         """Authenticate off the event loop; the result comes back by call_from_thread."""
         app = self.app
-        ctx = app.ctx  # type: ignore[attr-defined]
+        ctx = app.ctx
         try:
             who = authenticate(
                 engine=ctx.engine,
@@ -89,7 +93,7 @@ class LoginScreen(Screen[Authenticated]):
                 name=name,
                 pin=pin,
                 station=ctx.station,
-                now=app.now(),  # type: ignore[attr-defined]
+                now=app.now(),
             )
         except CarrierTrackerError as e:
             app.call_from_thread(self._failed, str(e))
