@@ -270,12 +270,14 @@ class AuditRow:
     person: str  # the attendee the event names
     reason: str
     note: str
+    approver: str = ""  # the officer who approved (carry-out, loss, exception, late attendee)
 
 
 def audit_log(
     session: Session, meeting: Meeting, search: str = "", limit: int = 500
 ) -> list[AuditRow]:
-    """Newest events first; filtered by document, pass, person, action, operator, station or UID."""
+    """Newest events first; filtered by document, pass, person, action, operator, approver,
+    station or UID."""
     who = Attendee.__table__.alias("who")  # type: ignore[attr-defined]
     owner = Attendee.__table__.alias("owner")  # type: ignore[attr-defined]
     stmt = (
@@ -288,6 +290,7 @@ def audit_log(
             Event.verdict,  # type: ignore[call-overload]
             Event.reason,
             Event.note,
+            Event.approver,
             Carrier.kind,
             Document.number,
             Carrier.copy_number,
@@ -316,6 +319,7 @@ def audit_log(
             | who.c.name.ilike(like)
             | who.c.code.ilike(like)
             | col(Event.operator).ilike(like)
+            | col(Event.approver).ilike(like)
             | col(Event.station).ilike(like)
             | col(Event.tag_uid).ilike(like)
         )
@@ -332,6 +336,7 @@ def audit_log(
         verdict,
         reason,
         note,
+        approver,
         kind,
         doc,
         copy_no,
@@ -348,7 +353,19 @@ def audit_log(
         else:
             item = uid or ""
         out.append(
-            AuditRow(seq, at, station, operator, action, verdict, item, person or "", reason, note)
+            AuditRow(
+                seq,
+                at,
+                station,
+                operator,
+                action,
+                verdict,
+                item,
+                person or "",
+                reason,
+                note,
+                approver or "",
+            )
         )
     return out
 

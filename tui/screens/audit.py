@@ -28,7 +28,7 @@ from ..widgets.entry import Entry
 from ..widgets.fit_table import FitTable
 from ..wording import desk_words
 
-COLUMNS = ("seq", "at", "operator", "action", "verdict", "item", "note")
+COLUMNS = ("seq", "at", "operator", "approver", "action", "verdict", "item", "note")
 
 
 def voided_mark(by: int) -> str:
@@ -116,9 +116,9 @@ class AuditScreen(TakesTaps, Screen[None]):
             label.update(t("audit_ok", count=chain.count, head=chain.head_hash))
         elif not chain.ok:
             label.update(t("audit_bad", seq=chain.broken_seq, problem=chain.problem))
-        else:
-            first = report.differences[0]
-            label.update(t("audit_differs", count=len(report.differences), first=first))
+        else:  # forbidden steps, registry findings, table differences, the system chain
+            found = report.findings()
+            label.update(t("audit_differs", count=len(found), first=found[0]))
 
     def _load(self, search: str) -> None:
         meeting = self.app.ctx.chosen_meeting
@@ -147,6 +147,7 @@ class AuditScreen(TakesTaps, Screen[None]):
                         str(r.seq),
                         local_time(r.at),
                         r.operator,
+                        r.approver,
                         ACTION_LABEL[Action(r.action)],
                         self.verdict(r),
                         r.item,
@@ -169,6 +170,7 @@ class AuditScreen(TakesTaps, Screen[None]):
                 at=local_time(r.at),
                 station=r.station,
                 operator=r.operator,
+                approver=t("audit_detail_approver", name=r.approver) if r.approver else "",
                 action=ACTION_LABEL[Action(r.action)],
                 verdict=self.verdict(r),
                 item=r.item,
