@@ -157,7 +157,7 @@ async def test_idle_and_the_lock_key_go_back_to_the_login_and_lose_nothing(
         # While locked a tap records nothing.
         events = len(_events(url))
         app.simulate_tap(pass_uid("A001"))
-        await wait_for(pilot, lambda: "未登录：刷卡不会记录" in _error(app))
+        await wait_for(pilot, lambda: "不是在用操作员的卡，刷卡不会记录" in _error(app))
         assert len(_events(url)) == events
         # Another operator signs in; Ctrl+X locks again at once.
         await _login(pilot, app, "赵保密", "135790")
@@ -166,6 +166,40 @@ async def test_idle_and_the_lock_key_go_back_to_the_login_and_lose_nothing(
         assert "操作员 赵保密（保密负责人）" in screen_text(app)
         await pilot.press("ctrl+x")
         await wait_for(pilot, lambda: "工作台已锁定（上一位：赵保密）" in screen_text(app))
+
+
+async def test_sign_in_with_the_officers_card_and_pin_while_wrong_pins_lock_the_name(
+    tmp_path: Path,
+) -> None:
+    """Five wrong PINs typed under the officer's name lock the name; the officer taps their own
+    card at the login (the name is filled from it) and the right PIN lets them in, recorded in
+    the system chain as a clearance. Another tag is named and ignored, and no tap is custody."""
+    now = [datetime(2026, 12, 8, 1, 0, tzinfo=UTC)]
+    app, url, _ = _app(tmp_path)
+    app.now = lambda: now[0]
+    engine = db.make_engine(url)
+    with db.session_scope(engine) as s:
+        key = app.ctx.key
+        bind_card(session=s, key=key, name="赵保密", uid=OFFICER_CARD, by="赵保密")
+    events = len(_events(url))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(5):
+            await _login(pilot, app, "赵保密", "000000")
+            await wait_for(pilot, lambda: not app.screen.busy)  # type: ignore[attr-defined]
+        assert "操作员 赵保密 已锁定至" in _error(app)
+        app.simulate_tap(pass_uid("A001"))  # a pass is not an operator's card
+        await wait_for(pilot, lambda: "不是在用操作员的卡，刷卡不会记录" in _error(app))
+        assert app.screen.query_one("#login-name", Input).value == "赵保密"  # left as typed
+        app.simulate_tap(OFFICER_CARD)
+        await wait_for(pilot, lambda: "已识别 赵保密 的卡：请输入 PIN" in _error(app))
+        # The card read, then the PIN alone typed: in.
+        assert app.screen.query_one("#login-name", Input).value == "赵保密"
+        assert app.screen.focused is app.screen.query_one("#login-pin", Input)
+        await pilot.press(*"135790", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen))
+        assert app.ctx.operator == "赵保密" and app.ctx.role is Role.OFFICER
+    assert len(_events(url)) == events  # no tap at the login is a custody event
+    assert _system(url)[-1][:2] == ("auth_cleared", "赵保密")
 
 
 async def test_lock_after_is_configurable(tmp_path: Path, monkeypatch: Any) -> None:
