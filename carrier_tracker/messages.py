@@ -5,7 +5,9 @@ Logic refers to messages by key; an English catalogue could be added here withou
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import functools
+import time
+from datetime import UTC, datetime, timedelta
 
 from carrier_tracker.enums import (
     MODE_ACTION,
@@ -411,9 +413,22 @@ def local_time(at: datetime | None) -> str:
     """A time for people: local, to the second, no year (``12-08 09:31:05``); ``-`` for none."""
     if at is None:
         return "-"
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone().strftime("%m-%d %H:%M:%S")
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    # The zone's offset looked up once per quarter hour of UTC, and the text put together by
+    # hand: a status of 50,000 items spent a third of its time in astimezone and strftime.
+    at += _utc_offset(at.year, at.month, at.day, at.hour, at.minute // 15, time.tzname)
+    return f"{at.month:02d}-{at.day:02d} {at.hour:02d}:{at.minute:02d}:{at.second:02d}"
+
+
+@functools.lru_cache(maxsize=256)
+def _utc_offset(
+    year: int, month: int, day: int, hour: int, quarter: int, _zone: tuple[str, str]
+) -> timedelta:
+    """The local zone's offset from UTC during this quarter hour of UTC (zones change their
+    offset on a quarter hour at the finest); ``_zone`` keys the cache to the zone in force."""
+    offset = datetime(year, month, day, hour, quarter * 15, tzinfo=UTC).astimezone().utcoffset()
+    return offset or timedelta(0)
 
 
 def local_iso(text: str | None) -> str:
@@ -756,6 +771,7 @@ TEXT_PLAN: dict[str, str] = {
     "receipt_already": "机要件 {number} 已于 {at} 签收",
     "receipt_done": "机要件 {number} 回执已登记：{count} 份签收（{unit}）",
     "plan_counts": "应发 {planned} 人 · 已发 {issued} 人 · 未领取 {missing} 人 · 在外 {out} 份 · 已收回 {recovered} 份",
+    "plan_excluded": "另有 {count} 人知悉级别低于文件密级，不计入应发、未领取",
     "plan_missing": "未领取：{names}",
     "plan_outside_list": "范围外领取（经批准）：{names}",
     "plan_due_title": "尚应领取：",

@@ -8,7 +8,8 @@ import json
 import os
 import socket
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -532,16 +533,47 @@ def result_line(outcome: Outcome) -> str:
     return f"{outcome.line}{hint}"
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    from carrier_tracker.meeting.lifecycle import status
+@contextmanager
+def reading(args: argparse.Namespace) -> Iterator[Any]:
+    """What a command that only reads runs the read model on: an SQLite file whose schema is
+    current straight through the standard library's ``sqlite3`` (read-only, one snapshot; no
+    SQLAlchemy import, which is most of a command's start-up), else a read session opened the
+    usual way (which also names whatever is wrong with the database).
 
+    Raises:
+        DatabaseError: the database failed during the reads.
+    """
+    from carrier_tracker.storage import direct
+
+    url = load_settings(args.db).database_url
+    conn = direct.open_reader(url)
+    if conn is None:
+        app = App(args)
+        with db.read_scope(app.engine) as session:
+            yield session
+        return
+    import sqlite3
+
+    from carrier_tracker.errors import DatabaseError
+
+    try:
+        yield conn
+    except sqlite3.Error as e:
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise DatabaseError(messages.text("db_unreachable", url=url, reason=reason)) from e
+    finally:
+        conn.close()
+
+
+def cmd_status(args: argparse.Namespace) -> int:
     if args.by_document or args.brk:
         from carrier_tracker.cli.plan_commands import status_view
 
         return status_view(args)
-    app = App(args)
-    with db.read_scope(app.engine) as session:
-        data = status(session, args.meeting)
+    from carrier_tracker.storage.readmodel import status_data
+
+    with reading(args) as bind:
+        data = status_data(bind, args.meeting)
     if args.json:
         _print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK

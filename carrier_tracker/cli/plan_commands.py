@@ -157,23 +157,21 @@ def cmd_consignment_receipt(args: argparse.Namespace) -> int:
 
 def status_view(args: argparse.Namespace) -> int:
     """``status --by-document`` or ``status --break``."""
-    from carrier_tracker.cli.main import EXIT_OK, App
-    from carrier_tracker.custody.service import find_meeting
-    from carrier_tracker.meeting.distribution import (
+    from carrier_tracker.cli.main import EXIT_OK, reading
+    from carrier_tracker.storage.planview import (
         break_view,
         break_view_json,
         plan_view,
         plan_view_json,
     )
-    from carrier_tracker.storage import db
+    from carrier_tracker.storage.readmodel import meeting_row
 
-    app = App(args)
-    with db.read_scope(app.engine) as session:
+    with reading(args) as bind:
         if args.brk:
-            view = break_view(session, find_meeting(session, args.meeting))
+            view = break_view(bind, meeting_row(bind, args.meeting))
             data = break_view_json(view)
         else:
-            data = plan_view_json(plan_view(session, args.meeting))
+            data = plan_view_json(plan_view(bind, args.meeting))
     if args.json:
         _print(json.dumps(data, ensure_ascii=False, indent=2))
     elif args.brk:
@@ -210,6 +208,8 @@ def _print_plan(data: dict[str, Any]) -> None:
                 recovered=d["recovered"],
             )
         )
+        if d["excluded_by_clearance"]:
+            _print("  " + messages.text("plan_excluded", count=d["excluded_by_clearance"]))
         if d["not_collected"]:
             _print("  " + messages.text("plan_missing", names=_names(d["not_collected"])))
         if d["outside_plan"]:
