@@ -435,7 +435,17 @@ def local_iso(text: str | None) -> str:
     """:func:`local_time` of an ISO 8601 UTC string (``2026-12-08T01:31:05.123Z``)."""
     if not text:
         return "-"
+    if len(text) >= 20 and text[-1] == "Z" and text[19] in ".Z" and text[10] == "T":
+        # Zones are offset by whole minutes: the seconds stay as they are, and each minute is
+        # converted once (``status`` shows 50,000 of these).
+        return _local_minute(text[:16], time.tzname) + text[16:19]
     return local_time(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_minute(minute: str, _zone: tuple[str, str]) -> str:
+    """``12-08 09:31`` of a UTC minute ``2026-12-08T01:31`` in the zone in force."""
+    return local_time(datetime.fromisoformat(minute))[:11]
 
 
 def level_label(level: Level | str) -> str:

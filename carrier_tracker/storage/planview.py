@@ -21,7 +21,7 @@ from typing import Any
 
 from carrier_tracker.custody.plan import Plan
 from carrier_tracker.enums import OUTSTANDING, Action, Level, State, Verdict
-from carrier_tracker.storage.direct import ADMIN_EVENTS_WHERE, rows
+from carrier_tracker.storage.direct import ADMIN_EVENTS_WHERE, bulk, rows
 from carrier_tracker.storage.readmodel import OutItem, item_of, meeting_row
 
 
@@ -144,6 +144,11 @@ def plan_view(bind: Any, meeting_code: str) -> PlanView:
     Raises:
         NotFoundError: no such meeting.
     """
+    with bulk():
+        return _plan_view(bind, meeting_code)
+
+
+def _plan_view(bind: Any, meeting_code: str) -> PlanView:
     meeting = meeting_row(bind, meeting_code)
     people = rows(bind, _PEOPLE, (meeting.id,))
     persons = [Person(code, name, unit) for _id, code, name, unit, _c, _s in people]

@@ -25,7 +25,7 @@ from typing import Any
 from carrier_tracker import messages
 from carrier_tracker.enums import OUTSTANDING, Action, CarrierKind, MeetingStatus, State, Verdict
 from carrier_tracker.errors import NotFoundError
-from carrier_tracker.storage.direct import ADMIN_EVENTS_WHERE, day, marks, rows, when
+from carrier_tracker.storage.direct import ADMIN_EVENTS_WHERE, bulk, day, marks, rows, when
 from carrier_tracker.text_fields import normalize_code
 
 _OUT = tuple(sorted(s.value for s in OUTSTANDING))
@@ -378,6 +378,16 @@ def reconciliation(
     Returns:
         The reconciliation.
     """
+    with bulk():
+        return _reconciliation(session, meeting, attendee_ids, counted)
+
+
+def _reconciliation(
+    session: Any,
+    meeting: Any,
+    attendee_ids: Collection[int] | None,
+    counted: tuple[dict[str, dict[str, int]], int] | None,
+) -> Reconciliation:
     assert meeting.id is not None
     code, status = rows(session, "SELECT code, status FROM meeting WHERE id = ?", (meeting.id,))[0]
     by_state, unbound = _by_state(*(counted or census(session, meeting.id)))
@@ -605,9 +615,14 @@ def status_data(bind: Any, meeting_code: str) -> dict[str, Any]:
     Raises:
         NotFoundError: no such meeting.
     """
+    with bulk():
+        return _status_data(bind, meeting_code)
+
+
+def _status_data(bind: Any, meeting_code: str) -> dict[str, Any]:
     meeting = meeting_row(bind, meeting_code)
     counted = census(bind, meeting.id)
-    recon = reconciliation(bind, meeting, counted=counted)
+    recon = _reconciliation(bind, meeting, None, counted)
     attendees, in_transit, unassigned = [], [], []
     for group in recon.groups:
         if group.attendee_code is not None:
