@@ -142,3 +142,21 @@ def test_a_missing_file_is_not_created(tmp_path: Path) -> None:
     missing = tmp_path / "none.db"
     assert direct.open_reader(f"sqlite:///{missing}") is None
     assert not missing.exists()
+
+
+def test_by_document_says_who_is_excluded_by_clearance(busy: tuple[str, Path]) -> None:
+    """Issue #25 item 18 from outside: the sample's four 秘密 attendees (A010 熊勇, …) are not
+    counted as 应发 for a 机密 document, and the text and the JSON say how many are left out."""
+    url, key = busy
+    run = "from carrier_tracker.cli.main import main; raise SystemExit(main({argv!r}))"
+    text = _run(url, key, run.format(argv=["status", CODE, "--by-document"]))
+    assert text.returncode == 0, text.stderr
+    hy01 = text.stdout.split("HY-02")[0]
+    assert "应发 36 人" in hy01 and "另有 4 人知悉级别低于文件密级，不计入应发、未领取" in hy01
+    assert "A010 熊勇" not in hy01
+    due = text.stdout.split("尚应领取：")[1]
+    assert "A010 熊勇（" in due and "HY-01" not in due.split("A010 熊勇")[1].splitlines()[0]
+    data = _run(url, key, run.format(argv=["status", CODE, "--by-document", "--json"]))
+    docs = {d["number"]: d for d in __import__("json").loads(data.stdout)["documents"]}
+    assert (docs["HY-01"]["planned"], docs["HY-01"]["excluded_by_clearance"]) == (36, 4)
+    assert (docs["HY-08"]["planned"], docs["HY-08"]["excluded_by_clearance"]) == (40, 0)
