@@ -30,6 +30,8 @@ the tap service itself (so the chain verifies and the tables are what the ledger
 3. a break: every issued copy of the documents collected at breaks collected, then reissued;
 4. the copies of the even-numbered documents recalled (``--recall-every``; 0: none).
 
+``--passes-only`` stops after step 1 (a meeting ready for the desks: bench/bench_desks.py).
+
 At ``--size national`` that is ~230,000 events. Taps run 1,000 to a transaction (not one each
 as at a desk): the history is the point, not the tap's latency. The ledger key is written to
 ``--key`` (default ``<workbook stem>-key/ledger.key``, a 0700 directory); the last lines printed
@@ -328,11 +330,14 @@ def eligible(person: Person, doc: Doc) -> bool:
     return not doc.plan_units or person.unit in doc.plan_units
 
 
-def history(meeting: Meeting, recall_every: int = 2) -> Iterator[Tap]:
-    """The taps of the history, in order (see the module's docstring)."""
+def history(meeting: Meeting, recall_every: int = 2, *, passes_only: bool = False) -> Iterator[Tap]:
+    """The taps of the history, in order (see the module's docstring); ``passes_only``: only
+    step 1, every pass issued (a meeting ready for its copies to be handed out)."""
     code = meeting.code
     for p in meeting.people:
         yield Tap("issue", uid_for(f"{code}/pass/{p.code}"))
+    if passes_only:
+        return
     issued: dict[str, list[tuple[int, str]]] = {}
     start = 0
     for d in meeting.docs:
@@ -359,9 +364,16 @@ def history(meeting: Meeting, recall_every: int = 2) -> Iterator[Tap]:
 
 
 def make_database(
-    workbook: Path, meeting: Meeting, url: str, key_path: Path, *, recall_every: int = 2
+    workbook: Path,
+    meeting: Meeting,
+    url: str,
+    key_path: Path,
+    *,
+    recall_every: int = 2,
+    passes_only: bool = False,
 ) -> dict[str, int]:
-    """Import the workbook into a new database at ``url`` and record the history.
+    """Import the workbook into a new database at ``url`` and record the history (with
+    ``passes_only``, only the passes handed out).
 
     Returns:
         Counts: ``taps``, ``refused`` (must be 0), ``events``.
@@ -411,7 +423,7 @@ def make_database(
         )
     taps = refused = 0
     first_refusal = ""
-    batch = history(meeting, recall_every)
+    batch = history(meeting, recall_every, passes_only=passes_only)
     t0 = time.perf_counter()
     while True:
         chunk = [t for _, t in zip(range(BATCH), batch, strict=False)]
@@ -466,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--recall-every", type=int, default=2, help="recall each Nth document's copies (0: none)"
     )
+    parser.add_argument(
+        "--passes-only", action="store_true", help="the history: only every pass handed out"
+    )
     args = parser.parse_args(argv)
     sized = SIZES.get(args.size or "", (None, None, None))
     attendees = args.attendees or sized[0]
@@ -494,7 +509,9 @@ def main(argv: list[str] | None = None) -> int:
     if key_path.exists():
         parser.error(f"{key_path} exists: remove it first (a new database needs a new key)")
     t0 = time.perf_counter()
-    counts = make_database(out, meeting, url, key_path, recall_every=args.recall_every)
+    counts = make_database(
+        out, meeting, url, key_path, recall_every=args.recall_every, passes_only=args.passes_only
+    )
     print(
         f"recorded {counts['taps']} taps ({counts['refused']} refused), {counts['events']} events "
         f"in all ({time.perf_counter() - t0:.0f} s)"
