@@ -4,6 +4,7 @@ for 60 s — each desk its own process with its own engine, every tap through ``
 run: eight processes doing a bare one-row INSERT+COMMIT through psycopg on the same server.
 
     python bench/bench_desks.py [--desks 8] [--seconds 60] [--size national] [--pg-url URL]
+                                [--rates 0,3] [--before OLD_CHECKOUT]
 
 The server is ``--pg-url`` or ``$CT_TEST_PG_URL`` (``source .ci/services.sh start``); the bench
 makes (and leaves) a database ``<$CT_TEST_PG_PREFIX or bench_>desks`` on it. The meeting is
@@ -11,6 +12,12 @@ bench/make_meeting.py's with every pass handed out; desk ``i`` hands out the cop
 ``k ≡ i (mod desks)`` to its own attendees (every ``desks``-th), fifty at a time, and takes them
 back: every tap should be accepted, and each desk's taps serialise with the others' only on
 the meeting's ledger head (one chain per meeting).
+
+Each of ``--rates`` is one run of ``--seconds``: 0 taps as fast as the desks can (the ceiling),
+N paces each desk at N taps a second (a custodian taps a tag, sees the result, takes the next).
+``--before`` adds runs of another checkout's code (e.g. ``git worktree add /tmp/before
+e3c65c0``) on the same database, alternating with this code's. The chain is verified at the end,
+over every run's taps.
 """
 
 from __future__ import annotations
@@ -18,7 +25,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,9 +61,22 @@ def database_url(server: str, name: str) -> str:
 
 
 def desk(
-    i: int, n: int, url: str, key_path: str, size: str, code: str, seconds: float, out: Any
+    i: int,
+    n: int,
+    url: str,
+    key_path: str,
+    size: str,
+    code: str,
+    seconds: float,
+    rate: float,
+    checkout: str,
+    start: int,
+    out: Any,
 ) -> None:
-    """One desk: hand out and take back its copies for ``seconds``; report each tap's time."""
+    """One desk: hand out and take back its copies for ``seconds`` (at ``rate`` taps a second,
+    0: flat out), from position ``start`` of its plan; report each tap's time."""
+    if checkout:
+        sys.path.insert(0, checkout)
     from carrier_tracker import ledger
     from carrier_tracker.custody.service import record_tap
     from carrier_tracker.enums import Mode
@@ -79,12 +98,14 @@ def desk(
     refused: list[str] = []
     errors: list[str] = []
     stop = time.monotonic() + seconds
-    at = 0
+    at = start
     while time.monotonic() < stop:
         chunk = [plan[(at + j) % len(plan)] for j in range(CHUNK)]
         at += CHUNK
         for mode in (Mode.ISSUE, Mode.RECALL):
             for uid, person in chunk:
+                if time.monotonic() >= stop:  # copies left out: later runs start elsewhere
+                    break
                 t0 = time.perf_counter()
                 try:
                     with db.tap_scope(engine) as conn:
@@ -95,9 +116,12 @@ def desk(
                 except Exception as e:  # an error is what this bench counts, not a crash
                     errors.append(f"{type(e).__name__}: {str(e).splitlines()[0][:200]}")
                     continue
-                times.append(time.perf_counter() - t0)
+                took = time.perf_counter() - t0
+                times.append(took)
                 if o.refused:
                     refused.append(o.message)
+                if rate:
+                    time.sleep(max(0.0, 1 / rate - took))
     engine.dispose()
     out.put((i, times, refused, errors))
 
@@ -148,7 +172,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--size", choices=sorted(SIZES), default="national")
     parser.add_argument("--pg-url", default=os.environ.get("CT_TEST_PG_URL", ""))
+    parser.add_argument(
+        "--rates", default="0,3", help="taps a second a desk, per run (0: flat out)"
+    )
+    parser.add_argument("--before", type=Path, help="another checkout, run alternately")
     args = parser.parse_args()
+    args.rates = [float(r) for r in args.rates.split(",")]
     if not args.pg_url:
         parser.error("no server: give --pg-url or source .ci/services.sh start")
     name = os.environ.get("CT_TEST_PG_PREFIX", "bench_") + "desks"
@@ -180,22 +209,29 @@ def main() -> None:
             f"p50 {pct(floor, 0.5):.2f} ms, p99 {pct(floor, 0.99):.2f} ms, {len(floor_errors)} errors"
         )
 
-        t0 = time.perf_counter()
-        times, refused, errors = run(
-            desk, args.desks, (args.desks, url, str(key), args.size, meeting.code, args.seconds)
-        )
-        wall = time.perf_counter() - t0
-        print(
-            f"desks: {args.desks} desks x {args.seconds:.0f} s, {len(times)} taps "
-            f"({len(times) / args.seconds:.0f} a second in all), {len(refused)} refused, {len(errors)} errors"
-        )
-        print(
-            f"  tap p50 {pct(times, 0.5):.1f} ms, p95 {pct(times, 0.95):.1f} ms, p99 {pct(times, 0.99):.1f} ms, "
-            f"max {max(times) * 1000:.0f} ms, mean {statistics.mean(times) * 1000:.1f} ms  "
-            f"->  p99 {pct(times, 0.99) / pct(floor, 0.99):.1f}x the bare commit's p99 ({wall:.0f} s in all)"
-        )
-        for message in sorted(set(refused))[:5] + sorted(set(errors))[:5]:
-            print(f"  e.g. {message}")
+        variants = [("", rate) for rate in args.rates]
+        if args.before:
+            variants = [v for rate in args.rates for v in (("", rate), (str(args.before), rate))]
+        for n_run, (checkout, rate) in enumerate(variants):
+            t0 = time.perf_counter()
+            common = (args.size, meeting.code, args.seconds, rate, checkout, n_run * 1000)
+            times, refused, errors = run(desk, args.desks, (args.desks, url, str(key), *common))
+            wall = time.perf_counter() - t0
+            label = ("before" if checkout else "this code") + (
+                f", {rate:g} taps/s a desk" if rate else ", flat out"
+            )
+            print(
+                f"desks ({label}): {args.desks} desks x {args.seconds:.0f} s, {len(times)} taps "
+                f"({len(times) / args.seconds:.0f} a second in all), {len(refused)} refused, "
+                f"{len(errors)} errors"
+            )
+            print(
+                f"  tap p50 {pct(times, 0.5):.1f} ms, p95 {pct(times, 0.95):.1f} ms, "
+                f"p99 {pct(times, 0.99):.1f} ms, max {max(times) * 1000:.0f} ms  ->  p99 "
+                f"{pct(times, 0.99) / pct(floor, 0.99):.1f}x the bare commit's p99 ({wall:.0f} s in all)"
+            )
+            for message in sorted(set(refused))[:5] + sorted(set(errors))[:5]:
+                print(f"  e.g. {message}")
 
         env = {**os.environ, "CARRIER_TRACKER_DB": url, "CARRIER_TRACKER_KEY_FILE": str(key)}
         t0 = time.perf_counter()
