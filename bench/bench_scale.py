@@ -30,7 +30,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from make_meeting import SIZES, plan_meeting, uid_for  # noqa: E402
+from make_meeting import SIZES, eligible, plan_meeting, uid_for  # noqa: E402
 
 TIME = "/usr/bin/time"  # GNU time: its own child's peak RSS (ru_maxrss is not reset by exec)
 
@@ -268,6 +268,92 @@ def bench_taps(size: str, db: Path, key_path: Path, code: str, n: int) -> None:
     )
 
 
+def bench_batch(size: str, workdir: Path, n: int = 1000) -> None:
+    """Issue #24's tap batch: copies of ``n`` documents handed to one attendee, whose holdings
+    grow to ``n`` copies, and ``n`` passes taken back — each tap through ``db.tap_scope`` as the
+    CLI's ``tap`` makes it, alternating with a bare INSERT+COMMIT. On the size's attendees and
+    copies spread over 1,000 documents (the importer's limit), only the passes out."""
+    from carrier_tracker import ledger
+    from carrier_tracker.custody.service import record_tap
+    from carrier_tracker.enums import Mode
+    from carrier_tracker.storage import db as storage
+
+    attendees, _, copies = SIZES[size]
+    documents = min(1000, copies // 10)
+    code = f"BAT{attendees}"
+    xlsx = workdir / f"{size}-batch.xlsx"
+    base, key_path = xlsx.with_suffix(".db"), workdir / f"{size}-batch-key" / "ledger.key"
+    meeting = plan_meeting(attendees, documents, copies, code)
+    if not base.exists():
+        subprocess.run(
+            [sys.executable, str(BENCH / "make_meeting.py"), "--attendees", str(attendees),
+             "--documents", str(documents), "--copies", str(copies), "--code", code,
+             "-o", str(xlsx), "--taps", "--passes-only"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    key = ledger.load_key(key_path)
+    person = meeting.people[0]
+    docs = [d for d in meeting.docs if eligible(person, d)][:n]
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        work = Path(tmp) / "batch.db"
+        shutil.copy(base, work)
+        engine = storage.make_engine(f"sqlite:///{work}")
+        raw = sqlite3.connect(work, isolation_level=None)
+        for pragma in ("journal_mode=WAL", "synchronous=FULL"):
+            raw.execute(f"PRAGMA {pragma}")
+        raw.execute("CREATE TABLE bare (id INTEGER PRIMARY KEY, payload TEXT)")
+
+        def timed(uid: str, mode: Mode, attendee: str | None = None) -> tuple[float, float]:
+            t0, c0 = time.perf_counter(), time.process_time()
+            with storage.tap_scope(engine) as conn:
+                out = record_tap(
+                    session=conn, key=key, meeting_code=code, uid=uid, mode=mode,
+                    attendee_code=attendee, operator="孙文管",
+                )  # fmt: skip
+            assert not out.refused, out.message
+            return time.perf_counter() - t0, time.process_time() - c0
+
+        def bare() -> tuple[float, float]:
+            t0, c0 = time.perf_counter(), time.process_time()
+            raw.execute("BEGIN IMMEDIATE")
+            raw.execute("INSERT INTO bare (payload) VALUES ('04A1B2C3D4E5F6')")
+            raw.execute("COMMIT")
+            return time.perf_counter() - t0, time.process_time() - c0
+
+        for other in meeting.people[-50:]:  # warm up (caches, the tap line), not timed
+            timed(uid_for(f"{code}/pass/{other.code}"), Mode.RECALL)
+            bare()
+        copy_taps, pass_taps, floor = [], [], []
+        for k, doc in enumerate(docs, start=1):
+            copy_taps.append(timed(uid_for(f"{code}/{doc.number}/1"), Mode.ISSUE, person.code))
+            floor.append(bare())
+            pass_taps.append(timed(uid_for(f"{code}/pass/{meeting.people[k].code}"), Mode.RECALL))
+            floor.append(bare())
+        raw.close()
+        engine.dispose()
+
+    def med(values: list[tuple[float, float]]) -> tuple[float, float]:
+        return statistics.median(w for w, _ in values), statistics.median(c for _, c in values)
+
+    card, bare_ = med(pass_taps), med(floor)
+    print(
+        f"  batch ({attendees} attendees, {documents} documents): {len(docs)} pass taps (recall)"
+        f" {card[0] * 1000:.2f} ms wall {card[1] * 1000:.2f} ms CPU; bare INSERT+COMMIT"
+        f" {bare_[0] * 1000:.2f} / {bare_[1] * 1000:.2f}"
+    )
+    for label, part in (
+        ("first 100", copy_taps[:100]),
+        ("last 100", copy_taps[-100:]),
+        ("all", copy_taps),
+    ):
+        copy = med(part)
+        print(
+            f"    copies of {len(docs)} documents to one attendee, {label:9s}: {copy[0] * 1000:.2f} ms"
+            f" wall {copy[1] * 1000:.2f} ms CPU  ->  {copy[0] / card[0]:.2f}x pass wall,"
+            f" {copy[1] / card[1]:.2f}x pass CPU, {copy[0] / bare_[0]:.2f}x bare wall"
+        )
+
+
 def bench_demo_status(args: argparse.Namespace) -> None:
     """``status`` of the demo meeting (the sample, as ``demo`` prepares it) against
     ``python -c pass`` and ``--version``: the start-up every real command pays."""
@@ -311,7 +397,7 @@ def main() -> None:
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "ct-bench-scale"
     )
     parser.add_argument("--before", type=Path, help="another checkout to time A/B")
-    parser.add_argument("--skip", default="", help="comma list of: startup,views,desk,taps")
+    parser.add_argument("--skip", default="", help="comma list of: startup,views,desk,taps,batch")
     args = parser.parse_args()
     args.workdir.mkdir(mode=0o700, exist_ok=True)
     skip = set(filter(None, args.skip.split(",")))
@@ -326,6 +412,8 @@ def main() -> None:
             bench_desk_reads(db, code, args.runs)
         if "taps" not in skip:
             bench_taps(size, db, key, code, args.taps)
+        if "batch" not in skip:
+            bench_batch(size, args.workdir)
 
 
 if __name__ == "__main__":

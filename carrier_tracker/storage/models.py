@@ -168,6 +168,9 @@ class Carrier(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("document_id", "copy_number"),
         Index("ix_carrier_meeting_state", "meeting_id", "state"),
+        # a hand-over asks whether the recipient holds a copy of this document: one search
+        # (migration 0012; it replaces the index on holder_id alone, which it also serves)
+        Index("ix_carrier_holder_document", "holder_id", "document_id"),
         _ACTIVE_TAG,
     )
 
@@ -182,7 +185,7 @@ class Carrier(SQLModel, table=True):
     """The meeting closed and released the tag for reuse: the UID stays here (the register names
     it), but it no longer identifies this carrier outside its own meeting."""
     state: str = Field(default="registered", max_length=16)
-    holder_id: int | None = Field(default=None, foreign_key="attendee.id", index=True)
+    holder_id: int | None = Field(default=None, foreign_key="attendee.id")
     remembered_holder_id: int | None = Field(default=None, foreign_key="attendee.id")
     consignment_id: int | None = Field(default=None, foreign_key="consignment.id", index=True)
     state_since: datetime | None = Field(default=None, sa_column=_ts())

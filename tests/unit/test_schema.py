@@ -126,6 +126,33 @@ def test_code_lookups_search_an_index(tmp_path: Path, build: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.parametrize("build", ["migrations", "models"])
+def test_a_hand_over_searches_the_recipients_copies_of_one_document(
+    tmp_path: Path, build: str
+) -> None:
+    """A copy's hand-over asks whether the recipient holds a copy of that document with one
+    search of (holder_id, document_id), not a walk of every copy they hold (a copy tap grew
+    with the recipient's holdings: 3.3 ms CPU at 1,000)."""
+    from carrier_tracker.storage import tap_store
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    if build == "migrations":
+        db.upgrade(engine)
+    else:
+        SQLModel.metadata.create_all(engine)
+    params = {"s_issued": "issued", "s_carried_out": "carried_out", "document_id": 3}
+    params |= {"pass_kind": "pass", **tap_store._ids([1, 2])}
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        for stmt in (tap_store._HOLDINGS_OF_DOCUMENT, tap_store._HOLDINGS_OF_DOCUMENT_AND_PASSES):
+            compiled = tap_store._sqlite_sql(stmt)
+            plan = raw.execute(f"EXPLAIN QUERY PLAN {compiled.sql}", compiled.values(params))
+            details = [row[3] for row in plan]
+            wanted = "USING INDEX ix_carrier_holder_document (holder_id=? AND document_id=?)"
+            assert any(wanted in d for d in details), details
+    engine.dispose()
+
+
 def test_code_lookup_indexes_come_and_go_with_migration_0011(tmp_path: Path) -> None:
     """0011 down removes exactly its two indexes, and up again restores them."""
     from alembic import command
@@ -151,8 +178,9 @@ def test_code_lookup_indexes_come_and_go_with_migration_0011(tmp_path: Path) -> 
     engine.dispose()
 
 
-def test_admin_event_index_comes_and_goes_with_migration_0012(tmp_path: Path) -> None:
-    """0012 down removes exactly the partial index of rare events, and up again restores it."""
+def test_read_indexes_come_and_go_with_migration_0012(tmp_path: Path) -> None:
+    """0012 down removes exactly the partial index of rare events and the (holder, document)
+    index, putting the holder's back; up again restores them."""
     from alembic import command
 
     engine = db.make_engine(f"sqlite:///{tmp_path / 'down.db'}")
@@ -166,7 +194,8 @@ def test_admin_event_index_comes_and_goes_with_migration_0012(tmp_path: Path) ->
     at_head = indexes()
     with engine.begin() as conn:
         command.downgrade(db._alembic_config(conn), "0011")
-    assert at_head - indexes() == {"ix_event_admin"}
+    assert at_head - indexes() == {"ix_event_admin", "ix_carrier_holder_document"}
+    assert indexes() - at_head == {"ix_carrier_holder_id"}
     db.upgrade(engine)
     assert indexes() == at_head
     engine.dispose()
@@ -184,7 +213,7 @@ def test_admin_event_index_leaves_out_every_per_carrier_action() -> None:
     tap_actions = {a.value for a in MODE_ACTION.values()} | {Action.ENROLL.value}
     assert set(direct.CARRIER_ACTIONS) == tap_actions
     migration = importlib.import_module(
-        "carrier_tracker.storage.migrations.versions.0012_admin_event_index"
+        "carrier_tracker.storage.migrations.versions.0012_read_indexes"
     )
     assert migration._WHERE == direct.ADMIN_EVENTS_WHERE
 
