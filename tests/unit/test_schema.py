@@ -29,7 +29,11 @@ def test_upgrade_head_matches_models(tmp_path: Path) -> None:
     assert db.upgrade(engine) == (after, after)  # idempotent
 
 
-PARTIAL = {"uq_carrier_active_tag": "NOT tag_released", "ix_event_entrance": "'entrance'"}
+PARTIAL = {
+    "uq_carrier_active_tag": "NOT tag_released",
+    "ix_event_entrance": "'entrance'",
+    "ix_event_admin": "'report_lost'",
+}
 
 
 def _partial_indexes(conn: Connection) -> dict[str, str]:
