@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -153,11 +154,19 @@ def run(target: Any, n: int, args: tuple[Any, ...]) -> tuple[list[float], list[s
     for p in procs:
         p.join()
     times = [t for _, ts, _, _ in results for t in ts]
+    FIRSTS[:] = [ts[0] for _, ts, _, _ in results if ts]
+    LATER[:] = [t for _, ts, _, _ in results for t in ts[1:]]
     return (
         times,
         [r for _, _, rs, _ in results for r in rs],
         [e for _, _, _, es in results for e in es],
     )
+
+
+FIRSTS: list[float] = []
+"""Each process's first tap in the last :func:`run` (it compiles and prepares its statements)."""
+LATER: list[float] = []
+"""Every other tap of the last :func:`run`."""
 
 
 def pct(times: list[float], q: float) -> float:
@@ -229,6 +238,11 @@ def main() -> None:
                 f"  tap p50 {pct(times, 0.5):.1f} ms, p95 {pct(times, 0.95):.1f} ms, "
                 f"p99 {pct(times, 0.99):.1f} ms, max {max(times) * 1000:.0f} ms  ->  p99 "
                 f"{pct(times, 0.99) / pct(floor, 0.99):.1f}x the bare commit's p99 ({wall:.0f} s in all)"
+            )
+            print(
+                f"  each desk's first tap (compiles its statements): median"
+                f" {statistics.median(FIRSTS) * 1000:.0f} ms; the others: p50 {pct(LATER, 0.5):.1f}"
+                f" ms, p99 {pct(LATER, 0.99):.1f} ms"
             )
             for message in sorted(set(refused))[:5] + sorted(set(errors))[:5]:
                 print(f"  e.g. {message}")
