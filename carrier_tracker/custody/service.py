@@ -286,7 +286,12 @@ def load_facts(
     issued: set[int] = set()
     holding: dict[int, list[rules.Held]] = {}
     if ids and ((is_copy and takes_attendee) or (not is_copy and mode is Mode.RECALL)):
-        held = store.holdings(ids, passes=is_copy and meeting_facts.requires_passes)
+        held = store.holdings(
+            ids,
+            passes=is_copy and meeting_facts.requires_passes,
+            # a copy's hand-over asks only about copies of its document (ONE_COPY_EACH)
+            document_id=carrier.document_id if is_copy else None,
+        )
         issued = held.passes_issued
         for c in held.copies:
             label = messages.text("copy_item", doc=c.number, copy=c.copy_number)

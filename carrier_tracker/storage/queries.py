@@ -129,13 +129,9 @@ def unbound_passes(session: Session, meeting: Meeting) -> list[Attendee]:
 def copies_table(
     session: Session, meeting: Meeting, search: str = "", limit: int = 500
 ) -> list[tuple[Any, ...]]:
-    """Copies with state, holder and last event time; filtered by document number, title or holder."""
-    last = (
-        select(Event.carrier_id, func.max(Event.seq).label("seq"))
-        .where(Event.meeting_id == meeting.id, Event.verdict != "refused")
-        .group_by(col(Event.carrier_id))
-        .subquery()
-    )
+    """Copies with state, holder and the time of their state; filtered by document number,
+    title, holder or UID. (It no longer joins each copy's newest event, which no column showed
+    and which grouped the meeting's whole ledger on every refresh.)"""
     holder = Attendee.__table__.alias("holder")  # type: ignore[attr-defined]
     stmt = (
         select(
@@ -155,7 +151,6 @@ def copies_table(
             holder.c.id == func.coalesce(Carrier.holder_id, Carrier.remembered_holder_id),
             isouter=True,
         )
-        .join(last, last.c.carrier_id == Carrier.id, isouter=True)
         .where(Carrier.meeting_id == meeting.id)
         .order_by(col(Document.number), col(Carrier.copy_number))
     )

@@ -68,6 +68,8 @@ class PlanScreen(Screen[None]):
             if len(d.not_collected) > NAMES_SHOWN:
                 names += messages.text("plan_more_names", count=len(d.not_collected))
             line = f"{d.number}  " + messages.text("plan_note", plan=d.plan_text)
+            if d.excluded:  # covered by the plan, cleared below the document's level
+                line += "\n" + messages.text("plan_excluded", count=d.excluded)
             if names:
                 line += "\n" + messages.text("plan_missing", names=names)
             if d.outside_plan:
