@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "carrier-tracker"
 ENV_DB = "CARRIER_TRACKER_DB"
 ENV_HOME = "CARRIER_TRACKER_HOME"
@@ -20,12 +18,20 @@ LOCK_AFTER_MINUTES = 10.0
 
 def _data_dir() -> Path:
     home = os.environ.get(ENV_HOME)
-    return Path(home) / "data" if home else Path(platformdirs.user_data_dir(APP_NAME))
+    if home:
+        return Path(home) / "data"
+    import platformdirs  # only here: it costs a command's start-up ~4 ms (tempfile, shutil)
+
+    return Path(platformdirs.user_data_dir(APP_NAME))
 
 
 def _config_dir() -> Path:
     home = os.environ.get(ENV_HOME)
-    return Path(home) / "config" if home else Path(platformdirs.user_config_dir(APP_NAME))
+    if home:
+        return Path(home) / "config"
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME))
 
 
 @dataclass(frozen=True)

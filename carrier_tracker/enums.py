@@ -65,7 +65,7 @@ class CarrierKind(StrEnum):
 
 
 class State(StrEnum):
-    """Custody state of a carrier (DESIGN §5)."""
+    """Custody state of a carrier (docs/architecture.md §3)."""
 
     REGISTERED = "registered"
     ISSUED = "issued"
@@ -117,14 +117,6 @@ class DestroyMethod(StrEnum):
     PULP = "化浆"
     BURN = "焚毁"
     CENTRE = "送销毁中心"
-
-
-class MeetingKind(StrEnum):
-    """What a meeting row stands for: a classified meeting held here, or documents carried by
-    staff to a meeting elsewhere (外出携带), handed back on return."""
-
-    MEETING = "meeting"
-    TRIP = "trip"
 
 
 class PlaceKind(StrEnum):

@@ -5,7 +5,9 @@ Logic refers to messages by key; an English catalogue could be added here withou
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import functools
+import time
+from datetime import UTC, datetime, timedelta
 
 from carrier_tracker.enums import (
     MODE_ACTION,
@@ -14,7 +16,6 @@ from carrier_tracker.enums import (
     CarrierKind,
     Disposal,
     Level,
-    MeetingKind,
     MeetingStatus,
     Mode,
     PlaceKind,
@@ -89,9 +90,6 @@ DISPOSAL_LABEL: dict[Disposal, str] = {
     Disposal.DESTROY: "销毁",
     Disposal.RETURN: "退回发文单位",
 }
-
-MEETING_KIND_LABEL: dict[str, str] = {MeetingKind.MEETING: "涉密会议", MeetingKind.TRIP: "外出携带"}
-"""A meeting's kind as people name it (also the import's 类型 column)."""
 
 PLACE_KIND_LABEL: dict[str, str] = {PlaceKind.ARCHIVE: "归档地点", PlaceKind.UNIT: "退回单位"}
 
@@ -173,7 +171,6 @@ COLUMN_LABEL: dict[str, str] = {
     "operator_pin": "PIN 记录",
     "operator_failed_attempts": "连续失败次数",
     "operator_locked_until": "锁定至",
-    "due_on": "应交回日期",
     "seq": "台账序号",
     "witnesses": "见证人",
     "method": "销毁方式",
@@ -218,7 +215,7 @@ TEXT: dict[str, str] = {
     "accepted_from": "{mode}：{item} ← {holder}",
     "accepted_about": "{mode}：{item}（{holder}）",
     "accepted_plain": "{mode}：{item}",
-    "already": "{item} 已是{state}",
+    "already": "{item} 状态已是“{state}”",
     # item labels
     "copy_item": "{doc} 第{copy:03d}份",
     "pass_item": "会议证 {number}（{name}）",
@@ -466,16 +463,39 @@ def local_time(at: datetime | None) -> str:
     """A time for people: local, to the second, no year (``12-08 09:31:05``); ``-`` for none."""
     if at is None:
         return "-"
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone().strftime("%m-%d %H:%M:%S")
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    # The zone's offset looked up once per quarter hour of UTC, and the text put together by
+    # hand: a status of 50,000 items spent a third of its time in astimezone and strftime.
+    at += _utc_offset(at.year, at.month, at.day, at.hour, at.minute // 15, time.tzname)
+    return f"{at.month:02d}-{at.day:02d} {at.hour:02d}:{at.minute:02d}:{at.second:02d}"
+
+
+@functools.lru_cache(maxsize=256)
+def _utc_offset(
+    year: int, month: int, day: int, hour: int, quarter: int, _zone: tuple[str, str]
+) -> timedelta:
+    """The local zone's offset from UTC during this quarter hour of UTC (zones change their
+    offset on a quarter hour at the finest); ``_zone`` keys the cache to the zone in force."""
+    offset = datetime(year, month, day, hour, quarter * 15, tzinfo=UTC).astimezone().utcoffset()
+    return offset or timedelta(0)
 
 
 def local_iso(text: str | None) -> str:
     """:func:`local_time` of an ISO 8601 UTC string (``2026-12-08T01:31:05.123Z``)."""
     if not text:
         return "-"
+    if len(text) >= 20 and text[-1] == "Z" and text[19] in ".Z" and text[10] == "T":
+        # Zones are offset by whole minutes: the seconds stay as they are, and each minute is
+        # converted once (``status`` shows 50,000 of these).
+        return _local_minute(text[:16], time.tzname) + text[16:19]
     return local_time(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_minute(minute: str, _zone: tuple[str, str]) -> str:
+    """``12-08 09:31`` of a UTC minute ``2026-12-08T01:31`` in the zone in force."""
+    return local_time(datetime.fromisoformat(minute))[:11]
 
 
 def level_label(level: Level | str) -> str:
@@ -663,13 +683,15 @@ TEXT_OPERATORS_DESK: dict[str, str] = {
     "action_bind_card": "绑定操作员卡",
     "login_title": "登录工作台",
     "login_locked": "工作台已锁定（上一位：{name}）——请登录",
-    "login_name": "操作员姓名",
+    "login_name": "操作员姓名（或刷本人的卡）",
     "login_name_placeholder": "姓名，回车",
     "login_pin": "PIN",
     "login_pin_placeholder": "PIN（6–12 位数字），回车",
     "login_checking": "正在核对…",
     "login_error": "无法核对：{reason}",
     "login_tap_ignored": "未登录：刷卡不会记录，请先登录",
+    "login_card_unknown": "未登录：标签 {uid} 不是在用操作员的卡，刷卡不会记录；请输入姓名与 PIN，或刷本人的卡",
+    "login_card_read": "已识别 {name} 的卡：请输入 PIN",
     "login_demo_hint": "演示操作员（直接使用）：\n{rows}",
     "login_demo_row": "  {name}　{role}　PIN {pin}",
     "operator_badge": "操作员 {name}（{role}）  Ctrl+X 锁定",
@@ -679,11 +701,23 @@ TEXT_OPERATORS_DESK: dict[str, str] = {
     "auditor_no_taps": "审计员 {name} 只能查看：刷卡不会记录",
     "auditor_read_only": "审计员 {name} 只能查看、导出与校验，不能记录操作",
     "approval_title": "需保密负责人批准：{what}",
+    "approval_item_line": "载体：{item}",
+    "approval_person_line": "人员：{person}",
+    "approval_rule_line": "规定：{rule}",
+    "approval_refusal_line": "未记录：{refusal}",
+    "approval_item": "{item}《{title}》 {level}",
+    "approval_nobody": "（无）",
+    "approval_out_of_town": "外地代表",
+    "approval_rule_carry_out": "外地代表带离文件，须经保密负责人批准",
+    "approval_rule_lost": "挂失须经保密负责人批准，并写明情况",
+    "approval_rule_exception": "例外须经保密负责人批准",
     "approval_how": "请保密负责人输入姓名和 PIN，或刷本人的操作员卡。取消则不作任何记录。",
     "approval_name_placeholder": "保密负责人姓名，回车",
     "approval_ok": "批准",
     "approval_cancel": "取消",
-    "approval_cancelled": "已取消：未作任何记录",
+    "approval_what": "{mode} {item}",
+    "approval_waiting": "等待保密负责人批准：{what}（尚未记录）",
+    "approval_cancelled": "已取消批准：{what} 未作任何记录",
     "approved_by": "（保密负责人 {name} 批准）",
     "approval_exception": "例外（{reason}）",
     "approval_close": "带例外结束会议",
@@ -841,6 +875,7 @@ TEXT_PLAN: dict[str, str] = {
     "receipt_already": "机要件 {number} 已于 {at} 签收",
     "receipt_done": "机要件 {number} 回执已登记：{count} 份签收（{unit}）",
     "plan_counts": "应发 {planned} 人 · 已发 {issued} 人 · 未领取 {missing} 人 · 在外 {out} 份 · 已收回 {recovered} 份",
+    "plan_excluded": "另有 {count} 人知悉级别低于文件密级，不计入应发、未领取",
     "plan_missing": "未领取：{names}",
     "plan_outside_list": "范围外领取（经批准）：{names}",
     "plan_due_title": "尚应领取：",
@@ -885,7 +920,7 @@ TEXT_POLICY: dict[str, str] = {
     # filing (备案), checklists, the sweep
     "not_filed": "会议 {code}（{level}）尚未备案，不能开始；请保密负责人先备案：carrier-tracker meeting file {code} --ref 备案编号 --date YYYY-MM-DD",
     "venue_unsettled": "会场保密检查未完成，会议 {code} 不能开始：{items}（用 carrier-tracker checklist {code} venue --set 项目=符合 作答；不符合项须保密负责人 --accept --note 接受）",
-    "room_required": "巡检请先选择检查地点",
+    "room_required": "巡检请先填写检查地点",
     "file_after_open": "会议 {code} 已{status}，不能再备案",
     "file_officer": "备案需保密负责人（当前操作员：{operator}；文管员可加 --approver）",
     "filed": "会议 {code} 已备案：编号 {ref}，日期 {date}，批准人 {by}",
@@ -898,6 +933,7 @@ TEXT_POLICY: dict[str, str] = {
     "checklist_nothing": "请给出 --set、--all、--accept 或 --show",
     "checklist_answered": "{checklist} {item}（{label}）：{answer}{note}",
     "checklist_accept_note": "接受不符合项须同时给出 --note 说明",
+    "tui_checklist_accept_note": "接受不符合项须先在备注栏写明说明（N）",
     "checklist_accept_officer": "接受不符合项需保密负责人（当前操作员：{operator}；文管员可加 --approver）",
     "checklist_accept_not_failed": "{item}（{label}）当前为 {answer}，只有未接受的“不符合”项可以接受",
     "checklist_accept_nothing": "{checklist}没有待接受的不符合项",
@@ -1143,6 +1179,9 @@ TEXT_TAGS_CLOSE: dict[str, str] = {
     "tui_close_never_opened_note": "说明（可空），如：会议取消",
     "tui_recon_closed_lost": "会议 {code} 已结束（带例外：挂失 {lost} 件）。找到后按 F11「找回」刷卡记录，会议仍为已结束",
     "tui_recon_found_later": "会后找回 {count} 件：{items}",
+    "tui_anchor_line": "台账锚点 {seq}:{digest}（保密办可凭此复核台账此后未被改写）",
+    "tui_desk_closed": "会议已结束：此处只记录挂失载体的找回（F11 刷卡）；清点、审计与导出照常",
+    "tui_lost_note_required": "挂失须先写明情况：在“说明”栏填写后再刷卡（本次未记录）",
 }
 
 
@@ -1311,88 +1350,20 @@ TEXT_AFTER: dict[str, str] = {
     "disposition_done": "  已处置：归档 {archive} 份，销毁 {destroy} 份，退回发文单位 {sent} 份",
     "disposition_not_back": "  尚未收回（不能处置）{count} 份",
     "meetings_to_dispose": "待处置 {n}",
-    "meetings_trip": "外出携带 应交回 {due}",
     # places (carrier_tracker.meeting.places)
     "place_added": "已登记{kind}：{name}",
     "place_exists": "{kind} {name} 已登记",
     "places_none": "尚未登记归档地点或退回单位（由保密负责人用 carrier-tracker place add 登记）",
     "place_row": "{kind}\t{name}\t{by}\t{at}",
     "action_place_add": "登记归档地点或退回单位",
-    # trips (carrier_tracker.meeting.trips)
-    "trip_officer": "外出携带须保密负责人批准（当前操作员：{operator}）",
-    "trip_due_past": "应交回日期 {due} 早于今天 {today}",
-    "trip_document_twice": "文件编号 {number} 重复",
-    "trip_opened_note": "外出携带：{destination}，应交回 {due}；文件 {documents} 种共 {copies} 份；批准人 {by}",
-    "trip_opened": "已登记外出携带 {code}：{destination}，应交回 {due}；文件 {documents} 种共 {copies} 份（批准人 {by}）。用 carrier-tracker attendee add 登记携带人，bind 绑定标签",
-    "arg_trip_code": "CODE（外出携带代号）",
-    "arg_trip_title": "--title（会议名称）",
-    "arg_trip_destination": "--destination（外出地点）",
-    "arg_trip_document": "--document 的文件编号",
-    "arg_trip_document_title": "--document 的文件名称",
-    "arg_bad_level": "--level：无法识别的密级 {value}（应为 秘密、机密、绝密 或 内部）",
-    "arg_bad_copies": "--document {number}：份数应为正整数：{value}",
-    "arg_bad_date": "{arg}：日期格式应为 YYYY-MM-DD：{value}",
-    "overdue_none": "没有逾期未交回的外出携带或会议",
-    "overdue_row": "{code}\t{kind}\t{level}\t应交回 {due}\t逾期 {days} 天\t未交回 {count} 份\t{title}",
-    "overdue_holder": "  {code} {name}（{unit}）：{items}",
-    "import_bad_kind": "无法识别的类型 {value}（应为 涉密会议 或 外出携带）",
-    "import_trip_needs_due": "外出携带须填应交回日期",
-    "import_bad_due": "日期格式错误：{value}（如 2026-12-20）",
-    "import_due_before_end": "应交回日期 {due} 早于会议结束日期 {end}",
-    # the period report (carrier_tracker.paper.report, .period)
-    "report_title": "涉密载体管理定期评估报告",
-    "report_title_meetings": "涉密会议与外出携带明细",
-    "report_title_reasons": "拒绝操作原因统计",
-    "report_code": "定期评估",
-    "report_fact_period": "统计期间：{start} 至 {end}（按会议开始日期；未填开始时间的按登记日期）",
-    "report_fact_made": "制表时间：{at}　　制表人：{operator}",
-    "report_fact_verified": "会议与外出携带 {total} 个：台账校验完整 {ok} 个；未通过 {failed} 个（不计入合计，见汇总“三”）",
-    "report_period_reversed": "统计期间的结束日期 {end} 早于开始日期 {start}",
-    "report_period_long": "统计期间最长 {days} 天",
-    "report_section_levels": "一、按密级合计（仅台账校验完整的会议）",
-    "report_section_months": "二、按月合计（仅台账校验完整的会议）",
-    "report_section_unverified": "三、台账未通过校验的会议（不计入合计）",
-    "report_head_level": "密级",
-    "report_head_month": "月份",
-    "report_head_meetings": "会议数",
-    "report_head_copies": "文件份数",
-    "report_total": "合计",
-    "report_none": "（本期间没有会议或外出携带）",
-    "report_no_refusals": "（本期间没有被拒绝的操作）",
-    "report_all_verified": "（全部校验完整）",
-    "report_system_failed": "系统台账（操作员、登记地点、会议登记）未通过校验：本报告的全部数字均不可作准，请先用 carrier-tracker verify 查明",
-    "report_unverified_line": "{code}  {title}：{findings} 处不符（carrier-tracker verify {code} 查看）",
-    "report_chart_meetings": "各月会议数",
-    "report_chart_flow": "各月发出与收回份数",
-    "report_with_approvers": "{n}（{names}）",
-    "report_closed_exceptions": "是（{name}）",
-    "report_not_verified": "未通过（{findings} 处）",
-    "report_reason_none": "（未记录原因）",
-    "report_progress": "已读 {n}/{total} 个会议",
-    "report_written": "已写入 {path}：会议与外出携带 {meetings} 个（计入合计 {counted} 个），标密 {marking}",
-    "report_some_unverified": "有 {n} 个会议台账未通过校验，已在报告中注明且未计入合计",
     # paper: the 处置登记 sheet and the forms of after the meeting
     "paper_title_disposals": "涉密文件处置登记表",
     "paper_disposal_waiting": "待处置",
     "paper_empty_disposals": "（尚无已收回待处置或已处置的文件）",
     "paper_title_destructions": "涉密载体销毁登记表",
     "paper_title_archive": "涉密文件归档清单",
-    "paper_title_losses": "涉密载体遗失报告",
     "paper_empty_destructions": "（本会议没有销毁记录）",
     "paper_empty_archive": "（本会议没有归档记录）",
-    "paper_empty_losses": "（本会议没有挂失的载体）",
-    "loss_label_item": "遗失载体",
-    "loss_label_holder": "最后持有人",
-    "loss_label_reported": "挂失",
-    "loss_label_sweep": "清场检查",
-    "loss_label_found": "找回",
-    "loss_item_copy": "{item}　{title}（{level}）",
-    "loss_holder": "{code} {name}（{unit}）",
-    "loss_reported": "{at}，{station}，经办人 {operator}，批准人 {approver}；说明：{note}",
-    "loss_room": "{room}：{answer}{note}",
-    "loss_sweep_none": "（清场检查表未作答）",
-    "loss_found": "{at} 由 {operator} 找回{room}",
-    "loss_not_found": "未找回",
     # command line
     "help_dispose": "处置已收回的文件份（会议结束后亦可）：归档（--archive --location）、销毁（--destroy --method --witness，两人以上监销，其一为保密负责人）或退回发文单位（--return-to）；处置后标签释放，误处置由保密负责人用 void 撤销",
     "help_dispose_archive": "归档（须 --location 已登记的存放地点）",
@@ -1409,17 +1380,7 @@ TEXT_AFTER: dict[str, str] = {
     "help_place_archive": "归档地点名称",
     "help_place_unit": "退回单位名称",
     "help_place_list": "列出已登记的归档地点与退回单位",
-    "help_trip": "外出携带（携带涉密文件外出参加会议）",
-    "help_trip_open": "登记一次外出携带（须保密负责人批准）：之后用 attendee add 登记携带人、bind 绑定标签，发放即带出，会后清退即交回",
-    "help_trip_title": "外出参加的会议名称",
-    "help_trip_destination": "外出地点",
-    "help_trip_level": "最高密级（秘密、机密、绝密、内部）",
-    "help_trip_due": "应交回日期",
-    "help_trip_document": "携带的文件：编号、份数、名称（可多次给出）",
-    "help_report": "保密办定期评估报告：期间内全部会议与外出携带，逐个校验台账，按密级、按月合计并附图表",
     "help_status_disposition": "只列已收回待处置的文件份和已处置的数量",
-    "help_meetings_overdue": "只列已过应交回日期仍有文件未交回的外出携带与会议（写明持有人；有则退出码为 1）",
-    "approve_what_trip": "外出携带",
 }
 
 

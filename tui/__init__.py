@@ -1,1 +1,1 @@
-"""The Textual desk application for custodians (DESIGN §9)."""
+"""The Textual desk application for custodians (docs/architecture.md §9)."""

@@ -8,46 +8,57 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
-from textual.message_pump import MessagePump
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Header, Static
 
 from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.config import load_settings, lock_after_minutes, make_private_dir
 from carrier_tracker.custody.service import find_meeting
-from carrier_tracker.enums import Level, Verdict
+from carrier_tracker.enums import Level, MeetingStatus, Verdict
 from carrier_tracker.ledger import keyring
 from carrier_tracker.messages import text
 from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Meeting
 from carrier_tracker.storage.queries import newest_seq
 from readers import Reader, ReaderError, ReaderStatus, TagTap, open_reader
 from readers.base import DEFAULT_DEBOUNCE
+from readers.sim import SimReader
 
 from .context import DeskContext
 from .jobs import DeskJobs, result_lines
+from .keys import KeyOrder
 from .lanes import Job, Lane
 from .messages import DbWaiting, JobDone, LedgerAdvanced, ReaderStatusChanged, TapArrived
 from .navigation import app_bindings
+from .service import DeskService
+from .taking import TakesTaps
 from .texts import t
 from .widgets.header_title import HEADER_SIDES, fit_title
 from .widgets.reader_status import ReaderHelp, ReaderStatusBar, open_failure, runtime_fix
 from .widgets.tap_entry import TapEntry
+from .wording import desk_words
+
+if TYPE_CHECKING:
+    from .screens.desk import DeskScreen
 
 POLL_SECONDS = 1.0
 WAITING_AFTER = 0.4  # a write that takes longer than this shows 等待数据库…
 READER_RETRY = 5.0
 
 SCREENS = ("desk", "reconcile", "enroll", "courier", "copies", "audit", "changes", "policy")
-RECORDING_SCREENS = frozenset({"desk", "reconcile", "enroll", "courier"})
-"""Screens where a tap records something (an auditor's taps there are refused, unrecorded)."""
+CLOSED_HIDES = frozenset({"enroll", "courier", "changes"})
+"""Screens of a meeting that closed (their steps would all be refused): not offered."""
 IDLE_CHECK_SECONDS = 1.0
+LIFT_AFTER = 0.2
+"""Seconds a tag laid from the demo's tray stays on the simulated reader."""
 
 
 class CarrierTrackerApp(App[None]):
@@ -119,12 +130,17 @@ class CarrierTrackerApp(App[None]):
         )
         self._stop = threading.Event()
         self.last_seq = 0
-        self._screens: dict[str, Screen[None]] = {}
+        self._desk: DeskScreen | None = None
         self.last_export: Path | None = None
         self.jobs = DeskJobs(self, ctx, written=self._exported)
         self.writes = Lane("write", ctx.session, self.post_message, ctx.tap)
         self.reads = Lane("read", ctx.read, self.post_message)
+        self.service = DeskService(self, ctx, self.writes, self.reads)
+        """Every screen's way to the database, the ledger and an officer's approval."""
         self._waiting = False
+        self.key_order = KeyOrder(self)
+        self._tray_last: tuple[str, float] | None = None
+        """The demo tray's last tag and when it left the reader (the reader's debounce)."""
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -201,7 +217,28 @@ class CarrierTrackerApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown)):
             self.last_activity = self.clock()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.key_order.take(event)  # in order, each to the end (tui/keys.py)
+            return
         await super().on_event(event)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notice in the desk's words (no command-line flags); never markup (texts hold data)."""
+        super().notify(
+            desk_words(message), title=title, severity=severity, timeout=timeout, markup=markup
+        )
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: how to quit (Textual says it in English)."""
+        self.notify(t("quit_hint"), timeout=5)
 
     def open_desk(self) -> None:
         meeting = self.ctx.meeting
@@ -322,13 +359,15 @@ class CarrierTrackerApp(App[None]):
             return
         self.last_activity = self.clock()
         for screen in reversed(self.screen_stack):
-            take = getattr(screen, "take_tap", None)
-            if take is not None:
-                if self.ctx.is_auditor and getattr(screen, "NAME", None) in RECORDING_SCREENS:
-                    self._auditor_tapped(screen)
-                else:
-                    take(message.tap)
-                return
+            taker = screen if isinstance(screen, TakesTaps) else None
+            if taker is None:
+                continue
+            if self.ctx.is_auditor and taker.RECORDS:
+                self._auditor_tapped(screen)
+            else:
+                taker.take_tap(message.tap)
+            break
+        self.key_order.tap_taken()
 
     def _auditor_tapped(self, screen: Screen[Any]) -> None:
         """An auditor's tap on a screen that records: refused here, never recorded."""
@@ -344,8 +383,19 @@ class CarrierTrackerApp(App[None]):
 
     def on_tap_entry_tapped(self, message: TapEntry.Tapped) -> None:
         """The tap entry: the demo's tray lays the tag on the simulated reader; a typed UID is a tap."""
-        if message.via_tray and self.simulate_tap(message.uid):
-            return
+        if message.via_tray:
+            again = self._tray_last is not None and self._tray_last[0] == message.uid
+            if (
+                again
+                and self._tray_last is not None
+                and self.clock() - self._tray_last[1] < self.debounce
+            ):
+                for entry in self.screen.query(TapEntry):
+                    entry.say(t("tray_reread", label=message.label, seconds=self.debounce))
+                self.key_order.tap_taken()  # the reader drops it: no tap will come
+            if self.simulate_tap(message.uid):
+                self._tray_last = (message.uid, self.clock() + LIFT_AFTER)
+                return
         now = datetime.now(UTC)
         self.post_message(
             TapArrived(
@@ -358,52 +408,20 @@ class CarrierTrackerApp(App[None]):
             )
         )
 
+    def on_tap_entry_missed(self, _message: TapEntry.Missed) -> None:
+        """Enter in the tap entry matched no tag: no tap will come."""
+        self.key_order.tap_taken()
+
     def simulate_tap(self, uid: str) -> bool:
         """Lay a tag on the simulated reader and lift it (the demo tray); False without one."""
         reader = self.reader
-        present = getattr(reader, "present", None)
-        if reader is None or present is None:
+        if not isinstance(reader, SimReader):
             return False
-        present(uid)
-        self.set_timer(0.2, reader.remove)  # type: ignore[attr-defined]
+        reader.present(uid)
+        self.set_timer(LIFT_AFTER, reader.remove)
         return True
 
     # -- database lanes --------------------------------------------------------------------------
-
-    def write(
-        self,
-        owner: MessagePump,
-        run: Callable[[Any], Any],
-        done: Callable[[Any], None],
-        failed: Callable[[str], None] | None = None,
-        *,
-        tap: bool = False,
-    ) -> None:
-        """Run ``run`` in a write transaction on the write lane; ``done``/``failed`` come back here.
-
-        ``run`` gets a session; with ``tap`` (a tap, the hot path), the bare connection of
-        :func:`carrier_tracker.storage.db.tap_scope` instead. An auditor's writes never reach the lane:
-        they are refused here (``failed`` or a notice).
-        """
-        if self.ctx.is_auditor or self.ctx.role is None:
-            error = text("auditor_read_only", name=self.ctx.operator)
-            if failed is not None:
-                failed(error)
-            else:
-                self.notify(error, severity="error", timeout=8)
-            self.bell()
-            return
-        self.writes.submit(Job(run, done, owner, failed, bare=tap))
-
-    def read(
-        self,
-        owner: MessagePump,
-        run: Callable[[Session], Any],
-        done: Callable[[Any], None],
-        key: str | None = None,
-    ) -> None:
-        """Run ``run`` on a read snapshot on the read lane; a queued job with the same key is replaced."""
-        self.reads.submit(Job(run, done, owner, None, key))
 
     def on_job_done(self, message: JobDone) -> None:
         job = message.job
@@ -430,10 +448,18 @@ class CarrierTrackerApp(App[None]):
         if meeting is None or self.reads.queued("poll"):
             return
 
-        def seq(s: Session) -> int:
-            return newest_seq(s, meeting)
+        last = self.last_seq
 
-        def got(newest: int) -> None:
+        def seq(s: Session) -> tuple[int, str]:
+            newest = newest_seq(s, meeting)
+            fresh = s.get(Meeting, meeting.id) if newest != last else None
+            return newest, fresh.status if fresh is not None else meeting.status
+
+        def got(read: tuple[int, str]) -> None:
+            newest, status = read
+            if status != meeting.status:  # closed (here or at another desk)
+                meeting.status = status
+                self.refresh_bindings()
             if newest != self.last_seq:
                 old, self.last_seq = self.last_seq, newest
                 for screen in self.screen_stack:
@@ -444,12 +470,13 @@ class CarrierTrackerApp(App[None]):
     # -- screens ---------------------------------------------------------------------------------
 
     @property
-    def desk(self):  # type: ignore[no-untyped-def]
+    def desk(self) -> DeskScreen:
+        """The desk screen (made once; it stays at the bottom of the stack)."""
         from .screens.desk import DeskScreen
 
-        if "desk" not in self._screens:
-            self._screens["desk"] = DeskScreen()
-        return self._screens["desk"]
+        if self._desk is None:
+            self._desk = DeskScreen()
+        return self._desk
 
     def _make(self, name: str) -> Screen[None]:
         from .screens.audit import AuditScreen
@@ -471,6 +498,12 @@ class CarrierTrackerApp(App[None]):
         }
         return screens[name]()
 
+    @property
+    def meeting_closed(self) -> bool:
+        """The desk's meeting is closed: only a find (找回), the views and the export still work."""
+        meeting = self.ctx.meeting
+        return meeting is not None and meeting.status == MeetingStatus.CLOSED
+
     def current(self) -> str | None:
         """The name of the screen on top (None for a dialog or the picker)."""
         return getattr(self.screen, "NAME", None)
@@ -488,6 +521,8 @@ class CarrierTrackerApp(App[None]):
         if self.ctx.meeting is None or isinstance(self.screen, ModalScreen):
             return False
         if action == "show":
+            if self.meeting_closed and parameters[0] in CLOSED_HIDES:
+                return False
             return parameters[0] != self.current()
         if action == "focus_tap_entry":
             return bool(self.screen.query(TapEntry))
@@ -511,20 +546,41 @@ class CarrierTrackerApp(App[None]):
         for entry in self.screen.query(TapEntry):
             entry.focus_input()
 
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+    def desk_commands(self) -> list[SystemCommand]:
+        """The command palette's commands (Ctrl+P): the desk's own, in Chinese, each one that works
+        here and now (Textual's own commands, in English and some failing, are not offered)."""
         if self.locked:
-            return
+            return []
+        commands = []
         if self.signed_in_as is not None:
-            yield SystemCommand(text("key_lock"), text("cmd_lock_help"), self.action_lock)
-        if self.ctx.meeting is None:
+            commands.append(
+                SystemCommand(text("key_lock"), text("cmd_lock_help"), self.action_lock)
+            )
+        if self.ctx.meeting is not None:
+            for name in SCREENS:
+                if name != self.current() and self.check_action("show", (name,)) is not False:
+                    commands.append(
+                        SystemCommand(
+                            t(f"title_{name}"), t(f"cmd_{name}"), lambda n=name: self.action_show(n)
+                        )
+                    )
+            commands.append(
+                SystemCommand(t("cmd_export"), t("cmd_export_help"), self.action_export)
+            )
+        commands.append(SystemCommand(t("key_quit"), t("cmd_quit_help"), self.exit))
+        return commands
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Only the desk's commands, wherever Textual asks for the palette's."""
+        return self.desk_commands()
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: the desk's commands, searchable, in Chinese."""
+        from .screens.commands import CommandsDialog
+
+        if self.locked or isinstance(self.screen, CommandsDialog):
             return
-        for name in SCREENS:
-            if name != self.current():
-                yield SystemCommand(
-                    t(f"title_{name}"), t(f"cmd_{name}"), lambda n=name: self.action_show(n)
-                )
-        yield SystemCommand(t("cmd_export"), t("cmd_export_help"), self.action_export)
+        self.push_screen(CommandsDialog(self.desk_commands()))
 
     # -- export ------------------------------------------------------------------------------
 

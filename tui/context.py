@@ -59,6 +59,12 @@ class DeskContext:
             yield s
 
     @property
-    def code(self) -> str:
+    def chosen_meeting(self) -> Meeting:
+        """The meeting of the desk (screens open only once one is chosen)."""
         assert self.meeting is not None
-        return self.meeting.code
+        return self.meeting
+
+    @property
+    def code(self) -> str:
+        """The chosen meeting's code."""
+        return self.chosen_meeting.code

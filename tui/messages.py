@@ -11,6 +11,7 @@ from readers import ReaderStatus, TagTap
 
 if TYPE_CHECKING:
     from .lanes import Job
+    from .service import TapResult
 
 
 @dataclass
@@ -18,6 +19,14 @@ class TapArrived(Message):
     """A tag was presented: by the reader (posted from its thread) or typed into the tap entry."""
 
     tap: TagTap
+
+
+@dataclass
+class TapDone(Message):
+    """A tap of this desk came back (recorded, refused, waiting for an officer or not recorded),
+    whichever screen it was tapped on: posted to every screen (the desk logs them all)."""
+
+    result: TapResult
 
 
 @dataclass

@@ -25,6 +25,7 @@ TEXT: dict[str, str] = {
     "key_changes": "变更",
     "key_export": "导出",
     "key_quit": "退出",
+    "quit_hint": "要退出工作台，请按 Ctrl+Q",
     "key_back": "返回",
     "key_tap_entry": "刷卡栏",
     "key_palette": "命令",
@@ -51,6 +52,9 @@ TEXT: dict[str, str] = {
     "cmd_changes": "增补人员、代会、加印、作废、换标签、撤销误刷记录、修改分发范围",
     "cmd_export": "导出保密办工作簿",
     "cmd_export_help": "登记表、会议证、未收回清单、机要、带离目录、操作日志",
+    "cmd_quit_help": "关闭工作台（Ctrl+Q）",
+    "commands_placeholder": "输入以筛选命令，回车执行；↓↑ 选择，Esc 关闭",
+    "commands_none": "没有符合的命令",
     # reader
     "reader_starting": "读卡器 启动中：{name}",
     "reader_online": "读卡器 在线：{name}",
@@ -77,6 +81,7 @@ TEXT: dict[str, str] = {
     "tray_no_match": "托盘中没有“{text}”",
     "tap_bad_uid": "“{text}”不是标签 UID",
     "tray_tapped": "已放上读卡器：{label}",
+    "tray_reread": "{label} 刚离开读卡器不到 {seconds:g} 秒：读卡器视为同一次，不再读取（稍候再放）",
     # desk
     "attendee_none": "当前领取人：（未选择——刷会议证或 Ctrl+F 输入编号/姓名）",
     "attendee_line": "当前领取人：{code} {name}（{unit}）  知悉：{clearance}  持有 {count} 件{extra}",
@@ -118,11 +123,13 @@ TEXT: dict[str, str] = {
     "tap_prompt": "请刷卡",
     "enroll_offer": "{message}　— 按 Ctrl+E 去绑定此标签",
     "mode_banner": "【{mode}】  {key}",
+    "mode_banner_closed": "会议已结束　【{mode}】  {key}",
     "mode_key": "[b]{key}[/b]{mode}",
     # reconciliation
     "recon_title": "清点",
     "recon_mode": "在此刷卡，按上方工作台的方式记录（Esc 回工作台切换方式）",
     "recon_only_out": "只看未收回",
+    "recon_progress": "清点进度 {back}/{total}",
     "recon_all_back": "{verdict} —— 按 Ctrl+W 结束会议",
     "recon_closed": "全部收回　会议 {code} 已结束",
     "recon_col_item": "持有人 / 载体",
@@ -234,19 +241,21 @@ TEXT: dict[str, str] = {
     "copies_col_uid": "标签 UID",
     "unbound": "未绑定",
     # audit
-    "audit_search": "筛选：文件编号、会议证、人员、操作、操作员、标签 UID",
+    "audit_search": "筛选：文件编号、会议证、人员、操作、操作员、批准人、标签 UID",
     "audit_ok": "台账校验：完整　事件 {count}　头哈希 {head}",
     "audit_bad": "台账校验：第 {seq} 条起被篡改（{problem}）",
-    "audit_differs": "台账校验：数据库与台账不符 {count} 处，如 {first}（详见 carrier-tracker verify）",
+    "audit_differs": "台账校验：未通过，问题 {count} 处，如 {first}（详见 carrier-tracker verify）",
     "audit_checking": "台账校验中…",
     "audit_col_seq": "序号",
     "audit_col_at": "时间",
     "audit_col_operator": "操作员",
+    "audit_col_approver": "批准人",
     "audit_col_action": "操作",
     "audit_col_verdict": "结果",
     "audit_col_item": "载体",
     "audit_col_note": "说明",
-    "audit_detail": "第 {seq} 条  {at}  工作台 {station}  操作员 {operator}  {action} {verdict}  {item}  {note}",
+    "audit_detail": "第 {seq} 条  {at}  工作台 {station}  操作员 {operator}{approver}  {action} {verdict}  {item}  {note}",
+    "audit_detail_approver": "  批准人 {name}",
     "audit_person": "人员：{name}",
     # picker
     "picker_title": "选择会议（↓↑ 选择，回车进入）",
@@ -289,6 +298,25 @@ TEXT: dict[str, str] = {
     "job_failed": "{what}失败：{reason}",
     "job_crashed": "后台任务意外结束，未留下任何文件；详细原因已记入工作台日志",
 }
+
+
+DESK_REWRITES: tuple[tuple[str, str], ...] = (
+    # How the desk words the command line's hints found in shared texts (refusals, ledger notes):
+    # regular expressions applied in order by tui/wording.py; {tool} is the command's name and
+    # {flag} any of its flags.
+    # "请用 carrier-tracker …（或工作台 Ctrl+A 会前/会后）": the desk's way is the bracketed one
+    (r"请用 {tool}[^（]*（或(工作台[^）]*)）", r"请用\1"),
+    # "（用 carrier-tracker checklist … 作答…）": answered on the 会前/会后 screen here
+    (r"（用 {tool} checklist[^）]*）", "（在工作台 Ctrl+A 会前/会后检查中作答）"),
+    # "…先备案：carrier-tracker meeting file …": the command itself
+    (r"[：:] ?{tool}[^；。）]*", ""),
+    # "（当前操作员：X；文管员可加 --approver）": the clause naming a flag
+    (r"[；，][^；，（）]*{flag}[^；，（）]*", ""),
+    # "须填写说明（--note）": a bracket of flags only
+    (r"（[^（）]*{flag}[^（）]*）", ""),
+    # "须同时给出 --note 说明": the flag named as the field
+    (r"给出 {flag} ", "填写"),
+)
 
 
 def t(key: str, /, **fields: object) -> str:

@@ -551,6 +551,23 @@ def bind_card(
     return op
 
 
+def card_holder(engine: Engine, uid: str) -> str | None:
+    """The name of the enabled operator whose bound card has this UID (a desk's sign-in fills
+    the name from it), or None. Reads only: the PIN typed next is what ``authenticate`` checks
+    and records.
+
+    Raises:
+        BadUid: the UID is malformed.
+    """
+    from carrier_tracker.storage.db import read_scope
+    from carrier_tracker.uids import normalize_uid
+
+    tag = normalize_uid(uid)
+    with read_scope(engine) as session:
+        op = session.exec(select(Operator).where(Operator.card_uid == tag)).first()
+        return None if op is None or op.disabled else op.name
+
+
 def authenticate_card(
     *,
     engine: Engine,

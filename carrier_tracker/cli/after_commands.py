@@ -1,7 +1,6 @@
 """Commands of after the meeting and beyond it, registered by
 :func:`carrier_tracker.cli.main.build_parser`: ``dispose`` (归档 / 销毁 / 退回), ``place`` (the
-archives and units dispositions name), ``trip open`` (外出携带), ``report`` (the office's period
-report), and the views ``status --disposition`` and ``meetings --overdue``.
+archives and units dispositions name), and the view ``status --disposition``.
 
 Keep the imports at the top light (argparse only): parsing must stay fast; each command imports
 what it needs when it runs.
@@ -83,51 +82,9 @@ def register(p: Parsers) -> None:
     ls.set_defaults(func=cmd_place_list, read_only=True)
     ls.add_argument("--json", action="store_true", help=_h("help_json"))
 
-    q = p.add("trip", _group_help, _h("help_trip"), ())
-    subs = q.add_subparsers(
-        dest="trip_command",
-        metavar=messages.text("help_subcommands_metavar"),
-        parser_class=type(q),
-        required=True,
-    )
-    o = subs.add_parser(
-        "open",
-        help=_h("help_trip_open"),
-        description=_h("help_trip_open"),
-        parents=[*p.recording, p.approving("approve_what_trip")],
-    )
-    o.set_defaults(func=cmd_trip_open)
-    o.add_argument("meeting", metavar="CODE")
-    o.add_argument("--title", dest="trip_title", required=True, help=_h("help_trip_title"))
-    o.add_argument("--destination", required=True, help=_h("help_trip_destination"))
-    o.add_argument("--level", required=True, metavar="LEVEL", help=_h("help_trip_level"))
-    o.add_argument("--due", required=True, metavar="YYYY-MM-DD", help=_h("help_trip_due"))
-    o.add_argument(
-        "--document",
-        dest="documents",
-        nargs=3,
-        action="append",
-        default=[],
-        metavar=("DOC_NO", "COPIES", "TITLE"),
-        help=_h("help_trip_document"),
-    )
-
-    q = p.add("report", cmd_report, _h("help_report"), (p.common, p.who))
-    q.set_defaults(read_only=True)
-    q.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
-    q.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
-    q.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
-    q.add_argument("--force", action="store_true", help=_h("help_template_force"))
-
-
 def add_status_flags(status: argparse.ArgumentParser) -> None:
     """``status MEETING --disposition`` (the status command lives in main)."""
     status.add_argument("--disposition", action="store_true", help=_h("help_status_disposition"))
-
-
-def add_meetings_flags(meetings: argparse.ArgumentParser) -> None:
-    """``meetings --overdue`` (the meetings command lives in main)."""
-    meetings.add_argument("--overdue", action="store_true", help=_h("help_meetings_overdue"))
 
 
 def _group_help(args: argparse.Namespace) -> int:
@@ -273,86 +230,6 @@ def cmd_place_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# --- trips ---------------------------------------------------------------------------------------
-
-
-def _day(text: str, shown: str) -> Any:
-    from datetime import date
-
-    from carrier_tracker.errors import CarrierTrackerError
-    from carrier_tracker.text_fields import printable
-
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise CarrierTrackerError(
-            _h("arg_bad_date", arg=shown, value=printable(text, 40))
-        ) from None
-
-
-def cmd_trip_open(args: argparse.Namespace) -> int:
-    from datetime import date
-
-    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _approver, _login, refusal_hint
-    from carrier_tracker.enums import Level
-    from carrier_tracker.errors import CarrierTrackerError, ConflictError
-    from carrier_tracker.meeting.trips import NewTrip, TripDocument, check_trip, open_trip
-    from carrier_tracker.storage import db
-    from carrier_tracker.text_fields import printable
-
-    try:
-        level = Level.parse(args.level)
-    except ValueError:
-        raise CarrierTrackerError(_h("arg_bad_level", value=printable(args.level, 40))) from None
-    docs = []
-    for number, copies, title in args.documents:
-        if not copies.strip().isdigit():
-            raise CarrierTrackerError(
-                _h("arg_bad_copies", number=printable(number, 40), value=printable(copies, 40))
-            )
-        docs.append(TripDocument(number, int(copies.strip()), title))
-    trip = NewTrip(
-        code=args.meeting,
-        title=args.trip_title,
-        destination=args.destination,
-        level=level,
-        due=_day(args.due, "--due"),
-        documents=tuple(docs),
-    )
-    today = date.today()
-    trip = check_trip(trip, today=today)  # bad input before any PIN is asked for
-    app = App(args)
-    _login(app, args)
-    approver = _approver(app, args)
-    try:
-        with db.session_scope(app.engine) as session:
-            meeting = open_trip(
-                session=session,
-                key=app.key,
-                trip=trip,
-                today=today,
-                operator=args.operator,
-                approver=approver,
-                station=args.station,
-            )
-    except ConflictError as e:
-        print(str(e) + refusal_hint("", key="change_officer"), file=sys.stderr)
-        return EXIT_REFUSED
-    copies_total = sum(d.copies for d in trip.documents)
-    _print(
-        _h(
-            "trip_opened",
-            code=meeting.code,
-            destination=meeting.venue,
-            due=trip.due.isoformat(),
-            documents=len(trip.documents),
-            copies=copies_total,
-            by=meeting.officer,
-        )
-    )
-    return EXIT_OK
-
-
 # --- views ---------------------------------------------------------------------------------------
 
 
@@ -408,100 +285,8 @@ def status_disposition(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def meetings_overdue(args: argparse.Namespace) -> int:
-    """``meetings --overdue [--json]``: trips and meetings past their return date with copies
-    still out, naming who holds them; exit 1 when there is any."""
-    from datetime import date
-
-    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App
-    from carrier_tracker.meeting.trips import overdue
-    from carrier_tracker.storage import db
-
-    app = App(args)
-    with db.read_scope(app.engine) as session:
-        rows = overdue(session, today=date.today())
-    if args.json:
-        _print(json.dumps([o.as_json() for o in rows], ensure_ascii=False, indent=2))
-        return EXIT_REFUSED if rows else EXIT_OK
-    if not rows:
-        _print(_h("overdue_none"))
-        return EXIT_OK
-    for o in rows:
-        _print(
-            _h(
-                "overdue_row",
-                code=o.code,
-                kind=messages.MEETING_KIND_LABEL.get(o.kind, o.kind),
-                level=o.level,
-                due=o.due.isoformat(),
-                days=o.days,
-                count=o.count,
-                title=o.title,
-            )
-        )
-        for h in o.holders:
-            _print(
-                _h(
-                    "overdue_holder",
-                    code=h.code,
-                    name=h.name,
-                    unit=h.unit,
-                    items="、".join(h.items),
-                )
-            )
-    return EXIT_REFUSED
-
-
 def meetings_suffix(row: dict[str, Any]) -> str:
-    """What ``meetings`` adds to a row: a trip's kind and return date, a closed meeting's copies
-    waiting for a disposition."""
-    parts = []
-    if row.get("kind") == "trip":
-        parts.append(_h("meetings_trip", due=row.get("due_on") or messages.text("none_word")))
+    """What ``meetings`` adds to a row: a closed meeting's copies waiting for a disposition."""
     if row.get("status") == "closed":
-        parts.append(_h("meetings_to_dispose", n=row.get("to_dispose", 0)))
-    return "".join(f"\t{p}" for p in parts)
-
-
-# --- the period report ---------------------------------------------------------------------------
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App
-    from carrier_tracker.paper.output import check_output_path
-    from carrier_tracker.paper.report import check_period, write_report
-    from carrier_tracker.storage import db
-
-    start, end = _day(args.start, "--from"), _day(args.end, "--to")
-    check_period(start, end)
-    path = Path(args.output)
-    check_output_path(path, force=args.force)
-    app = App(args)
-    with db.read_scope(app.engine) as session:
-        result = write_report(
-            session=session,
-            key=app.key,
-            start=start,
-            end=end,
-            path=path,
-            operator=args.operator,
-            force=args.force,
-            progress=lambda n, total: print(
-                _h("report_progress", n=n, total=total), file=sys.stderr, flush=True
-            ),
-        )
-    _print(
-        _h(
-            "report_written",
-            path=path,
-            meetings=result.meetings,
-            counted=result.counted,
-            marking=result.marking,
-        )
-    )
-    if result.counted < result.meetings:
-        _print(_h("report_some_unverified", n=result.meetings - result.counted))
-        return EXIT_REFUSED
-    return EXIT_OK
+        return "\t" + _h("meetings_to_dispose", n=row.get("to_dispose", 0))
+    return ""

@@ -336,8 +336,10 @@ def demo_app(work: Path) -> Any:
     README walkthrough test drives it): the sim reader, the tag tray, the login screen with the
     custodian's name filled in and every demo operator's PIN listed under it.
 
-    The tray's debounce is 0: each Enter is a deliberate new presentation, not a re-read.
+    The simulated reader debounces like a real one: the same tag laid on it again within 1.5 s
+    of being lifted is a re-read, dropped (the tray says so).
     """
+    from readers.base import DEFAULT_DEBOUNCE
     from tui.app import make_app
 
     url, key_path = prepare_demo_database(work)
@@ -352,7 +354,7 @@ def demo_app(work: Path) -> Any:
         operator=DEMO_OPERATORS[1][0],  # the custodian's name is filled in: type the PIN shown
         key_path=key_path,
         tray=True,
-        debounce=0.0,
+        debounce=DEFAULT_DEBOUNCE,
         notice=notice,
         login_hint=login_hint(),
     )

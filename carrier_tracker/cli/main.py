@@ -6,9 +6,9 @@ import argparse
 import getpass
 import json
 import os
-import socket
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +116,17 @@ def database_url(value: str | None) -> str | None:
     if not value or "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().absolute()}"
+
+
+def _hostname() -> str:
+    """The host's name, the default ``--station`` (``os.uname`` where there is one: importing
+    ``socket`` for it cost every command's start-up ~5 ms)."""
+    uname = getattr(os, "uname", None)
+    if uname is not None:
+        return str(uname().nodename)
+    import socket
+
+    return socket.gethostname()
 
 
 def _default_operator() -> str:
@@ -390,7 +401,7 @@ def _first_officer(app: App, args: argparse.Namespace) -> None:
             role=Role.OFFICER,
             pin=pin,
             by=args.officer,
-            station=socket.gethostname(),
+            station=_hostname(),
         )
 
 
@@ -422,14 +433,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
         raise CarrierTrackerError(messages.text(key, path=path))
     _login(app, args)
-    approver = _approver(app, args)  # a trip (外出携带) is opened with an officer's approval
     # Validated before the write lock is taken: a refused file never holds up a desk.
     result = import_file(
         engine=app.engine,
         key=app.key,
         path=path,
         operator=args.operator,
-        approver=approver,
         progress=lambda msg: print(msg, file=sys.stderr, flush=True),
     )
     _print(
@@ -451,10 +460,6 @@ def cmd_meetings(args: argparse.Namespace) -> int:
     from carrier_tracker.meeting.lifecycle import list_meetings
 
     app = App(args)
-    if args.overdue:
-        from carrier_tracker.cli.after_commands import meetings_overdue
-
-        return meetings_overdue(args)
     with db.read_scope(app.engine) as session:
         rows = list_meetings(session)
     if args.json:
@@ -474,7 +479,7 @@ def cmd_meetings(args: argparse.Namespace) -> int:
                 outstanding=r["outstanding"],
                 title=r["title"],
             )
-            + meetings_suffix(r)  # a trip's return date, a closed meeting's 待处置
+            + meetings_suffix(r)  # a closed meeting's 待处置
         )
     return EXIT_OK
 
@@ -655,9 +660,39 @@ def refusal_hint(reason: str, operator: str = "", *, key: str = "") -> str:
     return ""
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    from carrier_tracker.meeting.lifecycle import status
+@contextmanager
+def reading(args: argparse.Namespace) -> Iterator[Any]:
+    """What a command that only reads runs the read model on: an SQLite file whose schema is
+    current straight through the standard library's ``sqlite3`` (read-only, one snapshot; no
+    SQLAlchemy import, which is most of a command's start-up), else a read session opened the
+    usual way (which also names whatever is wrong with the database).
 
+    Raises:
+        DatabaseError: the database failed during the reads.
+    """
+    from carrier_tracker.storage import direct
+
+    url = load_settings(args.db).database_url
+    conn = direct.open_reader(url)
+    if conn is None:
+        app = App(args)
+        with db.read_scope(app.engine) as session:
+            yield session
+        return
+    import sqlite3
+
+    from carrier_tracker.errors import DatabaseError
+
+    try:
+        yield conn
+    except sqlite3.Error as e:
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise DatabaseError(messages.text("db_unreachable", url=url, reason=reason)) from e
+    finally:
+        conn.close()
+
+
+def cmd_status(args: argparse.Namespace) -> int:
     if args.by_document or args.brk:
         from carrier_tracker.cli.plan_commands import status_view
 
@@ -666,31 +701,34 @@ def cmd_status(args: argparse.Namespace) -> int:
         from carrier_tracker.cli.after_commands import status_disposition
 
         return status_disposition(args)
-    app = App(args)
-    with db.read_scope(app.engine) as session:
-        data = status(session, args.meeting)
+    from carrier_tracker.storage.readmodel import status_data
+
+    with reading(args) as bind:
+        data = status_data(bind, args.meeting)
     if args.json:
         _print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK
+    lines: list[str] = []  # printed at once: 50,000 items out are 55,000 lines
+    say = lines.append
     m = data["meeting"]
     counts = data["counts"]
     when = messages.local_iso
-    _print(f"{m['code']}  {m['title']}  {m['level']}  {messages.MEETING_STATUS_LABEL[m['status']]}")
+    say(f"{m['code']}  {m['title']}  {m['level']}  {messages.MEETING_STATUS_LABEL[m['status']]}")
     for kind, states in data["totals"].items():
         label = messages.KIND_LABEL[kind]
         parts = [f"{messages.STATE_LABEL[s]} {n}" for s, n in states.items() if n]
-        _print(
+        say(
             messages.text("status_counts_line", label=label)
             + (messages.text("comma_sep").join(parts) or messages.text("none_word"))
         )
     if data["unbound"]:
-        _print(messages.text("status_unbound", unbound=data["unbound"]))
-    _print("  " + messages.recon_summary(counts))
+        say(messages.text("status_unbound", unbound=data["unbound"]))
+    say("  " + messages.recon_summary(counts))
     if data["unpledged"]:
         names = "、".join(f"{p['code']} {p['name']}" for p in data["unpledged"])
-        _print("  " + messages.text("recon_unpledged", count=len(data["unpledged"]), names=names))
+        say("  " + messages.text("recon_unpledged", count=len(data["unpledged"]), names=names))
     for person in data["attendees"]:
-        _print(
+        say(
             messages.text(
                 "status_holder",
                 code=person["code"],
@@ -700,7 +738,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             )
         )
         for it in person["items"]:
-            _print(
+            say(
                 messages.text(
                     "status_item",
                     label=it["label"],
@@ -709,7 +747,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 )
             )
     for it in data["in_transit"]:
-        _print(
+        say(
             messages.text(
                 "status_in_transit",
                 group=messages.text("group_consignment", number=it["consignment"]),
@@ -718,7 +756,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             )
         )
     for it in data["unassigned"]:
-        _print(
+        say(
             messages.text(
                 "status_unassigned",
                 group=messages.text("group_unassigned"),
@@ -728,9 +766,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             )
         )
     for person in data["marked"]:  # changes during the meeting (代会, late attendees)
-        _print("  " + messages.text("status_marked", **person))
+        say("  " + messages.text("status_marked", **person))
     if data["all_back"]:
-        _print("  " + messages.text("all_back", never_issued=counts["never_issued"]))
+        say("  " + messages.text("all_back", never_issued=counts["never_issued"]))
+    _print("\n".join(lines))
     return EXIT_OK
 
 
@@ -1116,9 +1155,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=messages.text("help_common_db"),
     )
     who = _Parser(add_help=False)
-    who.add_argument(
-        "--station", default=socket.gethostname(), help=messages.text("help_common_station")
-    )
+    who.add_argument("--station", default=_hostname(), help=messages.text("help_common_station"))
     who.add_argument(
         "--operator",
         default=_default_operator(),
@@ -1155,7 +1192,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="carrier-tracker",
         description=messages.text("help_program"),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help=messages.ARGPARSE_TEXT["show program's version number and exit"],
+    )
     sub = parser.add_subparsers(
         dest="command", metavar=messages.text("help_commands_metavar"), parser_class=_Parser
     )
@@ -1187,16 +1229,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("template", cmd_template, messages.text("help_template"))
     p.add_argument("file", metavar="FILE.xlsx")
     p.add_argument("--force", action="store_true", help=messages.text("help_template_force"))
-    p = add(
-        "import",
-        cmd_import,
-        messages.text("help_import"),
-        (*recording, approving("approve_what_trip")),
-    )
+    p = add("import", cmd_import, messages.text("help_import"), recording)
     p.add_argument("file", metavar="FILE.xlsx")
     p = add("meetings", cmd_meetings, messages.text("help_meetings"))
     p.add_argument("--json", action="store_true", help=messages.text("help_json"))
-    after_commands.add_meetings_flags(p)
     p = add("bind", cmd_bind, messages.text("help_bind"), recording)
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("doc_no", metavar="DOC_NO")
@@ -1410,7 +1446,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan_commands.register(areas)  # distribution plan, breaks, courier
     policy_commands.register(areas)  # filing, checklists, pledges, forms
     ledger_commands.register(areas)  # rebuild
-    after_commands.register(areas)  # dispositions, places, trips, the period report
+    after_commands.register(areas)  # dispositions, places
     return parser
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from carrier_tracker import messages
@@ -158,29 +159,28 @@ def cmd_consignment_receipt(args: argparse.Namespace) -> int:
 
 def status_view(args: argparse.Namespace) -> int:
     """``status --by-document`` or ``status --break``."""
-    from carrier_tracker.cli.main import EXIT_OK, App
-    from carrier_tracker.custody.service import find_meeting
-    from carrier_tracker.meeting.distribution import (
+    from carrier_tracker.cli.main import EXIT_OK, reading
+    from carrier_tracker.storage.planview import (
         break_view,
         break_view_json,
         plan_view,
         plan_view_json,
     )
-    from carrier_tracker.storage import db
+    from carrier_tracker.storage.readmodel import meeting_row
 
-    app = App(args)
-    with db.read_scope(app.engine) as session:
+    with reading(args) as bind:
         if args.brk:
-            view = break_view(session, find_meeting(session, args.meeting))
-            data = break_view_json(view)
+            data = break_view_json(break_view(bind, meeting_row(bind, args.meeting)))
         else:
-            data = plan_view_json(plan_view(session, args.meeting))
-    if args.json:
+            view = plan_view(bind, args.meeting)
+    if args.brk and args.json:
         _print(json.dumps(data, ensure_ascii=False, indent=2))
     elif args.brk:
         _print_break(data)
-    else:
-        _print_plan(data)
+    elif args.json:
+        _print(json.dumps(plan_view_json(view), ensure_ascii=False, indent=2))
+    else:  # from the view itself: the text names 12 people a document, not all of them
+        _print_plan(view)
     return EXIT_OK
 
 
@@ -188,39 +188,41 @@ NAMES_SHOWN = 12
 """Names listed per line in text mode (``--json`` lists everyone)."""
 
 
-def _names(people: list[dict[str, Any]]) -> str:
-    shown = "、".join(f"{p['code']} {p['name']}" for p in people[:NAMES_SHOWN])
+def _names(people: Sequence[Any]) -> str:
+    shown = "、".join(f"{p.code} {p.name}" for p in people[:NAMES_SHOWN])
     if len(people) > NAMES_SHOWN:
         shown += messages.text("plan_more_names", count=len(people))
     return shown
 
 
-def _print_plan(data: dict[str, Any]) -> None:
-    for d in data["documents"]:
-        _print(
-            f"{d['number']}  {d['title']}  " + messages.text("plan_note", plan=d["plan"]["text"])
+def _print_plan(view: Any) -> None:
+    lines: list[str] = []  # printed at once
+    say = lines.append
+    for d in view.documents:
+        say(f"{d.number}  {d.title}  " + messages.text("plan_note", plan=d.plan_text))
+        counts = messages.text(
+            "plan_counts",
+            planned=len(d.planned),
+            issued=len(d.issued),
+            missing=len(d.not_collected),
+            out=d.out,
+            recovered=d.recovered,
         )
-        _print(
-            "  "
-            + messages.text(
-                "plan_counts",
-                planned=d["planned"],
-                issued=d["issued"],
-                missing=len(d["not_collected"]),
-                out=d["out"],
-                recovered=d["recovered"],
-            )
-        )
-        if d["not_collected"]:
-            _print("  " + messages.text("plan_missing", names=_names(d["not_collected"])))
-        if d["outside_plan"]:
-            _print("  " + messages.text("plan_outside_list", names=_names(d["outside_plan"])))
-    if data["attendees"]:
-        _print(messages.text("plan_due_title"))
-        for a in data["attendees"]:
-            _print(f"  {a['code']} {a['name']}（{a['unit']}）：" + "、".join(a["to_receive"]))
+        say("  " + counts)
+        if d.excluded:
+            say("  " + messages.text("plan_excluded", count=d.excluded))
+        if d.not_collected:
+            say("  " + messages.text("plan_missing", names=_names(d.not_collected)))
+        if d.outside_plan:
+            say("  " + messages.text("plan_outside_list", names=_names(d.outside_plan)))
+    if view.attendees:
+        say(messages.text("plan_due_title"))
+        for a in view.attendees:
+            p = a.person
+            say(f"  {p.code} {p.name}（{p.unit}）：" + "、".join(a.documents))
     else:
-        _print(messages.text("plan_none_due"))
+        say(messages.text("plan_none_due"))
+    _print("\n".join(lines))
 
 
 def _print_break(data: dict[str, Any]) -> None:

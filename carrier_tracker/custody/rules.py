@@ -1,4 +1,4 @@
-"""The custody rules as data (DESIGN §5): one transition table, a pure ``decide`` and a pure
+"""The custody rules as data (docs/architecture.md §3): one transition table, a pure ``decide`` and a pure
 ``apply`` over typed, frozen values.
 
 ``decide(facts, tap)`` reads the facts a loader gathered for one tap and returns a
@@ -131,9 +131,6 @@ class MeetingFacts:
     venue_open_items: tuple[str, ...] = ()
     """Labels of the venue check's items not yet settled (unanswered, or 不符合 not accepted);
     read only while the meeting has not opened."""
-    trip: bool = False
-    """Documents carried to a meeting elsewhere (外出携带): approved by an officer when opened,
-    so neither filed nor venue-checked here."""
 
 
 @dataclass(frozen=True)
@@ -471,7 +468,7 @@ class MeetingGuard:
 
 
 def _needs_filing(m: MeetingFacts) -> bool:
-    return requires_filing(m.level) and m.status.before_open and not m.trip
+    return requires_filing(m.level) and m.status.before_open
 
 
 def _filed(m: MeetingFacts) -> Refusal | None:
@@ -904,7 +901,7 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
         counterpart = consignment.unit  # a delegate handing a copy in is named after it
     if rule.arrow is Arrow.NONE or not counterpart:
         message = messages.text("accepted_plain", mode=MODE_LABEL[tap.mode], item=carrier.item)
-        if person is not None:
+        if person is not None and carrier.kind is not PASS:  # a pass's label names its holder
             message = messages.text(
                 "accepted_about", mode=MODE_LABEL[tap.mode], item=carrier.item, holder=person.name
             )

@@ -1,4 +1,4 @@
-"""The tap service: load the facts, ``rules.decide``, ``rules.apply``, append (DESIGN §5).
+"""The tap service: load the facts, ``rules.decide``, ``rules.apply``, append (docs/architecture.md §3).
 
 One call per tap, one transaction, one ``Outcome``; the rules themselves live in ``rules.py``.
 """
@@ -19,7 +19,6 @@ from carrier_tracker.enums import (
     MODE_ACTION,
     CarrierKind,
     Level,
-    MeetingKind,
     MeetingStatus,
     Mode,
     State,
@@ -238,9 +237,8 @@ def load_facts(
     """
     mode = tap.mode
     status, level = MeetingStatus(meeting.status), Level(meeting.level)
-    trip = meeting.kind == MeetingKind.TRIP  # a trip is approved when opened: no venue check
     venue_open: tuple[str, ...] = ()
-    if status.before_open and requires_filing(level) and not trip:  # only until it opens
+    if status.before_open and requires_filing(level):  # only until the meeting opens
         from carrier_tracker.custody import checklists
 
         venue = checklists.active()[checklists.VENUE]
@@ -253,7 +251,6 @@ def load_facts(
         requires_passes=bool(meeting.requires_passes),
         level=level,
         venue_open_items=venue_open,
-        trip=trip,
     )
     chosen = (
         rules.ConsignmentFacts(
@@ -289,7 +286,12 @@ def load_facts(
     issued: set[int] = set()
     holding: dict[int, list[rules.Held]] = {}
     if ids and ((is_copy and takes_attendee) or (not is_copy and mode is Mode.RECALL)):
-        held = store.holdings(ids, passes=is_copy and meeting_facts.requires_passes)
+        held = store.holdings(
+            ids,
+            passes=is_copy and meeting_facts.requires_passes,
+            # a copy's hand-over asks only about copies of its document (ONE_COPY_EACH)
+            document_id=carrier.document_id if is_copy else None,
+        )
         issued = held.passes_issued
         for c in held.copies:
             label = messages.text("copy_item", doc=c.number, copy=c.copy_number)
@@ -439,20 +441,21 @@ def record_tap(
     )
     decision = rules.decide(facts, tap)
     ask = ask_approval and not approved and needs_officer(mode, override)
-    if (
-        ask
-        and decision.verdict is Verdict.REFUSED
-        and rules.decide(replace(facts, operator_is_officer=True), tap).accepted
-    ):
-        return Outcome(  # nothing recorded: the desk asks an officer, then taps again
-            verdict=Verdict.REFUSED,
-            message=decision.message,
-            uid=tag,
-            mode=mode,
-            reason=decision.reason,
-            item=facts.carrier.item if facts.carrier else "",
-            approval_needed=True,
-        )
+    if ask and decision.verdict is Verdict.REFUSED:
+        with_officer = rules.decide(replace(facts, operator_is_officer=True), tap)
+        if with_officer.accepted:
+            concerned = with_officer.person  # whom the approved step would concern
+            return Outcome(  # nothing recorded: the desk asks an officer, then taps again
+                verdict=Verdict.REFUSED,
+                message=decision.message,
+                uid=tag,
+                mode=mode,
+                reason=decision.reason,
+                item=facts.carrier.item if facts.carrier else "",
+                attendee_id=concerned.id if concerned else None,
+                attendee_name=concerned.name if concerned else "",
+                approval_needed=True,
+            )
     # Only a refusal asks whether an officer's exception (not merely their approval) would lift
     # it: no cost on other taps.
     lifts = False
@@ -541,7 +544,7 @@ def record_tap(
 def _venue_in_force(meeting: rules.MeetingFacts) -> tuple[str, ...] | None:
     """The venue check's item ids in force, recorded on the tap that opens a meeting that needs
     one (``verify`` re-decides that tap against these, whatever the checklist file says later)."""
-    if not requires_filing(meeting.level) or meeting.trip:
+    if not requires_filing(meeting.level):
         return None
     from carrier_tracker.custody import checklists
 

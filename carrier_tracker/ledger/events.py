@@ -21,7 +21,7 @@ from carrier_tracker.enums import Action, Verdict
 
 @dataclass(frozen=True, slots=True)
 class MeetingRecord:
-    """A meeting's reference facts as imported (or opened as a trip)."""
+    """A meeting's reference facts as imported."""
 
     code: str
     title: str
@@ -33,10 +33,6 @@ class MeetingRecord:
     organizer: str = ""
     officer: str = ""
     requires_passes: bool = True
-    kind: str = "meeting"
-    """``meeting`` (涉密会议), or ``trip``: documents carried to a meeting elsewhere (外出携带)."""
-    due_on: str | None = None
-    """ISO date by which everything is to be handed back (应交回日期; None: not set)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -568,7 +564,7 @@ class KeyRecorded(SystemEvent):
 
 @dataclass(frozen=True, slots=True)
 class MeetingRegistered(SystemEvent):
-    """A meeting came to exist (import, trip) with the first hash of its chain."""
+    """A meeting came to exist (import) with the first hash of its chain."""
 
     meeting_id: int
     code: str

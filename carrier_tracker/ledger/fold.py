@@ -51,8 +51,6 @@ class MeetingState:
     organizer: str = ""
     officer: str = ""
     requires_passes: bool = True
-    kind: str = "meeting"
-    due_on: str | None = None
     status: MeetingStatus = MeetingStatus.DRAFT
     closed_at: datetime | None = None
     closed_by: str | None = None
@@ -447,7 +445,6 @@ class MeetingWorld:
             r.officer,
         )
         m.requires_passes = r.requires_passes
-        m.kind, m.due_on = r.kind, r.due_on
         for a in event.attendees:
             self.attendees[a.id] = _attendee(a, 0)
         for d in event.documents:

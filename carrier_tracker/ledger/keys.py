@@ -17,7 +17,7 @@ KEY_BYTES = 32
 
 
 def _check_key_permissions(path: Path) -> None:
-    """Refuse a key that another user could read, replace or own (DESIGN §6: 0600, ours).
+    """Refuse a key that another user could read, replace or own (docs/architecture.md §4: 0600, ours).
 
     Raises:
         LedgerError: naming the ``chmod``/``chown`` that fixes it.

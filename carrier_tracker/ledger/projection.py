@@ -59,8 +59,6 @@ MEETING_REFERENCE = (
     "organizer",
     "officer",
     "requires_passes",
-    "kind",
-    "due_on",
 )
 MEETING_STATE = (
     "status",

@@ -268,8 +268,6 @@ def _write_meeting(
                 "filed_on": codec.date_of(m.filed_on),
                 "filed_by": m.filed_by,
                 "plan_title": m.plan_title,
-                "kind": m.kind,
-                "due_on": codec.date_of(m.due_on),
             }
         ],
     )

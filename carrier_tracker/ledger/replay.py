@@ -27,7 +27,6 @@ from carrier_tracker.enums import (
     DestroyMethod,
     Disposal,
     Level,
-    MeetingKind,
     MeetingStatus,
     Mode,
     PlaceKind,
@@ -197,10 +196,6 @@ class Judge:
                     return messages.text("meeting_closed")
             case ev.Closed():
                 return self._closed(world, event, who)
-            case ev.Imported():
-                r = event.meeting
-                if r is not None and r.kind == MeetingKind.TRIP and not self.approved(stamp):
-                    return messages.text("trip_officer", operator=who)
             case ev.Disposed():
                 return self._disposed(world, event, who)
             case ev.DisposalVoided():
@@ -458,9 +453,8 @@ class Judge:
         (``custody.service.load_facts`` reads the same things from the tables)."""
         m = world.meeting
         level = Level(m.level) if m.level else Level.NEIBU
-        trip = m.kind == MeetingKind.TRIP
         venue_open: tuple[str, ...] = ()
-        if m.status.before_open and requires_filing(level) and not trip:
+        if m.status.before_open and requires_filing(level):
             venue_open = self._venue_open(world, event)
         meeting = rules.MeetingFacts(
             id=0,
@@ -469,7 +463,6 @@ class Judge:
             requires_passes=m.requires_passes,
             level=level,
             venue_open_items=venue_open,
-            trip=trip,
         )
         c = world.carriers[event.carrier_id or -1]
         is_copy = c.kind == CarrierKind.COPY

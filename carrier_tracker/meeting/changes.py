@@ -50,7 +50,7 @@ from carrier_tracker.meeting.enrollment import (
     describe_carrier,
     where_bound,
 )
-from carrier_tracker.storage import queries
+from carrier_tracker.storage import queries, readmodel
 from carrier_tracker.storage.models import (
     Attendee,
     Carrier,
@@ -906,20 +906,6 @@ def void_event(
 def attendee_marks(session: Session, meeting: Meeting) -> dict[int, str]:
     """How the register marks people changed during the meeting: ``{attendee id: mark}`` —
     "会中增补" for a late attendee, "代 A003 王五 参会" for a substitute and "缺席，由 A010 赵六
-    代会" for the delegate they stand in for."""
-    people = {a.id: a for a in _people(session, meeting)}
-    late = session.exec(
-        select(Event.attendee_id).where(
-            Event.meeting_id == meeting.id,
-            Event.action == Action.ATTENDEE_ADD.value,
-            Event.verdict == Verdict.ACCEPTED.value,
-        )
-    ).all()
-    marks = {a: messages.text("mark_late") for a in late if a is not None}
-    for person in people.values():
-        absent = people.get(person.substitute_for_id) if person.substitute_for_id else None
-        if absent is None or person.id is None or absent.id is None:
-            continue
-        marks[person.id] = messages.text("mark_substitute", code=absent.code, name=absent.name)
-        marks[absent.id] = messages.text("mark_absent", code=person.code, name=person.name)
-    return marks
+    代会" for the delegate they stand in for (the read model's :func:`readmodel.attendee_marks`)."""
+    assert meeting.id is not None
+    return readmodel.attendee_marks(session, meeting.id)

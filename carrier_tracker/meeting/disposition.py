@@ -545,7 +545,6 @@ def disposition_status(session: Session, meeting_code: str) -> dict[str, Any]:
             "code": meeting.code,
             "title": meeting.title,
             "level": meeting.level,
-            "kind": meeting.kind,
             "status": meeting.status,
         },
         "waiting": [

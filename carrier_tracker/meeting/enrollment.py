@@ -1,4 +1,4 @@
-"""Binding tags to copies and passes (the ``enroll`` step of DESIGN §5)."""
+"""Binding tags to copies and passes (the ``enroll`` step of docs/architecture.md §3)."""
 
 from __future__ import annotations
 

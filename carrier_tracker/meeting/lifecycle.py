@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -18,18 +18,21 @@ from carrier_tracker.custody.service import (
     find_meeting,
     stamp,
 )
-from carrier_tracker.enums import CarrierKind, MeetingStatus, State
+from carrier_tracker.enums import CarrierKind, MeetingStatus
 from carrier_tracker.errors import ConflictError
 from carrier_tracker.ledger import as_utc, codec
 from carrier_tracker.ledger import events as ev
 from carrier_tracker.ledger.audit import audit_meeting
 from carrier_tracker.meeting.policy import sweep_required, unsettled_items
+from carrier_tracker.storage import readmodel
 from carrier_tracker.storage.models import Attendee, Carrier, Consignment, Meeting, utcnow
 from carrier_tracker.storage.readmodel import (
     OutItem,
+    census,
     outstanding_count,
     reconciliation,
     state_counts,
+    status_data,
 )
 from carrier_tracker.storage.tap_store import TapStore
 from carrier_tracker.text_fields import check_consignment, check_who, code_key, printable
@@ -63,8 +66,6 @@ def list_meetings(session: Session) -> list[dict[str, Any]]:
                 "starts_at": _iso(m.starts_at),
                 "carriers": sum(by_state.values()),
                 "outstanding": outstanding_count(by_state),
-                "kind": m.kind,
-                "due_on": m.due_on.isoformat() if m.due_on else None,
                 "to_dispose": waiting.get(m.id, 0),
             }
         )
@@ -73,89 +74,24 @@ def list_meetings(session: Session) -> list[dict[str, Any]]:
 
 def totals(session: Session, meeting: Meeting) -> dict[str, dict[str, int]]:
     """Counts by kind and state, every state present (zeros included)."""
-    out = {k.value: {s.value: 0 for s in State} for k in CarrierKind}
-    rows = session.exec(
-        select(Carrier.kind, Carrier.state, func.count())
-        .where(
-            Carrier.meeting_id == meeting.id,
-            col(Carrier.tag_uid).is_not(None) | (Carrier.state == State.WITHDRAWN.value),
-        )
-        .group_by(col(Carrier.kind), col(Carrier.state))
-    ).all()
-    for kind, state, n in rows:
-        out[kind][state] = n
-    return out
-
-
-def _item_json(it: OutItem) -> dict[str, Any]:
-    return {
-        "kind": it.kind.value,
-        "label": it.label,
-        "document": it.document,
-        "copy": it.copy,
-        "pass": it.pass_number,
-        "state": it.state.value,
-        "since": _iso(it.since),
-    }
+    assert meeting.id is not None
+    return census(session, meeting.id)[0]
 
 
 def status(session: Session, meeting_code: str) -> dict[str, Any]:
-    """The JSON-ready status of a meeting (shape documented in the README), from the read model.
+    """The JSON-ready status of a meeting (shape documented in the README), from the read model
+    (:func:`readmodel.status_data`, which ``status`` runs without an ORM session).
 
     Raises:
         NotFoundError: no such meeting.
     """
-    meeting = find_meeting(session, meeting_code)
-    recon = reconciliation(session, meeting)
-    attendees, in_transit, unassigned = [], [], []
-    for group in recon.groups:
-        if group.attendee_code is not None:
-            attendees.append(
-                {
-                    "code": group.attendee_code,
-                    "name": group.name,
-                    "unit": group.unit,
-                    "items": [_item_json(it) for it in group.items],
-                }
-            )
-        elif group.key == "none":
-            unassigned = [_item_json(it) for it in group.items]
-        else:
-            in_transit += [{**_item_json(it), "consignment": it.consignment} for it in group.items]
-    return {
-        "meeting": {
-            "code": meeting.code,
-            "title": meeting.title,
-            "level": meeting.level,
-            "status": meeting.status,
-            "requires_passes": meeting.requires_passes,
-            "closed_at": _iso(meeting.closed_at),
-        },
-        "totals": totals(session, meeting),
-        "counts": recon.counts(),
-        "all_back": recon.all_back,
-        "unbound": recon.unbound,
-        "outstanding": recon.outstanding,
-        "lost": recon.lost,
-        "attendees": attendees,
-        "in_transit": in_transit,
-        "unassigned": unassigned,
-        "unpledged": [{"code": c, "name": n} for c, n in recon.unpledged],
-        "marked": marked_people(session, meeting),
-    }
+    return status_data(session, meeting_code)
 
 
 def marked_people(session: Session, meeting: Meeting) -> list[dict[str, str]]:
     """People changed during the meeting (late, 代会 and the absent delegate), by code."""
-    from carrier_tracker.meeting.changes import attendee_marks
-
-    marks = attendee_marks(session, meeting)
-    people = session.exec(
-        select(Attendee).where(col(Attendee.id).in_(list(marks))).order_by(col(Attendee.code))
-    ).all()
-    return [
-        {"code": a.code, "name": a.name, "unit": a.unit, "mark": marks[a.id or 0]} for a in people
-    ]
+    assert meeting.id is not None
+    return readmodel.marked_people(session, meeting.id)
 
 
 def open_consignment(

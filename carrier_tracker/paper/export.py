@@ -1,4 +1,4 @@
-"""The 保密办 workbook: register, passes, outstanding, courier, carry lists, audit log (DESIGN §10).
+"""The 保密办 workbook: register, passes, outstanding, courier, carry lists, audit log (docs/architecture.md §10).
 
 Every sheet is the printed document it stands for (:mod:`carrier_tracker.paper.layout`): a title
 block, a ruled table whose rows stream to disk (a 100,000-copy meeting never sits in memory as

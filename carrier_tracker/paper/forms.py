@@ -139,9 +139,6 @@ class Form:
     columns: tuple[Column, ...]
     write: Writer
     landscape: bool = True
-    header: bool = True
-    """The table's header row is printed under the title block (a form that lays out its own
-    pages, e.g. a report per carrier, prints its headers itself)."""
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -502,7 +499,6 @@ def _write_form(
             code=data.meeting.code,
             landscape=form.landscape,
             min_lines=SIGN_LINES if form.signed else 1.0,
-            header=form.header,
         )
 
     pages = Pages(make)

@@ -23,9 +23,9 @@ from sqlmodel import Session, col, select
 
 from carrier_tracker import messages
 from carrier_tracker.custody.plan import PlanError, parse_plan
-from carrier_tracker.custody.service import append_event, approval, stamp
-from carrier_tracker.enums import CarrierKind, Level, MeetingKind
-from carrier_tracker.errors import ConflictError, ImportProblems, TextError, os_reason
+from carrier_tracker.custody.service import append_event, stamp
+from carrier_tracker.enums import CarrierKind, Level
+from carrier_tracker.errors import ImportProblems, TextError, os_reason
 from carrier_tracker.ledger import codec
 from carrier_tracker.ledger import events as ev
 from carrier_tracker.meeting.enrollment import where_bound
@@ -50,7 +50,6 @@ from carrier_tracker.storage.models import (
     table_of,
 )
 from carrier_tracker.storage.system_chain import register_meeting
-from carrier_tracker.storage.tap_store import TapStore
 from carrier_tracker.text_fields import check_code, check_text, code_key, normalize_code, printable
 from carrier_tracker.uids import BadUid, normalize_uid
 
@@ -84,12 +83,6 @@ _ROW_LIMITS = {
     "tags": (MAX_MEETING_COPIES, "import_unit_tags"),
 }
 _SPACES = re.compile(r"\s+")
-
-
-class TripRefused(ConflictError):
-    """A trip's workbook imported with no officer to approve it (nothing written)."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -619,58 +612,6 @@ def _day(
     return day
 
 
-def _kind(parsed: _Parsed, row: _Row) -> MeetingKind:
-    """The 类型 cell: 涉密会议 (blank) or 外出携带 (also ``meeting`` / ``trip``)."""
-    value = row.values.get("kind")
-    raw = clean_text(value) if value is not None else ""
-    if not raw:
-        return MeetingKind.MEETING
-    for kind in MeetingKind:
-        if raw.lower() == kind.value or raw == messages.MEETING_KIND_LABEL[kind]:
-            return kind
-    parsed.add(
-        MEETING,
-        row.number,
-        MEETING.column("kind").header,
-        messages.text("import_bad_kind", value=_shown(value)),
-    )
-    return MeetingKind.MEETING
-
-
-def _due(parsed: _Parsed, row: _Row, kind: MeetingKind, ends: date | None) -> date | None:
-    """The 应交回日期 cell: a day, required for a trip, not before the meeting ends."""
-    value = row.values.get("due_on")
-    header = MEETING.column("due_on").header
-    if value is None:
-        if kind is MeetingKind.TRIP:
-            parsed.add(MEETING, row.number, header, messages.text("import_trip_needs_due"))
-        return None
-    if isinstance(value, datetime):
-        day: date | None = value.date() if value.time() == time() else None
-    elif isinstance(value, date):
-        day = value
-    else:
-        raw = unicodedata.normalize("NFKC", clean_text(value)).replace("/", "-").replace(".", "-")
-        try:
-            day = date.fromisoformat(raw) if len(raw) <= 10 else None
-        except ValueError:
-            day = None
-    if day is None:
-        parsed.add(
-            MEETING, row.number, header, messages.text("import_bad_due", value=_shown(value))
-        )
-        return None
-    if ends is not None and day < ends:
-        parsed.add(
-            MEETING,
-            row.number,
-            header,
-            messages.text("import_due_before_end", due=day.isoformat(), end=ends.isoformat()),
-        )
-        return None
-    return day
-
-
 def _first_of(
     parsed: _Parsed, spec: Sheet, row: _Row, key: str, value: str, seen: dict[str, tuple[int, str]]
 ) -> bool:
@@ -789,9 +730,6 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
                     starts=MEETING.column("starts_at").header,
                 ),
             )
-        kind = _kind(parsed, row)
-        due = _due(parsed, row, kind, ends.astimezone(tz).date() if ends else None)
-        trip = kind is MeetingKind.TRIP
         data["meeting"] = {
             "code": code,
             "title": title,
@@ -806,10 +744,8 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
                 MEETING,
                 row,
                 "requires_passes",
-                default=bool(meeting_level and meeting_level.rank >= Level.JIMI.rank and not trip),
+                default=bool(meeting_level and meeting_level.rank >= Level.JIMI.rank),
             ),
-            "kind": kind.value,
-            "due_on": due,
         }
         data["meeting_row"] = row.number
 
@@ -1062,13 +998,11 @@ def import_workbook(
     key: bytes,
     path: Path,
     operator: str = "",
-    approver: str = "",
     tz: ZoneInfo | None = None,
     progress: Callable[[str], None] | None = None,
     now: datetime | None = None,
 ) -> ImportResult:
-    """Validate a workbook and, if it has no problem, write the whole meeting in ``session``
-    (a trip, 外出携带, only with an officer: the operator, or ``approver``).
+    """Validate a workbook and, if it has no problem, write the whole meeting in ``session``.
 
     The CLI uses :func:`import_file`, which validates before it takes the write lock.
 
@@ -1082,14 +1016,7 @@ def import_workbook(
     _raise_problems(parsed)
     say(messages.text("import_writing"))
     return _write(
-        session=session,
-        key=key,
-        parsed=parsed,
-        data=data,
-        operator=operator,
-        approver=approver,
-        say=say,
-        now=now,
+        session=session, key=key, parsed=parsed, data=data, operator=operator, say=say, now=now
     )
 
 
@@ -1099,13 +1026,11 @@ def import_file(
     key: bytes,
     path: Path,
     operator: str = "",
-    approver: str = "",
     tz: ZoneInfo | None = None,
     progress: Callable[[str], None] | None = None,
     now: datetime | None = None,
 ) -> ImportResult:
-    """Import a workbook into the database behind ``engine`` without holding up other desks
-    (a trip, 外出携带, only with an officer: the operator, or ``approver``).
+    """Import a workbook into the database behind ``engine`` without holding up other desks.
 
     The file is read and validated with no transaction open, checked against the database in
     a read transaction, and only then written in one write transaction (which repeats the
@@ -1128,14 +1053,7 @@ def import_file(
         check_database(session, parsed, data)
         _raise_problems(parsed)
         return _write(
-            session=session,
-            key=key,
-            parsed=parsed,
-            data=data,
-            operator=operator,
-            approver=approver,
-            say=say,
-            now=now,
+            session=session, key=key, parsed=parsed, data=data, operator=operator, say=say, now=now
         )
 
 
@@ -1180,15 +1098,7 @@ def _write(
     operator: str,
     say: Callable[[str], None],
     now: datetime | None,
-    approver: str = "",
 ) -> ImportResult:
-    approved_by = ""
-    if data["meeting"]["kind"] == MeetingKind.TRIP.value:  # 涉密载体外出审批
-        officer, approved_by = approval(TapStore(session), operator, approver)
-        if not officer:
-            raise TripRefused(
-                messages.text("trip_officer", operator=operator or messages.text("not_filled"))
-            )
     meeting = Meeting(**data["meeting"])
     session.add(meeting)
     session.flush()
@@ -1225,9 +1135,7 @@ def _write(
         session=session,
         key=key,
         meeting_id=meeting.id,
-        event=imported_event(
-            session, meeting, stamp(operator=operator, approver=approved_by, note=note, now=now)
-        ),
+        event=imported_event(session, meeting, stamp(operator=operator, note=note, now=now)),
     )
     register_meeting(session, key, meeting, operator=operator)
     return ImportResult(

@@ -21,6 +21,7 @@ from sqlmodel import Session, create_engine
 from carrier_tracker import messages
 from carrier_tracker.config import make_private_dir
 from carrier_tracker.errors import DatabaseError, SchemaError, os_reason
+from carrier_tracker.storage.direct import SCHEMA_HEAD
 from carrier_tracker.text_fields import printable
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -475,11 +476,6 @@ def tighten_file_modes(engine: Engine) -> None:
                 os.chmod(file, st.st_mode & 0o700)
         except OSError:
             continue
-
-
-SCHEMA_HEAD = "0012"
-"""The newest migration, spelled out so the common case (schema current) needs no Alembic import
-on every command (a tap's start-up); tests/unit/test_schema.py checks it against the scripts."""
 
 
 def _stored_revision(engine: Engine) -> str | None:

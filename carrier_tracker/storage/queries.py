@@ -129,13 +129,9 @@ def unbound_passes(session: Session, meeting: Meeting) -> list[Attendee]:
 def copies_table(
     session: Session, meeting: Meeting, search: str = "", limit: int = 500
 ) -> list[tuple[Any, ...]]:
-    """Copies with state, holder and last event time; filtered by document number, title or holder."""
-    last = (
-        select(Event.carrier_id, func.max(Event.seq).label("seq"))
-        .where(Event.meeting_id == meeting.id, Event.verdict != "refused")
-        .group_by(col(Event.carrier_id))
-        .subquery()
-    )
+    """Copies with state, holder and the time of their state; filtered by document number,
+    title, holder or UID. (It no longer joins each copy's newest event, which no column showed
+    and which grouped the meeting's whole ledger on every refresh.)"""
     holder = Attendee.__table__.alias("holder")  # type: ignore[attr-defined]
     stmt = (
         select(
@@ -155,7 +151,6 @@ def copies_table(
             holder.c.id == func.coalesce(Carrier.holder_id, Carrier.remembered_holder_id),
             isouter=True,
         )
-        .join(last, last.c.carrier_id == Carrier.id, isouter=True)
         .where(Carrier.meeting_id == meeting.id)
         .order_by(col(Document.number), col(Carrier.copy_number))
     )
@@ -270,12 +265,14 @@ class AuditRow:
     person: str  # the attendee the event names
     reason: str
     note: str
+    approver: str = ""  # the officer who approved (carry-out, loss, exception, late attendee)
 
 
 def audit_log(
     session: Session, meeting: Meeting, search: str = "", limit: int = 500
 ) -> list[AuditRow]:
-    """Newest events first; filtered by document, pass, person, action, operator, station or UID."""
+    """Newest events first; filtered by document, pass, person, action, operator, approver,
+    station or UID."""
     who = Attendee.__table__.alias("who")  # type: ignore[attr-defined]
     owner = Attendee.__table__.alias("owner")  # type: ignore[attr-defined]
     stmt = (
@@ -288,6 +285,7 @@ def audit_log(
             Event.verdict,  # type: ignore[call-overload]
             Event.reason,
             Event.note,
+            Event.approver,
             Carrier.kind,
             Document.number,
             Carrier.copy_number,
@@ -316,6 +314,7 @@ def audit_log(
             | who.c.name.ilike(like)
             | who.c.code.ilike(like)
             | col(Event.operator).ilike(like)
+            | col(Event.approver).ilike(like)
             | col(Event.station).ilike(like)
             | col(Event.tag_uid).ilike(like)
         )
@@ -332,6 +331,7 @@ def audit_log(
         verdict,
         reason,
         note,
+        approver,
         kind,
         doc,
         copy_no,
@@ -348,7 +348,19 @@ def audit_log(
         else:
             item = uid or ""
         out.append(
-            AuditRow(seq, at, station, operator, action, verdict, item, person or "", reason, note)
+            AuditRow(
+                seq,
+                at,
+                station,
+                operator,
+                action,
+                verdict,
+                item,
+                person or "",
+                reason,
+                note,
+                approver or "",
+            )
         )
     return out
 

@@ -85,6 +85,7 @@ async def approval(pilot: Any, app: Any) -> None:
     """A custodian's take-away waits for an officer."""
     await tray(pilot, app, "A003", "HY-02 第001")
     await pilot.press("f5")
+    await asyncio.sleep(1.6)  # lifted, then laid again: the reader drops a re-read within 1.5 s
     await tray(pilot, app, "HY-02 第001")
 
 

@@ -73,14 +73,13 @@ class Desk:
         for _ in range(500):  # up to 10 s on a loaded machine; returns as soon as it is shown
             await pilot.pause(0.02)
             if self.events() > before and not self.pending():
+                await drained(pilot, self.app.screen)  # the result reached the screen's queue
                 return self.outcome()
         raise AssertionError(f"tap {uid} was never recorded")
 
     def pending(self) -> int:
         """Taps recorded in the database whose result the screen has not shown yet."""
-        screen = self.app.screen
-        owner = self.app.desk if screen.NAME == "reconcile" else screen  # type: ignore[attr-defined]
-        return int(getattr(owner, "pending", 0))
+        return self.app.service.pending + int(getattr(self.app.screen, "pending", 0))
 
     def outcome(self) -> str:
         return str(self.app.screen.query_one(OutcomePanel).render())
@@ -148,11 +147,19 @@ async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 5
     raise AssertionError("condition never became true")
 
 
+async def drained(pilot: Any, pump: Any) -> None:
+    """Wait until ``pump`` (a screen) has handled every message posted to it so far."""
+    seen: list[bool] = []
+    pump.call_later(lambda: seen.append(True))
+    await wait_for(pilot, lambda: bool(seen))
+
+
 async def settle(pilot: Any, app: CarrierTrackerApp, timeout: float = 10.0) -> None:
     """Wait until the database lanes are idle and what they returned is drawn."""
     await wait_for(pilot, lambda: not app.reads.pending and not app.writes.pending, timeout=timeout)
     await pilot.pause(0.1)
     await wait_for(pilot, lambda: not app.reads.pending and not app.writes.pending, timeout=timeout)
+    await drained(pilot, app.screen)
 
 
 # Every screen and dialog, and the keys that open it from the desk.

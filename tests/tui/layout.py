@@ -48,6 +48,19 @@ def _name(widget: Widget) -> str:
     return f"{type(widget).__name__}#{widget.id}" if widget.id else type(widget).__name__
 
 
+def _footer_overlaps(footer: Footer) -> list[str]:
+    """Keys drawn under the command palette's key (docked right, it covers the last ones)."""
+    keys = [k for k in footer.query(FooterKey) if k.display]
+    palette = [k for k in keys if k.has_class("-command-palette")]
+    edge = palette[0].region.x if palette else footer.region.right
+    return [
+        f"Footer: key {k.key_display!r} {k.description!r} ends at {k.region.right}, "
+        f"the room ends at {edge}"
+        for k in keys
+        if k not in palette and k.region.right > edge
+    ]
+
+
 def clipping_problems(app: Any) -> list[str]:
     """Every visible widget whose text does not fit where it is drawn.
 
@@ -85,6 +98,7 @@ def clipping_problems(app: Any) -> list[str]:
                 problems.append(
                     f"{name}: keys need {widget.virtual_size.width} columns, has {widget.size.width}"
                 )
+            problems += _footer_overlaps(widget)
             continue
         if isinstance(widget, FooterKey):
             continue

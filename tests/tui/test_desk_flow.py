@@ -117,7 +117,8 @@ async def test_wrong_mode_and_wrong_attendee_change_nothing(desk: Callable[..., 
         d.app.simulate_tap(copy_uid("HY-02", 1))
         await wait_for(pilot, lambda: isinstance(d.app.screen, ApprovalDialog))
         await pilot.press("escape")
-        await wait_for(pilot, lambda: "已取消：未作任何记录" in d.outcome())
+        await wait_for(pilot, lambda: "已取消批准：带离 HY-02 第001份 未作任何记录" in d.outcome())
+        assert "无需操作" not in d.outcome()  # no verdict: nothing was tapped into the ledger
         assert d.events() == events
         assert d.carrier(copy_uid("HY-02", 1)).state == "issued"
         assert len(bells) == 2

@@ -13,6 +13,7 @@ from tui.app import make_app
 from tui.screens.approval import ApprovalDialog
 from tui.screens.desk import DeskScreen
 from tui.screens.login import LoginScreen
+from tui.service import ApprovalSubject
 
 SIZE = (120, 36)
 
@@ -41,7 +42,9 @@ async def test_tab_moves_between_fields_on_the_login_and_in_a_dialog(tmp_path: P
         await pilot.press("shift+tab", *["backspace"] * 6, *"孙文管", "tab", *"246810", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen), timeout=10)
 
-        app.push_screen(ApprovalDialog("带离"))
+        app.push_screen(
+            ApprovalDialog(ApprovalSubject("带离", "HY-02 第001份", "梁洋", "规定", "拒绝"))
+        )
         await wait_for(
             pilot,
             lambda: (

@@ -112,7 +112,9 @@ async def test_wrong_pin_is_recorded_like_the_cli_and_five_lock(tmp_path: Path) 
         now[0] += timedelta(minutes=15, seconds=1)  # the lock has expired
         await _login(pilot, app, "孙文管", "246810")
         await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen))
-    assert len(_system(url)) == before + 7  # the success after expiry adds nothing
+    # The success after expiry clears the failures in the system chain (the fold's lockout
+    # counter starts again from it) and adds nothing else.
+    assert [(a, s) for a, s, _ in _system(url)[before + 7 :]] == [("auth_cleared", "孙文管")]
 
 
 async def test_idle_and_the_lock_key_go_back_to_the_login_and_lose_nothing(
@@ -155,7 +157,7 @@ async def test_idle_and_the_lock_key_go_back_to_the_login_and_lose_nothing(
         # While locked a tap records nothing.
         events = len(_events(url))
         app.simulate_tap(pass_uid("A001"))
-        await wait_for(pilot, lambda: "未登录：刷卡不会记录" in _error(app))
+        await wait_for(pilot, lambda: "不是在用操作员的卡，刷卡不会记录" in _error(app))
         assert len(_events(url)) == events
         # Another operator signs in; Ctrl+X locks again at once.
         await _login(pilot, app, "赵保密", "135790")
@@ -164,6 +166,40 @@ async def test_idle_and_the_lock_key_go_back_to_the_login_and_lose_nothing(
         assert "操作员 赵保密（保密负责人）" in screen_text(app)
         await pilot.press("ctrl+x")
         await wait_for(pilot, lambda: "工作台已锁定（上一位：赵保密）" in screen_text(app))
+
+
+async def test_sign_in_with_the_officers_card_and_pin_while_wrong_pins_lock_the_name(
+    tmp_path: Path,
+) -> None:
+    """Five wrong PINs typed under the officer's name lock the name; the officer taps their own
+    card at the login (the name is filled from it) and the right PIN lets them in, recorded in
+    the system chain as a clearance. Another tag is named and ignored, and no tap is custody."""
+    now = [datetime(2026, 12, 8, 1, 0, tzinfo=UTC)]
+    app, url, _ = _app(tmp_path)
+    app.now = lambda: now[0]
+    engine = db.make_engine(url)
+    with db.session_scope(engine) as s:
+        key = app.ctx.key
+        bind_card(session=s, key=key, name="赵保密", uid=OFFICER_CARD, by="赵保密")
+    events = len(_events(url))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(5):
+            await _login(pilot, app, "赵保密", "000000")
+            await wait_for(pilot, lambda: not app.screen.busy)  # type: ignore[attr-defined]
+        assert "操作员 赵保密 已锁定至" in _error(app)
+        app.simulate_tap(pass_uid("A001"))  # a pass is not an operator's card
+        await wait_for(pilot, lambda: "不是在用操作员的卡，刷卡不会记录" in _error(app))
+        assert app.screen.query_one("#login-name", Input).value == "赵保密"  # left as typed
+        app.simulate_tap(OFFICER_CARD)
+        await wait_for(pilot, lambda: "已识别 赵保密 的卡：请输入 PIN" in _error(app))
+        # The card read, then the PIN alone typed: in.
+        assert app.screen.query_one("#login-name", Input).value == "赵保密"
+        assert app.screen.focused is app.screen.query_one("#login-pin", Input)
+        await pilot.press(*"135790", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen))
+        assert app.ctx.operator == "赵保密" and app.ctx.role is Role.OFFICER
+    assert len(_events(url)) == events  # no tap at the login is a custody event
+    assert _system(url)[-1][:2] == ("auth_cleared", "赵保密")
 
 
 async def test_lock_after_is_configurable(tmp_path: Path, monkeypatch: Any) -> None:
@@ -199,7 +235,7 @@ async def test_an_auditor_cannot_tap(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: "审计员 审计员 只能查看：刷卡不会记录" in screen_text(app))
         # Every write (a consignment, a binding, a close) is refused before it reaches the lane.
         ran, failed = [], []
-        app.write(app, lambda s: ran.append(1), lambda _: None, failed.append)
+        app.service.write(app, lambda s: ran.append(1), lambda _: None, failed.append)
         await settle(pilot, app)
         assert (ran, failed) == ([], ["审计员 审计员 只能查看、导出与校验，不能记录操作"])
         await pilot.press("ctrl+r")  # 清点 records taps too
@@ -282,7 +318,7 @@ async def test_cancelled_approval_changes_nothing(desk: Any) -> None:
         events = [(e.seq, e.hash) for e in _events(d.url)]
         system = _system(d.url)
         await pilot.click("#cancel")
-        await wait_for(pilot, lambda: "已取消：未作任何记录" in d.outcome())
+        await wait_for(pilot, lambda: "已取消批准：带离 HY-02 第001份 未作任何记录" in d.outcome())
         assert [(e.seq, e.hash) for e in _events(d.url)] == events
         assert _system(d.url) == system
         assert d.carrier(copy_uid("HY-02", 1)).state == "issued"

@@ -29,7 +29,7 @@ async def test_pledge_column_and_warning(desk: Callable[..., Desk]) -> None:
         )
     d.seed([(pass_uid("A001"), Mode.ISSUE, {}), (pass_uid("A005"), Mode.ISSUE, {})])
     async with d.app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: bool(d.app.desk.people))  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: bool(d.app.desk.people))
         shown = await d.tap(pilot, pass_uid("A003"))
         assert "会议证 P003（梁洋）" in shown and "未签保密承诺书" in shown
         # the pass's owner became the current attendee: the line says so, until a pledge is

@@ -69,7 +69,9 @@ async def test_checklist_screen_answers_and_accepts_with_the_keyboard(
         # X without a note asks for one; with a note the officer at the desk accepts it.
         await pilot.press("x")
         await settle(pilot, d.app)
-        assert "须同时给出 --note" in str(screen.query_one("#policy-status", Label).render())
+        assert "接受不符合项须先在备注栏写明说明" in str(
+            screen.query_one("#policy-status", Label).render()
+        )
         assert screen.query_one("#policy-note", Input).has_focus
         for ch in "已交保密办":
             await pilot.press(ch)

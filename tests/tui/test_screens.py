@@ -17,8 +17,9 @@ from carrier_tracker.storage.models import Attendee, Event, Meeting
 from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, settle, wait_for
 from tests.tui.layout import clipping_problems, screen_text
 from tests.tui.test_key_hints import shown_keys
-from tui.screens import desk as desk_module
+from tui import service as service_module
 from tui.screens.confirm_close import ConfirmClose
+from tui.screens.desk import DeskScreen
 from tui.screens.reconcile import ReconcileScreen
 
 TIME = re.compile(r"\b\d\d-\d\d \d\d:\d\d:\d\d\b")
@@ -50,7 +51,8 @@ async def test_audit_names_passes_and_copies_never_raw_uids(desk: Callable[..., 
             d.app.screen.query_one(DataTable).get_row_at(i)
             for i in range(d.app.screen.query_one(DataTable).row_count)
         ]
-        assert rows and all(r[5] == "会议证 P001（赵娟）" for r in rows)
+        heads = [str(c.label) for c in d.app.screen.query_one(DataTable).columns.values()]
+        assert rows and all(r[heads.index("载体")] == "会议证 P001（赵娟）" for r in rows)
 
 
 async def test_audit_screen_shows_the_verify_result_with_table_differences(
@@ -72,8 +74,46 @@ async def test_audit_screen_shows_the_verify_result_with_table_differences(
                 {"u": copy_uid("HY-01", 1)},
             )
         await open_screen(pilot, d.app, "audit")
-        await wait_for(pilot, lambda: "数据库与台账不符" in screen_text(d.app))
+        await wait_for(pilot, lambda: "台账校验：未通过" in screen_text(d.app))
         assert "HY-01 第001份：台账为 已发放（赵娟），数据库为 已收回" in screen_text(d.app)
+
+
+async def test_audit_screen_names_a_forbidden_step_and_the_approver(
+    desk: Callable[..., Desk],
+) -> None:
+    """A row changed for one minute (HY-01 made 允许带离 for one carry-out, then set back) leaves
+    the tables as the ledger says, and the screen still names the step the rules forbade; the
+    officer who approved the carry-out has a column of their own and stands in the detail."""
+    from sqlalchemy import text
+
+    d = desk()
+    d.seed(
+        [
+            (pass_uid("A001"), Mode.ISSUE, {}),
+            (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"}),
+        ]
+    )
+    with d.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE document SET may_take_away = :y WHERE number = 'HY-01'"), {"y": True}
+        )
+    d.seed([(copy_uid("HY-01", 1), Mode.CARRY_OUT, {"approver": "赵保密"})])
+    with d.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE document SET may_take_away = :n WHERE number = 'HY-01'"), {"n": False}
+        )
+    async with d.app.run_test(size=(120, 36)) as pilot:
+        await open_screen(pilot, d.app, "audit")
+        table = d.app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: "台账校验：未通过" in screen_text(d.app) and table.row_count)
+        shown = screen_text(d.app)
+        carried = table.get_row_at(0)[0]  # the newest event: the carry-out
+        assert f"第 {carried} 条：按台账当时的记录，HY-01 第001份 不允许带离会场" in shown
+        heads = [str(c.label) for c in table.columns.values()]
+        newest = table.get_row_at(0)
+        assert newest[heads.index("批准人")] == "赵保密"
+        assert newest[heads.index("操作员")] == "孙文管"
+        assert "操作员 孙文管  批准人 赵保密" in shown  # the detail line of the newest event
 
 
 async def test_courier_screen_shows_labels_not_codes(desk: Callable[..., Desk]) -> None:
@@ -167,13 +207,13 @@ async def test_desk_sends_the_attendee_only_when_issuing(
     mode: Mode, desk: Callable[..., Desk], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[dict[str, Any]] = []
-    real = desk_module.record_tap
+    real = service_module.record_tap
 
     def spy(**kw: Any) -> Any:
         calls.append(kw)
         return real(**kw)
 
-    monkeypatch.setattr(desk_module, "record_tap", spy)
+    monkeypatch.setattr(service_module, "record_tap", spy)
     d = desk()
     d.seed(
         [
@@ -185,7 +225,12 @@ async def test_desk_sends_the_attendee_only_when_issuing(
         await settle(pilot, d.app)
         await pilot.press("ctrl+f", *"A003", "enter")  # someone else is selected at the desk
         await wait_for(pilot, lambda: "A003 梁洋" in screen_text(d.app))
-        d.app.screen.action_mode(mode.value)  # type: ignore[attr-defined]
+        screen = d.app.screen
+        assert isinstance(screen, DeskScreen)
+        screen.action_mode(mode.value)
+        if mode is Mode.LOST:  # a loss report needs its note before the tap
+            screen.query_one("#note-input", Input).value = "会场遗失"
+            await settle(pilot, d.app)
         await d.tap(pilot, copy_uid("HY-01", 1))
     assert calls and calls[-1]["mode"] is mode and calls[-1]["attendee_code"] is None
 

@@ -62,7 +62,12 @@ def seed(d: Desk, state: str) -> None:
             [
                 *HANDED_BACK[:2],
                 (copy_uid("HY-01", 1), Mode.LOST, {"operator": "赵保密", "note": "遗失于会场"}),
-                (pass_uid("A001"), Mode.RECALL, {}),
+                # The holder of a lost copy hands in their pass by an officer's exception.
+                (
+                    pass_uid("A001"),
+                    Mode.RECALL,
+                    {"operator": "赵保密", "override": True, "note": "挂失已报保密办"},
+                ),
             ]
         )
     else:

@@ -1,4 +1,4 @@
-"""The layering of DESIGN §3: the core never pulls in Textual or the readers."""
+"""The layering of docs/architecture.md §1: the core never pulls in Textual or the readers."""
 
 from __future__ import annotations
 

@@ -41,11 +41,10 @@ FORMATS = {
     "carrier_tracker/paper/summary.py",
     # the signed forms' sheet layouts (sheet names and column headings are the paper's format)
     "carrier_tracker/paper/forms.py",
-    # the forms of after the meeting, the export's 处置登记 sheet and the period report: their
-    # sheet names and column headings (the paper's format)
+    # the forms of after the meeting and the export's 处置登记 sheet: their sheet names and
+    # column headings (the paper's format)
     "carrier_tracker/paper/after_forms.py",
     "carrier_tracker/paper/disposal_sheet.py",
-    "carrier_tracker/paper/report.py",
 }
 
 

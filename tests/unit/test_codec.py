@@ -99,14 +99,6 @@ EVENTS: list[ev.MeetingEvent] = [
         replace(STAMP, verdict=Verdict.REFUSED, reason="会议已结束", approver=""),
         refused_action=Action.PLAN,
     ),
-    ev.Imported(
-        STAMP,
-        meeting=ev.MeetingRecord(
-            "WC-1", "外出", "机密", "省厅", None, None, "", "赵", False, "trip", "2026-12-20"
-        ),
-        documents=(ev.DocumentRecord(2, "J-01", "通知", "机密", 2, False, True, ""),),
-        carriers=(ev.CarrierRecord(4, "copy", 2, 1, None, None),),
-    ),
     ev.Disposed(
         STAMP,
         kind="destroy",

@@ -1,5 +1,5 @@
 """Hypothesis: random tap sequences against a tiny, independent model of the custody rules
-(an if-chain written from DESIGN §5 and the issues, not from ``rules.TABLE``)."""
+(an if-chain written from docs/architecture.md §3 and the issues, not from ``rules.TABLE``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every row of the custody state machine (DESIGN §5), accepted, "already" and refused."""
+"""Every row of the custody state machine (docs/architecture.md §3), accepted, "already" and refused."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""保密负责人批准: a custodian's step that needs an officer (carry-out, loss report, an exception,
-closing with exceptions) waits here for an officer's name + PIN or the tap of the officer's card.
+"""保密负责人批准: a custodian's step that needs an officer (carry-out, loss report, an exception)
+waits here for an officer's name + PIN or the tap of the officer's card. The dialog says what the
+officer approves: the step, the item (with its title and level), the person, the rule that asks
+for an officer and what was refused without one.
 
 Dismisses with the approving officer's name, or None (cancel: the step is not applied at all).
 """
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,31 +23,57 @@ from carrier_tracker.errors import CarrierTrackerError
 from carrier_tracker.messages import text
 from readers import TagTap
 
+from ..app import CarrierTrackerApp
+from ..service import ApprovalSubject
+from ..taking import TakesTaps
 from ..widgets.entry import Entry
+from ..wording import desk_words
 
 
-class ApprovalDialog(ModalScreen[str | None]):
+class ApprovalDialog(TakesTaps, ModalScreen[str | None]):
     """Name + PIN (or an officer's card) of an officer; the officer's name, or None when cancelled."""
+
+    app = getters.app(CarrierTrackerApp)
 
     DEFAULT_CSS = """
     ApprovalDialog { align: center middle; }
     ApprovalDialog > Vertical { width: 76; max-width: 96%; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
     ApprovalDialog Label { width: 100%; height: auto; }
-    ApprovalDialog #approval-title { text-style: bold; }
+    ApprovalDialog #approval-title { text-style: bold; padding-bottom: 1; }
+    ApprovalDialog #approval-refusal { color: $text-error; padding-bottom: 1; }
     ApprovalDialog #approval-error { color: $error; text-style: bold; }
     ApprovalDialog Horizontal { height: auto; align-horizontal: center; }
     ApprovalDialog Button { margin: 1 2 0 2; }
     """
     BINDINGS = [Binding("escape", "dismiss(None)", text("approval_cancel"))]
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, subject: ApprovalSubject) -> None:
         super().__init__()
-        self.what = what
+        self.subject = subject
         self.busy = False
 
     def compose(self) -> ComposeResult:
+        subject = self.subject
         with Vertical():
-            yield Label(text("approval_title", what=self.what), id="approval-title", markup=False)
+            yield Label(
+                text("approval_title", what=subject.action), id="approval-title", markup=False
+            )
+            yield Label(
+                text("approval_item_line", item=subject.item), id="approval-item", markup=False
+            )
+            yield Label(
+                text("approval_person_line", person=subject.person),
+                id="approval-person",
+                markup=False,
+            )
+            yield Label(
+                text("approval_rule_line", rule=subject.rule), id="approval-rule", markup=False
+            )
+            yield Label(
+                text("approval_refusal_line", refusal=desk_words(subject.refusal)),
+                id="approval-refusal",
+                markup=False,
+            )
             yield Label(text("approval_how"), markup=False)
             yield Entry(placeholder=text("approval_name_placeholder"), id="approval-name")
             yield Entry(placeholder=text("login_pin_placeholder"), password=True, id="approval-pin")
@@ -104,7 +132,7 @@ class ApprovalDialog(ModalScreen[str | None]):
     def _check(self, how: Callable[..., Authenticated]) -> None:
         app = self.app
         try:
-            who = how(app.ctx, app.now())  # type: ignore[attr-defined]
+            who = how(app.ctx, app.now())
         except CarrierTrackerError as e:
             app.call_from_thread(self._refused, str(e))
             return

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -38,8 +38,11 @@ from carrier_tracker.meeting.changes import (
 from carrier_tracker.meeting.distribution import Step, set_plan
 from readers import TagTap
 
+from ..app import CarrierTrackerApp
+from ..taking import TakesTaps
 from ..texts import t
 from ..widgets.entry import Entry
+from ..wording import desk_words
 
 KINDS = ("attendee_add", "substitute", "copies_add", "withdraw", "retag", "void", "plan")
 APPROVAL = ("approver", "approver_pin")
@@ -111,8 +114,10 @@ def _label(field: str) -> str:
     return messages.text(f"tui_field_{field}")
 
 
-class ChangesScreen(Screen[None]):
+class ChangesScreen(TakesTaps, Screen[None]):
     """Pick a change on the left, fill in its fields, Ctrl+S to submit; the result shows below."""
+
+    app = getters.app(CarrierTrackerApp)
 
     NAME = "changes"
     AUTO_FOCUS = "#kinds"
@@ -130,7 +135,7 @@ class ChangesScreen(Screen[None]):
         """Results shown so far (done, refused or failed): tests wait on it."""
 
     def compose(self) -> ComposeResult:
-        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+        meeting = self.app.ctx.chosen_meeting
         yield Header()
         yield Label(
             messages.text("tui_changes_title", meeting=meeting.code),
@@ -211,7 +216,7 @@ class ChangesScreen(Screen[None]):
         if answer:
             self.answers += 1
         label = self.query_one("#change-result", Label)
-        label.update(text)
+        label.update(desk_words(text))
         label.set_class(accepted is True, "change-accepted")
         label.set_class(accepted is False, "change-refused")
         if accepted is False:
@@ -256,7 +261,7 @@ class ChangesScreen(Screen[None]):
         if form["approver"]:
             from carrier_tracker.access.operators import authenticate
 
-            ctx = self.app.ctx  # type: ignore[attr-defined]
+            ctx = self.app.ctx
             try:
                 who = authenticate(
                     engine=ctx.engine,
@@ -277,12 +282,12 @@ class ChangesScreen(Screen[None]):
         self.app.call_from_thread(self._send, form, approver)
 
     def _send(self, form: Form, approver: str) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.app.ctx
 
         def run(s: Session) -> ChangeOutcome | Step:
             return apply_form(s, ctx, form, approver)
 
-        self.app.write(self, run, self._done, self._failed)  # type: ignore[attr-defined]
+        self.app.service.write(self, run, self._done, self._failed)
 
     def _done(self, outcome: ChangeOutcome | Step) -> None:
         self.busy = False

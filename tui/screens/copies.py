@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlmodel import Session
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -16,15 +17,19 @@ from carrier_tracker.messages import STATE_LABEL, local_time
 from carrier_tracker.storage.queries import copies_table
 from readers import TagTap
 
+from ..app import CarrierTrackerApp
 from ..messages import LedgerAdvanced
+from ..taking import TakesTaps
 from ..texts import t
 from ..widgets.entry import Entry
 
 COLUMNS = ("item", "state", "holder", "since", "uid")
 
 
-class CopiesScreen(Screen[None]):
+class CopiesScreen(TakesTaps, Screen[None]):
     """All copies; type to filter by document number, title, holder or UID (or tap a tag)."""
+
+    app = getters.app(CarrierTrackerApp)
 
     NAME = "copies"
     AUTO_FOCUS = "#search"
@@ -49,12 +54,12 @@ class CopiesScreen(Screen[None]):
         self._load("")
 
     def _load(self, search: str) -> None:
-        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+        meeting = self.app.ctx.chosen_meeting
 
         def run(s: Session) -> list[tuple[Any, ...]]:
             return copies_table(s, meeting, search)
 
-        self.app.read(self, run, self._show, key="copies")  # type: ignore[attr-defined]
+        self.app.service.read(self, run, self._show, key="copies")
 
     def _show(self, rows: list[tuple[Any, ...]]) -> None:
         table = self.query_one(DataTable)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlmodel import Session
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -10,18 +11,20 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 
 from carrier_tracker import messages
-from carrier_tracker.custody.service import Outcome, record_tap
 from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.meeting.distribution import Step
 from carrier_tracker.meeting.lifecycle import open_consignment
 from carrier_tracker.messages import CONSIGNMENT_STATE_LABEL, MODE_LABEL
 from carrier_tracker.storage.queries import consignments
-from carrier_tracker.storage.tap_store import Bind
 from readers import TagTap
 
-from ..messages import DbWaiting, LedgerAdvanced
+from ..app import CarrierTrackerApp
+from ..messages import DbWaiting, LedgerAdvanced, TapDone
+from ..service import TapRequest
+from ..taking import TakesTaps
 from ..texts import t
 from ..widgets.banners import MODE_KEYS, ModeBanner, OutcomePanel, mode_keys
+from ..widgets.operator_badge import OperatorBadge
 from ..widgets.reader_status import ReaderHelp, ReaderStatusBar
 from ..widgets.tap_entry import TapEntry
 from .consignment_dialog import ConsignmentDialog, NewConsignment
@@ -30,10 +33,12 @@ MODES = (Mode.DISPATCH, Mode.DELIVER, Mode.RETURN)
 COLUMNS = ("number", "unit", "recipient", "state", "moving", "delivered")
 
 
-class CourierScreen(Screen[None]):
+class CourierScreen(TakesTaps, Screen[None]):
     """Taps here are dispatch / receipt / return, for the highlighted consignment."""
 
+    app = getters.app(CarrierTrackerApp)
     NAME = "courier"
+    RECORDS = True
     AUTO_FOCUS = "#tap-input"
     BINDINGS = [
         Binding("escape", "app.show('desk')", t("key_back")),
@@ -52,24 +57,24 @@ class CourierScreen(Screen[None]):
         self.mode = Mode.DISPATCH
         self.current: str | None = None
         self.rows: dict[str, tuple[str, str]] = {}  # number -> (unit, recipient)
-        self.pending = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="top"):
             yield ModeBanner(id="mode")
             yield ReaderStatusBar(id="reader")
+            yield OperatorBadge(id="operator-badge")
         yield ReaderHelp(id="reader-help")
         yield Label(mode_keys(list(MODES)), id="mode-keys")
         yield Label(t("courier_current_none"), id="current", markup=False)
         yield OutcomePanel(t("courier_prompt"), id="outcome")
         with Horizontal(id="body"):
             yield DataTable(id="consignments", cursor_type="row", zebra_stripes=True)
-            yield TapEntry(self.app.tray_items, id="tap")  # type: ignore[attr-defined]
+            yield TapEntry(self.app.tray_items, id="tap")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.app.show_reader(self)  # type: ignore[attr-defined]
+        self.app.show_reader(self)
         self.query_one(ModeBanner).show(self.mode)
         table = self.query_one(DataTable)
         for key in COLUMNS:
@@ -84,7 +89,7 @@ class CourierScreen(Screen[None]):
     # -- consignments ------------------------------------------------------------------------
 
     def _load(self, select: str | None = None) -> None:
-        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+        meeting = self.app.ctx.chosen_meeting
 
         def run(s: Session) -> list[tuple[str, str, str, str, int, int]]:
             return [
@@ -92,7 +97,7 @@ class CourierScreen(Screen[None]):
                 for c, moving, delivered in consignments(s, meeting)
             ]
 
-        self.app.read(self, run, lambda rows: self._show(rows, select), key="courier")  # type: ignore[attr-defined]
+        self.app.service.read(self, run, lambda rows: self._show(rows, select), key="courier")
 
     def _show(self, rows: list[tuple[str, str, str, str, int, int]], select: str | None) -> None:
         table = self.query_one(DataTable)
@@ -134,7 +139,7 @@ class CourierScreen(Screen[None]):
     def _open(self, new: NewConsignment | None) -> None:
         if new is None:
             return
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.app.ctx
 
         operator = ctx.operator  # fixed now: a lock and a new sign-in may come first
 
@@ -157,9 +162,9 @@ class CourierScreen(Screen[None]):
                 Verdict.ACCEPTED, t("new_consignment_done", number=new.number, unit=unit)
             )
             self._load(select=new.number)
-            self.app.poll_ledger()  # type: ignore[attr-defined]
+            self.app.poll_ledger()
 
-        self.app.write(self, run, done, self._refused)  # type: ignore[attr-defined]
+        self.app.service.write(self, run, done, self._refused)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "receipt":
@@ -171,7 +176,7 @@ class CourierScreen(Screen[None]):
         delivered, without tapping them (``consignment receipt``)."""
         from carrier_tracker.meeting.courier import record_receipt
 
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.app.ctx
         number = self.current
         if number is None:
             return
@@ -193,51 +198,44 @@ class CourierScreen(Screen[None]):
             if step.refused:
                 self.app.bell()
             self._load()
-            self.app.poll_ledger()  # type: ignore[attr-defined]
+            self.app.poll_ledger()
 
-        self.app.write(self, run, done, self._refused)  # type: ignore[attr-defined]
+        self.app.service.write(self, run, done, self._refused)
 
     # -- taps ---------------------------------------------------------------------------------
 
     def take_tap(self, tap: TagTap) -> None:
-        """Dispatch, deliver or return the tapped copy, for the highlighted consignment."""
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        mode, consignment = self.mode, self.current
-        operator = ctx.operator  # who tapped, fixed now: a lock and a new sign-in may come first
-
-        def run(conn: Bind) -> Outcome:
-            return record_tap(
-                session=conn,
-                key=ctx.key,
-                meeting_code=ctx.code,
-                uid=tap.uid,
+        """Dispatch, deliver or return the tapped copy, for the highlighted consignment (the desk
+        logs it with its own taps)."""
+        mode = self.mode
+        self.app.service.tap(
+            TapRequest(
+                tap=tap,
                 mode=mode,
-                consignment_no=consignment if mode is not Mode.RETURN else None,
-                station=ctx.station,
-                operator=operator,
+                operator=self.app.ctx.operator,  # who tapped, fixed now (a lock may come first)
+                screen=self.NAME,
+                consignment=self.current if mode is not Mode.RETURN else None,
             )
+        )
 
-        def done(outcome: Outcome) -> None:
-            self.pending -= 1
-            self.query_one(OutcomePanel).show(outcome.verdict, outcome.message)
-            if outcome.refused:
-                self.app.bell()
-            self.app.poll_ledger()  # type: ignore[attr-defined]
-
-        def failed(error: str) -> None:
-            self.pending -= 1
-            self._refused(error)
-
-        self.pending += 1
-        self.app.write(self, run, done, failed, tap=True)  # type: ignore[attr-defined]
+    def on_tap_done(self, message: TapDone) -> None:
+        result = message.result
+        if result.request.screen != self.NAME:
+            return
+        panel = self.query_one(OutcomePanel)
+        if result.asking or result.cancelled:
+            panel.remark(result.line)
+        else:
+            panel.show(result.verdict, result.line)
 
     def _refused(self, error: str) -> None:
         self.query_one(OutcomePanel).show(Verdict.REFUSED, error)
         self.app.bell()
 
     def on_db_waiting(self, message: DbWaiting) -> None:
-        if message.waiting and self.pending:
-            self.query_one(OutcomePanel).waiting(t("db_waiting_taps", n=self.pending))
+        pending = self.app.service.pending
+        if message.waiting and pending:
+            self.query_one(OutcomePanel).waiting(t("db_waiting_taps", n=pending))
 
     def on_ledger_advanced(self, _message: LedgerAdvanced) -> None:
         self._load()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlmodel import Session
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -16,17 +15,18 @@ from textual.widgets import Footer, Header, Input, Label
 
 from carrier_tracker import messages
 from carrier_tracker.custody import checklists
-from carrier_tracker.custody.service import Outcome, record_tap
 from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.meeting.distribution import BreakView, break_view
 from carrier_tracker.messages import MODE_LABEL, local_time, text
 from carrier_tracker.storage.models import Attendee
 from carrier_tracker.storage.queries import attendees, holdings, people_changed_since
-from carrier_tracker.storage.tap_store import Bind, TapStore
 from readers import TagTap
 
-from ..messages import DbWaiting, LedgerAdvanced
+from ..app import CarrierTrackerApp
+from ..messages import DbWaiting, LedgerAdvanced, TapDone
 from ..navigation import desk_bindings
+from ..service import CLOSED_MODES, CONSIGNMENT_MODES, TapResult
+from ..taking import TakesTaps
 from ..texts import t
 from ..widgets.banners import MODE_KEYS, ModeBanner, OutcomePanel, mode_keys
 from ..widgets.entry import Entry
@@ -35,44 +35,22 @@ from ..widgets.reader_status import ReaderHelp, ReaderStatusBar
 from ..widgets.tap_entry import TapEntry
 from ..widgets.tap_log import TapLog
 
-# Only these modes hand a copy to a person, so only they send the current attendee to the
-# ledger; every other event names the person it concerns (the holder), never the desk's choice.
-ATTENDEE_MODES = frozenset({Mode.ISSUE})
-CONSIGNMENT_MODES = frozenset({Mode.DISPATCH, Mode.DELIVER})
 BREAK_LINES = 5
 """Attendees listed in the break view (the rest are counted)."""
+FIELD_OF_MODE = {
+    Mode.DISPATCH: "#consignment-input",
+    Mode.LOST: "#note-input",
+    Mode.SWEEP: "#room-input",
+}
+"""The field a mode needs filled before its taps; switching to the mode puts the cursor there."""
 
 
-@dataclass(frozen=True)
-class TapRequest:
-    """A tap and everything it needs, read at tap time (a later mode change or sign-in does not
-    change it): the mode, the chosen attendee, the consignment, the note, who operates."""
-
-    tap: TagTap
-    mode: Mode
-    choice: int
-    chosen: str | None
-    consignment: str | None
-    note: str
-    operator: str
-    override: bool = False
-    room: str = ""
-
-
-@dataclass(frozen=True)
-class TapResult:
-    """What the write lane reports back for one desk tap."""
-
-    outcome: Outcome
-    unknown_tag: bool
-    attendee: Attendee | None  # the owner of a pass just issued (becomes the current attendee)
-    approver: str = ""  # the officer who approved it at this desk
-
-
-class DeskScreen(Screen[None]):
+class DeskScreen(TakesTaps, Screen[None]):
     """Where custodians work all day: tap, look, tap."""
 
+    app = getters.app(CarrierTrackerApp)
     NAME = "desk"
+    RECORDS = True
     AUTO_FOCUS = "#tap-input"
     BINDINGS = [
         *(
@@ -84,24 +62,31 @@ class DeskScreen(Screen[None]):
         Binding("ctrl+f", "focus_attendee", t("key_attendee"), priority=True),
         Binding("ctrl+u", "clear_attendee", t("key_clear_attendee"), priority=True),
         *desk_bindings(),
-        Binding("ctrl+y", "approve_exception", text("key_approve_exception"), priority=True),
+        # Not in the footer (full at 100 columns): the result panel names it whenever it works.
+        Binding(
+            "ctrl+y",
+            "approve_exception",
+            text("key_approve_exception"),
+            show=False,
+            priority=True,
+        ),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.mode = Mode.ISSUE
-        self.attendee: Attendee | None = None
-        # Who 发放 hands copies to follows the taps *in order*, even while taps queue behind a
-        # locked database: a pass issued by an earlier queued tap makes its owner the attendee of
-        # the taps after it, unless the custodian chose someone in between (Ctrl+F/Ctrl+U bump
-        # ``_choice``). ``_lane_pass`` is only touched on the write lane's thread.
-        self._choice = 0
-        self._lane_pass: tuple[int, str] | None = None
         self.held = 0
-        self.last_unknown: str | None = None
         self.people: dict[str, Attendee] = {}
-        self.pending = 0
-        self.exception: tuple[TapRequest, Any] | None = None  # the last refusal Ctrl+Y may retry
+        self._closed_shown = False
+
+    @property
+    def mode(self) -> Mode:
+        """The desk's mode (the 清点 screen taps in it too)."""
+        return self.app.service.desk.mode
+
+    @property
+    def attendee(self) -> Attendee | None:
+        """The current attendee (发放 hands copies to them)."""
+        return self.app.service.desk.attendee
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -122,30 +107,30 @@ class DeskScreen(Screen[None]):
         yield Label("", id="break-view", markup=False)
         with Horizontal(id="body"):
             yield TapLog(id="log")
-            yield TapEntry(self.app.tray_items, id="tap")  # type: ignore[attr-defined]
+            yield TapEntry(self.app.tray_items, id="tap")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.app.show_reader(self)  # type: ignore[attr-defined]
-        self.query_one(ModeBanner).show(self.mode)
-        self._show_extras()
+        self.app.show_reader(self)
+        self._show_mode(focus=False)
         self._load_people()
         rooms = [it.label for it in checklists.active()[checklists.SWEEP].items]
         self.query_one("#room-input", Input).suggester = SuggestFromList(rooms)
         self.query_one("#room-input", Input).tooltip = t("room_hint", rooms="、".join(rooms))
+        self._show_closed()
 
     def _load_people(self, since: int | None = None) -> None:
         """Read the meeting's attendees: at mount, and again when events after ``since`` changed
         who attends (a late attendee or a substitute added at another desk or on the 变更
         screen can be chosen here at once)."""
-        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+        meeting = self.app.ctx.chosen_meeting
 
         def load(s: Session) -> list[Attendee] | None:
             if since is not None and not people_changed_since(s, meeting, since):
                 return None
             return attendees(s, meeting)
 
-        self.app.read(self, load, self._people_loaded, key="people")  # type: ignore[attr-defined]
+        self.app.service.read(self, load, self._people_loaded, key="people")
 
     def _people_loaded(self, people: list[Attendee] | None) -> None:
         if people is None:
@@ -161,37 +146,68 @@ class DeskScreen(Screen[None]):
     # -- modes and attendee ------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "mode" and self.app.meeting_closed:
+            return Mode(str(parameters[0])) in CLOSED_MODES
+        if action == "focus_attendee":
+            return not self.app.meeting_closed
         if action == "clear_attendee":
-            return self.attendee is not None
+            return self.app.service.desk.attendee is not None
         if action == "approve_exception":
-            return self.exception is not None
+            return self.app.service.exception is not None
         return True
 
     def action_mode(self, value: str) -> None:
-        self.mode = Mode(value)
-        self.query_one(ModeBanner).show(self.mode)
-        self._show_extras()
+        self.app.service.desk.mode = Mode(value)
+        self._show_mode()
 
-    def _show_extras(self) -> None:
-        self.query_one("#consignment-input").display = self.mode in CONSIGNMENT_MODES
-        self.query_one("#note-input").display = self.mode is Mode.LOST
-        self.query_one("#room-input").display = self.mode is Mode.SWEEP
-        self.query_one("#extras").display = self.mode in (*CONSIGNMENT_MODES, Mode.LOST, Mode.SWEEP)
-        if self.mode is Mode.SWEEP and not self.query_one("#room-input", Input).value:
-            self.query_one("#room-input", Input).focus()  # 巡检: choose the room first
-        self.query_one("#break-view").display = self.mode is Mode.COLLECT
+    def _show_mode(self, *, focus: bool = True) -> None:
+        """The banner, the fields the mode needs (the cursor in the one still empty), the break view."""
+        mode = self.mode
+        banner = self.query_one(ModeBanner)
+        if self.app.meeting_closed:
+            banner.closed(mode)
+        else:
+            banner.show(mode)
+        for m, field in FIELD_OF_MODE.items():
+            self.query_one(field).display = mode is m or (
+                field == "#consignment-input" and mode in CONSIGNMENT_MODES
+            )
+        self.query_one("#extras").display = mode in (*CONSIGNMENT_MODES, *FIELD_OF_MODE)
+        extras, focused = self.query_one("#extras"), self.focused
+        if (
+            focused is not None
+            and focused.parent is extras
+            and not (focused.display and extras.display)
+        ):
+            self.app.action_focus_tap_entry()  # its field went away with the mode: tap on
+        needed = FIELD_OF_MODE.get(mode)
+        if focus and needed is not None and not self.query_one(needed, Input).value.strip():
+            self.query_one(needed, Input).focus()
+        self.query_one("#break-view").display = mode is Mode.COLLECT
         self._load_break()
+
+    def _show_closed(self) -> None:
+        """A closed meeting's desk: 会议已结束, only 找回 (F11) records; said once."""
+        if not self.app.meeting_closed or self._closed_shown:
+            return
+        self._closed_shown = True
+        self.app.service.meeting_closed()
+        self._show_mode(focus=False)
+        self.query_one("#who").display = False  # nobody receives anything any more
+        self.query_one("#mode-keys", Label).update(mode_keys(list(CLOSED_MODES)))
+        self.query_one(OutcomePanel).hint(messages.text("tui_desk_closed"))
+        self.refresh_bindings()
 
     def _load_break(self) -> None:
         """In 休会收回 mode: the flagged copies still out, by attendee, counting down."""
         if self.mode is not Mode.COLLECT:
             return
-        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+        meeting = self.app.ctx.chosen_meeting
 
         def run(s: Session) -> BreakView:
             return break_view(s, meeting)
 
-        self.app.read(self, run, self._show_break, key="desk-break")  # type: ignore[attr-defined]
+        self.app.service.read(self, run, self._show_break, key="desk-break")
 
     def _show_break(self, view: BreakView) -> None:
         found = self.query("#break-view")
@@ -225,25 +241,35 @@ class DeskScreen(Screen[None]):
     def action_clear_attendee(self) -> None:
         self._choose(None)
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """The mode's fields are the desk's: a tap on the 清点 screen uses them too."""
+        desk = self.app.service.desk
+        if event.input.id == "consignment-input":
+            desk.consignment = event.value
+        elif event.input.id == "note-input":
+            desk.note = event.value
+        elif event.input.id == "room-input":
+            desk.room = event.value
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "room-input":  # the room is chosen: back to tapping
-            self.app.action_focus_tap_entry()  # type: ignore[attr-defined]
+        if event.input.id in ("room-input", "note-input", "consignment-input"):
+            self.app.action_focus_tap_entry()  # the mode's field is filled: back to tapping
             return
         if event.input.id != "attendee-input":
             return
-        text = event.value.strip()
-        if not text:
+        typed = event.value.strip()
+        if not typed:
             return
-        found = self._find_person(text)
+        found = self._find_person(typed)
         if found is None:
-            self.query_one(OutcomePanel).show(Verdict.REFUSED, t("attendee_unknown", text=text))
+            self.query_one(OutcomePanel).show(Verdict.REFUSED, t("attendee_unknown", text=typed))
             self.app.bell()
             return
         event.input.value = ""
         self._choose(found)
 
-    def _find_person(self, text: str) -> Attendee | None:
-        token = text.split()[0]
+    def _find_person(self, typed: str) -> Attendee | None:
+        token = typed.split()[0]
         if token.upper() in self.people:
             return self.people[token.upper()]
         named = [a for a in self.people.values() if token in (a.name, a.code)]
@@ -251,18 +277,17 @@ class DeskScreen(Screen[None]):
 
     def _choose(self, attendee: Attendee | None) -> None:
         """The custodian chose (or cleared) the attendee: it applies to the taps from now on."""
-        self._choice += 1
-        self._set_attendee(attendee)
+        self.app.service.choose(attendee)
+        self._attendee_changed()
 
-    def _set_attendee(self, attendee: Attendee | None) -> None:
-        self.attendee = attendee
+    def _attendee_changed(self) -> None:
         self.refresh_bindings()
         self._show_attendee()
         self._count_holdings()
 
     def _show_attendee(self) -> None:
         label = self.query_one("#attendee", Label)
-        a = self.attendee
+        a = self.app.service.desk.attendee
         if a is None:
             label.update(t("attendee_none"))
             return
@@ -282,7 +307,7 @@ class DeskScreen(Screen[None]):
         )
 
     def _count_holdings(self) -> None:
-        a = self.attendee
+        a = self.app.service.desk.attendee
         if a is None:
             return
 
@@ -292,173 +317,62 @@ class DeskScreen(Screen[None]):
 
         def got(result: tuple[int, date | None]) -> None:
             # the read may finish while the app shuts down and the screen's widgets are gone
-            if self.attendee is a and self.query("#attendee"):
+            if self.app.service.desk.attendee is a and self.query("#attendee"):
                 self.held, a.pledge_on = result
                 self._show_attendee()
 
-        self.app.read(self, count, got, key="desk-holdings")  # type: ignore[attr-defined]
+        self.app.service.read(self, count, got, key="desk-holdings")
 
     # -- taps -----------------------------------------------------------------------------------
 
     def take_tap(self, tap: TagTap) -> None:
-        """A tap on this screen: record it in the current mode."""
-        self.record(tap)
-
-    def record(self, tap: TagTap, echo: Any = None) -> None:
-        """Record a tap in the desk's current mode on the write lane (also for the 清点 screen).
-
-        Everything the tap needs is read now, at tap time: pressing F2 while the database is busy
-        changes the next tap, not this one. ``echo`` (a screen with ``show_outcome``) gets the result too.
-        A step that needs an officer, tapped by a custodian, and that an officer's approval would
-        let through, is not recorded: the desk asks for an officer first (:meth:`_ask_officer`).
-        """
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        mode = self.mode
-        request = TapRequest(
-            tap=tap,
-            mode=mode,
-            choice=self._choice,
-            chosen=self.attendee.code if self.attendee is not None else None,
-            consignment=self.query_one("#consignment-input", Input).value.strip() or None,
-            note=self.query_one("#note-input", Input).value.strip() if mode is Mode.LOST else "",
-            operator=ctx.operator,
-            room=self.query_one("#room-input", Input).value.strip() if mode is Mode.SWEEP else "",
-        )
-        self._submit(request, echo, "")
+        """A tap on this screen: record it in the current mode (read now, at tap time: pressing
+        F2 while the database is busy changes the next tap, not this one)."""
+        service = self.app.service
+        service.tap(service.desk_request(tap))
 
     def action_approve_exception(self) -> None:
         """Ctrl+Y: retry the last refused tap as an officer's exception (asks for an officer)."""
-        if self.exception is None:
-            return
-        request, echo = self.exception
-        self.exception = None
+        self.app.service.retry_exception()
         self.refresh_bindings()
-        operator = self.app.ctx.operator  # type: ignore[attr-defined]
-        self._submit(replace(request, override=True, operator=operator), echo, "")
 
-    def _ask_officer(self, request: TapRequest, echo: Any) -> None:
-        """The tap needs an officer and would pass with one: ask; apply it with the approver, or
-        (cancel) record nothing at all."""
-        from .approval import ApprovalDialog
-
-        what = MODE_LABEL[request.mode]
-        if request.override:
-            what = text("approval_exception", reason=what)
-
-        def answered(approver: str | None) -> None:
-            if approver is None:
-                self.query_one(OutcomePanel).show(Verdict.ALREADY, text("approval_cancelled"))
-                if echo is not None:
-                    echo.show_outcome(Verdict.ALREADY, text("approval_cancelled"))
-                return
-            self._submit(request, echo, approver)
-
-        self.app.push_screen(ApprovalDialog(what), callback=answered)
-
-    def _submit(self, request: TapRequest, echo: Any, approver: str) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        meeting, mode, choice, tap = ctx.meeting, request.mode, request.choice, request.tap
-        chosen, consignment, note = request.chosen, request.consignment, request.note
-        room = request.room
-
-        def run(conn: Bind) -> TapResult:
-            store = TapStore(conn)
-            info = store.tag_info(tap.uid, meeting.id)
-            own_pass = info is not None and info.kind == "pass" and info.meeting_id == meeting.id
-            attendee = chosen
-            if self._lane_pass is not None and self._lane_pass[0] == choice:
-                attendee = self._lane_pass[1]  # a pass tapped earlier (maybe still queued then)
-            if mode not in ATTENDEE_MODES:
-                attendee = None
-            outcome = record_tap(
-                session=conn,
-                key=ctx.key,
-                meeting_code=ctx.code,
-                uid=tap.uid,
-                mode=mode,
-                attendee_code=None if own_pass else attendee,
-                consignment_no=consignment if mode in CONSIGNMENT_MODES else None,
-                station=ctx.station,
-                operator=request.operator,
-                note=note,
-                room=room,
-                override=request.override,
-                approver=approver,
-                ask_approval=not approver,
-            )
-            person = None
-            if (
-                own_pass
-                and mode is Mode.ISSUE
-                and not outcome.refused
-                and info is not None
-                and info.owner_code
-            ):
-                person = Attendee.model_validate(vars(store.attendee(meeting, info.owner_code)))
-                self._lane_pass = (choice, info.owner_code)
-            return TapResult(outcome, info is None, person, approver)
-
-        def done(result: TapResult) -> None:
-            self.pending -= 1
-            if result.outcome.approval_needed:
-                self._ask_officer(request, echo)
-                return
-            retry = result.outcome.exception_lifts and not request.override
-            self.exception = (request, echo) if retry else None
-            self.refresh_bindings()
-            self.show_result(result, follow=choice == self._choice)
-            self._load_break()
-            if retry:
-                offer = text("exception_offer", message=self._line(result))
-                self.query_one(OutcomePanel).show(Verdict.REFUSED, offer)
-            if echo is not None:
-                echo.show_outcome(result.outcome.verdict, self._line(result))
-            self.app.poll_ledger()  # type: ignore[attr-defined]
-
-        def failed(error: str) -> None:
-            self.pending -= 1
-            self._refused(error)
-            if echo is not None:
-                echo.show_outcome(Verdict.REFUSED, error)
-
-        self.pending += 1
-        self.app.write(self, run, done, failed, tap=True)  # type: ignore[attr-defined]
-
-    def _line(self, result: TapResult) -> str:
-        outcome = result.outcome
-        line = outcome.line
-        if result.approver and not outcome.refused:
-            line += text("approved_by", name=result.approver)
-        return t("enroll_offer", message=line) if result.unknown_tag else line
-
-    def show_result(self, result: TapResult, *, follow: bool = True) -> None:
-        """Show a recorded tap: the big panel, the log, and the attendee it made current (unless
-        the custodian has chosen someone since: ``follow`` is False)."""
-        outcome = result.outcome
-        line = self._line(result)
-        # accepted with a remark: yellow, so it is read (the label still says 成功)
-        self.query_one(OutcomePanel).show(outcome.verdict, line, remark=bool(outcome.warning))
-        self.last_unknown = outcome.uid if result.unknown_tag else None
-        if outcome.refused:
-            self.app.bell()
-        self.query_one(TapLog).add(
-            local_time(outcome.at or datetime.now(UTC)), outcome.verdict, line
-        )
-        if result.attendee is not None and follow:
-            self._set_attendee(result.attendee)
+    def on_tap_done(self, message: TapDone) -> None:
+        """Every tap of this desk, from any screen: the big panel and the log; the attendee a pass
+        made current (unless the custodian has chosen someone since)."""
+        result = message.result
+        self.show_result(result)
+        self.refresh_bindings()
+        if result.attendee is not None and result.request.choice == self.app.service.desk.choice:
+            self._attendee_changed()
         else:
             self._count_holdings()
+        self._load_break()
+        if result.error and result.request.mode is Mode.LOST and not result.request.note:
+            self.query_one("#note-input", Input).focus()  # the loss report's note is missing
 
-    def _refused(self, error: str) -> None:
-        self.query_one(OutcomePanel).show(Verdict.REFUSED, error)
-        self.query_one(TapLog).add(local_time(datetime.now(UTC)), Verdict.REFUSED, error)
-        self.app.bell()
+    def show_result(self, result: TapResult) -> None:
+        """A tap's result: the panel (accepted with a remark is yellow, still 成功) and the log."""
+        panel = self.query_one(OutcomePanel)
+        outcome = result.outcome
+        line = result.line
+        if result.asking or result.cancelled:
+            panel.remark(line)
+        elif result.offers_exception:
+            panel.show(result.verdict, text("exception_offer", message=line))
+        else:
+            panel.show(result.verdict, line, remark=bool(outcome and outcome.warning))
+        if result.asking or result.cancelled:
+            return  # nothing recorded: not a line of the log
+        at = outcome.at if outcome is not None and outcome.at else datetime.now(UTC)
+        self.query_one(TapLog).add(local_time(at), result.verdict, line)
 
     def on_db_waiting(self, message: DbWaiting) -> None:
-        if message.waiting and self.pending:
-            self.query_one(OutcomePanel).waiting(t("db_waiting_taps", n=self.pending))
+        pending = self.app.service.pending
+        if message.waiting and pending:
+            self.query_one(OutcomePanel).waiting(t("db_waiting_taps", n=pending))
 
     def on_ledger_advanced(self, message: LedgerAdvanced) -> None:
         self._load_people(since=message.old)
         self._count_holdings()
         self._load_break()
+        self._show_closed()

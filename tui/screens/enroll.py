@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlmodel import Session
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -25,7 +26,9 @@ from carrier_tracker.storage.queries import (
 )
 from readers import TagTap
 
+from ..app import CarrierTrackerApp
 from ..messages import DbWaiting
+from ..taking import TakesTaps
 from ..texts import t
 from ..widgets.banners import OutcomePanel
 from ..widgets.reader_status import ReaderHelp, ReaderStatusBar
@@ -43,8 +46,11 @@ class Progress:
     next_label: str
 
 
-class EnrollScreen(Screen[None]):
+class EnrollScreen(TakesTaps, Screen[None]):
     """Each tap binds the next unbound copy of the chosen document (or the next pass)."""
+
+    app = getters.app(CarrierTrackerApp)
+    RECORDS = True
 
     NAME = "enroll"
     AUTO_FOCUS = "#target"
@@ -68,24 +74,24 @@ class EnrollScreen(Screen[None]):
         yield OutcomePanel(t("enroll_prompt"), id="outcome")
         with Horizontal(id="body"):
             yield DataTable(id="bound", cursor_type="row", zebra_stripes=True)
-            yield TapEntry(self.app.tray_items, id="tap")  # type: ignore[attr-defined]
+            yield TapEntry(self.app.tray_items, id="tap")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.app.show_reader(self)  # type: ignore[attr-defined]
+        self.app.show_reader(self)
         self.query_one(ProgressBar).display = False
         table = self.query_one(DataTable)
         table.add_column(t("enroll_col_item"), key="item")
         table.add_column(t("enroll_col_uid"), key="uid")
-        pending = getattr(self.app.desk, "last_unknown", None)  # type: ignore[attr-defined]
+        pending = self.app.service.last_unknown
         if pending:
             self.query_one(OutcomePanel).hint(t("enroll_pending", uid=pending))
-        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+        meeting = self.app.ctx.chosen_meeting
 
         def load(s: Session) -> list[Document]:
             return documents(s, meeting)
 
-        self.app.read(self, load, self._docs_loaded)  # type: ignore[attr-defined]
+        self.app.service.read(self, load, self._docs_loaded)
 
     def _docs_loaded(self, docs: list[Document]) -> None:
         self.docs = {d.number: d for d in docs}
@@ -109,7 +115,7 @@ class EnrollScreen(Screen[None]):
         if target is None:
             self.query_one("#next", Label).update("")
             return
-        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+        meeting = self.app.ctx.chosen_meeting
         doc = self.docs.get(target)
 
         def run(s: Session) -> Progress:
@@ -136,11 +142,11 @@ class EnrollScreen(Screen[None]):
             self.query_one(ProgressBar).update(total=max(p.total, 1), progress=p.done)
             self.query_one("#next", Label).update(p.next_label)
 
-        self.app.read(self, run, show, key="enroll-progress")  # type: ignore[attr-defined]
+        self.app.service.read(self, run, show, key="enroll-progress")
 
     def take_tap(self, tap: TagTap) -> None:
         """Bind the tapped tag to the next unbound copy/pass of the chosen target."""
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.app.ctx
         target = self._target()
         panel = self.query_one(OutcomePanel)
         if target is None:
@@ -153,7 +159,7 @@ class EnrollScreen(Screen[None]):
 
         def run(s: Session) -> Bound:
             if doc is None:
-                left = unbound_passes(s, ctx.meeting)
+                left = unbound_passes(s, ctx.chosen_meeting)
                 if not left:
                     raise CarrierTrackerError(t("enroll_passes_done"))
                 return bind_pass(
@@ -188,7 +194,7 @@ class EnrollScreen(Screen[None]):
             if not b.already:
                 self.query_one(DataTable).add_row(b.item, b.uid)
             self._progress()
-            self.app.poll_ledger()  # type: ignore[attr-defined]
+            self.app.poll_ledger()
 
         def failed(error: str) -> None:
             self.pending -= 1
@@ -196,7 +202,7 @@ class EnrollScreen(Screen[None]):
             self.app.bell()
 
         self.pending += 1
-        self.app.write(self, run, done, failed)  # type: ignore[attr-defined]
+        self.app.service.write(self, run, done, failed)
 
     def on_db_waiting(self, message: DbWaiting) -> None:
         if message.waiting and self.pending:

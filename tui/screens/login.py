@@ -2,26 +2,33 @@
 
 The PIN is checked by ``carrier_tracker.access.operators.authenticate`` on a thread (argon2 takes a
 while), so failures and lockouts are recorded in the system chain exactly as the CLI records them.
+An operator may tap their own bound card instead of typing the name: the name is filled from the
+card, and the card goes with the PIN to ``authenticate`` (which lets an officer's own card with
+the right PIN in while a lockout of wrong PINs holds). A tap here is never recorded as custody.
 """
 
 from __future__ import annotations
 
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from carrier_tracker.access.operators import Authenticated, authenticate
+from carrier_tracker.access.operators import Authenticated, authenticate, card_holder
 from carrier_tracker.errors import CarrierTrackerError
 from carrier_tracker.messages import text
 from readers import TagTap
 
+from ..app import CarrierTrackerApp
+from ..taking import TakesTaps
 from ..widgets.entry import Entry
 
 
-class LoginScreen(Screen[Authenticated]):
+class LoginScreen(TakesTaps, Screen[Authenticated]):
     """Name + PIN; dismisses with the authenticated operator. Taps while it shows are not recorded."""
+
+    app = getters.app(CarrierTrackerApp)
 
     NAME = "login"
     DEFAULT_CSS = """
@@ -39,6 +46,9 @@ class LoginScreen(Screen[Authenticated]):
         self.hint = hint
         self.locked_by = locked_by
         self.busy = False
+        self.card: tuple[str, str] | None = None
+        """(UID, operator) of the card tapped for this sign-in, while the name field still
+        holds that operator."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -61,8 +71,34 @@ class LoginScreen(Screen[Authenticated]):
         self.query_one(target, Input).focus()
 
     def take_tap(self, tap: TagTap) -> None:
-        """A tap while signed out is not recorded anywhere: say so."""
-        self._error(text("login_tap_ignored"))
+        """A tap while signed out records no custody: an operator's own card fills the name
+        (looked up off the event loop); any other tag is named and ignored."""
+        if self.busy:
+            return
+        self.read_card(tap.uid)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="login-card")
+    def read_card(self, uid: str) -> None:
+        app = self.app
+        try:
+            name = card_holder(app.ctx.engine, uid)
+        except CarrierTrackerError as e:
+            app.call_from_thread(self._error, str(e))
+            return
+        except Exception as e:  # the database went away: the screen stays, with the reason
+            app.call_from_thread(self._error, text("login_error", reason=e))
+            return
+        app.call_from_thread(self._card_read, uid, name)
+
+    def _card_read(self, uid: str, name: str | None) -> None:
+        if name is None:
+            self.card = None
+            self._error(text("login_card_unknown", uid=uid))
+            return
+        self.card = (uid, name)
+        self.query_one("#login-name", Input).value = name
+        self.query_one("#login-error", Label).update(text("login_card_read", name=name))
+        self.query_one("#login-pin", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         name = self.query_one("#login-name", Input).value.strip()
@@ -74,14 +110,15 @@ class LoginScreen(Screen[Authenticated]):
             return
         self.busy = True
         self.query_one("#login-error", Label).update(text("login_checking"))
-        self.check(name, pin_input.value)
+        card = self.card[0] if self.card is not None and self.card[1] == name else None
+        self.check(name, pin_input.value, card)
         pin_input.value = ""
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="login")
-    def check(self, name: str, pin: str) -> None:
+    def check(self, name: str, pin: str, card: str | None = None) -> None:
         """Authenticate off the event loop; the result comes back by call_from_thread."""
         app = self.app
-        ctx = app.ctx  # type: ignore[attr-defined]
+        ctx = app.ctx
         try:
             who = authenticate(
                 engine=ctx.engine,
@@ -89,7 +126,8 @@ class LoginScreen(Screen[Authenticated]):
                 name=name,
                 pin=pin,
                 station=ctx.station,
-                now=app.now(),  # type: ignore[attr-defined]
+                now=app.now(),
+                card=card,
             )
         except CarrierTrackerError as e:
             app.call_from_thread(self._failed, str(e))

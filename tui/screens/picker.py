@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlmodel import Session
+from textual import getters
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList
@@ -16,11 +17,14 @@ from carrier_tracker.meeting.lifecycle import list_meetings
 from carrier_tracker.messages import MEETING_STATUS_LABEL
 from carrier_tracker.storage.models import Meeting
 
+from ..app import CarrierTrackerApp
 from ..texts import t
 
 
 class MeetingPicker(Screen[None]):
     """A list of meetings, the first highlighted; Enter opens the desk on the highlighted one."""
+
+    app = getters.app(CarrierTrackerApp)
 
     AUTO_FOCUS = "#meetings"
 
@@ -31,7 +35,7 @@ class MeetingPicker(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.app.read(self, list_meetings, self._show)  # type: ignore[attr-defined]
+        self.app.service.read(self, list_meetings, self._show)
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
         options = self.query_one(OptionList)
@@ -62,7 +66,7 @@ class MeetingPicker(Screen[None]):
             return find_meeting(s, code)
 
         def chosen(meeting: Meeting) -> None:
-            self.app.ctx.meeting = meeting  # type: ignore[attr-defined]
+            self.app.ctx.meeting = meeting
             self.dismiss(None)
 
-        self.app.read(self, run, chosen)  # type: ignore[attr-defined]
+        self.app.service.read(self, run, chosen)

@@ -4,6 +4,7 @@ each attendee should still receive — the same view as ``status --by-document``
 from __future__ import annotations
 
 from sqlmodel import Session
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -12,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Label
 from carrier_tracker import messages
 from carrier_tracker.meeting.distribution import PlanView, plan_view
 
+from ..app import CarrierTrackerApp
 from ..messages import LedgerAdvanced
 from ..texts import t
 
@@ -24,6 +26,8 @@ DUE_SHOWN = 3
 
 class PlanScreen(Screen[None]):
     """The distribution plan of every document and how far its hand-out has got."""
+
+    app = getters.app(CarrierTrackerApp)
 
     NAME = "plan"
     BINDINGS = [Binding("escape", "app.pop_screen", t("key_back"))]
@@ -47,12 +51,12 @@ class PlanScreen(Screen[None]):
         self._load()
 
     def _load(self) -> None:
-        code = self.app.ctx.code  # type: ignore[attr-defined]
+        code = self.app.ctx.code
 
         def run(s: Session) -> PlanView:
             return plan_view(s, code)
 
-        self.app.read(self, run, self._show, key="plan")  # type: ignore[attr-defined]
+        self.app.service.read(self, run, self._show, key="plan")
 
     def _show(self, view: PlanView) -> None:
         table = self.query_one(DataTable)
@@ -64,6 +68,8 @@ class PlanScreen(Screen[None]):
             if len(d.not_collected) > NAMES_SHOWN:
                 names += messages.text("plan_more_names", count=len(d.not_collected))
             line = f"{d.number}  " + messages.text("plan_note", plan=d.plan_text)
+            if d.excluded:  # covered by the plan, cleared below the document's level
+                line += "\n" + messages.text("plan_excluded", count=d.excluded)
             if names:
                 line += "\n" + messages.text("plan_missing", names=names)
             if d.outside_plan:

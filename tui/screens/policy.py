@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -23,10 +24,13 @@ from carrier_tracker.enums import Answer, Level, MeetingStatus, requires_filing
 from carrier_tracker.meeting.policy import ItemStatus, accept_items, answer_items, checklist_status
 from carrier_tracker.messages import ANSWER_LABEL, MEETING_STATUS_LABEL, local_time
 
+from ..app import CarrierTrackerApp
 from ..messages import LedgerAdvanced
+from ..taking import TakesTaps
 from ..texts import t
 from ..widgets.entry import Entry
 from ..widgets.fit_table import FitTable
+from ..wording import desk_words
 
 COLUMNS = ("item", "answer", "who", "text")
 KEYS = {"1": Answer.OK, "2": Answer.FAIL, "3": Answer.NA}
@@ -40,8 +44,10 @@ class PolicyView:
     statuses: list[ItemStatus]
 
 
-class PolicyScreen(Screen[None]):
+class PolicyScreen(TakesTaps, Screen[None]):
     """The filing record and one checklist at a time."""
+
+    app = getters.app(CarrierTrackerApp)
 
     NAME = "policy"
     AUTO_FOCUS = "#items"
@@ -88,14 +94,14 @@ class PolicyScreen(Screen[None]):
     # -- reading ------------------------------------------------------------------------------
 
     def _load(self) -> None:
-        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+        meeting = self.app.ctx.chosen_meeting
         checklist = self.checklist
 
         def run(s: Session) -> PolicyView:
             m = find_meeting(s, meeting.code)
             return PolicyView(filing_line(m), checklist_status(s, m, checklist))
 
-        self.app.read(self, run, self._show, key="policy")  # type: ignore[attr-defined]
+        self.app.service.read(self, run, self._show, key="policy")
 
     def _show(self, view: PolicyView) -> None:
         self.query_one("#filing", Label).update(view.filing)
@@ -118,7 +124,7 @@ class PolicyScreen(Screen[None]):
                 (
                     st.item.id,
                     [
-                        f"{st.item.id} {st.item.label}",
+                        st.item.label,
                         ("✓ " if st.settled else "✗ ") + answer,
                         f"{st.operator} {local_time(st.answered_at)}" if st.answered_at else "",
                         text,
@@ -138,7 +144,7 @@ class PolicyScreen(Screen[None]):
     def _status(self, text: str, *, bad: bool = False) -> None:
         label = self.query_one("#policy-status", Label)
         label.set_class(bad, "policy-bad")
-        label.update(text)
+        label.update(desk_words(text))
 
     def on_ledger_advanced(self, _message: LedgerAdvanced) -> None:
         self._load()
@@ -182,7 +188,7 @@ class PolicyScreen(Screen[None]):
         if chosen is None:
             return
         self.problem = ""
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.app.ctx
         note_input = self.query_one("#policy-note", Input)
         note, checklist, answer = note_input.value.strip(), self.checklist, Answer(value)
 
@@ -204,7 +210,7 @@ class PolicyScreen(Screen[None]):
             self._load()
 
         self.pending += 1
-        self.app.write(self, run, done, self._failed)  # type: ignore[attr-defined]
+        self.app.service.write(self, run, done, self._failed)
         # On to the next item at once (the answer is recorded in the background): a custodian
         # going down the list presses 1 1 1 … without waiting.
         note_input.value = ""
@@ -216,12 +222,12 @@ class PolicyScreen(Screen[None]):
         chosen = self._selected()
         if chosen is None:
             return
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.app.ctx
         note_input = self.query_one("#policy-note", Input)
         note, checklist = note_input.value.strip(), self.checklist
         self.problem = ""
         if not note:
-            self._refuse(messages.text("checklist_accept_note"))
+            self._refuse(messages.text("tui_checklist_accept_note"))
             note_input.focus()
             return
 
@@ -245,7 +251,7 @@ class PolicyScreen(Screen[None]):
             self._load()
 
         self.pending += 1
-        self.app.write(self, run, done, self._failed)  # type: ignore[attr-defined]
+        self.app.service.write(self, run, done, self._failed)
 
     def _failed(self, error: str) -> None:
         self.pending -= 1

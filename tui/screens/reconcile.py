@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -12,15 +14,22 @@ from textual.widgets import Checkbox, DataTable, Footer, Header, Label, Progress
 
 from carrier_tracker import messages
 from carrier_tracker.custody.service import is_officer
-from carrier_tracker.enums import Verdict
 from carrier_tracker.errors import CarrierTrackerError
 from carrier_tracker.meeting.lifecycle import close_meeting
 from carrier_tracker.messages import STATE_LABEL, local_time
-from carrier_tracker.storage.readmodel import Group, Reconciliation, found_after_close
+from carrier_tracker.storage.models import LedgerHead, Meeting
+from carrier_tracker.storage.readmodel import (
+    Group,
+    Reconciliation,
+    found_after_close,
+    released_tags,
+)
 from readers import TagTap
 
-from ..messages import DbWaiting, LedgerAdvanced
+from ..app import CarrierTrackerApp
+from ..messages import DbWaiting, LedgerAdvanced, TapDone
 from ..reconciliation import Refresh, changes, merge, whole
+from ..taking import TakesTaps
 from ..texts import t
 from ..widgets.banners import ModeBanner, OutcomePanel
 from ..widgets.reader_status import ReaderHelp, ReaderStatusBar
@@ -29,6 +38,34 @@ from .confirm_close import CloseChoice, ConfirmClose
 
 COLUMNS = ("item", "state", "since", "pledge")
 Row = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class CloseRecord:
+    """What a close leaves to write down: the ledger's head (the anchor the 保密办 checks the
+    register against later) and the tags released for another meeting."""
+
+    seq: int
+    digest: str
+    passes: int
+    copies: int
+
+    def line(self) -> str:
+        """``台账锚点 17:…（…）  已释放标签：会议证 40 枚，文件 0 枚…``."""
+        anchor = messages.text("tui_anchor_line", seq=self.seq, digest=self.digest)
+        if not (self.passes or self.copies):
+            return anchor
+        released = messages.text("close_released", passes=self.passes, copies=self.copies)
+        return f"{anchor}\n{released}"
+
+
+def close_record(session: Session, meeting: Meeting) -> CloseRecord:
+    """The anchor and the released tags of a (closed) meeting, read now."""
+    head = session.get(LedgerHead, meeting.id)
+    released = released_tags(session, meeting)
+    return CloseRecord(
+        head.seq if head else 0, head.hash if head else "", released["pass"], released["copy"]
+    )
 
 
 class Placed(str):
@@ -71,10 +108,12 @@ def _pledge(group: Group) -> str:
     return group.pledge_on.isoformat()
 
 
-class ReconcileScreen(Screen[None]):
+class ReconcileScreen(TakesTaps, Screen[None]):
     """One row per outstanding item, grouped by holder; updated in place as taps arrive anywhere."""
 
+    app = getters.app(CarrierTrackerApp)
     NAME = "reconcile"
+    RECORDS = True
     AUTO_FOCUS = "#tap-input"
     BINDINGS = [
         Binding("escape", "app.show('desk')", t("key_back")),
@@ -98,19 +137,23 @@ class ReconcileScreen(Screen[None]):
         with Horizontal(id="recon-bar"):
             yield Label("", id="totals", markup=False)
             yield Checkbox(t("recon_only_out"), value=True, id="only-out")
-        yield ProgressBar(id="progress", show_eta=False)
+        with Horizontal(id="progress-row"):
+            yield Label("", id="progress-label", markup=False)
+            yield ProgressBar(id="progress", show_eta=False)
         yield Label("", id="all-back", markup=False)
+        yield Label("", id="close-record", markup=False)
         yield Label("", id="found-later", markup=False)
         yield OutcomePanel("", id="recon-outcome")
         with Horizontal(id="body"):
             yield DataTable(id="recon", cursor_type="row", zebra_stripes=True)
-            yield TapEntry(self.app.tray_items, id="tap")  # type: ignore[attr-defined]
+            yield TapEntry(self.app.tray_items, id="tap")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#found-later").display = False
-        self.app.show_reader(self)  # type: ignore[attr-defined]
-        self.query_one(ModeBanner).show(self.app.desk.mode)  # type: ignore[attr-defined]
+        self.query_one("#close-record").display = False
+        self.app.show_reader(self)
+        self._show_mode()
         table = self.query_one(DataTable)
         for key in COLUMNS:
             table.add_column(t(f"recon_col_{key}"), key=key)
@@ -120,7 +163,7 @@ class ReconcileScreen(Screen[None]):
 
     def _load(self) -> None:
         """Read the whole reconciliation (on mount), or only what changed since the last read."""
-        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+        meeting = self.app.ctx.chosen_meeting
         recon, seen = self.recon, self.seen
         shown_in = (
             {} if recon is None else {it.carrier_id: g.key for g in recon.groups for it in g.items}
@@ -129,7 +172,7 @@ class ReconcileScreen(Screen[None]):
         def run(s: Session) -> Refresh:
             return whole(s, meeting) if recon is None else changes(s, meeting, seen, shown_in)
 
-        self.app.read(self, run, self._apply, key="reconcile")  # type: ignore[attr-defined]
+        self.app.service.read(self, run, self._apply, key="reconcile")
 
     def _apply(self, fresh: Refresh) -> None:
         if fresh.codes is not None and (self.recon is None or fresh.seq < self.seen):
@@ -137,12 +180,25 @@ class ReconcileScreen(Screen[None]):
         self.seen = max(self.seen, fresh.seq)
         self._show(fresh.recon if self.recon is None else merge(self.recon, fresh))
 
+    def _show_mode(self) -> None:
+        """The desk's mode, in which taps here are recorded (after a close: 会议已结束 first)."""
+        banner, mode = self.query_one(ModeBanner), self.app.service.desk.mode
+        if self.app.meeting_closed:
+            self.app.service.meeting_closed()
+            banner.closed(self.app.service.desk.mode)
+        else:
+            banner.show(mode)
+
     def _show(self, recon: Reconciliation) -> None:
         self.recon = recon
+        self._show_mode()
         self.refresh_bindings()
         self._fill()
         left = recon.left_custody
         self.query_one(ProgressBar).update(total=max(left, 1), progress=left - recon.outstanding)
+        self.query_one("#progress-label", Label).update(
+            t("recon_progress", back=left - recon.outstanding, total=left)
+        )
         self.query_one("#totals", Label).update(recon.summary())
         banner = self.query_one("#all-back", Label)
         banner.set_class(recon.all_back, "all-back")
@@ -156,10 +212,22 @@ class ReconcileScreen(Screen[None]):
         )
         if recon.closed:
             self._show_found_later()
+            self._show_close_record()
+
+    def _show_close_record(self) -> None:
+        """After the close, as the CLI prints it: the tags released, the ledger's anchor."""
+        meeting = self.app.ctx.chosen_meeting
+
+        def got(record: CloseRecord) -> None:
+            label = self.query_one("#close-record", Label)
+            label.display = True
+            label.update(record.line())
+
+        self.app.service.read(self, lambda s: close_record(s, meeting), got, key="close-record")
 
     def _show_found_later(self) -> None:
         """After the close: what was lost then and has been found since (the ledger says so)."""
-        meeting = self.app.ctx.meeting  # type: ignore[attr-defined]
+        meeting = self.app.ctx.chosen_meeting
 
         def run(s: Session) -> list[str]:
             return [f.label for f in found_after_close(s, meeting)]
@@ -173,7 +241,7 @@ class ReconcileScreen(Screen[None]):
                 )
             )
 
-        self.app.read(self, run, got, key="found-later")  # type: ignore[attr-defined]
+        self.app.service.read(self, run, got, key="found-later")
 
     def _fill(self) -> None:
         """Update the table in place: only rows that appeared, went or changed are touched (a
@@ -220,15 +288,24 @@ class ReconcileScreen(Screen[None]):
     # -- taps (recorded by the desk, in its mode) --------------------------------------------
 
     def take_tap(self, tap: TagTap) -> None:
-        self.app.desk.record(tap, echo=self)  # type: ignore[attr-defined]
+        """Recorded in the desk's mode, as if tapped at the desk."""
+        service = self.app.service
+        service.tap(service.desk_request(tap, screen=self.NAME))
 
-    def show_outcome(self, verdict: Verdict, text: str) -> None:
+    def on_tap_done(self, message: TapDone) -> None:
+        """The result of a tap made here (the desk logs it too)."""
+        result = message.result
+        if result.request.screen != self.NAME:
+            return
         panel = self.query_one(OutcomePanel)
         panel.display = True
-        panel.show(verdict, text)
+        if result.asking or result.cancelled:
+            panel.remark(result.line)
+        else:
+            panel.show(result.verdict, result.line)
 
     def on_db_waiting(self, message: DbWaiting) -> None:
-        pending = self.app.desk.pending  # type: ignore[attr-defined]
+        pending = self.app.service.pending
         if message.waiting and pending:
             panel = self.query_one(OutcomePanel)
             panel.display = True
@@ -249,8 +326,8 @@ class ReconcileScreen(Screen[None]):
 
     def action_close_meeting(self) -> None:
         """Ask with the counts read now, by the same function as the table."""
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        meeting = ctx.meeting
+        ctx = self.app.ctx
+        meeting = ctx.chosen_meeting
 
         def run(s: Session) -> tuple[Refresh, bool]:
             return whole(s, meeting), is_officer(s, ctx.operator)
@@ -261,7 +338,7 @@ class ReconcileScreen(Screen[None]):
             self._show(fresh.recon)
             self.app.push_screen(ConfirmClose(fresh.recon, officer=officer), callback=self._close)
 
-        self.app.read(self, run, ask)  # type: ignore[attr-defined]
+        self.app.service.read(self, run, ask)
 
     def _close(self, choice: CloseChoice | None) -> None:
         if choice is None:
@@ -277,7 +354,7 @@ class ReconcileScreen(Screen[None]):
         never inside the write lane's transaction: a failure is recorded in its own)."""
         from carrier_tracker.access.operators import AuthError, authenticate
 
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.app.ctx
         try:
             who = authenticate(
                 engine=ctx.engine,
@@ -296,11 +373,11 @@ class ReconcileScreen(Screen[None]):
 
     def _write_close(self, choice: CloseChoice, approver: str) -> None:
         """Close on the write lane, as the operator signed in now, with the approving officer."""
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.app.ctx
         operator = ctx.operator
 
-        def run(s: Session) -> None:
-            close_meeting(
+        def run(s: Session) -> CloseRecord:
+            closed = close_meeting(
                 session=s,
                 key=ctx.key,
                 meeting_code=ctx.code,
@@ -312,13 +389,15 @@ class ReconcileScreen(Screen[None]):
                 release_copy_tags=choice.release_tags,
                 never_opened=choice.never_opened,
             )
+            s.flush()
+            return close_record(s, closed)
 
-        def done(_: None) -> None:
-            self.notify(t("close_done", code=ctx.code), timeout=10)
-            self.app.poll_ledger()  # type: ignore[attr-defined]
+        def done(record: CloseRecord) -> None:
+            self.notify(t("close_done", code=ctx.code) + "\n" + record.line(), timeout=15)
+            self.app.poll_ledger()
             self._load()
 
-        self.app.write(self, run, done, self._close_failed)  # type: ignore[attr-defined]
+        self.app.service.write(self, run, done, self._close_failed)
 
     def _close_failed(self, error: str) -> None:
         self.notify(error, severity="error", timeout=10)

@@ -8,6 +8,7 @@ from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.messages import MODE_LABEL, VERDICT_LABEL
 
 from ..texts import t
+from ..wording import desk_words
 
 MODE_KEYS = {
     Mode.ISSUE: "F1",
@@ -39,8 +40,15 @@ class ModeBanner(Static):
     def show(self, mode: Mode) -> None:
         for m in Mode:
             self.remove_class(f"mode-{m.value}")
+        self.remove_class("closed")
         self.add_class(f"mode-{mode.value}")
         self.update(t("mode_banner", mode=MODE_LABEL[mode], key=MODE_KEYS[mode]))
+
+    def closed(self, mode: Mode) -> None:
+        """The meeting is closed: said first, then the one mode that still records."""
+        self.show(mode)
+        self.add_class("closed")
+        self.update(t("mode_banner_closed", mode=MODE_LABEL[mode], key=MODE_KEYS[mode]))
 
 
 class OutcomePanel(Static):
@@ -54,12 +62,18 @@ class OutcomePanel(Static):
         self._clear()
         shade = Verdict.ALREADY if remark and verdict is Verdict.ACCEPTED else verdict
         self.add_class(f"verdict-{shade.value}")
-        self.update(f"{VERDICT_LABEL[verdict]}：{message}")
+        self.update(f"{VERDICT_LABEL[verdict]}：{desk_words(message)}")
+
+    def remark(self, text: str) -> None:
+        """Yellow, without a verdict: nothing was recorded (waiting for an officer, cancelled)."""
+        self._clear()
+        self.add_class(f"verdict-{Verdict.ALREADY.value}")
+        self.update(desk_words(text))
 
     def hint(self, text: str) -> None:
         """A neutral line (a prompt, or 等待数据库…)."""
         self._clear()
-        self.update(text)
+        self.update(desk_words(text))
 
     def waiting(self, text: str) -> None:
         """The tap is queued behind a database lock."""

@@ -1,33 +1,26 @@
-"""An Input whose Enter is handled in order with the keys around it.
+"""An Input that can empty itself the moment it submits (the tap entry).
 
-Textual runs an Input's ``enter`` binding only after the key has bubbled up to the app, behind
-whatever keys are already queued: when keys arrive in a burst (a fast typist, a keyboard-wedge
-reader, an IME committing a phrase), ``A003⏎HY-01`` submits ``A003HY-01``. Here Enter is handled
-where printable keys are, so it submits exactly what was typed before it.
+Keys reach every text field in the order they arrive, Enter included: the app handles each key to
+the end before the next (:meth:`tui.app.CarrierTrackerApp._one_key`), so ``A003⏎HY-01`` submits
+``A003`` and then types ``HY-01`` into the emptied field.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from textual import events
 from textual.widgets import Input
 
 
 class Entry(Input):
-    """An Input that submits in key order; ``clear_on_submit`` empties it at once (the tap entry)."""
+    """An Input; ``clear_on_submit`` empties it as it submits (keys after Enter start anew)."""
 
     def __init__(self, *args: Any, clear_on_submit: bool = False, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.clear_on_submit = clear_on_submit
 
-    async def _on_key(self, event: events.Key) -> None:
-        if event.key != "enter":
-            await super()._on_key(event)
-            return
-        event.stop()
-        event.prevent_default()
-        validation = self.validate(self.value) if "submitted" in self.validate_on else None
-        self.post_message(self.Submitted(self, self.value, validation))
+    async def action_submit(self) -> None:
+        """Post what was typed, then (``clear_on_submit``) start a new entry."""
+        await super().action_submit()
         if self.clear_on_submit:
-            self.value = ""  # before the next key: keys typed right after Enter start a new entry
+            self.value = ""

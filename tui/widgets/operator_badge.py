@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from textual import getters
 from textual.widgets import Static
 
 from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.messages import ROLE_LABEL, text
+
+from ..app import CarrierTrackerApp
 
 
 class OperatorBadge(Static):
@@ -16,11 +19,13 @@ class OperatorBadge(Static):
     OperatorBadge.auditor { background: $warning-darken-2; }
     """
 
+    app = getters.app(CarrierTrackerApp)
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
 
     def on_mount(self) -> None:
-        who = getattr(self.app, "signed_in_as", None)
+        who = self.app.signed_in_as
         if who is not None:
             self.show(who)
 

@@ -42,6 +42,9 @@ class TapEntry(Vertical):
         label: str
         via_tray: bool
 
+    class Missed(Message):
+        """Enter matched no tag: nothing is tapped."""
+
     def __init__(self, tray: list[tuple[str, str]] | None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.tray = tray or []  # (label, uid)
@@ -108,6 +111,7 @@ class TapEntry(Vertical):
                 t("tray_no_match", text=text) if self.tray else t("tap_bad_uid", text=text)
             )
             self.app.bell()
+            self.post_message(self.Missed())
             return
         chosen = found[0]
         options = self.query_one("#tray-list", OptionList)
@@ -121,6 +125,10 @@ class TapEntry(Vertical):
         label = str(event.option.prompt)
         if event.option.id:
             self._tap(event.option.id, label, via_tray=True)
+
+    def say(self, text: str) -> None:
+        """A line under the entry (what became of the last tag)."""
+        self.query_one("#tap-feedback", Label).update(text)
 
     def _tap(self, uid: str, label: str, *, via_tray: bool) -> None:
         self.query_one("#tap-feedback", Label).update(t("tray_tapped", label=label))

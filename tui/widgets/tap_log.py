@@ -9,6 +9,8 @@ from textual.widgets import Static
 from carrier_tracker.enums import Verdict
 from carrier_tracker.messages import VERDICT_LABEL
 
+from ..wording import desk_words
+
 KEEP = 200
 _STYLE = {
     Verdict.ACCEPTED: "bold green",
@@ -25,7 +27,7 @@ class TapLog(VerticalScroll):
     def add(self, when: str, verdict: Verdict, text: str) -> None:
         """Put a tap at the top; drop the oldest beyond :data:`KEEP`."""
         line = Text.assemble(
-            (when, "dim"), "  ", (VERDICT_LABEL[verdict], _STYLE[verdict]), "  ", text
+            (when, "dim"), "  ", (VERDICT_LABEL[verdict], _STYLE[verdict]), "  ", desk_words(text)
         )
         entry = Static(line, classes="log-entry")
         if self.children:

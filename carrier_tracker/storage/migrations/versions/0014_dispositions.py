@@ -1,9 +1,9 @@
-"""after the meeting: a meeting's kind (a trip: documents carried to a meeting elsewhere) and
-its hand-back date; dispositions of recovered copies; places registered for them
+"""disposition, place: dispositions of recovered copies (归档, 销毁, 退回) and the places
+registered for them
 
-Revision ID: 0013
-Revises: 0012
-Create Date: 2026-12-10 09:00:00
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-05 03:00:00
 """
 
 from __future__ import annotations
@@ -12,23 +12,13 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("meeting", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "kind",
-                sqlmodel.sql.sqltypes.AutoString(length=16),
-                nullable=False,
-                server_default="meeting",
-            )
-        )
-        batch_op.add_column(sa.Column("due_on", sa.Date(), nullable=True))
     op.create_table(
         "disposition",
         sa.Column("carrier_id", sa.Integer(), nullable=False),
@@ -62,8 +52,3 @@ def downgrade() -> None:
     with op.batch_alter_table("disposition", schema=None) as batch_op:
         batch_op.drop_index("ix_disposition_meeting_id")
     op.drop_table("disposition")
-    # ALTER TABLE … DROP COLUMN (SQLite >= 3.35) rather than a copy of the table, which would
-    # lose the expression indexes of 0011 (Alembic cannot reflect them).
-    with op.batch_alter_table("meeting", schema=None, recreate="never") as batch_op:
-        batch_op.drop_column("due_on")
-        batch_op.drop_column("kind")

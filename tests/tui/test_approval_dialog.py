@@ -1,0 +1,90 @@
+"""The officer sees what they approve: the approval dialog names the step, the item (number, title,
+level), the person (name, unit, 外地代表), the rule that asks for an officer and what was refused
+without one — whole, at the smallest terminal. Found walking the demo: it said only
+``需保密负责人批准：带离`` and hid the refusal behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import select
+from textual.widgets import Input
+
+from carrier_tracker.storage import db
+from carrier_tracker.storage.models import Attendee, Document
+from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
+from tests.tui.layout import clipping_problems, screen_text
+from tui.screens.approval import ApprovalDialog
+from tui.texts import MIN_SIZE
+
+
+def _facts(d: Desk, doc: str, code: str) -> tuple[Document, Attendee]:
+    with db.read_scope(d.engine) as s:
+        document = s.exec(select(Document).where(Document.number == doc)).one()
+        person = s.exec(select(Attendee).where(Attendee.code == code)).one()
+        return document, person
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_a_take_away_names_item_person_rule_and_refusal(desk: Callable[..., Desk]) -> None:
+    d = desk("孙文管")
+    document, person = _facts(d, "HY-02", "A003")
+    async with d.app.run_test(size=MIN_SIZE) as pilot:
+        await d.tap(pilot, pass_uid("A003"))
+        await d.tap(pilot, copy_uid("HY-02", 1))
+        await pilot.press("f5")
+        d.app.simulate_tap(copy_uid("HY-02", 1))
+        await wait_for(pilot, lambda: isinstance(d.app.screen, ApprovalDialog), timeout=10)
+        await settle(pilot, d.app)
+        shown = _flat(screen_text(d.app))
+        for line in (
+            "需保密负责人批准：带离",
+            f"载体：HY-02 第001份《{document.title}》 {document.level}",
+            f"人员：梁洋 · {person.unit} · 外地代表",
+            "规定：外地代表带离文件，须经保密负责人批准",
+            "未记录：需保密负责人批准（当前操作员：孙文管）",
+        ):
+            assert _flat(line) in shown, f"{line!r} not on screen:\n{screen_text(d.app)}"
+        assert not clipping_problems(d.app)
+
+
+async def test_an_exception_names_the_refusal_it_lifts(desk: Callable[..., Desk]) -> None:
+    d = desk("孙文管")
+    async with d.app.run_test(size=MIN_SIZE) as pilot:
+        await d.tap(pilot, pass_uid("A003"))
+        await d.tap(pilot, copy_uid("HY-01", 1))
+        refused = await d.tap(pilot, copy_uid("HY-01", 2))  # a second copy of HY-01 to 梁洋
+        assert "Ctrl+Y" in refused
+        assert not clipping_problems(d.app)  # the footer too, with 清除 and the offer
+        await pilot.press("ctrl+y")
+        await wait_for(pilot, lambda: isinstance(d.app.screen, ApprovalDialog), timeout=10)
+        await settle(pilot, d.app)
+        shown = _flat(screen_text(d.app))
+        assert "需保密负责人批准：例外（发放）" in shown
+        assert "载体：HY-01 第002份《" in shown and "人员：梁洋 · " in shown
+        assert "规定：例外须经保密负责人批准" in shown
+        assert "未记录：" in shown and "HY-01 第001份" in shown  # the copy they hold already
+        assert not clipping_problems(d.app)
+
+
+async def test_a_loss_report_names_its_rule(desk: Callable[..., Desk]) -> None:
+    d = desk("孙文管")
+    async with d.app.run_test(size=MIN_SIZE) as pilot:
+        await d.tap(pilot, pass_uid("A003"))
+        await d.tap(pilot, copy_uid("HY-01", 1))
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: d.app.focused is d.app.screen.query_one("#note-input"))
+        d.app.screen.query_one("#note-input", Input).value = "会场遗失"
+        await settle(pilot, d.app)
+        d.app.simulate_tap(copy_uid("HY-01", 1))
+        await wait_for(pilot, lambda: isinstance(d.app.screen, ApprovalDialog), timeout=10)
+        await settle(pilot, d.app)
+        shown = _flat(screen_text(d.app))
+        assert (
+            "需保密负责人批准：挂失" in shown
+            and "规定：挂失须经保密负责人批准，并写明情况" in shown
+        )
+        assert "人员：梁洋 · " in shown
