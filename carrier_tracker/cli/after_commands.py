@@ -37,6 +37,7 @@ def _print(text: str) -> None:
 def register(p: Parsers) -> None:
     """Add this area's commands to the parser."""
     q = p.add("dispose", cmd_dispose, _h("help_dispose"), p.recording)
+    q.__class__ = _uids_anywhere(type(q))
     q.add_argument("meeting", metavar="MEETING")
     how = q.add_mutually_exclusive_group(required=True)
     how.add_argument("--archive", action="store_true", help=_h("help_dispose_archive"))
@@ -81,6 +82,24 @@ def register(p: Parsers) -> None:
     )
     ls.set_defaults(func=cmd_place_list, read_only=True)
     ls.add_argument("--json", action="store_true", help=_h("help_json"))
+
+
+def _uids_anywhere(base: type[argparse.ArgumentParser]) -> type[argparse.ArgumentParser]:
+    """A parser class whose optional trailing UIDs may follow the options: argparse matches a
+    ``nargs="*"`` positional (empty) right after MEETING, so ``dispose M --archive … UID`` would
+    leave the UID unrecognised; the loose words it leaves are taken as UIDs instead."""
+
+    class UidsAnywhere(base):  # type: ignore[valid-type,misc]
+        def parse_known_args(  # type: ignore[override]
+            self, args: Any = None, namespace: Any = None
+        ) -> tuple[argparse.Namespace, list[str]]:
+            ns, extras = super().parse_known_args(args, namespace)
+            loose = [a for a in extras if not a.startswith("-")]
+            ns.uids = [*getattr(ns, "uids", []), *loose]
+            return ns, [a for a in extras if a.startswith("-")]
+
+    return UidsAnywhere
+
 
 def add_status_flags(status: argparse.ArgumentParser) -> None:
     """``status MEETING --disposition`` (the status command lives in main)."""
