@@ -90,7 +90,7 @@ def _uids_anywhere(base: type[argparse.ArgumentParser]) -> type[argparse.Argumen
     leave the UID unrecognised; the loose words it leaves are taken as UIDs instead."""
 
     class UidsAnywhere(base):  # type: ignore[valid-type,misc]
-        def parse_known_args(  # type: ignore[override]
+        def parse_known_args(
             self, args: Any = None, namespace: Any = None
         ) -> tuple[argparse.Namespace, list[str]]:
             ns, extras = super().parse_known_args(args, namespace)
