@@ -993,6 +993,7 @@ TEXT_POLICY: dict[str, str] = {
     "demo_paperwork": "演示已代为完成会前手续：保密负责人 {by} 备案（{ref}），会场保密检查全部符合——所以现在就可以刷卡。真实会议请用 carrier-tracker meeting file 与 checklist venue（或工作台 Ctrl+A 会前/会后）。",
     "demo_answered": "演示代为作答",
     "demo_sweep_title": "会后清场检查",
+    "demo_disposition_title": "会后处置（会议结束后）",
     "demo_sweep_note": "巡检发现 {item}，已收回",
 }
 

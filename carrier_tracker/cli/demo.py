@@ -197,6 +197,7 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
     except CarrierTrackerError as e:
         print(f"不能结束会议：{e}")
         return 1
+    _demo_dispositions(engine, key)
     out = work / "保密办登记.xlsx"
     with db.session_scope(engine) as s:
         exported = export_meeting(
@@ -236,6 +237,49 @@ def _demo_pledges(engine: Any, key: bytes) -> None:
     for o in outcomes:
         print(f"    {messages.VERDICT_LABEL[o.verdict]}：{o.message}")
     print()
+
+
+DEMO_ARCHIVE = "机要档案室"
+"""Where the demo archives HY-01's recovered copies (registered by the officer first)."""
+
+
+def _demo_dispositions(engine: Any, key: bytes) -> None:
+    """After the close, every recovered copy is disposed of, as the office does: HY-01 archived,
+    HY-02 returned to the organiser, the rest shredded by 孙文管 before the officer 赵保密."""
+    from carrier_tracker.enums import DestroyMethod, Disposal, PlaceKind
+    from carrier_tracker.meeting.disposition import Ask, dispose
+    from carrier_tracker.meeting.places import add_place
+
+    print(f"\n[{messages.text('demo_disposition_title')}]")
+    with db.session_scope(engine) as s:
+        add_place(
+            session=s,
+            key=key,
+            kind=PlaceKind.ARCHIVE,
+            name=DEMO_ARCHIVE,
+            by="赵保密",
+            station="演示台",
+        )
+        organizer = find_meeting(s, CODE).organizer
+    officer_pin = next(pin for name, _role, pin in DEMO_OPERATORS if name == "赵保密")
+    authenticate(engine=engine, key=key, name="赵保密", pin=officer_pin, station="演示台")
+    asks = (
+        Ask(Disposal.ARCHIVE, document="HY-01", location=DEMO_ARCHIVE),
+        Ask(Disposal.RETURN, document="HY-02", unit=organizer),
+        Ask(
+            Disposal.DESTROY,
+            all_recovered=True,
+            method=DestroyMethod.SHRED.value,
+            witnesses=("赵保密",),
+        ),
+    )
+    for ask in asks:
+        with db.session_scope(engine) as s:
+            outcome = dispose(
+                session=s, key=key, meeting_code=CODE, ask=ask, operator="孙文管", station="演示台"
+            )
+        verdict = Verdict.ACCEPTED if outcome.accepted else Verdict.REFUSED
+        print(f"    {messages.VERDICT_LABEL[verdict]}：{outcome.message}")
 
 
 def _demo_forms(engine: Any, key: bytes, work: Path) -> None:

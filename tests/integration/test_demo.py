@@ -51,6 +51,12 @@ def test_demo_runs_a_meeting_to_close(tmp_path: Path) -> None:
     assert "成功：巡检：HY-01 第001份 ← 赵娟（客房 301）" in out
     assert "客房：符合（巡检发现 HY-01 第001份，已收回）" in out
     assert "全部收回" in out and "会议 HY2026-12 已结束" in out and "校验完整" in out
+    # After the close every recovered copy is disposed of, each kind once, and verified.
+    after = out.split("[会后处置（会议结束后）]")[1]
+    assert "成功：归档：1 份（HY-01 第001份），存放于 机要档案室" in after
+    assert "成功：退回发文单位：1 份（HY-02 第001份），退回 党政办公室" in after
+    assert "成功：销毁：1 份（HY-07 第001份），粉碎，监销人 赵保密" in after
+    assert "拒绝" not in after and "校验完整" in after
     assert list(tmp_path.glob("carrier-tracker-demo-*/保密办登记.xlsx"))
     # pledges before the meeting; A003 has none: the pass comes with the warning, counted
     assert "A001 赵娟：已签保密承诺书" in out
@@ -58,6 +64,7 @@ def test_demo_runs_a_meeting_to_close(tmp_path: Path) -> None:
     assert "已发会议证而未签保密承诺书 1 人：A003 梁洋" in out
     forms = list(tmp_path.glob("carrier-tracker-demo-*/签字表格.xlsx"))
     assert forms and f"已生成签字表格 {forms[0]}" in out
+    assert "销毁登记表 1 行，归档清单 1 行" in out
     assert out.count("演示操作员：") == 1
 
 
