@@ -110,6 +110,7 @@ FORMS: list[Form] = [
             _c(DAY, 12, "sign"),
         ),
         write_destructions,
+        signers=("paper_role_witness",),
     ),
     Form(
         ARCHIVE_SHEET,
@@ -124,6 +125,7 @@ FORMS: list[Form] = [
             _c(DAY, 12, "sign"),
         ),
         write_archive,
+        signers=("paper_role_keeper",),
     ),
 ]
 """The forms of after the meeting, in printed order."""

@@ -139,6 +139,9 @@ class Form:
     columns: tuple[Column, ...]
     write: Writer
     landscape: bool = True
+    signers: tuple[str, ...] = ()
+    """Catalogue keys of further roles signing the block, between 经办人 and 保密负责人 (the
+    witnesses of a destruction, the archive's keeper)."""
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -462,6 +465,7 @@ def write_forms(
             sheet.signatures(
                 [
                     (messages.text("paper_role_clerk"), ""),
+                    *((messages.text(role), "") for role in form.signers),
                     (
                         messages.text("paper_role_officer"),
                         messages.text("paper_sign_approver", name=names) if names else "",

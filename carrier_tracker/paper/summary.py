@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from carrier_tracker import messages
-from carrier_tracker.enums import CarrierKind, State
+from carrier_tracker.enums import DISPOSED, CarrierKind, State
 from carrier_tracker.ledger.audit import AuditReport
 from carrier_tracker.messages import MEETING_STATUS_LABEL, STATE_LABEL
 from carrier_tracker.paper.heading import Local
@@ -100,8 +100,8 @@ def write_summary(
     sums = [0, 0]
     for state in State:
         copies, passes = totals[CarrierKind.COPY][state], totals[CarrierKind.PASS][state]
-        if state is State.WITHDRAWN and not copies:
-            continue  # a row only when copies were withdrawn
+        if (state is State.WITHDRAWN or state in DISPOSED) and not copies:
+            continue  # a row only when copies were withdrawn, or disposed of after the meeting
         sheet.cells([STATE_LABEL[state], copies, passes], ["text", "num", "num"])
         sums[0] += copies
         sums[1] += passes

@@ -141,6 +141,13 @@ def test_dispositions_accepted_refused_voided_and_verified(cli: Cli, tmp_path: P
     forms = tmp_path / "f.xlsx"
     r = cli("forms", CODE, "-o", str(forms))
     assert r.code == 0 and "销毁登记表 1 行" in r.out and "归档清单 1 行" in r.out, r.out
+    wb = openpyxl.load_workbook(forms, read_only=True)
+    destroyed = [str(v) for row in wb["销毁登记表"].iter_rows(values_only=True) for v in row if v]
+    assert "涉密载体销毁登记表" in destroyed and "化浆" in destroyed and "赵保密" in destroyed
+    assert any(v.startswith("监销人（签名）") for v in destroyed)
+    assert any(v.startswith("保密负责人（签名）") for v in destroyed)
+    kept = [str(v) for row in wb["归档清单"].iter_rows(values_only=True) for v in row if v]
+    assert "档案室" in kept and any(v.startswith("档案接收人（签名）") for v in kept)
 
     # A disposition row edited in SQL is named by verify.
     sql(cli, "UPDATE disposition SET location = '别处' WHERE kind = 'archive'")
