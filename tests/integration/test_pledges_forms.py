@@ -174,6 +174,8 @@ def test_forms_workbook(cli: Cli, tmp_path: Path) -> None:
         "机要递送回执",
         "会场保密检查表",
         "会后清场检查表",
+        "销毁登记表",
+        "归档清单",
     ]
     for sheet, name in (("会场保密检查表", "venue"), ("会后清场检查表", "sweep")):
         items = checklists.active()[name].items

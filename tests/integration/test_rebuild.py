@@ -91,7 +91,11 @@ def test_rebuilt_reads_as_the_original(demo: Path, tmp_path: Path) -> None:
         _status(new_url), sort_keys=True
     )
     key = _key(demo)
-    assert _sheets(old_url, key, tmp_path / "a.xlsx") == _sheets(new_url, key, tmp_path / "b.xlsx")
+    sheets = _sheets(new_url, key, tmp_path / "b.xlsx")
+    assert _sheets(old_url, key, tmp_path / "a.xlsx") == sheets
+    # the demo's dispositions (and the archive its officer registered) come back too
+    disposed = [str(v) for row in sheets["处置登记"] for v in row if v]
+    assert "机要档案室" in disposed and "粉碎" in disposed and "党政办公室" in disposed
     verify = Cli(tmp_path / "home2", new_url)
     verify.env["CARRIER_TRACKER_KEY_FILE"] = str(demo / "ledger.key")
     assert verify("verify").code == 0
