@@ -196,12 +196,12 @@ async def test_desk_exports_a_meeting_above_the_parallel_threshold(
 async def test_progress_shows_on_every_screen_while_the_desk_keeps_working(
     meeting: tuple[str, Path], tmp_path: Path
 ) -> None:
-    """Held at its first progress report (1,000 of 1,220 steps), the job's bar says how far it
+    """Held at its first progress report (1,000 of 1,221 steps), the job's bar says how far it
     is; meanwhile the desk records a tap and switches screens, each working screen has the bar,
     Ctrl+O shows the job and Esc leaves it running; nothing is cut off at the smallest size."""
     url, key_path = meeting
     _pass_rounds(url, key_path, 14)  # 1,208 events: the log reports progress at 1,000
-    total = _head(url).seq + 12  # the log's rows, then a step per sheet written after it
+    total = _head(url).seq + 13  # the log's rows, then a step per sheet written after it
     rows = f"1,000/{total:,} 行"
     target = tmp_path / "保密办.xlsx"
     app = _app(url, key_path)

@@ -91,7 +91,7 @@ def test_the_child_reports_progress_then_the_result(
         if "done" in lines[-1]:
             break
     steps = [tuple(line["advance"]) for line in lines if "advance" in line]
-    assert steps[-1] == (5, 5) and [d for d, _t in steps] == sorted(d for d, _t in steps)
+    assert steps[-1] == (7, 7) and [d for d, _t in steps] == sorted(d for d, _t in steps)
     done = JobDone.from_json(lines[-1]["done"])
     assert done.rows["会议证登记表"] == 40
     (staging / out.name).rename(out)  # what the desk does before it closes the child's stdin
