@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from carrier_tracker.custody.plan import Plan
 from carrier_tracker.custody.service import NewEvent, record_tap
 from carrier_tracker.enums import Action, Level, Mode, State, Verdict
-from carrier_tracker.ledger.audit import canonical
+from carrier_tracker.ledger.codec import canonical
 from carrier_tracker.meeting.distribution import (
     VOID_ACTION,
     break_view,

@@ -144,7 +144,12 @@ def test_a_hand_over_searches_the_recipients_copies_of_one_document(
         db.upgrade(engine)
     else:
         SQLModel.metadata.create_all(engine)
-    params = {"s_issued": "issued", "s_carried_out": "carried_out", "document_id": 3}
+    params = {
+        "s_issued": "issued",
+        "s_carried_out": "carried_out",
+        "s_lost": "lost",
+        "document_id": 3,
+    }
     params |= {"pass_kind": "pass", **tap_store._ids([1, 2])}
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
