@@ -616,6 +616,7 @@ TEXT_CLI: dict[str, str] = {
     "job_bad_setting": "设置 {name}={value} 无效：应为不小于 0 的整数",
     "list_sep": "、",
     "meeting_closed_line": "会议 {code} 已结束",
+    "meeting_closed_approver": "  批准人（保密负责人）：{approver}",
     "meetings_row": "{code}\t{level}\t{status}\t载体 {carriers}\t未收回 {outstanding}\t{title}",
     "no_meetings": "尚无会议。用 carrier-tracker import FILE.xlsx 导入。",
     "none_word": "无",

@@ -801,6 +801,8 @@ def cmd_close(args: argparse.Namespace) -> int:
         print(first + hint + (f"\n{rest}" if rest else ""), file=sys.stderr)
         return EXIT_REFUSED
     _print(messages.text("meeting_closed_line", code=meeting.code))
+    if meeting.close_approver:  # the officer who approved a custodian's close or the exceptions
+        _print(messages.text("meeting_closed_approver", approver=meeting.close_approver))
     from carrier_tracker.storage.models import LedgerHead
     from carrier_tracker.storage.readmodel import released_tags
 

@@ -48,7 +48,7 @@ def _give(cli: Cli, attendee: str, *copies: str) -> None:
     [
         (("--mode", "issue"), "请先选择领取人", "（用 --attendee 指定领取人）"),
         (("--mode", "dispatch"), "请先选择机要编号", "（用 --consignment 指定机要编号）"),
-        (("--mode", "sweep"), "巡检请先选择检查地点", "（用 --room 指定检查地点）"),
+        (("--mode", "sweep"), "巡检请先填写检查地点", "（用 --room 指定检查地点）"),
         (
             ("--mode", "lost", "--approver", "赵保密"),
             "请填写说明",
@@ -105,6 +105,11 @@ def test_a_custodians_close_with_exceptions_names_the_approver_flag(cli: Cli) ->
         f"带例外结束会议需保密负责人操作（当前操作员：孙文管）{APPROVER}\n",
     )
     assert _last(cli).action == "report_lost"  # nothing recorded by the refused close
+    # With the officer's approval the close goes through and its output names the approver.
+    r = cli("close", CODE, "--with-exceptions", "--note", "已报保密办", "--approver", "赵保密")
+    assert r.code == 0, r.err
+    lines = r.out.splitlines()
+    assert lines[:2] == [f"会议 {CODE} 已结束", "  批准人（保密负责人）：赵保密"]
 
 
 def test_a_custodians_change_and_plan_name_the_approver_flag(cli: Cli) -> None:

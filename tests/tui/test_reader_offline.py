@@ -180,11 +180,11 @@ def test_tui_without_pyscard_shows_offline_with_the_fix(
     url, env = demo_db
     argv = [sys.executable, "-c", WITHOUT_PYSCARD, "tui", CODE, "--reader", "pcsc:", "--db", url]
     text, status = run_in_terminal(
-        argv, env, lambda t: "pip install -e '.[pcsc]'" in t, login="135790\r"
+        argv, env, lambda t: "pip install 'carrier-tracker[pcsc]'" in t, login="135790\r"
     )
     assert "读卡器 离线" in text
     assert "所需的库未安装（smartcard）" in text
-    assert "pip install -e '.[pcsc]'" in text and "--reader" in text
+    assert "pip install 'carrier-tracker[pcsc]'" in text and "--reader" in text
     assert "Traceback" not in text and "ReaderError" not in text
     assert status == 0
 
