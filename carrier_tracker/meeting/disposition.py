@@ -201,9 +201,11 @@ def check_ask(ask: Ask) -> Ask:
     uids = tuple(dict.fromkeys(normalize_uid(u) for u in ask.uids))
     location = unit = method = ""
     if ask.kind is Disposal.ARCHIVE:
-        location = tf.check_text(messages.text("arg_location"), ask.location, tf.ARCHIVE)
+        location = tf.check_text(
+            messages.text("arg_location"), ask.location, tf.ARCHIVE, required=True
+        )
     elif ask.kind is Disposal.RETURN:
-        unit = tf.check_text(messages.text("arg_return_to"), ask.unit, tf.UNIT)
+        unit = tf.check_text(messages.text("arg_return_to"), ask.unit, tf.UNIT, required=True)
     else:
         method = ask.method.strip()
         if method not in {m.value for m in DestroyMethod}:
@@ -211,7 +213,8 @@ def check_ask(ask: Ask) -> Ask:
                 messages.text("dispose_method_unknown", method=tf.printable(ask.method, 40))
             )
     witnesses = tuple(
-        tf.check_text(messages.text("arg_witness"), w, tf.OPERATOR) for w in ask.witnesses
+        tf.check_text(messages.text("arg_witness"), w, tf.OPERATOR, required=True)
+        for w in ask.witnesses
     )
     if len(witnesses) > tf.MAX_WITNESSES:
         raise CarrierTrackerError(messages.text("dispose_witness_many", most=tf.MAX_WITNESSES))

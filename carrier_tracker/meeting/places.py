@@ -39,7 +39,7 @@ def add_place(
         ConflictError: the place is registered already.
     """
     label = messages.PLACE_KIND_LABEL[kind]
-    name = tf.check_text(label, name, place_limit(kind))
+    name = tf.check_text(label, name, place_limit(kind), required=True)
     if session.get(Place, (kind.value, name)) is not None:
         raise ConflictError(messages.text("place_exists", kind=label, name=name))
     at = ledger.as_utc(now or utcnow())

@@ -197,6 +197,9 @@ BAD = [
     (["dispose", CODE, "--archive", "--location", "档案室", pass_uid("A001")], "会议证不作处置"),
     (["dispose", CODE, "--archive", "--location", "档案室", "--document", "HY-99"], "HY-99"),
     (["dispose", CODE, "--archive", "--location", "档" * 101, "--all-recovered"], "--location"),
+    (["dispose", CODE, "--archive", "--location", " ", "--all-recovered"], "--location"),
+    (["dispose", CODE, "--return-to", " ", "--all-recovered"], "--return-to"),
+    (["dispose", CODE, "--destroy", "--method", "粉碎", "--witness", " ", "--all-recovered"], "--witness"),
 ]  # fmt: skip
 
 
@@ -215,3 +218,25 @@ def test_bad_input_exits_2_and_writes_nothing(untouched: Cli, argv: list[str], n
     assert names in r.err, r.err
     assert events(untouched) == before
     assert sql(untouched, "SELECT count(*) FROM disposition") == [(0,)]
+
+
+def test_places_are_registered_by_an_officer_once(tmp_path: Path) -> None:
+    cli = Cli(tmp_path / "home", f"sqlite:///{tmp_path / 'ct.db'}")
+    assert cli("init").code == 0
+    r = cli("place", "add", "--archive", "档案室")  # 孙文管 is a custodian
+    assert r.code != 0 and "孙文管" in r.err
+    assert "尚未登记归档地点或退回单位" in cli("place", "list").out
+    for argv, names in (
+        (["place", "add", "--archive", "  "], "归档地点"),
+        (["place", "add", "--unit", "某" * 201], "退回单位"),
+        (["place", "add"], "--archive"),
+    ):
+        r = cli(*argv, "--operator", "赵保密")
+        assert r.code == 2 and names in r.err, (argv, r.err)
+    assert json.loads(cli("place", "list", "--json").out) == []
+    assert as_officer(cli, "place", "add", "--unit", "某研究所")[0] == 0
+    code, out = as_officer(cli, "place", "add", "--unit", "某研究所")
+    assert code == 2 and "退回单位 某研究所 已登记" in out
+    rows = json.loads(cli("place", "list", "--json").out)
+    assert [(p["kind"], p["name"], p["added_by"]) for p in rows] == [("unit", "某研究所", "赵保密")]
+    assert cli("verify").code == 0
