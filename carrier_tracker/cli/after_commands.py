@@ -146,7 +146,7 @@ def cmd_dispose(args: argparse.Namespace) -> int:
     from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _login
     from carrier_tracker.enums import Disposal
     from carrier_tracker.errors import CarrierTrackerError
-    from carrier_tracker.meeting.disposition import Ask, check_ask, dispose
+    from carrier_tracker.meeting.disposition import Ask, check_ask, dispose, joined
     from carrier_tracker.storage import db
 
     kind = (
@@ -190,7 +190,7 @@ def cmd_dispose(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     _print(messages.text("change_done_line", message=outcome.message, seqs=outcome.seq))
     if outcome.left:
-        _print(_h("dispose_left", count=len(outcome.left), items="、".join(outcome.left)))
+        _print(_h("dispose_left", count=len(outcome.left), items=joined(outcome.left)))
     return EXIT_OK
 
 

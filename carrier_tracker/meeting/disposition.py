@@ -169,7 +169,8 @@ def _document(session: Session, meeting: Meeting, doc_no: str) -> Document:
     return found
 
 
-def _joined(items: Sequence[str]) -> str:
+def joined(items: Sequence[str]) -> str:
+    """The first :data:`SHOWN` items, then 等."""
     shown = "、".join(items[:SHOWN])
     return messages.text("dispose_items_more", items=shown) if len(items) > SHOWN else shown
 
@@ -423,7 +424,7 @@ def _witnesses(session: Session, key: bytes, ask: Ask, operator: str) -> tuple[e
 def _message(
     ask: Ask, items: tuple[str, ...], witnesses: tuple[ev.Witness, ...], released: int
 ) -> str:
-    fields: dict[str, object] = {"count": len(items), "items": _joined(items)}
+    fields: dict[str, object] = {"count": len(items), "items": joined(items)}
     if ask.kind is Disposal.ARCHIVE:
         line = messages.text("disposed_archive", location=ask.location, **fields)
     elif ask.kind is Disposal.DESTROY:

@@ -117,6 +117,8 @@ def test_dispositions_accepted_refused_voided_and_verified(cli: Cli, tmp_path: P
         r.code == 0
         and "退回发文单位：2 份（HY-01 第003份、HY-01 第004份），退回 党政办公室" in r.out
     )
+    # the document's copies never handed out are named as left, the first few
+    assert "未处置 " in r.out and "HY-01 第005份（在库）" in r.out and " 等" in r.out, r.out
     assert "待处置 0" in cli("meetings").out
     r = cli("dispose", CODE, "--archive", "--location", "档案室", "--all-recovered")
     assert r.code == 1 and "会议 HY2026-12 没有待处置（已收回）的文件份" in r.err
