@@ -181,6 +181,14 @@ def test_witness_pin_from_stdin_and_a_wrong_one(cli: Cli, monkeypatch: pytest.Mo
         "--operator", "赵保密", copy_uid("HY-01", 4),
     )  # fmt: skip
     assert r.code == 0, r.err
+    # Both PINs on stdin: the operator's own first, then the witness's.
+    del cli.env[WITNESS_ENV], cli.env["CARRIER_TRACKER_PIN"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PIN}\n{PIN}\n"))
+    r = cli(
+        "dispose", CODE, "--destroy", "--method", "粉碎", "--witness", "赵保密",
+        "--pin-stdin", "--witness-pin-stdin", copy_uid("HY-01", 1),
+    )  # fmt: skip
+    assert r.code == 0 and "HY-01 第001份" in r.out, r.err
     assert cli("verify", CODE).code == 0
 
 
