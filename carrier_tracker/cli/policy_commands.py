@@ -360,5 +360,7 @@ def cmd_forms(args: argparse.Namespace) -> int:
     sheets = "，".join(
         messages.text("forms_sheet_rows", sheet=s, rows=n) for s, n in result.rows.items()
     )
+    if not result.lost:
+        sheets += "，" + messages.text("forms_no_lost")
     _print(messages.text("forms_written", path=path, sheets=sheets))
     return EXIT_OK
