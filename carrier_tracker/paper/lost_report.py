@@ -24,11 +24,11 @@ LOST_REPORT_SHEET = "载体遗失报告"
 LOST_COLUMNS = (
     Column("", 17, "text", fit=False),
     Column("", 12, "center", fit=False),
-    Column("", 12, "center", fit=False),
+    Column("", 17, "center", fit=False),
     Column("", 10, "center", fit=False),
     Column("", 10, "center", fit=False),
-    Column("", 16, "center", fit=False),
-    Column("", 33, "text", fit=False),
+    Column("", 14, "center", fit=False),
+    Column("", 30, "text", fit=False),
 )
 """Seven columns: labels and their values above, the events' and the sweep's tables below."""
 
