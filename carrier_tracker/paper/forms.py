@@ -405,6 +405,14 @@ class FormsResult:
     lost: int = 0
     """载体遗失报告 sheets written (one per carrier ever lost)."""
 
+    def sheets_line(self) -> str:
+        """What was written, for the summary line: rows per sheet, and that no 载体遗失报告 was
+        needed when nothing was lost."""
+        parts = [messages.text("forms_sheet_rows", sheet=s, rows=n) for s, n in self.rows.items()]
+        if not self.lost:
+            parts.append(messages.text("forms_no_lost"))
+        return "，".join(parts)
+
 
 def write_forms(
     *,

@@ -151,3 +151,22 @@ def test_no_loss_no_report(backend: str, tmp_path: Path) -> None:
     r = cli("forms", CODE, "-o", str(out), "--force")
     assert r.code == 0 and "载体遗失报告：无" in r.out
     assert not [n for n in openpyxl.load_workbook(out).sheetnames if n.startswith(LOST)]
+
+
+def test_a_lost_pass_found_in_the_sweep(tmp_path: Path) -> None:
+    cli = _cli("sqlite", tmp_path, "")
+    r = cli("tap", CODE, "--mode", "lost", "--note", "会议证遗失", "--operator", "赵保密",
+            pass_uid("A002"))  # fmt: skip
+    assert r.code == 0, r.out
+    r = cli("tap", CODE, "--mode", "sweep", "--room", "客房 301", pass_uid("A002"))
+    assert r.code == 0, r.out
+    out = tmp_path / "forms.xlsx"
+    assert cli("forms", CODE, "-o", str(out)).code == 0
+    wb = openpyxl.load_workbook(out)
+    assert [n for n in wb.sheetnames if n.startswith(LOST)] == [f"{LOST}1"]
+    card, events, _ = _report(wb[f"{LOST}1"])
+    assert card["载体"] == "会议证 P002（胡国庆）" and card["会议证号"] == "P002"
+    assert "文件编号" not in card and card["最后持有人"] == "A002 胡国庆"
+    assert card["找回情况"] == "已找回（会后巡检找回，客房 301）"
+    assert [e[1] for e in events] == ["发放", "挂失", "会后巡检找回"]
+    assert events[-1][5] == "A002 胡国庆 客房 301"
