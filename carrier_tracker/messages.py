@@ -953,6 +953,7 @@ TEXT_POLICY: dict[str, str] = {
     "help_checklist_show": "显示检查表及答案",
     "help_checklist_json": "以 JSON 输出检查表及答案",
     "sheet_filing": "会议备案",
+    "sheet_lost_report": "载体遗失报告",
     "sheet_checks": "会前会后检查",
     "sheet_sweep": "巡检发现",
     "headers_filing": "项目|内容",

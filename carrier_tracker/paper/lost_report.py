@@ -18,7 +18,7 @@ from carrier_tracker.ledger.fold import RECOVERED_BY, AttendeeState, MeetingWorl
 from carrier_tracker.paper.heading import Local
 from carrier_tracker.paper.layout import Column, PrintedSheet
 
-LOST_REPORT_SHEET = "载体遗失报告"
+LOST_REPORT_SHEET = messages.text("sheet_lost_report")
 """The sheet name's stem: the reports are 载体遗失报告1, 载体遗失报告2, … in order of loss."""
 
 LOST_COLUMNS = (
