@@ -289,10 +289,7 @@ def _demo_forms(engine: Any, key: bytes, work: Path) -> None:
     out = work / "签字表格.xlsx"
     with db.read_scope(engine) as s:
         result = write_forms(session=s, key=key, meeting_code=CODE, path=out)
-    sheets = "，".join(
-        messages.text("forms_sheet_rows", sheet=k, rows=n) for k, n in result.rows.items()
-    )
-    print(messages.text("forms_written", path=out, sheets=sheets))
+    print(messages.text("forms_written", path=out, sheets=result.sheets_line()))
 
 
 def prepare_demo_database(workdir: Path, *, now: datetime | None = None) -> tuple[str, Path]:

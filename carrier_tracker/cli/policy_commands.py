@@ -357,8 +357,5 @@ def cmd_forms(args: argparse.Namespace) -> int:
         result = write_forms(
             session=session, key=app.key, meeting_code=args.meeting, path=path, force=args.force
         )
-    sheets = "，".join(
-        messages.text("forms_sheet_rows", sheet=s, rows=n) for s, n in result.rows.items()
-    )
-    _print(messages.text("forms_written", path=path, sheets=sheets))
+    _print(messages.text("forms_written", path=path, sheets=result.sheets_line()))
     return EXIT_OK

@@ -217,6 +217,22 @@ class Step:
     note: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """One accepted event of a traced carrier (a lost-item report lists them all): what, when,
+    at which station, by whom, who approved, for or by whom (attendee), where (a sweep's room)."""
+
+    seq: int
+    at: datetime
+    action: Action
+    station: str = ""
+    operator: str = ""
+    approver: str = ""
+    note: str = ""
+    attendee_id: int | None = None
+    room: str = ""
+
+
 @dataclass
 class Story:
     """The meeting's story as the paper prints it, and each carrier's history."""
@@ -234,6 +250,10 @@ class Story:
     """Accepted recoveries per minute."""
     skip: frozenset[int] = frozenset()
     """Seqs voided later: they leave no trace in the history (their voids neither)."""
+    traced: frozenset[int] = frozenset()
+    """Carriers whose every accepted event is kept in :attr:`trails` (few: the lost ones)."""
+    trails: dict[int, list[Trace]] = field(default_factory=dict)
+    """Traced carrier → its accepted events in ledger order (voided ones left out)."""
 
     def of(self, carrier_id: int | None) -> CarrierHistory:
         """One carrier's history (empty if the ledger says nothing of it)."""
@@ -245,11 +265,40 @@ class Story:
             h = self.carriers[carrier_id] = CarrierHistory()
         return h
 
+    def trace(
+        self,
+        carrier_id: int | None,
+        event: ev.MeetingEvent,
+        attendee_id: int | None = None,
+        room: str = "",
+    ) -> None:
+        """Keep an accepted, not voided event of a traced carrier."""
+        if carrier_id is None or carrier_id not in self.traced:
+            return
+        s = event.stamp
+        if s.seq in self.skip:
+            return
+        self.trails.setdefault(carrier_id, []).append(
+            Trace(
+                s.seq,
+                s.at,
+                event.action,
+                s.station,
+                s.operator,
+                s.approver,
+                s.note,
+                attendee_id,
+                room,
+            )
+        )
+
     def tap(self, event: ev.Tapped) -> None:
         """An accepted tap (not voided)."""
         stamp, action = event.stamp, event.tap_action
         if self.opened is None:
             self.opened = Step(stamp.at, stamp.operator, stamp.approver)
+        if self.traced:
+            self.trace(event.carrier_id, event, event.attendee_id, event.room)
         if event.carrier_id is None or action is Action.ENTRANCE:
             return
         h = self.carrier(event.carrier_id)
@@ -355,6 +404,8 @@ class MeetingWorld:
                 self._imported(event)
             case ev.Bound():
                 self._set_tag(event.carrier_id, event.uid)
+                if self.story is not None and self.story.traced:
+                    self.story.trace(event.carrier_id, event)
             case ev.AttendeeAdded() | ev.Substituted():
                 self._add_person(event.attendee, event.pass_carrier, stamp.seq)
             case ev.CopiesAdded():
@@ -364,6 +415,8 @@ class MeetingWorld:
                 for c in event.carriers:
                     self._add_carrier(c)
             case ev.Withdrawn():
+                if self.story is not None and self.story.traced:
+                    self.story.trace(event.carrier_id, event)
                 self._move(
                     event.carrier_id,
                     Custody(State.WITHDRAWN),
@@ -371,6 +424,8 @@ class MeetingWorld:
                     withdraw_note=stamp.note,
                 )
             case ev.Retagged():
+                if self.story is not None and self.story.traced:
+                    self.story.trace(event.carrier_id, event)
                 self._set_tag(event.carrier_id, event.new)
                 self.by_uid.pop(event.old, None)
                 self.retired[event.old] = RetiredState(
@@ -589,6 +644,7 @@ class MeetingWorld:
             )
             if self.story is not None:
                 self.story.carrier(cid).delivered_at = stamp.at
+                self.story.trace(cid, event)
         if k is not None and event.consignment_id is not None:
             members = self.in_consignment[event.consignment_id]
             if {self.carriers[c].custody.state for c in members} == {State.DELIVERED}:

@@ -68,6 +68,9 @@ class Judge:
 
     def __init__(self, system: SystemWorld) -> None:
         self.system = system
+        self._labels: dict[tuple[str, int], str] = {}
+        """A held copy's label (``HY-01 第001份``) by (document number, copy number): made once,
+        not on every tap that lists its holder's copies (it was a third of verify's time)."""
 
     # --- people and roles ---------------------------------------------------------------------
 
@@ -409,16 +412,18 @@ class Judge:
         holding: tuple[rules.Held, ...] = ()
         if holdings:
             held = []
+            labels = self._labels
             for cid in world.held_by.get(a.id, ()):
                 c = world.carriers[cid]
                 doc = world.documents.get(c.document_id or -1)
-                label = messages.text(
-                    "copy_item", doc=doc.number if doc else "?", copy=c.copy_number or 0
-                )
+                number, copy = (doc.number if doc else "?"), c.copy_number or 0
+                label = labels.get((number, copy))
+                if label is None:
+                    label = labels[number, copy] = messages.text("copy_item", doc=number, copy=copy)
                 held.append(
                     (
                         doc.number if doc else "",
-                        c.copy_number or 0,
+                        copy,
                         rules.Held(cid, c.document_id or 0, label, c.custody.state),
                     )
                 )

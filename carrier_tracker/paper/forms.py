@@ -12,7 +12,9 @@ reference rows (:class:`FormData`) and the form's :class:`Pages`, appends its ro
 how many it wrote. A form that keeps a page per attendee (or consignment) goes on to a second
 sheet when one sheet holds as many page breaks as Excel keeps. The checklist forms
 (会场保密检查表, 会后清场检查表) read the meeting's answers through ``data.session``: one row per
-item of the active checklists (built-in and the site's).
+item of the active checklists (built-in and the site's). After the forms, a 载体遗失报告 sheet
+per carrier ever lost in the meeting (:mod:`carrier_tracker.paper.lost_report`); a meeting with
+no loss has none.
 """
 
 from __future__ import annotations
@@ -29,7 +31,14 @@ from carrier_tracker import messages
 from carrier_tracker.custody.service import find_meeting
 from carrier_tracker.enums import Action, CarrierKind, Level, Verdict
 from carrier_tracker.paper.heading import Local, meeting_facts
+from carrier_tracker.paper.history import ever_lost, read_trails
 from carrier_tracker.paper.layout import SIGN_LINES, Column, PrintedBook, PrintedSheet, printed_book
+from carrier_tracker.paper.lost_report import (
+    LOST_COLUMNS,
+    LOST_REPORT_SHEET,
+    lost_items,
+    write_lost_report,
+)
 from carrier_tracker.paper.summary import verified_line
 from carrier_tracker.paper.verification import verified_later
 from carrier_tracker.storage.models import (
@@ -396,6 +405,16 @@ class FormsResult:
     head_hash: str = ""
     ok: bool = True
     """Whether the ledger verified when the forms were printed."""
+    lost: int = 0
+    """载体遗失报告 sheets written (one per carrier ever lost)."""
+
+    def sheets_line(self) -> str:
+        """What was written, for the summary line: rows per sheet, and that no 载体遗失报告 was
+        needed when nothing was lost."""
+        parts = [messages.text("forms_sheet_rows", sheet=s, rows=n) for s, n in self.rows.items()]
+        if not self.lost:
+            parts.append(messages.text("forms_no_lost"))
+        return "，".join(parts)
 
 
 def write_forms(
@@ -409,6 +428,7 @@ def write_forms(
     forms: list[Form] | None = None,
     force: bool = True,
     advance: Callable[[int, int], None] | None = None,
+    lost_reports: bool = True,
 ) -> FormsResult:
     """Write the signed-forms workbook of a meeting.
 
@@ -421,7 +441,9 @@ def write_forms(
         now: the time printed as 制表时间 (default: now).
         forms: the forms to write (default :data:`FORMS`).
         force: replace an existing file (the CLI asks for ``--force``).
-        advance: called with (forms written, forms in all) after each form (a progress bar).
+        advance: called with (forms written, forms in all) after each form (a progress bar);
+            the lost-item reports count as one.
+        lost_reports: add a 载体遗失报告 per carrier ever lost (none when nothing was).
 
     Returns:
         Rows written per sheet, and the anchor printed.
@@ -451,21 +473,44 @@ def write_forms(
         messages.text("paper_fact_made", at=local.stamp(now or utcnow())),
     ]
     rows: dict[str, int] = {}
+    lost_ids = ever_lost(session, meeting) if lost_reports else []
     with printed_book(path, force=force) as book, verified_later(session, key, meeting) as audit:
         chosen = forms or [*FORMS, *_after_forms()]
-        written = []
+        total = len(chosen) + (1 if lost_ids else 0)
+        # (approvers, further signers, sheets) per form
+        written: list[tuple[str, tuple[str, ...], list[PrintedSheet]]] = []
         for n, form in enumerate(chosen, start=1):
-            written.append((form, _write_form(book, form, data, facts, rows)))
+            pages = _write_form(book, form, data, facts, rows)
+            written.append((data.approvers.get(form.title, ""), form.signers, pages.sheets))
             if advance is not None:
-                advance(n, len(chosen))
+                advance(n, total)
+        lost = 0
+        if lost_ids:
+            world = read_trails(session, meeting, lost_ids)
+            for n, item in enumerate(lost_items(world, lost_ids), start=1):
+                name = f"{LOST_REPORT_SHEET}{n}"
+                sheet = book.sheet(
+                    name,
+                    title=messages.text("paper_title_lost"),
+                    facts=[*facts, messages.text("paper_fact_lost", item=item.label)],
+                    columns=LOST_COLUMNS,
+                    marking=Level(meeting.level).marking,
+                    code=meeting.code,
+                    header=False,
+                    landscape=False,
+                )
+                rows[name] = write_lost_report(sheet, world, item, local)
+                written.append((item.approver, (), [sheet]))
+                lost = n
+            if advance is not None:
+                advance(total, total)
         report = audit()
-        for form, pages in written:
-            sheet = pages.sheet
-            names = data.approvers.get(form.title, "")
+        for names, signers, sheets in written:
+            sheet = sheets[-1]
             sheet.signatures(
                 [
                     (messages.text("paper_role_clerk"), ""),
-                    *((messages.text(role), "") for role in form.signers),
+                    *((messages.text(role), "") for role in signers),
                     (
                         messages.text("paper_role_officer"),
                         messages.text("paper_sign_approver", name=names) if names else "",
@@ -473,13 +518,13 @@ def write_forms(
                 ]
             )
             sheet.anchor(report.chain.count, report.chain.head_hash, verified_line(report))
-            for s in pages.sheets:
+            for s in sheets:
                 s.finish(failed=not report.ok)
-    return FormsResult(path, rows, report.chain.count, report.chain.head_hash, report.ok)
+    return FormsResult(path, rows, report.chain.count, report.chain.head_hash, report.ok, lost)
 
 
 def _after_forms() -> list[Form]:
-    """The forms of after the meeting (destruction, archive, loss reports), printed last."""
+    """The forms of after the meeting (destruction, archive), printed after the meeting's own."""
     from carrier_tracker.paper.after_forms import FORMS as AFTER
 
     return AFTER

@@ -8,26 +8,72 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from carrier_tracker.enums import Action, Verdict
 from carrier_tracker.ledger import codec
 from carrier_tracker.ledger.audit import event_rows
-from carrier_tracker.ledger.fold import CarrierHistory, MeetingWorld, Step, Story
-from carrier_tracker.storage.models import Meeting
+from carrier_tracker.ledger.fold import CarrierHistory, MeetingWorld, Step, Story, Trace
+from carrier_tracker.storage.models import Event, Meeting
 from carrier_tracker.storage.queries import voided_seqs
 
 History = Story
 """A meeting's history as the paper prints it (the fold's ``Story``)."""
 
-__all__ = ["CarrierHistory", "History", "Step", "new_story", "read_history", "story_of"]
+__all__ = [
+    "CarrierHistory",
+    "History",
+    "MeetingWorld",
+    "Step",
+    "Trace",
+    "ever_lost",
+    "new_story",
+    "read_history",
+    "read_trails",
+    "story_of",
+]
 
 
-def new_story(session: Session, meeting: Meeting) -> Story:
+def new_story(session: Session, meeting: Meeting, traced: frozenset[int] = frozenset()) -> Story:
     """An empty story to fold a meeting's events into: a voided tap (and the void itself) will
-    leave no trace in a carrier's history, the void restored the custody before it."""
+    leave no trace in a carrier's history, the void restored the custody before it. The
+    ``traced`` carriers keep every accepted event (``Story.trails``)."""
     assert meeting.id is not None
     voided = voided_seqs(session, meeting.id)
-    return Story(skip=frozenset(voided) | frozenset(voided.values()))
+    return Story(skip=frozenset(voided) | frozenset(voided.values()), traced=traced)
+
+
+def ever_lost(session: Session, meeting: Meeting) -> list[int]:
+    """The carriers ever reported lost in the meeting (a voided report does not count), in the
+    order of their first report."""
+    assert meeting.id is not None
+    rows = session.exec(
+        select(Event.seq, Event.carrier_id)
+        .where(
+            Event.meeting_id == meeting.id,
+            Event.action == Action.REPORT_LOST.value,
+            Event.verdict == Verdict.ACCEPTED.value,
+        )
+        .order_by(col(Event.seq))
+    ).all()
+    if not rows:
+        return []
+    voided = voided_seqs(session, meeting.id)
+    out: dict[int, None] = {}
+    for seq, carrier_id in rows:
+        if carrier_id is not None and seq not in voided:
+            out.setdefault(carrier_id)
+    return list(out)
+
+
+def read_trails(session: Session, meeting: Meeting, carrier_ids: list[int]) -> MeetingWorld:
+    """The meeting's world as its ledger says it is, with a story keeping every accepted event
+    of these carriers (``world.story.trails``; one pass)."""
+    assert meeting.id is not None
+    world = MeetingWorld(story=new_story(session, meeting, frozenset(carrier_ids)))
+    for row in event_rows(session, meeting.id):
+        world.apply(codec.decode(row))
+    return world
 
 
 def story_of(rows: Iterable[Any], story: Story) -> Story:

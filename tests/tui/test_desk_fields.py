@@ -61,3 +61,5 @@ async def test_a_loss_without_its_note_is_refused_for_the_note(desk: Callable[..
         await settle(pilot, d.app)
         d.app.simulate_tap(copy_uid("HY-01", 1))  # with the note: an officer is asked
         await wait_for(pilot, lambda: isinstance(d.app.screen, ApprovalDialog), timeout=10)
+        # The officer is asked by name first (the dialog is mounted before the desk goes on).
+        await wait_for(pilot, lambda: _focused_id(d) == "approval-name")

@@ -93,8 +93,9 @@ async def test_checklist_items_by_label_and_wording_points(desk: Callable[..., D
         text = screen_text(d.app)
         assert "手机管控" in text and "phones" not in text
         await pilot.press("ctrl+t")
-        await settle(pilot, d.app)
-        assert "会场保密检查 手机管控：符合" in screen_text(d.app)
+        # The 说明 column may wrap the checklist's name onto a line of its own.
+        await wait_for(pilot, lambda: "手机管控：符合" in screen_text(d.app))
+        assert "会场保密检查" in screen_text(d.app)
         assert not re.search(r"\b(phones|wireless|storage)\b", screen_text(d.app))
         await pilot.press("ctrl+r")
         await settle(pilot, d.app)
