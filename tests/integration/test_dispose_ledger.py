@@ -32,6 +32,13 @@ def recovered(d: Desk, copy: int) -> str:
     return uid
 
 
+def unit(d: Desk) -> str:
+    """A unit registered to return copies to (the factory's meeting names no organiser)."""
+    with db.session_scope(d.engine) as s:
+        add_place(session=s, key=KEY, kind=PlaceKind.UNIT, name="发文单位", by=OFFICER)
+    return "发文单位"
+
+
 def disposed(d: Desk, ask: Ask, operator: str = CUSTODIAN) -> DisposeOutcome:
     with db.session_scope(d.engine) as s:
         out = dispose(session=s, key=KEY, meeting_code="M1", ask=ask, operator=operator)
@@ -66,7 +73,7 @@ def test_a_custodian_made_an_officer_for_one_destruction(desk: Desk, tmp_path: P
 def test_a_copy_made_recovered_for_one_disposition(desk: Desk) -> None:
     uid = desk.world.copy_uid("D1", 2)  # never issued: 在库
     desk.sql("UPDATE carrier SET state = 'recovered' WHERE tag_uid = :u", u=uid)
-    out = disposed(desk, Ask(Disposal.RETURN, uids=(uid,), unit=desk.world.meeting.organizer))
+    out = disposed(desk, Ask(Disposal.RETURN, uids=(uid,), unit=unit(desk)))
     assert forbidden(out.seq or 0, "D1 第002份 当前在库：只有已收回的文件才能处置") in findings(
         desk
     )
@@ -82,7 +89,7 @@ def test_an_archive_inserted_for_one_disposition(desk: Desk) -> None:
 
 def test_a_disposition_row_deleted_or_a_place_row_left(desk: Desk) -> None:
     uid = recovered(desk, 1)
-    disposed(desk, Ask(Disposal.RETURN, uids=(uid,), unit=desk.world.meeting.organizer))
+    disposed(desk, Ask(Disposal.RETURN, uids=(uid,), unit=unit(desk)))
     desk.sql("DELETE FROM disposition")
     assert "处置记录 D1 第001份" in findings(desk)
     desk.sql("INSERT INTO place (kind, name, added_by) VALUES ('unit', '某所', :o)", o=OFFICER)
