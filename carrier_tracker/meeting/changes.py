@@ -42,6 +42,7 @@ from carrier_tracker.ledger import codec
 from carrier_tracker.ledger import events as ev
 from carrier_tracker.ledger.codec import TAP_ACTIONS
 from carrier_tracker.ledger.fold import MeetingWorld
+from carrier_tracker.meeting.distribution import find_document
 from carrier_tracker.meeting.enrollment import (
     _bind,
     bound_carrier,
@@ -54,7 +55,6 @@ from carrier_tracker.storage import queries, readmodel
 from carrier_tracker.storage.models import (
     Attendee,
     Carrier,
-    Document,
     Event,
     Meeting,
     RetiredTag,
@@ -70,7 +70,6 @@ from carrier_tracker.text_fields import (
     check_text,
     check_who,
     code_key,
-    normalize_code,
 )
 from carrier_tracker.uids import normalize_uid
 
@@ -494,18 +493,6 @@ def _held_by(session: Session, meeting: Meeting, person: Attendee) -> list[str]:
 # --- copies -----------------------------------------------------------------------------------
 
 
-def _document(session: Session, meeting: Meeting, doc_no: str) -> Document:
-    doc_no = normalize_code(doc_no)
-    found = session.exec(
-        select(Document).where(
-            Document.meeting_id == meeting.id, func.lower(Document.number) == doc_no.lower()
-        )
-    ).first()
-    if found is None:
-        raise NotFoundError(messages.text("no_document", meeting=meeting.code, number=doc_no))
-    return found
-
-
 def add_copies(
     *,
     session: Session,
@@ -529,7 +516,7 @@ def add_copies(
 
     def body(change: _Change) -> str:
         meeting = change.meeting
-        doc = _document(session, meeting, doc_no)
+        doc = find_document(session, meeting, doc_no)
         assert doc.id is not None and meeting.id is not None
         if doc.copies + count > MAX_COPIES:
             raise change.refuse(
@@ -621,7 +608,7 @@ def withdraw_copy(
 
     def body(change: _Change) -> str:
         meeting = change.meeting
-        doc = _document(session, meeting, doc_no)
+        doc = find_document(session, meeting, doc_no)
         carrier = copy_carrier(session, meeting, doc.number, copy_no)
         session.refresh(carrier)  # taps write through core statements: reread the row
         change.carrier = carrier

@@ -36,6 +36,7 @@ from carrier_tracker.ledger import codec
 from carrier_tracker.ledger import events as ev
 from carrier_tracker.ledger.audit import event_rows
 from carrier_tracker.ledger.fold import MeetingWorld
+from carrier_tracker.meeting.distribution import find_document
 from carrier_tracker.meeting.places import place_names
 from carrier_tracker.storage.models import (
     Carrier,
@@ -48,7 +49,6 @@ from carrier_tracker.storage.models import (
     utcnow,
 )
 from carrier_tracker.storage.tap_store import TapStore
-from carrier_tracker.text_fields import normalize_code
 from carrier_tracker.uids import normalize_uid
 
 SHOWN = 6
@@ -155,18 +155,6 @@ def _by_uid(session: Session, meeting: Meeting, uid: str) -> _Copy:
     if found.kind != CarrierKind.COPY.value:
         raise CarrierTrackerError(messages.text("dispose_pass", uid=uid))
     return _copy_rows(session, meeting, c.c.id == found.id)[0]
-
-
-def _document(session: Session, meeting: Meeting, doc_no: str) -> Document:
-    doc_no = normalize_code(doc_no)
-    found = session.exec(
-        select(Document).where(
-            Document.meeting_id == meeting.id, func.lower(Document.number) == doc_no.lower()
-        )
-    ).first()
-    if found is None:
-        raise NotFoundError(messages.text("no_document", meeting=meeting.code, number=doc_no))
-    return found
 
 
 def joined(items: Sequence[str]) -> str:
@@ -333,7 +321,7 @@ def _chosen(
     if ask.uids:
         return [_by_uid(session, meeting, uid) for uid in ask.uids], [], None
     if ask.document is not None:
-        doc = _document(session, meeting, ask.document)
+        doc = find_document(session, meeting, ask.document)
         rows = _copy_rows(session, meeting, c.c.document_id == doc.id)
         recovered = [r for r in rows if r.state is State.RECOVERED]
         left = [r for r in rows if r.state is not State.RECOVERED and r.state not in _FINAL]
