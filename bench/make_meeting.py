@@ -50,6 +50,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "samples"))
+from make_sample import GIVEN, SURNAMES  # the sample's names, as bench_export uses them
+
 SIZES: dict[str, tuple[int, int, int]] = {
     "demo": (40, 8, 225),
     "500": (500, 20, 5_000),
@@ -100,39 +103,6 @@ UNITS = (
     "会议承办单位 会务组",
 )
 """36 units; the first 28 (the provinces' delegations) are out of town."""
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = [
-    "伟",
-    "芳",
-    "娜",
-    "敏",
-    "静",
-    "丽",
-    "强",
-    "磊",
-    "军",
-    "洋",
-    "勇",
-    "艳",
-    "杰",
-    "娟",
-    "涛",
-    "明",
-    "超",
-    "秀英",
-    "霞",
-    "平",
-    "刚",
-    "桂英",
-    "建华",
-    "志强",
-    "海燕",
-    "晓东",
-    "国庆",
-    "红梅",
-    "文博",
-    "思远",
-]
 LEVEL_RANK = {"内部": 0, "秘密": 1, "机密": 2, "绝密": 3}
 OFFICER, CUSTODIAN = "赵保密", "孙文管"
 STATION = "一号台"
