@@ -41,7 +41,6 @@ are the environment to point the CLI at the result.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import time
 from collections.abc import Iterator
@@ -51,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "samples"))
-from make_sample import GIVEN, SURNAMES  # the sample's names, as bench_export uses them
+from make_sample import GIVEN, SURNAMES, uid_for  # the sample's names and UIDs
 
 SIZES: dict[str, tuple[int, int, int]] = {
     "demo": (40, 8, 225),
@@ -108,11 +107,6 @@ OFFICER, CUSTODIAN = "赵保密", "孙文管"
 STATION = "一号台"
 START = datetime(2026, 12, 8, 0, 30, tzinfo=UTC)  # 08:30 in Beijing
 BATCH = 1_000
-
-
-def uid_for(label: str) -> str:
-    """A deterministic 7-byte NXP-style UID for a carrier label (as samples/make_sample.py)."""
-    return "04" + hashlib.sha256(label.encode()).hexdigest().upper()[:12]
 
 
 @dataclass(frozen=True)
