@@ -250,11 +250,14 @@ class CarrierTrackerApp(App[None]):
         if self.notice:
             self.notify(self.notice, timeout=15)
 
-        def seq(s: Session) -> int:
-            return newest_seq(s, meeting)
+        def seq(s: Session) -> tuple[int, str]:
+            fresh = s.get(Meeting, meeting.id)  # it may have closed while the desk was starting
+            return newest_seq(s, meeting), fresh.status if fresh is not None else meeting.status
 
-        def got(value: int) -> None:
+        def got(read: tuple[int, str]) -> None:
+            value, status = read
             self.last_seq = max(self.last_seq, value)
+            self._status_read(status)
 
         self.reads.submit(Job(seq, got, self))
 
@@ -457,15 +460,26 @@ class CarrierTrackerApp(App[None]):
 
         def got(read: tuple[int, str]) -> None:
             newest, status = read
-            if status != meeting.status:  # closed (here or at another desk)
-                meeting.status = status
-                self.refresh_bindings()
+            self._status_read(status)
             if newest != self.last_seq:
                 old, self.last_seq = self.last_seq, newest
                 for screen in self.screen_stack:
                     screen.post_message(LedgerAdvanced(old, newest))
 
         self.reads.submit(Job(seq, got, self, None, "poll"))
+
+    def _status_read(self, status: str) -> None:
+        """The meeting's status as just read: a close (here, at another desk, or while this desk
+        was starting) turns the desk to 找回 at once and every screen shows it."""
+        meeting = self.ctx.meeting
+        if meeting is None or status == meeting.status:
+            return
+        meeting.status = status
+        if self.meeting_closed:
+            self.service.meeting_closed()
+            for screen in self.screen_stack:
+                screen.post_message(LedgerAdvanced(self.last_seq, self.last_seq))
+        self.refresh_bindings()
 
     # -- screens ---------------------------------------------------------------------------------
 
