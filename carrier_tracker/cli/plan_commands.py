@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -164,7 +165,7 @@ def status_view(args: argparse.Namespace) -> int:
         break_view,
         break_view_json,
         plan_view,
-        plan_view_json,
+        plan_view_json_text,
     )
     from carrier_tracker.storage.readmodel import meeting_row
 
@@ -177,8 +178,9 @@ def status_view(args: argparse.Namespace) -> int:
         _print(json.dumps(data, ensure_ascii=False, indent=2))
     elif args.brk:
         _print_break(data)
-    elif args.json:
-        _print(json.dumps(plan_view_json(view), ensure_ascii=False, indent=2))
+    elif args.json:  # written as it is made: at national size the answer is 44 MB
+        sys.stdout.writelines(plan_view_json_text(view))
+        _print("")
     else:  # from the view itself: the text names 12 people a document, not all of them
         _print_plan(view)
     return EXIT_OK

@@ -15,7 +15,7 @@ are counted apart (``excluded``).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -236,35 +236,60 @@ def _people_json(people: Sequence[Person]) -> list[dict[str, str]]:
     return [{"code": p.code, "name": p.name, "unit": p.unit} for p in people]
 
 
+def _document_json(d: DocumentPlan) -> dict[str, Any]:
+    return {
+        "number": d.number,
+        "title": d.title,
+        "copies": d.copies,
+        "plan": {
+            "everyone": d.plan.everyone,
+            "codes": list(d.plan.codes),
+            "units": list(d.plan.units),
+            "text": d.plan_text,
+        },
+        "planned": len(d.planned),
+        "excluded_by_clearance": d.excluded,
+        "issued": len(d.issued),
+        "not_collected": _people_json(d.not_collected),
+        "outside_plan": _people_json(d.outside_plan),
+        "out": d.out,
+        "recovered": d.recovered,
+    }
+
+
+def _attendee_json(a: AttendeeDue) -> dict[str, Any]:
+    return {**_people_json([a.person])[0], "to_receive": list(a.documents)}
+
+
 def plan_view_json(view: PlanView) -> dict[str, Any]:
     """``status --by-document --json`` (shape documented in the README)."""
     return {
         "meeting": view.code,
-        "documents": [
-            {
-                "number": d.number,
-                "title": d.title,
-                "copies": d.copies,
-                "plan": {
-                    "everyone": d.plan.everyone,
-                    "codes": list(d.plan.codes),
-                    "units": list(d.plan.units),
-                    "text": d.plan_text,
-                },
-                "planned": len(d.planned),
-                "excluded_by_clearance": d.excluded,
-                "issued": len(d.issued),
-                "not_collected": _people_json(d.not_collected),
-                "outside_plan": _people_json(d.outside_plan),
-                "out": d.out,
-                "recovered": d.recovered,
-            }
-            for d in view.documents
-        ],
-        "attendees": [
-            {**_people_json([a.person])[0], "to_receive": list(a.documents)} for a in view.attendees
-        ],
+        "documents": [_document_json(d) for d in view.documents],
+        "attendees": [_attendee_json(a) for a in view.attendees],
     }
+
+
+def plan_view_json_text(view: PlanView) -> Iterator[str]:
+    """The text of ``json.dumps(plan_view_json(view), ensure_ascii=False, indent=2)``, piece by
+    piece: one document or attendee's dict at a time, so a national meeting's answer (44 MB,
+    every 未领取 name of every document) is never held whole (bench/README.md, #24)."""
+
+    def dumps(value: Any, depth: int) -> str:  # as json.dumps indents it at that depth
+        return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * depth)
+
+    yield '{\n  "meeting": ' + json.dumps(view.code, ensure_ascii=False)
+    for key, items in (
+        ("documents", (_document_json(d) for d in view.documents)),
+        ("attendees", (_attendee_json(a) for a in view.attendees)),
+    ):
+        yield f',\n  "{key}": '
+        first = True
+        for item in items:
+            yield ("[\n    " if first else ",\n    ") + dumps(item, 2)
+            first = False
+        yield "[]" if first else "\n  ]"
+    yield "\n}"
 
 
 # --- the break view ----------------------------------------------------------------------

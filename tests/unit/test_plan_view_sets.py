@@ -4,6 +4,7 @@ clearance reaches the document's level (issue #25 item 18)."""
 
 from __future__ import annotations
 
+import json
 import random
 
 from sqlmodel import Session, col, select
@@ -20,6 +21,7 @@ from carrier_tracker.meeting.distribution import (
     set_plan,
 )
 from carrier_tracker.storage.models import Attendee, Carrier, Document, Event, utcnow
+from carrier_tracker.storage.planview import PlanView, plan_view_json_text
 from carrier_tracker.storage.readmodel import reconciliation
 from carrier_tracker.storage.tap_store import TapStore
 from tests.factories import World, make_world
@@ -230,3 +232,19 @@ def test_break_view_is_the_read_models_flagged_copies(session: Session, key: byt
     ]
     assert [(g.code, list(g.items)) for g in view.groups] == [e for e in expected if e[1]]
     assert [g.code for g in view.groups] == ["A001", "A002"] and view.remaining == 2
+
+
+def test_by_document_json_is_written_piece_by_piece_with_the_same_text(
+    session: Session, key: bytes
+) -> None:
+    """``status --by-document --json`` streams its answer (a national meeting's is 44 MB): the
+    pieces join to exactly what ``json.dumps`` of the whole answer writes, empty lists included."""
+    make_world(session, key=key)
+    view = plan_view(session, "M1")
+    empty = PlanView(code="M0", documents=(), attendees=())
+    half = PlanView(code="M1", documents=view.documents[:1], attendees=())
+    for v in (view, empty, half):
+        whole = json.dumps(plan_view_json(v), ensure_ascii=False, indent=2)
+        pieces = list(plan_view_json_text(v))
+        assert "".join(pieces) == whole
+    assert len(list(plan_view_json_text(view))) > len(view.documents)  # not one string
