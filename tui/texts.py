@@ -79,6 +79,7 @@ TEXT: dict[str, str] = {
     "tap_help": "读卡器离线时，在此输入标签上的 UID 后回车。",
     "tray_help": "输入 A003、HY-01 第001 等筛选，回车把第一项放上读卡器；↓↑ 选择。",
     "tray_no_match": "托盘中没有“{text}”",
+    "tray_more": "……只列出前 {shown} 个（共 {total} 个），继续输入以筛选",
     "tap_bad_uid": "“{text}”不是标签 UID",
     "tray_tapped": "已放上读卡器：{label}",
     "tray_reread": "{label} 刚离开读卡器不到 {seconds:g} 秒：读卡器视为同一次，不再读取（稍候再放）",

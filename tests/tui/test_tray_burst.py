@@ -64,3 +64,31 @@ def _tray(d: Desk) -> list[tuple[str, str]]:
 
     with d.app.ctx.read() as s:
         return tray_items(s, d.app.ctx.meeting)
+
+
+async def test_a_national_trays_list_shows_its_first_tags_and_says_how_many(
+    desk: Callable[..., Desk],
+) -> None:
+    """105,000 tags would take seconds to list at every key (bench/bench_desk_size.py): the tray
+    lists the first TRAY_SHOWN matches and a line naming the total; typing narrows it; ↓ stops at
+    the last listed tag; Enter still takes the first match."""
+    from tui.widgets.tap_entry import TRAY_SHOWN
+
+    d = desk()
+    tray = _tray(d)
+    filler = [(f"测试标签 Z{k:05d}", f"04{k:012X}") for k in range(1000)]
+    d.app.tray_items = filler + tray
+    async with d.app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, d.app)
+        options = d.app.screen.query_one("#tray-list", OptionList)
+        assert options.option_count == TRAY_SHOWN + 1
+        last = options.get_option_at_index(TRAY_SHOWN)
+        assert last.disabled and f"共 {len(filler) + len(tray)} 个" in str(last.prompt)
+        for _ in range(TRAY_SHOWN + 5):
+            await pilot.press("down")
+        assert options.highlighted == TRAY_SHOWN - 1  # never on the line that says how many
+        await pilot.press(*"A003")
+        await wait_for(pilot, lambda: options.option_count < TRAY_SHOWN)
+        assert not any(options.get_option_at_index(i).disabled for i in range(options.option_count))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "发放：会议证 P003（梁洋） → 梁洋" in screen_text(d.app))

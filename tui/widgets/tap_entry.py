@@ -17,6 +17,10 @@ from carrier_tracker.uids import BadUid, normalize_uid
 from ..texts import t
 from .entry import Entry
 
+TRAY_SHOWN = 300
+"""Tags listed in the tray at once: a national meeting's tray holds 105,000 (every pass and copy);
+typing narrows it, Enter takes the first match whether listed or not."""
+
 
 def matches(items: list[tuple[str, str]], text: str) -> list[tuple[str, str]]:
     """Tray items whose label holds every word of ``text`` (case-insensitive), exact words first."""
@@ -64,7 +68,11 @@ class TapEntry(Vertical):
             yield OptionList(*self._options(), id="tray-list")
 
     def _options(self) -> list[Option]:
-        return [Option(label, id=uid) for label, uid in self.shown]
+        options = [Option(label, id=uid) for label, uid in self.shown[:TRAY_SHOWN]]
+        if len(self.shown) > TRAY_SHOWN:
+            more = t("tray_more", shown=TRAY_SHOWN, total=len(self.shown))
+            options.append(Option(more, disabled=True))
+        return options
 
     def focus_input(self) -> None:
         """Put the cursor in the entry (Ctrl+G)."""
@@ -88,7 +96,7 @@ class TapEntry(Vertical):
             return
         options = self.query_one("#tray-list", OptionList)
         current = options.highlighted if options.highlighted is not None else -step
-        options.highlighted = max(0, min(len(self.shown) - 1, current + step))
+        options.highlighted = max(0, min(min(len(self.shown), TRAY_SHOWN) - 1, current + step))
 
     # -- tapping ------------------------------------------------------------------------------------
 

@@ -1,0 +1,159 @@
+"""Issue #24 item 6 (run by hand): the desk at a national meeting's size, headless.
+
+    python bench/bench_desk_size.py [--workdir DIR] [--rounds 5] [--no-tray]
+
+On the national meeting of bench/make_meeting.py (5,000 attendees, 100,000 copies, a history of
+229,364 taps made through the tap service; made once in ``--workdir``, default
+/tmp/ct-bench-desk-size), a desk signed in as an officer, the demo's tag tray on (every tag of
+the meeting, 105,000 of them, as the demo offers them) unless ``--no-tray``:
+
+- start: from ``run_test`` to the desk usable (its attendees loaded);
+- 清点: Ctrl+R until the reconciliation table is filled, then Escape and Ctrl+R again;
+- 分发情况: Ctrl+F on 清点 until the by-document table is filled;
+- a key on 清点 (the table's cursor down) until the cursor moved;
+- the tray's filter: one character typed until the list shows the matches.
+
+Timed with ``time.perf_counter`` around the pilot; medians of ``--rounds`` rounds in one process.
+Results go in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+
+OFFICER = "赵保密"
+
+
+def prepare(workdir: Path) -> tuple[str, Path, str]:
+    """The national meeting with its history (made once) and an officer to sign in as."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    db, key = workdir / "national.db", workdir / "national-key" / "ledger.key"
+    if not db.exists():
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, str(BENCH / "make_meeting.py"), "--size", "national", "--taps",
+             "-o", str(workdir / "national.xlsx")],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        print(f"made the national meeting: {time.perf_counter() - t0:.0f} s", flush=True)
+    return f"sqlite:///{db}", key, "NAT5000"
+
+
+async def until(pilot: Any, done: Callable[[], bool], limit: float = 120.0) -> float:
+    """Seconds until ``done()`` holds, checked every 5 ms."""
+    t0 = time.perf_counter()
+    while not done():
+        if time.perf_counter() - t0 > limit:
+            raise TimeoutError("the desk never got there")
+        await pilot.pause(0.005)
+    return time.perf_counter() - t0
+
+
+async def one_round(url: str, key: Path, code: str, tray: bool) -> dict[str, float]:
+    from textual.widgets import DataTable
+
+    from carrier_tracker.access.operators import Authenticated
+    from carrier_tracker.enums import Role
+    from tui.app import make_app
+    from tui.screens.desk import DeskScreen
+    from tui.screens.plan import PlanScreen
+    from tui.screens.reconcile import ReconcileScreen
+    from tui.widgets.tap_entry import TapEntry
+
+    app = make_app(
+        url, "sim:", meeting=code, station="bench", operator=OFFICER, key_path=key,
+        tray=tray, debounce=0.0, signed_in=Authenticated(OFFICER, Role.OFFICER),
+    )  # fmt: skip
+    out: dict[str, float] = {}
+    t0 = time.perf_counter()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DeskScreen) and bool(app.screen.people))
+        out["start → desk usable"] = time.perf_counter() - t0
+
+        def recon_filled() -> bool:
+            screen = app.screen
+            return (
+                isinstance(screen, ReconcileScreen)
+                and screen.recon is not None
+                and screen.query_one("#recon", DataTable).row_count > 0
+            )
+
+        for name in ("清点 first (Ctrl+R → table filled)", "清点 again"):
+            t1 = time.perf_counter()
+            await pilot.press("ctrl+r")
+            await until(pilot, recon_filled)
+            out[name] = time.perf_counter() - t1
+            if name == "清点 first (Ctrl+R → table filled)":
+                await pilot.press("escape")
+                await until(pilot, lambda: isinstance(app.screen, DeskScreen))
+        table = app.screen.query_one("#recon", DataTable)
+        out["清点 rows"] = float(table.row_count)
+        table.focus()
+        await pilot.pause(0.2)
+        row = table.cursor_row
+        t1 = time.perf_counter()
+        await pilot.press("down")
+        await until(pilot, lambda: table.cursor_row != row)
+        out["key on 清点 (cursor down)"] = time.perf_counter() - t1
+
+        t1 = time.perf_counter()
+        await pilot.press("ctrl+f")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, PlanScreen)
+                and app.screen.query_one("#plan-table", DataTable).row_count > 0
+            ),
+        )
+        out["分发情况 (Ctrl+F → table filled)"] = time.perf_counter() - t1
+        await pilot.press("escape", "escape")
+        await until(pilot, lambda: isinstance(app.screen, DeskScreen))
+
+        if tray:
+            entry = app.screen.query_one(TapEntry)
+            before = len(entry.shown)
+            app.screen.query_one("#tap-input").focus()
+            await pilot.pause(0.2)
+            t1 = time.perf_counter()
+            await pilot.press("7")  # A07…, D07…, 第07…: a first character, as a custodian types
+            await until(pilot, lambda: len(entry.shown) != before)
+            out["tray filter, one key"] = time.perf_counter() - t1
+            out["tray items"] = float(before)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/ct-bench-desk-size"))
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--no-tray", action="store_true", help="the desk without the demo's tray")
+    args = parser.parse_args()
+    url, key, code = prepare(args.workdir)
+    rounds = [asyncio.run(one_round(url, key, code, not args.no_tray)) for _ in range(args.rounds)]
+    for name in rounds[0]:
+        values = [r[name] for r in rounds]
+        if name.endswith(("rows", "items")):
+            print(f"{name:40} {values[0]:,.0f}")
+        else:
+            print(
+                f"{name:40} median {statistics.median(values) * 1000:8.0f} ms"
+                f"  (min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f})"
+            )
+
+
+if __name__ == "__main__":
+    main()
