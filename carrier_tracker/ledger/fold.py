@@ -599,7 +599,7 @@ class MeetingWorld:
         change = rules.Change(
             action,
             Verdict.ACCEPTED,
-            State(event.to_state) if event.to_state else None,
+            _state(event.to_state) if event.to_state else None,
             event.attendee_id,
             event.consignment_id,
         )
@@ -739,6 +739,16 @@ class MeetingWorld:
         m.close_note = (event.close_note or None) if event.detailed else None
         m.closed_with_exceptions = event.with_exceptions
         self._release(event.released)
+
+
+_STATES = {s.value: s for s in State}
+
+
+def _state(value: Any) -> State:
+    """``State(value)`` by a dict for a text (once per tap); anything else through ``State``,
+    which raises its own ValueError."""
+    found = _STATES.get(value) if type(value) is str else None
+    return found if found is not None else State(value)
 
 
 def _fields(record: Any) -> dict[str, Any]:
