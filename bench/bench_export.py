@@ -18,12 +18,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = b"b" * 32
 CODE = "BIG"
+OFFICER, CUSTODIAN = "赵保密", "孙文管"
 
 
 def cpu_s() -> float:
@@ -87,58 +88,105 @@ def meeting_workbook(path: Path, attendees: int, documents: int, copies: int) ->
 
 
 def prepare(workdir: Path, attendees: int, documents: int, copies: int, n_events: int) -> str:
-    """The meeting imported, then ``n_events`` accepted issue/recall events with valid hashes
-    (and the tables holding what they say, so verify finds no difference)."""
-    from sqlalchemy import insert, text
+    """The meeting imported, filed and its venue checked, then a history of ``n_events`` taps
+    recorded through the tap service itself (every pass out, then rounds of issuing every copy
+    and recalling it), as ``bench_verify.py`` and ``make_meeting.py`` record theirs: so the
+    export's verification, which re-decides every step, finds the history allowed (完整)."""
+    from datetime import date
 
-    from carrier_tracker import ledger
+    from sqlalchemy import text
+
+    from carrier_tracker.access.operators import add_operator
+    from carrier_tracker.custody import checklists
+    from carrier_tracker.custody.service import record_tap
+    from carrier_tracker.enums import Answer, Mode, Role
+    from carrier_tracker.meeting.policy import answer_items, file_meeting
     from carrier_tracker.paper.importer import import_workbook
     from carrier_tracker.storage import db
-    from carrier_tracker.storage.models import Event, LedgerHead
 
     big = workdir / "big.xlsx"
     meeting_workbook(big, attendees, documents, copies)
     url = f"sqlite:///{workdir / 'big.db'}"
-    engine = db.make_engine(url)
+    engine = db.make_engine(url, create=True)
     db.upgrade(engine)
     with db.session_scope(engine) as s:
-        import_workbook(session=s, key=KEY, path=big)
+        add_operator(session=s, key=KEY, name=OFFICER, role=Role.OFFICER, pin="135790", by="")
+        add_operator(
+            session=s, key=KEY, name=CUSTODIAN, role=Role.CUSTODIAN, pin="246810", by=OFFICER
+        )
     with db.session_scope(engine) as s:
-        head = s.get(LedgerHead, 1)
-        assert head is not None
-        ids = [r[0] for r in s.execute(text("SELECT id FROM carrier WHERE kind='copy'"))]
-        t0 = datetime(2026, 12, 8, tzinfo=UTC)
-        rows, prev, seq = [], head.hash, head.seq
-        last: dict[int, tuple[str, int]] = {}
-        for i in range(n_events):
-            cid = ids[(i * 7919) % len(ids)]
-            issue = (i // len(ids)) % 2 == 0
-            who = 1 + i % attendees
-            seq += 1
-            ev = Event(meeting_id=1, seq=seq, carrier_id=cid, tag_uid=None,
-                       action="issue" if issue else "recall", verdict="accepted",
-                       from_state="registered" if issue else "issued",
-                       to_state="issued" if issue else "recovered", attendee_id=who,
-                       station="一号台", operator="孙文管", at=t0 + timedelta(seconds=i),
-                       note="", reason="", prev_hash=prev, hash="")  # fmt: skip
-            ev.hash = ledger.event_hash(KEY, prev, ev)
-            prev = ev.hash
-            rows.append({c: getattr(ev, c) for c in Event.model_fields if c != "id"})
-            last[cid] = ("issued" if issue else "recovered", who)
-            if len(rows) == 20000:
-                s.execute(insert(Event), rows)
-                rows = []
-        if rows:
-            s.execute(insert(Event), rows)
-        head.seq, head.hash, head.mac = seq, prev, ledger.head_mac(KEY, 1, seq, prev)
-        s.add(head)
-        params = [
-            {"s": st, "h": who if st == "issued" else None, "id": cid}
-            for cid, (st, who) in last.items()
+        import_workbook(session=s, key=KEY, path=big, operator=CUSTODIAN)
+    with db.session_scope(engine) as s:
+        file_meeting(
+            session=s,
+            key=KEY,
+            meeting_code=CODE,
+            ref="保密办〔2026〕9号",
+            on=date(2026, 12, 1),
+            operator=OFFICER,
+        )
+        venue = checklists.active()[checklists.VENUE]
+        answer_items(
+            session=s,
+            key=KEY,
+            meeting_code=CODE,
+            checklist=venue,
+            answers=[(i.id, Answer.OK, "") for i in venue.items],
+            operator=OFFICER,
+        )
+    with db.read_scope(engine) as s:
+        passes = [
+            r[0]
+            for r in s.execute(
+                text("SELECT tag_uid FROM carrier WHERE kind = 'pass' AND tag_uid IS NOT NULL")
+            )
         ]
-        s.execute(text("UPDATE carrier SET state = :s, holder_id = :h WHERE id = :id"), params)
-        s.execute(text("UPDATE meeting SET status = 'open'"))  # its first tap opened it
+        copy_uids = [
+            r[0]
+            for r in s.execute(
+                text(
+                    "SELECT tag_uid FROM carrier WHERE kind = 'copy' AND tag_uid IS NOT NULL"
+                    " ORDER BY document_id, copy_number"
+                )
+            )
+        ]
+        people = [r[0] for r in s.execute(text("SELECT code FROM attendee ORDER BY id"))]
+    done, refused, t0 = 0, 0, time.perf_counter()
+
+    def tap(conn: object, uid: str, mode: Mode, who: str | None = None) -> None:
+        nonlocal done, refused
+        outcome = record_tap(
+            session=conn,  # type: ignore[arg-type]
+            key=KEY,
+            meeting_code=CODE,
+            uid=uid,
+            mode=mode,
+            attendee_code=who,
+            operator=CUSTODIAN,
+        )
+        done += 1
+        refused += bool(outcome.refused)
+
+    with engine.begin() as conn:  # many taps a transaction: the history, not the latency
+        for uid in passes:
+            tap(conn, uid, Mode.ISSUE)
+    round_ = 0
+    while done < n_events:
+        with engine.begin() as conn:
+            for i, uid in enumerate(copy_uids):
+                if done >= n_events:
+                    break
+                tap(conn, uid, Mode.ISSUE, people[(i + round_) % len(people)])
+        with engine.begin() as conn:
+            for uid in copy_uids:
+                if done >= n_events:
+                    break
+                tap(conn, uid, Mode.RECALL)
+        round_ += 1
+        print(f"  {done} taps in {time.perf_counter() - t0:.0f} s", flush=True)
     engine.dispose()
+    if refused:
+        raise SystemExit(f"{refused} of {done} taps refused: the history is not the bench's")
     return url
 
 

@@ -55,27 +55,32 @@ def canonical_bytes(event: Any) -> bytes:
     system_seq = getattr(event, "system_seq", None)
     operator_pin = getattr(event, "operator_pin", "")
     approver_pin = getattr(event, "approver_pin", "")
+    # a text value (most fields, most of the time) escaped inline, without a call of _json
+    j, s = _json, _STRING
+    action, note, operator = event.action, event.note, event.operator
+    reason, station, tag_uid = event.reason, event.station, event.tag_uid
+    from_state, to_state, verdict = event.from_state, event.to_state, event.verdict
     text = (
-        f'{{"action":{_json(event.action)},'
-        + (f'"approver":{_json(approver)},' if approver else "")
-        + (f'"approver_pin":{_json(approver_pin)},' if approver_pin else "")
-        + f'"at":{_json(at.isoformat(timespec="microseconds"))},'
-        f'"attendee_id":{_json(event.attendee_id)},'
-        f'"carrier_id":{_json(event.carrier_id)},'
-        f'"consignment_id":{_json(event.consignment_id)},'
-        f'"from_state":{_json(event.from_state)},'
-        f'"meeting_id":{_json(event.meeting_id)},'
-        f'"note":{_json(event.note)},'
-        f'"operator":{_json(event.operator)},'
-        + (f'"operator_pin":{_json(operator_pin)},' if operator_pin else "")
-        + (f'"payload":{_json(payload)},' if payload is not None else "")
-        + f'"reason":{_json(event.reason)},'
-        f'"seq":{_json(event.seq)},'
-        f'"station":{_json(event.station)},'
-        + (f'"system_seq":{_json(system_seq)},' if system_seq is not None else "")
-        + f'"tag_uid":{_json(event.tag_uid)},'
-        f'"to_state":{_json(event.to_state)},'
-        f'"verdict":{_json(event.verdict)}}}'
+        f'{{"action":{s(action) if type(action) is str else j(action)},'
+        + (f'"approver":{j(approver)},' if approver else "")
+        + (f'"approver_pin":{j(approver_pin)},' if approver_pin else "")
+        + f'"at":"{at.isoformat(timespec="microseconds")}",'
+        f'"attendee_id":{j(event.attendee_id)},'
+        f'"carrier_id":{j(event.carrier_id)},'
+        f'"consignment_id":{j(event.consignment_id)},'
+        f'"from_state":{s(from_state) if type(from_state) is str else j(from_state)},'
+        f'"meeting_id":{j(event.meeting_id)},'
+        f'"note":{s(note) if type(note) is str else j(note)},'
+        f'"operator":{s(operator) if type(operator) is str else j(operator)},'
+        + (f'"operator_pin":{j(operator_pin)},' if operator_pin else "")
+        + (f'"payload":{j(payload)},' if payload is not None else "")
+        + f'"reason":{s(reason) if type(reason) is str else j(reason)},'
+        f'"seq":{j(event.seq)},'
+        f'"station":{s(station) if type(station) is str else j(station)},'
+        + (f'"system_seq":{j(system_seq)},' if system_seq is not None else "")
+        + f'"tag_uid":{s(tag_uid) if type(tag_uid) is str else j(tag_uid)},'
+        f'"to_state":{s(to_state) if type(to_state) is str else j(to_state)},'
+        f'"verdict":{s(verdict) if type(verdict) is str else j(verdict)}}}'
     )
     return text.encode()
 

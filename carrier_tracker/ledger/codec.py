@@ -290,12 +290,29 @@ def encode(event: ev.MeetingEvent) -> dict[str, Any]:
 # --- decode ------------------------------------------------------------------------------------
 
 
+_VERDICTS = {v.value: v for v in Verdict}
+_ACTIONS = {a.value: a for a in Action}
+
+
+def _verdict(value: Any) -> Verdict:
+    """``Verdict(value)`` by a dict for a stored text (once per event, verify reads 200,000);
+    anything else goes through ``Verdict``, which raises its own ValueError."""
+    found = _VERDICTS.get(value) if type(value) is str else None
+    return found if found is not None else Verdict(value)
+
+
+def _action(value: Any) -> Action:
+    """``Action(value)`` the same way."""
+    found = _ACTIONS.get(value) if type(value) is str else None
+    return found if found is not None else Action(value)
+
+
 def stamp_of(row: Any) -> ev.Stamp:
     """The stamp of a stored row."""
     return ev.Stamp(
         seq=row.seq,
         at=as_utc(row.at),
-        verdict=Verdict(row.verdict),
+        verdict=_verdict(row.verdict),
         station=row.station or "",
         operator=row.operator or "",
         approver=getattr(row, "approver", "") or "",
@@ -396,7 +413,7 @@ def decode(row: Any) -> ev.MeetingEvent:
     """
     try:
         stamp = stamp_of(row)
-        action = Action(row.action)
+        action = _action(row.action)
     except (ValueError, TypeError) as e:
         return _unreadable(row, e)
     try:

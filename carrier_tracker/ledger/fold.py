@@ -359,6 +359,9 @@ class MeetingWorld:
     # indexes for the rules' facts
     held_by: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     """Attendee → copies they hold (issued or carried out)."""
+    held_of: dict[tuple[int, int], set[int]] = field(default_factory=lambda: defaultdict(set))
+    """(attendee, document) → the copies of that document they hold: ``held_by`` cut by
+    document, kept in step with it by ``_move`` (a copy's hand-over asks only about these)."""
     pass_of: dict[int, int] = field(default_factory=dict)
     """Attendee → their pass carrier."""
     in_consignment: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
@@ -561,6 +564,8 @@ class MeetingWorld:
             self.later_moves.setdefault(carrier_id, []).append(stamp.seq)
         if before.holder_id is not None and before.state in HELD:
             self.held_by[before.holder_id].discard(carrier_id)
+            if c.document_id is not None:
+                self.held_of[before.holder_id, c.document_id].discard(carrier_id)
         if before.consignment_id is not None:
             self.in_consignment[before.consignment_id].discard(carrier_id)
         c.custody = to
@@ -570,6 +575,8 @@ class MeetingWorld:
             c.state_since = since
         if to.holder_id is not None and to.state in HELD and c.kind == CarrierKind.COPY:
             self.held_by[to.holder_id].add(carrier_id)
+            if c.document_id is not None:
+                self.held_of[to.holder_id, c.document_id].add(carrier_id)
         if to.consignment_id is not None:
             self.in_consignment[to.consignment_id].add(carrier_id)
         if withdraw_note and self.story is not None and stamp.seq not in self.story.skip:
@@ -592,7 +599,7 @@ class MeetingWorld:
         change = rules.Change(
             action,
             Verdict.ACCEPTED,
-            State(event.to_state) if event.to_state else None,
+            _state(event.to_state) if event.to_state else None,
             event.attendee_id,
             event.consignment_id,
         )
@@ -732,6 +739,16 @@ class MeetingWorld:
         m.close_note = (event.close_note or None) if event.detailed else None
         m.closed_with_exceptions = event.with_exceptions
         self._release(event.released)
+
+
+_STATES = {s.value: s for s in State}
+
+
+def _state(value: Any) -> State:
+    """``State(value)`` by a dict for a text (once per tap); anything else through ``State``,
+    which raises its own ValueError."""
+    found = _STATES.get(value) if type(value) is str else None
+    return found if found is not None else State(value)
 
 
 def _fields(record: Any) -> dict[str, Any]:

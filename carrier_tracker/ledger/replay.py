@@ -39,6 +39,7 @@ from carrier_tracker.ledger import events as ev
 from carrier_tracker.ledger.fold import (
     AttendeeState,
     CarrierState,
+    DocumentState,
     MeetingWorld,
     SystemWorld,
 )
@@ -71,6 +72,14 @@ class Judge:
         self._labels: dict[tuple[str, int], str] = {}
         """A held copy's label (``HY-01 第001份``) by (document number, copy number): made once,
         not on every tap that lists its holder's copies (it was a third of verify's time)."""
+        self._people: dict[int, tuple[tuple[object, ...], rules.Person]] = {}
+        """Attendee id → (what their ``Person`` was made from, that ``Person`` without
+        holdings). Reused only while every input is equal again (checked on each use, not
+        invalidated by events), so no event that changes an attendee can leave it stale."""
+        self._documents: dict[int, tuple[tuple[object, ...], rules.DocumentFacts]] = {}
+        """Document id → (its row's fields, its facts), reused the same way."""
+        self._meeting: tuple[tuple[object, ...], rules.MeetingFacts] | None = None
+        self._taps: dict[tuple[Mode, str, str, bool, str], rules.Tap] = {}
 
     # --- people and roles ---------------------------------------------------------------------
 
@@ -372,13 +381,18 @@ class Judge:
         if mode is None or event.carrier_id is None:
             return messages.text("replay_tap_no_carrier")
         legacy = event.stamp.system_seq is None
-        tap = rules.Tap(
-            mode=mode,
-            operator=event.stamp.operator,
-            note=event.stamp.note,
-            override=event.override or legacy,
-            room=event.room or ("?" if mode is Mode.SWEEP and legacy else ""),
+        asked = (
+            mode,
+            event.stamp.operator,
+            event.stamp.note,
+            event.override or legacy,
+            event.room or ("?" if mode is Mode.SWEEP and legacy else ""),
         )
+        tap = self._taps.get(asked)
+        if tap is None:  # a frozen Tap per distinct request, not per event
+            if len(self._taps) > 4096:
+                self._taps.clear()
+            tap = self._taps[asked] = rules.Tap(*asked)
         approved = self.approved(event.stamp) if officer_needed(mode, tap.override) else False
         try:
             facts = self.facts(world, event, mode, tap, approved)
@@ -406,39 +420,57 @@ class Judge:
         *,
         holdings: bool,
         passes: bool,
+        document_id: int | None = None,
     ) -> rules.Person | None:
+        """The attendee as the rules see them; with ``holdings`` the copies they hold — of
+        ``document_id`` only when given, as the tap service reads them for a copy's hand-over
+        (the one guard that reads a recipient's copies, ONE_COPY_EACH, asks only about those)."""
         if a is None:
             return None
-        holding: tuple[rules.Held, ...] = ()
-        if holdings:
-            held = []
-            labels = self._labels
-            for cid in world.held_by.get(a.id, ()):
-                c = world.carriers[cid]
-                doc = world.documents.get(c.document_id or -1)
-                number, copy = (doc.number if doc else "?"), c.copy_number or 0
-                label = labels.get((number, copy))
-                if label is None:
-                    label = labels[number, copy] = messages.text("copy_item", doc=number, copy=copy)
-                held.append(
-                    (
-                        doc.number if doc else "",
-                        copy,
-                        rules.Held(cid, c.document_id or 0, label, c.custody.state),
-                    )
-                )
-            holding = tuple(h for _n, _k, h in sorted(held, key=lambda t: (t[0], t[1])))
-        return rules.Person(
-            id=a.id,
-            code=a.code,
-            name=a.name,
-            unit=a.unit,
-            clearance=Level(a.clearance),
-            out_of_town=a.out_of_town,
-            pass_issued=passes and world.pass_issued(a.id),
-            holding=holding,
-            pledged=a.pledge_on is not None,
+        issued = passes and world.pass_issued(a.id)
+        made_of = (a.code, a.name, a.unit, a.clearance, a.out_of_town, a.pledge_on, issued)
+        cached = self._people.get(a.id)
+        if cached is not None and cached[0] == made_of:
+            person = cached[1]
+        else:
+            person = rules.Person(
+                id=a.id,
+                code=a.code,
+                name=a.name,
+                unit=a.unit,
+                clearance=_level(a.clearance),
+                out_of_town=a.out_of_town,
+                pass_issued=issued,
+                pledged=a.pledge_on is not None,
+            )
+            self._people[a.id] = (made_of, person)
+        if not holdings:
+            return person
+        ids = (
+            world.held_by.get(a.id, ())
+            if document_id is None
+            else world.held_of.get((a.id, document_id), ())
         )
+        if not ids:
+            return person
+        held = []
+        labels = self._labels
+        for cid in ids:
+            c = world.carriers[cid]
+            doc = world.documents.get(c.document_id or -1)
+            number, copy = (doc.number if doc else "?"), c.copy_number or 0
+            label = labels.get((number, copy))
+            if label is None:
+                label = labels[number, copy] = messages.text("copy_item", doc=number, copy=copy)
+            held.append(
+                (
+                    doc.number if doc else "",
+                    copy,
+                    rules.Held(cid, c.document_id or 0, label, c.custody.state),
+                )
+            )
+        holding = tuple(h for _n, _k, h in sorted(held, key=lambda t: (t[0], t[1])))
+        return replace(person, holding=holding)
 
     def _replaced(self, world: MeetingWorld, person: rules.Person | None) -> rules.Person | None:
         if person is None:
@@ -456,19 +488,7 @@ class Judge:
     ) -> rules.Facts:
         """The facts the tap service would have read for this tap, from the world before it
         (``custody.service.load_facts`` reads the same things from the tables)."""
-        m = world.meeting
-        level = Level(m.level) if m.level else Level.NEIBU
-        venue_open: tuple[str, ...] = ()
-        if m.status.before_open and requires_filing(level):
-            venue_open = self._venue_open(world, event)
-        meeting = rules.MeetingFacts(
-            id=0,
-            code=m.code,
-            status=m.status,
-            requires_passes=m.requires_passes,
-            level=level,
-            venue_open_items=venue_open,
-        )
+        meeting = self._meeting_facts(world, event)
         c = world.carriers[event.carrier_id or -1]
         is_copy = c.kind == CarrierKind.COPY
         takes_attendee = mode in (Mode.ISSUE, Mode.REISSUE)
@@ -477,24 +497,15 @@ class Judge:
             target_row = world.person(c.owner_id)
         custody = c.custody
         loads = (is_copy and takes_attendee) or (not is_copy and mode is Mode.RECALL)
-        passes = loads and is_copy and m.requires_passes
+        passes = loads and is_copy and meeting.requires_passes
+
+        of_document = c.document_id if is_copy else None
 
         def person(a: AttendeeState | None) -> rules.Person | None:
-            return self._person(world, a, holdings=loads, passes=passes)
+            return self._person(world, a, holdings=loads, passes=passes, document_id=of_document)
 
         doc = world.documents.get(c.document_id or -1) if is_copy else None
-        doc_facts = (
-            rules.DocumentFacts(
-                id=doc.id,
-                number=doc.number,
-                level=Level(doc.level),
-                may_take_away=doc.may_take_away,
-                collect_at_breaks=doc.collect_at_breaks,
-                plan=_plan(doc.plan),
-            )
-            if doc is not None
-            else None
-        )
+        doc_facts = self._document_facts(doc) if doc is not None else None
         target = person(target_row)
         if (
             target is not None
@@ -518,8 +529,8 @@ class Judge:
         )
         carrier = rules.CarrierFacts(
             id=c.id,
-            kind=CarrierKind(c.kind),
-            item=_item(world, c),
+            kind=_kind(c.kind),
+            item=self._item(world, c),
             custody=custody,
             document=doc_facts,
             owner=owner,
@@ -537,6 +548,55 @@ class Judge:
             admissions=world.admissions.get(c.id, 0) if mode is Mode.ENTRANCE else 0,
         )
 
+    def _meeting_facts(self, world: MeetingWorld, event: ev.Tapped) -> rules.MeetingFacts:
+        """The meeting's facts, made again only when one of their inputs changed."""
+        m = world.meeting
+        level = _level(m.level) if m.level else Level.NEIBU
+        venue_open: tuple[str, ...] = ()
+        if m.status.before_open and requires_filing(level):
+            venue_open = self._venue_open(world, event)
+        made_of = (m.code, m.status, m.requires_passes, level, venue_open)
+        if self._meeting is not None and self._meeting[0] == made_of:
+            return self._meeting[1]
+        facts = rules.MeetingFacts(
+            id=0,
+            code=m.code,
+            status=m.status,
+            requires_passes=m.requires_passes,
+            level=level,
+            venue_open_items=venue_open,
+        )
+        self._meeting = (made_of, facts)
+        return facts
+
+    def _document_facts(self, doc: DocumentState) -> rules.DocumentFacts:
+        """A document's facts, made again only when its row changed (a plan set, …)."""
+        made_of = (doc.number, doc.level, doc.may_take_away, doc.collect_at_breaks, doc.plan)
+        cached = self._documents.get(doc.id)
+        if cached is not None and cached[0] == made_of:
+            return cached[1]
+        facts = rules.DocumentFacts(
+            id=doc.id,
+            number=doc.number,
+            level=_level(doc.level),
+            may_take_away=doc.may_take_away,
+            collect_at_breaks=doc.collect_at_breaks,
+            plan=_plan(doc.plan),
+        )
+        self._documents[doc.id] = (made_of, facts)
+        return facts
+
+    def _item(self, world: MeetingWorld, c: CarrierState) -> str:
+        """:func:`_item`, a copy's label made once per (document number, copy number)."""
+        if c.kind == CarrierKind.PASS:
+            return _item(world, c)
+        doc = world.documents.get(c.document_id or -1)
+        number, copy = (doc.number if doc else "?"), c.copy_number or 0
+        label = self._labels.get((number, copy))
+        if label is None:
+            label = self._labels[number, copy] = messages.text("copy_item", doc=number, copy=copy)
+        return label
+
     def _venue_open(self, world: MeetingWorld, event: ev.Tapped) -> tuple[str, ...]:
         venue = checklists.active()[checklists.VENUE]
         if event.venue is not None:  # the items in force when the tap opened the meeting
@@ -553,6 +613,29 @@ class Judge:
             if k[0] == checklists.VENUE
         }
         return tuple(it.label for it in checklists.unsettled(venue, answers))
+
+
+_LEVELS = {level.value: level for level in Level}
+_KINDS = {kind.value: kind for kind in CarrierKind}
+
+
+def _level(value: str) -> Level:
+    """``Level(value)`` by a dict (an enum call per party per tap was a tenth of verify's
+    time); anything else goes through ``Level`` itself, which raises its own ValueError."""
+    try:
+        found = _LEVELS.get(value)
+    except TypeError:  # unhashable: not a member either
+        found = None
+    return found if found is not None else Level(value)
+
+
+def _kind(value: str) -> CarrierKind:
+    """``CarrierKind(value)`` by a dict, the same way."""
+    try:
+        found = _KINDS.get(value)
+    except TypeError:  # unhashable: not a member either
+        found = None
+    return found if found is not None else CarrierKind(value)
 
 
 PENDING = OUTSTANDING - {State.LOST}
