@@ -33,6 +33,10 @@ class MeetingRecord:
     organizer: str = ""
     officer: str = ""
     requires_passes: bool = True
+    kind: str = "涉密会议"
+    """:class:`~carrier_tracker.enums.MeetingKind` value (older payloads: a meeting)."""
+    due_on: str | None = None
+    """应交回日期, ISO date text (None: none set)."""
 
 
 @dataclass(frozen=True, slots=True)

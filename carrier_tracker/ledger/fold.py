@@ -51,6 +51,8 @@ class MeetingState:
     organizer: str = ""
     officer: str = ""
     requires_passes: bool = True
+    kind: str = "涉密会议"
+    due_on: str | None = None
     status: MeetingStatus = MeetingStatus.DRAFT
     closed_at: datetime | None = None
     closed_by: str | None = None
@@ -500,6 +502,7 @@ class MeetingWorld:
             r.officer,
         )
         m.requires_passes = r.requires_passes
+        m.kind, m.due_on = r.kind, r.due_on
         for a in event.attendees:
             self.attendees[a.id] = _attendee(a, 0)
         for d in event.documents:
