@@ -23,7 +23,15 @@ from typing import Any, Protocol
 from carrier_tracker import messages
 from carrier_tracker.custody import rules
 from carrier_tracker.custody.rules import Custody
-from carrier_tracker.enums import Action, CarrierKind, Disposal, MeetingStatus, State, Verdict
+from carrier_tracker.enums import (
+    Action,
+    CarrierKind,
+    Disposal,
+    MeetingKind,
+    MeetingStatus,
+    State,
+    Verdict,
+)
 from carrier_tracker.ledger import events as ev
 
 HELD = frozenset({State.ISSUED, State.CARRIED_OUT})
@@ -51,7 +59,7 @@ class MeetingState:
     organizer: str = ""
     officer: str = ""
     requires_passes: bool = True
-    kind: str = "涉密会议"
+    kind: str = MeetingKind.MEETING.value
     due_on: str | None = None
     status: MeetingStatus = MeetingStatus.DRAFT
     closed_at: datetime | None = None

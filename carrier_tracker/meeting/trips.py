@@ -154,7 +154,9 @@ def trip_approver(session: Session, operator: str, approver: str) -> str:
     """
     approved, recorded = approval(TapStore(session), operator, approver)
     if not approved:
-        raise TripRefused(messages.text("trip_officer", operator=operator or "未填写"))
+        raise TripRefused(
+            messages.text("trip_officer", operator=operator or messages.text("not_filled"))
+        )
     return recorded
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from carrier_tracker.enums import MeetingKind
 from carrier_tracker.storage.direct import ADMIN_EVENTS_WHERE
 
 
@@ -54,7 +55,9 @@ class Meeting(SQLModel, table=True):
     officer: str = Field(default="", max_length=100)
     requires_passes: bool = True
     kind: str = Field(
-        default="涉密会议", max_length=16, sa_column_kwargs={"server_default": "涉密会议"}
+        default=MeetingKind.MEETING.value,
+        max_length=16,
+        sa_column_kwargs={"server_default": MeetingKind.MEETING.value},
     )
     """涉密会议, or 外出携带 (documents carried to an outside meeting)."""
     due_on: date | None = None
