@@ -1396,6 +1396,11 @@ TEXT_AFTER: dict[str, str] = {
     "arg_location": "--location（存放地点）",
     "arg_return_to": "--return-to（退回单位）",
     "arg_witness": "--witness（监销人）",
+    "arg_trip_code": "CODE（外出携带代号）",
+    "arg_trip_title": "--title（外出事由）",
+    "arg_trip_destination": "--destination（前往）",
+    "arg_trip_document_no": "--document（文件编号）",
+    "arg_trip_document_title": "--document（标题）",
     # status --disposition, meetings
     "disposition_head": "{code}  {title}  {level}  {status}",
     "disposition_waiting": "  待处置 {count} 份：",

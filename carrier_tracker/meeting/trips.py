@@ -125,20 +125,32 @@ def check_trip(
             messages.text("trip_level_bad", value=tf.printable(level, 40))
         ) from None
     docs = tuple(parse_document(d) for d in documents)
-    numbers = [tf.check_code("--document（文件编号）", d.number, tf.DOCUMENT_NUMBER) for d in docs]
+    numbers = [
+        tf.check_code(messages.text("arg_trip_document_no"), d.number, tf.DOCUMENT_NUMBER)
+        for d in docs
+    ]
     if len({n.lower() for n in numbers}) != len(numbers):
         raise CarrierTrackerError(messages.text("trip_document_twice"))
     return TripAsk(
-        code=tf.check_code("CODE（会议代号）", code, tf.MEETING_CODE),
-        title=tf.check_text("--title（名称）", title, tf.MEETING_TITLE, required=True),
-        destination=tf.check_text("--destination（前往）", destination, tf.VENUE, required=True),
+        code=tf.check_code(messages.text("arg_trip_code"), code, tf.MEETING_CODE),
+        title=tf.check_text(
+            messages.text("arg_trip_title"), title, tf.MEETING_TITLE, required=True
+        ),
+        destination=tf.check_text(
+            messages.text("arg_trip_destination"), destination, tf.VENUE, required=True
+        ),
         level=parsed_level,
         due_on=parse_due(due, today),
         documents=tuple(
             TripDocument(
                 n,
                 d.copies,
-                tf.check_text("--document（标题）", d.title, tf.DOCUMENT_TITLE, required=True),
+                tf.check_text(
+                    messages.text("arg_trip_document_title"),
+                    d.title,
+                    tf.DOCUMENT_TITLE,
+                    required=True,
+                ),
             )
             for n, d in zip(numbers, docs, strict=True)
         ),

@@ -19,19 +19,23 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("meeting", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "kind",
-                sqlmodel.sql.sqltypes.AutoString(length=16),
-                nullable=False,
-                server_default="涉密会议",
-            )
-        )
-        batch_op.add_column(sa.Column("due_on", sa.Date(), nullable=True))
+    # Plain ADD COLUMN (no batch): a batch copy of the table on SQLite would drop the
+    # expression index ix_meeting_code_ci (0011), which it cannot reflect.
+    op.add_column(
+        "meeting",
+        sa.Column(
+            "kind",
+            sqlmodel.sql.sqltypes.AutoString(length=16),
+            nullable=False,
+            server_default="涉密会议",
+        ),
+    )
+    op.add_column("meeting", sa.Column("due_on", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_meeting_code_ci", table_name="meeting")
     with op.batch_alter_table("meeting", schema=None) as batch_op:
         batch_op.drop_column("due_on")
         batch_op.drop_column("kind")
+    op.create_index("ix_meeting_code_ci", "meeting", [sa.text("lower(code)")])
