@@ -231,8 +231,11 @@ def _overdue_trip(cli: Cli, days_ago: int) -> None:
 
 
 def test_meetings_overdue_names_holders(cli: Cli) -> None:
+    OLD1, OLD2 = "04A1B2C3D4E5A1", "04A1B2C3D4E5A2"
     _overdue_trip(cli, days_ago=2)
     assert cli(*open_args("--operator", "赵保密")).code == 0  # due in 5 days: not overdue
+    travelling(cli)  # and a copy of it out with 张三
+    assert cli("tap", TRIP, "--mode", "issue", "--attendee", "A001", UID1).code == 0
     r = cli("meetings", "--overdue")
     assert r.code == 0 and "没有逾期未交回" in r.out  # overdue, but nothing is out
     r = cli(
@@ -250,9 +253,9 @@ def test_meetings_overdue_names_holders(cli: Cli) -> None:
         "赵保密",
     )
     assert r.code == 0, r.err
-    assert cli("bind", "TR-OLD", "WJ-1", "1", UID1).code == 0
-    assert cli("bind", "TR-OLD", "WJ-1", "2", UID2).code == 0
-    assert cli("tap", "TR-OLD", "--mode", "issue", "--attendee", "A001", UID1).code == 0
+    assert cli("bind", "TR-OLD", "WJ-1", "1", OLD1).code == 0
+    assert cli("bind", "TR-OLD", "WJ-1", "2", OLD2).code == 0
+    assert cli("tap", "TR-OLD", "--mode", "issue", "--attendee", "A001", OLD1).code == 0
     r = cli("meetings", "--overdue")
     assert r.code == 0, r.err
     lines = r.out.splitlines()
@@ -265,7 +268,7 @@ def test_meetings_overdue_names_holders(cli: Cli) -> None:
     assert data[0]["holders"] == [{"holder": "李四（规划处）", "items": ["WJ-1 第001份"]}]
     assert data[0]["days_overdue"] == 2 and data[0]["kind"] == "外出携带"
     # Handed back: no longer overdue.
-    assert cli("tap", "TR-OLD", "--mode", "recall", UID1).code == 0
+    assert cli("tap", "TR-OLD", "--mode", "recall", OLD1).code == 0
     assert "没有逾期未交回" in cli("meetings", "--overdue").out
     assert cli("verify", "TR-OLD").code == 0
 
