@@ -40,6 +40,15 @@ class Level(StrEnum):
 _LEVEL_RANK = {Level.NEIBU: 0, Level.MIMI: 1, Level.JIMI: 2, Level.JUEMI: 3}
 
 
+class MeetingKind(StrEnum):
+    """What a meeting is; values are the Chinese labels of the import's 类型 column."""
+
+    MEETING = "涉密会议"
+    TRIP = "外出携带"
+    """Documents carried to an outside meeting: no passes, venue check or sweep; every copy
+    leaves with its holder and is handed back by the due date (应交回日期)."""
+
+
 class MeetingStatus(StrEnum):
     """Life cycle of a meeting: draft (after import) → filed (备案 recorded) → open (first
     accepted tap) → closed. A 内部 meeting needs no filing: draft → open."""

@@ -261,6 +261,7 @@ TEXT: dict[str, str] = {
     # picker
     "picker_title": "选择会议（↓↑ 选择，回车进入）",
     "picker_row": "{code}  {level}  {status}  未收回 {outstanding}  {title}",
+    "picker_overdue": "  ⚠ 逾期未交回（应交回 {due}）",
     "picker_empty": "尚无会议：先用 carrier-tracker import FILE.xlsx 导入",
     # export
     "export_file": "保密办-{code}-{stamp}.xlsx",

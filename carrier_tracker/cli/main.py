@@ -433,12 +433,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
         raise CarrierTrackerError(messages.text(key, path=path))
     _login(app, args)
+    approver = _approver(app, args)  # a trip (外出携带) needs an officer's approval
     # Validated before the write lock is taken: a refused file never holds up a desk.
     result = import_file(
         engine=app.engine,
         key=app.key,
         path=path,
         operator=args.operator,
+        approver=approver,
         progress=lambda msg: print(msg, file=sys.stderr, flush=True),
     )
     _print(
@@ -459,6 +461,10 @@ def cmd_meetings(args: argparse.Namespace) -> int:
     from carrier_tracker.cli.after_commands import meetings_suffix
     from carrier_tracker.meeting.lifecycle import list_meetings
 
+    if args.overdue:
+        from carrier_tracker.cli.trip_commands import meetings_overdue
+
+        return meetings_overdue(args)
     app = App(args)
     with db.read_scope(app.engine) as session:
         rows = list_meetings(session)
@@ -1209,6 +1215,7 @@ def build_parser() -> argparse.ArgumentParser:
         ledger_commands,
         plan_commands,
         policy_commands,
+        trip_commands,
     )
 
     def add(
@@ -1231,10 +1238,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("template", cmd_template, messages.text("help_template"))
     p.add_argument("file", metavar="FILE.xlsx")
     p.add_argument("--force", action="store_true", help=messages.text("help_template_force"))
-    p = add("import", cmd_import, messages.text("help_import"), recording)
+    p = add(
+        "import",
+        cmd_import,
+        messages.text("help_import"),
+        (*recording, approving("approve_what_trip")),
+    )
     p.add_argument("file", metavar="FILE.xlsx")
     p = add("meetings", cmd_meetings, messages.text("help_meetings"))
     p.add_argument("--json", action="store_true", help=messages.text("help_json"))
+    trip_commands.add_meetings_flags(p)
     p = add("bind", cmd_bind, messages.text("help_bind"), recording)
     p.add_argument("meeting", metavar="MEETING")
     p.add_argument("doc_no", metavar="DOC_NO")
@@ -1449,6 +1462,7 @@ def build_parser() -> argparse.ArgumentParser:
     policy_commands.register(areas)  # filing, checklists, pledges, forms
     ledger_commands.register(areas)  # rebuild
     after_commands.register(areas)  # dispositions, places
+    trip_commands.register(areas)  # documents carried to an outside meeting
     return parser
 
 

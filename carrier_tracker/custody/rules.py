@@ -131,6 +131,8 @@ class MeetingFacts:
     venue_open_items: tuple[str, ...] = ()
     """Labels of the venue check's items not yet settled (unanswered, or 不符合 not accepted);
     read only while the meeting has not opened."""
+    trip: bool = False
+    """Documents carried to an outside meeting (外出携带): only :data:`TRIP_MODES` apply."""
 
 
 @dataclass(frozen=True)
@@ -486,6 +488,24 @@ def _venue_checked(m: MeetingFacts) -> Refusal | None:
     return None
 
 
+TRIP_MODES = frozenset({Mode.ISSUE, Mode.RECALL, Mode.LOST, Mode.FOUND})
+"""The taps of a trip (外出携带): taken out (发放), handed back (会后清退), and a loss and its find.
+It has no passes, venue check, breaks or sweep, and every copy leaves with its holder (no
+带离 step); its officer approved the trip when it was opened (涉密载体外出审批), which stands in
+for the 备案 and the venue check."""
+
+
+def trip_refusal(meeting: MeetingFacts, mode: Mode, kind: CarrierKind | None) -> Refusal | None:
+    """Why this tap makes no sense on a trip (None: it does, or the meeting is not a trip)."""
+    if not meeting.trip:
+        return None
+    if mode not in TRIP_MODES:
+        return ("trip_mode", {"mode": MODE_LABEL[mode]})
+    if kind is CarrierKind.PASS:
+        return ("trip_no_pass", {})
+    return None
+
+
 OPENING_GUARDS: tuple[MeetingGuard, ...] = (
     MeetingGuard("秘密及以上会议已备案", _filed),
     MeetingGuard("会场保密检查各项符合/不适用（不符合须保密负责人接受）", _venue_checked),
@@ -830,7 +850,11 @@ def decide(facts: Facts, tap: Tap) -> Decision:
         carrier is None or rule is None or carrier.custody.state not in rule.after_close
     ):
         return _refuse("meeting_closed", {}, asked)
-    if facts.meeting.status.before_open:
+    if (
+        why := trip_refusal(facts.meeting, tap.mode, carrier.kind if carrier else None)
+    ) is not None:
+        return _refuse(*why, asked)
+    if facts.meeting.status.before_open and not facts.meeting.trip:
         for opening in OPENING_GUARDS:
             if (why := opening.check(facts.meeting)) is not None:
                 return _refuse(*why, asked)

@@ -19,6 +19,7 @@ from carrier_tracker.enums import (
     MODE_ACTION,
     CarrierKind,
     Level,
+    MeetingKind,
     MeetingStatus,
     Mode,
     State,
@@ -238,7 +239,8 @@ def load_facts(
     mode = tap.mode
     status, level = MeetingStatus(meeting.status), Level(meeting.level)
     venue_open: tuple[str, ...] = ()
-    if status.before_open and requires_filing(level):  # only until the meeting opens
+    trip = getattr(meeting, "kind", MeetingKind.MEETING) == MeetingKind.TRIP
+    if status.before_open and requires_filing(level) and not trip:  # until the meeting opens
         from carrier_tracker.custody import checklists
 
         venue = checklists.active()[checklists.VENUE]
@@ -251,6 +253,7 @@ def load_facts(
         requires_passes=bool(meeting.requires_passes),
         level=level,
         venue_open_items=venue_open,
+        trip=trip,
     )
     chosen = (
         rules.ConsignmentFacts(
@@ -544,7 +547,7 @@ def record_tap(
 def _venue_in_force(meeting: rules.MeetingFacts) -> tuple[str, ...] | None:
     """The venue check's item ids in force, recorded on the tap that opens a meeting that needs
     one (``verify`` re-decides that tap against these, whatever the checklist file says later)."""
-    if not requires_filing(meeting.level):
+    if not requires_filing(meeting.level) or meeting.trip:  # a trip has no venue check
         return None
     from carrier_tracker.custody import checklists
 

@@ -432,7 +432,7 @@ TIME_COLUMNS = frozenset(
         "locked_until",
     }
 )
-DATE_COLUMNS = frozenset({"filed_on", "pledge_on", "briefed_on"})
+DATE_COLUMNS = frozenset({"filed_on", "pledge_on", "briefed_on", "due_on"})
 BOOL_COLUMNS = frozenset(
     {
         "requires_passes",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from carrier_tracker.custody.rules import Custody
-from carrier_tracker.enums import Action, Verdict
+from carrier_tracker.enums import Action, MeetingKind, Verdict
 
 # --- the records an event creates ----------------------------------------------------------
 
@@ -33,6 +33,10 @@ class MeetingRecord:
     organizer: str = ""
     officer: str = ""
     requires_passes: bool = True
+    kind: str = MeetingKind.MEETING.value
+    """:class:`~carrier_tracker.enums.MeetingKind` value (older payloads: a meeting)."""
+    due_on: str | None = None
+    """应交回日期, ISO date text (None: none set)."""
 
 
 @dataclass(frozen=True, slots=True)

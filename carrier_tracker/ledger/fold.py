@@ -23,7 +23,15 @@ from typing import Any, Protocol
 from carrier_tracker import messages
 from carrier_tracker.custody import rules
 from carrier_tracker.custody.rules import Custody
-from carrier_tracker.enums import Action, CarrierKind, Disposal, MeetingStatus, State, Verdict
+from carrier_tracker.enums import (
+    Action,
+    CarrierKind,
+    Disposal,
+    MeetingKind,
+    MeetingStatus,
+    State,
+    Verdict,
+)
 from carrier_tracker.ledger import events as ev
 
 HELD = frozenset({State.ISSUED, State.CARRIED_OUT})
@@ -51,6 +59,8 @@ class MeetingState:
     organizer: str = ""
     officer: str = ""
     requires_passes: bool = True
+    kind: str = MeetingKind.MEETING.value
+    due_on: str | None = None
     status: MeetingStatus = MeetingStatus.DRAFT
     closed_at: datetime | None = None
     closed_by: str | None = None
@@ -503,6 +513,7 @@ class MeetingWorld:
             r.officer,
         )
         m.requires_passes = r.requires_passes
+        m.kind, m.due_on = r.kind, r.due_on
         for a in event.attendees:
             self.attendees[a.id] = _attendee(a, 0)
         for d in event.documents:

@@ -59,6 +59,8 @@ MEETING_REFERENCE = (
     "organizer",
     "officer",
     "requires_passes",
+    "kind",
+    "due_on",
 )
 MEETING_STATE = (
     "status",

@@ -258,6 +258,8 @@ def _write_meeting(
                 "organizer": m.organizer,
                 "officer": m.officer,
                 "requires_passes": m.requires_passes,
+                "kind": m.kind,
+                "due_on": codec.date_of(m.due_on),
                 "status": m.status.value,
                 "closed_at": m.closed_at,
                 "closed_by": m.closed_by,

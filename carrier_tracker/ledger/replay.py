@@ -27,6 +27,7 @@ from carrier_tracker.enums import (
     DestroyMethod,
     Disposal,
     Level,
+    MeetingKind,
     MeetingStatus,
     Mode,
     PlaceKind,
@@ -148,6 +149,8 @@ class Judge:
         match event:
             case ev.Tapped():
                 return self._tap(world, event)
+            case ev.Imported():
+                return self._trip_opened(event, who)
             case ev.Filed():
                 if not m.status.before_open:
                     status = messages.MEETING_STATUS_LABEL[m.status]
@@ -212,6 +215,21 @@ class Judge:
                 return self._disposed(world, event, who)
             case ev.DisposalVoided():
                 return self._disposal_voided(world, event, who)
+        return ""
+
+    # --- trips (外出携带) -----------------------------------------------------------------------
+
+    def _trip_opened(self, event: ev.Imported, who: str) -> str:
+        """A trip is opened only with an officer's approval (涉密载体外出审批) and a due date."""
+        r = event.meeting
+        if r is None or r.kind == MeetingKind.MEETING:
+            return ""
+        if r.kind != MeetingKind.TRIP:
+            return messages.text("trip_kind_unknown", kind=r.kind)
+        if not r.due_on:
+            return messages.text("trip_needs_due")
+        if not self.approved(event.stamp):
+            return messages.text("trip_officer", operator=who)
         return ""
 
     # --- dispositions ----------------------------------------------------------------------------
@@ -553,9 +571,10 @@ class Judge:
         m = world.meeting
         level = _level(m.level) if m.level else Level.NEIBU
         venue_open: tuple[str, ...] = ()
-        if m.status.before_open and requires_filing(level):
+        trip = m.kind == MeetingKind.TRIP
+        if m.status.before_open and requires_filing(level) and not trip:
             venue_open = self._venue_open(world, event)
-        made_of = (m.code, m.status, m.requires_passes, level, venue_open)
+        made_of = (m.code, m.status, m.requires_passes, level, venue_open, trip)
         if self._meeting is not None and self._meeting[0] == made_of:
             return self._meeting[1]
         facts = rules.MeetingFacts(
@@ -565,6 +584,7 @@ class Judge:
             requires_passes=m.requires_passes,
             level=level,
             venue_open_items=venue_open,
+            trip=trip,
         )
         self._meeting = (made_of, facts)
         return facts

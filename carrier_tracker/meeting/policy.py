@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from carrier_tracker import messages
 from carrier_tracker.custody import checklists as cl
 from carrier_tracker.custody.service import append_event, approval, find_meeting, stamp
-from carrier_tracker.enums import Action, Answer, Level, MeetingStatus, requires_filing
+from carrier_tracker.enums import Action, Answer, Level, MeetingKind, MeetingStatus, requires_filing
 from carrier_tracker.errors import ConflictError, NotFoundError
 from carrier_tracker.ledger import as_utc, codec
 from carrier_tracker.ledger import events as ev
@@ -390,8 +390,12 @@ def unsettled_items(
 
 
 def sweep_required(meeting: Meeting) -> bool:
-    """A 秘密-or-above meeting that opened is swept before it closes."""
-    return requires_filing(Level(meeting.level)) and meeting.status == MeetingStatus.OPEN
+    """A 秘密-or-above meeting that opened is swept before it closes (a trip has no sweep)."""
+    return (
+        requires_filing(Level(meeting.level))
+        and meeting.status == MeetingStatus.OPEN
+        and meeting.kind != MeetingKind.TRIP
+    )
 
 
 # --- the sweep's findings ---------------------------------------------------------------------

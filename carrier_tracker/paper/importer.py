@@ -24,12 +24,13 @@ from sqlmodel import Session, col, select
 from carrier_tracker import messages
 from carrier_tracker.custody.plan import PlanError, parse_plan
 from carrier_tracker.custody.service import append_event, stamp
-from carrier_tracker.enums import CarrierKind, Level
+from carrier_tracker.enums import CarrierKind, Level, MeetingKind
 from carrier_tracker.errors import ImportProblems, TextError, os_reason
 from carrier_tracker.ledger import codec
 from carrier_tracker.ledger import events as ev
 from carrier_tracker.meeting.enrollment import where_bound
 from carrier_tracker.meeting.pledges import earliest_day
+from carrier_tracker.meeting.trips import trip_approver
 from carrier_tracker.paper.workbook_schema import (
     ATTENDEES,
     DOCUMENTS,
@@ -612,6 +613,52 @@ def _day(
     return day
 
 
+def _kind_and_due(
+    parsed: _Parsed, row: _Row, tz: ZoneInfo | None
+) -> tuple[MeetingKind, date | None]:
+    """The 会议 sheet's 类型 (blank: 涉密会议) and 应交回日期 (a date cell or YYYY-MM-DD text, not
+    before today; required for 外出携带)."""
+    kind_header, due_header = MEETING.column("kind").header, MEETING.column("due_on").header
+    raw_kind = clean_text(row.values.get("kind"))
+    kind = MeetingKind.MEETING
+    if raw_kind:
+        try:
+            kind = MeetingKind(raw_kind)
+        except ValueError:
+            parsed.add(
+                MEETING,
+                row.number,
+                kind_header,
+                messages.text("import_kind_bad", value=_shown(raw_kind)),
+            )
+    value = row.values.get("due_on")
+    due: date | None = None
+    if value is not None and clean_text(value) != "":
+        if isinstance(value, datetime):
+            due = value.date() if value.time() == time() else None
+        elif isinstance(value, date):
+            due = value
+        else:
+            raw = unicodedata.normalize("NFKC", clean_text(value))
+            try:
+                due = date.fromisoformat(raw) if len(raw) == 10 and raw[4] == "-" else None
+            except ValueError:
+                due = None
+        if due is None:
+            parsed.add(
+                MEETING,
+                row.number,
+                due_header,
+                messages.text("import_due_bad", value=_shown(value)),
+            )
+        elif due < datetime.now(tz).date():
+            parsed.add(MEETING, row.number, due_header, messages.text("import_due_past", value=due))
+            due = None
+    elif kind is MeetingKind.TRIP:
+        parsed.add(MEETING, row.number, due_header, messages.text("import_trip_needs_due"))
+    return kind, due
+
+
 def _first_of(
     parsed: _Parsed, spec: Sheet, row: _Row, key: str, value: str, seen: dict[str, tuple[int, str]]
 ) -> bool:
@@ -730,6 +777,13 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
                     starts=MEETING.column("starts_at").header,
                 ),
             )
+        kind, due_on = _kind_and_due(parsed, row, tz)
+        passes_default = bool(meeting_level and meeting_level.rank >= Level.JIMI.rank)
+        if kind is MeetingKind.TRIP:
+            passes_default = False
+            if _bool(parsed, MEETING, row, "requires_passes", default=False):
+                header = MEETING.column("requires_passes").header
+                parsed.add(MEETING, row.number, header, messages.text("import_trip_passes"))
         data["meeting"] = {
             "code": code,
             "title": title,
@@ -740,12 +794,10 @@ def _validate_rows(parsed: _Parsed, has_meeting_sheet: bool, tz: ZoneInfo | None
             "organizer": _text(parsed, MEETING, row, "organizer"),
             "officer": _text(parsed, MEETING, row, "officer"),
             "requires_passes": _bool(
-                parsed,
-                MEETING,
-                row,
-                "requires_passes",
-                default=bool(meeting_level and meeting_level.rank >= Level.JIMI.rank),
+                parsed, MEETING, row, "requires_passes", default=passes_default
             ),
+            "kind": kind.value,
+            "due_on": due_on,
         }
         data["meeting_row"] = row.number
 
@@ -1001,6 +1053,7 @@ def import_workbook(
     tz: ZoneInfo | None = None,
     progress: Callable[[str], None] | None = None,
     now: datetime | None = None,
+    approver: str = "",
 ) -> ImportResult:
     """Validate a workbook and, if it has no problem, write the whole meeting in ``session``.
 
@@ -1016,7 +1069,14 @@ def import_workbook(
     _raise_problems(parsed)
     say(messages.text("import_writing"))
     return _write(
-        session=session, key=key, parsed=parsed, data=data, operator=operator, say=say, now=now
+        session=session,
+        key=key,
+        parsed=parsed,
+        data=data,
+        operator=operator,
+        say=say,
+        now=now,
+        approver=approver,
     )
 
 
@@ -1029,6 +1089,7 @@ def import_file(
     tz: ZoneInfo | None = None,
     progress: Callable[[str], None] | None = None,
     now: datetime | None = None,
+    approver: str = "",
 ) -> ImportResult:
     """Import a workbook into the database behind ``engine`` without holding up other desks.
 
@@ -1053,7 +1114,14 @@ def import_file(
         check_database(session, parsed, data)
         _raise_problems(parsed)
         return _write(
-            session=session, key=key, parsed=parsed, data=data, operator=operator, say=say, now=now
+            session=session,
+            key=key,
+            parsed=parsed,
+            data=data,
+            operator=operator,
+            say=say,
+            now=now,
+            approver=approver,
         )
 
 
@@ -1098,7 +1166,11 @@ def _write(
     operator: str,
     say: Callable[[str], None],
     now: datetime | None,
+    approver: str = "",
 ) -> ImportResult:
+    recorded = ""
+    if data["meeting"]["kind"] == MeetingKind.TRIP:  # 涉密载体外出审批: refused before any write
+        recorded = trip_approver(session, operator, approver)
     meeting = Meeting(**data["meeting"])
     session.add(meeting)
     session.flush()
@@ -1135,7 +1207,9 @@ def _write(
         session=session,
         key=key,
         meeting_id=meeting.id,
-        event=imported_event(session, meeting, stamp(operator=operator, note=note, now=now)),
+        event=imported_event(
+            session, meeting, stamp(operator=operator, approver=recorded, note=note, now=now)
+        ),
     )
     register_meeting(session, key, meeting, operator=operator)
     return ImportResult(

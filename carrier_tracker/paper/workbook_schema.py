@@ -79,6 +79,20 @@ MEETING = Sheet(
             required=False,
             hint="是/否；空 = 机密级以上为是",
         ),
+        Column(
+            "kind",
+            "类型",
+            ("kind", "type", "会议类型"),
+            required=False,
+            hint="涉密会议 / 外出携带；空 = 涉密会议",
+        ),
+        Column(
+            "due_on",
+            "应交回日期",
+            ("due_on", "due", "交回日期"),
+            required=False,
+            hint="YYYY-MM-DD；外出携带必填，不早于今天",
+        ),
     ),
 )
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-SCHEMA_HEAD = "0014"
+SCHEMA_HEAD = "0015"
 """The newest migration, spelled out so the common case (schema current) needs no Alembic import
 on every command (a tap's start-up); tests/unit/test_schema.py checks it against the scripts."""
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from carrier_tracker.enums import MeetingKind
 from carrier_tracker.storage.direct import ADMIN_EVENTS_WHERE
 
 
@@ -53,6 +54,14 @@ class Meeting(SQLModel, table=True):
     organizer: str = Field(default="", max_length=200)
     officer: str = Field(default="", max_length=100)
     requires_passes: bool = True
+    kind: str = Field(
+        default=MeetingKind.MEETING.value,
+        max_length=16,
+        sa_column_kwargs={"server_default": MeetingKind.MEETING.value},
+    )
+    """涉密会议, or 外出携带 (documents carried to an outside meeting)."""
+    due_on: date | None = None
+    """应交回日期: every copy is due back by this day (None: none set)."""
     status: str = Field(default="draft", max_length=16)
     closed_at: datetime | None = Field(default=None, sa_column=_ts())
     closed_by: str | None = Field(default=None, max_length=100)

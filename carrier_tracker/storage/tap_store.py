@@ -139,7 +139,7 @@ _MEETING_BY_CODE = (
 _MEETING_BY_ID = select(MEETING).where(MEETING.c.id == bindparam("id"))
 _HEAD_NAMES = tuple(c.name for c in HEAD.c)
 assert _HEAD_NAMES[0] == "meeting_id"  # _cut keys the head on it
-_TAP_MEETING_NAMES = ("id", "code", "status", "level", "requires_passes")
+_TAP_MEETING_NAMES = ("id", "code", "status", "level", "requires_passes", "kind")
 # SQLite: the meeting (the columns a tap reads) and its ledger head in one read (BEGIN IMMEDIATE
 # already holds the write lock, so the head read here is as good as a locked one).
 _MEETING_WITH_HEAD = (
