@@ -1209,6 +1209,7 @@ def build_parser() -> argparse.ArgumentParser:
         ledger_commands,
         plan_commands,
         policy_commands,
+        report_commands,
     )
 
     def add(
@@ -1449,6 +1450,7 @@ def build_parser() -> argparse.ArgumentParser:
     policy_commands.register(areas)  # filing, checklists, pledges, forms
     ledger_commands.register(areas)  # rebuild
     after_commands.register(areas)  # dispositions, places
+    report_commands.register(areas)  # the office's period report
     return parser
 
 
