@@ -19,7 +19,14 @@ from carrier_tracker.enums import Level
 from carrier_tracker.ledger.audit import audit_system
 from carrier_tracker.paper.export import officer_names
 from carrier_tracker.paper.heading import Local
-from carrier_tracker.paper.layout import LINE, PAD, Column, PrintedSheet, printed_book
+from carrier_tracker.paper.layout import (
+    LINE,
+    PAD,
+    Column,
+    PrintedBook,
+    PrintedSheet,
+    printed_book,
+)
 from carrier_tracker.paper.period_lines import MeetingLine, read_line
 from carrier_tracker.storage.models import Meeting, table_of, utcnow
 
@@ -238,7 +245,7 @@ _LEVELS = {0: Level.NEIBU, 1: Level.MIMI, 2: Level.JIMI, 3: Level.JUEMI}
 class _Sheets:
     """The report's sheets with the title block and marking they share."""
 
-    def __init__(self, book: Any, facts: list[str], marking: str, period: str) -> None:
+    def __init__(self, book: PrintedBook, facts: list[str], marking: str, period: str) -> None:
         self.book, self.facts, self.marking, self.period = book, facts, marking, period
         self.sheets: list[PrintedSheet] = []
 

@@ -249,6 +249,10 @@ def test_marking_is_the_highest_level_and_an_empty_period_says_so(cli: Cli, tmp_
     rows, wb = rows_of(out)
     assert list(rows) == [JAN]
     assert wb[TOTALS_SHEET].oddHeader.left.text.endswith("秘密★")
+    # both ends of the period are in it: a meeting that starts on its first or its last day
+    day = tmp_path / "一天.xlsx"
+    ok(cli("report", "--from", "2026-12-08", "--to", "2026-12-08", "-o", str(day)))
+    assert list(rows_of(day)[0]) == [CODE]
     empty = tmp_path / "空.xlsx"
     r = cli("report", "--from", "2025-01-01", "--to", "2025-12-31", "-o", str(empty))
     assert r.code == 0 and "统计期间内没有会议" in r.out
