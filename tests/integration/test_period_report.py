@@ -24,6 +24,8 @@ from tests.integration.test_hostile_export import _unprivileged
 
 NOV, JAN = "HY2026-11", "HY2027-01"
 HEADS = [c.header for c in MEETING_COLUMNS]
+NAMES = [h.replace("\n", "") for h in HEADS]
+"""The headers as one line (a long one is printed on two)."""
 
 
 def _meeting_book(tmp: Path, code: str, level: str, start: datetime, end: datetime) -> Path:
@@ -168,7 +170,7 @@ def rows_of(path: Path) -> tuple[dict[str, dict[str, Any]], Any]:
     out = {}
     for r in values[at + 1 :]:
         if isinstance(r[0], int):
-            out[r[1]] = dict(zip(HEADS, r, strict=False))
+            out[r[1]] = dict(zip(NAMES, r, strict=False))
     return out, wb
 
 
