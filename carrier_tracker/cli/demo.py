@@ -208,8 +208,9 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
     )
     print(f"保密办工作簿：{out}")
     _demo_forms(engine, key, work)
+    reported = _demo_report(engine, key, work)
     engine.dispose()
-    return 0 if exported.chain.ok else 1
+    return 0 if exported.chain.ok and reported else 1
 
 
 DEMO_PLEDGES = ("A001", "A002", "A004", "A005")
@@ -290,6 +291,27 @@ def _demo_forms(engine: Any, key: bytes, work: Path) -> None:
     with db.read_scope(engine) as s:
         result = write_forms(session=s, key=key, meeting_code=CODE, path=out)
     print(messages.text("forms_written", path=out, sheets=result.sheets_line()))
+
+
+def _demo_report(engine: Any, key: bytes, work: Path) -> bool:
+    """The office's period report of the demo meeting's month (after its dispositions), as
+    ``carrier-tracker report --from … --to …`` writes it; True when every meeting verified."""
+    import calendar
+
+    from carrier_tracker.paper.heading import Local
+    from carrier_tracker.paper.period_report import write_period_report
+
+    out = work / "定期评估.xlsx"
+    with db.read_scope(engine) as s:
+        start = Local(None)(find_meeting(s, CODE).starts_at) or datetime.now()
+        first = start.date().replace(day=1)
+        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        result = write_period_report(
+            session=s, key=key, first=first, last=last, path=out, operator="孙文管", force=True
+        )
+    print(f"\n[{messages.text('demo_report_title', first=first, last=last)}]")
+    print(messages.text("report_written", path=out, n=len(result.lines), marking=result.marking))
+    return not result.unverified
 
 
 def prepare_demo_database(workdir: Path, *, now: datetime | None = None) -> tuple[str, Path]:

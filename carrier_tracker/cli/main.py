@@ -1215,6 +1215,7 @@ def build_parser() -> argparse.ArgumentParser:
         ledger_commands,
         plan_commands,
         policy_commands,
+        report_commands,
         trip_commands,
     )
 
@@ -1463,6 +1464,7 @@ def build_parser() -> argparse.ArgumentParser:
     ledger_commands.register(areas)  # rebuild
     after_commands.register(areas)  # dispositions, places
     trip_commands.register(areas)  # documents carried to an outside meeting
+    report_commands.register(areas)  # the office's period report
     return parser
 
 

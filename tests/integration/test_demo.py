@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from carrier_tracker.cli import demo
@@ -65,6 +66,14 @@ def test_demo_runs_a_meeting_to_close(tmp_path: Path) -> None:
     forms = list(tmp_path.glob("carrier-tracker-demo-*/签字表格.xlsx"))
     assert forms and f"已生成签字表格 {forms[0]}" in out
     assert "销毁登记表 1 行，归档清单 1 行" in out
+    # then the office's period report of the demo's month, after the dispositions
+    reports = list(tmp_path.glob("carrier-tracker-demo-*/定期评估.xlsx"))
+    assert reports and "[定期评估（2026-12-01 至 2026-12-31）]" in out
+    assert f"已生成定期评估 {reports[0]}：会议 1 个，密级标志 机密★" in out
+    assert out.index("[会后处置（会议结束后）]") < out.index("[定期评估")
+    rows = list(openpyxl.load_workbook(reports[0])["会议一览"].iter_rows(values_only=True))
+    (row,) = [r for r in rows if r[1] == "HY2026-12"]
+    assert row[17:] == (3, 0, "完整")  # 已处置 3, 待处置 0, verified
     assert out.count("演示操作员：") == 1
 
 

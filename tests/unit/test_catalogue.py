@@ -45,6 +45,8 @@ FORMATS = {
     # column headings (the paper's format)
     "carrier_tracker/paper/after_forms.py",
     "carrier_tracker/paper/disposal_sheet.py",
+    # the period report's sheet names and column headings (the paper's format)
+    "carrier_tracker/paper/period_report.py",
 }
 
 
