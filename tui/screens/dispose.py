@@ -25,7 +25,7 @@ from carrier_tracker.meeting.disposition import (
     disposition_status,
 )
 from carrier_tracker.meeting.places import place_names
-from carrier_tracker.messages import DISPOSAL_LABEL, local_time
+from carrier_tracker.messages import local_time
 from readers import TagTap
 
 from ..app import CarrierTrackerApp
@@ -135,12 +135,13 @@ class DisposeScreen(TakesTaps, Screen[None]):
                 id="dispose-method",
             )
             yield Entry(placeholder=t("dispose_witness_placeholder"), id="dispose-witness")
-            yield Entry(
-                placeholder=t("dispose_pin_placeholder"), password=True, id="dispose-pin"
-            )
+            yield Entry(placeholder=t("dispose_pin_placeholder"), password=True, id="dispose-pin")
             yield Entry(placeholder=t("dispose_unit_placeholder"), id="dispose-unit")
         yield Label(t("dispose_counts_reading"), id="dispose-counts", markup=False)
-        yield OutcomePanel(t("dispose_prompt"), id="dispose-outcome")
+        yield OutcomePanel(
+            t("dispose_prompt_kind", kind=t(f"dispose_kind_{self.kind.value}")),
+            id="dispose-outcome",
+        )
         with Horizontal(id="body"):
             yield TapLog(id="dispose-log")
             yield TapEntry(self.app.tray_items, id="tap")
@@ -191,6 +192,8 @@ class DisposeScreen(TakesTaps, Screen[None]):
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         self.kind = KINDS[event.index]
         self._show_fields()
+        kind = t(f"dispose_kind_{self.kind.value}")
+        self.query_one(OutcomePanel).hint(t("dispose_prompt_kind", kind=kind))
         self._focus_empty()
 
     def _show_fields(self) -> None:
@@ -347,7 +350,7 @@ class DisposeScreen(TakesTaps, Screen[None]):
         self.checking = False
         self.query_one("#dispose-pin", Input).value = ""
         held, self.held = self.held, []
-        for _ in held or [None]:
+        for _ in range(max(len(held), 1)):  # each destruction tapped meanwhile, or the Enter
             self._unrecorded(error, "#dispose-pin")
 
     # -- recording -------------------------------------------------------------------------------
