@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from textual.widgets import Input, RadioSet, Select
 
 from carrier_tracker.access.operators import reset_pin
@@ -65,7 +65,7 @@ def _dispositions(d: Desk) -> list[Disposition]:
 
 def _events(d: Desk) -> list[Event]:
     with db.read_scope(d.engine) as s:
-        return list(s.exec(select(Event).order_by(Event.id)).all())
+        return list(s.exec(select(Event).order_by(col(Event.id))).all())
 
 
 def _panel(app: CarrierTrackerApp) -> str:
@@ -219,6 +219,13 @@ async def test_destroy_needs_the_witness_pin(desk: Callable[..., Desk]) -> None:
         screen.query_one("#dispose-witness", Input).value = "门岗"
         text = await _tap_refused_unrecorded(pilot, d, BACK[2])
         assert "请监销人 门岗 输入 PIN 确认" in text
+        # Enter in the PIN field checks it at once; then the core's own rule: 孙文管 and 门岗
+        # are both custodians, and one of the two must be an officer (refused, recorded)
+        await _type(pilot, screen, "#dispose-pin", "112233")
+        await wait_for(pilot, lambda: "监销人 门岗 已凭 PIN 确认" in _panel(app))
+        out = await d.tap(pilot, BACK[2])
+        assert out.startswith("拒绝：销毁须有保密负责人参与"), out
+        assert d.carrier(BACK[2]).state == State.RECOVERED and len(_dispositions(d)) == 2
         assert not clipping_problems(app)
 
 

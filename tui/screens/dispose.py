@@ -233,14 +233,19 @@ class DisposeScreen(TakesTaps, Screen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         field = event.input.id
-        if field == "dispose-pin" and event.value and not self.checking:
+        if (
+            field == "dispose-pin"
+            and event.value
+            and self._value("#dispose-witness")
+            and not self.checking
+        ):
             self._check_witness(None)
             return
         if field in ("dispose-location", "dispose-witness", "dispose-unit", "dispose-pin"):
             self._focus_empty()
 
     def on_select_changed(self, _event: Select.Changed) -> None:
-        if self.kind is Disposal.DESTROY and self.query_one("#dispose-method").has_focus:
+        if self.kind is Disposal.DESTROY and self.query_one("#dispose-method").has_focus_within:
             self.call_later(self._focus_empty)
 
     # -- taps ------------------------------------------------------------------------------------
