@@ -214,6 +214,7 @@ TEXT: dict[str, str] = {
     "dispose_known_units": "可退回：{known}",
     "dispose_prompt_kind": "【{kind}】请刷要处置的文件",
     "dispose_counts_reading": "读取中…",
+    "dispose_list_title": "本次在此刷卡的处置（最新在上）",
     "dispose_counts": "待处置 {waiting} 份　已处置：归档 {archived}、销毁 {destroyed}、退回 {returned}　尚未收回 {not_back} 份（不能处置）　本次已处置 {here} 份",
     "dispose_missing_location": "归档须填写存放地点",
     "dispose_missing_method": "销毁须选择销毁方式",

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, RadioButton, RadioSet, Select
@@ -143,7 +143,9 @@ class DisposeScreen(TakesTaps, Screen[None]):
             id="dispose-outcome",
         )
         with Horizontal(id="body"):
-            yield TapLog(id="dispose-log")
+            with Vertical(id="dispose-list"):
+                yield Label(t("dispose_list_title"), classes="tap-title", markup=False)
+                yield TapLog(id="dispose-log")
             yield TapEntry(self.app.tray_items, id="tap")
         yield Footer(compact=True)
 
