@@ -126,6 +126,7 @@ async def test_archive_by_tap_on_a_closed_meeting_counts_down(desk: Callable[...
         await settle(pilot, app)
         assert isinstance(app.screen, DeskScreen) and app.meeting_closed
         assert "ctrl+z" in shown_keys(app)  # the closed desk offers it (its footer names it)
+        assert "已收回的文件在处置（Ctrl+Z）中逐份刷卡处置" in _flat(screen_text(app))
         screen = await _open(pilot, app)
         assert "待处置 4 份" in _counts(app) and "本次已处置 0 份" in _counts(app)
         # 归档 is chosen; tapped before its location is filled: nothing recorded, the cursor there
