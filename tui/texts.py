@@ -209,6 +209,7 @@ TEXT: dict[str, str] = {
     "dispose_method_prompt": "销毁方式",
     "dispose_witness_placeholder": "监销人姓名",
     "dispose_pin_placeholder": "监销人 PIN",
+    "dispose_pin_confirmed": "已凭 PIN 确认",
     "dispose_unit_placeholder": "退回单位",
     "dispose_known_archives": "已登记的归档地点：{known}",
     "dispose_known_units": "可退回：{known}",

@@ -212,12 +212,14 @@ async def test_destroy_needs_the_witness_pin(desk: Callable[..., Desk]) -> None:
         assert [w.name for w in event.witnesses] == ["赵保密"]
         assert (event.method, event.stamp.operator) == ("粉碎", "孙文管")
         # the witness stands for the screen: the next copy needs no PIN again
+        assert screen.query_one("#dispose-pin", Input).placeholder == "已凭 PIN 确认"
         out = await d.tap(pilot, BACK[1])
         assert out.startswith("成功：销毁：1 份（HY-02 第001份）"), out
         assert [r.method for r in _dispositions(d)] == ["粉碎", "粉碎"]
         assert "销毁 2" in _counts(app) and "待处置 2 份" in _counts(app)
         # another witness: their PIN again
         screen.query_one("#dispose-witness", Input).value = "门岗"
+        assert screen.query_one("#dispose-pin", Input).placeholder == "监销人 PIN"
         text = await _tap_refused_unrecorded(pilot, d, BACK[2])
         assert "请监销人 门岗 输入 PIN 确认" in text
         # Enter in the PIN field checks it at once; then the core's own rule: 孙文管 and 门岗

@@ -232,6 +232,7 @@ class DisposeScreen(TakesTaps, Screen[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "dispose-witness" and event.value.strip() != self.confirmed:
             self.confirmed = None
+            self.query_one("#dispose-pin", Input).placeholder = t("dispose_pin_placeholder")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         field = event.input.id
@@ -346,6 +347,7 @@ class DisposeScreen(TakesTaps, Screen[None]):
         self.query_one("#dispose-pin", Input).value = ""
         if self._value("#dispose-witness") == name:
             self.confirmed = name
+            self.query_one("#dispose-pin", Input).placeholder = t("dispose_pin_confirmed")
         held, self.held = self.held, []
         self.query_one(OutcomePanel).hint(t("dispose_witness_ok", name=name))
         for ask in held:  # the name the PIN was checked for, whatever the field says now
