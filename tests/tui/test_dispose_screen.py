@@ -219,6 +219,7 @@ async def test_destroy_needs_the_witness_pin(desk: Callable[..., Desk]) -> None:
         assert "销毁 2" in _counts(app) and "待处置 2 份" in _counts(app)
         # another witness: their PIN again
         screen.query_one("#dispose-witness", Input).value = "门岗"
+        await settle(pilot, app)
         assert screen.query_one("#dispose-pin", Input).placeholder == "监销人 PIN"
         text = await _tap_refused_unrecorded(pilot, d, BACK[2])
         assert "请监销人 门岗 输入 PIN 确认" in text
