@@ -1235,7 +1235,7 @@ TEXT_TAGS_CLOSE: dict[str, str] = {
     "tui_recon_closed_lost": "会议 {code} 已结束（带例外：挂失 {lost} 件）。找到后按 F11「找回」刷卡记录，会议仍为已结束",
     "tui_recon_found_later": "会后找回 {count} 件：{items}",
     "tui_anchor_line": "台账锚点 {seq}:{digest}（保密办可凭此复核台账此后未被改写）",
-    "tui_desk_closed": "会议已结束：此处只记录挂失载体的找回（F11 刷卡）；清点、审计与导出照常",
+    "tui_desk_closed": "会议已结束：此处只记录挂失载体的找回（F11 刷卡）；清点、审计与导出照常，已收回的文件在处置（Ctrl+Z）中逐份刷卡处置",
     "tui_lost_note_required": "挂失须先写明情况：在“说明”栏填写后再刷卡（本次未记录）",
 }
 

@@ -53,7 +53,17 @@ POLL_SECONDS = 1.0
 WAITING_AFTER = 0.4  # a write that takes longer than this shows 等待数据库…
 READER_RETRY = 5.0
 
-SCREENS = ("desk", "reconcile", "enroll", "courier", "copies", "audit", "changes", "policy")
+SCREENS = (
+    "desk",
+    "reconcile",
+    "enroll",
+    "courier",
+    "copies",
+    "audit",
+    "changes",
+    "dispose",
+    "policy",
+)
 CLOSED_HIDES = frozenset({"enroll", "courier", "changes"})
 """Screens of a meeting that closed (their steps would all be refused): not offered."""
 IDLE_CHECK_SECONDS = 1.0
@@ -497,6 +507,7 @@ class CarrierTrackerApp(App[None]):
         from .screens.changes import ChangesScreen
         from .screens.copies import CopiesScreen
         from .screens.courier import CourierScreen
+        from .screens.dispose import DisposeScreen
         from .screens.enroll import EnrollScreen
         from .screens.policy import PolicyScreen
         from .screens.reconcile import ReconcileScreen
@@ -508,6 +519,7 @@ class CarrierTrackerApp(App[None]):
             "copies": CopiesScreen,
             "audit": AuditScreen,
             "changes": ChangesScreen,
+            "dispose": DisposeScreen,
             "policy": PolicyScreen,
         }
         return screens[name]()

@@ -19,6 +19,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("ctrl+l", "show('copies')", "key_copies"),
     ("ctrl+t", "show('audit')", "key_audit"),
     ("ctrl+b", "show('changes')", "key_changes"),
+    ("ctrl+z", "show('dispose')", "key_dispose"),
     ("ctrl+a", "show('policy')", "key_policy"),
     ("ctrl+o", "export", "key_export"),
 )

@@ -171,6 +171,7 @@ SCREENS: dict[str, list[str]] = {
     "copies": ["ctrl+l"],
     "audit": ["ctrl+t"],
     "changes": ["ctrl+b"],
+    "dispose": ["ctrl+z"],
     "policy": ["ctrl+a"],
     "close_dialog": ["ctrl+r", "ctrl+w"],
     "plan": ["ctrl+r", "ctrl+f"],
