@@ -25,10 +25,11 @@ from carrier_tracker.access.operators import add_operator, authenticate
 from carrier_tracker.cli.main import result_line
 from carrier_tracker.custody import checklists
 from carrier_tracker.custody.service import find_meeting, record_tap
-from carrier_tracker.enums import Action, Answer, Mode, Role, Verdict
+from carrier_tracker.enums import Action, Answer, Mode, PlaceKind, Role, Verdict
 from carrier_tracker.errors import CarrierTrackerError
 from carrier_tracker.ledger import keyring
 from carrier_tracker.meeting.lifecycle import close_meeting, open_consignment, status
+from carrier_tracker.meeting.places import add_place
 from carrier_tracker.meeting.policy import answer_items, checklist_status, file_meeting
 from carrier_tracker.paper.export import export_meeting
 from carrier_tracker.paper.importer import import_workbook
@@ -241,26 +242,18 @@ def _demo_pledges(engine: Any, key: bytes) -> None:
 
 
 DEMO_ARCHIVE = "机要档案室"
-"""Where the demo archives HY-01's recovered copies (registered by the officer first)."""
+"""Where the demo archives recovered copies (registered with the operators, so the desk's 处置
+screen and the script's dispositions both find it)."""
 
 
 def _demo_dispositions(engine: Any, key: bytes) -> None:
     """After the close, every recovered copy is disposed of, as the office does: HY-01 archived,
     HY-02 returned to the organiser, the rest shredded by 孙文管 before the officer 赵保密."""
-    from carrier_tracker.enums import DestroyMethod, Disposal, PlaceKind
+    from carrier_tracker.enums import DestroyMethod, Disposal
     from carrier_tracker.meeting.disposition import Ask, dispose
-    from carrier_tracker.meeting.places import add_place
 
     print(f"\n[{messages.text('demo_disposition_title')}]")
     with db.session_scope(engine) as s:
-        add_place(
-            session=s,
-            key=key,
-            kind=PlaceKind.ARCHIVE,
-            name=DEMO_ARCHIVE,
-            by="赵保密",
-            station="演示台",
-        )
         organizer = find_meeting(s, CODE).organizer
     officer_pin = next(pin for name, _role, pin in DEMO_OPERATORS if name == "赵保密")
     authenticate(engine=engine, key=key, name="赵保密", pin=officer_pin, station="演示台")
@@ -329,6 +322,15 @@ def prepare_demo_database(workdir: Path, *, now: datetime | None = None) -> tupl
             add_operator(
                 session=s, key=key, name=name, role=role, pin=pin, by=officer, station="演示台"
             )
+    with db.session_scope(engine) as s:
+        add_place(
+            session=s,
+            key=key,
+            kind=PlaceKind.ARCHIVE,
+            name=DEMO_ARCHIVE,
+            by=officer,
+            station="演示台",
+        )
     with db.session_scope(engine) as s:
         import_workbook(session=s, key=key, path=SAMPLE, operator="孙文管")
     with db.session_scope(engine) as s:  # the paperwork before the first tap (said on screen)
