@@ -70,6 +70,7 @@ async def one_round(url: str, key: Path, code: str, tray: bool) -> dict[str, flo
     from tui.screens.desk import DeskScreen
     from tui.screens.plan import PlanScreen
     from tui.screens.reconcile import ReconcileScreen
+    from tui.widgets.row_table import RowTable
     from tui.widgets.tap_entry import TapEntry
 
     app = make_app(
@@ -87,7 +88,7 @@ async def one_round(url: str, key: Path, code: str, tray: bool) -> dict[str, flo
             return (
                 isinstance(screen, ReconcileScreen)
                 and screen.recon is not None
-                and screen.query_one("#recon", DataTable).row_count > 0
+                and screen.query_one("#recon", RowTable).row_count > 0
             )
 
         for name in ("清点 first (Ctrl+R → table filled)", "清点 again"):
@@ -98,7 +99,7 @@ async def one_round(url: str, key: Path, code: str, tray: bool) -> dict[str, flo
             if name == "清点 first (Ctrl+R → table filled)":
                 await pilot.press("escape")
                 await until(pilot, lambda: isinstance(app.screen, DeskScreen))
-        table = app.screen.query_one("#recon", DataTable)
+        table = app.screen.query_one("#recon", RowTable)
         out["清点 rows"] = float(table.row_count)
         table.focus()
         await pilot.pause(0.2)
