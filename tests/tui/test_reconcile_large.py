@@ -13,8 +13,9 @@ from textual.app import App
 from textual.widgets import Checkbox
 
 from carrier_tracker.access.operators import Authenticated
-from carrier_tracker.custody.service import find_meeting
-from carrier_tracker.enums import Role
+from carrier_tracker.custody.service import find_meeting, record_tap
+from carrier_tracker.enums import Mode, Role
+from carrier_tracker.ledger import load_key
 from carrier_tracker.storage import db
 from carrier_tracker.storage.readmodel import reconciliation
 from tests.tui.conftest import wait_for
@@ -52,16 +53,27 @@ async def test_reconcile_shows_thousands_of_rows_in_order(tmp_path: Path) -> Non
     made = ["--attendees", str(ATTENDEES), "--documents", "1", "--copies", "1", "--taps"]
     assert make_meeting.main([*made, "--passes-only", "-o", str(out)]) == 0
     url = f"sqlite:///{out.with_suffix('.db')}"
-    engine = db.make_engine(url, read_only=True)
+    key_path = tmp_path / "m-key" / "ledger.key"
+    engine = db.make_engine(url)
+    with db.session_scope(engine) as s:  # ten passes back: ten attendees with nothing out
+        for n in range(1, 11):
+            outcome = record_tap(
+                session=s, key=load_key(key_path, create=False), meeting_code=CODE,
+                uid=make_meeting.uid_for(f"{CODE}/pass/A{n * 100:04d}"), mode=Mode.RECALL,
+                station="test", operator="孙文管",
+            )  # fmt: skip
+            assert not outcome.refused, outcome.message
     with db.read_scope(engine) as s:
         recon = reconciliation(s, find_meeting(s, CODE))
     engine.dispose()
     expected = table_rows(recon, True)
-    assert len(expected) == 2 * ATTENDEES  # each attendee, and the pass they hold
+    assert len(expected) == 2 * (ATTENDEES - 10)  # each attendee, and the pass they hold
+    everyone = table_rows(recon, False)
+    assert len(everyone) == len(expected) + 10 and "a:A0100" in everyone
 
     app = make_app(
         url, "sim:", meeting=CODE, station="test", operator="赵保密",
-        key_path=tmp_path / "m-key" / "ledger.key", debounce=0.0,
+        key_path=key_path, debounce=0.0,
         signed_in=Authenticated("赵保密", Role.OFFICER),
     )  # fmt: skip
     async with app.run_test(size=(120, 36)) as pilot:
@@ -93,7 +105,8 @@ async def test_reconcile_shows_thousands_of_rows_in_order(tmp_path: Path) -> Non
         assert text[0] == header  # the header stays
         assert text[-2:] == [before_last, last] and first not in text
 
-        screen.query_one("#only-out", Checkbox).value = False  # everyone: the same people here
+        screen.query_one("#only-out", Checkbox).value = False  # everyone, nothing out or not
         await pilot.pause()
-        assert table.row_keys == list(table_rows(recon, False))
+        assert table.row_keys == list(everyone)
         assert table.cursor_key == keys[-1]  # the cursor kept its row
+        assert table.get_row("a:A0100")[1] == "—"  # nothing out

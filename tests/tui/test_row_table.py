@@ -3,7 +3,7 @@ cursor, zebra stripes, and that only the lines in view are drawn."""
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.style import Style
@@ -195,6 +195,7 @@ async def test_only_the_lines_in_view_are_drawn() -> None:
         assert screen_text(app).splitlines()[-1].split() == ["50000", "第50000行"]
 
 
+@example(["\x07\x07\x07\x07", "a"])  # the longest text is the narrowest
 @given(
     st.lists(
         st.text(alphabet="aZ 09（）第份件赵娟\u0301\x07é—·、\u200d\ufe0f😀", max_size=12),
