@@ -133,7 +133,7 @@ async def test_new_rows_keep_the_cursor_on_its_row_key() -> None:
 
 
 async def test_columns_are_as_wide_as_their_widest_text() -> None:
-    app = TableApp(3)
+    app = TableApp(0)  # no rows yet: each column as wide as its label
     async with app.run_test(size=SIZE) as pilot:
         t = table(app)
         t.set_rows({"a": ("1", "短"), "b": ("2", "一行很长的中文")})
@@ -141,6 +141,10 @@ async def test_columns_are_as_wide_as_their_widest_text() -> None:
         assert [c.width for c in t.columns.values()] == [4, 14]  # 编号: the label; CJK: 2 each
         assert "一行很长的中文" in screen_text(app)
         assert t.virtual_size.width == 4 + 2 + 14 + 2
+        t.set_rows({"a": ("1", "短"), "b": ("2", "一行很长的中文再长一点")})  # one row changed
+        assert [c.width for c in t.columns.values()] == [4, 22]
+        t.set_rows({"a": ("1", "短")})  # the widest row gone: the column stays (as DataTable's)
+        assert [c.width for c in t.columns.values()] == [4, 22]
 
 
 async def test_zebra_stripes_alternate_the_rows_background() -> None:

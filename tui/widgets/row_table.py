@@ -165,7 +165,7 @@ class RowTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.zebra_stripes = zebra_stripes
         self.columns: dict[str, Column] = {}
-        self._rows: dict[str, tuple[str, ...]] = {}
+        self._rows: dict[str, Sequence[str]] = {}
         self._keys: list[str] = []
         self._index: dict[str, int] = {}
         self.cursor_row = 0
@@ -191,10 +191,10 @@ class RowTable(ScrollView, can_focus=True):
         """The row key under the cursor, ``None`` when there are no rows."""
         return self._keys[self.cursor_row] if self._keys else None
 
-    def get_row_at(self, index: int) -> tuple[str, ...]:
+    def get_row_at(self, index: int) -> Sequence[str]:
         return self._rows[self._keys[index]]
 
-    def get_row(self, key: str) -> tuple[str, ...]:
+    def get_row(self, key: str) -> Sequence[str]:
         return self._rows[key]
 
     def get_row_index(self, key: str) -> int:
@@ -205,14 +205,18 @@ class RowTable(ScrollView, can_focus=True):
 
     def set_rows(self, rows: Mapping[str, Sequence[str]]) -> None:
         """Show these rows in this order (row key → one text per column). The cursor stays on
-        its row key if that row is still here, else at the same place (within the rows)."""
-        at = self.cursor_key
-        self._rows = {key: tuple(cells) for key, cells in rows.items()}
+        its row key if that row is still here, else at the same place (within the rows).
+
+        Only the rows new or changed since the last call are measured, and a column only ever
+        widens (as DataTable's do): a refresh after one tap costs a comparison per row, not a
+        measure per cell."""
+        at, before = self.cursor_key, self._rows
+        self._rows = dict(rows)
         self._keys = list(self._rows)
         self._index = {key: i for i, key in enumerate(self._keys)}
+        changed = [cells for key, cells in self._rows.items() if before.get(key) != cells]
         for i, column in enumerate(self.columns.values()):
-            values = {cells[i] for cells in self._rows.values()}
-            column.width = max(widest(values), cell_len(column.label))
+            column.width = max(column.width, widest({cells[i] for cells in changed}))
         self._resize()
         self.refresh()
         kept = at is not None and at in self._index
