@@ -22,7 +22,6 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -142,18 +141,6 @@ class RowTable(ScrollView, can_focus=True):
     }
     """
 
-    class CursorMoved(Message):
-        """The cursor is on another row (``key`` is ``None`` when the table is empty)."""
-
-        def __init__(self, table: RowTable, key: str | None) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> RowTable:
-            return self.table
-
     def __init__(
         self,
         *,
@@ -220,7 +207,7 @@ class RowTable(ScrollView, can_focus=True):
         self._resize()
         self.refresh()
         kept = at is not None and at in self._index
-        self._place(self._index[at] if kept and at is not None else self.cursor_row, at)
+        self.move_cursor(self._index[at] if kept and at is not None else self.cursor_row)
 
     def _resize(self) -> None:
         width = sum(c.width + 2 * PADDING for c in self.columns.values())
@@ -235,9 +222,6 @@ class RowTable(ScrollView, can_focus=True):
 
     def move_cursor(self, row: int) -> None:
         """Put the cursor on row ``row`` (kept within the rows) and scroll it into view."""
-        self._place(row, self.cursor_key)
-
-    def _place(self, row: int, before: str | None) -> None:
         self.cursor_row = max(0, min(row, len(self._keys) - 1))
         self.refresh()
         top = round(self.scroll_y)
@@ -245,8 +229,6 @@ class RowTable(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
         elif self.cursor_row >= top + self._page:
             self.scroll_to(y=self.cursor_row - self._page + 1, animate=False, immediate=True)
-        if self.cursor_key != before:
-            self.post_message(self.CursorMoved(self, self.cursor_key))
 
     def action_cursor_up(self) -> None:
         self.move_cursor(self.cursor_row - 1)
