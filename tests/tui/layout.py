@@ -14,6 +14,8 @@ from textual.widget import Widget
 from textual.widgets import Button, DataTable, Footer, Input, OptionList, Static
 from textual.widgets._footer import FooterKey
 
+from tui.widgets.row_table import RowTable
+
 
 def screen_text(app: Any) -> str:
     """The whole screen (dialogs over what is under them) as plain text, as a terminal shows it."""
@@ -116,7 +118,7 @@ def clipping_problems(app: Any) -> list[str]:
                     f"{name}: label {label!r} needs {cell_len(label)} columns, has {content.width}"
                 )
             continue
-        if isinstance(widget, DataTable):
+        if isinstance(widget, DataTable | RowTable):
             if widget.virtual_size.width > widget.scrollable_content_region.width:
                 problems.append(
                     f"{name}: needs {widget.virtual_size.width} columns, has "

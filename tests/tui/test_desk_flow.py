@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import Input, Label
 
 from carrier_tracker.cli.demo import CODE
 from carrier_tracker.enums import Mode
@@ -19,6 +19,7 @@ from tui.screens.approval import ApprovalDialog
 from tui.screens.courier import CourierScreen
 from tui.screens.reconcile import ReconcileScreen
 from tui.widgets.banners import ModeBanner
+from tui.widgets.row_table import RowTable
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = (120, 36)
@@ -132,7 +133,7 @@ async def test_tap_from_another_process_shows_on_reconciliation(desk: Callable[.
     async with d.app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: isinstance(d.app.screen, ReconcileScreen))
-        table = d.app.screen.query_one(DataTable)
+        table = d.app.screen.query_one("#recon", RowTable)
         assert "HY-04" not in str([table.get_row_at(i) for i in range(table.row_count)])
         env = {
             **os.environ,
@@ -167,9 +168,8 @@ async def test_tap_from_another_process_shows_on_reconciliation(desk: Callable[.
         def shows() -> bool:
             # a row naming the holder (key a:CODE), then one row per item (key a:CODE/i)
             return any(
-                str(key.value).startswith("a:A005/")
-                and table.get_row(key)[0].strip() == "HY-04 第002份"
-                for key in table.rows
+                key.startswith("a:A005/") and table.get_row(key)[0].strip() == "HY-04 第002份"
+                for key in table.row_keys
             )
 
         await wait_for(pilot, shows, timeout=5)

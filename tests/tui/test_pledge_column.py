@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from textual.widgets import DataTable, Label
+from textual.widgets import Label
 
 from carrier_tracker.cli.demo import CODE
 from carrier_tracker.enums import Mode
@@ -13,6 +13,7 @@ from carrier_tracker.meeting.pledges import record_pledges
 from carrier_tracker.storage import db
 from tests.tui.conftest import Desk, open_screen, pass_uid, wait_for
 from tui.screens.reconcile import ReconcileScreen
+from tui.widgets.row_table import RowTable
 
 
 async def test_pledge_column_and_warning(desk: Callable[..., Desk]) -> None:
@@ -50,7 +51,7 @@ async def test_pledge_column_and_warning(desk: Callable[..., Desk]) -> None:
         screen = d.app.screen
         assert isinstance(screen, ReconcileScreen)
         await wait_for(pilot, lambda: "a:A005" in screen.shown)
-        table = screen.query_one(DataTable)
+        table = screen.query_one("#recon", RowTable)
         assert [str(c.label) for c in table.columns.values()][-1] == "承诺书"
         assert table.get_cell("a:A001", "pledge") == "2026-11-20"
         assert table.get_cell("a:A003", "pledge") == "2026-11-27"

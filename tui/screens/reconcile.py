@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Footer, Header, Label, ProgressBar
+from textual.widgets import Checkbox, Footer, Header, Label, ProgressBar
 
 from carrier_tracker import messages
 from carrier_tracker.custody.service import is_officer
@@ -33,6 +33,7 @@ from ..taking import TakesTaps
 from ..texts import t
 from ..widgets.banners import ModeBanner, OutcomePanel
 from ..widgets.reader_status import ReaderHelp, ReaderStatusBar
+from ..widgets.row_table import RowTable
 from ..widgets.tap_entry import TapEntry
 from .confirm_close import CloseChoice, ConfirmClose
 
@@ -66,13 +67,6 @@ def close_record(session: Session, meeting: Meeting) -> CloseRecord:
     return CloseRecord(
         head.seq if head else 0, head.hash if head else "", released["pass"], released["copy"]
     )
-
-
-class Placed(str):
-    """A first cell that knows where its row goes: the table is kept in order by sorting on it
-    (row keys sort as the read model orders its groups: attendees by code, consignments, nobody)."""
-
-    order = ""
 
 
 def table_rows(recon: Reconciliation, only_out: bool) -> dict[str, Row]:
@@ -145,7 +139,7 @@ class ReconcileScreen(TakesTaps, Screen[None]):
         yield Label("", id="found-later", markup=False)
         yield OutcomePanel("", id="recon-outcome")
         with Horizontal(id="body"):
-            yield DataTable(id="recon", cursor_type="row", zebra_stripes=True)
+            yield RowTable(id="recon", zebra_stripes=True)
             yield TapEntry(self.app.tray_items, id="tap")
         yield Footer(compact=True)
 
@@ -154,7 +148,7 @@ class ReconcileScreen(TakesTaps, Screen[None]):
         self.query_one("#close-record").display = False
         self.app.show_reader(self)
         self._show_mode()
-        table = self.query_one(DataTable)
+        table = self.query_one(RowTable)
         for key in COLUMNS:
             table.add_column(t(f"recon_col_{key}"), key=key)
         self._load()
@@ -244,40 +238,15 @@ class ReconcileScreen(TakesTaps, Screen[None]):
         self.app.service.read(self, run, got, key="found-later")
 
     def _fill(self) -> None:
-        """Update the table in place: only rows that appeared, went or changed are touched (a
-        meeting of thousands stays cheap to refresh); the cursor stays on its row."""
+        """Show the rows as they are now, in the read model's order (holders by code,
+        consignments, nobody; each holder's items under it). The table draws only the lines in
+        view, so a meeting of tens of thousands of rows is cheap to refresh; the cursor stays on
+        its row."""
         if self.recon is None:
             return
-        table = self.query_one(DataTable)
         rows = table_rows(self.recon, self.query_one("#only-out", Checkbox).value)
-        old = self.shown
-        at = (
-            table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            if table.row_count
-            else None
-        )
-        for key in old.keys() - rows.keys():
-            table.remove_row(key)
-        added = False
-        for key, cells in rows.items():
-            before = old.get(key)
-            if before is None:
-                first = Placed(cells[0])
-                first.order = key
-                table.add_row(first, *cells[1:], key=key)
-                added = True
-            elif before != cells:
-                for column, value, was in zip(COLUMNS, cells, before, strict=True):
-                    if value != was:
-                        if column == "item":
-                            value = Placed(value)
-                            value.order = key
-                        table.update_cell(key, column, value, update_width=True)
-        if added:
-            table.sort("item", key=lambda cell: cell.order)
+        self.query_one(RowTable).set_rows(rows)
         self.shown = rows
-        if at in rows:
-            table.move_cursor(row=table.get_row_index(at))
 
     def on_checkbox_changed(self, _event: Checkbox.Changed) -> None:
         self._fill()
