@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from carrier_tracker import messages
-from carrier_tracker.enums import DISPOSED, Action, CarrierKind, Level, State, Verdict
+from carrier_tracker.enums import DISPOSED, Action, CarrierKind, Level, MeetingKind, State, Verdict
 from carrier_tracker.ledger import events as ev
 from carrier_tracker.ledger.audit import AuditReport, MeetingAudit, SystemAudit, event_rows
 from carrier_tracker.ledger.fold import RECOVERED_BY, MeetingWorld
@@ -74,13 +74,9 @@ class MeetingLine:
 
 
 def meeting_kind(world: MeetingWorld) -> str:
-    """The meeting's kind as the ledger says it (涉密会议 for a meeting that records none): trips
-    (外出携带) are meetings of another kind."""
-    kind = getattr(world.meeting, "kind", None)
-    if kind is None or kind == "":
-        return messages.text("report_kind_meeting")
-    label = getattr(messages, "MEETING_KIND_LABEL", {}).get(kind)
-    return str(label if label is not None else getattr(kind, "value", kind))
+    """The meeting's kind as the ledger says it (a meeting whose opening records none is a
+    涉密会议); the kinds' values are their Chinese labels (外出携带 for a trip)."""
+    return world.meeting.kind or MeetingKind.MEETING.value
 
 
 @cache

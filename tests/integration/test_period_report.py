@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -302,3 +302,18 @@ def test_bad_output_exit_2_and_write_nothing(cli: Cli, tmp_path: Path) -> None:
     assert r.code == 2 and "文件已存在" in r.err and existing.read_bytes() == b"old"
     r = cli("report", *period, "-o", str(existing), "--force")
     assert r.code == 0 and existing.read_bytes()[:2] == b"PK"
+
+
+def test_a_trip_is_a_row_of_its_kind(bare: Cli, tmp_path: Path) -> None:
+    """Documents carried to an outside meeting (外出携带, #23 item 2) are reported as trips."""
+    from tests.integration.test_trips_cli import TRIP, open_args
+
+    r = bare(*open_args("--operator", "赵保密"))
+    assert r.code == 0, r.out + r.err
+    today = datetime.now().astimezone().date()
+    out = tmp_path / "本月.xlsx"
+    r = bare("report", "--from", (today - timedelta(days=1)).isoformat(), "--to",
+             (today + timedelta(days=1)).isoformat(), "-o", str(out))  # fmt: skip
+    assert r.code == 0, r.out + r.err
+    rows, _wb = rows_of(out)
+    assert rows[TRIP]["类型"] == "外出携带" and rows[TRIP]["校验结果"] == "完整"
