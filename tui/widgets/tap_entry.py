@@ -22,12 +22,18 @@ TRAY_SHOWN = 300
 typing narrows it, Enter takes the first match whether listed or not."""
 
 
-def matches(items: list[tuple[str, str]], text: str) -> list[tuple[str, str]]:
-    """Tray items whose label holds every word of ``text`` (case-insensitive), exact words first."""
+def matches(
+    items: list[tuple[str, str]], text: str, upper: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """Tray items whose label holds every word of ``text`` (case-insensitive), exact words first.
+    ``upper``: the labels in upper case, made once (a national tray holds 105,000 tags)."""
     words = text.upper().split()
-    found = [(label, uid) for label, uid in items if all(w in label.upper() for w in words)]
-    exact = [it for it in found if set(words) <= set(it[0].upper().split())]
-    return exact + [it for it in found if it not in exact]
+    labels = upper if upper is not None else [label.upper() for label, _uid in items]
+    found = [i for i, label in enumerate(labels) if all(w in label for w in words)]
+    wanted = set(words)
+    exact = [i for i in found if wanted <= set(labels[i].split())]
+    rest = set(exact)
+    return [items[i] for i in exact] + [items[i] for i in found if i not in rest]
 
 
 class TapEntry(Vertical):
@@ -53,6 +59,7 @@ class TapEntry(Vertical):
         super().__init__(id=id)
         self.tray = tray or []  # (label, uid)
         self.shown: list[tuple[str, str]] = list(self.tray)
+        self._upper = [label.upper() for label, _uid in self.tray]
 
     def compose(self) -> ComposeResult:
         yield Label(
@@ -84,7 +91,7 @@ class TapEntry(Vertical):
         event.stop()
         if not self.tray:
             return
-        self.shown = matches(self.tray, event.value)
+        self.shown = matches(self.tray, event.value, self._upper)
         options = self.query_one("#tray-list", OptionList)
         options.clear_options()
         options.add_options(self._options())
@@ -113,7 +120,7 @@ class TapEntry(Vertical):
         if uid:
             self._tap(uid, uid, via_tray=False)
             return
-        found = matches(self.tray, text) if self.tray else []
+        found = matches(self.tray, text, self._upper) if self.tray else []
         if not found:
             feedback.update(
                 t("tray_no_match", text=text) if self.tray else t("tap_bad_uid", text=text)
