@@ -68,12 +68,12 @@ async def one_round(url: str, key: Path, code: str, tray: bool) -> dict[str, flo
 
     from carrier_tracker.access.operators import Authenticated
     from carrier_tracker.enums import Role
-    from tui.app import make_app
-    from tui.screens.desk import DeskScreen
-    from tui.screens.plan import PlanScreen
-    from tui.screens.reconcile import ReconcileScreen
-    from tui.widgets.row_table import RowTable
-    from tui.widgets.tap_entry import TapEntry
+    from carrier_tracker.tui.app import make_app
+    from carrier_tracker.tui.screens.desk import DeskScreen
+    from carrier_tracker.tui.screens.plan import PlanScreen
+    from carrier_tracker.tui.screens.reconcile import ReconcileScreen
+    from carrier_tracker.tui.widgets.row_table import RowTable
+    from carrier_tracker.tui.widgets.tap_entry import TapEntry
 
     app = make_app(
         url, "sim:", meeting=code, station="bench", operator=OFFICER, key_path=key,

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from readers import open_reader  # noqa: E402
+from carrier_tracker.readers import open_reader  # noqa: E402
 
 
 def _rss_mb() -> float:

@@ -103,11 +103,11 @@ async def measure(url: str, key_path: Path, taps: int) -> None:
     from carrier_tracker.custody.service import record_tap
     from carrier_tracker.enums import Mode
     from carrier_tracker.storage import db
-    from tui.app import make_app
-    from tui.messages import LedgerAdvanced
-    from tui.screens.desk import DeskScreen
-    from tui.screens.reconcile import ReconcileScreen
-    from tui.widgets.banners import OutcomePanel
+    from carrier_tracker.tui.app import make_app
+    from carrier_tracker.tui.messages import LedgerAdvanced
+    from carrier_tracker.tui.screens.desk import DeskScreen
+    from carrier_tracker.tui.screens.reconcile import ReconcileScreen
+    from carrier_tracker.tui.widgets.banners import OutcomePanel
 
     sys.path.insert(0, str(ROOT / "samples"))
     from make_sample import uid_for  # type: ignore[import-not-found]
@@ -198,8 +198,8 @@ t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
 from carrier_tracker.enums import Role
 from carrier_tracker.access.operators import Authenticated
-from tui.app import make_app
-from tui.screens.desk import DeskScreen
+from carrier_tracker.tui.app import make_app
+from carrier_tracker.tui.screens.desk import DeskScreen
 async def main():
     # signed in already: a person's sign-in adds their typing and one PIN check (~0.1 s)
     who = Authenticated("赵保密", Role.OFFICER)
@@ -431,10 +431,10 @@ async def measure_export(
 
     from carrier_tracker.access.operators import Authenticated
     from carrier_tracker.enums import Role
-    from tui.app import make_app
-    from tui.screens.desk import DeskScreen
-    from tui.screens.export_dialog import ExportDialog
-    from tui.widgets.banners import ModeBanner, OutcomePanel
+    from carrier_tracker.tui.app import make_app
+    from carrier_tracker.tui.screens.desk import DeskScreen
+    from carrier_tracker.tui.screens.export_dialog import ExportDialog
+    from carrier_tracker.tui.widgets.banners import ModeBanner, OutcomePanel
 
     sys.path.insert(0, str(ROOT / "samples"))
     from make_sample import uid_for  # type: ignore[import-not-found]

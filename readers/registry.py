@@ -12,17 +12,21 @@ from .base import DEFAULT_DEBOUNCE, Reader, ReaderError, ReaderStatus
 # scheme -> (module, class, what to install when the import fails)
 BACKENDS: dict[str, tuple[str, str, str]] = {
     "pcsc": (
-        "readers.pcsc_reader",
+        "carrier_tracker.readers.pcsc_reader",
         "PcscReader",
         messages.text("install_pcsc"),
     ),
-    "nfc": ("readers.nfcpy_reader", "NfcpyReader", "pip install 'carrier-tracker[nfc]'"),
+    "nfc": (
+        "carrier_tracker.readers.nfcpy_reader",
+        "NfcpyReader",
+        "pip install 'carrier-tracker[nfc]'",
+    ),
     "wedge": (
-        "readers.wedge",
+        "carrier_tracker.readers.wedge",
         "WedgeReader",
         messages.text("install_evdev"),
     ),
-    "sim": ("readers.sim", "SimReader", ""),
+    "sim": ("carrier_tracker.readers.sim", "SimReader", ""),
 }
 
 

@@ -25,12 +25,12 @@ from carrier_tracker.custody.service import find_meeting
 from carrier_tracker.enums import Level, MeetingStatus, Verdict
 from carrier_tracker.ledger import keyring
 from carrier_tracker.messages import text
+from carrier_tracker.readers import Reader, ReaderError, ReaderStatus, TagTap, open_reader
+from carrier_tracker.readers.base import DEFAULT_DEBOUNCE
+from carrier_tracker.readers.sim import SimReader
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import Meeting
 from carrier_tracker.storage.queries import newest_seq
-from readers import Reader, ReaderError, ReaderStatus, TagTap, open_reader
-from readers.base import DEFAULT_DEBOUNCE
-from readers.sim import SimReader
 
 from .context import DeskContext
 from .jobs import DeskJobs, result_lines

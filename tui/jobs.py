@@ -46,7 +46,7 @@ LOG_NAME = "desk.log"
 STOP_GRACE = 5.0  # seconds a stopped child has to clean up before it is killed
 STDERR_KEEP = 64 * 1024  # bytes of the child's stderr kept for the log (the tail)
 
-log = logging.getLogger("tui.jobs")
+log = logging.getLogger("carrier_tracker.tui.jobs")
 
 
 class _PrivateFileHandler(logging.FileHandler):
@@ -70,7 +70,7 @@ def open_desk_log(folder: Path) -> Path:
     """
     global _handler
     path = folder / LOG_NAME
-    root = logging.getLogger("tui")
+    root = logging.getLogger("carrier_tracker.tui")
     if _handler is not None and _handler.baseFilename == str(path.absolute()):
         return path
     if _handler is not None:

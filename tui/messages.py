@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from readers import ReaderStatus, TagTap
+from carrier_tracker.readers import ReaderStatus, TagTap
 
 if TYPE_CHECKING:
     from .lanes import Job

@@ -21,9 +21,9 @@ from textual.message_pump import MessagePump
 from carrier_tracker.custody.service import Outcome, record_tap
 from carrier_tracker.enums import CarrierKind, Mode, Verdict
 from carrier_tracker.messages import MODE_LABEL, text
+from carrier_tracker.readers import TagTap
 from carrier_tracker.storage.models import Attendee, Carrier, Document
 from carrier_tracker.storage.tap_store import Bind, TapStore
-from readers import TagTap
 
 from .context import DeskContext
 from .lanes import Job, Lane

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from readers import TagTap
+from carrier_tracker.readers import TagTap
 
 
 class TakesTaps:

@@ -93,7 +93,7 @@ STEPS: list[tuple[Mode, str | None, str, str | None, str, str]] = [
 
 def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = True) -> int:
     """Run the scripted demo; returns 0 when the meeting closed with a verified ledger."""
-    from readers import open_reader
+    from carrier_tracker.readers import open_reader
 
     work = workdir or Path(tempfile.mkdtemp(prefix="carrier-tracker-demo-"))
     url, key_path = prepare_demo_database(work)
@@ -111,7 +111,7 @@ def run_demo(*, pause: float = 0.6, workdir: Path | None = None, colour: bool = 
     )
     _demo_pledges(engine, key)
 
-    from readers.sim import SimReader
+    from carrier_tracker.readers.sim import SimReader
 
     reader = open_reader("sim:", debounce=0.0)
     assert isinstance(reader, SimReader)
@@ -404,8 +404,8 @@ def demo_app(work: Path) -> Any:
     The simulated reader debounces like a real one: the same tag laid on it again within 1.5 s
     of being lifted is a re-read, dropped (the tray says so).
     """
-    from readers.base import DEFAULT_DEBOUNCE
-    from tui.app import make_app
+    from carrier_tracker.readers.base import DEFAULT_DEBOUNCE
+    from carrier_tracker.tui.app import make_app
 
     url, key_path = prepare_demo_database(work)
     engine = db.make_engine(url)
@@ -484,8 +484,8 @@ def keep_hint(work: Path) -> str:
 
 def cmd_tui(args: argparse.Namespace) -> int:
     """CLI entry point of ``tui``."""
-    from readers import ReaderError
-    from tui.app import make_app
+    from carrier_tracker.readers import ReaderError
+    from carrier_tracker.tui.app import make_app
 
     try:
         app = make_app(

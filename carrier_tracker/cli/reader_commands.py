@@ -20,7 +20,7 @@ ORIGINALITY_LABEL = {
 def cmd_readers(_args: argparse.Namespace) -> int:
     """List PC/SC readers and nfcpy USB devices, or say why there are none."""
     try:
-        from readers.pcsc_reader import list_readers
+        from carrier_tracker.readers.pcsc_reader import list_readers
     except ImportError:
         print(messages.text("readers_pcsc_missing"))
     else:
@@ -30,7 +30,7 @@ def cmd_readers(_args: argparse.Namespace) -> int:
         if not names:
             print(messages.text("readers_pcsc_none", why=why))
     try:
-        from readers.nfcpy_reader import list_devices
+        from carrier_tracker.readers.nfcpy_reader import list_devices
     except ImportError:
         print(messages.text("readers_nfc_missing"))
     else:
@@ -45,7 +45,7 @@ def cmd_readers(_args: argparse.Namespace) -> int:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     """Print each tap as it happens until Ctrl-C."""
-    from readers import ReaderError, ReaderStatus, open_reader
+    from carrier_tracker.readers import ReaderError, ReaderStatus, open_reader
 
     def status(st: ReaderStatus) -> None:
         state = messages.text("reader_online") if st.online else messages.text("reader_offline")

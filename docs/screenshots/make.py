@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from carrier_tracker.cli.demo import demo_app  # noqa: E402
-from tui.texts import MIN_SIZE  # noqa: E402
+from carrier_tracker.tui.texts import MIN_SIZE  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -99,9 +99,9 @@ async def courier(pilot: Any, app: Any) -> None:
 async def offline(pilot: Any, app: Any) -> None:
     """What `carrier-tracker tui --reader pcsc:` shows when installed without the pcsc extra
     (tests/tui/test_reader_offline.py runs exactly that in a terminal); taps still work."""
-    from readers import ReaderStatus
-    from tui.messages import ReaderStatusChanged
-    from tui.texts import t
+    from carrier_tracker.readers import ReaderStatus
+    from carrier_tracker.tui.messages import ReaderStatusChanged
+    from carrier_tracker.tui.texts import t
 
     app.post_message(
         ReaderStatusChanged(
@@ -142,8 +142,8 @@ async def wall_shot(size: tuple[int, int], name: str) -> None:
     from carrier_tracker.custody.service import record_tap
     from carrier_tracker.enums import Mode
     from carrier_tracker.storage import db
+    from carrier_tracker.tui.wall.app import make_wall_app
     from samples.make_sample import uid_for
-    from tui.wall.app import make_wall_app
 
     os.environ["TZ"] = "Asia/Shanghai"
     time.tzset()

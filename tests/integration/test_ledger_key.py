@@ -101,7 +101,7 @@ def test_a_replaced_key_file_with_the_fingerprint_row_deleted_is_refused(
         assert r.code == 2 and r.err.startswith("错误：台账密钥与此数据库不符："), r.err
     elif door == "desk":
         from carrier_tracker.errors import LedgerError
-        from tui.app import make_app
+        from carrier_tracker.tui.app import make_app
 
         with pytest.raises(LedgerError, match="台账密钥与此数据库不符"):
             make_app(cli.env["CARRIER_TRACKER_DB"], "sim:", meeting=CODE, key_path=key_path)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from readers import TagTap, open_reader
-from readers.base import Reader
+from carrier_tracker.readers import TagTap, open_reader
+from carrier_tracker.readers.base import Reader
 from tests.conftest import skip_or_fail
 
 UIDS = [bytes.fromhex(h) for h in ("04A1B2C3D4E5F6", "04112233445566", "04DEADBEEF0102")]
@@ -258,7 +258,7 @@ class TestNfcContract(ReaderContract):
 
 
 def test_unknown_scheme_lists_valid_ones() -> None:
-    from readers import ReaderError
+    from carrier_tracker.readers import ReaderError
 
     with pytest.raises(ReaderError, match="可用：pcsc:、nfc:、wedge:、sim:"):
         open_reader("rfid:x")
@@ -267,10 +267,10 @@ def test_unknown_scheme_lists_valid_ones() -> None:
 def test_missing_library_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
-    from readers import ReaderError
+    from carrier_tracker.readers import ReaderError
 
     monkeypatch.setitem(sys.modules, "smartcard", None)  # as if pyscard were not installed
-    monkeypatch.delitem(sys.modules, "readers.pcsc_reader", raising=False)
+    monkeypatch.delitem(sys.modules, "carrier_tracker.readers.pcsc_reader", raising=False)
     with pytest.raises(ReaderError, match=r"carrier-tracker\[pcsc\]"):
         open_reader("pcsc:")
 
@@ -287,7 +287,7 @@ def test_sim_script_replay(tmp_path: Path) -> None:
 
 
 def test_sim_script_errors_name_the_line(tmp_path: Path) -> None:
-    from readers import ReaderError
+    from carrier_tracker.readers import ReaderError
 
     script = tmp_path / "bad.txt"
     script.write_text("0.1 04A1B2C3D4E5F6\nsoon 04A1\n", encoding="utf-8")

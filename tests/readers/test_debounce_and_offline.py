@@ -8,8 +8,8 @@ import time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from readers import ReaderStatus, open_reader
-from readers.base import Debouncer
+from carrier_tracker.readers import ReaderStatus, open_reader
+from carrier_tracker.readers.base import Debouncer
 from tests.readers.test_contract import Running
 
 

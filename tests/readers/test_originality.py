@@ -6,8 +6,8 @@ import pytest
 from ecdsa import SECP128r1, SigningKey
 from ecdsa.util import sigencode_string
 
-from readers import Originality, open_reader
-from readers.originality import NXP_NTAG21X_KEY, verify_signature
+from carrier_tracker.readers import Originality, open_reader
+from carrier_tracker.readers.originality import NXP_NTAG21X_KEY, verify_signature
 from tests.readers.ntag_emulator import NtagEmulator
 from tests.readers.test_contract import Running
 

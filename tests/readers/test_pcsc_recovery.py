@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from readers import ReaderStatus, open_reader
+from carrier_tracker.readers import ReaderStatus, open_reader
 from tests.conftest import skip_or_fail
 from tests.readers.test_contract import Running, pcsc_ready
 from tests.readers.vpcd_tag import VirtualTag

@@ -9,9 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from readers import open_reader
-from readers.wedge import WedgeReader
-from readers.wedge_format import ByteOrder, WedgeFormat, WedgeParseError, parse_line, render
+from carrier_tracker.readers import open_reader
+from carrier_tracker.readers.wedge import WedgeReader
+from carrier_tracker.readers.wedge_format import (
+    ByteOrder,
+    WedgeFormat,
+    WedgeParseError,
+    parse_line,
+    render,
+)
 
 
 @given(st.binary(min_size=4, max_size=4), st.sampled_from(list(ByteOrder)))
@@ -77,7 +83,7 @@ def test_wedge_stdin_reader_reports_garbage_and_taps_uids() -> None:
 
 
 def test_wedge_bad_option() -> None:
-    from readers import ReaderError
+    from carrier_tracker.readers import ReaderError
 
     with pytest.raises(ReaderError, match="format=auto"):
         open_reader("wedge:stdin?format=octal")

@@ -21,9 +21,9 @@ from carrier_tracker.enums import Answer, Mode, Role
 from carrier_tracker.meeting.policy import answer_items
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import Carrier, ChecklistAnswer, Event
+from carrier_tracker.tui.app import CarrierTrackerApp, make_app
+from carrier_tracker.tui.widgets.banners import OutcomePanel
 from tests.integration.cli_helpers import copy_uid, pass_uid
-from tui.app import CarrierTrackerApp, make_app
-from tui.widgets.banners import OutcomePanel
 
 T0 = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)
 

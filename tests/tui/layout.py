@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Button, DataTable, Footer, Input, OptionList, Static
 from textual.widgets._footer import FooterKey
 
-from tui.widgets.row_table import RowTable
+from carrier_tracker.tui.widgets.row_table import RowTable
 
 
 def screen_text(app: Any) -> str:

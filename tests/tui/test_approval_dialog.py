@@ -12,10 +12,10 @@ from textual.widgets import Input
 
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import Attendee, Document
+from carrier_tracker.tui.screens.approval import ApprovalDialog
+from carrier_tracker.tui.texts import MIN_SIZE
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
 from tests.tui.layout import clipping_problems, screen_text
-from tui.screens.approval import ApprovalDialog
-from tui.texts import MIN_SIZE
 
 
 def _facts(d: Desk, doc: str, code: str) -> tuple[Document, Attendee]:

@@ -14,10 +14,10 @@ from carrier_tracker.custody.service import find_meeting
 from carrier_tracker.ledger.audit import audit_meeting
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import Document, Event
+from carrier_tracker.tui.screens.changes import ALL_FIELDS, FIELDS, KINDS, ChangesScreen
+from carrier_tracker.tui.screens.plan import PlanScreen
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
 from tests.tui.test_changes_screen import submit
-from tui.screens.changes import ALL_FIELDS, FIELDS, KINDS, ChangesScreen
-from tui.screens.plan import PlanScreen
 
 SIZE = (120, 36)
 

@@ -14,9 +14,9 @@ from carrier_tracker.enums import Mode
 from carrier_tracker.ledger.audit import audit_meeting
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import Attendee, Event
+from carrier_tracker.tui.screens.audit import AuditScreen
+from carrier_tracker.tui.screens.changes import KINDS, ChangesScreen
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
-from tui.screens.audit import AuditScreen
-from tui.screens.changes import KINDS, ChangesScreen
 
 SIZE = (120, 36)
 NEW_UID = "04FFEEDDCCBBAA"

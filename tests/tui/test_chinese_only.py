@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 
 from carrier_tracker.cli.demo import demo_app, prepare_demo_database
+from carrier_tracker.tui.app import CarrierTrackerApp, make_app
+from carrier_tracker.tui.screens.approval import ApprovalDialog
+from carrier_tracker.tui.screens.commands import CommandsDialog
+from carrier_tracker.tui.screens.desk import DeskScreen
+from carrier_tracker.tui.screens.login import LoginScreen
+from carrier_tracker.tui.texts import MIN_SIZE
 from tests.tui.conftest import SCREENS, Desk, copy_uid, open_screen, pass_uid, settle, wait_for
 from tests.tui.layout import screen_text
-from tui.app import CarrierTrackerApp, make_app
-from tui.screens.approval import ApprovalDialog
-from tui.screens.commands import CommandsDialog
-from tui.screens.desk import DeskScreen
-from tui.screens.login import LoginScreen
-from tui.texts import MIN_SIZE
 
 KEY_NAMES = {"ctrl", "esc", "escape", "tab", "enter", "shift", "home", "end", "delete", "space"}
 TERMS = {"UID", "PIN"}
@@ -121,6 +121,6 @@ async def test_no_english_on_the_meeting_picker(tmp_path: Path) -> None:
 def _tap(uid: str) -> Any:
     from datetime import UTC, datetime
 
-    from readers import TagTap
+    from carrier_tracker.readers import TagTap
 
     return TagTap(uid=uid, reader_id="测试", monotonic=0.0, at=datetime.now(UTC))

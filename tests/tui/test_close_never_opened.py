@@ -12,9 +12,9 @@ from textual.widgets import Input
 
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import Event, Meeting
+from carrier_tracker.tui.screens.confirm_close import ConfirmClose
 from tests.tui.conftest import Desk, open_screen, settle, wait_for
 from tests.tui.layout import clipping_problems, screen_text
-from tui.screens.confirm_close import ConfirmClose
 
 SIZE = (100, 30)
 

@@ -14,13 +14,13 @@ from carrier_tracker.meeting.lifecycle import close_meeting
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import LedgerHead, Meeting
 from carrier_tracker.storage.readmodel import released_tags
+from carrier_tracker.tui.screens.commands import CommandsDialog
+from carrier_tracker.tui.screens.confirm_close import ConfirmClose
+from carrier_tracker.tui.screens.desk import DeskScreen
+from carrier_tracker.tui.texts import MIN_SIZE
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
 from tests.tui.layout import clipping_problems, screen_text
 from tests.tui.test_key_hints import shown_keys
-from tui.screens.commands import CommandsDialog
-from tui.screens.confirm_close import ConfirmClose
-from tui.screens.desk import DeskScreen
-from tui.texts import MIN_SIZE
 
 
 def _opened_and_back(d: Desk) -> None:

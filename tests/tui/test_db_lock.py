@@ -11,9 +11,9 @@ from collections.abc import Callable
 from textual.widgets import Input
 
 from carrier_tracker.enums import State
+from carrier_tracker.tui.widgets.banners import ModeBanner
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
 from tests.tui.layout import screen_text
-from tui.widgets.banners import ModeBanner
 
 LOCK_SECONDS = 10.0
 HOLDER = """

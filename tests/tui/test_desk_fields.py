@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from textual.widgets import Input
 
+from carrier_tracker.tui.screens.approval import ApprovalDialog
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
-from tui.screens.approval import ApprovalDialog
 
 SIZE = (120, 36)
 

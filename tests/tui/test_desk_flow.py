@@ -13,13 +13,13 @@ from textual.widgets import Input, Label
 from carrier_tracker.cli.demo import CODE
 from carrier_tracker.enums import Mode
 from carrier_tracker.storage.models import Meeting
+from carrier_tracker.tui.screens.approval import ApprovalDialog
+from carrier_tracker.tui.screens.courier import CourierScreen
+from carrier_tracker.tui.screens.reconcile import ReconcileScreen
+from carrier_tracker.tui.widgets.banners import ModeBanner
+from carrier_tracker.tui.widgets.row_table import RowTable
 from tests.paper_tables import summary
 from tests.tui.conftest import Desk, copy_uid, pass_uid, wait_for
-from tui.screens.approval import ApprovalDialog
-from tui.screens.courier import CourierScreen
-from tui.screens.reconcile import ReconcileScreen
-from tui.widgets.banners import ModeBanner
-from tui.widgets.row_table import RowTable
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = (120, 36)

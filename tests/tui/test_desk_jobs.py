@@ -28,20 +28,20 @@ from carrier_tracker.meeting.lifecycle import close_meeting
 from carrier_tracker.meeting.policy import answer_items, file_meeting
 from carrier_tracker.paper.export import PARALLEL_VERIFY_MIN
 from carrier_tracker.paper.importer import import_workbook
+from carrier_tracker.readers import TagTap
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import LedgerHead
-from readers import TagTap
+from carrier_tracker.tui.app import CarrierTrackerApp, make_app
+from carrier_tracker.tui.screens.desk import DeskScreen
+from carrier_tracker.tui.screens.export_dialog import ExportDialog, JobDialog
+from carrier_tracker.tui.screens.reconcile import ReconcileScreen
+from carrier_tracker.tui.texts import MIN_SIZE
+from carrier_tracker.tui.widgets.job_bar import JobBar
 from tests.conftest import SAMPLE, fresh_pg_url
 from tests.paper_tables import summary as read_summary
 from tests.paper_tables import table
 from tests.tui.conftest import pass_uid, wait_for
 from tests.tui.layout import clipping_problems, screen_text
-from tui.app import CarrierTrackerApp, make_app
-from tui.screens.desk import DeskScreen
-from tui.screens.export_dialog import ExportDialog, JobDialog
-from tui.screens.reconcile import ReconcileScreen
-from tui.texts import MIN_SIZE
-from tui.widgets.job_bar import JobBar
 
 CODE = "HY2026-12"
 OFFICER = "赵保密"
@@ -457,12 +457,12 @@ async def test_a_closed_meetings_export_names_the_anchor_and_the_released_tags(
 def test_the_desk_log_is_private_and_made_where_it_is_missing(tmp_path: Path) -> None:
     import logging
 
-    from tui.jobs import open_desk_log
+    from carrier_tracker.tui.jobs import open_desk_log
 
     folder = tmp_path / "home" / "data"
     path = open_desk_log(folder)
     assert not folder.exists()  # nothing is created before there is something to say
-    logging.getLogger("tui.lanes").error("database job failed in lane %s", "write")
+    logging.getLogger("carrier_tracker.tui.lanes").error("database job failed in lane %s", "write")
     assert "database job failed in lane write" in path.read_text()
     assert (path.stat().st_mode & 0o777) == 0o600
     assert (folder.stat().st_mode & 0o777) == 0o700

@@ -11,8 +11,8 @@ from carrier_tracker.cli.demo import CODE
 from carrier_tracker.enums import Level
 from carrier_tracker.meeting.changes import NewPerson, add_attendee
 from carrier_tracker.storage import db
+from carrier_tracker.tui.screens.desk import DeskScreen
 from tests.tui.conftest import Desk, settle, wait_for
-from tui.screens.desk import DeskScreen
 
 SIZE = (120, 36)
 LATE_PASS = "04A1B2C3D4E5F7"

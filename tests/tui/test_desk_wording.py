@@ -16,14 +16,14 @@ from textual.widgets import Static
 from carrier_tracker import messages
 from carrier_tracker.cli.demo import demo_app
 from carrier_tracker.custody import checklists
+from carrier_tracker.tui.screens.courier import CourierScreen
+from carrier_tracker.tui.screens.desk import DeskScreen
+from carrier_tracker.tui.texts import MIN_SIZE
+from carrier_tracker.tui.widgets.tap_log import TapLog
+from carrier_tracker.tui.wording import desk_words
 from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, settle, wait_for
 from tests.tui.layout import screen_text
 from tests.tui.test_notices import squeezed
-from tui.screens.courier import CourierScreen
-from tui.screens.desk import DeskScreen
-from tui.texts import MIN_SIZE
-from tui.widgets.tap_log import TapLog
-from tui.wording import desk_words
 
 REACHING_THE_DESK = {
     # refusals and errors of the services the desk calls, as the catalogue words them

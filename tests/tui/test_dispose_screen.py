@@ -17,18 +17,18 @@ from carrier_tracker.ledger import codec
 from carrier_tracker.ledger import events as ev
 from carrier_tracker.meeting.lifecycle import close_meeting
 from carrier_tracker.meeting.places import place_names
+from carrier_tracker.readers import TagTap
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import Disposition, Event, Operator
-from readers import TagTap
+from carrier_tracker.tui.app import CarrierTrackerApp
+from carrier_tracker.tui.screens.commands import CommandsDialog
+from carrier_tracker.tui.screens.desk import DeskScreen
+from carrier_tracker.tui.screens.dispose import KINDS, DisposeScreen
+from carrier_tracker.tui.texts import MIN_SIZE
+from carrier_tracker.tui.widgets.banners import OutcomePanel
 from tests.tui.conftest import T0, Desk, copy_uid, pass_uid, settle, wait_for
 from tests.tui.layout import clipping_problems, screen_text
 from tests.tui.test_key_hints import shown_keys
-from tui.app import CarrierTrackerApp
-from tui.screens.commands import CommandsDialog
-from tui.screens.desk import DeskScreen
-from tui.screens.dispose import KINDS, DisposeScreen
-from tui.texts import MIN_SIZE
-from tui.widgets.banners import OutcomePanel
 
 ARCHIVE = "机要档案室"
 BACK = [copy_uid(doc, 1) for doc in ("HY-01", "HY-02", "HY-03")]

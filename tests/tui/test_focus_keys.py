@@ -8,12 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from carrier_tracker.cli.demo import CODE, prepare_demo_database
+from carrier_tracker.tui.app import make_app
+from carrier_tracker.tui.screens.approval import ApprovalDialog
+from carrier_tracker.tui.screens.desk import DeskScreen
+from carrier_tracker.tui.screens.login import LoginScreen
+from carrier_tracker.tui.service import ApprovalSubject
 from tests.tui.conftest import wait_for
-from tui.app import make_app
-from tui.screens.approval import ApprovalDialog
-from tui.screens.desk import DeskScreen
-from tui.screens.login import LoginScreen
-from tui.service import ApprovalSubject
 
 SIZE = (120, 36)
 

@@ -14,10 +14,10 @@ from textual.screen import ModalScreen
 from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.cli.demo import prepare_demo_database
 from carrier_tracker.enums import Role
+from carrier_tracker.tui.app import CarrierTrackerApp, make_app
+from carrier_tracker.tui.screens.desk import DeskScreen
 from tests.tui.conftest import SCREENS, Desk, open_screen, settle, wait_for
 from tests.tui.layout import screen_text
-from tui.app import CarrierTrackerApp, make_app
-from tui.screens.desk import DeskScreen
 
 OFFICER = Authenticated("赵保密", Role.OFFICER)  # signed in already: the login has its own tests
 

@@ -21,13 +21,13 @@ from carrier_tracker.cli.demo import CODE, prepare_demo_database
 from carrier_tracker.enums import State
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import Operator
+from carrier_tracker.tui.app import make_app
+from carrier_tracker.tui.screens.approval import ApprovalDialog
+from carrier_tracker.tui.screens.consignment_dialog import ConsignmentDialog
+from carrier_tracker.tui.screens.desk import DeskScreen
+from carrier_tracker.tui.screens.login import LoginScreen
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
 from tests.tui.layout import screen_text
-from tui.app import make_app
-from tui.screens.approval import ApprovalDialog
-from tui.screens.consignment_dialog import ConsignmentDialog
-from tui.screens.desk import DeskScreen
-from tui.screens.login import LoginScreen
 
 BACKSPACE, DELETE, ENTER, TAB = "\x7f", "\x1b[3~", "\r", "\t"
 LEFT, RIGHT, HOME, END = "\x1b[D", "\x1b[C", "\x1b[H", "\x1b[F"

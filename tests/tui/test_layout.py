@@ -15,12 +15,12 @@ from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.cli.demo import prepare_demo_database
 from carrier_tracker.enums import Mode, Role
 from carrier_tracker.storage.queries import tray_items
+from carrier_tracker.tui.app import make_app
+from carrier_tracker.tui.texts import MIN_SIZE, t
+from carrier_tracker.tui.widgets.header_title import fit_title
 from tests.tui.conftest import SCREENS, Desk, copy_uid, open_screen, pass_uid, settle
 from tests.tui.layout import clipping_problems
 from tests.tui.test_key_hints import back_to_desk
-from tui.app import make_app
-from tui.texts import MIN_SIZE, t
-from tui.widgets.header_title import fit_title
 
 OFFICER = Authenticated("赵保密", Role.OFFICER)  # signed in already: the login has its own tests
 
@@ -100,7 +100,9 @@ async def test_a_long_title_leaves_the_operator_and_db_waiting_in_the_header(
 ) -> None:
     """The header at the minimum size with a 200-character meeting title while the database is
     slow: the title gives way on every screen, the operator and 等待数据库… stay; a resize refits."""
-    monkeypatch.setattr("tui.app.WAITING_AFTER", -1.0)  # every lane counts as waiting
+    monkeypatch.setattr(
+        "carrier_tracker.tui.app.WAITING_AFTER", -1.0
+    )  # every lane counts as waiting
     d = seeded(desk, tray=False)
     problems: list[str] = []
     async with d.app.run_test(size=(160, 45)) as pilot:

@@ -14,15 +14,15 @@ from carrier_tracker import ledger
 from carrier_tracker.access.operators import Authenticated, bind_card
 from carrier_tracker.cli.demo import CODE, demo_app, prepare_demo_database
 from carrier_tracker.enums import Role
+from carrier_tracker.readers import TagTap
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import Event, Operator, SystemEvent
-from readers import TagTap
+from carrier_tracker.tui.app import CarrierTrackerApp, make_app
+from carrier_tracker.tui.screens.approval import ApprovalDialog
+from carrier_tracker.tui.screens.desk import DeskScreen
+from carrier_tracker.tui.screens.login import LoginScreen
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
 from tests.tui.layout import screen_text
-from tui.app import CarrierTrackerApp, make_app
-from tui.screens.approval import ApprovalDialog
-from tui.screens.desk import DeskScreen
-from tui.screens.login import LoginScreen
 
 SIZE = (120, 36)
 OFFICER_CARD = "04C0FFEE000001"

@@ -14,9 +14,9 @@ from carrier_tracker.meeting.enrollment import bind_copy
 from carrier_tracker.meeting.trips import check_trip, open_trip
 from carrier_tracker.storage import db
 from carrier_tracker.storage.db import make_engine
+from carrier_tracker.tui.app import make_app
 from tests.tui.conftest import settle, wait_for
 from tests.tui.layout import screen_text
-from tui.app import make_app
 
 OFFICER = Authenticated("赵保密", Role.OFFICER)
 UID = "04C0FFEE000001"

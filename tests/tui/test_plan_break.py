@@ -10,10 +10,10 @@ from textual.widgets import DataTable, Input, Label
 from carrier_tracker.enums import Mode
 from carrier_tracker.ledger.audit import audit_meeting
 from carrier_tracker.storage.models import Attendee, Consignment
+from carrier_tracker.tui.screens.consignment_dialog import ConsignmentDialog
+from carrier_tracker.tui.screens.courier import CourierScreen
+from carrier_tracker.tui.screens.plan import PlanScreen
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
-from tui.screens.consignment_dialog import ConsignmentDialog
-from tui.screens.courier import CourierScreen
-from tui.screens.plan import PlanScreen
 
 SIZE = (120, 36)
 

@@ -11,9 +11,9 @@ from carrier_tracker.cli.demo import CODE
 from carrier_tracker.enums import Mode
 from carrier_tracker.meeting.pledges import record_pledges
 from carrier_tracker.storage import db
+from carrier_tracker.tui.screens.reconcile import ReconcileScreen
+from carrier_tracker.tui.widgets.row_table import RowTable
 from tests.tui.conftest import Desk, open_screen, pass_uid, wait_for
-from tui.screens.reconcile import ReconcileScreen
-from tui.widgets.row_table import RowTable
 
 
 async def test_pledge_column_and_warning(desk: Callable[..., Desk]) -> None:

@@ -11,10 +11,10 @@ from textual.widgets import Input, Label
 from carrier_tracker.enums import Mode, State
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import ChecklistAnswer, Event
+from carrier_tracker.tui.screens.policy import PolicyScreen
+from carrier_tracker.tui.widgets.fit_table import FitTable
 from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, settle, wait_for
 from tests.tui.test_key_hints import shown_keys
-from tui.screens.policy import PolicyScreen
-from tui.widgets.fit_table import FitTable
 
 
 def _answers(d: Desk, checklist: str) -> dict[str, ChecklistAnswer]:

@@ -27,11 +27,11 @@ from textual.widgets import Input
 from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.cli.demo import CODE, prepare_demo_database
 from carrier_tracker.enums import Role
+from carrier_tracker.tui.app import make_app
+from carrier_tracker.tui.widgets.reader_status import ReaderHelp, ReaderStatusBar
 from tests.conftest import skip_or_fail
 from tests.tui.conftest import Desk, pass_uid, settle, wait_for
 from tests.tui.layout import screen_text
-from tui.app import make_app
-from tui.widgets.reader_status import ReaderHelp, ReaderStatusBar
 
 OFFICER = Authenticated("赵保密", Role.OFFICER)  # signed in already: the login has its own tests
 
@@ -225,7 +225,7 @@ async def test_missing_library_leaves_the_desk_usable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "smartcard", None)  # type: ignore[arg-type]
-    monkeypatch.delitem(sys.modules, "readers.pcsc_reader", raising=False)
+    monkeypatch.delitem(sys.modules, "carrier_tracker.readers.pcsc_reader", raising=False)
     url, key_path = prepare_demo_database(tmp_path)
     app = make_app(
         url,

@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from carrier_tracker.cli.demo import demo_app
+from carrier_tracker.readers.base import DEFAULT_DEBOUNCE
 from carrier_tracker.storage.models import Meeting
-from readers.base import DEFAULT_DEBOUNCE
 from tests.tui.conftest import wait_for
 from tests.tui.layout import screen_text
 

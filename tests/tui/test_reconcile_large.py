@@ -18,12 +18,12 @@ from carrier_tracker.enums import Mode, Role
 from carrier_tracker.ledger import load_key
 from carrier_tracker.storage import db
 from carrier_tracker.storage.readmodel import reconciliation
+from carrier_tracker.tui.app import make_app
+from carrier_tracker.tui.screens.desk import DeskScreen
+from carrier_tracker.tui.screens.reconcile import ReconcileScreen, table_rows
+from carrier_tracker.tui.widgets.row_table import RowTable
 from tests.tui.conftest import wait_for
 from tests.tui.layout import screen_text
-from tui.app import make_app
-from tui.screens.desk import DeskScreen
-from tui.screens.reconcile import ReconcileScreen, table_rows
-from tui.widgets.row_table import RowTable
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("make_meeting", ROOT / "bench" / "make_meeting.py")

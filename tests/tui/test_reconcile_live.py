@@ -12,8 +12,8 @@ from carrier_tracker.enums import Mode
 from carrier_tracker.storage import db
 from carrier_tracker.storage.queries import newest_seq
 from carrier_tracker.storage.readmodel import reconciliation
+from carrier_tracker.tui.screens.reconcile import ReconcileScreen, table_rows
 from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, wait_for
-from tui.screens.reconcile import ReconcileScreen, table_rows
 
 # (uid, mode, keywords): every custody step, by "another desk" while the screen is open.
 STEPS: list[tuple[str, Mode, dict[str, Any]]] = [

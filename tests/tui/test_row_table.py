@@ -10,8 +10,8 @@ from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
+from carrier_tracker.tui.widgets.row_table import RowTable, widest
 from tests.tui.layout import screen_text
-from tui.widgets.row_table import RowTable, widest
 
 SIZE = (40, 12)  # the table fills it: a header line and 11 rows in view
 

@@ -14,13 +14,13 @@ from textual.widgets import DataTable, Input
 from carrier_tracker.enums import Mode
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import Attendee, Event, Meeting
+from carrier_tracker.tui import service as service_module
+from carrier_tracker.tui.screens.confirm_close import ConfirmClose
+from carrier_tracker.tui.screens.desk import DeskScreen
+from carrier_tracker.tui.screens.reconcile import ReconcileScreen
 from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, settle, wait_for
 from tests.tui.layout import clipping_problems, screen_text
 from tests.tui.test_key_hints import shown_keys
-from tui import service as service_module
-from tui.screens.confirm_close import ConfirmClose
-from tui.screens.desk import DeskScreen
-from tui.screens.reconcile import ReconcileScreen
 
 TIME = re.compile(r"\b\d\d-\d\d \d\d:\d\d:\d\d\b")
 

@@ -19,11 +19,11 @@ from carrier_tracker.cli.demo import prepare_demo_database
 from carrier_tracker.enums import Mode, Role
 from carrier_tracker.paper.importer import import_workbook
 from carrier_tracker.storage import db
+from carrier_tracker.tui.app import make_app
+from carrier_tracker.tui.screens import desk as desk_module
+from carrier_tracker.tui.texts import MIN_SIZE
 from tests.data.make_corpus import base_rows, save, workbook
 from tests.tui.conftest import SCREENS, Desk, copy_uid, open_screen, pass_uid, settle
-from tui.app import make_app
-from tui.screens import desk as desk_module
-from tui.texts import MIN_SIZE
 
 OFFICER = Authenticated("赵保密", Role.OFFICER)  # signed in already: the login has its own tests
 
@@ -43,7 +43,7 @@ def shanghai_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def never_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     """A slow moment of a noisy machine must not put 等待数据库… into a picture (that indicator has
     its own tests: tests/tui/test_db_lock.py, tests/tui/test_layout.py)."""
-    monkeypatch.setattr("tui.app.WAITING_AFTER", 3600.0)
+    monkeypatch.setattr("carrier_tracker.tui.app.WAITING_AFTER", 3600.0)
 
 
 def _seeded(desk: Callable[..., Desk]) -> Desk:

@@ -13,10 +13,10 @@ from carrier_tracker.enums import Mode
 from carrier_tracker.meeting.lifecycle import close_meeting
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import Carrier, Event, Meeting
+from carrier_tracker.tui.screens.confirm_close import ConfirmClose
+from carrier_tracker.tui.screens.reconcile import ReconcileScreen
 from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, settle, wait_for
 from tests.tui.layout import clipping_problems, screen_text
-from tui.screens.confirm_close import ConfirmClose
-from tui.screens.reconcile import ReconcileScreen
 
 LOST = copy_uid("HY-01", 1)
 

@@ -72,7 +72,7 @@ async def test_a_national_trays_list_shows_its_first_tags_and_says_how_many(
     """105,000 tags would take seconds to list at every key (bench/bench_desk_size.py): the tray
     lists the first TRAY_SHOWN matches and a line naming the total; typing narrows it; ↓ stops at
     the last listed tag; Enter still takes the first match."""
-    from tui.widgets.tap_entry import TRAY_SHOWN
+    from carrier_tracker.tui.widgets.tap_entry import TRAY_SHOWN
 
     d = desk()
     tray = _tray(d)

@@ -25,14 +25,14 @@ from carrier_tracker.storage import db
 from carrier_tracker.storage.models import Carrier
 from carrier_tracker.storage.queries import newest_seq
 from carrier_tracker.storage.readmodel import reconciliation
+from carrier_tracker.tui.wall.app import Polled, WallApp, make_wall_app
+from carrier_tracker.tui.wall.board import Headline, read_board
+from carrier_tracker.tui.wall.widgets import Count, RowsBoard, scaled_digits
 from tests.conftest import SAMPLE, fresh_pg_url
 from tests.integration.cli_helpers import Cli
 from tests.tui.conftest import Desk, copy_uid, pass_uid, wait_for
 from tests.tui.layout import clipping_problems, screen_text
 from tests.tui.wall_states import NOW, STATES, seed, shown, wall
-from tui.wall.app import Polled, WallApp, make_wall_app
-from tui.wall.board import Headline, read_board
-from tui.wall.widgets import Count, RowsBoard, scaled_digits
 
 SIZES = [(100, 30), (200, 50)]
 

@@ -12,8 +12,8 @@ from carrier_tracker.cli.demo import CODE
 from carrier_tracker.enums import Mode
 from carrier_tracker.meeting.lifecycle import close_meeting
 from carrier_tracker.storage import db
+from carrier_tracker.tui.wall.app import WallApp, make_wall_app
 from tests.tui.conftest import T0, Desk, copy_uid, pass_uid, wait_for
-from tui.wall.app import WallApp, make_wall_app
 
 NOW = T0 + timedelta(hours=2)
 """The wall's clock: two hours after the first seeded tap."""

@@ -21,7 +21,7 @@ from carrier_tracker import messages
 from carrier_tracker.access.operators import Authenticated, authenticate, authenticate_card
 from carrier_tracker.errors import CarrierTrackerError
 from carrier_tracker.messages import text
-from readers import TagTap
+from carrier_tracker.readers import TagTap
 
 from ..app import CarrierTrackerApp
 from ..service import ApprovalSubject

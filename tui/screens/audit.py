@@ -16,9 +16,9 @@ from carrier_tracker.enums import Action, Verdict
 from carrier_tracker.ledger.audit import AuditReport, audit_meeting
 from carrier_tracker.meeting.changes import voided_seqs
 from carrier_tracker.messages import ACTION_LABEL, VERDICT_LABEL, local_time
+from carrier_tracker.readers import TagTap
 from carrier_tracker.storage.models import Consignment, Event, Meeting
 from carrier_tracker.storage.queries import AuditRow, audit_log
-from readers import TagTap
 
 from ..app import CarrierTrackerApp
 from ..messages import LedgerAdvanced

@@ -36,7 +36,7 @@ from carrier_tracker.meeting.changes import (
     withdraw_copy,
 )
 from carrier_tracker.meeting.distribution import Step, set_plan
-from readers import TagTap
+from carrier_tracker.readers import TagTap
 
 from ..app import CarrierTrackerApp
 from ..taking import TakesTaps

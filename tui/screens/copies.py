@@ -14,8 +14,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Label
 from carrier_tracker import messages
 from carrier_tracker.enums import State
 from carrier_tracker.messages import STATE_LABEL, local_time
+from carrier_tracker.readers import TagTap
 from carrier_tracker.storage.queries import copies_table
-from readers import TagTap
 
 from ..app import CarrierTrackerApp
 from ..messages import LedgerAdvanced

@@ -15,8 +15,8 @@ from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.meeting.distribution import Step
 from carrier_tracker.meeting.lifecycle import open_consignment
 from carrier_tracker.messages import CONSIGNMENT_STATE_LABEL, MODE_LABEL
+from carrier_tracker.readers import TagTap
 from carrier_tracker.storage.queries import consignments
-from readers import TagTap
 
 from ..app import CarrierTrackerApp
 from ..messages import DbWaiting, LedgerAdvanced, TapDone

@@ -18,9 +18,9 @@ from carrier_tracker.custody import checklists
 from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.meeting.distribution import BreakView, break_view
 from carrier_tracker.messages import MODE_LABEL, local_time, text
+from carrier_tracker.readers import TagTap
 from carrier_tracker.storage.models import Attendee
 from carrier_tracker.storage.queries import attendees, holdings, people_changed_since
-from readers import TagTap
 
 from ..app import CarrierTrackerApp
 from ..messages import DbWaiting, LedgerAdvanced, TapDone

@@ -26,7 +26,7 @@ from carrier_tracker.meeting.disposition import (
 )
 from carrier_tracker.meeting.places import place_names
 from carrier_tracker.messages import local_time
-from readers import TagTap
+from carrier_tracker.readers import TagTap
 
 from ..app import CarrierTrackerApp
 from ..messages import LedgerAdvanced

@@ -16,6 +16,7 @@ from carrier_tracker.enums import Verdict
 from carrier_tracker.errors import CarrierTrackerError
 from carrier_tracker.meeting.enrollment import Binding as Bound
 from carrier_tracker.meeting.enrollment import bind_copy, bind_pass
+from carrier_tracker.readers import TagTap
 from carrier_tracker.storage.models import Document
 from carrier_tracker.storage.queries import (
     attendees,
@@ -24,7 +25,6 @@ from carrier_tracker.storage.queries import (
     next_unbound_copy,
     unbound_passes,
 )
-from readers import TagTap
 
 from ..app import CarrierTrackerApp
 from ..messages import DbWaiting

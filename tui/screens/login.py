@@ -18,7 +18,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from carrier_tracker.access.operators import Authenticated, authenticate, card_holder
 from carrier_tracker.errors import CarrierTrackerError
 from carrier_tracker.messages import text
-from readers import TagTap
+from carrier_tracker.readers import TagTap
 
 from ..app import CarrierTrackerApp
 from ..taking import TakesTaps

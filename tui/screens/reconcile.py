@@ -17,6 +17,7 @@ from carrier_tracker.custody.service import is_officer
 from carrier_tracker.errors import CarrierTrackerError
 from carrier_tracker.meeting.lifecycle import close_meeting
 from carrier_tracker.messages import STATE_LABEL, local_time
+from carrier_tracker.readers import TagTap
 from carrier_tracker.storage.models import LedgerHead, Meeting
 from carrier_tracker.storage.readmodel import (
     Group,
@@ -24,7 +25,6 @@ from carrier_tracker.storage.readmodel import (
     found_after_close,
     released_tags,
 )
-from readers import TagTap
 
 from ..app import CarrierTrackerApp
 from ..messages import DbWaiting, LedgerAdvanced, TapDone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from readers import ReaderError, ReaderStatus
+from carrier_tracker.readers import ReaderError, ReaderStatus
 
 from ..texts import t
 
