@@ -22,7 +22,7 @@ from textual.widgets import Header, Static
 from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.config import load_settings, lock_after_minutes, make_private_dir
 from carrier_tracker.custody.service import find_meeting
-from carrier_tracker.enums import Level, MeetingStatus, Verdict
+from carrier_tracker.enums import Level, MeetingKind, MeetingStatus, Verdict
 from carrier_tracker.ledger import keyring
 from carrier_tracker.messages import text
 from carrier_tracker.readers import Reader, ReaderError, ReaderStatus, TagTap, open_reader
@@ -529,6 +529,12 @@ class CarrierTrackerApp(App[None]):
         """The desk's meeting is closed: only a find (找回), the views and the export still work."""
         meeting = self.ctx.meeting
         return meeting is not None and meeting.status == MeetingStatus.CLOSED
+
+    @property
+    def meeting_is_trip(self) -> bool:
+        """The desk's meeting is a trip (外出携带): only its modes (发放, 会后清退, 挂失, 找回) apply."""
+        meeting = self.ctx.meeting
+        return meeting is not None and meeting.kind == MeetingKind.TRIP
 
     def current(self) -> str | None:
         """The name of the screen on top (None for a dialog or the picker)."""

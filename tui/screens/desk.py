@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Input, Label
 
 from carrier_tracker import messages
 from carrier_tracker.custody import checklists
+from carrier_tracker.custody.rules import TRIP_MODES
 from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.meeting.distribution import BreakView, break_view
 from carrier_tracker.messages import MODE_LABEL, local_time, text
@@ -95,7 +96,8 @@ class DeskScreen(TakesTaps, Screen[None]):
             yield ReaderStatusBar(id="reader")
             yield OperatorBadge(id="operator-badge")
         yield ReaderHelp(id="reader-help")
-        yield Label(mode_keys(list(MODE_KEYS)), id="mode-keys")
+        offered = [m for m in MODE_KEYS if m in TRIP_MODES or not self.app.meeting_is_trip]
+        yield Label(mode_keys(offered), id="mode-keys")
         with Horizontal(id="who"):
             yield Label(t("attendee_none"), id="attendee", markup=False)
             yield Entry(placeholder=t("attendee_placeholder"), id="attendee-input")
@@ -148,6 +150,8 @@ class DeskScreen(TakesTaps, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "mode" and self.app.meeting_closed:
             return Mode(str(parameters[0])) in CLOSED_MODES
+        if action == "mode" and self.app.meeting_is_trip:
+            return Mode(str(parameters[0])) in TRIP_MODES
         if action == "focus_attendee":
             return not self.app.meeting_closed
         if action == "clear_attendee":
