@@ -372,6 +372,9 @@ class MeetingWorld:
     held_of: dict[tuple[int, int], set[int]] = field(default_factory=lambda: defaultdict(set))
     """(attendee, document) → the copies of that document they hold: ``held_by`` cut by
     document, kept in step with it by ``_move`` (a copy's hand-over asks only about these)."""
+    lost_by: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    """Attendee → copies lost while they held them (reported lost, not found): still theirs to
+    the rules, as the tap service reads them (a pass recall, a substitute's absent delegate)."""
     pass_of: dict[int, int] = field(default_factory=dict)
     """Attendee → their pass carrier."""
     in_consignment: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
@@ -577,6 +580,8 @@ class MeetingWorld:
             self.held_by[before.holder_id].discard(carrier_id)
             if c.document_id is not None:
                 self.held_of[before.holder_id, c.document_id].discard(carrier_id)
+        if before.holder_id is not None and before.state is State.LOST:
+            self.lost_by[before.holder_id].discard(carrier_id)
         if before.consignment_id is not None:
             self.in_consignment[before.consignment_id].discard(carrier_id)
         c.custody = to
@@ -588,6 +593,8 @@ class MeetingWorld:
             self.held_by[to.holder_id].add(carrier_id)
             if c.document_id is not None:
                 self.held_of[to.holder_id, c.document_id].add(carrier_id)
+        if to.holder_id is not None and to.state is State.LOST and c.kind == CarrierKind.COPY:
+            self.lost_by[to.holder_id].add(carrier_id)
         if to.consignment_id is not None:
             self.in_consignment[to.consignment_id].add(carrier_id)
         if withdraw_note and self.story is not None and stamp.seq not in self.story.skip:

@@ -13,6 +13,7 @@ the system world, and the event, and returns what is wrong in the words a refusa
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from functools import lru_cache
 
@@ -326,7 +327,8 @@ class Judge:
                     sub_code=taken.code,
                     sub_name=taken.name,
                 )
-            held = [_item(world, world.carriers[c]) for c in sorted(world.held_by[absent.id])]
+            out = world.held_by[absent.id] | world.lost_by[absent.id]  # the service: OUTSTANDING
+            held = [_item(world, world.carriers[c]) for c in sorted(out)]
             if world.pass_issued(absent.id):
                 held.append(_item(world, world.carriers[world.pass_of[absent.id]]))
             if held:
@@ -464,10 +466,10 @@ class Judge:
             self._people[a.id] = (made_of, person)
         if not holdings:
             return person
-        ids = (
-            world.held_by.get(a.id, ())
+        ids: Collection[int] = (
+            world.held_by.get(a.id, set()) | world.lost_by.get(a.id, set())  # as the tap service
             if document_id is None
-            else world.held_of.get((a.id, document_id), ())
+            else world.held_of.get((a.id, document_id), ())  # (ONE_COPY_EACH skips lost ones)
         )
         if not ids:
             return person

@@ -18,10 +18,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from carrier_tracker import messages
 from carrier_tracker.access.operators import AuthError, authenticate
 from carrier_tracker.custody import checklists
 from carrier_tracker.custody.service import Outcome, find_meeting, record_tap
-from carrier_tracker.enums import Answer, MeetingStatus, Mode, Verdict
+from carrier_tracker.enums import Answer, Level, MeetingStatus, Mode, Verdict
 from carrier_tracker.errors import ConflictError
 from carrier_tracker.ledger.audit import AuditReport, audit_meeting, audit_system
 from carrier_tracker.meeting.lifecycle import close_meeting
@@ -389,3 +390,48 @@ def test_clean_history_verifies(desk: Desk, tmp_path: Path) -> None:
     assert desk.report().ok
     with db.read_scope(desk.engine) as s:
         assert audit_system(s, KEY).ok
+
+
+def test_a_lost_copy_hidden_for_one_pass_recall(desk: Desk, tmp_path: Path) -> None:
+    """A copy lost in its holder's hands still keeps their pass from being recalled (the tap
+    service reads lost copies as held): hidden in SQL for one recall, the replay still sees it."""
+    desk.issue_pass("A001")
+    lost = desk.world.copy_uid("D1", 1)
+    desk.accepted(lost, Mode.ISSUE, attendee_code="A001")
+    desk.accepted(lost, Mode.LOST, note="会场遗失", operator=OFFICER)
+    refused = desk.tap(desk.world.pass_uid("A001"), Mode.RECALL)
+    assert refused.verdict is Verdict.REFUSED  # at the desk: 持证人有挂失未找回的文件
+    desk.sql("UPDATE carrier SET state = 'recovered' WHERE tag_uid = :u", u=lost)
+    seq = desk.accepted(desk.world.pass_uid("A001"), Mode.RECALL)
+    desk.sql("UPDATE carrier SET state = 'lost' WHERE tag_uid = :u", u=lost)
+    reason = messages.text("pass_holder_has_lost", name="张三", items="D1 第001份")
+    assert_everywhere(desk, tmp_path, forbidden(seq, reason))
+
+
+def test_a_lost_copy_hidden_for_one_substitute(desk: Desk, tmp_path: Path) -> None:
+    """An absent delegate with a copy lost in their hands still holds it: a substitute is refused
+    at the desk, and one registered while the loss was hidden in SQL is named by verify."""
+    from carrier_tracker.meeting.changes import NewPerson, substitute_attendee
+
+    desk.issue_pass("A003")
+    lost = desk.world.copy_uid("D2", 1)
+    desk.accepted(lost, Mode.ISSUE, attendee_code="A003")
+    desk.accepted(lost, Mode.LOST, note="会场遗失", operator=OFFICER)
+    desk.accepted(desk.world.pass_uid("A003"), Mode.RECALL, operator=OFFICER, override=True)
+
+    def substitute() -> Any:
+        with db.session_scope(desk.engine) as s:
+            return substitute_attendee(
+                session=s, key=KEY, meeting_code="M1", absent_code="A003",
+                person=NewPerson("A011", "钱八", "某单位", Level.MIMI), operator=OFFICER,
+            )  # fmt: skip
+
+    assert not substitute().accepted  # 尚持有 D2 第001份
+    desk.sql("UPDATE carrier SET state = 'recovered' WHERE tag_uid = :u", u=lost)
+    out = substitute()
+    assert out.accepted, out.message
+    desk.sql("UPDATE carrier SET state = 'lost' WHERE tag_uid = :u", u=lost)
+    report = desk.report()
+    assert not report.ok
+    found = "\n".join(report.findings())
+    assert "A003 王五 尚持有 D2 第001份" in found, found

@@ -93,12 +93,29 @@ def _cut_by_document(world: MeetingWorld) -> dict[tuple[int, int], set[int]]:
     return {k: v for k, v in out.items() if v}
 
 
+def _lost_in_hands(world: MeetingWorld) -> dict[int, set[int]]:
+    """Holder → copies lost in their hands, from the carriers themselves."""
+    out: dict[int, set[int]] = defaultdict(set)
+    for cid, c in world.carriers.items():
+        if c.kind == CarrierKind.COPY and c.custody.state is State.LOST and c.custody.holder_id:
+            out[c.custody.holder_id].add(cid)
+    return dict(out)
+
+
 PASSES_OUT = [("pass", i, Mode.ISSUE, "") for i in range(len(PEOPLE))]
 """Every script starts with the passes out, so most hand-overs of copies are accepted."""
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
+@example(  # a copy lost in A001's hands, then found: no longer theirs
+    [
+        ("copy", 0, Mode.ISSUE, "A001"),
+        ("copy", 0, Mode.LOST, ""),
+        ("copy", 0, Mode.FOUND, ""),
+        ("pass", 0, Mode.RECALL, ""),
+    ]
+)
 @example(  # a Person made at a recall (pass not read), then the same person handed a copy
     [
         ("copy", 0, Mode.ISSUE, "A001"),
@@ -130,6 +147,7 @@ def test_reused_facts_equal_fresh_ones_at_every_tap(script: list[tuple[Any, ...]
             assert kept.problems(folded, event) == []
         folded.apply(event, row.hash)
         assert {k: v for k, v in folded.held_of.items() if v} == _cut_by_document(folded)
+        assert {k: v for k, v in folded.lost_by.items() if v} == _lost_in_hands(folded)
     session.close()
 
 
