@@ -99,3 +99,16 @@ def test_docs_table_is_generated_from_the_rules() -> None:
     assert block == rules.table_markdown(), (
         "docs/custody.md is stale: run python docs/make_custody_table.py"
     )
+
+
+def test_apply_gives_one_custody_per_value() -> None:
+    """A fold keeps each carrier's custody before every tap (for voids): equal custodies are one
+    object (bench/README.md: 200,000 taps' export 302 → 283 MB), and still the right values."""
+    start = rules.Custody(State.REGISTERED)
+    give = rules.Change(Action.ISSUE, Verdict.ACCEPTED, State.ISSUED, attendee_id=7)
+    a, b = rules.apply(start, give), rules.apply(rules.Custody(State.RECOVERED), give)
+    assert a is b and a == rules.Custody(State.ISSUED, holder_id=7)
+    other = rules.apply(start, rules.Change(Action.ISSUE, Verdict.ACCEPTED, State.ISSUED, 8))
+    assert other is not a and other.holder_id == 8
+    back = rules.Change(Action.COLLECT, Verdict.ACCEPTED, State.COLLECTED)
+    assert rules.apply(a, back) == rules.Custody(State.COLLECTED, None, 7, None)
