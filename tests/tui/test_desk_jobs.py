@@ -40,7 +40,7 @@ from carrier_tracker.tui.widgets.job_bar import JobBar
 from tests.conftest import SAMPLE, fresh_pg_url
 from tests.paper_tables import summary as read_summary
 from tests.paper_tables import table
-from tests.tui.conftest import pass_uid, wait_for
+from tests.tui.conftest import WAIT_SCALE, pass_uid, wait_for
 from tests.tui.layout import clipping_problems, screen_text
 
 CODE = "HY2026-12"
@@ -153,7 +153,7 @@ async def _start(pilot: Any, app: CarrierTrackerApp, target: Path, *, forms: boo
 
 async def _staged(pilot: Any, folder: Path) -> Path:
     """Wait until the job has its temporary workbook (it is writing), then return it."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 30 * WAIT_SCALE
     while time.monotonic() < deadline:
         found = list(folder.glob(".ct-job-*/.ct-*.xlsx.tmp"))
         if found:
@@ -209,7 +209,7 @@ async def test_progress_shows_on_every_screen_while_the_desk_keeps_working(
         await _start(pilot, app, target)
         job = app.jobs.running
         assert job is not None and job.pid is not None
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 60 * WAIT_SCALE
         while job.done == 0 and app.jobs.running is job and time.monotonic() < deadline:
             await asyncio.sleep(0)  # the desk reads the child's lines on this loop
         os.kill(job.pid, signal.SIGSTOP)
@@ -285,7 +285,7 @@ async def test_quitting_the_desk_mid_export_ends_the_job_and_leaves_nothing(
         await _staged(pilot, tmp_path)
         os.kill(job.pid, signal.SIGSTOP)  # mid-write, and deaf to anything but SIGKILL
         await pilot.press("ctrl+q")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 10 * WAIT_SCALE
     while _alive(job.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(job.pid)
@@ -337,7 +337,7 @@ async def test_a_killed_job_takes_its_verifying_process_with_it(
         await _start(pilot, app, target)
         job = app.jobs.running
         assert job is not None and job.pid is not None
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 60 * WAIT_SCALE
         while not (workers := [p for p in _group(job.pid) if "spawn_main" in _cmdline(p)]):
             assert time.monotonic() < deadline, "the export started no verifying process"
             await asyncio.sleep(0.01)
@@ -346,7 +346,7 @@ async def test_a_killed_job_takes_its_verifying_process_with_it(
         await wait_for(pilot, lambda: app.jobs.running is None, timeout=30)
         shown = _notices(app)
     assert "后台任务意外结束，未留下任何文件" in shown
-    deadline = time.monotonic() + 5  # killed processes may still be on their way out
+    deadline = time.monotonic() + 5 * WAIT_SCALE  # killed processes may still be on their way out
     while [p for p in _group(job.pid) if _alive(p)] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [p for p in _group(job.pid) if _alive(p)]

@@ -26,6 +26,7 @@ from carrier_tracker.cli.jobs import (
     JobDone,
     JobRequest,
 )
+from tests.tui.conftest import WAIT_SCALE
 
 
 @pytest.fixture
@@ -112,7 +113,7 @@ def test_a_desk_that_dies_takes_its_job_with_it(demo: tuple[str, bytes], tmp_pat
         kind="export", db_url=url, meeting=CODE, path=str(staging / "x.xlsx"), key=key.hex()
     )
     child = _start(request, {"TMPDIR": str(staging)})
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 30 * WAIT_SCALE
     while not list(staging.glob(".ct-*.xlsx.tmp")) and time.monotonic() < deadline:
         time.sleep(0.001)
     os.kill(child.pid, signal.SIGSTOP)  # hold it mid-write
