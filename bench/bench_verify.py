@@ -170,17 +170,25 @@ def fold_only(url: str) -> None:
     _report("fold alone", t0, world.count)
 
 
-def verify(url: str) -> None:
-    """``verify`` of the meeting: chain, re-decide, fold, every row compared (system chain too)."""
+def verify(url: str, *, inline: bool = False) -> None:
+    """``verify`` of the meeting: chain, re-decide, fold, every row compared (system chain too),
+    the links checked in a child process as the command does (``inline``: all in this one)."""
     from carrier_tracker.custody.service import find_meeting
-    from carrier_tracker.ledger.audit import audit_meeting
+    from carrier_tracker.ledger.audit import CHAIN_APART_MIN, audit_meeting
     from carrier_tracker.storage import db
 
     engine = db.make_engine(url, read_only=True)
     t0 = time.perf_counter()
     with db.read_scope(engine) as s:
-        report = audit_meeting(s, KEY, find_meeting(s, CODE))
-    _report(f"verify (ok={report.ok}, findings={len(report.findings())})", t0, report.chain.count)
+        apart = None if inline else CHAIN_APART_MIN
+        report = audit_meeting(s, KEY, find_meeting(s, CODE), apart=apart)
+    what = "verify inline" if inline else "verify"
+    _report(f"{what} (ok={report.ok}, findings={len(report.findings())})", t0, report.chain.count)
+
+
+def verify_inline(url: str) -> None:
+    """``verify`` in one process (the links checked here too)."""
+    verify(url, inline=True)
 
 
 def _report(what: str, t0: float, count: int) -> None:
@@ -194,10 +202,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", default=str(ROOT / "bench" / "out" / "verify"))
-    parser.add_argument("--stage", choices=["floor", "fold", "verify"])
+    parser.add_argument("--stage", choices=["floor", "fold", "verify-inline", "verify"])
     parser.add_argument("--url")
     args = parser.parse_args()
-    stages = {"floor": floor, "fold": fold_only, "verify": verify}
+    stages = {"floor": floor, "fold": fold_only, "verify-inline": verify_inline, "verify": verify}
     if args.stage:
         stages[args.stage](args.url)
         return
@@ -218,7 +226,8 @@ def main() -> None:
             times[name].append(float(line.split("\t")[1].split()[0]))
     med = {name: statistics.median(v) for name, v in times.items()}
     print(
-        f"medians: floor {med['floor']:.2f} s, fold {med['fold']:.2f} s, verify {med['verify']:.2f} s;"
+        f"medians: floor {med['floor']:.2f} s, fold {med['fold']:.2f} s,"
+        f" verify inline {med['verify-inline']:.2f} s, verify {med['verify']:.2f} s;"
         f" verify/fold {med['verify'] / med['fold']:.2f}x, verify/floor {med['verify'] / med['floor']:.1f}x"
     )
 

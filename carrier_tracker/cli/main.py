@@ -914,7 +914,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from sqlmodel import select
 
     from carrier_tracker.custody.service import find_meeting
-    from carrier_tracker.ledger.audit import audit_meeting, audit_system
+    from carrier_tracker.ledger.audit import CHAIN_APART_MIN, audit_meeting, audit_system
     from carrier_tracker.storage.models import Event, Meeting
 
     app = App(args)
@@ -930,7 +930,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         )
         system = audit_system(session, app.key)
         for m in meetings:
-            report = audit_meeting(session, app.key, m, system=system)
+            report = audit_meeting(session, app.key, m, system=system, apart=CHAIN_APART_MIN)
             ok = _print_audit(m.code, report, system=bool(args.meeting)) and ok
         if not args.meeting:
             ok = _verify_system(system) and ok

@@ -832,12 +832,15 @@ def _event_consignment(rule: Rule, facts: Facts, carrier: CarrierFacts) -> Consi
     return None
 
 
-def decide(facts: Facts, tap: Tap) -> Decision:
+def decide(facts: Facts, tap: Tap, *, words: bool = True) -> Decision:
     """The outcome of one tap, from the facts alone (pure).
 
     Args:
         facts: what the loader read (meeting, carrier, people, consignment, officer).
         tap: the mode and what the custodian typed.
+        words: False when only the verdict, the new state, the person and the consignment are
+            wanted (the replay of ``verify``): an accepted step's message and warnings are left
+            empty, a tenth of the replay's time. A refusal keeps its reason.
 
     Returns:
         Accepted (with the new state and the person concerned), already, or refused with a
@@ -899,14 +902,18 @@ def decide(facts: Facts, tap: Tap) -> Decision:
     for guard in rule.guards:
         if (why := guard.check(ctx)) is not None:
             return _refuse(*why, refused_person)
-    return _accept(rule, facts, tap, ctx)
+    return _accept(rule, facts, tap, ctx, words)
 
 
-def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx) -> Decision:
+def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx, words: bool) -> Decision:
     carrier = ctx.carrier
     person = _concerned(rule, carrier, ctx.recipient)
     consignment = _event_consignment(rule, facts, carrier)
     to_state = rule.target or carrier.custody.state
+    if not words:
+        return Decision(
+            Verdict.ACCEPTED, "", to_state=to_state, person=person, consignment=consignment
+        )
     remarks = [
         messages.text(why[0], **why[1]) for w in rule.warns if (why := w.check(ctx)) is not None
     ]

@@ -418,7 +418,7 @@ class Judge:
             facts = self.facts(world, event, mode, tap, approved)
         except (ValueError, KeyError) as e:
             return messages.text("replay_tap_facts", problem=str(e))
-        decision = rules.decide(facts, tap)
+        decision = rules.decide(facts, tap, words=False)
         if decision.verdict is Verdict.REFUSED:
             return decision.reason
         if decision.verdict is not Verdict.ACCEPTED:

@@ -145,6 +145,9 @@ def test_reused_facts_equal_fresh_ones_at_every_tap(script: list[tuple[Any, ...]
             fresh = Judge(system).facts(folded, event, mode, tap, approved=True)
             assert warm == fresh, event.stamp.seq
             assert kept.problems(folded, event) == []
+            # the replay asks without words: the same decision, less the accepted step's message
+            full, terse = rules.decide(fresh, tap), rules.decide(fresh, tap, words=False)
+            assert full.accepted and terse == replace(full, message="", warning=""), full
         folded.apply(event, row.hash)
         assert {k: v for k, v in folded.held_of.items() if v} == _cut_by_document(folded)
         assert {k: v for k, v in folded.lost_by.items() if v} == _lost_in_hands(folded)
