@@ -17,21 +17,34 @@ from carrier_tracker.uids import BadUid, normalize_uid
 from ..texts import t
 from .entry import Entry
 
-TRAY_SHOWN = 300
+TRAY_SHOWN = 100
 """Tags listed in the tray at once: a national meeting's tray holds 105,000 (every pass and copy);
-typing narrows it, Enter takes the first match whether listed or not."""
+typing narrows it, Enter takes the first match whether listed or not. A hundred is many
+screenfuls of the tray; each listed tag is an ``Option`` rebuilt at every key (bench/README.md)."""
+
+
+def searchable(label: str) -> str:
+    """A label as :func:`matches` searches it: upper case, its words one space apart, a space at
+    either end (so a whole word is `` W `` in it)."""
+    return f" {' '.join(label.upper().split())} "
 
 
 def matches(
-    items: list[tuple[str, str]], text: str, upper: list[str] | None = None
+    items: list[tuple[str, str]], text: str, prepared: list[str] | None = None
 ) -> list[tuple[str, str]]:
-    """Tray items whose label holds every word of ``text`` (case-insensitive), exact words first.
-    ``upper``: the labels in upper case, made once (a national tray holds 105,000 tags)."""
+    """Tray items whose label holds every word of ``text`` (case-insensitive), those holding each
+    as a whole word first. ``prepared``: the labels made :func:`searchable` once (a national
+    tray holds 105,000 tags: at each key every one is scanned, in C, word by word)."""
     words = text.upper().split()
-    labels = upper if upper is not None else [label.upper() for label, _uid in items]
-    found = [i for i, label in enumerate(labels) if all(w in label for w in words)]
-    wanted = set(words)
-    exact = [i for i in found if wanted <= set(labels[i].split())]
+    labels = prepared if prepared is not None else [searchable(label) for label, _uid in items]
+    if not words:
+        return list(items)
+    first, *others = words
+    found = [i for i, label in enumerate(labels) if first in label]
+    for word in others:
+        found = [i for i in found if word in labels[i]]
+    whole = [f" {w} " for w in words]
+    exact = [i for i in found if all(w in labels[i] for w in whole)]
     rest = set(exact)
     return [items[i] for i in exact] + [items[i] for i in found if i not in rest]
 
@@ -59,7 +72,7 @@ class TapEntry(Vertical):
         super().__init__(id=id)
         self.tray = tray or []  # (label, uid)
         self.shown: list[tuple[str, str]] = list(self.tray)
-        self._upper = [label.upper() for label, _uid in self.tray]
+        self._labels = [searchable(label) for label, _uid in self.tray]
 
     def compose(self) -> ComposeResult:
         yield Label(
@@ -91,7 +104,7 @@ class TapEntry(Vertical):
         event.stop()
         if not self.tray:
             return
-        self.shown = matches(self.tray, event.value, self._upper)
+        self.shown = matches(self.tray, event.value, self._labels)
         options = self.query_one("#tray-list", OptionList)
         options.clear_options()
         options.add_options(self._options())
@@ -120,7 +133,7 @@ class TapEntry(Vertical):
         if uid:
             self._tap(uid, uid, via_tray=False)
             return
-        found = matches(self.tray, text, self._upper) if self.tray else []
+        found = matches(self.tray, text, self._labels) if self.tray else []
         if not found:
             feedback.update(
                 t("tray_no_match", text=text) if self.tray else t("tap_bad_uid", text=text)
