@@ -48,6 +48,7 @@ from carrier_tracker.ledger.projection import (
     project_places,
 )
 from carrier_tracker.ledger.replay import Judge
+from carrier_tracker.storage.direct import bulk
 from carrier_tracker.storage.models import (
     Event,
     LedgerHead,
@@ -375,13 +376,15 @@ def audit_meeting(
     audit = MeetingAudit(key, meeting, system, story=story)
     links = _links_apart(session, key, meeting, apart)
     if links is None:
-        for row in event_rows(session, meeting.id):
-            audit.feed(row)
+        with bulk():
+            for row in event_rows(session, meeting.id):
+                audit.feed(row)
         return audit.report(session)
     pool, future = links
     try:
-        for row in event_rows(session, meeting.id):
-            audit.feed(row, chain=False)
+        with bulk():  # the fold's objects, without the cyclic collector walking them: -5 %
+            for row in event_rows(session, meeting.id):
+                audit.feed(row, chain=False)
         try:
             checked: ChainVerifier | None = future.result()
         except Exception:  # the child failed (no process, no connection): walk them here
