@@ -209,15 +209,18 @@ def export_meeting(
         # child process does it, the chain's verification.
         history = new_story(session, meeting)
         auditor: MeetingAudit | None = None
+        feed: Callable[[Any], object]
         if background is None:
             auditor = MeetingAudit(key, meeting, audit_system(session, key), story=history)
             feed = auditor.feed
         else:
             world = MeetingWorld(story=history)
 
-            def feed(row: Any) -> object:
+            def fold_only(row: Any) -> object:
                 world.apply(codec.decode(row))
                 return None
+
+            feed = fold_only
 
         events = head.seq if head is not None else 0
         total = events + len(w.sheets)
