@@ -305,6 +305,10 @@ class MeetingAudit:
         self.fed, self.last_hash = 0, GENESIS
         """Rows fed without their link checked here: how many, and the last one's hash."""
         self.links = "here"
+        self.judge_error: tuple[int, Exception] | None = None
+        """Fed without the links: the first error the re-decide raised, and the row's place. It
+        is raised once the links are known unbroken up to that row (as inline, where a row past
+        a break is never judged), and dropped otherwise."""
 
     def feed(self, row: Any, *, chain: bool = True) -> Any:
         """Check, decode, judge and fold one row; returns its typed event. With ``chain``
@@ -315,8 +319,14 @@ class MeetingAudit:
         else:
             self.fed, self.last_hash = self.fed + 1, row.hash
         event = codec.decode(row)
-        if self.verifier.broken is None:
-            for why in self.judge.problems(self.world, event):
+        if self.verifier.broken is None and self.judge_error is None:
+            try:
+                problems = self.judge.problems(self.world, event)
+            except Exception as e:
+                if chain:
+                    raise
+                self.judge_error, problems = (self.fed, e), []
+            for why in problems:
                 self.forbidden.append(messages.text("replay_line", seq=event.stamp.seq, why=why))
         self.world.apply(event, row.hash)
         return event
@@ -402,6 +412,10 @@ def audit_meeting(
     else:
         audit.links = "apart"
     audit.verifier = checked
+    if audit.judge_error is not None:
+        place, error = audit.judge_error
+        if checked.broken is None or place < checked.broken.count:  # inline would have judged it
+            raise error
     return audit.report(session)
 
 

@@ -22,6 +22,7 @@ from carrier_tracker.custody.service import find_meeting, record_tap
 from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.ledger import audit as audit_mod
 from carrier_tracker.ledger.audit import CHAIN_APART_MIN, AuditReport, audit_meeting
+from carrier_tracker.ledger.replay import Judge
 from carrier_tracker.storage import db
 from tests.factories import World, make_world
 
@@ -136,3 +137,36 @@ def test_short_chains_and_memory_stay_inline(stored: Engine, meeting: World) -> 
         make_world(s, key=KEY)
     with db.read_scope(memory) as s:
         assert audit_meeting(s, KEY, find_meeting(s, "M1"), apart=1).links == "here"
+
+
+def test_a_step_the_replay_cannot_judge_fails_as_inline(
+    stored: Engine, meeting: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-decide that raises (a bug) stops verify as inline does — but only where inline
+    would have judged the row: never past a break in the chain."""
+    real = Judge.problems
+
+    def failing_at_9(self: Judge, world: Any, event: Any) -> list[str]:
+        if event.stamp.seq == 9:
+            raise RuntimeError("the replay failed at 9")
+        return real(self, world, event)
+
+    monkeypatch.setattr(Judge, "problems", failing_at_9)
+
+    def each(apart: int | None) -> AuditReport:
+        with db.read_scope(stored) as s:
+            return audit_meeting(s, KEY, find_meeting(s, "M1"), apart=apart)
+
+    for apart in (None, 1):  # intact, then broken after the row: it was judged either way
+        with pytest.raises(RuntimeError, match="at 9"):
+            each(apart)
+    with stored.begin() as conn:
+        conn.execute(text("UPDATE event SET note = 'edited' WHERE seq = 12"))
+    for apart in (None, 1):
+        with pytest.raises(RuntimeError, match="at 9"):
+            each(apart)
+    with stored.begin() as conn:  # broken before the row: inline never judges it
+        conn.execute(text("UPDATE event SET note = 'edited' WHERE seq = 7"))
+    inline, apart = each(None), each(1)
+    _same(inline, apart)
+    assert apart.chain.broken_seq == 7 and apart.links == "apart"
