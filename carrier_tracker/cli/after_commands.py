@@ -15,7 +15,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from carrier_tracker import messages
-from carrier_tracker.cli.parsers import Parsers
+from carrier_tracker.cli.parsers import Parsers, command_group
 from carrier_tracker.enums import DestroyMethod
 
 if TYPE_CHECKING:
@@ -60,13 +60,7 @@ def register(p: Parsers) -> None:
     q.add_argument("--all-recovered", action="store_true", help=_h("help_dispose_all"))
     q.add_argument("uids", metavar="UID", nargs="*")
 
-    q = p.add("place", _group_help, _h("help_place"), ())
-    subs = q.add_subparsers(
-        dest="place_command",
-        metavar=messages.text("help_subcommands_metavar"),
-        parser_class=type(q),
-        required=True,
-    )
+    subs = command_group(p, "place", _h("help_place"), "place_command")
     a = subs.add_parser(
         "add",
         help=_h("help_place_add"),
@@ -104,10 +98,6 @@ def _uids_anywhere(base: type[argparse.ArgumentParser]) -> type[argparse.Argumen
 def add_status_flags(status: argparse.ArgumentParser) -> None:
     """``status MEETING --disposition`` (the status command lives in main)."""
     status.add_argument("--disposition", action="store_true", help=_h("help_status_disposition"))
-
-
-def _group_help(args: argparse.Namespace) -> int:
-    return 2
 
 
 # --- dispose -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from carrier_tracker import messages
-from carrier_tracker.cli.parsers import Parsers
+from carrier_tracker.cli.parsers import Parsers, command_group
 
 if TYPE_CHECKING:
     from carrier_tracker.meeting.changes import ChangeOutcome, NewPerson
@@ -207,14 +207,6 @@ def cmd_void(args: argparse.Namespace) -> int:
     )
 
 
-def _group_help(parser: argparse.ArgumentParser) -> Any:
-    def run(_args: argparse.Namespace) -> int:
-        parser.print_help()
-        return 2
-
-    return run
-
-
 def _person_args(q: argparse.ArgumentParser) -> None:
     t = messages.text
     q.add_argument("new_code", metavar="CODE" if q.prog.endswith("add") else "NEW_CODE")
@@ -234,14 +226,7 @@ def register(p: Parsers) -> None:
     def approving(what: str) -> list[argparse.ArgumentParser]:
         return [*recording, p.approving(what)]
 
-    group = p.add("attendee", lambda _a: 2, t("help_attendee"), ())
-    subs = group.add_subparsers(
-        dest="attendee_command",
-        metavar=t("help_subcommands_metavar"),
-        parser_class=type(group),
-        required=True,
-    )
-    group.set_defaults(func=_group_help(group))
+    subs = command_group(p, "attendee", t("help_attendee"), "attendee_command")
 
     q = subs.add_parser(
         "add",
@@ -265,14 +250,7 @@ def register(p: Parsers) -> None:
     _person_args(q)
     q.add_argument("--note", metavar="TEXT", help=t("help_change_note"))
 
-    group = p.add("copies", lambda _a: 2, t("help_copies"), ())
-    subs = group.add_subparsers(
-        dest="copies_command",
-        metavar=t("help_subcommands_metavar"),
-        parser_class=type(group),
-        required=True,
-    )
-    group.set_defaults(func=_group_help(group))
+    subs = command_group(p, "copies", t("help_copies"), "copies_command")
     q = subs.add_parser(
         "add", help=t("help_copies_add"), description=t("help_copies_add"), parents=recording
     )

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from carrier_tracker import messages
+
 
 @dataclass(frozen=True)
 class Parsers:
@@ -27,3 +29,22 @@ class Parsers:
     approve: argparse.ArgumentParser
     approving: Callable[[str], argparse.ArgumentParser]
     recording: tuple[argparse.ArgumentParser, ...]
+
+
+def command_group(p: Parsers, name: str, help_text: str, dest: str) -> Any:
+    """A command made of subcommands (``attendee add``, ``trip open``): one of them is required,
+    and the command alone prints its help and exits 2. Returns its subparsers."""
+    group = p.add(name, lambda _a: 2, help_text, ())
+    subs = group.add_subparsers(
+        dest=dest,
+        metavar=messages.text("help_subcommands_metavar"),
+        parser_class=type(group),
+        required=True,
+    )
+
+    def help_and_fail(_args: argparse.Namespace) -> int:
+        group.print_help()
+        return 2
+
+    group.set_defaults(func=help_and_fail)
+    return subs

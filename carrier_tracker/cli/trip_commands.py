@@ -12,7 +12,7 @@ import json
 from datetime import date, datetime
 
 from carrier_tracker import messages
-from carrier_tracker.cli.parsers import Parsers
+from carrier_tracker.cli.parsers import Parsers, command_group
 
 
 def _h(key: str, **fields: object) -> str:
@@ -30,13 +30,7 @@ def today() -> date:
 
 def register(p: Parsers) -> None:
     """Add this area's commands to the parser."""
-    q = p.add("trip", lambda _a: 2, _h("help_trip"), ())
-    subs = q.add_subparsers(
-        dest="trip_command",
-        metavar=messages.text("help_subcommands_metavar"),
-        parser_class=type(q),
-        required=True,
-    )
+    subs = command_group(p, "trip", _h("help_trip"), "trip_command")
     o = subs.add_parser(
         "open",
         help=_h("help_trip_open"),
