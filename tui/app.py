@@ -488,7 +488,7 @@ class CarrierTrackerApp(App[None]):
         if self.meeting_closed:
             self.service.meeting_closed()
             for screen in self.screen_stack:
-                screen.post_message(LedgerAdvanced(self.last_seq, self.last_seq))
+                screen.post_message(LedgerAdvanced.redraw(self.last_seq))
         self.refresh_bindings()
 
     # -- screens ---------------------------------------------------------------------------------

@@ -42,10 +42,18 @@ class ReaderStatusChanged(Message):
 
 @dataclass
 class LedgerAdvanced(Message):
-    """New events exist for this meeting (from this desk or another): seq went from ``old`` to ``new``."""
+    """New events exist for this meeting (from this desk or another): seq went from ``old`` to
+    ``new``. ``old == new`` (:meth:`redraw`): no new event, but what the screens show of the
+    meeting changed (its status, read at a poll): every screen reads again as after an event."""
 
     old: int
     new: int
+
+    @classmethod
+    def redraw(cls, seq: int) -> LedgerAdvanced:
+        """Read again, nothing new in the ledger (the meeting closed at another desk, or before
+        this one had started)."""
+        return cls(seq, seq)
 
 
 @dataclass
