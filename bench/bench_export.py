@@ -97,10 +97,9 @@ def prepare(workdir: Path, attendees: int, documents: int, copies: int, n_events
     from sqlalchemy import text
 
     from carrier_tracker.access.operators import add_operator
-    from carrier_tracker.custody import checklists
     from carrier_tracker.custody.service import record_tap
-    from carrier_tracker.enums import Answer, Mode, Role
-    from carrier_tracker.meeting.policy import answer_items, file_meeting
+    from carrier_tracker.enums import Mode, Role
+    from carrier_tracker.meeting.policy import paperwork_done
     from carrier_tracker.paper.importer import import_workbook
     from carrier_tracker.storage import db
 
@@ -117,21 +116,12 @@ def prepare(workdir: Path, attendees: int, documents: int, copies: int, n_events
     with db.session_scope(engine) as s:
         import_workbook(session=s, key=KEY, path=big, operator=CUSTODIAN)
     with db.session_scope(engine) as s:
-        file_meeting(
+        paperwork_done(
             session=s,
             key=KEY,
             meeting_code=CODE,
             ref="保密办〔2026〕9号",
             on=date(2026, 12, 1),
-            operator=OFFICER,
-        )
-        venue = checklists.active()[checklists.VENUE]
-        answer_items(
-            session=s,
-            key=KEY,
-            meeting_code=CODE,
-            checklist=venue,
-            answers=[(i.id, Answer.OK, "") for i in venue.items],
             operator=OFFICER,
         )
     with db.read_scope(engine) as s:

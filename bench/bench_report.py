@@ -55,10 +55,9 @@ def build(db_path: Path, meetings: int, copies: int) -> None:
     from carrier_tracker import messages
     from carrier_tracker.access.operators import add_operator
     from carrier_tracker.cli.demo import DEMO_OPERATORS
-    from carrier_tracker.custody import checklists
     from carrier_tracker.custody.service import record_tap
-    from carrier_tracker.enums import Answer, Mode
-    from carrier_tracker.meeting.policy import answer_items, file_meeting
+    from carrier_tracker.enums import Mode
+    from carrier_tracker.meeting.policy import paperwork_done
     from carrier_tracker.paper.importer import import_workbook
     from carrier_tracker.storage import db
 
@@ -90,24 +89,14 @@ def build(db_path: Path, meetings: int, copies: int) -> None:
             import_workbook(session=s, key=KEY, path=book, operator=CUSTODIAN, now=before)
         book.unlink()
         with db.session_scope(engine) as s:
-            file_meeting(
+            paperwork_done(
                 session=s,
                 key=KEY,
                 meeting_code=code,
                 ref=f"保密办〔2026〕{i + 1}号",
                 on=before.date(),
                 operator=OFFICER,
-                station=STATION,
-                now=before,
-            )
-            venue = checklists.active()[checklists.VENUE]
-            answer_items(
-                session=s,
-                key=KEY,
-                meeting_code=code,
-                checklist=venue,
-                answers=[(it.id, Answer.OK, messages.text("demo_answered")) for it in venue.items],
-                operator=OFFICER,
+                remark=messages.text("demo_answered"),
                 station=STATION,
                 now=before,
             )

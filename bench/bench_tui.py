@@ -43,9 +43,8 @@ def prepare(work: Path) -> tuple[str, Path]:
 
     from carrier_tracker import ledger
     from carrier_tracker.access.operators import add_operator
-    from carrier_tracker.custody import checklists
-    from carrier_tracker.enums import Answer, Role
-    from carrier_tracker.meeting.policy import answer_items, file_meeting
+    from carrier_tracker.enums import Role
+    from carrier_tracker.meeting.policy import paperwork_done
     from carrier_tracker.paper.importer import import_workbook
     from carrier_tracker.storage import db
 
@@ -60,23 +59,14 @@ def prepare(work: Path) -> tuple[str, Path]:
     with db.session_scope(engine) as s:
         import_workbook(session=s, key=key, path=big)
     with db.session_scope(engine) as s:
-        file_meeting(
+        paperwork_done(
             session=s,
             key=key,
             meeting_code="BIG",
             ref="BM-1",
             on=date(2026, 12, 1),
             operator=OFFICER,
-        )
-        venue = checklists.active()[checklists.VENUE]
-        answers = [(it.id, Answer.OK, "bench") for it in venue.items]
-        answer_items(
-            session=s,
-            key=key,
-            meeting_code="BIG",
-            checklist=venue,
-            answers=answers,
-            operator=OFFICER,
+            remark="bench",
         )
     with db.session_scope(engine) as s:
         # Every pass issued; 5,000 copies out across the attendees (so reconciliation has work).
@@ -246,9 +236,8 @@ def prepare_national(work: Path, attendees: int, copies: int) -> tuple[str, Path
 
     from carrier_tracker import ledger
     from carrier_tracker.access.operators import add_operator
-    from carrier_tracker.custody import checklists
-    from carrier_tracker.enums import Answer, Role
-    from carrier_tracker.meeting.policy import answer_items, file_meeting
+    from carrier_tracker.enums import Role
+    from carrier_tracker.meeting.policy import paperwork_done
     from carrier_tracker.paper.importer import import_workbook
     from carrier_tracker.storage import db
     from carrier_tracker.storage.models import Event, LedgerHead
@@ -275,23 +264,14 @@ def prepare_national(work: Path, attendees: int, copies: int) -> tuple[str, Path
     with db.session_scope(engine) as s:
         import_workbook(session=s, key=key, path=book)
     with db.session_scope(engine) as s:
-        file_meeting(
+        paperwork_done(
             session=s,
             key=key,
             meeting_code="BIG",
             ref="BM-1",
             on=date(2026, 12, 1),
             operator=OFFICER,
-        )
-        venue = checklists.active()[checklists.VENUE]
-        answers = [(it.id, Answer.OK, "bench") for it in venue.items]
-        answer_items(
-            session=s,
-            key=key,
-            meeting_code="BIG",
-            checklist=venue,
-            answers=answers,
-            operator=OFFICER,
+            remark="bench",
         )
     with db.session_scope(engine) as s:
         head = s.get(LedgerHead, 1)

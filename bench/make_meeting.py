@@ -347,10 +347,9 @@ def make_database(
     from carrier_tracker import ledger, messages
     from carrier_tracker.access.operators import add_operator
     from carrier_tracker.cli.demo import DEMO_OPERATORS
-    from carrier_tracker.custody import checklists
     from carrier_tracker.custody.service import record_tap
-    from carrier_tracker.enums import Answer, Mode
-    from carrier_tracker.meeting.policy import answer_items, file_meeting
+    from carrier_tracker.enums import Mode
+    from carrier_tracker.meeting.policy import paperwork_done
     from carrier_tracker.paper.importer import import_workbook
     from carrier_tracker.storage import db
 
@@ -364,24 +363,14 @@ def make_database(
     with db.session_scope(engine) as s:
         import_workbook(session=s, key=key, path=workbook, operator=CUSTODIAN, now=before)
     with db.session_scope(engine) as s:
-        file_meeting(
+        paperwork_done(
             session=s,
             key=key,
             meeting_code=meeting.code,
             ref="保密办〔2026〕99号",
             on=before.date(),
             operator=OFFICER,
-            station=STATION,
-            now=before,
-        )
-        venue = checklists.active()[checklists.VENUE]
-        answer_items(
-            session=s,
-            key=key,
-            meeting_code=meeting.code,
-            checklist=venue,
-            answers=[(it.id, Answer.OK, messages.text("demo_answered")) for it in venue.items],
-            operator=OFFICER,
+            remark=messages.text("demo_answered"),
             station=STATION,
             now=before,
         )

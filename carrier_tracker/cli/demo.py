@@ -30,7 +30,7 @@ from carrier_tracker.errors import CarrierTrackerError
 from carrier_tracker.ledger import keyring
 from carrier_tracker.meeting.lifecycle import close_meeting, open_consignment, status
 from carrier_tracker.meeting.places import add_place
-from carrier_tracker.meeting.policy import answer_items, checklist_status, file_meeting
+from carrier_tracker.meeting.policy import answer_items, checklist_status, paperwork_done
 from carrier_tracker.paper.export import export_meeting
 from carrier_tracker.paper.importer import import_workbook
 from carrier_tracker.storage import db
@@ -334,25 +334,15 @@ def prepare_demo_database(workdir: Path, *, now: datetime | None = None) -> tupl
     with db.session_scope(engine) as s:
         import_workbook(session=s, key=key, path=SAMPLE, operator="孙文管")
     with db.session_scope(engine) as s:  # the paperwork before the first tap (said on screen)
-        file_meeting(
+        paperwork_done(
             session=s,
             key=key,
             meeting_code=CODE,
             ref=FILING_REF,
             on=date.fromisoformat(FILING_DATE),
+            operator=officer,
             plan_title="2027 年度科研生产工作会议专项保密工作方案",
-            operator=officer,
-            station="演示台",
-            now=now,
-        )
-        venue = checklists.active()[checklists.VENUE]
-        answer_items(
-            session=s,
-            key=key,
-            meeting_code=CODE,
-            checklist=venue,
-            answers=[(it.id, Answer.OK, messages.text("demo_answered")) for it in venue.items],
-            operator=officer,
+            remark=messages.text("demo_answered"),
             station="演示台",
             now=now,
         )

@@ -220,6 +220,47 @@ def _item(checklist: cl.Checklist, item_id: str) -> cl.Item:
     return found
 
 
+def paperwork_done(
+    *,
+    session: Session,
+    key: bytes,
+    meeting_code: str,
+    ref: str,
+    on: date,
+    operator: str,
+    plan_title: str = "",
+    remark: str = "",
+    station: str = "",
+    now: datetime | None = None,
+) -> None:
+    """An officer's paperwork before the first tap, in one transaction: the meeting filed
+    (:func:`file_meeting`) and every item of the venue check in force answered 符合
+    (:func:`answer_items`, each with ``remark``). What the demo does for its custodian and
+    what every benchmark's meeting needs before it records taps."""
+    file_meeting(
+        session=session,
+        key=key,
+        meeting_code=meeting_code,
+        ref=ref,
+        on=on,
+        plan_title=plan_title,
+        operator=operator,
+        station=station,
+        now=now,
+    )
+    venue = cl.active()[cl.VENUE]
+    answer_items(
+        session=session,
+        key=key,
+        meeting_code=meeting_code,
+        checklist=venue,
+        answers=[(item.id, Answer.OK, remark) for item in venue.items],
+        operator=operator,
+        station=station,
+        now=now,
+    )
+
+
 def answer_items(
     *,
     session: Session,
