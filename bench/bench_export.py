@@ -21,10 +21,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from big_meeting import CODE, recorded_history
+
 ROOT = Path(__file__).resolve().parents[1]
 KEY = b"b" * 32
-CODE = "BIG"
-OFFICER, CUSTODIAN = "赵保密", "孙文管"
 
 
 def cpu_s() -> float:
@@ -89,94 +89,14 @@ def meeting_workbook(path: Path, attendees: int, documents: int, copies: int) ->
 
 def prepare(workdir: Path, attendees: int, documents: int, copies: int, n_events: int) -> str:
     """The meeting imported, filed and its venue checked, then a history of ``n_events`` taps
-    recorded through the tap service itself (every pass out, then rounds of issuing every copy
-    and recalling it), as ``bench_verify.py`` and ``make_meeting.py`` record theirs: so the
-    export's verification, which re-decides every step, finds the history allowed (完整)."""
-    from datetime import date
-
-    from sqlalchemy import text
-
-    from carrier_tracker.access.operators import add_operator
-    from carrier_tracker.custody.service import record_tap
-    from carrier_tracker.enums import Mode, Role
-    from carrier_tracker.meeting.policy import paperwork_done
-    from carrier_tracker.paper.importer import import_workbook
-    from carrier_tracker.storage import db
-
+    recorded through the tap service itself (``big_meeting.recorded_history``, as
+    ``bench_verify.py`` records its own): so the export's verification, which re-decides every
+    step, finds the history allowed (完整)."""
     big = workdir / "big.xlsx"
     meeting_workbook(big, attendees, documents, copies)
     url = f"sqlite:///{workdir / 'big.db'}"
-    engine = db.make_engine(url, create=True)
-    db.upgrade(engine)
-    with db.session_scope(engine) as s:
-        add_operator(session=s, key=KEY, name=OFFICER, role=Role.OFFICER, pin="135790", by="")
-        add_operator(
-            session=s, key=KEY, name=CUSTODIAN, role=Role.CUSTODIAN, pin="246810", by=OFFICER
-        )
-    with db.session_scope(engine) as s:
-        import_workbook(session=s, key=KEY, path=big, operator=CUSTODIAN)
-    with db.session_scope(engine) as s:
-        paperwork_done(
-            session=s,
-            key=KEY,
-            meeting_code=CODE,
-            ref="保密办〔2026〕9号",
-            on=date(2026, 12, 1),
-            operator=OFFICER,
-        )
-    with db.read_scope(engine) as s:
-        passes = [
-            r[0]
-            for r in s.execute(
-                text("SELECT tag_uid FROM carrier WHERE kind = 'pass' AND tag_uid IS NOT NULL")
-            )
-        ]
-        copy_uids = [
-            r[0]
-            for r in s.execute(
-                text(
-                    "SELECT tag_uid FROM carrier WHERE kind = 'copy' AND tag_uid IS NOT NULL"
-                    " ORDER BY document_id, copy_number"
-                )
-            )
-        ]
-        people = [r[0] for r in s.execute(text("SELECT code FROM attendee ORDER BY id"))]
-    done, refused, t0 = 0, 0, time.perf_counter()
-
-    def tap(conn: object, uid: str, mode: Mode, who: str | None = None) -> None:
-        nonlocal done, refused
-        outcome = record_tap(
-            session=conn,  # type: ignore[arg-type]
-            key=KEY,
-            meeting_code=CODE,
-            uid=uid,
-            mode=mode,
-            attendee_code=who,
-            operator=CUSTODIAN,
-        )
-        done += 1
-        refused += bool(outcome.refused)
-
-    with engine.begin() as conn:  # many taps a transaction: the history, not the latency
-        for uid in passes:
-            tap(conn, uid, Mode.ISSUE)
-    round_ = 0
-    while done < n_events:
-        with engine.begin() as conn:
-            for i, uid in enumerate(copy_uids):
-                if done >= n_events:
-                    break
-                tap(conn, uid, Mode.ISSUE, people[(i + round_) % len(people)])
-        with engine.begin() as conn:
-            for uid in copy_uids:
-                if done >= n_events:
-                    break
-                tap(conn, uid, Mode.RECALL)
-        round_ += 1
-        print(f"  {done} taps in {time.perf_counter() - t0:.0f} s", flush=True)
-    engine.dispose()
-    if refused:
-        raise SystemExit(f"{refused} of {done} taps refused: the history is not the bench's")
+    if refused := recorded_history(url, KEY, big, n_events):  # this meeting's people may have all
+        raise SystemExit(f"{refused} taps refused: the history is not the bench's")
     return url
 
 

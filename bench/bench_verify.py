@@ -22,99 +22,21 @@ import sys
 import time
 from pathlib import Path
 
-from big_meeting import CODE, big_workbook
+from big_meeting import CODE, big_workbook, recorded_history
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = b"v" * 32
-OFFICER, CUSTODIAN = "赵保密", "孙文管"
 
 
 def prepare(work: Path, events: int) -> str:
     """Import the big meeting, file it, issue every pass, then issue and recall copies until the
-    chain holds ``events`` events."""
-    from sqlalchemy import text
-
-    from carrier_tracker.access.operators import add_operator
-    from carrier_tracker.custody.service import record_tap
-    from carrier_tracker.enums import Mode, Role
-    from carrier_tracker.meeting.policy import paperwork_done
-    from carrier_tracker.paper.importer import import_workbook
-    from carrier_tracker.storage import db
-
+    chain holds ``events`` events (``big_meeting.recorded_history``)."""
     work.mkdir(parents=True, exist_ok=True)
     path = work / "verify.db"
     url = f"sqlite:///{path}"
-    if path.exists():
-        return url
-    engine = db.make_engine(url, create=True)
-    db.upgrade(engine)
-    with db.session_scope(engine) as s:
-        add_operator(session=s, key=KEY, name=OFFICER, role=Role.OFFICER, pin="135790", by="")
-        add_operator(
-            session=s, key=KEY, name=CUSTODIAN, role=Role.CUSTODIAN, pin="246810", by=OFFICER
-        )
-    with db.session_scope(engine) as s:
-        import_workbook(session=s, key=KEY, path=big_workbook(work), operator=CUSTODIAN)
-    with db.session_scope(engine) as s:
-        from datetime import date
-
-        paperwork_done(
-            session=s,
-            key=KEY,
-            meeting_code=CODE,
-            ref="保密办〔2026〕9号",
-            on=date(2026, 12, 1),
-            operator=OFFICER,
-        )
-    with db.read_scope(engine) as s:
-        passes = [
-            r[0]
-            for r in s.execute(
-                text("SELECT tag_uid FROM carrier WHERE kind = 'pass' AND tag_uid IS NOT NULL")
-            )
-        ]
-        copies = [
-            r[0]
-            for r in s.execute(
-                text(
-                    "SELECT tag_uid FROM carrier WHERE kind = 'copy' AND tag_uid IS NOT NULL ORDER BY document_id, copy_number"
-                )
-            )
-        ]
-        people = [r[0] for r in s.execute(text("SELECT code FROM attendee ORDER BY id"))]
-    done, t0 = 0, time.perf_counter()
-
-    def tap(session: object, uid: str, mode: Mode, who: str | None = None) -> None:
-        nonlocal done
-        record_tap(
-            session=session,
-            key=KEY,
-            meeting_code=CODE,
-            uid=uid,
-            mode=mode,
-            attendee_code=who,
-            operator=CUSTODIAN,
-        )  # type: ignore[arg-type]
-        done += 1
-
-    with db.session_scope(engine) as s:
-        for uid in passes:
-            tap(s, uid, Mode.ISSUE)
-    round_ = 0
-    while done < events:
-        with db.session_scope(engine) as s:
-            for i, uid in enumerate(copies):
-                if done >= events:
-                    break
-                tap(s, uid, Mode.ISSUE, people[(i + round_) % len(people)])
-        with db.session_scope(engine) as s:
-            for uid in copies:
-                if done >= events:
-                    break
-                tap(s, uid, Mode.RECALL)
-        round_ += 1
-        print(f"  {done} taps in {time.perf_counter() - t0:.0f} s", flush=True)
-    engine.dispose()
+    if not path.exists():
+        refused = recorded_history(url, KEY, big_workbook(work), events)
+        print(f"  of which {refused} refused (recorded as refusals)")
     return url
 
 
