@@ -840,7 +840,8 @@ def decide(facts: Facts, tap: Tap, *, words: bool = True) -> Decision:
         tap: the mode and what the custodian typed.
         words: False when only the verdict, the new state, the person and the consignment are
             wanted (the replay of ``verify``): an accepted step's message and warnings are left
-            empty, a tenth of the replay's time. A refusal keeps its reason.
+            empty (formatting them was ~0.3 s of verify's 9 at 200,000 events). A refusal keeps
+            its reason.
 
     Returns:
         Accepted (with the new state and the person concerned), already, or refused with a
