@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from multiprocessing import get_context
 from typing import Any
 
 from sqlalchemy import Integer, String, select, type_coerce
@@ -48,6 +47,7 @@ from carrier_tracker.ledger.projection import (
     project_places,
 )
 from carrier_tracker.ledger.replay import Judge
+from carrier_tracker.storage.apart import start_apart
 from carrier_tracker.storage.direct import bulk
 from carrier_tracker.storage.models import (
     Event,
@@ -436,23 +436,9 @@ def _links_apart(
     if minimum is None:
         return None
     head = session.get(LedgerHead, meeting.id)
-    url = session.get_bind().engine.url
-    if (
-        head is None
-        or head.seq < minimum
-        or (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
-    ):
+    if head is None or head.seq < minimum:
         return None
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-    future = pool.submit(
-        chain_links_at,
-        url.render_as_string(hide_password=False),
-        key,
-        meeting.id,
-        meeting.code,
-        head.seq,
-    )
-    return pool, future
+    return start_apart(session, chain_links_at, key, meeting.id, meeting.code, head.seq)
 
 
 def chain_links_at(url: str, key: bytes, meeting_id: int, code: str, upto: int) -> ChainVerifier:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from multiprocessing import get_context
 
 from sqlmodel import Session
 
 from carrier_tracker.ledger.audit import AuditReport, audit_meeting_at
+from carrier_tracker.storage.apart import start_apart
 from carrier_tracker.storage.models import LedgerHead, Meeting
 
 PARALLEL_VERIFY_MIN = 20_000  # events: longer chains are verified in a child process
@@ -47,18 +47,9 @@ def _verify_in_background(
     time. In-memory databases cannot be opened by another process, and short chains are not
     worth a process start.
     """
-    url = session.get_bind().engine.url
-    if (
-        head is None
-        or head.seq < minimum
-        or (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
-    ):
+    if head is None or head.seq < minimum:
         return None
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-    future = pool.submit(
-        audit_meeting_at, url.render_as_string(hide_password=False), key, meeting.code
-    )
-    return pool, future
+    return start_apart(session, audit_meeting_at, key, meeting.code)
 
 
 @contextmanager
