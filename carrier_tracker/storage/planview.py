@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from carrier_tracker.custody.plan import Plan
-from carrier_tracker.enums import OUTSTANDING, Action, Level, State, Verdict
+from carrier_tracker.enums import DISPOSED, OUTSTANDING, Action, Level, State, Verdict
 from carrier_tracker.storage.direct import ADMIN_EVENTS_WHERE, bulk, rows
 from carrier_tracker.storage.readmodel import OutItem, item_of, meeting_row
 
@@ -55,6 +55,8 @@ class DocumentPlan:
     out: int
     """Copies outstanding now (the read model)."""
     recovered: int
+    """Copies back in custody after leaving it, disposed of since (archived, destroyed, sent
+    back) included — as :class:`~carrier_tracker.storage.readmodel.Reconciliation` counts them."""
     excluded: int = 0
     """Attendees the plan covers whose clearance is below the document's level: not in
     ``planned`` (they may not receive it)."""
@@ -107,7 +109,9 @@ _PER_DOCUMENT = (
     " WHERE meeting_id = ? AND state IN ({states}) AND tag_uid IS NOT NULL"
     " AND document_id IS NOT NULL GROUP BY document_id, state"
 )
-_COUNTED = tuple(sorted({*(s.value for s in OUTSTANDING), State.RECOVERED.value}))
+# 已收回 counts a copy disposed of after it came back (as the read model's counts do).
+_BACK = frozenset({State.RECOVERED, *DISPOSED})
+_COUNTED = tuple(sorted({*(s.value for s in OUTSTANDING), *(s.value for s in _BACK)}))
 
 
 def _voided(bind: Any, meeting_id: int) -> set[int]:
@@ -205,7 +209,7 @@ def _plan_view(bind: Any, meeting_code: str) -> PlanView:
                     persons[i] for i in got if covered is not None and i not in covered
                 ),
                 out=sum(counted.get(s.value, 0) for s in OUTSTANDING),
-                recovered=counted.get(State.RECOVERED.value, 0),
+                recovered=sum(counted.get(s.value, 0) for s in _BACK),
                 excluded=excluded,
             )
         )

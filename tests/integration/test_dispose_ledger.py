@@ -98,3 +98,19 @@ def test_a_disposition_row_deleted_or_a_place_row_left(desk: Desk) -> None:
 
         system = audit_system(s, KEY)
     assert not system.ok and "某所" in "\n".join(system.findings())
+
+
+def test_a_disposed_copy_still_counts_as_recovered_by_document(desk: Desk) -> None:
+    """The by-document view (status --by-document, 分发情况, the wall, the export) counts a copy
+    destroyed after it came back as 已收回, as the meeting's own counts do."""
+    from carrier_tracker.custody.service import find_meeting
+    from carrier_tracker.storage.planview import plan_view
+    from carrier_tracker.storage.readmodel import reconciliation
+
+    uid = recovered(desk, 1)
+    disposed(desk, Ask(Disposal.DESTROY, uids=(uid,), method="粉碎", witnesses=("孙文管",)), OFFICER)
+    with db.read_scope(desk.engine) as s:
+        d1 = next(d for d in plan_view(s, "M1").documents if d.number == "D1")
+        recon = reconciliation(s, find_meeting(s, "M1"))
+    assert (d1.recovered, d1.out) == (1, 0)
+    assert (recon.recovered, recon.disposed) == (2, 1)  # the pass and the destroyed copy
