@@ -92,6 +92,7 @@ TEXT: dict[str, str] = {
     "attendee_out_of_town": "  外地代表",
     "attendee_placeholder": "人员编号或姓名，回车确认",
     "attendee_unknown": "找不到参会人员“{text}”",
+    "attendee_unknown_cleared": "；已不再发给 {code} {name}，请重新选择领取人",
     "consignment_placeholder": "机要编号（机要发出时）",
     "note_placeholder": "说明（挂失时必填）",
     "key_policy": "会前/会后",

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from textual.screen import ModalScreen
+from textual.widgets import Input
 
 from carrier_tracker.access.operators import Authenticated
 from carrier_tracker.cli.demo import prepare_demo_database
@@ -127,3 +128,25 @@ async def test_meeting_picker_enter_opens_at_once_and_shows_no_dead_keys(tmp_pat
         await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen))
         assert app.ctx.meeting is not None and app.ctx.meeting.code == "HY2026-12"
         assert "ctrl+r" in shown_keys(app)
+
+
+async def test_an_unknown_code_leaves_no_one_chosen(desk: Callable[..., Desk]) -> None:
+    """A mistyped code must not leave the one chosen before as the recipient: the next copy
+    tapped would go to them."""
+    d = desk()
+    async with d.app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, d.app)
+        await pilot.press("ctrl+f", *"A003", "enter")
+        await wait_for(pilot, lambda: d.app.service.desk.attendee is not None)
+        await pilot.press("ctrl+f", *"A999", "enter")
+        await wait_for(pilot, lambda: "找不到参会人员“A999”" in screen_text(d.app))
+        assert d.app.service.desk.attendee is None
+        assert "已不再发给 A003" in screen_text(d.app) and "ctrl+u" not in shown_keys(d.app)
+        field = d.app.screen.query_one("#attendee-input", Input)
+        assert field.value == "A999"  # kept, to mend the typo
+        await pilot.press(*["backspace"] * 4, *"A003", "enter")
+        await wait_for(pilot, lambda: d.app.service.desk.attendee is not None)
+        field.value = "A0"  # half typed, then Ctrl+U: the field is cleared with the choice
+        await pilot.press("ctrl+u")
+        await wait_for(pilot, lambda: d.app.service.desk.attendee is None)
+        assert field.value == ""

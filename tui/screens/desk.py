@@ -243,6 +243,7 @@ class DeskScreen(TakesTaps, Screen[None]):
         self.query_one("#attendee-input", Input).focus()
 
     def action_clear_attendee(self) -> None:
+        self.query_one("#attendee-input", Input).value = ""
         self._choose(None)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -266,7 +267,14 @@ class DeskScreen(TakesTaps, Screen[None]):
             return
         found = self._find_person(typed)
         if found is None:
-            self.query_one(OutcomePanel).show(Verdict.REFUSED, t("attendee_unknown", text=typed))
+            # The custodian meant someone else: nothing more may go to the one chosen before.
+            had = self.app.service.desk.attendee
+            self._choose(None)
+            self.query_one(OutcomePanel).show(
+                Verdict.REFUSED,
+                t("attendee_unknown", text=typed)
+                + (t("attendee_unknown_cleared", code=had.code, name=had.name) if had else ""),
+            )
             self.app.bell()
             return
         event.input.value = ""
