@@ -196,6 +196,7 @@ TEXT: dict[str, str] = {
     "close_ready": "{verdict}。",
     "close_question": "结束会议 {code}？结束后不再接受任何刷卡。",
     "close_lost": "有 {count} 件挂失。只能由保密负责人带例外结束会议，并填写说明：",
+    "close_also_lost": "另有 {count} 件挂失（其余收回后，由保密负责人带例外结束会议）：",
     "close_more": "……另有 {count} 件，见清点表",
     "close_note_placeholder": "说明（必填，如：已报保密办备案）",
     "close_yes": "结束会议",

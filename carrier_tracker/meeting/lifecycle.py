@@ -256,11 +256,13 @@ def close_meeting(
                     "close_never_opened_officer", operator=operator or messages.text("not_filled")
                 )
             )
+    # Everything that stands in the way is said at once: the sweep, what is out, what is lost.
+    blocking: list[str] = []
     if sweep_required(meeting):  # 会后清场: every place searched before a classified meeting closes
         sweep = checklists.active()[checklists.SWEEP]
         open_items = unsettled_items(session, meeting, sweep)
         if open_items:
-            raise ConflictError(
+            blocking.append(
                 messages.text(
                     "sweep_unsettled",
                     code=meeting.code,
@@ -274,14 +276,14 @@ def close_meeting(
     }
     pending, lost = recon.pending, recon.lost_items
     if pending:
-        lines = [messages.text("close_outstanding", count=len(pending))]
-        lines += ["  " + describe_outstanding(it, names) for it in pending]
-        raise ConflictError("\n".join(lines))
+        blocking.append(messages.text("close_outstanding", count=len(pending)))
+        blocking += ["  " + describe_outstanding(it, names) for it in pending]
+    if lost and (not with_exceptions or not note.strip()):
+        blocking.append(messages.text("close_lost", count=len(lost)))
+        blocking += ["  " + describe_outstanding(it, names) for it in lost]
+    if blocking:
+        raise ConflictError("\n".join(blocking))
     if lost:
-        if not with_exceptions or not note.strip():
-            lines = [messages.text("close_lost", count=len(lost))]
-            lines += ["  " + describe_outstanding(it, names) for it in lost]
-            raise ConflictError("\n".join(lines))
         officer, approved_by = approval(TapStore(session), operator, approver)
         if not officer:
             raise ConflictError(

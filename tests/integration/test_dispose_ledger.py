@@ -108,7 +108,9 @@ def test_a_disposed_copy_still_counts_as_recovered_by_document(desk: Desk) -> No
     from carrier_tracker.storage.readmodel import reconciliation
 
     uid = recovered(desk, 1)
-    disposed(desk, Ask(Disposal.DESTROY, uids=(uid,), method="粉碎", witnesses=("孙文管",)), OFFICER)
+    disposed(
+        desk, Ask(Disposal.DESTROY, uids=(uid,), method="粉碎", witnesses=("孙文管",)), OFFICER
+    )
     with db.read_scope(desk.engine) as s:
         d1 = next(d for d in plan_view(s, "M1").documents if d.number == "D1")
         recon = reconciliation(s, find_meeting(s, "M1"))

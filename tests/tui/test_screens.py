@@ -277,3 +277,21 @@ async def test_a_tap_on_a_list_screen_looks_the_tag_up_and_records_nothing(
         assert table.row_count >= 1
         assert all("HY-01 第001份" in str(table.get_row_at(i)) for i in range(table.row_count))
         assert d.events() == before
+
+
+async def test_close_blocked_names_the_lost_items_too(desk: Callable[..., Desk]) -> None:
+    """清点 counts a lost copy among 未收回; the dialog that refuses the close names it too."""
+    d = desk()
+    d.seed(
+        [
+            (pass_uid("A001"), Mode.ISSUE, {}),
+            (copy_uid("HY-01", 1), Mode.ISSUE, {"attendee_code": "A001"}),
+            (copy_uid("HY-01", 1), Mode.LOST, {"note": "遗失于会场", "operator": "赵保密"}),
+        ]
+    )
+    async with d.app.run_test(size=(100, 30)) as pilot:
+        await open_screen(pilot, d.app, "close_dialog")
+        text = screen_text(d.app)
+        assert "尚有 1 件未收回" in text and "会议证" in text
+        assert "另有 1 件挂失" in text and "HY-01 第001份" in text and "已挂失" in text
+        assert isinstance(d.app.screen, ConfirmClose)

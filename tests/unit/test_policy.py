@@ -112,7 +112,11 @@ def test_lifecycle_draft_filed_open_closed(session: Session, key: bytes) -> None
         _file(session, key)
     session.rollback()
     assert _verify(session, key) == ()
-    # Closing: the sweep first (answered by the factory? no: filed=False left it empty).
+    # Closing: the sweep (filed=False left it empty) and what is out, said at once.
+    with pytest.raises(ConflictError) as e:
+        close_meeting(session=session, key=key, meeting_code="M1", operator=OFFICER)
+    session.rollback()
+    assert "会后清场检查未完成" in str(e.value) and "尚有 1 件未收回" in str(e.value)
     _tap(session, key, w, w.pass_uid("A001"), Mode.RECALL)
     with pytest.raises(ConflictError, match=r"会后清场检查未完成.*hall（会场）"):
         close_meeting(session=session, key=key, meeting_code="M1", operator=OFFICER)

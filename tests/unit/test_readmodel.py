@@ -109,6 +109,29 @@ def test_close_with_exactly_one_item_out_is_refused(session: Session, key: bytes
     assert session.exec(select(Meeting)).one().status == MeetingStatus.CLOSED
 
 
+def test_close_names_what_is_out_and_what_is_lost_at_once(session: Session, key: bytes) -> None:
+    w = make_world(session, requires_passes=False)
+    _tap(session, key, w.copy_uid("D2", 1), Mode.ISSUE, attendee_code="A003")
+    _tap(session, key, w.copy_uid("D2", 2), Mode.LOST, operator=OFFICER, note="遗失")
+    with pytest.raises(ConflictError) as e:
+        close_meeting(session=session, key=key, meeting_code="M1", operator=OFFICER)
+    session.rollback()
+    said = str(e.value)
+    assert "尚有 1 件未收回" in said and "D2 第001份  已发放  王五" in said
+    assert "有 1 件挂失" in said and "D2 第002份" in said
+    with pytest.raises(ConflictError) as e:  # with exceptions: the lost one no longer blocks
+        close_meeting(
+            session=session,
+            key=key,
+            meeting_code="M1",
+            operator=OFFICER,
+            with_exceptions=True,
+            note="已报告",
+        )
+    session.rollback()
+    assert "尚有 1 件未收回" in str(e.value) and "挂失" not in str(e.value)
+
+
 def test_lost_item_needs_officer_exception(session: Session, key: bytes) -> None:
     w = make_world(session, requires_passes=False)
     _tap(session, key, w.copy_uid("D2", 1), Mode.LOST, operator=OFFICER, note="遗失")

@@ -43,7 +43,7 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
     ConfirmClose > Vertical { width: 84; max-width: 96%; height: auto; border: thick $success; background: $surface; padding: 1 2; }
     ConfirmClose.blocked > Vertical { border: thick $error; }
     ConfirmClose Label { width: 100%; }
-    ConfirmClose #close-items { color: $text-muted; padding: 0 0 0 2; }
+    ConfirmClose #close-items, ConfirmClose #close-lost-items { color: $text-muted; padding: 0 0 0 2; }
     ConfirmClose Horizontal { height: auto; align-horizontal: center; }
     ConfirmClose #close-approval Input { width: 1fr; }
     ConfirmClose Button { margin: 1 2 0 2; }
@@ -87,6 +87,11 @@ class ConfirmClose(ModalScreen[CloseChoice | None]):
                     markup=False,
                 )
                 yield Label(self._list(self.pending), id="close-items", markup=False)
+                if self.lost:  # counted as 未收回 on 清点 too: named here, not left out
+                    yield Label(
+                        t("close_also_lost", count=len(self.lost)), id="close-lost", markup=False
+                    )
+                    yield Label(self._list(self.lost), id="close-lost-items", markup=False)
                 with Horizontal():
                     yield Button(t("close_back"), variant="primary", id="no")
             elif self.lost:
