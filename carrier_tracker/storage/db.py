@@ -14,7 +14,7 @@ from urllib.parse import quote, unquote
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -153,6 +153,9 @@ def make_engine(
                     "db_driver_missing", url=parsed.render_as_string(), module=e.name or e
                 )
             ) from e
+        except NoSuchModuleError as e:  # a scheme no dialect answers to (foo://…)
+            reason = messages.text("db_unknown_kind", kind=parsed.drivername)
+            raise DatabaseError(messages.text("db_unreachable", url=url, reason=reason)) from e
         except SQLAlchemyError as e:
             raise DatabaseError(messages.text("db_unreachable", url=url, reason=e)) from e
 

@@ -45,3 +45,11 @@ def test_a_malformed_url_says_how_to_write_one(cli: Cli) -> None:
     assert r.code == 2
     assert "URL 格式错误（SQLite 文件可直接给出路径，或写作 sqlite:////绝对路径" in r.err
     assert len(r.err.splitlines()) == 1
+
+
+def test_an_unknown_kind_of_database_is_named_in_plain_words(cli: Cli) -> None:
+    for command in (("meetings",), ("status", "HY2026-12")):
+        r = cli(*command, "--db", "foo://bar")
+        assert r.code == 2, command
+        assert "不支持的数据库类型“foo”（SQLite 文件可直接给出路径" in r.err, r.err
+        assert "plugin" not in r.err and len(r.err.splitlines()) == 1
