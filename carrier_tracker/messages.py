@@ -279,6 +279,7 @@ TEXT: dict[str, str] = {
     "key_permissions": "台账密钥 {path} 权限过宽（{mode}，其他用户可读写）：请运行 chmod 600 {path}",
     # core texts (storage, ledger, close)
     "bad_db_url": "URL 格式错误（SQLite 文件可直接给出路径，或写作 sqlite:////绝对路径；PostgreSQL 写作 postgresql+psycopg://用户@主机/库名）",
+    "need_terminal": "{command} 是全屏界面，须在终端中运行（标准输入或输出不是终端）；无终端时可用 demo --script 或各命令行子命令",
     "db_unknown_kind": "不支持的数据库类型“{kind}”（SQLite 文件可直接给出路径，或写作 sqlite:////绝对路径；PostgreSQL 写作 postgresql+psycopg://用户@主机/库名）",
     "carrier_changed_elsewhere": "载体已被其他工作台修改，请重新刷卡",
     "chain_content_changed": "内容被修改（哈希不符）",

@@ -446,6 +446,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             colour = use_colour(no_colour=args.no_colour)
             code = run_demo(pause=0.0 if args.fast else 0.6, workdir=work, colour=colour)
         else:
+            need_terminal("demo")
             app = demo_app(work)
             print(operators_line())  # once: it stays above the desk's screen and after it
             print(app.notice)
@@ -488,5 +489,17 @@ def cmd_tui(args: argparse.Namespace) -> int:
         )
     except ReaderError as e:
         raise CarrierTrackerError(str(e)) from e
+    need_terminal("tui")
     app.run()
     return 0
+
+
+def need_terminal(command: str) -> None:
+    """Refuse a full-screen command whose input or output is not a terminal (a pipe, a file, a
+    service without one): the screen would be drawn into it, and nothing could answer it.
+
+    Raises:
+        CarrierTrackerError: stdin or stdout is not a terminal (exit 2).
+    """
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CarrierTrackerError(messages.text("need_terminal", command=command))

@@ -13,8 +13,11 @@ def cmd_wall(args: argparse.Namespace) -> int:
     """
     from carrier_tracker.tui.wall.app import make_wall_app
 
+    from carrier_tracker.cli.demo import need_terminal
+
     app = make_wall_app(args.db, args.meeting, by_document=args.by_document)
     try:
+        need_terminal("wall")
         app.run()
     finally:
         app.engine.dispose()

@@ -4,6 +4,7 @@ each a system-chain event that ``verify`` replays, a card never a carrier's or a
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, create_engine, select
@@ -110,3 +111,19 @@ def test_a_bad_lock_time_is_refused_before_the_desk_opens(cli: Cli, as_env: dict
         2,
         "错误：自动锁定时间须为不小于 0 的分钟数（CARRIER_TRACKER_LOCK_AFTER：ten）\n",
     )
+
+
+def test_the_full_screen_commands_need_a_terminal(
+    cli: Cli, as_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Piped or run as a service, ``tui``, ``wall`` and ``demo`` say so and stop, instead of
+    drawing their screen into a pipe with no one to answer it."""
+    as_env["TMPDIR"] = str(tmp_path)
+    for command in (("tui", CODE), ("wall", CODE), ("demo",)):
+        r = cli(*command)
+        assert (r.code, r.out) == (2, ""), command
+        assert r.err == (
+            f"错误：{command[0]} 是全屏界面，须在终端中运行（标准输入或输出不是终端）；"
+            "无终端时可用 demo --script 或各命令行子命令\n"
+        )
+    assert not list(tmp_path.glob("carrier-tracker-demo-*"))  # the demo left nothing behind
