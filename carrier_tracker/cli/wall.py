@@ -11,9 +11,8 @@ def cmd_wall(args: argparse.Namespace) -> int:
     Raises:
         CarrierTrackerError: the database or the meeting does not exist (one line, exit 2).
     """
-    from carrier_tracker.tui.wall.app import make_wall_app
-
     from carrier_tracker.cli.demo import need_terminal
+    from carrier_tracker.tui.wall.app import make_wall_app
 
     app = make_wall_app(args.db, args.meeting, by_document=args.by_document)
     try:
