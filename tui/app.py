@@ -618,11 +618,12 @@ class CarrierTrackerApp(App[None]):
 
     def action_export(self) -> None:
         """Ask what to write (the 保密办 workbook, marked as a snapshot while open, or the signed
-        forms) and where, then write it in a child process (tui/jobs.py); while one runs, show it
-        with the key that stops it."""
+        forms) and where (a free name proposed; an existing file replaced only when confirmed),
+        then write it in a child process (tui/jobs.py); while one runs, show it with the key that
+        stops it."""
         from carrier_tracker.cli.jobs import EXPORT, FORMS
 
-        from .screens.export_dialog import ExportChoice, ExportDialog, JobDialog
+        from .screens.export_dialog import ExportChoice, ExportDialog, JobDialog, unused_path
 
         if self.ctx.meeting is None or self.locked:
             return
@@ -637,14 +638,14 @@ class CarrierTrackerApp(App[None]):
             folder = Path.home()
         code = self.ctx.meeting.code
         defaults = {
-            EXPORT: folder / t("export_file", code=code, stamp=stamp),
-            FORMS: folder / t("forms_file", code=code, stamp=stamp),
+            EXPORT: unused_path(folder / t("export_file", code=code, stamp=stamp)),
+            FORMS: unused_path(folder / t("forms_file", code=code, stamp=stamp)),
         }
         last = result_lines(self.jobs.last) if self.jobs.last is not None else []
 
         def chosen(choice: ExportChoice | None) -> None:
             if choice is not None and self.jobs.running is None:
-                self.jobs.start(choice.kind, choice.path)
+                self.jobs.start(choice.kind, choice.path, replace=choice.replace)
 
         self.push_screen(ExportDialog(defaults, last), callback=chosen)
 
