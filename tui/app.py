@@ -667,6 +667,7 @@ def make_app(
     signed_in: Authenticated | None = None,
     login_hint: str = "",
     lock_after: float | None = None,
+    export_dir: Path | None = None,
 ) -> CarrierTrackerApp:
     """Build the app on a database and a reader (used by the CLI and the tests).
 
@@ -675,7 +676,9 @@ def make_app(
 
     Nobody works at the desk before signing in (``operator`` only pre-fills the name), unless the
     caller passes ``signed_in``, an operator it authenticated itself (tests). ``lock_after`` is in
-    minutes (default: $CARRIER_TRACKER_LOCK_AFTER or 10; 0 never locks on idle).
+    minutes (default: $CARRIER_TRACKER_LOCK_AFTER or 10; 0 never locks on idle). ``export_dir``
+    is where the export dialog proposes to write and the desk keeps its log (default: the user
+    data directory; the demo's is its own temporary directory, removed with it).
 
     Raises:
         CarrierTrackerError: the database has no schema, the meeting does not exist, or the
@@ -687,7 +690,11 @@ def make_app(
     key = keyring.open_key(engine, key_path or settings.ledger_key_path, writes=True)
     minutes = lock_after_minutes(lock_after)
     ctx = DeskContext(
-        engine=engine, key=key, station=station, operator=operator, export_dir=settings.data_dir
+        engine=engine,
+        key=key,
+        station=station,
+        operator=operator,
+        export_dir=export_dir or settings.data_dir,
     )
     items: list[tuple[str, str]] | None = None
     with ctx.read() as s:
