@@ -618,11 +618,12 @@ class CarrierTrackerApp(App[None]):
 
     def action_export(self) -> None:
         """Ask what to write (the 保密办 workbook, marked as a snapshot while open, or the signed
-        forms) and where, then write it in a child process (tui/jobs.py); while one runs, show it
-        with the key that stops it."""
+        forms) and where (a free name proposed; an existing file replaced only when confirmed),
+        then write it in a child process (tui/jobs.py); while one runs, show it with the key that
+        stops it."""
         from carrier_tracker.cli.jobs import EXPORT, FORMS
 
-        from .screens.export_dialog import ExportChoice, ExportDialog, JobDialog
+        from .screens.export_dialog import ExportChoice, ExportDialog, JobDialog, unused_path
 
         if self.ctx.meeting is None or self.locked:
             return
@@ -637,14 +638,14 @@ class CarrierTrackerApp(App[None]):
             folder = Path.home()
         code = self.ctx.meeting.code
         defaults = {
-            EXPORT: folder / t("export_file", code=code, stamp=stamp),
-            FORMS: folder / t("forms_file", code=code, stamp=stamp),
+            EXPORT: unused_path(folder / t("export_file", code=code, stamp=stamp)),
+            FORMS: unused_path(folder / t("forms_file", code=code, stamp=stamp)),
         }
         last = result_lines(self.jobs.last) if self.jobs.last is not None else []
 
         def chosen(choice: ExportChoice | None) -> None:
             if choice is not None and self.jobs.running is None:
-                self.jobs.start(choice.kind, choice.path)
+                self.jobs.start(choice.kind, choice.path, replace=choice.replace)
 
         self.push_screen(ExportDialog(defaults, last), callback=chosen)
 
@@ -666,6 +667,7 @@ def make_app(
     signed_in: Authenticated | None = None,
     login_hint: str = "",
     lock_after: float | None = None,
+    export_dir: Path | None = None,
 ) -> CarrierTrackerApp:
     """Build the app on a database and a reader (used by the CLI and the tests).
 
@@ -674,7 +676,9 @@ def make_app(
 
     Nobody works at the desk before signing in (``operator`` only pre-fills the name), unless the
     caller passes ``signed_in``, an operator it authenticated itself (tests). ``lock_after`` is in
-    minutes (default: $CARRIER_TRACKER_LOCK_AFTER or 10; 0 never locks on idle).
+    minutes (default: $CARRIER_TRACKER_LOCK_AFTER or 10; 0 never locks on idle). ``export_dir``
+    is where the export dialog proposes to write and the desk keeps its log (default: the user
+    data directory; the demo's is its own temporary directory, removed with it).
 
     Raises:
         CarrierTrackerError: the database has no schema, the meeting does not exist, or the
@@ -686,7 +690,11 @@ def make_app(
     key = keyring.open_key(engine, key_path or settings.ledger_key_path, writes=True)
     minutes = lock_after_minutes(lock_after)
     ctx = DeskContext(
-        engine=engine, key=key, station=station, operator=operator, export_dir=settings.data_dir
+        engine=engine,
+        key=key,
+        station=station,
+        operator=operator,
+        export_dir=export_dir or settings.data_dir,
     )
     items: list[tuple[str, str]] | None = None
     with ctx.read() as s:

@@ -28,7 +28,8 @@ class DeskContext:
     role: Role | None = None
     """The signed-in operator's role; None until someone signs in (then ``operator`` is theirs)."""
     export_dir: Path | None = None
-    """Where the export dialog proposes to write (the user data directory)."""
+    """Where the export dialog proposes to write and the desk keeps its log (the user data
+    directory; the demo's temporary directory in the demo)."""
 
     @property
     def is_auditor(self) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -103,13 +104,18 @@ class DeskJob:
         request: JobRequest,
         target: Path,
         advance: Callable[[int, int], None] = lambda _d, _t: None,
+        *,
+        replace: bool = False,
     ) -> None:
         """Args:
         request: what to write (its ``path`` is replaced by the staging folder's).
         target: where the finished workbook goes.
         advance: called on the event loop with (done, total) as the child reports progress.
+        replace: the custodian confirmed replacing an existing ``target``; without it the job
+            fails rather than replace a file that is there when it ends.
         """
         self.request, self.target, self.advance = request, target, advance
+        self.replace = replace
         self.kind = request.kind
         self.done = 0
         self.total = 0
@@ -194,8 +200,10 @@ class DeskJob:
         error, moved = "", False
         if report is not None and not self.stopping:
             try:
-                os.replace(staged, self.target)
+                place(staged, self.target, replace=self.replace)
                 moved = True
+            except FileExistsError:
+                error = t("job_target_appeared", path=self.target)
             except OSError as e:
                 error = messages.text("out_failed", path=self.target, reason=os_reason(e))
         proc.stdin.close()  # the child removes what it staged and ends
@@ -262,6 +270,29 @@ class DeskJob:
                 os.killpg(self.pid, signal.SIGKILL)
 
 
+def place(staged: Path, target: Path, *, replace: bool) -> None:
+    """Move a finished workbook into place; without ``replace`` never over a file that is there
+    (the dialog saw none, but another desk or a copy by hand may have put one there since).
+
+    Raises:
+        FileExistsError: ``target`` exists and ``replace`` is false.
+        OSError: the move failed.
+    """
+    if replace:
+        os.replace(staged, target)
+        return
+    try:
+        os.link(staged, target)  # atomic: fails if the name is taken
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links (a FAT USB stick): check, then move
+        if target.exists() or target.is_symlink():
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from None
+        os.replace(staged, target)
+    else:
+        staged.unlink()
+
+
 async def _tail(stream: asyncio.StreamReader) -> bytes:
     """Read a stream to its end; keep its last :data:`STDERR_KEEP` bytes."""
     kept = b""
@@ -289,8 +320,9 @@ class DeskJobs:
         self.last: JobOutcome | None = None
         self.log_path = open_desk_log(ctx.export_dir) if ctx.export_dir else None
 
-    def start(self, kind: str, target: Path) -> DeskJob:
-        """Start writing ``kind`` (:data:`EXPORT` or :data:`FORMS`) to ``target``."""
+    def start(self, kind: str, target: Path, *, replace: bool = False) -> DeskJob:
+        """Start writing ``kind`` (:data:`EXPORT` or :data:`FORMS`) to ``target`` (an existing
+        file replaced only with ``replace``, the custodian's confirmation)."""
         assert self.running is None and self.ctx.meeting is not None
         request = JobRequest(
             kind=kind,
@@ -300,7 +332,7 @@ class DeskJobs:
             operator=self.ctx.operator,
             key=self.ctx.key.hex() if kind == EXPORT else "",
         )
-        job = self.running = DeskJob(request, target, self._advance)
+        job = self.running = DeskJob(request, target, self._advance, replace=replace)
         self.app.screen_change_signal.subscribe(self.app, self._on_screen)
         for screen in self.app.screen_stack:
             self._on_screen(screen)

@@ -302,6 +302,8 @@ TEXT: dict[str, str] = {
     "export_ok": "导出",
     "export_bad_suffix": "文件名应以 .xlsx 结尾",
     "export_no_dir": "目录不存在：{dir}",
+    "export_exists": "文件已存在，将被覆盖：{path}（再按回车覆盖；或改文件名）",
+    "export_replace": "覆盖",
     "export_last": "上次：",
     "export_done": "已导出 {path}（{verdict}）",
     "export_chain_ok": "台账校验完整",
@@ -328,6 +330,7 @@ TEXT: dict[str, str] = {
     "key_job_continue": "继续（在后台）",
     "job_stopped": "已停止{what}，未留下任何文件",
     "job_failed": "{what}失败：{reason}",
+    "job_target_appeared": "文件已存在：{path}（写入期间出现，未覆盖；请另选文件名重试）",
     "job_crashed": "后台任务意外结束，未留下任何文件；详细原因已记入工作台日志",
 }
 

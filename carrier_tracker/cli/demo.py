@@ -389,7 +389,8 @@ def paperwork_lines(engine: Any) -> list[str]:
 def demo_app(work: Path) -> Any:
     """The desk on a fresh demo database in ``work``, as ``carrier-tracker demo`` opens it (and the
     README walkthrough test drives it): the sim reader, the tag tray, the login screen with the
-    custodian's name filled in and every demo operator's PIN listed under it.
+    custodian's name filled in and every demo operator's PIN listed under it. The export dialog
+    proposes ``work`` and the desk keeps its log there: all of it goes with the demo.
 
     The simulated reader debounces like a real one: the same tag laid on it again within 1.5 s
     of being lifted is a re-read, dropped (the tray says so).
@@ -412,6 +413,7 @@ def demo_app(work: Path) -> Any:
         debounce=DEFAULT_DEBOUNCE,
         notice=notice,
         login_hint=login_hint(),
+        export_dir=work,
     )
 
 

@@ -414,3 +414,28 @@ async def test_export_proposes_the_user_data_directory(tmp_path: Path, monkeypat
         await wait_for(pilot, lambda: app.last_export is not None, timeout=30)
         assert (path.stat().st_mode & 0o777) == 0o600
     assert not list(tmp_path.glob("*.xlsx"))
+
+
+async def test_the_demo_desk_exports_into_the_demos_own_directory(tmp_path: Path) -> None:
+    """The demo says on exit that its workbooks are gone with its temporary directory: the
+    export dialog proposes that directory (not the user data directory, which the demo never
+    cleans), and the desk's log goes there too."""
+    work = tmp_path / "demo"
+    work.mkdir(mode=0o700)
+    app = demo_app(work)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
+        for key in "246810":
+            await pilot.press(key)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen))
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: app.screen.query("#path"))
+        path = Path(app.screen.query_one("#path", Input).value)
+        assert path.parent == work
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.last_export is not None, timeout=30)
+    assert app.last_export == path and path.is_file()
+    assert (work / "desk.log").is_file()  # the job's line: in the demo's directory as well
+    home = tmp_path / "home"  # the user data directory of these tests (conftest)
+    assert [p.name for p in home.rglob("*") if p.is_file()] == []

@@ -1,5 +1,10 @@
 """导出: what to write (the 保密办 workbook or the signed forms) and where; while it is written,
-how far it is, with a key to stop it."""
+how far it is, with a key to stop it.
+
+An existing file is never replaced unasked (a snapshot whose 台账锚点 was written down may be in
+it): the dialog says the file exists and will be replaced, and only a second Enter (or the
+button, now 「覆盖」) on the same path confirms; the proposed names are always free.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +36,18 @@ class ExportChoice:
     kind: str
     """``export`` (the 保密办 workbook) or ``forms`` (the signed forms)."""
     path: Path
+    replace: bool = False
+    """The file exists and the custodian confirmed replacing it."""
+
+
+def unused_path(path: Path) -> Path:
+    """``path``, or the first of ``stem-2.xlsx``, ``stem-3.xlsx``, … that no file has: the names
+    the dialog proposes carry the minute, and two exports in the same minute must not collide."""
+    candidate, n = path, 1
+    while candidate.exists() or candidate.is_symlink():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
 
 
 class ExportDialog(ModalScreen[ExportChoice | None]):
@@ -57,6 +74,8 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
         self.defaults = defaults if isinstance(defaults, dict) else {EXPORT: defaults}
         self.kind = EXPORT
         self.last = last or []
+        self.replacing: Path | None = None
+        """The existing file the dialog has said it would replace (a second Enter confirms)."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -80,10 +99,26 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         """Another kind: propose its file name, unless a path of one's own was typed."""
         kind = FORMS if event.pressed.id == "kind-forms" else EXPORT
+        if self.replacing is not None:  # 「覆盖」 was asked for the other kind
+            self._ask_replace(None)
         field = self.query_one("#path", Input)
         if field.value.strip() == str(self.defaults[self.kind]):
             field.value = str(self.defaults[kind])
         self.kind = kind
+
+    def on_input_changed(self, _event: Input.Changed) -> None:
+        """Another path (typed, or another kind's): a pending 「覆盖」 no longer holds."""
+        if self.replacing is not None:
+            self._ask_replace(None)
+
+    def _ask_replace(self, path: Path | None) -> None:
+        """Say that ``path`` exists and will be replaced, the button saying 「覆盖」 (None: back
+        to the plain dialog)."""
+        self.replacing = path
+        button = self.query_one("#ok", Button)
+        button.label = t("export_replace" if path else "export_ok")
+        button.variant = "error" if path else "primary"
+        self.query_one("#error", Label).update(t("export_exists", path=path) if path else "")
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
         self._accept()
@@ -109,7 +144,11 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
             except OutputError as e:
                 error.update(str(e))
                 return
-            self.dismiss(ExportChoice(self.kind, path))
+            exists = path.exists() or path.is_symlink()
+            if exists and path != self.replacing:
+                self._ask_replace(path)
+                return
+            self.dismiss(ExportChoice(self.kind, path, replace=exists))
 
 
 class JobDialog(ModalScreen[None]):
