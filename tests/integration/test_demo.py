@@ -151,6 +151,7 @@ def test_the_desk_demo_names_its_operators_once_and_removes_its_data(
         return app
 
     monkeypatch.setattr(demo, "demo_app", headless)
+    monkeypatch.setattr(demo, "need_terminal", lambda _command: None)  # headless: none needed
     args = argparse.Namespace(script=False, keep=False, fast=True, no_colour=True)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
