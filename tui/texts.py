@@ -20,6 +20,7 @@ TEXT: dict[str, str] = {
     "key_reconcile": "清点",
     "key_enroll": "绑定",
     "key_courier": "机要",
+    "key_plan_switch": "文件/名单",
     "key_copies": "载体",
     "key_audit": "审计",
     "key_changes": "变更",
