@@ -911,6 +911,8 @@ TEXT_PLAN: dict[str, str] = {
     "plan_col_missing": "未领取",
     "plan_col_out": "在外",
     "plan_col_recovered": "已收回",
+    "plan_col_person": "人员",
+    "plan_col_due": "尚应领取的文件",
     "key_plan": "分发情况",
     "key_receipt": "回执",
     "new_consignment_missing_owner": "请填写机要编号，以及接收单位或所属代表编号",

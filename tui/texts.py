@@ -20,6 +20,7 @@ TEXT: dict[str, str] = {
     "key_reconcile": "清点",
     "key_enroll": "绑定",
     "key_courier": "机要",
+    "key_plan_switch": "文件/名单",
     "key_copies": "载体",
     "key_audit": "审计",
     "key_changes": "变更",
@@ -263,7 +264,8 @@ TEXT: dict[str, str] = {
     "enroll_col_uid": "标签 UID",
     # copies
     "copies_title": "载体一览（最多 500 行；在此刷卡只查找，不记录）",
-    "copies_search": "搜索：文件编号、名称、持有人、标签 UID",
+    "copies_search": "搜索：文件编号、第几份、名称、持有人、会议证、标签 UID（多个词须都符合）",
+    "copies_none": "没有匹配“{text}”的载体",
     "copies_doc": "{number}  {title}  {level}",
     "copies_col_item": "载体",
     "copies_col_state": "状态",

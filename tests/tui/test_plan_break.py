@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 from sqlmodel import select
 from textual.widgets import DataTable, Input, Label
 
 from carrier_tracker.enums import Mode
 from carrier_tracker.ledger.audit import audit_meeting
 from carrier_tracker.storage.models import Attendee, Consignment
+from carrier_tracker.tui.screens import plan as plan_module
 from carrier_tracker.tui.screens.consignment_dialog import ConsignmentDialog
 from carrier_tracker.tui.screens.courier import CourierScreen
 from carrier_tracker.tui.screens.plan import PlanScreen
+from carrier_tracker.tui.widgets.row_table import RowTable
 from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
 
 SIZE = (120, 36)
@@ -20,6 +24,18 @@ SIZE = (120, 36)
 
 def _break_text(d: Desk) -> str:
     return str(d.app.screen.query_one("#break-view", Label).render())
+
+
+async def _open_plan(pilot: Any, d: Desk) -> DataTable[Any]:
+    """清点 → Ctrl+F: 分发情况 with its eight documents; returns its table."""
+    await settle(pilot, d.app)
+    await pilot.press("ctrl+r")
+    await settle(pilot, d.app)
+    await pilot.press("ctrl+f")
+    await wait_for(pilot, lambda: isinstance(d.app.screen, PlanScreen))
+    table = d.app.screen.query_one(DataTable)
+    await wait_for(pilot, lambda: table.row_count == 8)
+    return table
 
 
 async def test_break_view_counts_down_as_copies_come_in(desk: Callable[..., Desk]) -> None:
@@ -72,13 +88,7 @@ async def test_plan_screen_from_reconcile(desk: Callable[..., Desk]) -> None:
         ]
     )
     async with d.app.run_test(size=SIZE) as pilot:
-        await settle(pilot, d.app)
-        await pilot.press("ctrl+r")
-        await settle(pilot, d.app)
-        await pilot.press("ctrl+f")
-        await wait_for(pilot, lambda: isinstance(d.app.screen, PlanScreen))
-        table = d.app.screen.query_one(DataTable)
-        await wait_for(pilot, lambda: table.row_count == 8)
+        table = await _open_plan(pilot, d)
         assert table.get_row("HY-07")[:6] == ["HY-07", 6, 1, 5, 1, 0]
         table.move_cursor(row=table.get_row_index("HY-07"))
         await pilot.pause(0.1)
@@ -93,6 +103,49 @@ async def test_plan_screen_from_reconcile(desk: Callable[..., Desk]) -> None:
         await pilot.press("escape")
         await settle(pilot, d.app)
         assert d.app.screen.NAME == "reconcile"  # type: ignore[attr-defined]
+
+
+async def test_plan_screen_lists_everyone_still_to_collect(
+    desk: Callable[..., Desk], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """分发情况 names every attendee who has not collected the highlighted document and everyone
+    who should still receive something — no "……等 N 人" — in panes that Tab reaches and the keys
+    scroll; the document's text is made once per document highlighted, not at each key."""
+    made: list[str] = []
+    line_of = plan_module.document_line
+    monkeypatch.setattr(plan_module, "document_line", lambda d: made.append(d.number) or line_of(d))
+    d = desk()
+    async with d.app.run_test(size=SIZE) as pilot:
+        table = await _open_plan(pilot, d)
+        await settle(pilot, d.app)
+        line = str(d.app.screen.query_one("#plan-line", Label).render())
+        missing = line.split("未领取：", 1)[1].split("\n", 1)[0]
+        assert table.get_row("HY-01")[3] == 36 and len(missing.split("、")) == 36
+        assert "A039 江红梅" in missing and "等" not in missing
+        due = d.app.screen.query_one("#plan-due-table", RowTable)
+        assert str(d.app.screen.query_one("#plan-due", Label).render()) == "尚应领取："
+        assert due.row_count == 40 and due.get_row("A040")[0] == "A040 龙勇"
+        pane = d.app.screen.query_one("#plan-detail")
+        assert pane.max_scroll_y == 0  # all 36 in view (a longer list scrolls, reached with Tab)
+        await pilot.press("tab")
+        await settle(pilot, d.app)
+        assert d.app.focused is pane
+        built = len(made)
+        await pilot.press("down", "pagedown", "end")
+        await settle(pilot, d.app)
+        assert table.cursor_row == 0 and len(made) == built
+        await pilot.press("tab")  # 尚应领取: every attendee, its own scrolling table
+        await settle(pilot, d.app)
+        assert d.app.focused is due
+        await pilot.press("end")
+        await settle(pilot, d.app)
+        assert due.cursor_key == "A040" and due.scroll_y > 0
+        await pilot.press("tab", "down")  # back in the documents: the next one's names
+        await wait_for(
+            pilot,
+            lambda: "HY-02  分发范围" in str(d.app.screen.query_one("#plan-line", Label).render()),
+        )
+        assert made[built:] == ["HY-02"]
 
 
 async def test_receipt_by_number_on_the_courier_screen(desk: Callable[..., Desk]) -> None:
