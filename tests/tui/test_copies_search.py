@@ -4,12 +4,14 @@ match, and a search that finds nothing says so."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
+import pytest
 from textual.widgets import DataTable, Input, Label
 
 from carrier_tracker.enums import Mode
-from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, settle
+from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, settle, wait_for
 
 SIZE = (120, 36)
 
@@ -50,3 +52,37 @@ async def test_the_copies_screen_finds_what_its_rows_show(desk: Callable[..., De
         assert await _items(d, pilot, "HY-01 第999") == []
         assert str(line.render()) == "没有匹配“HY-01 第999”的载体"
         assert len(await _items(d, pilot, "")) > 100 and "没有匹配" not in str(line.render())
+
+
+async def test_taps_during_a_read_make_one_more_read_not_one_each(
+    desk: Callable[..., Desk], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A national meeting's list takes ~1.5 s to read: a burst of taps elsewhere while one read
+    runs marks it stale, and one more read follows it — not one read per tap, and not none."""
+    from carrier_tracker.tui.messages import LedgerAdvanced
+    from carrier_tracker.tui.screens import copies
+
+    monkeypatch.setattr(copies, "RELOAD_REST", 0.05)
+    slow = copies.carriers_table
+    made = threading.Event()  # a large meeting's rows being made into the listing, until set
+
+    def reading_slowly(*args: object) -> object:
+        rows = slow(*args)  # type: ignore[arg-type]
+        made.wait(10)
+        return rows
+
+    d = desk()
+    async with d.app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, d.app, "copies")
+        screen = d.app.screen
+        assert isinstance(screen, copies.CopiesScreen) and screen.loads == 1
+        monkeypatch.setattr(copies, "carriers_table", reading_slowly)
+        for seq in range(10):  # the events themselves do not matter: the ledger moved
+            screen.post_message(LedgerAdvanced(seq, seq + 1))
+            await pilot.pause(0.01)
+        await wait_for(pilot, lambda: screen.loading and screen.stale)
+        assert screen.loads == 2  # the first of the burst started a read; the rest wait for it
+        made.set()
+        await wait_for(pilot, lambda: not screen.loading and not screen.stale, timeout=10)
+        await settle(pilot, d.app)
+        assert screen.loads == 3  # the first, the one the burst started, one after it
