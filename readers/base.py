@@ -99,6 +99,10 @@ class Debouncer:
         if uid == self._uid:
             self._gone_at = now
 
+    def since_gone(self, now: float) -> float | None:
+        """Seconds since the last tag left; None while it is still there (or before any came)."""
+        return None if self._gone_at is None else now - self._gone_at
+
 
 class Reader(ABC):
     """Base of every backend: ``taps(stop)`` yields one ``TagTap`` per presentation.

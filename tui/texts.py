@@ -266,6 +266,7 @@ TEXT: dict[str, str] = {
     "copies_title": "载体一览（最多 500 行；在此刷卡只查找，不记录）",
     "copies_search": "搜索：文件编号、第几份、名称、持有人、会议证、标签 UID（多个词须都符合）",
     "copies_none": "没有匹配“{text}”的载体",
+    "copies_copy_plain": "第{copy}份",  # a copy's number as people say it (no leading zeros)
     "copies_doc": "{number}  {title}  {level}",
     "copies_col_item": "载体",
     "copies_col_state": "状态",

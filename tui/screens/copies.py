@@ -56,7 +56,7 @@ def search_text(row: CarrierRow, item: str) -> str:
     if row.kind is CarrierKind.COPY:
         parts += [row.title or "", row.level or "", _compacted(row.number), _compacted(row.title)]
         if row.copy is not None:
-            parts += [str(row.copy), f"第{row.copy}份"]
+            parts += [str(row.copy), t("copies_copy_plain", copy=row.copy)]
     else:
         parts += [row.pass_number or "", row.owner_code or "", row.owner_name or ""]
         parts += [_compacted(row.pass_number), _compacted(row.owner_code)]
