@@ -30,9 +30,9 @@ from ..widgets.tap_entry import matches, searchable
 
 COLUMNS = ("item", "state", "holder", "since", "uid")
 SHOWN = 500
+"""Rows listed at once (the screen's title says so); typing narrows the rest down."""
 RELOAD_REST = 1.0
 """Seconds at least between the end of a read and the next, when taps came in during it."""
-"""Rows listed at once (the screen's title says so); typing narrows the rest down."""
 
 _SEPARATORS = re.compile(r"[:\-_.]")
 _HEX = re.compile(r"[0-9A-F]+")
@@ -131,7 +131,6 @@ class CopiesScreen(TakesTaps, Screen[None]):
         self.docs: dict[str, str] = {}  # row key -> the document line
         self.listing = Listing([], [], [])
         self.loading = self.stale = False
-        self.loads = 0  # reads started (a test counts them)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -150,7 +149,6 @@ class CopiesScreen(TakesTaps, Screen[None]):
     def _load(self) -> None:
         meeting = self.app.ctx.chosen_meeting
         self.loading, self.stale, started = True, False, monotonic()
-        self.loads += 1
 
         def run(s: Session) -> Listing:
             return listed(carriers_table(s, meeting))
