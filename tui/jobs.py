@@ -39,6 +39,7 @@ from carrier_tracker import messages
 from carrier_tracker.cli.jobs import EXPORT, FORMS, STAGING_PREFIX, JobDone, JobRequest
 from carrier_tracker.config import make_private_dir
 from carrier_tracker.errors import os_reason
+from carrier_tracker.paper.output import taken
 
 from .context import DeskContext
 from .texts import t
@@ -286,7 +287,7 @@ def place(staged: Path, target: Path, *, replace: bool) -> None:
     except FileExistsError:
         raise
     except OSError:  # a file system without hard links (a FAT USB stick): check, then move
-        if target.exists() or target.is_symlink():
+        if taken(target):
             raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from None
         os.replace(staged, target)
     else:

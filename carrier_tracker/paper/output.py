@@ -34,6 +34,11 @@ def check_file_name(path: Path) -> None:
         )
 
 
+def taken(path: Path) -> bool:
+    """A file (or a link, even a dangling one) has this name: writing it would replace it."""
+    return path.exists() or path.is_symlink()
+
+
 def check_output_path(path: Path, *, force: bool = True) -> None:
     """Refuse an output path that cannot work, before any work is done.
 
@@ -53,7 +58,7 @@ def check_output_path(path: Path, *, force: bool = True) -> None:
             raise OutputError(messages.text("out_is_dir", path=path))
         if not path.parent.is_dir():
             raise OutputError(messages.text("out_dir_missing", dir=path.parent))
-        if not force and (path.exists() or path.is_symlink()):
+        if not force and taken(path):
             raise ConflictError(messages.text("file_exists_force", path=path))
     except OSError as e:
         raise OutputError(messages.text("out_failed", path=path, reason=os_reason(e))) from e

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet
 
 from carrier_tracker.cli.jobs import EXPORT, FORMS
-from carrier_tracker.errors import OutputError
+from carrier_tracker.errors import ConflictError, OutputError
 
 from ..texts import t
 from ..widgets.entry import Entry
@@ -43,8 +43,10 @@ class ExportChoice:
 def unused_path(path: Path) -> Path:
     """``path``, or the first of ``stem-2.xlsx``, ``stem-3.xlsx``, … that no file has: the names
     the dialog proposes carry the minute, and two exports in the same minute must not collide."""
+    from carrier_tracker.paper.output import taken
+
     candidate, n = path, 1
-    while candidate.exists() or candidate.is_symlink():
+    while taken(candidate):
         n += 1
         candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
     return candidate
@@ -139,16 +141,16 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
         elif not path.parent.is_dir():
             error.update(t("export_no_dir", dir=path.parent))
         else:
-            try:
-                check_output_path(path)  # a directory, a name too long, …
+            confirmed = path == self.replacing
+            try:  # a directory, a name too long, … and a file there already, unless confirmed
+                check_output_path(path, force=confirmed)
             except OutputError as e:
                 error.update(str(e))
                 return
-            exists = path.exists() or path.is_symlink()
-            if exists and path != self.replacing:
+            except ConflictError:
                 self._ask_replace(path)
                 return
-            self.dismiss(ExportChoice(self.kind, path, replace=exists))
+            self.dismiss(ExportChoice(self.kind, path, replace=confirmed))
 
 
 class JobDialog(ModalScreen[None]):
