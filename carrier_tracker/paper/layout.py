@@ -22,6 +22,7 @@ from typing import Any
 
 from carrier_tracker import messages
 from carrier_tracker.paper.output import atomic_output, private_tmpdir
+from carrier_tracker.paper.row_xml import DATETIME, NUMBER, STRING, RowXml
 
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
 """Every date-and-time on paper (Excel's number format; the cell holds the full value)."""
@@ -195,6 +196,10 @@ class PrintedSheet:
     """One printed document on a sheet: title block, table, what follows it; A4, fit to width,
     the header row repeated on every page, the marking in every page's header and footer."""
 
+    straight = True
+    """Write table rows as XML straight into the row file (:mod:`~carrier_tracker.paper.row_xml`);
+    False sends every row through XlsxWriter's own writers (the tests compare the two)."""
+
     def __init__(
         self,
         book: PrintedBook,
@@ -246,12 +251,15 @@ class PrintedSheet:
             )
             for i, c in enumerate(self.columns)
         ]
-        # The table's cells go to XlsxWriter's writers behind its public ones (which only turn
-        # "A1" notation into numbers first): a call and a decorator less for each of a large
-        # register's four million cells. XlsxWriter is pinned; the public ones stand in.
-        self._string = getattr(ws, "_write_string", ws.write_string)
-        self._number = getattr(ws, "_write_number", ws.write_number)
-        self._datetime = getattr(ws, "_write_datetime", ws.write_datetime)
+        # A table row goes into the sheet's row file as XML (paper/row_xml.py); a row that
+        # cannot, to XlsxWriter's writers behind its public ones (which only turn "A1" notation
+        # into numbers first). XlsxWriter is pinned; the public ones stand in.
+        self._writers = {
+            STRING: getattr(ws, "_write_string", ws.write_string),
+            NUMBER: getattr(ws, "_write_number", ws.write_number),
+            DATETIME: getattr(ws, "_write_datetime", ws.write_datetime),
+        }
+        self._xml = RowXml(ws)
         if header:
             self.header()
 
@@ -275,7 +283,9 @@ class PrintedSheet:
         r = self._row
         lines = 1
         widest = self._widest
-        write_string, write_number, write_datetime = self._string, self._number, self._datetime
+        cells: list[tuple[int, Any, Any, int]] = []
+        straight = self.straight and self._xml.ready(r)
+        text_ok, number_ok = RowXml.text_ok, RowXml.number_ok
         for (i, kind, fmt, quoted, capacity, unit), v in zip(self._hot, values, strict=False):
             if v is None or v == "":
                 continue  # ruled by the table's rule for empty cells (see finish)
@@ -283,9 +293,11 @@ class PrintedSheet:
             if t is str:
                 if v[0] in _TRIGGERS or not v.isprintable() or len(v) > EXCEL_CELL_MAX:
                     v, risky = safe_text(v)
-                    write_string(r, i, v, quoted if risky else fmt)
+                    cells.append((i, v, quoted if risky else fmt, STRING))
                 else:
-                    write_string(r, i, v, fmt)
+                    cells.append((i, v, fmt, STRING))
+                if straight and not text_ok(v):
+                    straight = False
                 most = 2 * len(v) * unit  # every character wide: no text is wider
                 if most <= widest[i] and most <= capacity:
                     continue  # one line, and no wider than the column already is
@@ -296,18 +308,27 @@ class PrintedSheet:
                     units = text_units(v) * unit
                     n = 1 if units <= capacity else math.ceil(units * 1.08 / capacity)
             elif t is datetime or t is date:
-                write_datetime(r, i, v, fmt)
+                cells.append((i, v, fmt, DATETIME))
                 units, n = _FIXED[kind if kind in _FIXED else "time"], 1
             else:
-                write_number(r, i, v, fmt)
+                cells.append((i, v, fmt, NUMBER))
+                if straight and not number_ok(v):
+                    straight = False
                 units, n = len(str(v)), 1
             if units > widest[i]:
                 widest[i] = units
             if n > lines:
                 lines = n
         height = lines * LINE + PAD if lines < 28 else MAX_HEIGHT
-        if height > self._default:
-            self.ws.set_row(r, height)
+        taller = height > self._default
+        if straight and cells:
+            self._xml.write(r, cells, height if taller else None)
+        else:
+            writers = self._writers
+            for i, v, fmt, how in cells:
+                writers[how](r, i, v, fmt)
+            if taller:
+                self.ws.set_row(r, height)
         self._row += 1
         self.rows += 1
         if self._table is not None:
