@@ -89,6 +89,23 @@ def test_an_intact_chain(stored: Engine, meeting: World) -> None:
     assert apart.chain.count > 10
 
 
+def test_the_links_give_the_fold_the_cores(
+    stored: Engine, meeting: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The links' child asks for a lower CPU priority: the fold is what the verdict waits for."""
+    asked: list[int] = []
+    real = audit_mod.start_apart
+
+    def start(session: Session, work: Any, *args: Any, niceness: int = 0) -> Any:
+        asked.append(niceness)
+        return real(session, work, *args, niceness=niceness)
+
+    monkeypatch.setattr(audit_mod, "start_apart", start)
+    inline, apart = _both(stored)
+    _same(inline, apart)
+    assert apart.links == "apart" and asked == [audit_mod.LINKS_NICENESS] and asked[0] > 0
+
+
 def test_a_row_edited_or_deleted(stored: Engine, meeting: World) -> None:
     with stored.begin() as conn:
         conn.execute(text("UPDATE event SET note = 'edited' WHERE seq = 7"))

@@ -39,3 +39,24 @@ def test_the_work_runs_in_another_process(tmp_path: Path) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
     assert (url, args) == (f"sqlite:///{tmp_path / 'a.db'}", (7, "M1"))
     assert pid != os.getpid()
+
+
+def niceness(url: str) -> int:
+    return os.nice(0)
+
+
+def test_the_work_may_give_way(tmp_path: Path) -> None:
+    """``niceness``: the child runs at a lower CPU priority (verify's links give the cores to
+    the fold the verdict waits for)."""
+    ours = os.nice(0)
+    seen = {}
+    for asked in (0, 5):
+        with Session(create_engine(f"sqlite:///{tmp_path / 'a.db'}")) as s:
+            started = start_apart(s, niceness, niceness=asked)
+        assert started is not None
+        pool, future = started
+        try:
+            seen[asked] = future.result(timeout=60)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+    assert seen == {0: ours, 5: min(ours + 5, 19)}
