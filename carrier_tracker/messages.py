@@ -761,6 +761,7 @@ TEXT_CHANGES: dict[str, str] = {
     "recon_withdrawn": " · 已作废 {n}",
     "recon_disposed": " · 已处置 {n}（计入已收回）",
     "change_refused_line": "拒绝：{message}（已记入台账第 {seq} 条）",
+    "change_refused_early": "拒绝：{message}（未核验口令，未记入台账）",
     "change_done_line": "{message}（台账第 {seqs} 条）",
     "arg_count": "COUNT（加印份数）",
     "arg_copy_no": "COPY_NO（份号）",

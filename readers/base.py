@@ -108,8 +108,10 @@ class Reader(ABC):
     """Base of every backend: ``taps(stop)`` yields one ``TagTap`` per presentation.
 
     Backends implement :meth:`_events`, a blocking generator of :class:`Seen`/:class:`Gone`
-    that returns when ``stop`` is set. Status changes go to ``on_status`` (called from the
-    reader's thread: it must only hand the status on, e.g. post a message).
+    that returns when ``stop`` is set. Status changes go to ``on_status``, and the UID of each
+    re-read the debounce drops to ``on_repeat`` (both called from the reader's thread: they must
+    only hand it on, e.g. post a message). The debounce alone knows when a tag left the reader:
+    ``on_repeat`` is how a front end learns that a tag laid again gave no tap, and why.
     """
 
     scheme = ""
@@ -120,11 +122,13 @@ class Reader(ABC):
         *,
         debounce: float = DEFAULT_DEBOUNCE,
         on_status: Callable[[ReaderStatus], None] | None = None,
+        on_repeat: Callable[[str], None] | None = None,
     ) -> None:
         self.spec = spec
         self.reader_id = spec
         self.debounce = Debouncer(debounce)
         self._on_status = on_status
+        self._on_repeat = on_repeat
         self.status = ReaderStatus(False, spec, messages.text("not_started"))
         self._closed = False
         self._close_lock = threading.Lock()
@@ -158,6 +162,8 @@ class Reader(ABC):
                     product=ev.product,
                     originality=ev.originality,
                 )
+            elif self._on_repeat is not None:
+                self._on_repeat(ev.uid)
 
     def close(self) -> None:
         """Release the device; safe to call twice."""

@@ -35,6 +35,7 @@ def open_reader(
     *,
     debounce: float = DEFAULT_DEBOUNCE,
     on_status: Callable[[ReaderStatus], None] | None = None,
+    on_repeat: Callable[[str], None] | None = None,
     **options: Any,
 ) -> Reader:
     """Open the reader a spec names: ``pcsc:``, ``pcsc:ACR122``, ``nfc:usb``, ``nfc:udp:localhost:54321``,
@@ -55,4 +56,4 @@ def open_reader(
             messages.text("reader_library_missing", scheme=scheme, name=e.name, fix=fix)
         ) from e
     cls: type[Reader] = getattr(module, class_name)
-    return cls(spec, debounce=debounce, on_status=on_status, **options)
+    return cls(spec, debounce=debounce, on_status=on_status, on_repeat=on_repeat, **options)

@@ -36,7 +36,14 @@ from .context import DeskContext
 from .jobs import DeskJobs, result_lines
 from .keys import KeyOrder
 from .lanes import Job, Lane
-from .messages import DbWaiting, JobDone, LedgerAdvanced, ReaderStatusChanged, TapArrived
+from .messages import (
+    DbWaiting,
+    JobDone,
+    LedgerAdvanced,
+    ReaderStatusChanged,
+    ReadRepeated,
+    TapArrived,
+)
 from .navigation import app_bindings
 from .service import DeskService
 from .taking import TakesTaps
@@ -149,8 +156,8 @@ class CarrierTrackerApp(App[None]):
         """Every screen's way to the database, the ledger and an officer's approval."""
         self._waiting = False
         self.key_order = KeyOrder(self)
-        self._tray_last: tuple[str, float] | None = None
-        """The demo tray's last tag and when it left the reader (the reader's debounce)."""
+        self._tray_labels: dict[str, str] | None = None
+        """The demo tray's labels by UID (made when the reader first drops a re-read)."""
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -321,9 +328,14 @@ class CarrierTrackerApp(App[None]):
                 ReaderStatusChanged(status, "" if status.online else runtime_fix(spec))
             )
 
+        def on_repeat(uid: str) -> None:  # called on the reader's thread
+            self.post_message(ReadRepeated(uid))
+
         while not self._stop.is_set():
             try:
-                reader = open_reader(spec, debounce=self.debounce, on_status=on_status)
+                reader = open_reader(
+                    spec, debounce=self.debounce, on_status=on_status, on_repeat=on_repeat
+                )
             except ReaderError as e:
                 status, fix = open_failure(spec, e)
                 self.post_message(ReaderStatusChanged(status, fix))
@@ -396,19 +408,8 @@ class CarrierTrackerApp(App[None]):
 
     def on_tap_entry_tapped(self, message: TapEntry.Tapped) -> None:
         """The tap entry: the demo's tray lays the tag on the simulated reader; a typed UID is a tap."""
-        if message.via_tray:
-            again = self._tray_last is not None and self._tray_last[0] == message.uid
-            if (
-                again
-                and self._tray_last is not None
-                and self.clock() - self._tray_last[1] < self.debounce
-            ):
-                for entry in self.screen.query(TapEntry):
-                    entry.say(t("tray_reread", label=message.label, seconds=self.debounce))
-                self.key_order.tap_taken()  # the reader drops it: no tap will come
-            if self.simulate_tap(message.uid):
-                self._tray_last = (message.uid, self.clock() + LIFT_AFTER)
-                return
+        if message.via_tray and self.simulate_tap(message.uid):
+            return  # a tap comes from the reader, or (a re-read it drops) ReadRepeated
         now = datetime.now(UTC)
         self.post_message(
             TapArrived(
@@ -420,6 +421,21 @@ class CarrierTrackerApp(App[None]):
                 )
             )
         )
+
+    def on_read_repeated(self, message: ReadRepeated) -> None:
+        """The reader dropped a re-read: said under the tap entry (or, with none on screen, in a
+        notice), else a tag laid again seems lost. Only the reader's debounce knows when the tag
+        left (the demo tray lifts it on a timer, late on a busy host), so it alone decides."""
+        if self._tray_labels is None:
+            self._tray_labels = {uid: label for label, uid in self.tray_items or []}
+        label = self._tray_labels.get(message.uid, message.uid)
+        said = t("tray_reread", label=label, seconds=self.debounce)
+        entries = list(self.screen.query(TapEntry))
+        for entry in entries:
+            entry.say(said)
+        if not entries:
+            self.notify(said, timeout=5)
+        self.key_order.tap_taken()  # no tap will come of it
 
     def on_tap_entry_missed(self, _message: TapEntry.Missed) -> None:
         """Enter in the tap entry matched no tag: no tap will come."""

@@ -30,6 +30,14 @@ class TapDone(Message):
 
 
 @dataclass
+class ReadRepeated(Message):
+    """The reader's debounce dropped a re-read of ``uid`` (laid again within its window of being
+    lifted): posted from the reader's thread, so that the custodian is told why no tap came."""
+
+    uid: str
+
+
+@dataclass
 class ReaderStatusChanged(Message):
     """The reader went online or offline (posted from the reader thread); ``fix`` says what to do."""
 

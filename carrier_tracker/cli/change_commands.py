@@ -70,12 +70,27 @@ def _report(outcome: ChangeOutcome) -> int:
     return EXIT_OK
 
 
-def _change(args: argparse.Namespace, run: Any, *, approves: bool) -> int:
-    """Authenticate, run one change in one transaction, report it."""
-    from carrier_tracker.cli.main import App, _approver, _login
+def _change(args: argparse.Namespace, run: Any, *, approves: bool, check: Any) -> int:
+    """Check what the change names (``check``, read-only: before any PIN is asked for),
+    authenticate, run the change in one transaction, report it."""
+    from carrier_tracker.cli.main import (
+        EXIT_REFUSED,
+        App,
+        _approver,
+        _check_first,
+        _login,
+        refusal_hint,
+    )
+    from carrier_tracker.meeting.changes import Refused
     from carrier_tracker.storage import db
 
     app = App(args)
+    try:
+        _check_first(app, check)
+    except Refused as refusal:  # one no approval lifts: said before anyone types a PIN
+        message = str(refusal) + refusal_hint(str(refusal), key=refusal.key)
+        print(messages.text("change_refused_early", message=message), file=sys.stderr, flush=True)
+        return EXIT_REFUSED
     _login(app, args)
     approver = _approver(app, args) if approves else ""
     with db.session_scope(app.engine) as session:
@@ -84,7 +99,7 @@ def _change(args: argparse.Namespace, run: Any, *, approves: bool) -> int:
 
 
 def cmd_attendee_add(args: argparse.Namespace) -> int:
-    from carrier_tracker.meeting.changes import add_attendee
+    from carrier_tracker.meeting.changes import add_attendee, check_names
 
     person = _person(args)
     return _change(
@@ -99,11 +114,14 @@ def cmd_attendee_add(args: argparse.Namespace) -> int:
             approver=approver,
         ),
         approves=True,
+        check=lambda session: check_names(
+            session=session, meeting_code=args.meeting, person=person
+        ),
     )
 
 
 def cmd_attendee_substitute(args: argparse.Namespace) -> int:
-    from carrier_tracker.meeting.changes import substitute_attendee
+    from carrier_tracker.meeting.changes import check_names, substitute_attendee
 
     person = _person(args)
     return _change(
@@ -120,11 +138,17 @@ def cmd_attendee_substitute(args: argparse.Namespace) -> int:
             note=args.note or "",
         ),
         approves=True,
+        check=lambda session: check_names(
+            session=session,
+            meeting_code=args.meeting,
+            person=person,
+            absent_code=args.absent_code,
+        ),
     )
 
 
 def cmd_copies_add(args: argparse.Namespace) -> int:
-    from carrier_tracker.meeting.changes import MAX_COPIES, add_copies
+    from carrier_tracker.meeting.changes import MAX_COPIES, add_copies, check_names
 
     count = _int(
         args.count, messages.text("arg_count"), "copies_count", MAX_COPIES, limit=MAX_COPIES
@@ -141,11 +165,14 @@ def cmd_copies_add(args: argparse.Namespace) -> int:
             station=args.station,
         ),
         approves=False,
+        check=lambda session: check_names(
+            session=session, meeting_code=args.meeting, doc_no=args.doc_no
+        ),
     )
 
 
 def cmd_copies_withdraw(args: argparse.Namespace) -> int:
-    from carrier_tracker.meeting.changes import MAX_COPIES, withdraw_copy
+    from carrier_tracker.meeting.changes import MAX_COPIES, check_names, withdraw_copy
 
     copy_no = _int(
         args.copy_no, messages.text("arg_copy_no"), "copy_no_range", MAX_COPIES, limit=MAX_COPIES
@@ -164,11 +191,14 @@ def cmd_copies_withdraw(args: argparse.Namespace) -> int:
             approver=approver,
         ),
         approves=True,
+        check=lambda session: check_names(
+            session=session, meeting_code=args.meeting, doc_no=args.doc_no, copy_no=copy_no
+        ),
     )
 
 
 def cmd_retag(args: argparse.Namespace) -> int:
-    from carrier_tracker.meeting.changes import retag
+    from carrier_tracker.meeting.changes import check_names, retag
 
     return _change(
         args,
@@ -184,11 +214,14 @@ def cmd_retag(args: argparse.Namespace) -> int:
             approver=approver,
         ),
         approves=True,
+        check=lambda session: check_names(
+            session=session, meeting_code=args.meeting, uid=args.old_uid
+        ),
     )
 
 
 def cmd_void(args: argparse.Namespace) -> int:
-    from carrier_tracker.meeting.changes import MAX_SEQ, void_event
+    from carrier_tracker.meeting.changes import MAX_SEQ, check_void, void_event
 
     seq = _int(args.seq, messages.text("arg_seq"), "void_seq", MAX_SEQ)
     return _change(
@@ -204,6 +237,9 @@ def cmd_void(args: argparse.Namespace) -> int:
             approver=approver,
         ),
         approves=True,
+        check=lambda session: check_void(
+            session=session, meeting_code=args.meeting, seq=seq, note=args.note or ""
+        ),
     )
 
 

@@ -292,6 +292,19 @@ def _approver(app: App, args: argparse.Namespace) -> str:
     return who.name
 
 
+def _check_first(app: App, check: Callable[[Any], object]) -> None:
+    """Run a service's read-only ``check`` (a meeting, attendee, document or ledger seq the
+    command names) before :func:`_login` and :func:`_approver`: a name the database does not know
+    is reported at once, and nobody types a PIN — or calls an officer over — for it. The service
+    checks again under its write lock.
+
+    Raises:
+        CarrierTrackerError: what ``check`` raises (nothing is recorded).
+    """
+    with db.read_scope(app.engine) as session:
+        check(session)
+
+
 def _officer(app: App, args: argparse.Namespace, what: str) -> Authenticated:
     """Authenticate ``--operator`` as an officer (operator management); the PIN comes, as on
     every command, from ``--pin-stdin``, the environment or a prompt.
@@ -558,21 +571,24 @@ def _start_pin_check(args: argparse.Namespace) -> None:
 
 def cmd_tap(args: argparse.Namespace) -> int:
     _start_pin_check(args)  # first: it overlaps the imports below
-    from carrier_tracker.custody.service import record_tap
+    from carrier_tracker.custody.service import check_tap_names, record_tap
     from carrier_tracker.uids import normalize_uid
 
     app = App(args)
     mode = args.mode
     for uid in args.uids:  # check every UID before tapping any: bad input changes nothing
         normalize_uid(uid)
+    _check_first(
+        app,
+        lambda session: check_tap_names(
+            session,
+            meeting_code=args.meeting,
+            attendee_code=args.attendee,
+            consignment_no=args.consignment,
+        ),
+    )
     _login(app, args)
     approver = _approver(app, args)
-    if args.attendee and mode not in (Mode.ISSUE, Mode.REISSUE):
-        # The tap reads the attendee only to hand something over; a mistyped code is still named.
-        from carrier_tracker.custody.service import find_attendee, find_meeting
-
-        with db.read_scope(app.engine) as session:
-            find_attendee(session, find_meeting(session, args.meeting), args.attendee)
     refused = False
     for uid in args.uids:
         with db.tap_scope(app.engine) as conn:
@@ -780,11 +796,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_close(args: argparse.Namespace) -> int:
+    from carrier_tracker.custody.service import find_meeting
     from carrier_tracker.meeting.lifecycle import close_meeting
 
     app = App(args)
     if args.with_exceptions and not (args.note or "").strip():
         raise CarrierTrackerError(messages.text("close_needs_note"))
+    _check_first(app, lambda session: find_meeting(session, args.meeting))
     _login(app, args)
     approver = _approver(app, args)
     try:

@@ -83,11 +83,24 @@ def _print(text: str) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _approver, _login, refusal_hint
-    from carrier_tracker.meeting.distribution import set_plan
+    from carrier_tracker.cli.main import (
+        EXIT_OK,
+        EXIT_REFUSED,
+        App,
+        _approver,
+        _check_first,
+        _login,
+        refusal_hint,
+    )
+    from carrier_tracker.custody.service import find_meeting
+    from carrier_tracker.meeting.distribution import find_document, set_plan
     from carrier_tracker.storage import db
 
     app = App(args)
+    _check_first(
+        app,
+        lambda session: find_document(session, find_meeting(session, args.meeting), args.doc_no),
+    )
     _login(app, args)
     approver = _approver(app, args)
     with db.session_scope(app.engine) as session:

@@ -90,7 +90,16 @@ def cmd_meeting_file(args: argparse.Namespace) -> int:
     import sys
     from datetime import date
 
-    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _approver, _login, _print
+    from carrier_tracker.cli.main import (
+        EXIT_OK,
+        EXIT_REFUSED,
+        App,
+        _approver,
+        _check_first,
+        _login,
+        _print,
+    )
+    from carrier_tracker.custody.service import find_meeting
     from carrier_tracker.errors import ConflictError
     from carrier_tracker.meeting.policy import file_meeting
     from carrier_tracker.storage import db
@@ -98,6 +107,7 @@ def cmd_meeting_file(args: argparse.Namespace) -> int:
     on = _parse_date(args.date)
     assert isinstance(on, date)
     app = App(args)
+    _check_first(app, lambda session: find_meeting(session, args.meeting))
     _login(app, args)
     approver = _approver(app, args)
     try:
@@ -181,7 +191,15 @@ def cmd_checklist(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _approver, _login, _print
+    from carrier_tracker.cli.main import (
+        EXIT_OK,
+        EXIT_REFUSED,
+        App,
+        _approver,
+        _check_first,
+        _login,
+        _print,
+    )
     from carrier_tracker.custody import checklists
     from carrier_tracker.custody.service import find_meeting
     from carrier_tracker.enums import Answer
@@ -200,6 +218,7 @@ def cmd_checklist(args: argparse.Namespace) -> int:
     app = App(args)
     try:
         if writes:
+            _check_first(app, lambda session: find_meeting(session, args.meeting))
             _login(app, args)
             approver = _approver(app, args)
             answers: dict[str, tuple[str, Answer, str]] = {}

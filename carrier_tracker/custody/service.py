@@ -171,6 +171,32 @@ def find_attendee(session: Session, meeting: Meeting, code: str) -> Attendee:
     return found
 
 
+def check_tap_names(
+    session: Any,
+    *,
+    meeting_code: str,
+    attendee_code: str | None = None,
+    consignment_no: str | None = None,
+) -> None:
+    """Check the meeting, attendee and consignment a tap names before anyone authenticates (the
+    command line asks this before any PIN); :func:`record_tap` finds them again under its lock.
+    The attendee is checked in every mode: a mistyped code is named even where a tap does not
+    read it.
+
+    Raises:
+        NotFoundError: one of them does not exist.
+    """
+    store = _Store(session)
+    code = normalize_code(meeting_code)
+    meeting = store.meeting_by_code(code)
+    if meeting is None:
+        raise NotFoundError(messages.text("no_meeting", code=code))
+    if attendee_code:
+        store.attendee(meeting, normalize_code(attendee_code))
+    if consignment_no:
+        store.consignment_by_number(meeting, normalize_code(consignment_no))
+
+
 def _person(
     row: Any, issued: set[int], holding: dict[int, list[rules.Held]]
 ) -> rules.Person | None:

@@ -113,6 +113,10 @@ class Refused(CarrierTrackerError):
         """The catalogue key of the message."""
 
 
+def _refused(key: str, **fields: object) -> Refused:
+    return Refused(messages.text(key, **fields), key)
+
+
 @dataclass
 class _Change:
     """One change in the making: what the event will say."""
@@ -136,7 +140,7 @@ class _Change:
     after: list[Callable[[], int | None]] = field(default_factory=list)
 
     def refuse(self, key: str, **fields: object) -> Refused:
-        return Refused(messages.text(key, **fields), key)
+        return _refused(key, **fields)
 
     def need_officer(self, what: str, approver: str) -> None:
         """Record who approved, or refuse: the operator is an officer, or an officer approves."""
@@ -261,6 +265,43 @@ def _check_person(person: NewPerson) -> NewPerson:
         ),
         pass_uid=normalize_uid(person.pass_uid) if person.pass_uid else "",
     )
+
+
+def check_names(
+    *,
+    session: Session,
+    meeting_code: str,
+    person: NewPerson | None = None,
+    absent_code: str = "",
+    doc_no: str = "",
+    copy_no: int | None = None,
+    uid: str = "",
+) -> None:
+    """Check what a change names before anyone authenticates — the new person's texts, the
+    meeting and, when given, the absent delegate, the document (and its copy) or the carrier
+    tagged ``uid`` — with the checks and finders the change itself uses: a front end asks this
+    first so that nobody types a PIN (or calls an officer over) for a name that is not there. It
+    records nothing; the change checks them again under the meeting's head lock.
+
+    Raises:
+        NotFoundError: one of them does not exist.
+        Refused: ``uid`` was retired by a retag.
+        TextError, BadUid: bad input.
+    """
+    if person is not None:
+        _check_person(person)
+    if absent_code:
+        absent_code = check_code(messages.text("label_absent"), absent_code, ATTENDEE_CODE)
+    uid = normalize_uid(uid) if uid else ""
+    meeting = find_meeting(session, meeting_code)
+    if absent_code:
+        find_attendee(session, meeting, absent_code)
+    if doc_no:
+        doc = find_document(session, meeting, doc_no)
+        if copy_no is not None:
+            copy_carrier(session, meeting, doc.number, copy_no)
+    if uid:
+        _tagged(session, TapStore(session), meeting, uid)
 
 
 def _people(session: Session, meeting: Meeting) -> list[Attendee]:
@@ -650,6 +691,24 @@ RETAG_NEEDS_OFFICER = frozenset({State.ISSUED, State.CARRIED_OUT})
 """Out of custody (with an attendee): re-tagging needs an officer."""
 
 
+def _tagged(session: Session, store: TapStore, meeting: Meeting, uid: str) -> Carrier:
+    """The meeting's carrier tagged ``uid`` (a normalised UID).
+
+    Raises:
+        Refused: a retag retired the tag.
+        NotFoundError: no carrier of the meeting carries it.
+    """
+    carrier = session.exec(
+        select(Carrier).where(Carrier.tag_uid == uid, Carrier.meeting_id == meeting.id)
+    ).first()
+    if carrier is None:
+        retired = store.retired(uid)
+        if retired is not None:
+            raise _refused("tag_retired", new=retired)
+        raise NotFoundError(messages.text("retag_unknown", meeting=meeting.code, uid=uid))
+    return carrier
+
+
 def retag(
     *,
     session: Session,
@@ -680,14 +739,7 @@ def retag(
     def body(change: _Change) -> str:
         meeting = change.meeting
         change.tag_uid = new
-        carrier = session.exec(
-            select(Carrier).where(Carrier.tag_uid == old, Carrier.meeting_id == meeting.id)
-        ).first()
-        if carrier is None:
-            retired = change.store.retired(old)
-            if retired is not None:
-                raise change.refuse("tag_retired", new=retired)
-            raise NotFoundError(messages.text("retag_unknown", meeting=meeting.code, uid=old))
+        carrier = _tagged(session, change.store, meeting, old)
         session.refresh(carrier)  # taps write through core statements: reread the row
         change.carrier = carrier
         item, _ = describe_carrier(session, carrier)
@@ -736,6 +788,94 @@ def voided_seqs(session: Session, meeting: Meeting) -> dict[int, int]:
     return queries.voided_seqs(session, meeting.id)
 
 
+def _void_target(session: Session, meeting: Meeting, seq: int) -> Event:
+    """Event ``seq`` of the meeting.
+
+    Raises:
+        NotFoundError: the meeting has no such event.
+    """
+    target = session.exec(
+        select(Event).where(Event.meeting_id == meeting.id, Event.seq == seq)
+    ).first()
+    if target is None:
+        count = session.exec(
+            select(func.count()).select_from(Event).where(Event.meeting_id == meeting.id)
+        ).one()
+        raise NotFoundError(
+            messages.text("void_unknown", meeting=meeting.code, seq=seq, count=count)
+        )
+    return target
+
+
+def _voidable(
+    session: Session, meeting: Meeting, target: Event, carrier: Carrier | None, note: str
+) -> list[Event]:
+    """What keeps a tap from being voided whoever asks (no approval lifts it), in the order the
+    void checks it; returns the carrier's events, oldest first.
+
+    Raises:
+        Refused: a void, a refused or "already" event, not a tap, voided before, later events
+            on the carrier depend on it, or no note.
+    """
+    seq, action = target.seq, Action(target.action)
+    if action is Action.VOID:
+        raise _refused("void_of_void", seq=seq)
+    if target.verdict != Verdict.ACCEPTED.value:
+        label = messages.VERDICT_LABEL[Verdict(target.verdict)]
+        raise _refused("void_not_accepted", seq=seq, verdict=label)
+    if target.action not in TAP_ACTIONS or carrier is None:
+        raise _refused("void_not_tap", seq=seq, action=messages.ACTION_LABEL[action])
+    voided = voided_seqs(session, meeting)
+    if seq in voided:
+        raise _refused("void_already", seq=seq, by=voided[seq])
+    history = list(
+        session.exec(
+            select(Event)
+            .where(Event.meeting_id == meeting.id, Event.carrier_id == carrier.id)
+            .order_by(col(Event.seq))
+        ).all()
+    )
+    later = [
+        messages.text("void_later", seq=row.seq, action=messages.ACTION_LABEL[Action(row.action)])
+        for row in history
+        if row.seq > seq
+        and row.verdict == Verdict.ACCEPTED.value
+        and row.action in CUSTODY_CHANGES
+        and row.seq not in voided
+    ]
+    if later:
+        raise _refused("void_conflict", seq=seq, later="、".join(later))
+    if not note.strip():
+        raise _refused("change_note", what=messages.text("what_void"))
+    return history
+
+
+def check_void(*, session: Session, meeting_code: str, seq: int, note: str) -> None:
+    """Whether event ``seq`` could be voided, read before anyone authenticates: a front end asks
+    this first so that nobody types a PIN (or calls an officer over) for a seq that names no event
+    or one no approval could void. It records nothing; :func:`void_event` checks all of it again
+    under the meeting's head lock (another desk may void the event or tap its carrier between).
+
+    Raises:
+        NotFoundError: no such meeting or seq.
+        Refused: the event cannot be voided (the reason :func:`void_event` would record).
+        CarrierTrackerError: ``seq`` is not a positive integer.
+    """
+    if not 1 <= seq <= MAX_SEQ:
+        raise CarrierTrackerError(messages.text("void_seq", value=seq))
+    meeting = find_meeting(session, meeting_code)
+    target = _void_target(session, meeting, seq)
+    if target.action == Action.DISPOSE.value:  # also after the close
+        from carrier_tracker.meeting import disposition
+
+        disposition.check_void_disposal(session=session, meeting=meeting, target=target, note=note)
+        return
+    if meeting.status == MeetingStatus.CLOSED:
+        raise _refused("change_closed")
+    carrier = session.get(Carrier, target.carrier_id) if target.carrier_id else None
+    _voidable(session, meeting, target, carrier, note)
+
+
 def void_event(
     *,
     session: Session,
@@ -782,16 +922,7 @@ def void_event(
 
     def body(change: _Change) -> str:
         meeting = change.meeting
-        target = session.exec(
-            select(Event).where(Event.meeting_id == meeting.id, Event.seq == seq)
-        ).first()
-        if target is None:
-            count = session.exec(
-                select(func.count()).select_from(Event).where(Event.meeting_id == meeting.id)
-            ).one()
-            raise NotFoundError(
-                messages.text("void_unknown", meeting=meeting.code, seq=seq, count=count)
-            )
+        target = _void_target(session, meeting, seq)
         action = Action(target.action)
         change.note = messages.text("void_note", seq=seq, note=note)
         carrier = session.get(Carrier, target.carrier_id) if target.carrier_id else None
@@ -801,35 +932,8 @@ def void_event(
         change.attendee_id = target.attendee_id
         if carrier is not None:
             change.from_state = change.to_state = carrier.state
-        if action is Action.VOID:
-            raise change.refuse("void_of_void", seq=seq)
-        if target.verdict != Verdict.ACCEPTED.value:
-            label = messages.VERDICT_LABEL[Verdict(target.verdict)]
-            raise change.refuse("void_not_accepted", seq=seq, verdict=label)
-        if target.action not in TAP_ACTIONS or carrier is None:
-            raise change.refuse("void_not_tap", seq=seq, action=messages.ACTION_LABEL[action])
-        voided = voided_seqs(session, meeting)
-        if seq in voided:
-            raise change.refuse("void_already", seq=seq, by=voided[seq])
-        history = session.exec(
-            select(Event)
-            .where(Event.meeting_id == meeting.id, Event.carrier_id == carrier.id)
-            .order_by(col(Event.seq))
-        ).all()
-        later = [
-            messages.text(
-                "void_later", seq=row.seq, action=messages.ACTION_LABEL[Action(row.action)]
-            )
-            for row in history
-            if row.seq > seq
-            and row.verdict == Verdict.ACCEPTED.value
-            and row.action in CUSTODY_CHANGES
-            and row.seq not in voided
-        ]
-        if later:
-            raise change.refuse("void_conflict", seq=seq, later="、".join(later))
-        if not note.strip():
-            raise change.refuse("change_note", what=messages.text("what_void"))
+        history = _voidable(session, meeting, target, carrier, note)
+        assert carrier is not None
         change.need_officer("what_void", approver)
         # The custody just before the voided event, folded as verify folds it.
         assert carrier.id is not None

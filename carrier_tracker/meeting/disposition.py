@@ -578,6 +578,39 @@ def is_disposition(session: Session, meeting_code: str, seq: int) -> bool:
     return action == Action.DISPOSE.value
 
 
+def _unvoidable(
+    target: Event, voided: bool, by: object, note: str
+) -> tuple[str, dict[str, object]]:
+    """Why disposition ``target`` cannot be voided whoever asks (the catalogue key and its
+    fields), or ``("", {})``: ``voided`` when a void undid it before (event ``by``)."""
+    if target.verdict != Verdict.ACCEPTED.value:
+        label = messages.VERDICT_LABEL[Verdict(target.verdict)]
+        return "void_not_accepted", {"seq": target.seq, "verdict": label}
+    if voided:
+        return "void_already", {"seq": target.seq, "by": by}
+    if not note.strip():
+        return "change_note", {"what": messages.text("what_void")}
+    return "", {}
+
+
+def check_void_disposal(*, session: Session, meeting: Meeting, target: Event, note: str) -> None:
+    """Whether disposition ``target`` could be voided, read before anyone authenticates (see
+    :func:`carrier_tracker.meeting.changes.check_void`); :func:`void_disposal` checks again under
+    the meeting's head lock.
+
+    Raises:
+        Refused: it cannot be voided (the reason :func:`void_disposal` would record).
+    """
+    from carrier_tracker.meeting.changes import Refused
+    from carrier_tracker.storage.queries import voided_seqs
+
+    assert meeting.id is not None
+    voided = voided_seqs(session, meeting.id)
+    key_, fields = _unvoidable(target, target.seq in voided, voided.get(target.seq, "?"), note)
+    if key_:
+        raise Refused(messages.text(key_, **fields), key_)
+
+
 def void_disposal(
     *,
     session: Session,
@@ -614,21 +647,8 @@ def void_disposal(
     ).one()
     made = world.disposals.get(seq)
     approved_by = ""
-    key_: str = ""
-    fields: dict[str, object] = {}
-    if target.verdict != Verdict.ACCEPTED.value:
-        key_, fields = (
-            "void_not_accepted",
-            {
-                "seq": seq,
-                "verdict": messages.VERDICT_LABEL[Verdict(target.verdict)],
-            },
-        )
-    elif made is None:
-        key_, fields = "void_already", {"seq": seq, "by": world.voided.get(seq, "?")}
-    elif not note.strip():
-        key_, fields = "change_note", {"what": messages.text("what_void")}
-    else:
+    key_, fields = _unvoidable(target, made is None, world.voided.get(seq, "?"), note)
+    if not key_:
         ok, approved_by = approval(store, operator, approver)
         if not ok:
             key_, fields = (

@@ -22,8 +22,10 @@ from carrier_tracker.ledger.audit import audit_meeting
 from carrier_tracker.meeting.changes import (
     ChangeOutcome,
     NewPerson,
+    Refused,
     add_attendee,
     add_copies,
+    check_void,
     retag,
     substitute_attendee,
     void_event,
@@ -211,6 +213,10 @@ def _void(
             session=s, key=k, meeting_code="M1", seq=seq(s), note=note, operator=op, **kw
         )
 
+    def ask(s: Session) -> None:  # what a front end asks before anyone authenticates
+        check_void(session=s, meeting_code="M1", seq=seq(s), note=note)
+
+    run.ask = ask  # type: ignore[attr-defined]
     return run
 
 
@@ -519,6 +525,48 @@ def test_change(case: Case, engine: Engine, session: Session, key: bytes) -> Non
     if case.check is not None:
         case.check(session, world)
     verify_ok(engine, key, session)
+
+
+VOIDS = [c for c in CASES if hasattr(c.change, "ask")]
+
+
+@pytest.mark.parametrize("case", VOIDS, ids=[c.name for c in VOIDS])
+def test_void_check_agrees_with_the_void(case: Case, session: Session, key: bytes) -> None:
+    """``check_void`` (asked before anyone authenticates) refuses, in the same words, what
+    ``void_event`` refuses whoever approves, lets the rest through, and records nothing."""
+    world = make_world(session, status=case.extra.get("status", MeetingStatus.OPEN), filed=False)
+    case.setup(session, key, world)
+    session.commit()
+    count = len(session.exec(select(Event)).all())
+    early = ""
+    try:
+        case.change.ask(session)  # type: ignore[attr-defined]
+    except Refused as refusal:
+        early = str(refusal)
+    session.rollback()
+    assert len(session.exec(select(Event)).all()) == count
+    outcome = case.change(session, key, world)
+    lifted = outcome.accepted or outcome.reason_key == "change_officer"
+    assert early == ("" if lifted else outcome.message)
+
+
+def test_void_checks_again_under_its_lock(session: Session, key: bytes) -> None:
+    """What ``check_void`` found voidable may be voided by another desk before the PINs are
+    typed: the void itself reads the ledger again under the head lock, and refuses (recorded)."""
+    world = make_world(session, filed=False)
+    _recall_d1(session, key, world)
+    session.commit()
+    recall = _seq_of(Action.RECALL)
+    check_void(session=session, meeting_code="M1", seq=recall(session), note="误刷")  # voidable
+    session.rollback()
+    first = _void(recall)(session, key, world)  # another desk, meanwhile
+    session.commit()
+    again = _void(recall)(session, key, world)
+    session.commit()
+    assert first.accepted and again.refused and first.seq is not None
+    assert again.seq == first.seq + 1 and f"已由第 {first.seq} 条撤销" in again.message
+    with pytest.raises(Refused, match=f"已由第 {first.seq} 条撤销"):
+        check_void(session=session, meeting_code="M1", seq=recall(session), note="误刷")
 
 
 # --- bad input: nothing recorded --------------------------------------------------------------

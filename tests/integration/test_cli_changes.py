@@ -3,6 +3,7 @@ input and nothing recorded), messages that name what is wrong, verify and the ex
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -210,3 +211,78 @@ def test_changes_through_the_cli(cli: Cli, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(out)
     log = table(wb["操作日志"])
     assert any(row[5] == "清退收回" and "已撤销" in str(row[9]) for row in log)
+
+
+def _without_pins(cli: Cli) -> Cli:
+    """The same database with no PIN anywhere (not in the environment, no terminal): a command
+    that asks for one fails, saying it needs it."""
+    bare = copy.copy(cli)
+    bare.env = {k: v for k, v in cli.env.items() if not k.endswith("_PIN")}
+    return bare
+
+
+NAMED_ELSEWHERE = [
+    (["tap", "NOPE", "--mode", "issue", "--approver", "赵保密", NEW], "无此会议代号：NOPE"),
+    (["tap", CODE, "--mode", "issue", "--attendee", "A999", NEW], "无参会人员 A999"),
+    (["tap", CODE, "--mode", "recall", "--attendee", "A999", NEW], "无参会人员 A999"),
+    (["tap", CODE, "--mode", "dispatch", "--consignment", "JY-404", NEW], "无此机要编号 JY-404"),
+    (["close", "NOPE", "--approver", "赵保密"], "无此会议代号：NOPE"),
+    (["plan", CODE, "HY-99", "--everyone", "--approver", "赵保密"], "无文件编号 HY-99"),
+    (
+        [
+            "meeting",
+            "file",
+            "NOPE",
+            "--ref",
+            "某号",
+            "--date",
+            "2026-12-01",
+            "--approver",
+            "赵保密",
+        ],
+        "无此会议代号：NOPE",
+    ),
+    (["checklist", "NOPE", "venue", "--all", "ok", "--approver", "赵保密"], "无此会议代号：NOPE"),
+    (["dispose", "NOPE", "--archive", "--location", "档案室", "--all-recovered"], "无此会议代号"),
+    (["dispose", CODE, "--archive", "--location", "档案室", "--document", "HY-99"], "无文件编号"),
+]
+
+
+@pytest.mark.parametrize(
+    "argv,says",
+    BAD + NAMED_ELSEWHERE,
+    ids=[" ".join(a[:2]) + f" {i}" for i, (a, _) in enumerate(BAD + NAMED_ELSEWHERE)],
+)
+def test_bad_input_is_named_before_any_pin(untouched: Cli, argv: list[str], says: str) -> None:
+    """A name the database does not know (meeting, attendee, document, copy, tag, ledger seq) is
+    named before the operator's, an approver's or a witness's PIN is asked for."""
+    r = _without_pins(untouched)(*argv)
+    assert r.code == 2, (r.out, r.err)
+    assert says in r.err and "PIN" not in r.err
+    assert events(untouched) == 1
+
+
+def test_void_names_a_seq_it_cannot_void_before_any_pin(cli: Cli) -> None:
+    """``void`` reads the ledger before anyone authenticates: no such event, or one no approval
+    could void, is said at once (nothing recorded); a voidable seq goes on to ask the PINs."""
+    assert cli("tap", CODE, "--mode", "issue", pass_uid("A001")).code == 0
+    assert cli("tap", CODE, "--mode", "issue", copy_uid("HY-01", 1)).code == 1  # to nobody
+    tap, refused = events(cli) - 1, events(cli)
+    bare = _without_pins(cli)
+    argv = ["--note", "误刷", "--approver", "赵保密"]
+    r = bare("void", CODE, "999", *argv)
+    assert (r.code, r.err) == (2, f"错误：会议 {CODE} 没有第 999 条台账记录（共 {refused} 条）\n")
+    r = bare("void", CODE, str(refused), *argv)
+    assert r.code == 1, (r.out, r.err)
+    said = f"第 {refused} 条结果为“拒绝”，没有改变任何状态，无需撤销"
+    assert r.err == f"拒绝：{said}（未核验口令，未记入台账）\n"
+    r = bare("void", CODE, "1", *argv)  # the import: not a tap
+    assert r.code == 1 and "只能撤销刷卡记录" in r.err and "PIN" not in r.err
+    assert events(cli) == refused  # nothing recorded, not even a refusal
+    r = bare("void", CODE, str(tap), *argv)  # voidable: now the PINs are needed
+    assert r.code == 2 and "需要操作员 孙文管 的 PIN" in r.err
+    r = cli("void", CODE, str(tap), *argv)
+    assert r.code == 0, r.err
+    r = bare("void", CODE, str(tap), *argv)
+    assert r.code == 1 and f"第 {tap} 条已由第 {refused + 1} 条撤销" in r.err
+    assert events(cli) == refused + 1

@@ -130,6 +130,12 @@ def test_dispositions_accepted_refused_voided_and_verified(cli: Cli, tmp_path: P
     assert r.code == 1  # 孙文管 is no officer
     code, out = as_officer(cli, "void", CODE, str(seq), "--note", "退错了")
     assert code == 0 and "2 份恢复为已收回" in out, out
+    count = events(cli)  # once more: said before any PIN is asked for, nothing recorded
+    bare = Cli(Path(cli.env["CARRIER_TRACKER_HOME"]), cli.env["CARRIER_TRACKER_DB"])
+    bare.env = {k: v for k, v in cli.env.items() if not k.endswith("_PIN")}
+    r = bare("void", CODE, str(seq), "--note", "退错了", "--approver", "赵保密")
+    assert r.code == 1 and f"第 {seq} 条已由第 {count} 条撤销（未核验口令，未记入台账）" in r.err
+    assert events(cli) == count
     assert json.loads(cli("status", CODE, "--disposition", "--json").out)["waiting_total"] == 2
     assert cli("verify", CODE).code == 0
 

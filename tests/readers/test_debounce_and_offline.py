@@ -41,6 +41,26 @@ def test_a_different_uid_is_never_dropped(steps: list[tuple[str, float]]) -> Non
         d.gone(uid, now + 0.1)
 
 
+def test_each_dropped_re_read_is_reported_and_no_tap() -> None:
+    """The debounce drops a tag laid again within its window; the reader says which (from its
+    thread), so that a front end can tell the person why no tap came. A tap is never reported."""
+    repeats: queue.Queue[str] = queue.Queue()
+    reader = open_reader("sim:", debounce=0.5, on_repeat=repeats.put)
+    running = Running(reader)
+    try:
+        reader.tap("04A1B2C3D4E5F6")
+        assert running.next(5).uid == "04A1B2C3D4E5F6"
+        reader.tap("04A1B2C3D4E5F6")  # at once: a re-read
+        assert repeats.get(timeout=5) == "04A1B2C3D4E5F6"
+        assert running.none_within(0.1)
+        time.sleep(0.6)
+        reader.tap("04A1B2C3D4E5F6")  # after the window: a tap
+        assert running.next(5).uid == "04A1B2C3D4E5F6"
+        assert repeats.empty()
+    finally:
+        running.finish()
+
+
 def test_nfc_usb_without_a_device_reports_offline() -> None:
     statuses: queue.Queue[ReaderStatus] = queue.Queue()
     running = Running(open_reader("nfc:usb", on_status=statuses.put))

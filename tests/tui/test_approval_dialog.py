@@ -13,8 +13,9 @@ from textual.widgets import Input
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import Attendee, Document
 from carrier_tracker.tui.screens.approval import ApprovalDialog
+from carrier_tracker.tui.screens.reconcile import ReconcileScreen
 from carrier_tracker.tui.texts import MIN_SIZE
-from tests.tui.conftest import Desk, copy_uid, pass_uid, settle, wait_for
+from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, settle, wait_for
 from tests.tui.layout import clipping_problems, screen_text
 
 
@@ -68,6 +69,26 @@ async def test_an_exception_names_the_refusal_it_lifts(desk: Callable[..., Desk]
         assert "规定：例外须经保密负责人批准" in shown
         assert "未记录：" in shown and "HY-01 第001份" in shown  # the copy they hold already
         assert not clipping_problems(d.app)
+
+
+async def test_the_count_screen_offers_the_exception_too(desk: Callable[..., Desk]) -> None:
+    """A tap on 清点 records in the desk's mode: a refusal an officer's exception would lift names
+    Ctrl+Y there as at the desk, and Ctrl+Y asks the officer (no second refusal recorded)."""
+    d = desk("孙文管")
+    async with d.app.run_test(size=MIN_SIZE) as pilot:
+        await d.tap(pilot, pass_uid("A003"))
+        await d.tap(pilot, copy_uid("HY-01", 1))
+        await open_screen(pilot, d.app, "reconcile")
+        assert isinstance(d.app.screen, ReconcileScreen)
+        refused = await d.tap(pilot, copy_uid("HY-01", 2))  # a second copy of HY-01 to 梁洋
+        assert refused.startswith("拒绝：") and "按 Ctrl+Y 请保密负责人批准例外" in refused
+        assert not clipping_problems(d.app)
+        count = d.events()
+        await pilot.press("ctrl+y")
+        await wait_for(pilot, lambda: isinstance(d.app.screen, ApprovalDialog), timeout=10)
+        await settle(pilot, d.app)
+        assert "需保密负责人批准：例外（发放）" in _flat(screen_text(d.app))
+        assert d.events() == count
 
 
 async def test_a_loss_report_names_its_rule(desk: Callable[..., Desk]) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import select
+from sqlmodel import col, select
 from textual.widgets import Digits
 
 from carrier_tracker.cli.demo import CODE
@@ -103,6 +103,61 @@ async def test_by_document_rows_come_from_the_distribution_view(
         ]
         screen = screen_text(app)
         assert "002 袁丽、001 赵娟" in screen and "3/36" in screen  # 应发: the 36 cleared for 机密
+
+
+@pytest.mark.parametrize(
+    ("state", "requires", "counts"),
+    [
+        ("not_open", True, (0, 0, 0)),
+        ("all_back", True, (0, 1, 1)),
+        ("under_way", True, (4, 0, 4)),
+        ("all_back", False, (0, 1, 1)),  # no passes required, but one was handed out
+        ("not_open", False, None),  # no passes required, none handed out: no row
+    ],
+)
+async def test_the_passes_row_is_there_whenever_the_meeting_uses_passes(
+    state: str,
+    requires: bool,
+    counts: tuple[int, int, int] | None,
+    desk: Callable[..., Desk],
+) -> None:
+    """By document, the 会议证 row is on the wall while no pass is out too (its counts say 0 out),
+    so the rows do not jump when the first pass goes out or the last comes back."""
+    d = desk()
+    seed(d, state)
+    with db.session_scope(d.engine) as s:
+        meeting = find_meeting(s, CODE)
+        meeting.requires_passes = requires
+        s.add(meeting)
+        tagged = len(
+            s.exec(
+                select(Carrier.id).where(
+                    Carrier.meeting_id == meeting.id,
+                    Carrier.kind == "pass",
+                    col(Carrier.tag_uid).is_not(None),
+                )
+            ).all()
+        )
+    app = wall(d, by_document=True)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await shown(pilot, app)
+        board = app.wall.board
+        assert board is not None and board.documents is not None
+        rows = {r.number: r for r in board.documents}
+        lines = [line.split() for line in screen_text(app).splitlines()]
+        if counts is None:
+            assert "会议证" not in rows and not any(w[:1] == ["会议证"] for w in lines)
+            return
+        out, recovered, issued = counts
+        passes = rows["会议证"]
+        assert (passes.out, passes.recovered, passes.issued, passes.planned) == (
+            out,
+            recovered,
+            issued,
+            tagged,
+        )
+        shown_row = next(w for w in lines if w[:1] == ["会议证"])
+        assert shown_row[1:4] == [str(out), str(recovered), f"{issued}/{tagged}"]
 
 
 @pytest.mark.parametrize(

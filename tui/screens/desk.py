@@ -18,7 +18,7 @@ from carrier_tracker.custody import checklists
 from carrier_tracker.custody.rules import TRIP_MODES
 from carrier_tracker.enums import Mode, Verdict
 from carrier_tracker.meeting.distribution import BreakView, break_view
-from carrier_tracker.messages import MODE_LABEL, local_time, text
+from carrier_tracker.messages import MODE_LABEL, local_time
 from carrier_tracker.readers import TagTap
 from carrier_tracker.storage.models import Attendee
 from carrier_tracker.storage.queries import attendees, holdings, people_changed_since
@@ -27,7 +27,7 @@ from ..app import CarrierTrackerApp
 from ..messages import DbWaiting, LedgerAdvanced, TapDone
 from ..navigation import desk_bindings
 from ..service import CLOSED_MODES, CONSIGNMENT_MODES, TapResult
-from ..taking import TakesTaps
+from ..taking import TakesTaps, exception_binding
 from ..texts import t
 from ..widgets.banners import MODE_KEYS, ModeBanner, OutcomePanel, mode_keys
 from ..widgets.entry import Entry
@@ -63,14 +63,7 @@ class DeskScreen(TakesTaps, Screen[None]):
         Binding("ctrl+f", "focus_attendee", t("key_attendee"), priority=True),
         Binding("ctrl+u", "clear_attendee", t("key_clear_attendee"), priority=True),
         *desk_bindings(),
-        # Not in the footer (full at 100 columns): the result panel names it whenever it works.
-        Binding(
-            "ctrl+y",
-            "approve_exception",
-            text("key_approve_exception"),
-            show=False,
-            priority=True,
-        ),
+        exception_binding(),
     ]
 
     def __init__(self) -> None:
@@ -364,19 +357,12 @@ class DeskScreen(TakesTaps, Screen[None]):
 
     def show_result(self, result: TapResult) -> None:
         """A tap's result: the panel (accepted with a remark is yellow, still 成功) and the log."""
-        panel = self.query_one(OutcomePanel)
-        outcome = result.outcome
-        line = result.line
-        if result.asking or result.cancelled:
-            panel.remark(line)
-        elif result.offers_exception:
-            panel.show(result.verdict, text("exception_offer", message=line))
-        else:
-            panel.show(result.verdict, line, remark=bool(outcome and outcome.warning))
+        self.query_one(OutcomePanel).result(result)
         if result.asking or result.cancelled:
             return  # nothing recorded: not a line of the log
+        outcome = result.outcome
         at = outcome.at if outcome is not None and outcome.at else datetime.now(UTC)
-        self.query_one(TapLog).add(local_time(at), result.verdict, line)
+        self.query_one(TapLog).add(local_time(at), result.verdict, result.line)
 
     def on_db_waiting(self, message: DbWaiting) -> None:
         pending = self.app.service.pending

@@ -29,7 +29,7 @@ from carrier_tracker.storage.readmodel import (
 from ..app import CarrierTrackerApp
 from ..messages import DbWaiting, LedgerAdvanced, TapDone
 from ..reconciliation import Refresh, changes, merge, whole
-from ..taking import TakesTaps
+from ..taking import TakesTaps, exception_binding
 from ..texts import t
 from ..widgets.banners import ModeBanner, OutcomePanel
 from ..widgets.reader_status import ReaderHelp, ReaderStatusBar
@@ -113,6 +113,7 @@ class ReconcileScreen(TakesTaps, Screen[None]):
         Binding("escape", "app.show('desk')", t("key_back")),
         Binding("ctrl+w", "close_meeting", t("key_close"), priority=True),
         Binding("ctrl+f", "plan_view", messages.text("key_plan"), priority=True),
+        exception_binding(),
     ]
 
     def __init__(self) -> None:
@@ -268,10 +269,13 @@ class ReconcileScreen(TakesTaps, Screen[None]):
             return
         panel = self.query_one(OutcomePanel)
         panel.display = True
-        if result.asking or result.cancelled:
-            panel.remark(result.line)
-        else:
-            panel.show(result.verdict, result.line)
+        panel.result(result)
+        self.refresh_bindings()
+
+    def action_approve_exception(self) -> None:
+        """Ctrl+Y, as at the desk: the last refused tap again as an officer's exception."""
+        self.app.service.retry_exception()
+        self.refresh_bindings()
 
     def on_db_waiting(self, message: DbWaiting) -> None:
         pending = self.app.service.pending
@@ -291,6 +295,8 @@ class ReconcileScreen(TakesTaps, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_meeting":
             return self.recon is not None and not self.recon.closed
+        if action == "approve_exception":
+            return self.app.service.exception is not None
         return True
 
     def action_close_meeting(self) -> None:

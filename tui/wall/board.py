@@ -19,7 +19,7 @@ from carrier_tracker.meeting.distribution import plan_view
 from carrier_tracker.messages import STATE_LABEL
 from carrier_tracker.storage.models import Meeting
 from carrier_tracker.storage.queries import newest_seq
-from carrier_tracker.storage.readmodel import OutItem, Reconciliation, reconciliation
+from carrier_tracker.storage.readmodel import OutItem, Reconciliation, census, reconciliation
 
 from ..texts import t
 
@@ -59,9 +59,10 @@ class DocumentRow:
     title: str
     out: int
     recovered: int
-    issued: int | None
-    """Attendees who received a copy (None for the passes row)."""
-    planned: int | None
+    issued: int
+    """Attendees who received a copy; on the passes row, passes ever handed out."""
+    planned: int
+    """Attendees the plan gives a copy; on the passes row, the tagged passes."""
     holders: tuple[str, ...]
     """``001 赵娟``, the longest-held first."""
     since: datetime | None
@@ -150,7 +151,28 @@ def _holder_of(item: OutItem, names: dict[str, str]) -> str:
     return f"{number} {who}{_state_note(item)}"
 
 
-def _document_rows(session: Session, recon: Reconciliation) -> tuple[DocumentRow, ...]:
+def _passes_row(items: list[OutItem], passes: dict[str, int], names: dict[str, str]) -> DocumentRow:
+    """The 会议证 row: the passes out (``items``, the longest-held first), back and handed out,
+    from the census of tagged passes by state (``passes``)."""
+    tagged = sum(passes.values())
+    return DocumentRow(
+        number=t("wall_passes"),
+        title="",
+        out=len(items),
+        recovered=passes.get(State.RECOVERED.value, 0),
+        issued=tagged - passes.get(State.REGISTERED.value, 0),
+        planned=tagged,
+        holders=tuple(_holder_of(it, names) for it in items),
+        since=_utc(items[0].since) if items else None,
+        lost=sum(it.state is State.LOST for it in items),
+    )
+
+
+def _document_rows(
+    session: Session, recon: Reconciliation, passes: dict[str, int], requires_passes: bool
+) -> tuple[DocumentRow, ...]:
+    """One row per document, and the 会议证 row whenever the meeting uses passes (it requires
+    them, or one was ever handed out): there while none is out too, so the layout stays put."""
     view = plan_view(session, recon.code)
     names = {g.attendee_code: g.name for g in recon.everyone if g.attendee_code}
     by_doc: dict[str | None, list[OutItem]] = {}
@@ -173,21 +195,11 @@ def _document_rows(session: Session, recon: Reconciliation) -> tuple[DocumentRow
                 lost=sum(it.state is State.LOST for it in items),
             )
         )
-    passes = sorted(by_doc.get(None, []), key=lambda it: _oldest_first(it.since))
-    if passes:
-        rows.append(
-            DocumentRow(
-                number=t("wall_passes"),
-                title="",
-                out=len(passes),
-                recovered=0,
-                issued=None,
-                planned=None,
-                holders=tuple(_holder_of(it, names) for it in passes),
-                since=_utc(passes[0].since),
-                lost=sum(it.state is State.LOST for it in passes),
-            )
-        )
+    cards = _passes_row(
+        sorted(by_doc.get(None, []), key=lambda it: _oldest_first(it.since)), passes, names
+    )
+    if requires_passes or cards.issued:
+        rows.append(cards)
     # Documents with copies out, the longest-held first; then the rest in number order.
     out = sorted((r for r in rows if r.out), key=lambda r: _oldest_first(r.since))
     return tuple(out + [r for r in rows if not r.out])
@@ -205,8 +217,11 @@ def read_board(session: Session, meeting: Meeting, *, by_document: bool = False)
         The board as of the newest ledger seq.
     """
     seq = newest_seq(session, meeting)
-    recon = reconciliation(session, meeting)
+    assert meeting.id is not None
+    counted = census(session, meeting.id)
+    recon = reconciliation(session, meeting, counted=counted)
     fresh = session.get(Meeting, meeting.id) or meeting
+    passes = counted[0][CarrierKind.PASS.value]
     return Board(
         seq=seq,
         code=fresh.code,
@@ -216,5 +231,7 @@ def read_board(session: Session, meeting: Meeting, *, by_document: bool = False)
         closed_at=_utc(fresh.closed_at),
         recon=recon,
         holders=_holder_rows(recon),
-        documents=_document_rows(session, recon) if by_document else None,
+        documents=_document_rows(session, recon, passes, fresh.requires_passes)
+        if by_document
+        else None,
     )

@@ -270,10 +270,8 @@ class RowsBoard(Widget):
                     "wall_col_document": d.number,
                     "wall_col_title": d.title,
                     "wall_col_out": str(d.out),
-                    "wall_col_recovered": str(d.recovered) if d.issued is not None else "",
-                    "wall_col_issued": t("wall_issued", issued=d.issued, planned=d.planned)
-                    if d.issued is not None
-                    else "",
+                    "wall_col_recovered": str(d.recovered),
+                    "wall_col_issued": t("wall_issued", issued=d.issued, planned=d.planned),
                     "wall_col_since": when(d.since, now),
                     "wall_col_held": held_for(d.since, now),
                     "wall_col_holders": t("wall_sep").join(d.holders) or t("wall_none_out"),

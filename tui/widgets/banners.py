@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.widgets import Static
 
 from carrier_tracker.enums import Mode, Verdict
-from carrier_tracker.messages import MODE_LABEL, VERDICT_LABEL
+from carrier_tracker.messages import MODE_LABEL, VERDICT_LABEL, text
 
 from ..texts import t
 from ..wording import desk_words
+
+if TYPE_CHECKING:
+    from ..service import TapResult
 
 MODE_KEYS = {
     Mode.ISSUE: "F1",
@@ -63,6 +68,19 @@ class OutcomePanel(Static):
         shade = Verdict.ALREADY if remark and verdict is Verdict.ACCEPTED else verdict
         self.add_class(f"verdict-{shade.value}")
         self.update(f"{VERDICT_LABEL[verdict]}：{desk_words(message)}")
+
+    def result(self, result: TapResult) -> None:
+        """A tap's result, the same on every screen that records taps in the desk's mode: nothing
+        recorded (waiting for an officer, cancelled) in yellow without a verdict; a refusal an
+        officer's exception would lift names Ctrl+Y (else the custodian taps again and records
+        one more refusal); accepted with a remark in yellow."""
+        line, outcome = result.line, result.outcome
+        if result.asking or result.cancelled:
+            self.remark(line)
+        elif result.offers_exception:
+            self.show(result.verdict, text("exception_offer", message=line))
+        else:
+            self.show(result.verdict, line, remark=bool(outcome and outcome.warning))
 
     def remark(self, text: str) -> None:
         """Yellow, without a verdict: nothing was recorded (waiting for an officer, cancelled)."""
