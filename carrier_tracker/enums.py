@@ -63,7 +63,10 @@ class MeetingStatus(StrEnum):
     @property
     def before_open(self) -> bool:
         """Draft or filed: nothing has been handed out yet."""
-        return self in (MeetingStatus.DRAFT, MeetingStatus.FILED)
+        return self in _BEFORE_OPEN  # a set: asked three times per event a verify replays
+
+
+_BEFORE_OPEN = frozenset({MeetingStatus.DRAFT, MeetingStatus.FILED})
 
 
 class CarrierKind(StrEnum):
