@@ -20,6 +20,7 @@ from enum import Enum
 from functools import lru_cache
 
 from carrier_tracker import messages
+from carrier_tracker.custody.frozen import quick
 from carrier_tracker.custody.plan import EVERYONE, Plan
 from carrier_tracker.enums import (
     DISPOSED,
@@ -38,6 +39,7 @@ from carrier_tracker.messages import MODE_LABEL, STATE_LABEL
 # --- facts: what the loader reads for one tap -------------------------------------------------
 
 
+@quick
 @dataclass(frozen=True)
 class Person:
     """An attendee as the rules see them."""
@@ -61,6 +63,7 @@ class Person:
     """``CODE 姓名`` of the substitute (代会) taking this absent delegate's place, if any."""
 
 
+@quick
 @dataclass(frozen=True)
 class Held:
     """One copy a person holds."""
@@ -105,6 +108,7 @@ class ConsignmentFacts:
     """The delegate it belongs to (None: the unit)."""
 
 
+@quick
 @dataclass(frozen=True)
 class CarrierFacts:
     """The tapped carrier with the people and consignment its custody names."""
@@ -136,6 +140,7 @@ class MeetingFacts:
     """Documents carried to an outside meeting (外出携带): only :data:`TRIP_MODES` apply."""
 
 
+@quick
 @dataclass(frozen=True)
 class Facts:
     """Everything that decides one tap's outcome."""
@@ -173,6 +178,7 @@ class Tap:
 # --- the decision ---------------------------------------------------------------------------
 
 
+@quick
 @dataclass(frozen=True)
 class Decision:
     """The outcome of one tap, before it is written."""
@@ -221,6 +227,7 @@ class Arrow(Enum):
     NONE = ""
 
 
+@quick
 @dataclass(frozen=True)
 class Ctx:
     """What a guard looks at: the facts, the tap, the carrier and its recipient."""
@@ -968,6 +975,7 @@ def _accept(rule: Rule, facts: Facts, tap: Tap, ctx: Ctx, words: bool) -> Decisi
 # --- apply ------------------------------------------------------------------------------------
 
 
+@quick
 @dataclass(frozen=True)
 class Change:
     """The parts of a ledger event that ``apply`` reads."""
