@@ -220,10 +220,23 @@ class CarrierTrackerApp(App[None]):
         self.sub_title = self._sub_title()
         while isinstance(self.screen, ModalScreen):
             self.screen.dismiss(None)
+        self._withdraw_exception()
         previous = self.signed_in_as.name
         self.push_screen(
             LoginScreen(name="", hint=self.login_hint, locked_by=previous), callback=self.sign_in
         )
+
+    def _withdraw_exception(self) -> None:
+        """The last refusal's Ctrl+Y offer ends with the operator it was shown to: whoever signs
+        in next taps again (else their officer's approval would record a step someone else
+        tapped, in their name)."""
+        from .widgets.banners import OutcomePanel
+
+        self.service.exception = None
+        for screen in self.screen_stack:
+            for panel in screen.query(OutcomePanel):
+                panel.withdraw_offer()
+            screen.refresh_bindings()
 
     def lock_if_idle(self) -> None:
         """Lock when nobody has pressed a key, clicked or tapped for ``lock_after`` seconds."""

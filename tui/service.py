@@ -156,7 +156,8 @@ class DeskService:
     pending: int = 0
     """Taps sent to the write lane whose result has not come back."""
     exception: TapRequest | None = None
-    """The last refusal an officer's exception would lift (Ctrl+Y retries it)."""
+    """The last refusal an officer's exception would lift (Ctrl+Y on the screen that showed it
+    retries it; gone when the desk locks: it was the signed-in operator's)."""
     last_unknown: str | None = None
     """The UID of the last tap of a tag bound nowhere (the 绑定 screen offers to bind it)."""
     _lane_pass: tuple[int, str] | None = None
@@ -320,11 +321,18 @@ class DeskService:
         for screen in self.app.screen_stack:
             screen.post_message(TapDone(result))
 
-    def retry_exception(self) -> None:
-        """Ctrl+Y: the last refused tap again, as an officer's exception (an officer approves)."""
+    def offers_exception(self, screen: str) -> bool:
+        """Whether Ctrl+Y on ``screen`` has a refusal to lift: the last one was tapped there."""
+        return self.exception is not None and self.exception.screen == screen
+
+    def retry_exception(self, screen: str) -> None:
+        """Ctrl+Y on ``screen``: the last refused tap again, as an officer's exception (an officer
+        approves) — only where it was tapped and shown."""
+        if not self.offers_exception(screen):
+            return
         request, self.exception = self.exception, None
-        if request is not None:
-            self.tap(replace(request, override=True, operator=self.ctx.operator))
+        assert request is not None
+        self.tap(replace(request, override=True, operator=self.ctx.operator))
 
     # -- approvals ------------------------------------------------------------------------------
 

@@ -10,9 +10,12 @@ from collections.abc import Callable
 from sqlmodel import select
 from textual.widgets import Input
 
+from carrier_tracker.cli.demo import DEMO_OPERATORS
 from carrier_tracker.storage import db
 from carrier_tracker.storage.models import Attendee, Document
 from carrier_tracker.tui.screens.approval import ApprovalDialog
+from carrier_tracker.tui.screens.desk import DeskScreen
+from carrier_tracker.tui.screens.login import LoginScreen
 from carrier_tracker.tui.screens.reconcile import ReconcileScreen
 from carrier_tracker.tui.texts import MIN_SIZE
 from tests.tui.conftest import Desk, copy_uid, open_screen, pass_uid, settle, wait_for
@@ -89,6 +92,52 @@ async def test_the_count_screen_offers_the_exception_too(desk: Callable[..., Des
         await settle(pilot, d.app)
         assert "需保密负责人批准：例外（发放）" in _flat(screen_text(d.app))
         assert d.events() == count
+
+
+async def test_the_offer_ends_with_the_operator_it_was_shown_to(
+    desk: Callable[..., Desk],
+) -> None:
+    """Ctrl+Y lifts a refusal for the operator who tapped it: once the desk locks the offer is
+    gone (the refusal stays on screen without it), so whoever signs in next cannot have an
+    officer approve, in their name, a step someone else tapped."""
+    d = desk("孙文管")
+    async with d.app.run_test(size=MIN_SIZE) as pilot:
+        await d.tap(pilot, pass_uid("A003"))
+        await d.tap(pilot, copy_uid("HY-01", 1))
+        refused = await d.tap(pilot, copy_uid("HY-01", 2))  # a second copy of HY-01 to 梁洋
+        assert "按 Ctrl+Y" in refused
+        await pilot.press("ctrl+x")
+        await wait_for(pilot, lambda: isinstance(d.app.screen, LoginScreen))
+        gate = next(pin for name, _role, pin in DEMO_OPERATORS if name == "门岗")
+        await pilot.press(*"门岗", "tab", *gate, "enter")
+        await wait_for(pilot, lambda: isinstance(d.app.screen, DeskScreen), timeout=10)
+        assert d.app.ctx.operator == "门岗"
+        shown = d.outcome()
+        assert shown.startswith("拒绝：") and "Ctrl+Y" not in shown, shown
+        count = d.events()
+        await pilot.press("ctrl+y")
+        await settle(pilot, d.app)
+        assert isinstance(d.app.screen, DeskScreen) and d.events() == count
+
+
+async def test_a_refusal_is_lifted_where_it_was_shown(desk: Callable[..., Desk]) -> None:
+    """A refusal the desk showed is not lifted from 清点, which does not show it (nor the other
+    way round): Ctrl+Y there does nothing; back at the desk it still asks the officer."""
+    d = desk("孙文管")
+    async with d.app.run_test(size=MIN_SIZE) as pilot:
+        await d.tap(pilot, pass_uid("A003"))
+        await d.tap(pilot, copy_uid("HY-01", 1))
+        assert "按 Ctrl+Y" in await d.tap(pilot, copy_uid("HY-01", 2))
+        await open_screen(pilot, d.app, "reconcile")
+        assert isinstance(d.app.screen, ReconcileScreen)
+        count = d.events()
+        await pilot.press("ctrl+y")
+        await settle(pilot, d.app)
+        assert isinstance(d.app.screen, ReconcileScreen) and d.events() == count
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(d.app.screen, DeskScreen))
+        await pilot.press("ctrl+y")
+        await wait_for(pilot, lambda: isinstance(d.app.screen, ApprovalDialog), timeout=10)
 
 
 async def test_a_loss_report_names_its_rule(desk: Callable[..., Desk]) -> None:

@@ -150,7 +150,7 @@ class DeskScreen(TakesTaps, Screen[None]):
         if action == "clear_attendee":
             return self.app.service.desk.attendee is not None
         if action == "approve_exception":
-            return self.app.service.exception is not None
+            return self.app.service.offers_exception(self.NAME)
         return True
 
     def action_mode(self, value: str) -> None:
@@ -338,7 +338,7 @@ class DeskScreen(TakesTaps, Screen[None]):
 
     def action_approve_exception(self) -> None:
         """Ctrl+Y: retry the last refused tap as an officer's exception (asks for an officer)."""
-        self.app.service.retry_exception()
+        self.app.service.retry_exception(self.NAME)
         self.refresh_bindings()
 
     def on_tap_done(self, message: TapDone) -> None:

@@ -274,7 +274,7 @@ class ReconcileScreen(TakesTaps, Screen[None]):
 
     def action_approve_exception(self) -> None:
         """Ctrl+Y, as at the desk: the last refused tap again as an officer's exception."""
-        self.app.service.retry_exception()
+        self.app.service.retry_exception(self.NAME)
         self.refresh_bindings()
 
     def on_db_waiting(self, message: DbWaiting) -> None:
@@ -296,7 +296,7 @@ class ReconcileScreen(TakesTaps, Screen[None]):
         if action == "close_meeting":
             return self.recon is not None and not self.recon.closed
         if action == "approve_exception":
-            return self.app.service.exception is not None
+            return self.app.service.offers_exception(self.NAME)
         return True
 
     def action_close_meeting(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual.widgets import Static
@@ -61,6 +62,7 @@ class OutcomePanel(Static):
 
     def __init__(self, content: str = "", *, id: str | None = None) -> None:
         super().__init__(content, id=id, markup=False)  # texts hold data ([..] is not markup)
+        self._offered: TapResult | None = None  # the result shown with Ctrl+Y's offer
 
     def show(self, verdict: Verdict, message: str, *, remark: bool = False) -> None:
         """The verdict and message; ``remark``: accepted with a remark, shown yellow (still 成功)."""
@@ -79,8 +81,15 @@ class OutcomePanel(Static):
             self.remark(line)
         elif result.offers_exception:
             self.show(result.verdict, text("exception_offer", message=line))
+            self._offered = result
         else:
             self.show(result.verdict, line, remark=bool(outcome and outcome.warning))
+
+    def withdraw_offer(self) -> None:
+        """The shown refusal without its Ctrl+Y offer (the desk locked: the offer was the
+        signed-in operator's)."""
+        if self._offered is not None:
+            self.result(replace(self._offered, offers_exception=False))
 
     def remark(self, text: str) -> None:
         """Yellow, without a verdict: nothing was recorded (waiting for an officer, cancelled)."""
@@ -100,6 +109,7 @@ class OutcomePanel(Static):
         self.update(text)
 
     def _clear(self) -> None:
+        self._offered = None
         for v in Verdict:
             self.remove_class(f"verdict-{v.value}")
         self.remove_class("waiting")
