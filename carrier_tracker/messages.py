@@ -925,6 +925,7 @@ TEXT_PLAN: dict[str, str] = {
     "tui_change_already_line": "无需操作：{message}（已记入台账第 {seq} 条）",
     # command-line help
     "help_plan": "修改文件的分发范围（保密负责人；文管员需 --approver 批准）",
+    "plan_to_empty": "--to 为空：未列出任何人员或单位（发给全体请用 --everyone，或写“全体”）",
     "help_plan_to": "人员编号或单位名称，用“、”或“,”分隔，如 A001、A003、国家保密局（编号与单位同名时写“单位：名称”）",
     "help_plan_everyone": "分发给全体参会人员",
     "help_consignment_open": "登记一个机要递送件，属于一位代表（--attendee）或一个单位（--unit）",

@@ -215,7 +215,7 @@ def cmd_retag(args: argparse.Namespace) -> int:
         ),
         approves=True,
         check=lambda session: check_names(
-            session=session, meeting_code=args.meeting, uid=args.old_uid
+            session=session, meeting_code=args.meeting, uid=args.old_uid, new_uid=args.new_uid
         ),
     )
 

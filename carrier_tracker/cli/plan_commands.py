@@ -92,14 +92,21 @@ def cmd_plan(args: argparse.Namespace) -> int:
         _login,
         refusal_hint,
     )
-    from carrier_tracker.custody.service import find_meeting
-    from carrier_tracker.meeting.distribution import find_document, set_plan
+    from carrier_tracker.custody.plan import no_entries
+    from carrier_tracker.errors import CarrierTrackerError
+    from carrier_tracker.meeting.distribution import check_plan, set_plan
     from carrier_tracker.storage import db
 
+    if args.to is not None and no_entries(args.to):
+        # In a workbook's cell an empty plan is everyone; typed here it is a forgotten list,
+        # and must not widen a plan (the desk's field refuses it too).
+        raise CarrierTrackerError(messages.text("plan_to_empty"))
     app = App(args)
     _check_first(
         app,
-        lambda session: find_document(session, find_meeting(session, args.meeting), args.doc_no),
+        lambda session: check_plan(
+            session=session, meeting_code=args.meeting, doc_no=args.doc_no, to=args.to
+        ),
     )
     _login(app, args)
     approver = _approver(app, args)

@@ -100,6 +100,12 @@ def _entries(text: str) -> list[str]:
     return [e for e in (_SPACES.sub(" ", part).strip() for part in _SEPARATORS.split(text)) if e]
 
 
+def no_entries(text: str) -> bool:
+    """Nothing but spaces and separators: a list left empty (a cell's everyone, a forgotten
+    ``--to``)."""
+    return not _entries(text)
+
+
 def parse_plan(text: str, people: Iterable[tuple[str, str]]) -> Plan:
     """Read a distribution plan against the meeting's attendees.
 

@@ -276,10 +276,12 @@ def check_names(
     doc_no: str = "",
     copy_no: int | None = None,
     uid: str = "",
+    new_uid: str = "",
 ) -> None:
     """Check what a change names before anyone authenticates — the new person's texts, the
     meeting and, when given, the absent delegate, the document (and its copy) or the carrier
-    tagged ``uid`` — with the checks and finders the change itself uses: a front end asks this
+    tagged ``uid`` (and the tag ``new_uid`` a retag puts on it: well formed, not the same) —
+    with the checks and finders the change itself uses: a front end asks this
     first so that nobody types a PIN (or calls an officer over) for a name that is not there. It
     records nothing; the change checks them again under the meeting's head lock.
 
@@ -292,6 +294,8 @@ def check_names(
         _check_person(person)
     if absent_code:
         absent_code = check_code(messages.text("label_absent"), absent_code, ATTENDEE_CODE)
+    if uid and new_uid:
+        uid, _ = _retag_uids(uid, new_uid)
     uid = normalize_uid(uid) if uid else ""
     meeting = find_meeting(session, meeting_code)
     if absent_code:
@@ -709,6 +713,19 @@ def _tagged(session: Session, store: TapStore, meeting: Meeting, uid: str) -> Ca
     return carrier
 
 
+def _retag_uids(old_uid: str, new_uid: str) -> tuple[str, str]:
+    """The old and the new UID of a retag, normalised.
+
+    Raises:
+        BadUid: a malformed UID.
+        CarrierTrackerError: old and new are the same.
+    """
+    old, new = normalize_uid(old_uid), normalize_uid(new_uid)
+    if old == new:
+        raise CarrierTrackerError(messages.text("retag_same", uid=old))
+    return old, new
+
+
 def retag(
     *,
     session: Session,
@@ -730,9 +747,7 @@ def retag(
         NotFoundError: no carrier of the meeting carries ``old_uid``.
         BadUid: a malformed UID; CarrierTrackerError: old and new are the same (nothing recorded).
     """
-    old, new = normalize_uid(old_uid), normalize_uid(new_uid)
-    if old == new:
-        raise CarrierTrackerError(messages.text("retag_same", uid=old))
+    old, new = _retag_uids(old_uid, new_uid)
     if approver:
         check_who(operator=approver)
 

@@ -83,6 +83,23 @@ def _attendees(session: Session, meeting_id: int) -> list[Attendee]:
     )
 
 
+def check_plan(*, session: Session, meeting_code: str, doc_no: str, to: str | None) -> None:
+    """Check what a plan change names before anyone authenticates — the meeting, the document and
+    every entry of ``to`` — with the finders and the parser :func:`set_plan` uses, so that nobody
+    types a PIN (or calls an officer over) for a typo. Records nothing; :func:`set_plan` checks it
+    all again under the meeting's head lock.
+
+    Raises:
+        NotFoundError: no such meeting or document.
+        PlanError: an entry is neither an attendee code nor a unit of the meeting.
+    """
+    meeting = find_meeting(session, meeting_code)
+    assert meeting.id is not None
+    find_document(session, meeting, doc_no)
+    if to is not None:
+        parse_plan(to, [(a.code, a.unit) for a in _attendees(session, meeting.id)])
+
+
 def set_plan(
     *,
     session: Session,

@@ -229,6 +229,20 @@ NAMED_ELSEWHERE = [
     (["close", "NOPE", "--approver", "赵保密"], "无此会议代号：NOPE"),
     (["plan", CODE, "HY-99", "--everyone", "--approver", "赵保密"], "无文件编号 HY-99"),
     (
+        ["plan", CODE, "HY-04", "--to", "A999、A001", "--approver", "赵保密"],
+        "“A999”既不是本会议的人员编号",
+    ),
+    (["plan", CODE, "HY-04", "--to", "", "--approver", "赵保密"], "--to 为空"),  # not everyone
+    (["plan", CODE, "HY-04", "--to", " 、 ", "--approver", "赵保密"], "--to 为空"),
+    (
+        ["retag", CODE, copy_uid("HY-01", 1), "XYZ", "--approver", "赵保密"],
+        "标签 UID 格式错误：XYZ",
+    ),
+    (
+        ["retag", CODE, copy_uid("HY-01", 1), copy_uid("HY-01", 1).lower(), "--approver", "赵保密"],
+        "新旧标签相同",
+    ),
+    (
         [
             "meeting",
             "file",
