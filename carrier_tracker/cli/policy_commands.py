@@ -99,18 +99,25 @@ def cmd_meeting_file(args: argparse.Namespace) -> int:
         _login,
         _print,
     )
-    from carrier_tracker.custody.service import find_meeting
     from carrier_tracker.errors import ConflictError
-    from carrier_tracker.meeting.policy import file_meeting
+    from carrier_tracker.meeting.policy import check_filing, file_meeting
     from carrier_tracker.storage import db
 
     on = _parse_date(args.date)
     assert isinstance(on, date)
     app = App(args)
-    _check_first(app, lambda session: find_meeting(session, args.meeting))
-    _login(app, args)
-    approver = _approver(app, args)
     try:
+        _check_first(
+            app,
+            lambda session: check_filing(
+                session=session,
+                meeting_code=args.meeting,
+                ref=args.ref,
+                plan_title=args.plan_title or "",
+            ),
+        )
+        _login(app, args)
+        approver = _approver(app, args)
         with db.session_scope(app.engine) as session:
             meeting = file_meeting(
                 session=session,
@@ -204,7 +211,12 @@ def cmd_checklist(args: argparse.Namespace) -> int:
     from carrier_tracker.custody.service import find_meeting
     from carrier_tracker.enums import Answer
     from carrier_tracker.errors import CarrierTrackerError, ConflictError
-    from carrier_tracker.meeting.policy import accept_items, answer_items, checklist_status
+    from carrier_tracker.meeting.policy import (
+        accept_items,
+        answer_items,
+        check_checklist,
+        checklist_status,
+    )
     from carrier_tracker.storage import db
 
     sets = [_parse_set(v) for v in args.answers]
@@ -218,9 +230,6 @@ def cmd_checklist(args: argparse.Namespace) -> int:
     app = App(args)
     try:
         if writes:
-            _check_first(app, lambda session: find_meeting(session, args.meeting))
-            _login(app, args)
-            approver = _approver(app, args)
             answers: dict[str, tuple[str, Answer, str]] = {}
             if isinstance(everything, Answer):
                 answers = {it.id.lower(): (it.id, everything, "") for it in definition.items}
@@ -228,6 +237,20 @@ def cmd_checklist(args: argparse.Namespace) -> int:
                 assert isinstance(answer, Answer)
                 answers.pop(item.lower(), None)
                 answers[item.lower()] = (item, answer, note)
+            _check_first(
+                app,
+                lambda session: check_checklist(
+                    session=session,
+                    meeting_code=args.meeting,
+                    checklist=definition,
+                    answers=list(answers.values()),
+                    accept=args.accept is not None,
+                    item_id=args.accept or None,
+                    note=args.note or "",
+                ),
+            )
+            _login(app, args)
+            approver = _approver(app, args)
             with db.session_scope(app.engine) as session:
                 if answers:
                     answer_items(

@@ -53,6 +53,38 @@ def _locked(session: Session, meeting_code: str) -> Meeting:
 # --- filing -----------------------------------------------------------------------------------
 
 
+def _filing_texts(ref: str, plan_title: str) -> tuple[str, str]:
+    ref = check_code(f"--ref（{messages.FIELD_LABEL['filed_ref']}）", ref, FILING_REF)
+    plan = check_text(
+        f"--plan-title（{messages.FIELD_LABEL['plan_title']}）", plan_title, PLAN_TITLE
+    )
+    return ref, plan
+
+
+def _filable(meeting: Meeting) -> None:
+    status = MeetingStatus(meeting.status)
+    if not status.before_open:
+        raise ConflictError(
+            messages.text(
+                "file_after_open", code=meeting.code, status=messages.MEETING_STATUS_LABEL[status]
+            )
+        )
+
+
+def check_filing(*, session: Session, meeting_code: str, ref: str, plan_title: str = "") -> None:
+    """What a filing names and says, checked before anyone authenticates (the command line asks
+    this before any PIN): the reference and title, the meeting, and that it has not opened.
+    Records nothing; :func:`file_meeting` checks it all again under the meeting's lock.
+
+    Raises:
+        NotFoundError: no such meeting.
+        ConflictError: the meeting has opened or closed.
+        TextError: the reference or title is empty, too long or malformed.
+    """
+    _filing_texts(ref, plan_title)
+    _filable(find_meeting(session, meeting_code))
+
+
 def file_meeting(
     *,
     session: Session,
@@ -82,18 +114,9 @@ def file_meeting(
         TextError: the reference or title is empty, too long or malformed.
     """
     check_who(station=station, operator=operator)
-    ref = check_code(f"--ref（{messages.FIELD_LABEL['filed_ref']}）", ref, FILING_REF)
-    plan = check_text(
-        f"--plan-title（{messages.FIELD_LABEL['plan_title']}）", plan_title, PLAN_TITLE
-    )
+    ref, plan = _filing_texts(ref, plan_title)
     meeting = _locked(session, meeting_code)
-    status = MeetingStatus(meeting.status)
-    if not status.before_open:
-        raise ConflictError(
-            messages.text(
-                "file_after_open", code=meeting.code, status=messages.MEETING_STATUS_LABEL[status]
-            )
-        )
+    _filable(meeting)
     officer, approved_by = approval(TapStore(session), operator, approver)
     if not officer:
         raise ConflictError(
@@ -261,6 +284,55 @@ def paperwork_done(
     )
 
 
+def _answers(
+    checklist: cl.Checklist, answers: list[tuple[str, Answer, str]]
+) -> list[tuple[cl.Item, Answer, str]]:
+    return [
+        (_item(checklist, item_id), answer, check_text(messages.COLUMN_LABEL["note"], note, NOTE))
+        for item_id, answer, note in answers
+    ]
+
+
+def _acceptance(
+    checklist: cl.Checklist, item_id: str | None, note: str
+) -> tuple[str, cl.Item | None]:
+    note = check_text(f"--note（{messages.FIELD_LABEL['note']}）", note, NOTE)
+    if not note:
+        raise ConflictError(messages.text("checklist_accept_note"))
+    return note, _item(checklist, item_id) if item_id else None
+
+
+def _open_checklist(meeting: Meeting) -> None:
+    if meeting.status == MeetingStatus.CLOSED:
+        raise ConflictError(messages.text("checklist_closed", code=meeting.code))
+
+
+def check_checklist(
+    *,
+    session: Session,
+    meeting_code: str,
+    checklist: cl.Checklist,
+    answers: list[tuple[str, Answer, str]],
+    accept: bool = False,
+    item_id: str | None = None,
+    note: str = "",
+) -> None:
+    """What a checklist command names and says, checked before anyone authenticates (the command
+    line asks this before any PIN): the items and notes of the answers, an acceptance's item and
+    note, the meeting, and that it has not closed. Records nothing; :func:`answer_items` and
+    :func:`accept_items` check it all again under the meeting's lock.
+
+    Raises:
+        NotFoundError: no such meeting, or an item the checklist does not have.
+        ConflictError: no note for an acceptance, or the meeting is closed.
+        TextError: a note too long or malformed.
+    """
+    _answers(checklist, answers)
+    if accept:
+        _acceptance(checklist, item_id, note)
+    _open_checklist(find_meeting(session, meeting_code))
+
+
 def answer_items(
     *,
     session: Session,
@@ -284,13 +356,9 @@ def answer_items(
         TextError: a note too long or malformed.
     """
     check_who(station=station, operator=operator)
-    items = [
-        (_item(checklist, item_id), answer, check_text(messages.COLUMN_LABEL["note"], note, NOTE))
-        for item_id, answer, note in answers
-    ]
+    items = _answers(checklist, answers)
     meeting = _locked(session, meeting_code)
-    if meeting.status == MeetingStatus.CLOSED:
-        raise ConflictError(messages.text("checklist_closed", code=meeting.code))
+    _open_checklist(meeting)
     now = as_utc(now or utcnow())
     rows = _rows(session, meeting, checklist.name)
     for it, answer, note in items:
@@ -359,13 +427,9 @@ def accept_items(
             accept, or the meeting is closed.
     """
     check_who(station=station, operator=operator)
-    note = check_text(f"--note（{messages.FIELD_LABEL['note']}）", note, NOTE)
-    if not note:
-        raise ConflictError(messages.text("checklist_accept_note"))
-    wanted = _item(checklist, item_id) if item_id else None
+    note, wanted = _acceptance(checklist, item_id, note)
     meeting = _locked(session, meeting_code)
-    if meeting.status == MeetingStatus.CLOSED:
-        raise ConflictError(messages.text("checklist_closed", code=meeting.code))
+    _open_checklist(meeting)
     officer, approved_by = approval(TapStore(session), operator, approver)
     if not officer:
         raise ConflictError(

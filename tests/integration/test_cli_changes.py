@@ -257,6 +257,10 @@ NAMED_ELSEWHERE = [
         "无此会议代号：NOPE",
     ),
     (["checklist", "NOPE", "venue", "--all", "ok", "--approver", "赵保密"], "无此会议代号：NOPE"),
+    (["checklist", CODE, "venue", "--set", "nosuch=ok"], "没有项目“nosuch”"),
+    (["checklist", CODE, "venue", "--accept", "nosuch", "--note", "说明"], "没有项目“nosuch”"),
+    (["checklist", CODE, "venue", "--set", "phones=ok:a\x07b"], "控制字符"),
+    (["meeting", "file", CODE, "--ref", " ", "--date", "2026-12-01"], "不能为空"),
     (["dispose", "NOPE", "--archive", "--location", "档案室", "--all-recovered"], "无此会议代号"),
     (["dispose", CODE, "--archive", "--location", "档案室", "--document", "HY-99"], "无文件编号"),
 ]
@@ -274,6 +278,22 @@ def test_bad_input_is_named_before_any_pin(untouched: Cli, argv: list[str], says
     assert r.code == 2, (r.out, r.err)
     assert says in r.err and "PIN" not in r.err
     assert events(untouched) == 1
+
+
+def test_a_checklist_or_filing_it_cannot_take_is_said_before_any_pin(cli: Cli) -> None:
+    """An acceptance without a note, and a filing of a meeting that has opened, are refused
+    before anyone types a PIN (exit 1, nothing recorded); with a note, the PINs are asked."""
+    bare = _without_pins(cli)
+    count = events(cli)
+    r = bare("checklist", CODE, "venue", "--accept", "wireless", "--approver", "赵保密")
+    assert r.code == 1 and "接受不符合项须同时给出 --note 说明" in r.err and "PIN" not in r.err
+    r = bare("checklist", CODE, "venue", "--accept", "wireless", "--note", "已核实")
+    assert r.code == 2 and "PIN" in r.err  # well formed: now the operator must sign in
+    assert cli("tap", CODE, "--mode", "issue", pass_uid("A001")).code == 0  # the meeting opens
+    count = events(cli)
+    r = bare("meeting", "file", CODE, "--ref", "保密办〔2026〕9号", "--date", "2026-12-01")
+    assert r.code == 1 and "不能再备案" in r.err and "PIN" not in r.err, r.err
+    assert events(cli) == count
 
 
 def test_void_names_a_seq_it_cannot_void_before_any_pin(cli: Cli) -> None:
