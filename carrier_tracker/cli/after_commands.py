@@ -134,11 +134,9 @@ def _confirm_witnesses(app: App, args: argparse.Namespace, names: list[str]) -> 
 
 def cmd_dispose(args: argparse.Namespace) -> int:
     from carrier_tracker.cli.main import EXIT_OK, EXIT_REFUSED, App, _check_first, _login
-    from carrier_tracker.custody.service import find_meeting
     from carrier_tracker.enums import Disposal
     from carrier_tracker.errors import CarrierTrackerError
-    from carrier_tracker.meeting.disposition import Ask, check_ask, dispose, joined
-    from carrier_tracker.meeting.distribution import find_document
+    from carrier_tracker.meeting.disposition import Ask, check_ask, check_chosen, dispose, joined
     from carrier_tracker.storage import db
 
     kind = (
@@ -162,12 +160,10 @@ def cmd_dispose(args: argparse.Namespace) -> int:
     )
     app = App(args)
 
-    def named(session: Any) -> None:  # before any PIN, the operator's or a witness's
-        meeting = find_meeting(session, args.meeting)
-        if ask.document is not None:
-            find_document(session, meeting, ask.document)
-
-    _check_first(app, named)
+    # before any PIN, the operator's or a witness's
+    _check_first(
+        app, lambda session: check_chosen(session=session, meeting_code=args.meeting, ask=ask)
+    )
     _login(app, args)
     if kind is Disposal.DESTROY:
         _confirm_witnesses(app, args, list(ask.witnesses))

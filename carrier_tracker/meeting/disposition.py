@@ -312,6 +312,18 @@ def _stamp(
     )
 
 
+def check_chosen(*, session: Session, meeting_code: str, ask: Ask) -> None:
+    """The meeting and the copies a disposal names, checked before anyone authenticates (the
+    command line asks this before the operator's or a witness's PIN): an unknown tag, a pass, an
+    unknown document. Records nothing; :func:`dispose` reads them again under the lock.
+
+    Raises:
+        NotFoundError: no such meeting, tag or document.
+        CarrierTrackerError: a tag of a pass.
+    """
+    _chosen(session, find_meeting(session, meeting_code), ask)
+
+
 def _chosen(
     session: Session, meeting: Meeting, ask: Ask
 ) -> tuple[list[_Copy], list[_Copy], Document | None]:

@@ -263,6 +263,8 @@ NAMED_ELSEWHERE = [
     (["meeting", "file", CODE, "--ref", " ", "--date", "2026-12-01"], "不能为空"),
     (["dispose", "NOPE", "--archive", "--location", "档案室", "--all-recovered"], "无此会议代号"),
     (["dispose", CODE, "--archive", "--location", "档案室", "--document", "HY-99"], "无文件编号"),
+    (["dispose", CODE, "--archive", "--location", "档案室", NEW], f"没有绑定标签 {NEW} 的文件份"),
+    (["dispose", CODE, "--archive", "--location", "档案室", pass_uid("A001")], "会议证不作处置"),
 ]
 
 
