@@ -287,7 +287,7 @@ def check_names(
 
     Raises:
         NotFoundError: one of them does not exist.
-        Refused: ``uid`` was retired by a retag.
+        Refused: the meeting is closed, or ``uid`` was retired by a retag.
         TextError, BadUid: bad input.
     """
     if person is not None:
@@ -298,6 +298,8 @@ def check_names(
         uid, _ = _retag_uids(uid, new_uid)
     uid = normalize_uid(uid) if uid else ""
     meeting = find_meeting(session, meeting_code)
+    if meeting.status == MeetingStatus.CLOSED:  # every change is refused then, whoever approves
+        raise _refused("change_closed")
     if absent_code:
         find_attendee(session, meeting, absent_code)
     if doc_no:

@@ -25,6 +25,7 @@ from carrier_tracker.meeting.changes import (
     Refused,
     add_attendee,
     add_copies,
+    check_names,
     check_void,
     retag,
     substitute_attendee,
@@ -567,6 +568,22 @@ def test_void_checks_again_under_its_lock(session: Session, key: bytes) -> None:
     assert again.seq == first.seq + 1 and f"已由第 {first.seq} 条撤销" in again.message
     with pytest.raises(Refused, match=f"已由第 {first.seq} 条撤销"):
         check_void(session=session, meeting_code="M1", seq=recall(session), note="误刷")
+
+
+def test_a_change_to_a_closed_meeting_is_refused_before_anyone_authenticates(
+    session: Session, key: bytes
+) -> None:
+    """``check_names`` (asked before any PIN) refuses every change of a closed meeting in the
+    words the change itself records, and records nothing."""
+    world = make_world(session, filed=False)
+    _close(session, key, world)
+    count = len(session.exec(select(Event)).all())
+    with pytest.raises(Refused) as early:
+        check_names(session=session, meeting_code="M1", doc_no="D1")
+    session.rollback()
+    assert len(session.exec(select(Event)).all()) == count
+    outcome = _copies()(session, key, world)
+    assert outcome.refused and str(early.value) == outcome.message
 
 
 # --- bad input: nothing recorded --------------------------------------------------------------
