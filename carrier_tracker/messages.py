@@ -792,7 +792,7 @@ TEXT_CHANGES: dict[str, str] = {
     "retag_state": "{item} 当前{state}，不能换标签",
     "retagged": "{item} 已换标签：{old} → {new}（旧标签 {old} 已停用）",
     "void_unknown": "会议 {meeting} 没有第 {seq} 条台账记录（共 {count} 条）",
-    "void_seq": "序号应为正整数：{value}",
+    "void_seq": "序号应为 1 到 {limit} 之间的整数：{value}",
     "void_of_void": "第 {seq} 条本身是撤销记录，不能撤销“撤销”",
     "void_not_accepted": "第 {seq} 条结果为“{verdict}”，没有改变任何状态，无需撤销",
     "void_not_tap": "第 {seq} 条是“{action}”，只能撤销刷卡记录（发放、收回等）",

@@ -41,5 +41,5 @@ def normalize_uid(raw: object) -> str:
         text = text[2:]
     compact = _SEPARATORS.sub("", text)
     if not _HEX.fullmatch(compact) or len(compact) % 2 or len(compact) // 2 not in UID_BYTES:
-        raise BadUid(messages.text("bad_uid", uid=str(raw).strip()))
+        raise BadUid(messages.text("bad_uid", uid=str(raw).strip() or messages.text("not_filled")))
     return compact

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from carrier_tracker import messages
@@ -22,7 +23,7 @@ def _int(text: str, shown: str, key: str, most: int, **fields: object) -> int:
     """An integer argument in 1..most, or bad input naming the argument (exit 2)."""
     from carrier_tracker.errors import CarrierTrackerError
 
-    value = text.strip()
+    value = unicodedata.normalize("NFKC", text).strip()  # full-width digits too, as in UIDs
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= most:
         from carrier_tracker.text_fields import printable
 
@@ -223,7 +224,7 @@ def cmd_retag(args: argparse.Namespace) -> int:
 def cmd_void(args: argparse.Namespace) -> int:
     from carrier_tracker.meeting.changes import MAX_SEQ, check_void, void_event
 
-    seq = _int(args.seq, messages.text("arg_seq"), "void_seq", MAX_SEQ)
+    seq = _int(args.seq, messages.text("arg_seq"), "void_seq", MAX_SEQ, limit=MAX_SEQ)
     return _change(
         args,
         lambda session, key, approver: void_event(

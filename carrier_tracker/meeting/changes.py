@@ -879,7 +879,7 @@ def check_void(*, session: Session, meeting_code: str, seq: int, note: str) -> N
         CarrierTrackerError: ``seq`` is not a positive integer.
     """
     if not 1 <= seq <= MAX_SEQ:
-        raise CarrierTrackerError(messages.text("void_seq", value=seq))
+        raise CarrierTrackerError(messages.text("void_seq", value=seq, limit=MAX_SEQ))
     meeting = find_meeting(session, meeting_code)
     target = _void_target(session, meeting, seq)
     if target.action == Action.DISPOSE.value:  # also after the close
@@ -917,7 +917,7 @@ def void_event(
         CarrierTrackerError: ``seq`` is not a positive integer (nothing recorded).
     """
     if not 1 <= seq <= MAX_SEQ:
-        raise CarrierTrackerError(messages.text("void_seq", value=seq))
+        raise CarrierTrackerError(messages.text("void_seq", value=seq, limit=MAX_SEQ))
     check_who(note=note)
     if approver:
         check_who(operator=approver)
