@@ -431,7 +431,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from carrier_tracker.paper.export import check_file_name
-    from carrier_tracker.paper.importer import import_file
+    from carrier_tracker.paper.importer import check_import, import_checked
 
     app = App(args)
     path = Path(args.file)
@@ -445,16 +445,22 @@ def cmd_import(args: argparse.Namespace) -> int:
             else "file_not_found"
         )
         raise CarrierTrackerError(messages.text(key, path=path))
+
+    def say(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    # Validated before anyone signs in (a file that is refused asks for no PIN, and calls no
+    # officer over) and before the write lock is taken (it never holds up a desk).
+    checked = check_import(engine=app.engine, path=path, progress=say)
     _login(app, args)
     approver = _approver(app, args)  # a trip (外出携带) needs an officer's approval
-    # Validated before the write lock is taken: a refused file never holds up a desk.
-    result = import_file(
+    result = import_checked(
         engine=app.engine,
         key=app.key,
-        path=path,
+        checked=checked,
         operator=args.operator,
         approver=approver,
-        progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+        progress=say,
     )
     _print(
         messages.text(

@@ -1080,36 +1080,59 @@ def import_workbook(
     )
 
 
-def import_file(
+@dataclass(frozen=True)
+class CheckedWorkbook:
+    """A workbook read, validated and checked against the database (:func:`check_import`)."""
+
+    parsed: _Parsed
+    data: dict[str, Any]
+
+
+def check_import(
     *,
     engine: Engine,
-    key: bytes,
     path: Path,
-    operator: str = "",
     tz: ZoneInfo | None = None,
     progress: Callable[[str], None] | None = None,
-    now: datetime | None = None,
-    approver: str = "",
-) -> ImportResult:
-    """Import a workbook into the database behind ``engine`` without holding up other desks.
-
-    The file is read and validated with no transaction open, checked against the database in
-    a read transaction, and only then written in one write transaction (which repeats the
-    cheap database checks: another desk may have imported meanwhile). A refused file never
-    takes the write lock.
+) -> CheckedWorkbook:
+    """Read and validate a workbook with no transaction open, then check it against the
+    database in a read transaction: everything that can refuse a file, before anyone signs in
+    for it (the command line asks this before any PIN).
 
     Raises:
-        ImportProblems: the file cannot be read, exceeds a limit or has problems; nothing written.
+        ImportProblems: the file cannot be read, exceeds a limit or has problems.
     """
     from carrier_tracker.storage import db
 
-    say = progress or (lambda _msg: None)
-    say(messages.text("import_checking"))
+    (progress or (lambda _msg: None))(messages.text("import_checking"))
     parsed, data = read_workbook(path, tz=tz)
     with db.read_scope(engine) as session:
         check_database(session, parsed, data)
     _raise_problems(parsed)
+    return CheckedWorkbook(parsed, data)
+
+
+def import_checked(
+    *,
+    engine: Engine,
+    key: bytes,
+    checked: CheckedWorkbook,
+    operator: str = "",
+    progress: Callable[[str], None] | None = None,
+    now: datetime | None = None,
+    approver: str = "",
+) -> ImportResult:
+    """Write a checked workbook in one write transaction, which repeats the cheap database
+    checks (another desk may have imported meanwhile).
+
+    Raises:
+        ImportProblems: the database has changed so that the file is refused; nothing written.
+    """
+    from carrier_tracker.storage import db
+
+    say = progress or (lambda _msg: None)
     say(messages.text("import_writing"))
+    parsed, data = checked.parsed, checked.data
     with db.session_scope(engine) as session:
         check_database(session, parsed, data)
         _raise_problems(parsed)
@@ -1123,6 +1146,36 @@ def import_file(
             now=now,
             approver=approver,
         )
+
+
+def import_file(
+    *,
+    engine: Engine,
+    key: bytes,
+    path: Path,
+    operator: str = "",
+    tz: ZoneInfo | None = None,
+    progress: Callable[[str], None] | None = None,
+    now: datetime | None = None,
+    approver: str = "",
+) -> ImportResult:
+    """Import a workbook into the database behind ``engine`` without holding up other desks:
+    :func:`check_import`, then :func:`import_checked`. A refused file never takes the write
+    lock.
+
+    Raises:
+        ImportProblems: the file cannot be read, exceeds a limit or has problems; nothing written.
+    """
+    checked = check_import(engine=engine, path=path, tz=tz, progress=progress)
+    return import_checked(
+        engine=engine,
+        key=key,
+        checked=checked,
+        operator=operator,
+        progress=progress,
+        now=now,
+        approver=approver,
+    )
 
 
 def _carrier_rows(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,11 @@ def test_input_errors_exit_2_without_traceback(cli: Cli) -> None:
     assert r.code == 2 and "无文件编号 HY-99" in r.err
     r = cli("import", "/nonexistent.xlsx")
     assert r.code == 2 and "找不到文件" in r.err
+    # A workbook that would be refused is named before anyone types a PIN (or an officer's).
+    bare = copy.copy(cli)
+    bare.env = {k: v for k, v in cli.env.items() if not k.endswith("_PIN")}
+    r = bare("import", str(SAMPLE), "--approver", "赵保密")  # the meeting is there already
+    assert r.code == 2 and CODE in r.err and "PIN" not in r.err, r.err
     # A batch with one bad UID taps nothing.
     r = cli("tap", CODE, "--mode", "issue", pass_uid("A005"), "zz")
     assert r.code == 2
