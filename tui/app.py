@@ -445,7 +445,7 @@ class CarrierTrackerApp(App[None]):
         said = t("tray_reread", label=label, seconds=self.debounce)
         entries = list(self.screen.query(TapEntry))
         for entry in entries:
-            entry.say(said)
+            entry.say(said, for_seconds=self.debounce + 1.0)  # it is no longer so after that
         if not entries:
             self.notify(said, timeout=5)
         self.key_order.tap_taken()  # no tap will come of it

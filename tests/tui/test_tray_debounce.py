@@ -96,6 +96,9 @@ async def test_a_re_read_after_a_late_lift_is_said(
         assert said(app).startswith("会议证 A001 赵娟 刚离开读卡器不到 1 秒")
         await settle(pilot, app)
         assert events(app) == before + 1  # the reader dropped it: nothing recorded
+        # 稍候再放 is true for the window only: the notice goes once it has passed.
+        await wait_for(pilot, lambda: REREAD not in said(app), timeout=2 * DEBOUNCE + 2)
+        assert said(app) == ""
         # Past the window counted from when it left: a tap again, and the tray says it was laid.
         await wait_for(pilot, lambda: (debounce.since_gone(time.monotonic()) or 0) > DEBOUNCE)
         await lay(pilot, app, "A001")

@@ -154,9 +154,19 @@ class TapEntry(Vertical):
         if event.option.id:
             self._tap(event.option.id, label, via_tray=True)
 
-    def say(self, text: str) -> None:
-        """A line under the entry (what became of the last tag)."""
-        self.query_one("#tap-feedback", Label).update(text)
+    def say(self, text: str, *, for_seconds: float | None = None) -> None:
+        """A line under the entry (what became of the last tag); with ``for_seconds``, taken
+        away after that long unless something else was said meanwhile (a notice that stops
+        being true, such as 稍候再放)."""
+        feedback = self.query_one("#tap-feedback", Label)
+        feedback.update(text)
+        if for_seconds is not None:
+
+            def expire() -> None:
+                if str(feedback.render()) == text:
+                    feedback.update("")
+
+            self.set_timer(for_seconds, expire)
 
     def _tap(self, uid: str, label: str, *, via_tray: bool) -> None:
         self.query_one("#tap-feedback", Label).update(t("tray_tapped", label=label))
