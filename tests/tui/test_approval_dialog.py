@@ -138,6 +138,15 @@ async def test_a_refusal_is_lifted_where_it_was_shown(desk: Callable[..., Desk])
         await wait_for(pilot, lambda: isinstance(d.app.screen, DeskScreen))
         await pilot.press("ctrl+y")
         await wait_for(pilot, lambda: isinstance(d.app.screen, ApprovalDialog), timeout=10)
+        await pilot.press("escape")  # cancelled: nothing recorded
+        await wait_for(pilot, lambda: isinstance(d.app.screen, DeskScreen))
+        # A refusal tapped on 清点 is offered there, and the desk shows it without the offer.
+        await open_screen(pilot, d.app, "reconcile")
+        assert "按 Ctrl+Y" in await d.tap(pilot, copy_uid("HY-01", 2))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(d.app.screen, DeskScreen))
+        shown = d.outcome()
+        assert shown.startswith("拒绝：") and "Ctrl+Y" not in shown, shown
 
 
 async def test_a_loss_report_names_its_rule(desk: Callable[..., Desk]) -> None:

@@ -357,7 +357,7 @@ class DeskScreen(TakesTaps, Screen[None]):
 
     def show_result(self, result: TapResult) -> None:
         """A tap's result: the panel (accepted with a remark is yellow, still 成功) and the log."""
-        self.query_one(OutcomePanel).result(result)
+        self.query_one(OutcomePanel).result(result, self.NAME)
         if result.asking or result.cancelled:
             return  # nothing recorded: not a line of the log
         outcome = result.outcome

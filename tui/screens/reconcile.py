@@ -269,7 +269,7 @@ class ReconcileScreen(TakesTaps, Screen[None]):
             return
         panel = self.query_one(OutcomePanel)
         panel.display = True
-        panel.result(result)
+        panel.result(result, self.NAME)
         self.refresh_bindings()
 
     def action_approve_exception(self) -> None:

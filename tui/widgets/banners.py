@@ -71,15 +71,16 @@ class OutcomePanel(Static):
         self.add_class(f"verdict-{shade.value}")
         self.update(f"{VERDICT_LABEL[verdict]}：{desk_words(message)}")
 
-    def result(self, result: TapResult) -> None:
+    def result(self, result: TapResult, screen: str) -> None:
         """A tap's result, the same on every screen that records taps in the desk's mode: nothing
         recorded (waiting for an officer, cancelled) in yellow without a verdict; a refusal an
-        officer's exception would lift names Ctrl+Y (else the custodian taps again and records
-        one more refusal); accepted with a remark in yellow."""
+        officer's exception would lift names Ctrl+Y — on ``screen``, the one showing it, only if
+        it was tapped there, for Ctrl+Y lifts it there alone (else the custodian taps again and
+        records one more refusal); accepted with a remark in yellow."""
         line, outcome = result.line, result.outcome
         if result.asking or result.cancelled:
             self.remark(line)
-        elif result.offers_exception:
+        elif result.offers_exception and result.request.screen == screen:
             self.show(result.verdict, text("exception_offer", message=line))
             self._offered = result
         else:
@@ -89,7 +90,8 @@ class OutcomePanel(Static):
         """The shown refusal without its Ctrl+Y offer (the desk locked: the offer was the
         signed-in operator's)."""
         if self._offered is not None:
-            self.result(replace(self._offered, offers_exception=False))
+            offered = self._offered
+            self.result(replace(offered, offers_exception=False), offered.request.screen)
 
     def remark(self, text: str) -> None:
         """Yellow, without a verdict: nothing was recorded (waiting for an officer, cancelled)."""
