@@ -1057,7 +1057,8 @@ def import_workbook(
 ) -> ImportResult:
     """Validate a workbook and, if it has no problem, write the whole meeting in ``session``.
 
-    The CLI uses :func:`import_file`, which validates before it takes the write lock.
+    The CLI uses :func:`check_import` and :func:`import_checked` instead, which validate
+    before anyone signs in and before the write lock is taken.
 
     Raises:
         ImportProblems: the file cannot be read or has problems (all counted, the first 50
@@ -1146,36 +1147,6 @@ def import_checked(
             now=now,
             approver=approver,
         )
-
-
-def import_file(
-    *,
-    engine: Engine,
-    key: bytes,
-    path: Path,
-    operator: str = "",
-    tz: ZoneInfo | None = None,
-    progress: Callable[[str], None] | None = None,
-    now: datetime | None = None,
-    approver: str = "",
-) -> ImportResult:
-    """Import a workbook into the database behind ``engine`` without holding up other desks:
-    :func:`check_import`, then :func:`import_checked`. A refused file never takes the write
-    lock.
-
-    Raises:
-        ImportProblems: the file cannot be read, exceeds a limit or has problems; nothing written.
-    """
-    checked = check_import(engine=engine, path=path, tz=tz, progress=progress)
-    return import_checked(
-        engine=engine,
-        key=key,
-        checked=checked,
-        operator=operator,
-        progress=progress,
-        now=now,
-        approver=approver,
-    )
 
 
 def _carrier_rows(

@@ -39,11 +39,13 @@ def test_import_failing_half_way_writes_nothing(
 
     if where == "after the carriers":
         monkeypatch.setattr(importer, "append_event", failing_event)
+    checked = importer.check_import(engine=engine, path=SAMPLE, progress=progress)
     with pytest.raises(DiskFull):
-        importer.import_file(engine=engine, key=KEY, path=SAMPLE, progress=progress)
+        importer.import_checked(engine=engine, key=KEY, checked=checked, progress=progress)
     assert any(m.startswith("检查通过") for m in calls), "the failure must come during the write"
     assert _counts(engine) == [0, 0, 0, 0, 0, 0]
     # And the same file then imports cleanly: nothing half-written stands in its way.
     monkeypatch.undo()
-    result = importer.import_file(engine=engine, key=KEY, path=SAMPLE)
+    checked = importer.check_import(engine=engine, path=SAMPLE)
+    result = importer.import_checked(engine=engine, key=KEY, checked=checked)
     assert result.copies == 225 and _counts(engine)[0] == 1
