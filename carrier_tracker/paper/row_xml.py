@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date, datetime
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
@@ -99,8 +98,3 @@ class RowXml:
         parts.append("</row>")
         ws.fh.write("".join(parts))
         ws.previous_row = r + 1  # this row is out: XlsxWriter must not write it again
-
-
-def kind_of(v: Any) -> int:
-    """The kind of a non-text value (:data:`NUMBER` or :data:`DATETIME`)."""
-    return DATETIME if type(v) is datetime or type(v) is date else NUMBER
